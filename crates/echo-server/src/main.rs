@@ -1,0 +1,160 @@
+//! `echo-server`: a TLS echo server. Parses flags, sets up logging, and hands over to tls-core.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use tls_core::config::{self, TlsOptions};
+use tls_core::echo::Mode;
+use tls_core::server::{self, ServerOptions};
+use tls_core::{certinfo, pem};
+
+/// TLS echo server: echoes every byte back until an empty line or the end of the stream.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port; the real one is printed).
+    #[arg(long, default_value = "127.0.0.1:7777", value_name = "ADDR")]
+    listen: String,
+    /// Certificate chain, PEM or DER, server certificate first [default: certs/server.pem]
+    #[arg(long, value_name = "FILE")]
+    cert: Option<PathBuf>,
+    /// Private key of the certificate: PKCS#8, PKCS#1 or SEC1 [default: certs/server.key]
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+    /// Require client certificates signed by a CA in FILE (mutual TLS)
+    #[arg(long, value_name = "FILE")]
+    client_ca: Option<PathBuf>,
+    /// ALPN protocol to accept; repeat for several, most preferred first
+    #[arg(long = "alpn", value_name = "PROTO")]
+    alpn: Vec<String>,
+    /// Refuse TLS 1.2
+    #[arg(long)]
+    tls13_only: bool,
+    /// Echo everything until the end of the stream (no empty-line rule), for binary data
+    #[arg(long)]
+    raw: bool,
+    /// Absolute limit on the TLS handshake
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = seconds)]
+    handshake_timeout: Duration,
+    /// Close a session after this long without data
+    #[arg(long, default_value = "60", value_name = "SECS", value_parser = seconds)]
+    idle_timeout: Duration,
+    /// Connections served at once; more are refused at once
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    max_connections: usize,
+    /// On Ctrl-C or SIGTERM, how long live sessions may finish before they are closed
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = seconds)]
+    shutdown_grace: Duration,
+    /// Log every byte received, too
+    #[arg(short, long, conflicts_with = "quiet")]
+    verbose: bool,
+    /// Log no per-session lines, only warnings and errors
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+fn seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("{text:?} is not a number of seconds"))
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let level = if args.verbose {
+        "debug"
+    } else if args.quiet {
+        "warn"
+    } else {
+        "info"
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},rustls=warn"))),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> tls_core::Result<()> {
+    let cert = args.cert.unwrap_or_else(|| pem::default_path("certs/server.pem"));
+    let key = args.key.unwrap_or_else(|| pem::default_path("certs/server.key"));
+    let identity = pem::load_identity(&cert, &key)?;
+    let subject = certinfo::subject(&identity.chain[0]);
+    if let Some(warning) = certinfo::expiry_warning(&identity.chain[0], 30) {
+        tracing::warn!(
+            "{} ({subject}): {warning}; make new demo certificates with: cargo run --example make_demo_certs -- --force",
+            cert.display()
+        );
+    }
+    let client_ca = args.client_ca.as_deref().map(pem::load_ca_certs).transpose()?;
+    let tls = TlsOptions {
+        alpn: args.alpn.into_iter().map(String::into_bytes).collect(),
+        tls13_only: args.tls13_only,
+    };
+    let config = config::server_config(identity, client_ca.as_deref(), &tls)?;
+    let listener = server::bind(&args.listen).await?;
+    let local = server::local_addr(&listener)?;
+    println!("listening on {local}");
+    tracing::info!(
+        cert = %cert.display(),
+        mutual_tls = client_ca.is_some(),
+        mode = if args.raw { "raw" } else { "line" },
+        "serving {subject}",
+    );
+    let options = ServerOptions {
+        mode: if args.raw { Mode::Raw } else { Mode::Line },
+        handshake_timeout: args.handshake_timeout,
+        idle_timeout: args.idle_timeout,
+        max_connections: args.max_connections,
+        shutdown_grace: args.shutdown_grace,
+    };
+    server::serve(listener, config, options, shutdown_signal()).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,308 @@
+//! Building rustls `ServerConfig` and `ClientConfig` from loaded material.
+//!
+//! Functions here take DER values, not paths, so tests can hand in certificates made in memory. The
+//! crypto provider is named explicitly (aws-lc-rs, with the post-quantum hybrid X25519MLKEM768 preferred),
+//! so no process-wide default has to be installed first.
+
+use std::fmt;
+use std::sync::Arc;
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, KeyLogFile, OtherError, RootCertStore, ServerConfig,
+    SignatureScheme, SupportedProtocolVersion,
+};
+
+use crate::certinfo;
+use crate::error::{Error, Result};
+use crate::pem::Identity;
+
+/// Choices shared by both sides.
+#[derive(Debug, Clone, Default)]
+pub struct TlsOptions {
+    /// ALPN protocols to offer (client) or accept (server), most preferred first.
+    pub alpn: Vec<Vec<u8>>,
+    /// Refuse TLS 1.2.
+    pub tls13_only: bool,
+}
+
+/// The crypto provider every configuration here uses: aws-lc-rs with its default suites and groups.
+pub fn provider() -> CryptoProvider {
+    rustls::crypto::aws_lc_rs::default_provider()
+}
+
+fn versions(options: &TlsOptions) -> &'static [&'static SupportedProtocolVersion] {
+    static TLS13_ONLY: [&SupportedProtocolVersion; 1] = [&rustls::version::TLS13];
+    if options.tls13_only {
+        &TLS13_ONLY
+    } else {
+        rustls::ALL_VERSIONS
+    }
+}
+
+/// A server configuration presenting `identity`, requiring client certificates signed by `client_ca`
+/// when given (mutual TLS).
+///
+/// Honours `SSLKEYLOGFILE` so captures can be decrypted in Wireshark, and issues session tickets.
+///
+/// # Errors
+/// [`Error::KeyMismatch`] when the key is not the certificate's, [`Error::Config`] when rustls refuses
+/// the material.
+pub fn server_config(
+    identity: Identity,
+    client_ca: Option<&[CertificateDer<'static>]>,
+    options: &TlsOptions,
+) -> Result<Arc<ServerConfig>> {
+    crate::pem::check_key_matches(&identity.chain, &identity.key)?;
+    let config_error = |cause| Error::Config { side: "server", cause };
+    let provider = Arc::new(provider());
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(versions(options))
+        .map_err(config_error)?;
+    let builder = match client_ca {
+        Some(cas) => {
+            let roots = root_store(cas, false)?;
+            let verifier = WebPkiClientVerifier::builder_with_provider(roots, provider)
+                .build()
+                .map_err(|err| config_error(rustls::Error::General(err.to_string())))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder
+        .with_single_cert(identity.chain, identity.key)
+        .map_err(config_error)?;
+    config.alpn_protocols.clone_from(&options.alpn);
+    config.key_log = Arc::new(KeyLogFile::new());
+    config.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new().map_err(config_error)?;
+    Ok(Arc::new(config))
+}
+
+/// A client configuration trusting `roots`, presenting `identity` when the server asks for a client
+/// certificate.
+///
+/// Verification is rustls' own (webpki); failures come back explained in words: which names the
+/// certificate holds, its dates, who signed it and whether the chain looks incomplete.
+///
+/// # Errors
+/// [`Error::Config`] when rustls refuses the material.
+pub fn client_config(
+    roots: Arc<RootCertStore>,
+    identity: Option<Identity>,
+    options: &TlsOptions,
+) -> Result<Arc<ClientConfig>> {
+    let config_error = |cause| Error::Config { side: "client", cause };
+    let provider = Arc::new(provider());
+    let inner = WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
+        .build()
+        .map_err(|err| config_error(rustls::Error::General(err.to_string())))?;
+    let verifier = Arc::new(ExplainingVerifier { inner, roots });
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions(options))
+        .map_err(config_error)?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+    let mut config = match identity {
+        Some(id) => builder.with_client_auth_cert(id.chain, id.key).map_err(config_error)?,
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols.clone_from(&options.alpn);
+    config.key_log = Arc::new(KeyLogFile::new());
+    Ok(Arc::new(config))
+}
+
+/// A root store holding `ca_certs`, plus Mozilla's roots from webpki-roots when `webpki_roots` is set.
+///
+/// # Errors
+/// [`Error::Config`] when a certificate cannot be a trust anchor (files loaded by
+/// [`crate::pem::load_ca_certs`] were checked already).
+pub fn root_store(ca_certs: &[CertificateDer<'static>], webpki_roots: bool) -> Result<Arc<RootCertStore>> {
+    let mut store = RootCertStore::empty();
+    if webpki_roots {
+        store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    for cert in ca_certs {
+        store
+            .add(cert.clone())
+            .map_err(|cause| Error::Config { side: "client", cause })?;
+    }
+    Ok(Arc::new(store))
+}
+
+/// Why the server's certificate was rejected, in one sentence a person can act on.
+///
+/// Carried inside `CertificateError::Other` so it survives the trip through rustls and tokio-rustls;
+/// `kind` keeps rustls' own classification for programs.
+#[derive(Debug)]
+pub struct CertificateRejected {
+    /// rustls' classification of the failure.
+    pub kind: CertificateError,
+    /// The explanation.
+    pub explanation: String,
+}
+
+impl fmt::Display for CertificateRejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.explanation)
+    }
+}
+
+impl std::error::Error for CertificateRejected {}
+
+/// rustls' webpki verifier, with each rejection rewritten as a [`CertificateRejected`].
+#[derive(Debug)]
+struct ExplainingVerifier {
+    inner: Arc<WebPkiServerVerifier>,
+    roots: Arc<RootCertStore>,
+}
+
+impl ServerCertVerifier for ExplainingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            .map_err(|err| match err {
+                rustls::Error::InvalidCertificate(kind) => {
+                    let explanation = explain(&kind, end_entity, intermediates, server_name, now, &self.roots);
+                    let rejected = CertificateRejected { kind, explanation };
+                    rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(rejected))))
+                }
+                other => other,
+            })
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+fn explain(
+    kind: &CertificateError,
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    server_name: &ServerName<'_>,
+    now: UnixTime,
+    roots: &RootCertStore,
+) -> String {
+    let name = server_name.to_str();
+    let subject = certinfo::subject(end_entity);
+    let dates = || {
+        certinfo::validity(end_entity).map_or_else(String::new, |(from, to)| {
+            format!(
+                "it is valid from {from} to {to}, and today is {}",
+                certinfo::unix_to_rfc3339(now.as_secs() as i64)
+            )
+        })
+    };
+    match kind {
+        CertificateError::UnknownIssuer => explain_unknown_issuer(end_entity, intermediates, &name, roots),
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            let names = certinfo::alt_names(end_entity);
+            let held = if names.is_empty() {
+                "no subject alternative names at all".to_owned()
+            } else {
+                names.join(", ")
+            };
+            let mut text = format!("certificate {subject} is valid for {held}, not for {name}");
+            if let ServerName::IpAddress(_) = server_name {
+                if names.iter().any(|n| n == &format!("DNS {name}")) {
+                    text.push_str(&format!(
+                        " (it writes {name} as a DNS name; an IP address must be in an IP subject alternative name)"
+                    ));
+                }
+            }
+            text + "; connect with a name it holds (--server-name) or make a certificate for this one"
+        }
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            format!("certificate {subject} has expired: {}", dates())
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            format!(
+                "certificate {subject} is not valid yet: {} (is a clock wrong?)",
+                dates()
+            )
+        }
+        // webpki's finer errors reach us wrapped in `Other`; their names are stable.
+        CertificateError::Other(other) if other.to_string().contains("CaUsedAsEndEntity") => format!(
+            "certificate {subject} is a CA certificate (CA:TRUE) used as the server's own certificate; the server must present a leaf certificate signed by that CA"
+        ),
+        CertificateError::Other(other) if other.to_string().contains("EndEntityUsedAsCa") => format!(
+            "the chain of {subject} has a certificate without CA:TRUE in the place of an intermediate CA; the intermediate must be made with basicConstraints CA:TRUE"
+        ),
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            format!("certificate {subject} is not meant for TLS servers (its extended key usage lacks serverAuth)")
+        }
+        CertificateError::BadSignature => format!(
+            "certificate {subject} carries a signature that does not verify against its issuer {}",
+            certinfo::issuer(end_entity)
+        ),
+        other => format!("certificate {subject} was rejected: {other}"),
+    }
+}
+
+fn explain_unknown_issuer(
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    name: &str,
+    roots: &RootCertStore,
+) -> String {
+    let subject = certinfo::subject(end_entity);
+    if certinfo::is_self_issued(end_entity) {
+        return format!(
+            "certificate for {name} is self-signed ({subject}) and is not in the trusted roots; trust it with --ca FILE only if you know where it comes from"
+        );
+    }
+    let last = intermediates.last().unwrap_or(end_entity);
+    let issuer = certinfo::issuer(last);
+    if certinfo::is_self_issued(last) {
+        return format!(
+            "certificate for {name} chains up to {}, which is not in the trusted roots (pass --ca FILE with that CA)",
+            certinfo::subject(last)
+        );
+    }
+    let issuer_is_trusted_name = roots
+        .roots
+        .iter()
+        .any(|anchor| certinfo::name_from_der_contents(anchor.subject.as_ref()).is_some_and(|n| n == issuer));
+    if issuer_is_trusted_name {
+        return format!(
+            "certificate for {name} is signed by a CA named {issuer}, but not by the trusted certificate of that name (was the CA made again? pass --ca with the CA that signed it)"
+        );
+    }
+    let sent = if intermediates.is_empty() {
+        "the server sent only its own certificate".to_owned()
+    } else {
+        format!("the server sent {} intermediate certificate(s)", intermediates.len())
+    };
+    format!(
+        "certificate for {name} is signed by {issuer}, which is not in the trusted roots and was not sent by the server ({sent}): either the server's chain is incomplete (it must send its intermediates) or {issuer} is a CA you do not trust yet (pass --ca FILE)"
+    )
+}

@@ -1,0 +1,132 @@
+//! Turning rustls and socket errors into one sentence a person can act on.
+
+use std::io;
+
+use rustls::{AlertDescription, CertificateError, Error as TlsError, InvalidMessage};
+
+use crate::config::CertificateRejected;
+
+/// Which end of the connection is asking, since the same alert means different things to each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The echo server, explaining a client's failure.
+    Server,
+    /// The echo client, explaining a server's failure.
+    Client,
+}
+
+/// The rustls error inside an I/O error from tokio-rustls, if there is one.
+pub fn tls_error(err: &io::Error) -> Option<&TlsError> {
+    err.get_ref()?.downcast_ref::<TlsError>()
+}
+
+/// Explains an error from a TLS handshake.
+pub fn handshake_error(err: &io::Error, side: Side) -> String {
+    match tls_error(err) {
+        Some(tls) => explain_tls(tls, side),
+        None => io_error(err),
+    }
+}
+
+/// Explains an error from reading or writing an established session.
+pub fn io_error(err: &io::Error) -> String {
+    if let Some(tls) = tls_error(err) {
+        return explain_tls(tls, Side::Client);
+    }
+    match err.kind() {
+        io::ErrorKind::UnexpectedEof => "the peer closed the connection without close_notify".into(),
+        io::ErrorKind::ConnectionReset => "the peer reset the connection".into(),
+        io::ErrorKind::BrokenPipe => "the peer closed the connection while data was being sent".into(),
+        _ => err.to_string(),
+    }
+}
+
+fn explain_tls(err: &TlsError, side: Side) -> String {
+    let peer = match side {
+        Side::Server => "the client",
+        Side::Client => "the server",
+    };
+    match err {
+        TlsError::InvalidCertificate(CertificateError::Other(other)) => {
+            match other.0.downcast_ref::<CertificateRejected>() {
+                Some(rejected) => rejected.explanation.clone(),
+                None => format!("{peer}'s certificate was rejected: {other}"),
+            }
+        }
+        TlsError::InvalidCertificate(kind) => format!("{peer}'s certificate was rejected: {kind}"),
+        TlsError::NoCertificatesPresented => match side {
+            Side::Server => {
+                "the client sent no certificate, and this server requires one (mutual TLS, --client-ca)".into()
+            }
+            Side::Client => "the server sent no certificate".into(),
+        },
+        TlsError::AlertReceived(alert) => explain_alert(*alert, side),
+        TlsError::InvalidMessage(InvalidMessage::InvalidContentType) | TlsError::InvalidMessage(_)
+            if side == Side::Client =>
+        {
+            "the server did not answer with TLS (is it a plain TCP or HTTP service, or the wrong port?)".into()
+        }
+        TlsError::InvalidMessage(detail) => format!("{peer} sent a malformed TLS message ({detail:?})"),
+        TlsError::PeerIncompatible(detail) => {
+            format!("{peer} has no TLS version, cipher suite or key exchange in common with us ({detail:?})")
+        }
+        TlsError::PeerMisbehaved(detail) => format!("{peer} broke the TLS protocol ({detail:?})"),
+        other => other.to_string(),
+    }
+}
+
+fn explain_alert(alert: AlertDescription, side: Side) -> String {
+    let peer = match side {
+        Side::Server => "the client",
+        Side::Client => "the server",
+    };
+    let name = format!("{alert:?}");
+    match (alert, side) {
+        (AlertDescription::CertificateRequired, Side::Client) => {
+            "the server requires a client certificate (mutual TLS) and none was sent; pass --cert and --key".into()
+        }
+        (
+            AlertDescription::UnknownCA
+            | AlertDescription::BadCertificate
+            | AlertDescription::CertificateUnknown
+            | AlertDescription::CertificateExpired,
+            Side::Server,
+        ) => format!(
+            "the client rejected this server's certificate (alert {name}); it has to trust the CA that signed it"
+        ),
+        (
+            AlertDescription::UnknownCA | AlertDescription::BadCertificate | AlertDescription::CertificateUnknown,
+            Side::Client,
+        ) => format!("the server rejected our client certificate (alert {name})"),
+        (AlertDescription::ProtocolVersion, _) => {
+            format!("{peer} supports no TLS version we accept (alert {name})")
+        }
+        (AlertDescription::HandshakeFailure, _) => {
+            format!("{peer} found no cipher suite, key exchange or signature scheme in common (alert {name})")
+        }
+        _ => format!("{peer} sent alert {name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificate_required_tells_the_client_what_to_pass() {
+        let err = io::Error::new(
+            io::ErrorKind::InvalidData,
+            TlsError::AlertReceived(AlertDescription::CertificateRequired),
+        );
+        assert!(handshake_error(&err, Side::Client).contains("pass --cert and --key"));
+    }
+
+    #[test]
+    fn garbage_from_a_server_is_called_not_tls() {
+        let err = io::Error::new(
+            io::ErrorKind::InvalidData,
+            TlsError::InvalidMessage(InvalidMessage::InvalidContentType),
+        );
+        assert!(handshake_error(&err, Side::Client).contains("did not answer with TLS"));
+    }
+}

@@ -1,0 +1,377 @@
+//! The echo protocol: a sans-IO state machine ([`Echo`]) and the async loop that drives it over a
+//! stream ([`drive`]).
+//!
+//! In [`Mode::Line`] every byte is echoed as soon as it arrives, and an empty line (`\n` or `\r\n` at
+//! the very start of the stream or right after a `\n`) ends the session without being echoed. In
+//! [`Mode::Raw`] everything is echoed until the end of the stream. The one byte ever held back is a `\r`
+//! at the start of a line, until the next byte says whether it begins an empty line.
+
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio_util::sync::CancellationToken;
+
+/// Which echo rule applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Echo, and end the session at an empty line (the lab's protocol).
+    #[default]
+    Line,
+    /// Echo everything until the end of the stream, for binary data.
+    Raw,
+}
+
+/// Whether the session goes on after some input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// More input is welcome.
+    Continue,
+    /// An empty line arrived: the session is over and later input is ignored.
+    Finished,
+}
+
+/// The echo state machine: bytes in, bytes to send back out, no I/O.
+#[derive(Debug, Clone)]
+pub struct Echo {
+    mode: Mode,
+    at_line_start: bool,
+    held_cr: bool,
+    finished: bool,
+}
+
+impl Echo {
+    /// A machine at the start of a stream.
+    pub fn new(mode: Mode) -> Self {
+        Self {
+            mode,
+            at_line_start: true,
+            held_cr: false,
+            finished: false,
+        }
+    }
+
+    /// Whether an empty line has ended the session.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Feeds received bytes, appending what must be echoed to `out`.
+    pub fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Progress {
+        if self.finished {
+            return Progress::Finished;
+        }
+        if self.mode == Mode::Raw {
+            out.extend_from_slice(input);
+            return Progress::Continue;
+        }
+        while let Some((&first, rest)) = input.split_first() {
+            if self.held_cr {
+                self.held_cr = false;
+                if first == b'\n' {
+                    return self.finish_session();
+                }
+                out.push(b'\r');
+                self.at_line_start = false;
+            } else if self.at_line_start {
+                match first {
+                    b'\n' => return self.finish_session(),
+                    b'\r' => {
+                        self.held_cr = true;
+                        input = rest;
+                        continue;
+                    }
+                    _ => self.at_line_start = false,
+                }
+            }
+            // Mid-line: everything up to and including the next newline goes out as it is.
+            match input.iter().position(|&b| b == b'\n') {
+                Some(end) => {
+                    out.extend_from_slice(&input[..=end]);
+                    input = &input[end + 1..];
+                    self.at_line_start = true;
+                }
+                None => {
+                    out.extend_from_slice(input);
+                    input = &[];
+                }
+            }
+        }
+        Progress::Continue
+    }
+
+    /// The stream ended: releases a `\r` held back at the start of a line.
+    pub fn end_of_stream(&mut self, out: &mut Vec<u8>) {
+        if self.held_cr && !self.finished {
+            out.push(b'\r');
+        }
+        self.held_cr = false;
+    }
+
+    fn finish_session(&mut self) -> Progress {
+        self.finished = true;
+        Progress::Finished
+    }
+}
+
+/// Why an echo session ended.
+#[derive(Debug)]
+pub enum End {
+    /// The client sent an empty line.
+    EmptyLine,
+    /// The client sent close_notify.
+    CloseNotify,
+    /// The TCP connection closed without close_notify (Python's `ssl` client closes this way).
+    EofWithoutCloseNotify,
+    /// Nothing arrived for the idle timeout.
+    IdleTimeout(Duration),
+    /// The client did not take the echo within the timeout.
+    WriteTimeout(Duration),
+    /// The server is shutting down.
+    Shutdown,
+    /// Reading or writing failed.
+    Failed(String),
+}
+
+impl fmt::Display for End {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::EmptyLine => f.write_str("client sent an empty line"),
+            Self::CloseNotify => f.write_str("client sent close_notify"),
+            Self::EofWithoutCloseNotify => f.write_str("client closed TCP without close_notify"),
+            Self::IdleTimeout(d) => write!(f, "idle for {}", crate::error::fmt_duration(*d)),
+            Self::WriteTimeout(d) => write!(f, "client did not read its echo for {}", crate::error::fmt_duration(*d)),
+            Self::Shutdown => f.write_str("server shutting down"),
+            Self::Failed(reason) => write!(f, "failed: {reason}"),
+        }
+    }
+}
+
+/// What an echo session did.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Bytes received (including any terminator).
+    pub bytes_in: u64,
+    /// Bytes echoed.
+    pub bytes_out: u64,
+    /// Why it ended.
+    pub end: End,
+    /// The first bytes received, for the session log.
+    pub preview: Vec<u8>,
+}
+
+/// How many received bytes the session log shows.
+pub const PREVIEW_LEN: usize = 64;
+
+/// Runs the echo protocol over `stream` until it ends, then closes the stream with close_notify.
+///
+/// `idle` bounds each read and each write, so a peer can neither sit silent nor refuse to read its
+/// echo for longer; `cancel` ends the session early (server shutdown). Received data is logged at
+/// debug level.
+pub async fn drive<S>(stream: &mut S, mode: Mode, idle: Duration, cancel: &CancellationToken) -> Outcome
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut machine = Echo::new(mode);
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut out = Vec::with_capacity(16 * 1024);
+    let mut outcome = Outcome {
+        bytes_in: 0,
+        bytes_out: 0,
+        end: End::Shutdown,
+        preview: Vec::new(),
+    };
+    outcome.end = loop {
+        let read = tokio::select! {
+            () = cancel.cancelled() => break End::Shutdown,
+            read = tokio::time::timeout(idle, stream.read(&mut buf)) => read,
+        };
+        let n = match read {
+            Err(_) => break End::IdleTimeout(idle),
+            Ok(Ok(0)) => {
+                out.clear();
+                machine.end_of_stream(&mut out);
+                break End::CloseNotify;
+            }
+            Ok(Ok(n)) => n,
+            Ok(Err(err)) if err.kind() == io::ErrorKind::UnexpectedEof => {
+                out.clear();
+                machine.end_of_stream(&mut out);
+                break End::EofWithoutCloseNotify;
+            }
+            Ok(Err(err)) => break End::Failed(crate::diagnose::io_error(&err)),
+        };
+        let data = &buf[..n];
+        outcome.bytes_in += n as u64;
+        let room = PREVIEW_LEN.saturating_sub(outcome.preview.len());
+        outcome.preview.extend_from_slice(&data[..room.min(n)]);
+        tracing::debug!(received = %Escaped(data), "data");
+        out.clear();
+        let progress = machine.feed(data, &mut out);
+        if let Err(end) = write_out(stream, &out, idle).await {
+            break end;
+        }
+        outcome.bytes_out += out.len() as u64;
+        if progress == Progress::Finished {
+            break End::EmptyLine;
+        }
+    };
+    // A held `\r` released at end of stream still goes back, best effort: the peer may be gone.
+    if matches!(outcome.end, End::CloseNotify | End::EofWithoutCloseNotify)
+        && !out.is_empty()
+        && write_out(stream, &out, idle).await.is_ok()
+    {
+        outcome.bytes_out += out.len() as u64;
+    }
+    if !matches!(outcome.end, End::EofWithoutCloseNotify | End::Failed(_)) {
+        // close_notify; bounded, because a peer that stopped reading could hold it forever.
+        let _ = tokio::time::timeout(idle.min(Duration::from_secs(5)), stream.shutdown()).await;
+    }
+    outcome
+}
+
+async fn write_out<S: AsyncWrite + Unpin>(stream: &mut S, data: &[u8], limit: Duration) -> Result<(), End> {
+    if data.is_empty() {
+        return Ok(());
+    }
+    let write = async {
+        stream.write_all(data).await?;
+        stream.flush().await
+    };
+    match tokio::time::timeout(limit, write).await {
+        Err(_) => Err(End::WriteTimeout(limit)),
+        Ok(Err(err)) => Err(End::Failed(crate::diagnose::io_error(&err))),
+        Ok(Ok(())) => Ok(()),
+    }
+}
+
+/// Shows bytes as escaped ASCII (`Hello\r\n` shows as `Hello\r\n`), shortened to [`PREVIEW_LEN`]
+/// bytes with `…` after.
+#[derive(Debug, Clone, Copy)]
+pub struct Escaped<'a>(pub &'a [u8]);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = &self.0[..self.0.len().min(PREVIEW_LEN)];
+        write!(f, "{}", shown.escape_ascii())?;
+        if self.0.len() > PREVIEW_LEN {
+            f.write_str("…")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `input` through a fresh machine in the given chunks and returns (echo, finished).
+    fn run(mode: Mode, chunks: &[&[u8]]) -> (Vec<u8>, bool) {
+        let mut machine = Echo::new(mode);
+        let mut out = Vec::new();
+        for chunk in chunks {
+            if machine.feed(chunk, &mut out) == Progress::Finished {
+                return (out, true);
+            }
+        }
+        machine.end_of_stream(&mut out);
+        (out, machine.is_finished())
+    }
+
+    /// Every way of cutting `input` into consecutive non-empty pieces.
+    fn all_splits(input: &[u8]) -> Vec<Vec<&[u8]>> {
+        let cuts = input.len().saturating_sub(1);
+        (0u32..1 << cuts)
+            .map(|mask| {
+                let mut pieces = Vec::new();
+                let mut start = 0;
+                for i in 0..cuts {
+                    if mask & (1 << i) != 0 {
+                        pieces.push(&input[start..=i]);
+                        start = i + 1;
+                    }
+                }
+                pieces.push(&input[start..]);
+                pieces
+            })
+            .collect()
+    }
+
+    const INPUTS: &[&[u8]] = &[
+        b"Hello World!",
+        b"Hello\nWorld\n\nignored",
+        b"a\r\n\r\nafter",
+        b"\n",
+        b"\r\n",
+        b"\r",
+        b"\rx\n",
+        b"\r\r\n\n",
+        b"ab\r\ncd\n\r\n",
+        b"line\n\rmore\n",
+        b"\x00\xff\n\x01\n\n",
+        b"no newline at all",
+        b"",
+    ];
+
+    #[test]
+    fn every_split_of_every_input_gives_the_same_echo() {
+        for mode in [Mode::Line, Mode::Raw] {
+            for input in INPUTS {
+                let whole = run(mode, &[input]);
+                for split in all_splits(input) {
+                    assert_eq!(
+                        run(mode, &split),
+                        whole,
+                        "mode {mode:?}, input {input:?}, split {split:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn line_mode_echoes_up_to_the_empty_line_and_drops_it() {
+        assert_eq!(run(Mode::Line, &[b"Hello World!"]), (b"Hello World!".to_vec(), false));
+        assert_eq!(
+            run(Mode::Line, &[b"Hello\nWorld\n\nignored"]),
+            (b"Hello\nWorld\n".to_vec(), true)
+        );
+        assert_eq!(run(Mode::Line, &[b"a\r\n\r\nafter"]), (b"a\r\n".to_vec(), true));
+    }
+
+    #[test]
+    fn empty_line_first_ends_at_once() {
+        assert_eq!(run(Mode::Line, &[b"\n", b"more"]), (Vec::new(), true));
+        assert_eq!(run(Mode::Line, &[b"\r", b"\n"]), (Vec::new(), true));
+    }
+
+    #[test]
+    fn carriage_return_not_followed_by_newline_is_echoed() {
+        assert_eq!(run(Mode::Line, &[b"\rx\n"]), (b"\rx\n".to_vec(), false));
+        assert_eq!(run(Mode::Line, &[b"\r"]), (b"\r".to_vec(), false));
+        assert_eq!(run(Mode::Line, &[b"\r\r\n\n"]), (b"\r\r\n".to_vec(), true));
+    }
+
+    #[test]
+    fn raw_mode_has_no_empty_line_rule() {
+        assert_eq!(run(Mode::Raw, &[b"\n\r\n\n", b"x"]), (b"\n\r\n\nx".to_vec(), false));
+    }
+
+    #[test]
+    fn held_cr_is_not_echoed_before_its_next_byte() {
+        let mut machine = Echo::new(Mode::Line);
+        let mut out = Vec::new();
+        assert_eq!(machine.feed(b"\r", &mut out), Progress::Continue);
+        assert!(out.is_empty());
+        machine.feed(b"z", &mut out);
+        assert_eq!(out, b"\rz");
+    }
+
+    #[test]
+    fn preview_escapes_and_shortens() {
+        assert_eq!(Escaped(b"Hello World!\r\n").to_string(), "Hello World!\\r\\n");
+        let long = [b'a'; 100];
+        assert_eq!(Escaped(&long).to_string(), format!("{}…", "a".repeat(PREVIEW_LEN)));
+    }
+}

@@ -1,0 +1,243 @@
+//! The one error type of the library; every variant names the step and the input that failed.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What a file was expected to hold, for messages such as "cannot load private key from FILE".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Material {
+    /// A certificate chain: the end-entity certificate first, then its intermediates.
+    CertificateChain,
+    /// One private key (PKCS#8, PKCS#1 or SEC1).
+    PrivateKey,
+    /// One or more CA certificates to trust.
+    CaCertificates,
+}
+
+impl std::fmt::Display for Material {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::CertificateChain => "certificate chain",
+            Self::PrivateKey => "private key",
+            Self::CaCertificates => "CA certificates",
+        })
+    }
+}
+
+/// Why a certificate, key or CA file could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadProblem {
+    /// The file could not be opened or read.
+    #[error("{0}")]
+    Read(io::Error),
+    /// The path names a directory.
+    #[error("it is a directory, not a file")]
+    Directory,
+    /// The file holds nothing but white space.
+    #[error("the file is empty")]
+    Empty,
+    /// A PEM block is malformed.
+    #[error("broken PEM at line {line}: {detail}")]
+    BrokenPem {
+        /// 1-based line of the BEGIN marker (or of the offending line).
+        line: usize,
+        /// What is wrong there.
+        detail: String,
+    },
+    /// The file holds PEM blocks, but none of the kind wanted.
+    #[error("no {wanted} found (the file holds {found}){hint}")]
+    NotFound {
+        /// What was looked for, in words.
+        wanted: &'static str,
+        /// A summary of the blocks present, such as "1 PRIVATE KEY block".
+        found: String,
+        /// A suggestion, starting with "; " when present.
+        hint: &'static str,
+    },
+    /// The file is neither PEM nor a DER structure of the expected kind.
+    #[error("the file is neither PEM (no -----BEGIN line) nor a DER-encoded {wanted}")]
+    NotPemOrDer {
+        /// What the DER was expected to be.
+        wanted: &'static str,
+    },
+    /// The key is encrypted with a passphrase.
+    #[error("encrypted private keys are not supported; decrypt it with: openssl pkey -in {path} -out {path}.plain")]
+    Encrypted {
+        /// The key file, repeated in the command to run.
+        path: String,
+    },
+    /// More than one private key in one file.
+    #[error("the file holds {0} private keys; give a file with exactly one")]
+    SeveralKeys(usize),
+    /// A certificate in the file does not parse as X.509.
+    #[error("certificate #{index} (line {line}) is not valid X.509: {detail}")]
+    BadCertificate {
+        /// 1-based position of the certificate in the file.
+        index: usize,
+        /// 1-based line where its block starts (1 for DER).
+        line: usize,
+        /// What the parser said.
+        detail: String,
+    },
+    /// rustls cannot use the key (an unsupported algorithm, for example).
+    #[error("rustls cannot use it: {0}")]
+    Rejected(rustls::Error),
+    /// Some certificates in a CA file cannot be used as trust anchors.
+    #[error("{good} of {total} certificates can be used as trust anchors; {bad_detail}")]
+    UnusableAnchors {
+        /// How many were fine.
+        good: usize,
+        /// How many there were.
+        total: usize,
+        /// The first failure, in words.
+        bad_detail: String,
+    },
+}
+
+/// Everything that can go wrong in tls-core.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A certificate, key or CA file could not be used.
+    #[error("cannot load {what} from {}: {problem}", path.display())]
+    Load {
+        /// What the file was expected to hold.
+        what: Material,
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        problem: LoadProblem,
+    },
+    /// The private key belongs to another certificate.
+    #[error("private key {key} does not match certificate {subject}{cert}; give the key made with it")]
+    KeyMismatch {
+        /// Where the key came from (" from FILE" style text, or "given").
+        key: String,
+        /// The certificate's subject.
+        subject: String,
+        /// Where the certificate came from, starting with " in " when known.
+        cert: String,
+    },
+    /// rustls refused the material when building a configuration.
+    #[error("cannot build the TLS {side} configuration: {cause}")]
+    Config {
+        /// "server" or "client".
+        side: &'static str,
+        /// The rustls error.
+        cause: rustls::Error,
+    },
+    /// rcgen could not make a key or certificate.
+    #[error("cannot make {step}: {cause}")]
+    Generate {
+        /// What was being made.
+        step: &'static str,
+        /// rcgen's error.
+        cause: rcgen::Error,
+    },
+    /// A file would be replaced without permission.
+    #[error("{} exists already; pass --force to replace it", path.display())]
+    Exists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Writing a file failed.
+    #[error("cannot write {}: {cause}", path.display())]
+    Write {
+        /// The file or folder.
+        path: PathBuf,
+        /// The OS error.
+        cause: io::Error,
+    },
+    /// The server name for the client is neither a DNS name nor an IP address.
+    #[error("invalid server name {0:?}: give a DNS name such as localhost or an IP address")]
+    InvalidServerName(String),
+    /// Binding the listening socket failed.
+    #[error("cannot listen on {addr}: {cause}{hint}")]
+    Bind {
+        /// The address asked for.
+        addr: String,
+        /// The OS error.
+        cause: io::Error,
+        /// A suggestion, starting with "; " when present.
+        hint: &'static str,
+    },
+    /// A TCP connection could not be made.
+    #[error("cannot connect to {addr}: {cause}{hint}")]
+    Connect {
+        /// The address asked for.
+        addr: String,
+        /// The OS error.
+        cause: io::Error,
+        /// A suggestion, starting with "; " when present.
+        hint: &'static str,
+    },
+    /// A network phase took longer than allowed.
+    #[error("{phase} with {peer} timed out after {}", fmt_duration(*after))]
+    Timeout {
+        /// The phase, such as "TLS handshake".
+        phase: &'static str,
+        /// The other side.
+        peer: SocketAddr,
+        /// The limit that was reached.
+        after: Duration,
+    },
+    /// The TLS handshake failed; `reason` says why in words.
+    #[error("TLS handshake with {peer} failed: {reason}")]
+    Handshake {
+        /// The other side.
+        peer: SocketAddr,
+        /// One sentence a person can act on.
+        reason: String,
+        /// The underlying error, for programs that want to look closer (already explained in `reason`).
+        cause: io::Error,
+    },
+    /// The connection ended before the whole echo came back and without close_notify.
+    #[error(
+        "{peer} closed the connection without close_notify after {received} of {expected} echoed bytes: the reply may be truncated"
+    )]
+    Truncated {
+        /// The other side.
+        peer: SocketAddr,
+        /// Bytes of echo received.
+        received: usize,
+        /// Bytes of echo expected.
+        expected: usize,
+    },
+    /// The peer answered something other than the echo of what was sent.
+    #[error("{peer} did not echo what was sent: expected {expected:?}, received {received:?}")]
+    NotAnEcho {
+        /// The other side.
+        peer: SocketAddr,
+        /// What was expected (escaped, shortened).
+        expected: String,
+        /// What arrived (escaped, shortened).
+        received: String,
+    },
+    /// Reading or writing an established session failed.
+    #[error("{step} with {peer} failed: {reason}")]
+    Session {
+        /// The step, such as "reading the echo".
+        step: &'static str,
+        /// The other side.
+        peer: SocketAddr,
+        /// One sentence a person can act on.
+        reason: String,
+        /// The underlying error, for programs that want to look closer (already explained in `reason`).
+        cause: io::Error,
+    },
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Formats a duration the way a person reads it: "10 s", "250 ms".
+pub(crate) fn fmt_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 && d.as_secs() > 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}

@@ -1,0 +1,59 @@
+//! TLS echo building blocks over rustls: load certificates and keys, build configurations, serve the
+//! echo protocol, and connect to it, with errors that say which file, address or step failed.
+//!
+//! # Layout
+//! - [`pem`]: reading certificate chains, private keys and CA bundles from PEM or DER files
+//! - [`config`]: rustls `ServerConfig` / `ClientConfig` from loaded material; verification explained
+//! - [`echo`]: the echo protocol as a sans-IO state machine, and the async loop that drives it
+//! - [`server`]: bind and the accept loop `serve(listener, config, options, shutdown)`
+//! - [`client`]: connect, verify, echo round trips, close
+//! - [`session`]: what a session negotiated (version, suite, group, SNI, ALPN, peer certificate)
+//! - [`diagnose`]: rustls and socket errors turned into sentences
+//! - [`generate`]: making a demo CA and leaf certificates (rcgen), also broken ones for tests
+//! - [`certinfo`]: the certificate fields messages need (subject, issuer, names, dates)
+//! - [`error`]: the one [`Error`] type
+//!
+//! # Example
+//! A server and a client in one process, with a certificate made in memory:
+//! ```
+//! # async fn demo() -> tls_core::Result<()> {
+//! use tls_core::{client, config, pem::Identity, server};
+//! # let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+//! # let cert = made.cert.der().clone();
+//! # let key = rustls::pki_types::PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into());
+//! // `cert` and `key` would usually come from pem::load_identity("server.pem", "server.key").
+//! let identity = Identity { chain: vec![cert.clone()], key };
+//! let server_config = config::server_config(identity, None, &Default::default())?;
+//! let listener = server::bind("127.0.0.1:0").await?;
+//! let addr = listener.local_addr().expect("a bound listener has an address").to_string();
+//! let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+//! let running = tokio::spawn(server::serve(listener, server_config, Default::default(), async {
+//!     let _ = stopped.await;
+//! }));
+//!
+//! let roots = config::root_store(&[cert], false)?;
+//! let client_config = config::client_config(roots, None, &Default::default())?;
+//! let name = client::parse_server_name("localhost")?;
+//! let echoed = client::round_trip(&addr, name, client_config, b"Hello World!", Default::default()).await?;
+//! assert_eq!(echoed, b"Hello World!");
+//!
+//! let _ = stop.send(());
+//! running.await.expect("the server task does not panic");
+//! # Ok(())
+//! # }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
+//! ```
+#![warn(missing_docs)]
+
+pub mod certinfo;
+pub mod client;
+pub mod config;
+pub mod diagnose;
+pub mod echo;
+pub mod error;
+pub mod generate;
+pub mod pem;
+pub mod server;
+pub mod session;
+
+pub use error::{Error, Result};

@@ -1,0 +1,454 @@
+//! Reading certificate chains, private keys and CA bundles from files, PEM or DER.
+//!
+//! PEM decoding itself is rustls-pki-types' (`PemObject`); this module adds what a person needs when a
+//! file is wrong: which file, which line, what was found instead, and what to do about it.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use rustls::RootCertStore;
+use rustls::sign::CertifiedKey;
+use rustls_pki_types::pem::{self, PemObject, SectionKind};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::certinfo;
+use crate::error::{Error, LoadProblem, Material, Result};
+
+/// A certificate chain and the private key that goes with its first certificate.
+#[derive(Debug)]
+pub struct Identity {
+    /// End-entity certificate first, then intermediates.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The private key of `chain[0]`.
+    pub key: PrivateKeyDer<'static>,
+}
+
+impl Clone for Identity {
+    fn clone(&self) -> Self {
+        Self {
+            chain: self.chain.clone(),
+            key: self.key.clone_key(),
+        }
+    }
+}
+
+/// Loads a certificate chain and its key, and checks that the key belongs to the first certificate.
+///
+/// # Errors
+/// Any error of [`load_cert_chain`] or [`load_private_key`], or [`Error::KeyMismatch`] naming both files.
+pub fn load_identity(cert_path: &Path, key_path: &Path) -> Result<Identity> {
+    let chain = load_cert_chain(cert_path)?;
+    let key = load_private_key(key_path)?;
+    check_key_matches(&chain, &key).map_err(|err| match err {
+        Error::KeyMismatch { subject, .. } => Error::KeyMismatch {
+            key: key_path.display().to_string(),
+            subject,
+            cert: format!(" in {}", cert_path.display()),
+        },
+        Error::Config { cause, .. } => load_error(Material::PrivateKey, key_path, LoadProblem::Rejected(cause)),
+        other => other,
+    })?;
+    Ok(Identity { chain, key })
+}
+
+/// Checks that `key` is the private key of `chain[0]`.
+///
+/// # Errors
+/// [`Error::KeyMismatch`] when it is not; [`Error::Config`] when rustls cannot use the key at all.
+pub fn check_key_matches(chain: &[CertificateDer<'static>], key: &PrivateKeyDer<'static>) -> Result<()> {
+    let provider = crate::config::provider();
+    match CertifiedKey::from_der(chain.to_vec(), key.clone_key(), &provider) {
+        Ok(_) => Ok(()),
+        Err(rustls::Error::InconsistentKeys(_)) => Err(Error::KeyMismatch {
+            key: "given".into(),
+            subject: chain.first().map_or_else(|| "(none)".into(), |c| certinfo::subject(c)),
+            cert: String::new(),
+        }),
+        Err(cause) => Err(Error::Config { side: "server", cause }),
+    }
+}
+
+/// Loads the certificates of a chain (end-entity first) from a PEM or DER file.
+///
+/// # Errors
+/// [`Error::Load`] naming the file: missing, a directory, empty, broken PEM, no certificate in it
+/// (with a hint when it holds a key instead), or a certificate that is not valid X.509.
+pub fn load_cert_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+    load_certificates(path, Material::CertificateChain)
+}
+
+/// Loads one or more CA certificates to trust from a PEM or DER file.
+///
+/// # Errors
+/// As [`load_cert_chain`], and [`LoadProblem::UnusableAnchors`] when any certificate cannot be a trust
+/// anchor, with the count of good and bad ones.
+pub fn load_ca_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+    let what = Material::CaCertificates;
+    let blocks = certificate_blocks(path, what)?;
+    let total = blocks.len();
+    let mut scratch = RootCertStore::empty();
+    let mut first_bad = None;
+    let mut good = Vec::with_capacity(total);
+    for (i, (line, der)) in blocks.into_iter().enumerate() {
+        let cert = CertificateDer::from(der);
+        let verdict = match x509_parser::parse_x509_certificate(&cert) {
+            Err(err) => Err(format!("not valid X.509: {err}")),
+            Ok(_) => scratch.add(cert.clone()).map_err(|err| err.to_string()),
+        };
+        match verdict {
+            Ok(()) => good.push(cert),
+            Err(why) => {
+                first_bad.get_or_insert_with(|| format!("certificate #{} (line {line}) is {why}", i + 1));
+            }
+        }
+    }
+    match first_bad {
+        None => Ok(good),
+        Some(bad_detail) => Err(load_error(
+            what,
+            path,
+            LoadProblem::UnusableAnchors {
+                good: good.len(),
+                total,
+                bad_detail,
+            },
+        )),
+    }
+}
+
+/// Loads exactly one private key (PKCS#8, PKCS#1 or SEC1) from a PEM or DER file.
+///
+/// # Errors
+/// [`Error::Load`] naming the file; when it holds certificates instead the message asks whether
+/// `--cert` and `--key` were swapped, and an encrypted key gets the openssl command that decrypts it.
+pub fn load_private_key(path: &Path) -> Result<PrivateKeyDer<'static>> {
+    let what = Material::PrivateKey;
+    let fail = |problem| load_error(what, path, problem);
+    match read_contents(path, what)? {
+        Contents::Der(bytes) => match PrivateKeyDer::try_from(bytes.as_slice()) {
+            Ok(key) => Ok(key.clone_key()),
+            Err(_) if x509_parser::parse_x509_certificate(&bytes).is_ok() => Err(fail(LoadProblem::NotFound {
+                wanted: "private key",
+                found: "a DER certificate".into(),
+                hint: SWAP_HINT,
+            })),
+            Err(_) => Err(fail(LoadProblem::NotPemOrDer { wanted: "private key" })),
+        },
+        Contents::Pem(blocks) => {
+            let mut keys: Vec<PrivateKeyDer<'static>> = blocks
+                .iter()
+                .filter_map(|b| b.kind.and_then(|kind| PrivateKeyDer::from_pem(kind, b.der.clone())))
+                .collect();
+            match keys.len() {
+                1 => Ok(keys.remove(0)),
+                0 if blocks.iter().any(|b| b.encrypted) => Err(fail(LoadProblem::Encrypted {
+                    path: path.display().to_string(),
+                })),
+                0 => {
+                    let holds_certs = blocks.iter().any(|b| b.kind == Some(SectionKind::Certificate));
+                    Err(fail(LoadProblem::NotFound {
+                        wanted: "PKCS#8, PKCS#1 or SEC1 private key",
+                        found: summarize(&blocks),
+                        hint: if holds_certs { SWAP_HINT } else { "" },
+                    }))
+                }
+                n => Err(fail(LoadProblem::SeveralKeys(n))),
+            }
+        }
+    }
+}
+
+/// Finds a default file such as `certs/server.pem`: in the working directory or any folder above it,
+/// else in the checkout this program was built from, so `cargo run` works from anywhere in the
+/// repository. Returns `relative` unchanged when it is nowhere, so the load error names it.
+pub fn default_path(relative: &str) -> PathBuf {
+    let from_cwd = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.ancestors().map(|dir| dir.join(relative)).find(|p| p.is_file()));
+    let from_build = || {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .map(|dir| dir.join(relative))
+            .find(|p| p.is_file())
+    };
+    from_cwd.or_else(from_build).unwrap_or_else(|| PathBuf::from(relative))
+}
+
+const SWAP_HINT: &str = "; did you swap --cert and --key?";
+
+/// The certificate blocks of a file with the line each starts at (1 for DER), not yet parsed.
+fn certificate_blocks(path: &Path, what: Material) -> Result<Vec<(usize, Vec<u8>)>> {
+    let fail = |problem| load_error(what, path, problem);
+    let certs = match read_contents(path, what)? {
+        Contents::Der(bytes) => {
+            if x509_parser::parse_x509_certificate(&bytes).is_err() && PrivateKeyDer::try_from(bytes.as_slice()).is_ok()
+            {
+                return Err(fail(LoadProblem::NotFound {
+                    wanted: "certificate",
+                    found: "a DER private key".into(),
+                    hint: SWAP_HINT,
+                }));
+            }
+            vec![(1, bytes)]
+        }
+        Contents::Pem(blocks) => {
+            let certs: Vec<_> = blocks
+                .iter()
+                .filter(|b| b.kind == Some(SectionKind::Certificate))
+                .map(|b| (b.line, b.der.clone()))
+                .collect();
+            if certs.is_empty() {
+                let holds_key = blocks.iter().any(|b| b.encrypted || is_key(b.kind));
+                return Err(fail(LoadProblem::NotFound {
+                    wanted: match what {
+                        Material::CaCertificates => "CERTIFICATE block, so no trust anchors",
+                        _ => "CERTIFICATE block",
+                    },
+                    found: summarize(&blocks),
+                    hint: if holds_key { SWAP_HINT } else { "" },
+                }));
+            }
+            certs
+        }
+    };
+    Ok(certs)
+}
+
+fn load_certificates(path: &Path, what: Material) -> Result<Vec<CertificateDer<'static>>> {
+    let fail = |problem| load_error(what, path, problem);
+    certificate_blocks(path, what)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, (line, der))| match x509_parser::parse_x509_certificate(&der) {
+            Ok(_) => Ok(CertificateDer::from(der)),
+            Err(err) => Err(fail(LoadProblem::BadCertificate {
+                index: i + 1,
+                line,
+                detail: err.to_string(),
+            })),
+        })
+        .collect()
+}
+
+fn is_key(kind: Option<SectionKind>) -> bool {
+    matches!(
+        kind,
+        Some(SectionKind::PrivateKey | SectionKind::RsaPrivateKey | SectionKind::EcPrivateKey)
+    )
+}
+
+fn load_error(what: Material, path: &Path, problem: LoadProblem) -> Error {
+    Error::Load {
+        what,
+        path: PathBuf::from(path),
+        problem,
+    }
+}
+
+/// A file's contents: DER bytes, or the PEM blocks it holds.
+enum Contents {
+    Der(Vec<u8>),
+    Pem(Vec<Block>),
+}
+
+/// One PEM block, decoded when its label is one rustls-pki-types knows.
+struct Block {
+    label: String,
+    /// 1-based line of the BEGIN marker.
+    line: usize,
+    kind: Option<SectionKind>,
+    der: Vec<u8>,
+    /// Marked encrypted by its label or an RFC 1421 `Proc-Type: 4,ENCRYPTED` header.
+    encrypted: bool,
+}
+
+fn read_contents(path: &Path, what: Material) -> Result<Contents> {
+    let fail = |problem| load_error(what, path, problem);
+    if path.is_dir() {
+        return Err(fail(LoadProblem::Directory));
+    }
+    let bytes = std::fs::read(path).map_err(|err| fail(LoadProblem::Read(err)))?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(fail(LoadProblem::Empty));
+    }
+    if !contains(&bytes, b"-----BEGIN") {
+        // DER is one ASN.1 SEQUENCE; anything else without a BEGIN line is neither format.
+        if bytes[0] == 0x30 {
+            return Ok(Contents::Der(bytes));
+        }
+        let wanted = match what {
+            Material::PrivateKey => "private key",
+            _ => "certificate",
+        };
+        return Err(fail(LoadProblem::NotPemOrDer { wanted }));
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    scan_blocks(&text).map(Contents::Pem).map_err(fail)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Splits PEM text into blocks. Lines are trimmed first, so CRLF line ends, missing trailing newlines and
+/// indented blocks all load; text between blocks (openssl's "Bag Attributes", `-text` dumps) is ignored.
+fn scan_blocks(text: &str) -> Result<Vec<Block>, LoadProblem> {
+    struct Open<'a> {
+        label: &'a str,
+        line: usize,
+        body: String,
+        encrypted: bool,
+    }
+    let broken = |line, detail| LoadProblem::BrokenPem { line, detail };
+    let mut blocks = Vec::new();
+    let mut open: Option<Open<'_>> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        let number = i + 1;
+        if let Some(label) = marker(line, "BEGIN") {
+            if let Some(prev) = &open {
+                return Err(broken(
+                    prev.line,
+                    format!(
+                        "-----BEGIN {}----- has no -----END line before the next -----BEGIN at line {number}",
+                        prev.label
+                    ),
+                ));
+            }
+            open = Some(Open {
+                label,
+                line: number,
+                body: String::new(),
+                encrypted: label.contains("ENCRYPTED"),
+            });
+        } else if let Some(label) = marker(line, "END") {
+            let Some(block) = open.take() else {
+                return Err(broken(
+                    number,
+                    format!("-----END {label}----- without a matching -----BEGIN"),
+                ));
+            };
+            if block.label != label {
+                return Err(broken(
+                    number,
+                    format!(
+                        "-----END {label}----- closes -----BEGIN {}----- of line {}",
+                        block.label, block.line
+                    ),
+                ));
+            }
+            blocks.push(decode_block(block.label, block.line, &block.body, block.encrypted)?);
+        } else if let Some(block) = open.as_mut() {
+            if line.contains(':') {
+                // An RFC 1421 header such as "Proc-Type: 4,ENCRYPTED" or "DEK-Info: ...".
+                block.encrypted |= line.starts_with("Proc-Type:") && line.contains("ENCRYPTED");
+            } else {
+                block.body.push_str(line);
+                block.body.push('\n');
+            }
+        }
+    }
+    if let Some(block) = open {
+        return Err(broken(
+            block.line,
+            format!(
+                "-----BEGIN {0}----- has no -----END {0}----- line (is the file cut short?)",
+                block.label
+            ),
+        ));
+    }
+    Ok(blocks)
+}
+
+fn marker<'a>(line: &'a str, word: &str) -> Option<&'a str> {
+    line.strip_prefix("-----")?
+        .strip_prefix(word)?
+        .strip_prefix(' ')?
+        .strip_suffix("-----")
+        .map(str::trim)
+}
+
+fn decode_block(label: &str, line: usize, body: &str, encrypted: bool) -> Result<Block, LoadProblem> {
+    let mut block = Block {
+        label: label.to_owned(),
+        line,
+        kind: None,
+        der: Vec::new(),
+        encrypted,
+    };
+    if encrypted {
+        return Ok(block);
+    }
+    let normalized = format!("-----BEGIN {label}-----\n{body}-----END {label}-----\n");
+    match <(SectionKind, Vec<u8>)>::from_pem_slice(normalized.as_bytes()) {
+        Ok((kind, der)) => {
+            block.kind = Some(kind);
+            block.der = der;
+            Ok(block)
+        }
+        // A label rustls-pki-types does not handle (e.g. "PUBLIC KEY" variants, "X509 CRL" is known):
+        // kept for the summary only.
+        Err(pem::Error::NoItemsFound) => Ok(block),
+        Err(err) => Err(LoadProblem::BrokenPem {
+            line,
+            detail: format!("the base64 inside -----BEGIN {label}----- is corrupt ({err})"),
+        }),
+    }
+}
+
+/// "2 CERTIFICATE blocks and 1 PRIVATE KEY block".
+fn summarize(blocks: &[Block]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for b in blocks {
+        match counts.iter_mut().find(|(label, _)| *label == b.label) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((&b.label, 1)),
+        }
+    }
+    let mut out = String::new();
+    for (i, (label, n)) in counts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(if i + 1 == counts.len() { " and " } else { ", " });
+        }
+        let _ = write!(out, "{n} {label} block{}", if *n == 1 { "" } else { "s" });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_counts_labels_in_order() {
+        let block = |label: &str| Block {
+            label: label.into(),
+            line: 1,
+            kind: None,
+            der: Vec::new(),
+            encrypted: false,
+        };
+        let blocks = [block("CERTIFICATE"), block("PRIVATE KEY"), block("CERTIFICATE")];
+        assert_eq!(summarize(&blocks), "2 CERTIFICATE blocks and 1 PRIVATE KEY block");
+        assert_eq!(summarize(&blocks[1..2]), "1 PRIVATE KEY block");
+    }
+
+    #[test]
+    fn markers_are_recognized_with_their_label() {
+        assert_eq!(
+            marker("-----BEGIN EC PRIVATE KEY-----", "BEGIN"),
+            Some("EC PRIVATE KEY")
+        );
+        assert_eq!(marker("-----END CERTIFICATE-----", "BEGIN"), None);
+        assert_eq!(marker("MIIB", "END"), None);
+    }
+
+    #[test]
+    fn missing_end_names_the_begin_line() {
+        let err = scan_blocks("junk\n-----BEGIN CERTIFICATE-----\nMIIB\n").err();
+        assert!(
+            matches!(&err, Some(LoadProblem::BrokenPem { line: 2, detail }) if detail.contains("no -----END CERTIFICATE-----")),
+            "{err:?}"
+        );
+    }
+}

@@ -1,0 +1,262 @@
+//! The accept loop: one task per connection, each phase bounded, a cap on connections, and graceful
+//! shutdown.
+//!
+//! The caller binds the socket and decides when to stop ([`serve`] takes both), so tests bind port 0
+//! and the binary binds `--listen`.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::ServerConfig;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::diagnose::{self, Side};
+use crate::echo::{self, Escaped, Mode};
+use crate::error::{Error, Result, fmt_duration};
+use crate::session::SessionInfo;
+
+/// How the server treats its clients.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Line echo (ends at an empty line) or raw echo.
+    pub mode: Mode,
+    /// Absolute limit on the TLS handshake, from accept to its end; not reset by each byte.
+    pub handshake_timeout: Duration,
+    /// Limit on each wait for data from the client, and on each echo write.
+    pub idle_timeout: Duration,
+    /// Connections served at once; more are refused at once.
+    pub max_connections: usize,
+    /// At shutdown, how long live sessions may go on before they are closed.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Line,
+            handshake_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 10_000,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Binds a TCP listener on `addr` (such as `127.0.0.1:7777`, `[::1]:0` or `localhost:7777`).
+///
+/// # Errors
+/// [`Error::Bind`] naming the address, with a hint when the port is taken or needs privileges.
+pub async fn bind(addr: &str) -> Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|cause| {
+        let hint = match cause.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                "; another program already listens there: stop it or pass --listen with another port"
+            }
+            std::io::ErrorKind::PermissionDenied => "; ports below 1024 need privileges: use a port above 1024",
+            std::io::ErrorKind::AddrNotAvailable => "; that address is not on this machine: try 127.0.0.1",
+            _ if cause.to_string().contains("invalid socket address") => "; give HOST:PORT such as 127.0.0.1:7777",
+            _ => "",
+        };
+        Error::Bind {
+            addr: addr.to_owned(),
+            cause,
+            hint,
+        }
+    })
+}
+
+/// The address `listener` is bound to, with the real port when port 0 was asked for.
+///
+/// # Errors
+/// [`Error::Bind`] in the rare case the OS cannot say.
+pub fn local_addr(listener: &TcpListener) -> Result<SocketAddr> {
+    listener.local_addr().map_err(|cause| Error::Bind {
+        addr: "the listening socket".to_owned(),
+        cause,
+        hint: "",
+    })
+}
+
+/// Serves TLS echo on `listener` until `shutdown` completes, then drains live sessions for up to
+/// `options.shutdown_grace` and closes the rest with close_notify.
+///
+/// Every accepted socket gets TCP_NODELAY: without it, handshake flights wait on delayed ACKs.
+pub async fn serve(
+    listener: TcpListener,
+    config: Arc<ServerConfig>,
+    options: ServerOptions,
+    shutdown: impl Future<Output = ()>,
+) {
+    let acceptor = TlsAcceptor::from(config);
+    let limit = Arc::new(Semaphore::new(options.max_connections));
+    let tracker = TaskTracker::new();
+    let cancel = CancellationToken::new();
+    let options = Arc::new(options);
+    let mut accept_errors = AcceptErrorLog::default();
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (tcp, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(err) => {
+                // EMFILE and friends: say so now and then, and back off so the loop does not spin.
+                accept_errors.report(&err);
+                tokio::select! {
+                    () = &mut shutdown => break,
+                    () = tokio::time::sleep(Duration::from_millis(100)) => continue,
+                }
+            }
+        };
+        let Ok(permit) = limit.clone().try_acquire_owned() else {
+            tracing::warn!(
+                %peer,
+                "refusing connection: {} connections already open (--max-connections)",
+                options.max_connections
+            );
+            continue;
+        };
+        let _ = tcp.set_nodelay(true);
+        let (acceptor, options, cancel) = (acceptor.clone(), options.clone(), cancel.clone());
+        tracker.spawn(async move {
+            session(tcp, peer, &acceptor, &options, &cancel).await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tracker.close();
+    if !tracker.is_empty() {
+        tracing::info!(
+            "shutting down: letting {} session(s) finish for up to {}",
+            tracker.len(),
+            fmt_duration(options.shutdown_grace)
+        );
+    }
+    if tokio::time::timeout(options.shutdown_grace, tracker.wait())
+        .await
+        .is_err()
+    {
+        tracing::info!(
+            "grace period over: closing {} session(s) with close_notify",
+            tracker.len()
+        );
+        cancel.cancel();
+        // Each session's own close is bounded, so this wait is too.
+        tracker.wait().await;
+    }
+}
+
+#[derive(Default)]
+struct AcceptErrorLog {
+    last: Option<Instant>,
+    suppressed: u64,
+}
+
+impl AcceptErrorLog {
+    fn report(&mut self, err: &std::io::Error) {
+        let now = Instant::now();
+        if self
+            .last
+            .is_some_and(|t| now.duration_since(t) < Duration::from_secs(1))
+        {
+            self.suppressed += 1;
+            return;
+        }
+        let hint = if err.raw_os_error() == Some(24) {
+            " (out of file descriptors: raise `ulimit -n` or lower --max-connections)"
+        } else {
+            ""
+        };
+        tracing::warn!(
+            "accept failed: {err}{hint}; {} similar error(s) not shown",
+            self.suppressed
+        );
+        self.last = Some(now);
+        self.suppressed = 0;
+    }
+}
+
+/// One connection, from first byte to close; logs one line at the end.
+async fn session(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    acceptor: &TlsAcceptor,
+    options: &ServerOptions,
+    cancel: &CancellationToken,
+) {
+    let started = Instant::now();
+    let deadline = tokio::time::Instant::now() + options.handshake_timeout;
+    let handshake = async {
+        check_first_bytes(&tcp).await?;
+        acceptor
+            .accept(tcp)
+            .await
+            .map_err(|err| diagnose::handshake_error(&err, Side::Server))
+    };
+    let result = tokio::select! {
+        () = cancel.cancelled() => Err("server shutting down".to_owned()),
+        result = tokio::time::timeout_at(deadline, handshake) => result.unwrap_or_else(|_| {
+            Err(format!("no complete TLS handshake within {}", fmt_duration(options.handshake_timeout)))
+        }),
+    };
+    let mut tls = match result {
+        Ok(tls) => tls,
+        Err(reason) if reason.is_empty() => {
+            tracing::debug!(%peer, "closed before sending anything");
+            return;
+        }
+        Err(reason) => {
+            tracing::info!(%peer, elapsed_ms = started.elapsed().as_millis() as u64, "handshake failed: {reason}");
+            return;
+        }
+    };
+    let info = {
+        let (_, conn) = tls.get_ref();
+        SessionInfo::from_connection(conn, conn.server_name())
+    };
+    let outcome = echo::drive(&mut tls, options.mode, options.idle_timeout, cancel).await;
+    tracing::info!(
+        %peer,
+        tls = %info.version,
+        cipher = %info.cipher_suite,
+        group = %info.group,
+        sni = info.sni.as_deref().unwrap_or("-"),
+        alpn = info.alpn.as_deref().unwrap_or("-"),
+        client_cert = info.peer_subject.as_deref().unwrap_or("-"),
+        bytes_in = outcome.bytes_in,
+        bytes_out = outcome.bytes_out,
+        duration_ms = started.elapsed().as_millis() as u64,
+        end = %outcome.end,
+        preview = %Escaped(&outcome.preview),
+        "session"
+    );
+}
+
+/// Refuses, with a reason, a client whose first bytes are not a TLS handshake record, so plain HTTP or
+/// an SSLv2 hello is named in the log instead of showing up as a parse error. `Err("")` means the
+/// client closed without sending anything (a port probe or health check).
+async fn check_first_bytes(tcp: &TcpStream) -> std::result::Result<(), String> {
+    let mut head = [0u8; 8];
+    let n = tcp.peek(&mut head).await.map_err(|err| diagnose::io_error(&err))?;
+    let head = &head[..n];
+    match head {
+        [] => Err(String::new()),
+        [0x16, ..] => Ok(()),
+        [b, _, 0x01, ..] if b & 0x80 != 0 => {
+            Err("client sent an SSLv2-style hello; this server speaks TLS 1.2 and 1.3 only".into())
+        }
+        _ if head.iter().all(|b| b.is_ascii_uppercase() || *b == b' ' || *b == b'/') => {
+            Err(format!("not TLS (plain HTTP?): it began with \"{}\"", Escaped(head)))
+        }
+        _ => Err(format!("not TLS: it began with \"{}\"", Escaped(head))),
+    }
+}

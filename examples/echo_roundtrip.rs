@@ -1,0 +1,53 @@
+//! The smallest complete use of tls-core: an echo server and a client in one process.
+//!
+//! The certificates are made in memory (a CA and a server certificate for 127.0.0.1); a real program
+//! would load them with `tls_core::pem::load_identity` and `tls_core::pem::load_ca_certs`.
+//!
+//! ```text
+//! cargo run --example echo_roundtrip
+//! ```
+
+use tls_core::client::{self, ClientOptions};
+use tls_core::config::{self, TlsOptions};
+use tls_core::generate::DemoPki;
+use tls_core::server::{self, ServerOptions};
+
+#[tokio::main]
+async fn main() -> tls_core::Result<()> {
+    let pki = DemoPki::new()?;
+
+    // Server: configuration from a certificate and key, a listener on a port the OS picks, and a
+    // shutdown signal we control.
+    let server_config = config::server_config(pki.server.identity(), None, &TlsOptions::default())?;
+    let listener = server::bind("127.0.0.1:0").await?;
+    let addr = server::local_addr(&listener)?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(server::serve(
+        listener,
+        server_config,
+        ServerOptions::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    println!("server listening on {addr}");
+
+    // Client: trust the CA, verify the server as 127.0.0.1, send, read the echo, close_notify.
+    let roots = config::root_store(std::slice::from_ref(&pki.ca.issued.cert), false)?;
+    let client_config = config::client_config(roots, None, &TlsOptions::default())?;
+    let mut conn = client::connect(
+        &addr.to_string(),
+        client::parse_server_name("127.0.0.1")?,
+        client_config,
+        ClientOptions::default(),
+    )
+    .await?;
+    println!("negotiated {}", conn.info());
+    let echoed = conn.echo(b"Hello World!").await?;
+    println!("echoed: {}", String::from_utf8_lossy(&echoed));
+    conn.close().await?;
+
+    let _ = stop.send(());
+    let _ = running.await;
+    Ok(())
+}
