@@ -3,6 +3,7 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use tls_core::client::{self, ClientOptions, Connection};
@@ -44,6 +45,9 @@ struct Args {
     /// Refuse TLS 1.2
     #[arg(long)]
     tls13_only: bool,
+    /// Limit on each phase: connect, handshake, each write and each wait for the echo
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_core::args::seconds)]
+    timeout: Duration,
     /// Print the negotiated version, cipher suite, group, ALPN and the server's certificate subject
     #[arg(short, long)]
     verbose: bool,
@@ -92,7 +96,12 @@ async fn run(args: Args) -> tls_core::Result<()> {
         Some(name) => client::parse_server_name(name)?,
         None => client::server_name_for(&args.connect)?,
     };
-    let mut conn = client::connect(&args.connect, server_name, config, ClientOptions::default()).await?;
+    let options = ClientOptions {
+        connect_timeout: args.timeout,
+        handshake_timeout: args.timeout,
+        io_timeout: args.timeout,
+    };
+    let mut conn = client::connect(&args.connect, server_name, config, options).await?;
     if args.verbose {
         let info = conn.info();
         eprintln!(

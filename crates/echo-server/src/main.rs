@@ -37,16 +37,16 @@ struct Args {
     #[arg(long)]
     raw: bool,
     /// Absolute limit on the TLS handshake
-    #[arg(long, default_value = "10", value_name = "SECS", value_parser = seconds)]
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_core::args::seconds)]
     handshake_timeout: Duration,
     /// Close a session after this long without data
-    #[arg(long, default_value = "60", value_name = "SECS", value_parser = seconds)]
+    #[arg(long, default_value = "60", value_name = "SECS", value_parser = tls_core::args::seconds)]
     idle_timeout: Duration,
     /// Connections served at once; more are refused at once
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     max_connections: usize,
     /// On Ctrl-C or SIGTERM, how long live sessions may finish before they are closed
-    #[arg(long, default_value = "10", value_name = "SECS", value_parser = seconds)]
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_core::args::seconds)]
     shutdown_grace: Duration,
     /// Log every byte received, too
     #[arg(short, long, conflicts_with = "quiet")]
@@ -54,13 +54,6 @@ struct Args {
     /// Log no per-session lines, only warnings and errors
     #[arg(short, long)]
     quiet: bool,
-}
-
-fn seconds(text: &str) -> Result<Duration, String> {
-    text.parse::<f64>()
-        .ok()
-        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-        .ok_or_else(|| format!("{text:?} is not a number of seconds"))
 }
 
 fn main() -> ExitCode {

@@ -11,6 +11,7 @@
 //! - [`diagnose`]: rustls and socket errors turned into sentences
 //! - [`generate`]: making a demo CA and leaf certificates (rcgen), also broken ones for tests
 //! - [`certinfo`]: the certificate fields messages need (subject, issuer, names, dates)
+//! - [`args`]: parsing command-line values the programs share
 //! - [`error`]: the one [`Error`] type
 //!
 //! # Example
@@ -45,6 +46,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod args;
 pub mod certinfo;
 pub mod client;
 pub mod config;

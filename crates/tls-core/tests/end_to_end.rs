@@ -1,11 +1,9 @@
 //! The library's server and client talking over loopback: echo, concurrency, mutual TLS, certificate
 //! failures explained, hostile or idle clients, connection cap and graceful shutdown.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{RunningServer, bounded, client_config, client_config_with, pki, server_config};
+use test_support::{RunningServer, bounded, client_config, client_config_with, pki, server_config};
 use tls_core::Error;
 use tls_core::client::{self, ClientOptions};
 use tls_core::config::{self, TlsOptions};

@@ -1,0 +1,330 @@
+//! echo-server run as a user runs it, against real clients it did not write: Python's `ssl` (the lab's
+//! client), `openssl s_client`, and the tls-core client; plus bad input, logging flags and SIGTERM.
+
+use std::path::Path;
+
+use test_support::{Output, Peer, PkiFiles, bounded};
+use tls_core::client::{self, ClientOptions};
+use tls_core::generate::{CertificateAuthority, Usage, Validity};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_echo-server");
+
+/// echo-server on 127.0.0.1 and a port from the OS, with the PKI's server certificate.
+struct Server {
+    peer: Peer,
+    addr: String,
+    port: String,
+}
+
+impl Server {
+    async fn start(pki: &PkiFiles, extra: &[&str]) -> Self {
+        let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
+        let mut args = vec!["--listen", "127.0.0.1:0", "--cert", &cert, "--key", &key];
+        args.extend_from_slice(extra);
+        Self::start_with(&args, None).await
+    }
+
+    async fn start_with(args: &[&str], dir: Option<&Path>) -> Self {
+        let mut peer = match dir {
+            Some(dir) => Peer::spawn_in(dir, SERVER, args, "(built by cargo)"),
+            None => Peer::spawn(SERVER, args, "(built by cargo)"),
+        };
+        let line = peer.wait_for(Output::Stdout, "listening on ").await;
+        let addr = line.trim_start_matches("listening on ").to_owned();
+        let port = addr.rsplit(':').next().expect("ADDR has a port").to_owned();
+        assert_ne!(port, "0", "the real port is printed, not the one asked for");
+        Self { peer, addr, port }
+    }
+}
+
+/// Runs the lab's Python client; returns (success, stdout, stderr).
+async fn lab_client(server: &Server, ca: &str, message: &str, extra: &[&str]) -> (bool, String, String) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/lab_client.py");
+    let mut args = vec![script, "127.0.0.1", &server.port, ca, message];
+    args.extend_from_slice(extra);
+    run("python3", &args, "python3").await
+}
+
+/// Runs a program to its end (bounded); returns (success, stdout, stderr).
+async fn run(program: &str, args: &[&str], package: &str) -> (bool, String, String) {
+    run_with_input(program, args, package, b"").await
+}
+
+async fn run_with_input(program: &str, args: &[&str], package: &str, input: &[u8]) -> (bool, String, String) {
+    let mut peer = Peer::spawn(program, args, package);
+    peer.send(input).await;
+    peer.close_stdin();
+    let code = peer.exit_code().await;
+    let (out, err) = peer.outputs().await;
+    (code == Some(0), out, err)
+}
+
+#[tokio::test]
+async fn python_client_gets_hello_world_and_the_server_shows_it() {
+    let pki = PkiFiles::new();
+    let mut server = Server::start(&pki, &[]).await;
+    let (ok, out, err) = lab_client(&server, &pki.arg("ca.pem"), "Hello World!", &[]).await;
+    assert!(ok, "python client failed: {out} {err}");
+    assert_eq!(out.trim_end(), "Hello World!");
+    assert_eq!(err.trim_end(), "TLSv1.3");
+    let line = server.peer.wait_for(Output::Stderr, "preview=Hello World!").await;
+    // Python sends SNI only for DNS names: connecting by IP gives none. Its OpenSSL 3.0 has no ML-KEM,
+    // so the group is plain X25519 (the tls-core client test checks the hybrid).
+    for field in [
+        "tls=TLSv1.3",
+        "group=X25519 ",
+        "sni=\"-\"",
+        "bytes_in=12",
+        "bytes_out=12",
+        "end=client sent close_notify",
+    ] {
+        assert!(line.contains(field), "{field} missing from the session line: {line}");
+    }
+}
+
+#[tokio::test]
+async fn python_client_closing_without_close_notify_is_a_normal_end() {
+    let pki = PkiFiles::new();
+    let mut server = Server::start(&pki, &[]).await;
+    let (ok, out, _) = lab_client(&server, &pki.arg("ca.pem"), "no goodbye", &["--no-close-notify"]).await;
+    assert!(ok);
+    assert_eq!(out.trim_end(), "no goodbye");
+    let line = server
+        .peer
+        .wait_for(Output::Stderr, "end=client closed TCP without close_notify")
+        .await;
+    assert!(line.contains("INFO"), "an unclean close is not an error: {line}");
+    let (ok, out, _) = lab_client(&server, &pki.arg("ca.pem"), "next one", &[]).await;
+    assert!(ok && out.trim_end() == "next one", "the next client is served: {out}");
+}
+
+#[tokio::test]
+async fn openssl_s_client_verifies_and_the_empty_line_ends_the_session() {
+    let pki = PkiFiles::new();
+    let mut server = Server::start(&pki, &[]).await;
+    let ca = pki.arg("ca.pem");
+    let args = [
+        "s_client",
+        "-connect",
+        &server.addr,
+        "-CAfile",
+        &ca,
+        "-verify_return_error",
+        "-verify_ip",
+        "127.0.0.1",
+        "-quiet",
+    ];
+    let (ok, out, err) = run_with_input("openssl", &args, "openssl", b"Hello World!\n\nnot echoed\n").await;
+    assert!(ok, "s_client failed: {err}");
+    assert_eq!(out, "Hello World!\n");
+    server
+        .peer
+        .wait_for(Output::Stderr, "end=client sent an empty line")
+        .await;
+}
+
+#[tokio::test]
+async fn openssl_s_client_with_another_ca_refuses_and_the_server_says_why() {
+    let pki = PkiFiles::new();
+    let mut server = Server::start(&pki, &[]).await;
+    let other = CertificateAuthority::new("Other CA", Validity::days_from_now(30)).expect("CA");
+    let (other_ca, _) = pki.add("other-ca", &other.issued);
+    let args = [
+        "s_client",
+        "-connect",
+        &server.addr,
+        "-CAfile",
+        &other_ca,
+        "-verify_return_error",
+        "-quiet",
+    ];
+    let (ok, _, err) = run_with_input("openssl", &args, "openssl", b"x\n").await;
+    assert!(!ok, "s_client must refuse an unknown CA");
+    assert!(err.contains("verify error"), "{err}");
+    server
+        .peer
+        .wait_for(Output::Stderr, "the client rejected this server's certificate")
+        .await;
+}
+
+#[tokio::test]
+async fn tls12_clients_are_served_unless_tls13_only() {
+    let pki = PkiFiles::new();
+    let ca = pki.arg("ca.pem");
+    let mut server = Server::start(&pki, &[]).await;
+    let args = [
+        "s_client",
+        "-connect",
+        &server.addr,
+        "-CAfile",
+        &ca,
+        "-verify_return_error",
+        "-tls1_2",
+        "-quiet",
+    ];
+    let (ok, out, err) = run_with_input("openssl", &args, "openssl", b"twelve\n\n").await;
+    assert!(ok, "TLS 1.2 client refused: {err}");
+    assert_eq!(out, "twelve\n");
+    server.peer.wait_for(Output::Stderr, "tls=TLSv1.2").await;
+
+    let mut strict = Server::start(&pki, &["--tls13-only"]).await;
+    let args = [
+        "s_client",
+        "-connect",
+        &strict.addr,
+        "-CAfile",
+        &ca,
+        "-tls1_2",
+        "-quiet",
+    ];
+    let (ok, _, _) = run_with_input("openssl", &args, "openssl", b"twelve\n\n").await;
+    assert!(!ok, "a TLS 1.2-only client must be refused by --tls13-only");
+    strict
+        .peer
+        .wait_for(
+            Output::Stderr,
+            "has no TLS version, cipher suite or key exchange in common",
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn client_ca_requires_and_logs_the_client_certificate() {
+    let pki = PkiFiles::new();
+    let ca = pki.arg("ca.pem");
+    let mut server = Server::start(&pki, &["--client-ca", &ca]).await;
+    let (cert, key) = (pki.arg("client.pem"), pki.arg("client.key"));
+    let (ok, out, err) = lab_client(&server, &ca, "with cert", &["--cert", &cert, "--key", &key]).await;
+    assert!(ok, "{out} {err}");
+    server
+        .peer
+        .wait_for(Output::Stderr, "client_cert=\"CN=tls-echo demo client\"")
+        .await;
+    let (ok, _, _) = lab_client(&server, &ca, "without cert", &[]).await;
+    assert!(!ok, "a client without a certificate must be refused");
+    server
+        .peer
+        .wait_for(
+            Output::Stderr,
+            "the client sent no certificate, and this server requires one",
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn sigterm_lets_the_live_session_finish_then_exits_zero() {
+    let pki = PkiFiles::new();
+    let mut server = Server::start(&pki, &["--shutdown-grace", "15"]).await;
+    let config = test_support::client_config(&pki.pki.ca);
+    let name = client::parse_server_name("127.0.0.1").expect("name");
+    let mut conn = bounded(
+        "connect",
+        client::connect(&server.addr, name, config, ClientOptions::default()),
+    )
+    .await
+    .expect("connected");
+    assert_eq!(bounded("echo", conn.echo(b"before")).await.expect("echo"), b"before");
+    server.peer.terminate();
+    server.peer.wait_for(Output::Stderr, "shutdown requested").await;
+    assert_eq!(
+        bounded("echo", conn.echo(b"during"))
+            .await
+            .expect("echo during the grace period"),
+        b"during"
+    );
+    bounded("close", conn.close()).await.expect("close");
+    assert_eq!(server.peer.exit_code().await, Some(0));
+}
+
+#[tokio::test]
+async fn quiet_logs_no_sessions_and_verbose_logs_the_data() {
+    let pki = PkiFiles::new();
+    let ca = pki.arg("ca.pem");
+
+    let mut quiet = Server::start(&pki, &["-q"]).await;
+    let (ok, ..) = lab_client(&quiet, &ca, "hush", &[]).await;
+    assert!(ok);
+    quiet.peer.terminate();
+    assert_eq!(quiet.peer.exit_code().await, Some(0));
+    let lines = quiet.peer.lines();
+    assert!(
+        !lines.iter().any(|l| l.contains("session") || l.contains("hush")),
+        "-q logged a session: {lines:#?}"
+    );
+
+    let mut verbose = Server::start(&pki, &["-v"]).await;
+    let (ok, ..) = lab_client(&verbose, &ca, "every byte", &[]).await;
+    assert!(ok);
+    verbose.peer.wait_for(Output::Stderr, "received=every byte").await;
+}
+
+#[tokio::test]
+async fn certificate_expiring_soon_is_warned_about_at_start() {
+    let pki = PkiFiles::new();
+    let soon = pki
+        .pki
+        .ca
+        .issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(10))
+        .expect("leaf");
+    let (cert, key) = pki.add("soon", &soon);
+    let mut server = Server::start_with(&["--listen", "127.0.0.1:0", "--cert", &cert, "--key", &key], None).await;
+    let line = server.peer.wait_for(Output::Stderr, "expires on").await;
+    // 10 days minus the moments since it was made: 9 or 10 depending on rounding to whole seconds.
+    assert!(
+        line.contains("WARN")
+            && (line.contains("(in 9 days)") || line.contains("(in 10 days)"))
+            && line.contains("make_demo_certs"),
+        "{line}"
+    );
+}
+
+#[tokio::test]
+async fn default_certificates_are_found_from_inside_the_checkout() {
+    // Run from crates/echo-server with no --cert/--key: certs/ at the root must be found.
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut server = Server::start_with(&["--listen", "127.0.0.1:0"], Some(here)).await;
+    let line = server.peer.wait_for(Output::Stderr, "serving").await;
+    assert!(line.contains("certs/server.pem"), "{line}");
+}
+
+/// Runs echo-server with `args` expecting it to refuse to start; returns its stderr.
+async fn refusal(args: &[&str]) -> String {
+    let (ok, out, err) = run(SERVER, args, "(built by cargo)").await;
+    assert!(!ok, "echo-server started with {args:?}: {out}");
+    assert_eq!(err.lines().count(), 1, "one clear line, got: {err}");
+    err
+}
+
+#[tokio::test]
+async fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
+    let pki = PkiFiles::new();
+    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let err = refusal(&["--listen", &addr, "--cert", &cert, "--key", &key]).await;
+    assert!(
+        err.starts_with(&format!("error: cannot listen on {addr}: "))
+            && err.contains("another program already listens"),
+        "{err}"
+    );
+
+    let err = refusal(&["--listen", "nonsense", "--cert", &cert, "--key", &key]).await;
+    assert!(
+        err.contains("cannot listen on nonsense") && err.contains("HOST:PORT"),
+        "{err}"
+    );
+
+    let missing = pki.arg("missing.pem");
+    let err = refusal(&["--cert", &missing, "--key", &key]).await;
+    assert_eq!(
+        err.trim_end(),
+        format!("error: cannot load certificate chain from {missing}: No such file or directory (os error 2)")
+    );
+
+    let err = refusal(&["--cert", &key, "--key", &cert]).await;
+    assert!(err.contains("did you swap --cert and --key?"), "{err}");
+
+    let (ok, _, err) = run(SERVER, &["--idle-timeout", "soon"], "(built by cargo)").await;
+    assert!(!ok && err.contains("\"soon\" is not a number of seconds"), "{err}");
+}

@@ -1,0 +1,378 @@
+//! Helpers shared by the workspace's integration tests: certificates made in memory and written to a
+//! temporary folder, a tls-core server in this process on port 0, real peer programs (openssl, gnutls,
+//! socat, python3, our own binaries) run as child processes, and waits that are always bounded.
+//!
+//! A peer program that is not installed fails the test with the package to install: never a skip.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rustls::{ClientConfig, ServerConfig};
+use tls_core::config::{self, TlsOptions};
+use tls_core::generate::{CertificateAuthority, DemoPki, Issued};
+use tls_core::pem::Identity;
+use tls_core::server::{self, ServerOptions};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// The longest any single wait in a test may take.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Awaits `fut`, failing the test with `what` if it takes longer than [`WAIT`].
+pub async fn bounded<T>(what: &str, fut: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(WAIT, fut).await {
+        Ok(value) => value,
+        Err(_) => panic!("{what} did not finish within {WAIT:?}"),
+    }
+}
+
+/// A new demo PKI: CA, server certificate for 127.0.0.1/::1/localhost, client certificate.
+pub fn pki() -> DemoPki {
+    DemoPki::new().expect("rcgen makes the demo PKI")
+}
+
+/// A demo PKI written as files (`ca.pem`, `server.pem`, `server.key`, ...) into a temporary folder.
+pub struct PkiFiles {
+    /// The certificates and keys themselves.
+    pub pki: DemoPki,
+    dir: tempfile::TempDir,
+}
+
+impl PkiFiles {
+    /// Makes a demo PKI and writes it.
+    pub fn new() -> Self {
+        let pki = pki();
+        let dir = temp_dir();
+        pki.write(dir.path(), false).expect("write the demo PKI");
+        Self { pki, dir }
+    }
+
+    /// The folder holding the files.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A file in the folder, such as `ca.pem`.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The same as [`PkiFiles::path`], as a string for command lines.
+    pub fn arg(&self, name: &str) -> String {
+        self.path(name).display().to_string()
+    }
+
+    /// Writes another certificate and key as `stem.pem` and `stem.key`; returns their paths as strings.
+    pub fn add(&self, stem: &str, issued: &Issued) -> (String, String) {
+        let (cert, key) = write_issued(self.dir(), stem, issued);
+        (cert.display().to_string(), key.display().to_string())
+    }
+}
+
+impl Default for PkiFiles {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A temporary folder, removed when dropped.
+pub fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temporary folder")
+}
+
+/// Writes `contents` into `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write test file");
+    path
+}
+
+/// Writes the certificate and key of `issued` as `stem.pem` and `stem.key` in `dir`.
+pub fn write_issued(dir: &Path, stem: &str, issued: &Issued) -> (PathBuf, PathBuf) {
+    (
+        write(dir, &format!("{stem}.pem"), &issued.cert_pem),
+        write(dir, &format!("{stem}.key"), &issued.key_pem),
+    )
+}
+
+/// A server configuration presenting `identity`, with default options.
+pub fn server_config(identity: Identity) -> Arc<ServerConfig> {
+    config::server_config(identity, None, &TlsOptions::default()).expect("server config builds")
+}
+
+/// A client configuration trusting `ca` only.
+pub fn client_config(ca: &CertificateAuthority) -> Arc<ClientConfig> {
+    client_config_with(ca, None)
+}
+
+/// A client configuration trusting `ca`, presenting `identity` when asked.
+pub fn client_config_with(ca: &CertificateAuthority, identity: Option<Identity>) -> Arc<ClientConfig> {
+    let roots = config::root_store(std::slice::from_ref(&ca.issued.cert), false).expect("CA is a valid anchor");
+    config::client_config(roots, identity, &TlsOptions::default()).expect("client config builds")
+}
+
+/// A tls-core server running in this process on 127.0.0.1 and a port from the OS.
+pub struct RunningServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Binds port 0 and serves until stopped.
+    pub async fn start(config: Arc<ServerConfig>, options: ServerOptions) -> Self {
+        let listener = server::bind("127.0.0.1:0").await.expect("bind port 0");
+        let addr = listener.local_addr().expect("bound");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server::serve(listener, config, options, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// The server's address as text, for `client::connect` and command lines.
+    pub fn address(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Asks the server to stop, without waiting.
+    pub fn request_stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// Stops the server and waits (bounded) until it has drained.
+    pub async fn stop(mut self) {
+        self.request_stop();
+        self.finished().await;
+    }
+
+    /// Waits (bounded) for a server whose stop was requested to finish.
+    pub async fn finished(self) {
+        bounded("server shutdown", self.task)
+            .await
+            .expect("server task ends without panic");
+    }
+}
+
+/// Which output of a peer process to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// A program run as a child process, its output read line by line as it comes; killed when dropped.
+pub struct Peer {
+    /// What the test calls it, for failure messages.
+    pub name: String,
+    child: Child,
+    stdout: mpsc::UnboundedReceiver<String>,
+    stderr: mpsc::UnboundedReceiver<String>,
+    /// Every line read so far, both streams as they came.
+    seen: Arc<Mutex<Vec<String>>>,
+    seen_stdout: Arc<Mutex<Vec<String>>>,
+    seen_stderr: Arc<Mutex<Vec<String>>>,
+}
+
+impl Peer {
+    /// Starts `program` with `args`, standard input piped. `package` is the Debian package to name
+    /// when the program is missing.
+    pub fn spawn(program: &str, args: &[&str], package: &str) -> Self {
+        Self::spawn_command(Command::new(program), program, args, package)
+    }
+
+    /// As [`Peer::spawn`], with `dir` as the working directory.
+    pub fn spawn_in(dir: &Path, program: &str, args: &[&str], package: &str) -> Self {
+        let mut command = Command::new(program);
+        command.current_dir(dir);
+        Self::spawn_command(command, program, args, package)
+    }
+
+    fn spawn_command(mut command: Command, program: &str, args: &[&str], package: &str) -> Self {
+        let mut child = command
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot run {program} ({err}); install it: apt-get install {package}"));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (seen_stdout, seen_stderr) = (Arc::default(), Arc::default());
+        let stdout = forward_lines(child.stdout.take().expect("stdout is piped"), [&seen, &seen_stdout]);
+        let stderr = forward_lines(child.stderr.take().expect("stderr is piped"), [&seen, &seen_stderr]);
+        Self {
+            name: program.to_owned(),
+            child,
+            stdout,
+            stderr,
+            seen,
+            seen_stdout,
+            seen_stderr,
+        }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("the peer is running")
+    }
+
+    /// Waits (bounded) for a line of `output` containing `needle` and returns it.
+    pub async fn wait_for(&mut self, output: Output, needle: &str) -> String {
+        let name = self.name.clone();
+        let rx = match output {
+            Output::Stdout => &mut self.stdout,
+            Output::Stderr => &mut self.stderr,
+        };
+        let found = tokio::time::timeout(WAIT, async {
+            while let Some(line) = rx.recv().await {
+                if line.contains(needle) {
+                    return Some(line);
+                }
+            }
+            None
+        })
+        .await;
+        match found {
+            Ok(Some(line)) => line,
+            Ok(None) => panic!(
+                "{name} ended without printing {needle:?}; it printed: {:#?}",
+                self.lines()
+            ),
+            Err(_) => panic!(
+                "{name} did not print {needle:?} within {WAIT:?}; it printed: {:#?}",
+                self.lines()
+            ),
+        }
+    }
+
+    /// Every line printed so far, stdout and stderr interleaved as read.
+    pub fn lines(&self) -> Vec<String> {
+        self.seen.lock().expect("no panic while holding the lock").clone()
+    }
+
+    /// Waits (bounded) until both outputs are closed (the process has ended), then returns everything
+    /// each printed, lines ended by `\n`.
+    pub async fn outputs(&mut self) -> (String, String) {
+        bounded(&format!("{} closing its output", self.name), async {
+            while self.stdout.recv().await.is_some() {}
+            while self.stderr.recv().await.is_some() {}
+        })
+        .await;
+        let text = |lines: &Arc<Mutex<Vec<String>>>| {
+            lines
+                .lock()
+                .expect("no panic while holding the lock")
+                .iter()
+                .map(|l| format!("{l}\n"))
+                .collect::<String>()
+        };
+        (text(&self.seen_stdout), text(&self.seen_stderr))
+    }
+
+    /// Writes to the process's standard input.
+    pub async fn send(&mut self, data: &[u8]) {
+        let stdin = self.child.stdin.as_mut().expect("stdin is piped");
+        bounded("writing to the peer", stdin.write_all(data))
+            .await
+            .expect("peer reads its input");
+    }
+
+    /// Closes standard input.
+    pub fn close_stdin(&mut self) {
+        drop(self.child.stdin.take());
+    }
+
+    /// Sends SIGTERM (by the `kill` command, to stay free of unsafe code).
+    pub fn terminate(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits (bounded) for the process to exit and returns its exit code.
+    pub async fn exit_code(&mut self) -> Option<i32> {
+        let status = bounded(&format!("{} exiting", self.name), self.child.wait())
+            .await
+            .expect("wait for the peer");
+        status.code()
+    }
+
+    /// The TCP port the process listens on, for programs that print that they listen but not on which
+    /// port the OS gave them: call it after their "listening" line.
+    pub fn listening_port(&self) -> u16 {
+        let ports = listening_ports(self.pid());
+        *ports
+            .first()
+            .unwrap_or_else(|| panic!("{} said it listens, but /proc shows no listening socket", self.name))
+    }
+}
+
+fn forward_lines(
+    output: impl AsyncRead + Unpin + Send + 'static,
+    logs: [&Arc<Mutex<Vec<String>>>; 2],
+) -> mpsc::UnboundedReceiver<String> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let logs = logs.map(Arc::clone);
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(output).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            for log in &logs {
+                log.lock().expect("no panic while holding the lock").push(line.clone());
+            }
+            let _ = tx.send(line);
+        }
+    });
+    rx
+}
+
+/// The TCP ports process `pid` listens on, read from /proc (Linux).
+pub fn listening_ports(pid: u32) -> Vec<u16> {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return Vec::new();
+    };
+    let inodes: Vec<String> = fds
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter_map(|target| {
+            let target = target.to_string_lossy().into_owned();
+            Some(target.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned())
+        })
+        .collect();
+    let mut ports = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // local_address is field 1 (HEXIP:HEXPORT), st is field 3 (0A = LISTEN), inode is field 9.
+            if fields.len() > 9 && fields[3] == "0A" && inodes.iter().any(|i| i == fields[9]) {
+                if let Some(port) = fields[1]
+                    .rsplit(':')
+                    .next()
+                    .and_then(|p| u16::from_str_radix(p, 16).ok())
+                {
+                    ports.push(port);
+                }
+            }
+        }
+    }
+    ports
+}
