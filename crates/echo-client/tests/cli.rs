@@ -1,0 +1,286 @@
+//! echo-client run as a user runs it, against TLS echo servers it did not write (`gnutls-serv --echo`,
+//! `socat ... EXEC:cat`, the lab's Python server) and against broken servers, each failure checked for
+//! the one sentence it must print.
+
+use test_support::{Output, Peer, PkiFiles, RunningServer};
+use tls_core::config::{self, TlsOptions};
+use tls_core::generate::{CertificateAuthority, Usage, Validity};
+use tls_core::server::ServerOptions;
+
+const CLIENT: &str = env!("CARGO_BIN_EXE_echo-client");
+
+/// Runs echo-client with `args` and `input` on stdin; returns (exit code, stdout, stderr).
+async fn echo_client(args: &[&str], input: &[u8]) -> (Option<i32>, String, String) {
+    let mut client = Peer::spawn(CLIENT, args, "(built by cargo)");
+    client.send(input).await;
+    client.close_stdin();
+    let code = client.exit_code().await;
+    let (out, err) = client.outputs().await;
+    (code, out, err)
+}
+
+/// Runs echo-client expecting a failure; returns its one line of stderr.
+async fn failure(args: &[&str]) -> String {
+    let (code, out, err) = echo_client(args, b"").await;
+    assert_eq!(
+        code,
+        Some(1),
+        "expected exit 1 for {args:?}; stdout {out:?}, stderr {err:?}"
+    );
+    assert!(out.is_empty(), "nothing on stdout when it fails: {out:?}");
+    assert_eq!(err.lines().count(), 1, "one sentence, got: {err}");
+    err.trim_end().to_owned()
+}
+
+#[tokio::test]
+async fn echoes_through_gnutls_serv() {
+    let pki = PkiFiles::new();
+    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
+    let mut gnutls = Peer::spawn(
+        "gnutls-serv",
+        &["--echo", "-p", "0", "--x509certfile", &cert, "--x509keyfile", &key],
+        "gnutls-bin",
+    );
+    gnutls.wait_for(Output::Stderr, "listening on IPv4").await;
+    // gnutls-serv prints "port 0": the real port comes from /proc.
+    let addr = format!("127.0.0.1:{}", gnutls.listening_port());
+    // gnutls-serv echoes whole lines only, so the message ends with one.
+    let (code, out, err) = echo_client(
+        &[
+            "--connect",
+            &addr,
+            "--ca",
+            &pki.arg("ca.pem"),
+            "--message",
+            "Hello gnutls\n",
+            "-v",
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "Hello gnutls\n");
+    assert!(err.contains("server certificate CN=127.0.0.1"), "{err}");
+}
+
+#[tokio::test]
+async fn echoes_through_socat_and_cat() {
+    let pki = PkiFiles::new();
+    let listen = format!(
+        "OPENSSL-LISTEN:0,bind=127.0.0.1,reuseaddr,fork,cert={},key={},verify=0",
+        pki.arg("server.pem"),
+        pki.arg("server.key")
+    );
+    let mut socat = Peer::spawn("socat", &["-d", "-d", &listen, "EXEC:cat"], "socat");
+    let line = socat.wait_for(Output::Stderr, "listening on AF=2 127.0.0.1:").await;
+    let port = line.rsplit(':').next().expect("port").trim().to_owned();
+    let addr = format!("127.0.0.1:{port}");
+    let (code, out, err) = echo_client(
+        &[
+            "--connect",
+            &addr,
+            "--ca",
+            &pki.arg("ca.pem"),
+            "--message",
+            "through cat",
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "through cat\n");
+}
+
+/// The lab's Python server in `mode` (echo, truncate or plain); returns it and its address.
+async fn lab_server(pki: &PkiFiles, mode: &str) -> (Peer, String) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/lab_server.py");
+    let mut server = Peer::spawn(
+        "python3",
+        &[script, &pki.arg("server.pem"), &pki.arg("server.key"), mode],
+        "python3",
+    );
+    let line = server.wait_for(Output::Stdout, "listening on ").await;
+    let addr = line.trim_start_matches("listening on ").to_owned();
+    (server, addr)
+}
+
+#[tokio::test]
+async fn echoes_through_the_lab_python_server() {
+    let pki = PkiFiles::new();
+    let (mut server, addr) = lab_server(&pki, "echo").await;
+    let (code, out, err) = echo_client(&["--connect", &addr, "--ca", &pki.arg("ca.pem")], b"").await;
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "Hello World!\n");
+    assert_eq!(server.exit_code().await, Some(0), "the Python server saw a clean close");
+}
+
+#[tokio::test]
+async fn server_closing_without_close_notify_is_reported_as_truncation() {
+    let pki = PkiFiles::new();
+    let (_server, addr) = lab_server(&pki, "truncate").await;
+    let err = failure(&["--connect", &addr, "--ca", &pki.arg("ca.pem")]).await;
+    assert_eq!(
+        err,
+        format!(
+            "error: {addr} closed the connection without close_notify after 3 of 12 echoed bytes: the reply may be truncated"
+        )
+    );
+}
+
+#[tokio::test]
+async fn plaintext_server_is_called_not_tls() {
+    let pki = PkiFiles::new();
+    let (_server, addr) = lab_server(&pki, "plain").await;
+    let err = failure(&["--connect", &addr, "--ca", &pki.arg("ca.pem")]).await;
+    assert!(err.contains("the server did not answer with TLS"), "{err}");
+}
+
+/// A tls-core server presenting `leaf`; the CA in `pki` signed it.
+async fn serving(leaf: &tls_core::generate::Issued, client_ca: Option<&CertificateAuthority>) -> RunningServer {
+    let cas = client_ca.map(|ca| vec![ca.issued.cert.clone()]);
+    let config = config::server_config(leaf.identity(), cas.as_deref(), &TlsOptions::default()).expect("config");
+    RunningServer::start(config, ServerOptions::default()).await
+}
+
+#[tokio::test]
+async fn certificate_failures_each_get_their_sentence() {
+    let pki = PkiFiles::new();
+    let ca = pki.arg("ca.pem");
+
+    let server = serving(&pki.pki.server, None).await;
+    let addr = server.address();
+    let err = failure(&["--connect", &addr, "--ca", &ca, "--server-name", "example.com"]).await;
+    assert_eq!(
+        err,
+        format!(
+            "error: TLS handshake with {addr} failed: certificate CN=127.0.0.1 is valid for IP 127.0.0.1, IP ::1, DNS localhost, not for example.com; connect with a name it holds (--server-name) or make a certificate for this one"
+        )
+    );
+
+    let other = CertificateAuthority::new("Other CA", Validity::days_from_now(30)).expect("CA");
+    let (other_ca, _) = pki.add("other-ca", &other.issued);
+    let err = failure(&["--connect", &addr, "--ca", &other_ca]).await;
+    assert!(
+        err.contains("is signed by CN=tls-echo demo CA, which is not in the trusted roots")
+            && err.contains("--ca FILE"),
+        "{err}"
+    );
+    server.stop().await;
+
+    let expired = pki
+        .pki
+        .ca
+        .issue(&["127.0.0.1"], Usage::Server, Validity::expired_days_ago(2))
+        .expect("leaf");
+    let server = serving(&expired, None).await;
+    let err = failure(&["--connect", &server.address(), "--ca", &ca]).await;
+    assert!(
+        err.contains("has expired: it is valid from") && err.contains("and today is"),
+        "{err}"
+    );
+    server.stop().await;
+
+    let early = pki
+        .pki
+        .ca
+        .issue(&["127.0.0.1"], Usage::Server, Validity::starting_in_days(5))
+        .expect("leaf");
+    let server = serving(&early, None).await;
+    let err = failure(&["--connect", &server.address(), "--ca", &ca]).await;
+    assert!(err.contains("is not valid yet"), "{err}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn mutual_tls_needs_cert_and_key() {
+    let pki = PkiFiles::new();
+    let ca = pki.arg("ca.pem");
+    let server = serving(&pki.pki.server, Some(&pki.pki.ca)).await;
+    let addr = server.address();
+    let err = failure(&["--connect", &addr, "--ca", &ca]).await;
+    assert!(
+        err.contains("the server requires a client certificate (mutual TLS) and none was sent; pass --cert and --key"),
+        "{err}"
+    );
+    let (cert, key) = (pki.arg("client.pem"), pki.arg("client.key"));
+    let (code, out, err) = echo_client(&["--connect", &addr, "--ca", &ca, "--cert", &cert, "--key", &key], b"").await;
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "Hello World!\n");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn silent_server_times_out_naming_the_handshake() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let holder = tokio::spawn(async move {
+        let held = listener.accept().await;
+        std::future::pending::<()>().await;
+        drop(held);
+    });
+    let pki = PkiFiles::new();
+    let err = failure(&["--connect", &addr, "--ca", &pki.arg("ca.pem"), "--timeout", "0.5"]).await;
+    assert_eq!(err, format!("error: TLS handshake with {addr} timed out after 500 ms"));
+    holder.abort();
+}
+
+#[tokio::test]
+async fn stdin_lines_are_echoed_until_the_empty_line() {
+    let pki = PkiFiles::new();
+    let server = serving(&pki.pki.server, None).await;
+    let (code, out, err) = echo_client(
+        &["--connect", &server.address(), "--ca", &pki.arg("ca.pem"), "--stdin"],
+        b"first line\nsecond\n\nnever sent\n",
+    )
+    .await;
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "first line\nsecond\n");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn verbose_shows_version_group_and_subject() {
+    let pki = PkiFiles::new();
+    let server = serving(&pki.pki.server, None).await;
+    let (code, out, err) = echo_client(&["--connect", &server.address(), "--ca", &pki.arg("ca.pem"), "-v"], b"").await;
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "Hello World!\n");
+    assert!(
+        err.contains("TLSv1.3")
+            && err.contains("group X25519MLKEM768 (post-quantum hybrid)")
+            && err.contains("server certificate CN=127.0.0.1"),
+        "{err}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_one_clear_line() {
+    let pki = PkiFiles::new();
+    let ca = pki.arg("ca.pem");
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = closed.local_addr().expect("addr").to_string();
+    drop(closed);
+    let err = failure(&["--connect", &addr, "--ca", &ca, "--timeout", "5"]).await;
+    assert!(
+        err.starts_with(&format!("error: cannot connect to {addr}: Connection refused"))
+            && err.ends_with("is echo-server running there? start it with: cargo run -p echo-server"),
+        "{err}"
+    );
+
+    let missing = pki.arg("nope.pem");
+    let err = failure(&["--ca", &missing]).await;
+    assert_eq!(
+        err,
+        format!("error: cannot load CA certificates from {missing}: No such file or directory (os error 2)")
+    );
+
+    let err = failure(&["--ca", &ca, "--server-name", "not a name"]).await;
+    assert!(err.contains("invalid server name \"not a name\""), "{err}");
+
+    // clap's own usage errors exit 2.
+    let (code, _, err) = echo_client(&["--cert", &pki.arg("client.pem")], b"").await;
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--key"), "{err}");
+}
