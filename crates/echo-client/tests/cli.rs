@@ -255,6 +255,28 @@ async fn verbose_shows_version_group_and_subject() {
 }
 
 #[tokio::test]
+async fn sslkeylogfile_receives_the_session_secrets() {
+    let pki = PkiFiles::new();
+    let server = serving(&pki.pki.server, None).await;
+    let keylog = pki.path("keys.log");
+    let mut command = tokio::process::Command::new(CLIENT);
+    command
+        .args(["--connect", &server.address(), "--ca", &pki.arg("ca.pem")])
+        .env("SSLKEYLOGFILE", &keylog)
+        .kill_on_drop(true);
+    let output = test_support::bounded("echo-client", command.output())
+        .await
+        .expect("run echo-client");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let log = std::fs::read_to_string(&keylog).expect("SSLKEYLOGFILE was written");
+    assert!(
+        log.contains("CLIENT_HANDSHAKE_TRAFFIC_SECRET ") && log.contains("CLIENT_TRAFFIC_SECRET_0 "),
+        "{log}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn bad_input_gets_one_clear_line() {
     let pki = PkiFiles::new();
     let ca = pki.arg("ca.pem");
