@@ -137,18 +137,28 @@ impl CertificateAuthority {
     /// # Errors
     /// [`Error::Generate`] when rcgen fails.
     pub fn new(common_name: &str, validity: Validity) -> Result<Self> {
-        let mut params = CertificateParams::default();
-        params.distinguished_name.push(DnType::CommonName, common_name);
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        params.not_before = validity.not_before;
-        params.not_after = validity.not_after;
+        let params = ca_params(common_name, validity);
         let key = new_key()?;
         let cert = params.self_signed(&key).map_err(generate_error("the CA certificate"))?;
+        let issued = issued(&cert, &key);
+        Ok(Self {
+            issuer: Issuer::new(params, key),
+            issued,
+        })
+    }
+
+    /// A new intermediate CA signed by this one. Servers whose certificate it signs must send it after
+    /// their own certificate: `vec![leaf.cert, intermediate.issued.cert]`.
+    ///
+    /// # Errors
+    /// [`Error::Generate`] when rcgen fails.
+    pub fn intermediate(&self, common_name: &str, validity: Validity) -> Result<Self> {
+        let mut params = ca_params(common_name, validity);
+        params.use_authority_key_identifier_extension = true;
+        let key = new_key()?;
+        let cert = params
+            .signed_by(&key, &self.issuer)
+            .map_err(generate_error("the intermediate CA certificate"))?;
         let issued = issued(&cert, &key);
         Ok(Self {
             issuer: Issuer::new(params, key),
@@ -182,6 +192,20 @@ impl CertificateAuthority {
             .map_err(generate_error("the leaf certificate"))?;
         Ok(issued(&cert, &key))
     }
+}
+
+fn ca_params(common_name: &str, validity: Validity) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params.distinguished_name.push(DnType::CommonName, common_name);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    params.not_before = validity.not_before;
+    params.not_after = validity.not_after;
+    params
 }
 
 /// The demo PKI of `certs/`: a CA, a server certificate for 127.0.0.1, ::1 and localhost, and a client

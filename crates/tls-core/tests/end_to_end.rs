@@ -276,6 +276,62 @@ async fn expired_certificate_shows_its_dates_and_today() {
 }
 
 #[tokio::test]
+async fn chain_missing_its_intermediate_is_called_incomplete() {
+    let pki = pki();
+    let intermediate = pki
+        .ca
+        .intermediate("tls-echo demo intermediate", Validity::days_from_now(30))
+        .expect("intermediate");
+    let leaf = intermediate
+        .issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(30))
+        .expect("leaf");
+
+    let complete = tls_core::pem::Identity {
+        chain: vec![leaf.cert.clone(), intermediate.issued.cert.clone()],
+        key: leaf.key.clone_key(),
+    };
+    let server = RunningServer::start(server_config(complete), ServerOptions::default()).await;
+    let echoed = bounded(
+        "round trip through an intermediate",
+        client::round_trip(
+            &server.address(),
+            localhost(),
+            client_config(&pki.ca),
+            b"chained",
+            ClientOptions::default(),
+        ),
+    )
+    .await
+    .expect("a complete chain verifies");
+    assert_eq!(echoed, b"chained");
+    server.stop().await;
+
+    let server = RunningServer::start(server_config(leaf.identity()), ServerOptions::default()).await;
+    let message = rejection(&server, &pki.ca, "127.0.0.1").await;
+    assert!(
+        message.contains("is signed by CN=tls-echo demo intermediate, which is not in the trusted roots and was not sent by the server (the server sent only its own certificate): either the server's chain is incomplete"),
+        "{message}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn self_signed_server_certificate_is_called_self_signed() {
+    let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).expect("self-signed");
+    let identity = tls_core::pem::Identity {
+        chain: vec![made.cert.der().clone()],
+        key: rustls::pki_types::PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into()),
+    };
+    let server = RunningServer::start(server_config(identity), ServerOptions::default()).await;
+    let message = rejection(&server, &pki().ca, "127.0.0.1").await;
+    assert!(
+        message.contains("is self-signed") && message.contains("not in the trusted roots"),
+        "{message}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn silent_client_is_dropped_at_the_handshake_deadline_while_others_are_served() {
     let pki = pki();
     let options = ServerOptions {
