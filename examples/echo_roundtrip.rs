@@ -16,20 +16,10 @@ use tls_core::server::{self, ServerOptions};
 async fn main() -> tls_core::Result<()> {
     let pki = DemoPki::new()?;
 
-    // Server: configuration from a certificate and key, a listener on a port the OS picks, and a
-    // shutdown signal we control.
+    // Server: configuration from a certificate and key, listening on a port the OS picks.
     let server_config = config::server_config(pki.server.identity(), None, &TlsOptions::default())?;
-    let listener = server::bind("127.0.0.1:0").await?;
-    let addr = server::local_addr(&listener)?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(server::serve(
-        listener,
-        server_config,
-        ServerOptions::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let server = server::spawn("127.0.0.1:0", server_config, ServerOptions::default()).await?;
+    let addr = server.local_addr();
     println!("server listening on {addr}");
 
     // Client: trust the CA, verify the server as 127.0.0.1, send, read the echo, close_notify.
@@ -47,7 +37,6 @@ async fn main() -> tls_core::Result<()> {
     println!("echoed: {}", String::from_utf8_lossy(&echoed));
     conn.close().await?;
 
-    let _ = stop.send(());
-    let _ = running.await;
+    server.stop().await;
     Ok(())
 }

@@ -17,17 +17,8 @@ async fn main() -> tls_core::Result<()> {
 
     // `Some(&ca)`: client certificates must chain to this CA.
     let server_config = config::server_config(pki.server.identity(), Some(&ca), &TlsOptions::default())?;
-    let listener = server::bind("127.0.0.1:0").await?;
-    let addr = server::local_addr(&listener)?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(server::serve(
-        listener,
-        server_config,
-        ServerOptions::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let server = server::spawn("127.0.0.1:0", server_config, ServerOptions::default()).await?;
+    let addr = server.local_addr();
 
     let name = client::parse_server_name("127.0.0.1")?;
     for (label, identity) in [("with", Some(pki.client.identity())), ("without", None)] {
@@ -50,7 +41,6 @@ async fn main() -> tls_core::Result<()> {
         }
     }
 
-    let _ = stop.send(());
-    let _ = running.await;
+    server.stop().await;
     Ok(())
 }

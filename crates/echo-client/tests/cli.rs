@@ -2,7 +2,7 @@
 //! `socat ... EXEC:cat`, the lab's Python server) and against broken servers, each failure checked for
 //! the one sentence it must print.
 
-use test_support::{Output, Peer, PkiFiles, RunningServer};
+use test_support::{Output, Peer, PkiFiles, RunningServer, SilentServer};
 use tls_core::config::{self, TlsOptions};
 use tls_core::generate::{CertificateAuthority, Usage, Validity};
 use tls_core::server::ServerOptions;
@@ -211,17 +211,11 @@ async fn mutual_tls_needs_cert_and_key() {
 
 #[tokio::test]
 async fn silent_server_times_out_naming_the_handshake() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr").to_string();
-    let holder = tokio::spawn(async move {
-        let held = listener.accept().await;
-        std::future::pending::<()>().await;
-        drop(held);
-    });
+    let silent = SilentServer::start().await;
     let pki = PkiFiles::new();
-    let err = failure(&["--connect", &addr, "--ca", &pki.arg("ca.pem"), "--timeout", "0.5"]).await;
+    let addr = &silent.addr;
+    let err = failure(&["--connect", addr, "--ca", &pki.arg("ca.pem"), "--timeout", "0.5"]).await;
     assert_eq!(err, format!("error: TLS handshake with {addr} timed out after 500 ms"));
-    holder.abort();
 }
 
 #[tokio::test]

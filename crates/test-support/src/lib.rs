@@ -15,10 +15,10 @@ use rustls::{ClientConfig, ServerConfig};
 use tls_core::config::{self, TlsOptions};
 use tls_core::generate::{CertificateAuthority, DemoPki, Issued};
 use tls_core::pem::Identity;
-use tls_core::server::{self, ServerOptions};
+use tls_core::server::{self, ServerHandle, ServerOptions};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 /// The longest any single wait in a test may take.
@@ -121,23 +121,18 @@ pub fn client_config_with(ca: &CertificateAuthority, identity: Option<Identity>)
 pub struct RunningServer {
     /// Where it listens.
     pub addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
+    handle: ServerHandle,
 }
 
 impl RunningServer {
     /// Binds port 0 and serves until stopped.
     pub async fn start(config: Arc<ServerConfig>, options: ServerOptions) -> Self {
-        let listener = server::bind("127.0.0.1:0").await.expect("bind port 0");
-        let addr = listener.local_addr().expect("bound");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(server::serve(listener, config, options, async {
-            let _ = stopped.await;
-        }));
+        let handle = server::spawn("127.0.0.1:0", config, options)
+            .await
+            .expect("bind port 0");
         Self {
-            addr,
-            stop: Some(stop),
-            task,
+            addr: handle.local_addr(),
+            handle,
         }
     }
 
@@ -148,9 +143,7 @@ impl RunningServer {
 
     /// Asks the server to stop, without waiting.
     pub fn request_stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.handle.request_stop();
     }
 
     /// Stops the server and waits (bounded) until it has drained.
@@ -161,9 +154,34 @@ impl RunningServer {
 
     /// Waits (bounded) for a server whose stop was requested to finish.
     pub async fn finished(self) {
-        bounded("server shutdown", self.task)
-            .await
-            .expect("server task ends without panic");
+        bounded("server shutdown", self.handle.finished()).await;
+    }
+}
+
+/// A TCP listener that accepts one connection and never says a word: a server gone silent.
+/// Stops when dropped.
+pub struct SilentServer {
+    /// Where it listens.
+    pub addr: String,
+    task: JoinHandle<()>,
+}
+
+impl SilentServer {
+    /// Binds 127.0.0.1 on a port from the OS.
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let task = tokio::spawn(async move {
+            let _held = listener.accept().await;
+            std::future::pending::<()>().await;
+        });
+        Self { addr, task }
+    }
+}
+
+impl Drop for SilentServer {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 

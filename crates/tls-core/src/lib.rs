@@ -5,7 +5,7 @@
 //! - [`pem`]: reading certificate chains, private keys and CA bundles from PEM or DER files
 //! - [`config`]: rustls `ServerConfig` / `ClientConfig` from loaded material; verification explained
 //! - [`echo`]: the echo protocol as a sans-IO state machine, and the async loop that drives it
-//! - [`server`]: bind and the accept loop `serve(listener, config, options, shutdown)`
+//! - [`server`]: the accept loop `serve(listener, config, options, shutdown)`, and `spawn` for a handle
 //! - [`client`]: connect, verify, echo round trips, close
 //! - [`session`]: what a session negotiated (version, suite, group, SNI, ALPN, peer certificate)
 //! - [`diagnose`]: rustls and socket errors turned into sentences
@@ -25,12 +25,8 @@
 //! // `cert` and `key` would usually come from pem::load_identity("server.pem", "server.key").
 //! let identity = Identity { chain: vec![cert.clone()], key };
 //! let server_config = config::server_config(identity, None, &Default::default())?;
-//! let listener = server::bind("127.0.0.1:0").await?;
-//! let addr = listener.local_addr().expect("a bound listener has an address").to_string();
-//! let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-//! let running = tokio::spawn(server::serve(listener, server_config, Default::default(), async {
-//!     let _ = stopped.await;
-//! }));
+//! let server = server::spawn("127.0.0.1:0", server_config, Default::default()).await?;
+//! let addr = server.local_addr().to_string();
 //!
 //! let roots = config::root_store(&[cert], false)?;
 //! let client_config = config::client_config(roots, None, &Default::default())?;
@@ -38,8 +34,7 @@
 //! let echoed = client::round_trip(&addr, name, client_config, b"Hello World!", Default::default()).await?;
 //! assert_eq!(echoed, b"Hello World!");
 //!
-//! let _ = stop.send(());
-//! running.await.expect("the server task does not panic");
+//! server.stop().await;
 //! # Ok(())
 //! # }
 //! # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use rustls::ServerConfig;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, oneshot};
+use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -81,6 +82,60 @@ pub fn local_addr(listener: &TcpListener) -> Result<SocketAddr> {
         cause,
         hint: "",
     })
+}
+
+/// A server started by [`spawn`]: where it listens, and how to stop it.
+#[derive(Debug)]
+pub struct ServerHandle {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+/// Binds `addr` and serves on a task of its own until [`ServerHandle::stop`].
+///
+/// # Errors
+/// [`Error::Bind`] as for [`bind`].
+pub async fn spawn(addr: &str, config: Arc<ServerConfig>, options: ServerOptions) -> Result<ServerHandle> {
+    let listener = bind(addr).await?;
+    let addr = local_addr(&listener)?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, config, options, async {
+        // A dropped handle stops the server too.
+        let _ = stopped.await;
+    }));
+    Ok(ServerHandle {
+        addr,
+        stop: Some(stop),
+        task,
+    })
+}
+
+impl ServerHandle {
+    /// The address it listens on, with the real port when port 0 was asked for.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Starts a graceful shutdown without waiting for it.
+    pub fn request_stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// Shuts down gracefully (as [`serve`] does) and waits until every session has ended.
+    pub async fn stop(mut self) {
+        self.request_stop();
+        self.finished().await;
+    }
+
+    /// Waits until the server, asked to stop, has ended.
+    pub async fn finished(self) {
+        if let Err(err) = self.task.await {
+            tracing::error!("the server task failed: {err}");
+        }
+    }
 }
 
 /// Serves TLS echo on `listener` until `shutdown` completes, then drains live sessions for up to

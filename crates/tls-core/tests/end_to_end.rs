@@ -1,9 +1,12 @@
 //! The library's server and client talking over loopback: echo, concurrency, mutual TLS, certificate
 //! failures explained, hostile or idle clients, connection cap and graceful shutdown.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use test_support::{RunningServer, bounded, client_config, client_config_with, pki, server_config};
+use rustls::ClientConfig;
+
+use test_support::{RunningServer, SilentServer, bounded, client_config, client_config_with, pki, server_config};
 use tls_core::Error;
 use tls_core::client::{self, ClientOptions};
 use tls_core::config::{self, TlsOptions};
@@ -17,22 +20,41 @@ fn localhost() -> rustls::pki_types::ServerName<'static> {
     client::parse_server_name("127.0.0.1").expect("valid name")
 }
 
-#[tokio::test]
-async fn hello_world_comes_back() {
-    let pki = pki();
-    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
-    let echoed = bounded(
+/// Connects to `server` as 127.0.0.1, trusting `ca` (bounded).
+async fn connect(server: &RunningServer, ca: &CertificateAuthority) -> tls_core::Result<client::Connection> {
+    connect_with(server, client_config(ca)).await
+}
+
+async fn connect_with(server: &RunningServer, config: Arc<ClientConfig>) -> tls_core::Result<client::Connection> {
+    bounded(
+        "connect",
+        client::connect(&server.address(), localhost(), config, ClientOptions::default()),
+    )
+    .await
+}
+
+/// Connects, echoes `message`, closes (bounded).
+async fn round_trip(server: &RunningServer, config: Arc<ClientConfig>, message: &[u8]) -> tls_core::Result<Vec<u8>> {
+    bounded(
         "round trip",
         client::round_trip(
             &server.address(),
             localhost(),
-            client_config(&pki.ca),
-            b"Hello World!",
+            config,
+            message,
             ClientOptions::default(),
         ),
     )
     .await
-    .expect("round trip succeeds");
+}
+
+#[tokio::test]
+async fn hello_world_comes_back() {
+    let pki = pki();
+    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
+    let echoed = round_trip(&server, client_config(&pki.ca), b"Hello World!")
+        .await
+        .expect("round trip succeeds");
     assert_eq!(echoed, b"Hello World!");
     server.stop().await;
 }
@@ -41,17 +63,7 @@ async fn hello_world_comes_back() {
 async fn session_reports_tls13_and_the_post_quantum_group() {
     let pki = pki();
     let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
-    let conn = bounded(
-        "connect",
-        client::connect(
-            &server.address(),
-            localhost(),
-            client_config(&pki.ca),
-            ClientOptions::default(),
-        ),
-    )
-    .await
-    .expect("handshake succeeds");
+    let conn = connect(&server, &pki.ca).await.expect("handshake succeeds");
     let info = conn.info().clone();
     assert_eq!(info.version, "TLSv1.3");
     assert_eq!(info.group, "X25519MLKEM768");
@@ -101,17 +113,7 @@ async fn lines_are_echoed_until_the_empty_line_and_raw_mode_has_no_such_rule() {
             ..ServerOptions::default()
         };
         let server = RunningServer::start(server_config(pki.server.identity()), options).await;
-        let conn = bounded(
-            "connect",
-            client::connect(
-                &server.address(),
-                localhost(),
-                client_config(&pki.ca),
-                ClientOptions::default(),
-            ),
-        )
-        .await
-        .expect("handshake succeeds");
+        let conn = connect(&server, &pki.ca).await.expect("handshake succeeds");
         // Raw bytes through the TLS stream, so the client's own line rule does not shape the test.
         let mut stream = conn.into_stream();
         stream.write_all(sent).await.expect("send");
@@ -137,34 +139,16 @@ async fn mutual_tls_admits_the_right_client_certificate_only() {
     let server = RunningServer::start(server_cfg, ServerOptions::default()).await;
 
     let with_cert = client_config_with(&pki.ca, Some(pki.client.identity()));
-    let echoed = bounded(
-        "round trip with client certificate",
-        client::round_trip(
-            &server.address(),
-            localhost(),
-            with_cert,
-            b"mtls",
-            ClientOptions::default(),
-        ),
-    )
-    .await
-    .expect("accepted with the client certificate");
+    let echoed = round_trip(&server, with_cert, b"mtls")
+        .await
+        .expect("accepted with the client certificate");
     assert_eq!(echoed, b"mtls");
 
     // TLS 1.3 lets the client finish its handshake before the server checks; the refusal shows at the
     // first read (rustls/tokio-rustls #83), and must still be explained.
-    let without = bounded(
-        "round trip without client certificate",
-        client::round_trip(
-            &server.address(),
-            localhost(),
-            client_config(&pki.ca),
-            b"mtls",
-            ClientOptions::default(),
-        ),
-    )
-    .await
-    .expect_err("refused without a client certificate");
+    let without = round_trip(&server, client_config(&pki.ca), b"mtls")
+        .await
+        .expect_err("refused without a client certificate");
     assert!(
         without.to_string().contains("requires a client certificate"),
         "unexpected message: {without}"
@@ -175,18 +159,9 @@ async fn mutual_tls_admits_the_right_client_certificate_only() {
         .issue(&["stranger"], Usage::Client, Validity::days_from_now(30))
         .expect("client cert");
     let wrong_cert = client_config_with(&pki.ca, Some(stranger.identity()));
-    let refused = bounded(
-        "round trip with a foreign client certificate",
-        client::round_trip(
-            &server.address(),
-            localhost(),
-            wrong_cert,
-            b"mtls",
-            ClientOptions::default(),
-        ),
-    )
-    .await
-    .expect_err("refused with a certificate from another CA");
+    let refused = round_trip(&server, wrong_cert, b"mtls")
+        .await
+        .expect_err("refused with a certificate from another CA");
     assert!(
         refused.to_string().contains("rejected our client certificate"),
         "unexpected message: {refused}"
@@ -291,18 +266,9 @@ async fn chain_missing_its_intermediate_is_called_incomplete() {
         key: leaf.key.clone_key(),
     };
     let server = RunningServer::start(server_config(complete), ServerOptions::default()).await;
-    let echoed = bounded(
-        "round trip through an intermediate",
-        client::round_trip(
-            &server.address(),
-            localhost(),
-            client_config(&pki.ca),
-            b"chained",
-            ClientOptions::default(),
-        ),
-    )
-    .await
-    .expect("a complete chain verifies");
+    let echoed = round_trip(&server, client_config(&pki.ca), b"chained")
+        .await
+        .expect("a complete chain verifies");
     assert_eq!(echoed, b"chained");
     server.stop().await;
 
@@ -342,18 +308,9 @@ async fn silent_client_is_dropped_at_the_handshake_deadline_while_others_are_ser
     let started = Instant::now();
     let mut silent = TcpStream::connect(server.addr).await.expect("tcp connect");
 
-    let echoed = bounded(
-        "round trip beside a silent client",
-        client::round_trip(
-            &server.address(),
-            localhost(),
-            client_config(&pki.ca),
-            b"still served",
-            ClientOptions::default(),
-        ),
-    )
-    .await
-    .expect("served");
+    let echoed = round_trip(&server, client_config(&pki.ca), b"still served")
+        .await
+        .expect("served");
     assert_eq!(echoed, b"still served");
 
     let mut buf = [0u8; 16];
@@ -377,18 +334,9 @@ async fn plain_http_is_closed_unechoed_and_disturbs_no_one() {
         .await
         .expect("send plaintext");
 
-    let echoed = bounded(
-        "round trip beside a plaintext client",
-        client::round_trip(
-            &server.address(),
-            localhost(),
-            client_config(&pki.ca),
-            b"fine",
-            ClientOptions::default(),
-        ),
-    )
-    .await
-    .expect("served");
+    let echoed = round_trip(&server, client_config(&pki.ca), b"fine")
+        .await
+        .expect("served");
     assert_eq!(echoed, b"fine");
 
     let mut received = Vec::new();
@@ -409,19 +357,12 @@ async fn connections_over_the_cap_are_refused_while_the_live_one_keeps_echoing()
     };
     let server = RunningServer::start(server_config(pki.server.identity()), options).await;
     let config = client_config(&pki.ca);
-    let mut first = bounded(
-        "first connect",
-        client::connect(&server.address(), localhost(), config.clone(), ClientOptions::default()),
-    )
-    .await
-    .expect("first client admitted");
+    let mut first = connect_with(&server, config.clone())
+        .await
+        .expect("first client admitted");
     assert_eq!(bounded("first echo", first.echo(b"one")).await.expect("echo"), b"one");
 
-    let refused = bounded(
-        "second connect",
-        client::connect(&server.address(), localhost(), config, ClientOptions::default()),
-    )
-    .await;
+    let refused = connect_with(&server, config).await;
     assert!(refused.is_err(), "a second connection over the cap was served");
 
     assert_eq!(
@@ -440,17 +381,7 @@ async fn shutdown_lets_a_live_session_finish_within_the_grace_period() {
         ..ServerOptions::default()
     };
     let mut server = RunningServer::start(server_config(pki.server.identity()), options).await;
-    let mut conn = bounded(
-        "connect",
-        client::connect(
-            &server.address(),
-            localhost(),
-            client_config(&pki.ca),
-            ClientOptions::default(),
-        ),
-    )
-    .await
-    .expect("connected");
+    let mut conn = connect(&server, &pki.ca).await.expect("connected");
     assert_eq!(bounded("echo", conn.echo(b"before")).await.expect("echo"), b"before");
     server.request_stop();
     assert_eq!(
@@ -471,17 +402,7 @@ async fn after_the_grace_period_sessions_get_close_notify() {
         ..ServerOptions::default()
     };
     let mut server = RunningServer::start(server_config(pki.server.identity()), options).await;
-    let mut conn = bounded(
-        "connect",
-        client::connect(
-            &server.address(),
-            localhost(),
-            client_config(&pki.ca),
-            ClientOptions::default(),
-        ),
-    )
-    .await
-    .expect("connected");
+    let mut conn = connect(&server, &pki.ca).await.expect("connected");
     assert_eq!(bounded("echo", conn.echo(b"x")).await.expect("echo"), b"x");
     server.request_stop();
     let mut stream = conn.into_stream();
@@ -496,14 +417,8 @@ async fn after_the_grace_period_sessions_get_close_notify() {
 
 #[tokio::test]
 async fn client_timeout_names_the_handshake_phase() {
-    // A listener that accepts and never answers: a server gone silent.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr").to_string();
-    let holder = tokio::spawn(async move {
-        let held = listener.accept().await;
-        std::future::pending::<()>().await;
-        drop(held);
-    });
+    let silent = SilentServer::start().await;
+    let addr = &silent.addr;
     let pki = pki();
     let options = ClientOptions {
         handshake_timeout: Duration::from_millis(300),
@@ -511,7 +426,7 @@ async fn client_timeout_names_the_handshake_phase() {
     };
     let err = bounded(
         "connect to a silent server",
-        client::connect(&addr, localhost(), client_config(&pki.ca), options),
+        client::connect(addr, localhost(), client_config(&pki.ca), options),
     )
     .await
     .expect_err("times out");
@@ -519,5 +434,4 @@ async fn client_timeout_names_the_handshake_phase() {
         err.to_string(),
         format!("TLS handshake with {addr} timed out after 300 ms")
     );
-    holder.abort();
 }
