@@ -45,6 +45,14 @@ async fn lab_client(server: &Server, ca: &str, message: &str, extra: &[&str]) ->
     run("python3", &args, "python3").await
 }
 
+/// Runs `openssl s_client -quiet` against `server` with `extra` flags, `input` on stdin; returns
+/// (success, stdout, stderr).
+async fn s_client(server: &Server, extra: &[&str], input: &[u8]) -> (bool, String, String) {
+    let mut args = vec!["s_client", "-connect", &server.addr, "-quiet"];
+    args.extend_from_slice(extra);
+    run_with_input("openssl", &args, "openssl", input).await
+}
+
 /// Runs a program to its end (bounded); returns (success, stdout, stderr).
 async fn run(program: &str, args: &[&str], package: &str) -> (bool, String, String) {
     run_with_input(program, args, package, b"").await
@@ -103,18 +111,12 @@ async fn openssl_s_client_verifies_and_the_empty_line_ends_the_session() {
     let pki = PkiFiles::new();
     let mut server = Server::start(&pki, &[]).await;
     let ca = pki.arg("ca.pem");
-    let args = [
-        "s_client",
-        "-connect",
-        &server.addr,
-        "-CAfile",
-        &ca,
-        "-verify_return_error",
-        "-verify_ip",
-        "127.0.0.1",
-        "-quiet",
-    ];
-    let (ok, out, err) = run_with_input("openssl", &args, "openssl", b"Hello World!\n\nnot echoed\n").await;
+    let (ok, out, err) = s_client(
+        &server,
+        &["-CAfile", &ca, "-verify_return_error", "-verify_ip", "127.0.0.1"],
+        b"Hello World!\n\nnot echoed\n",
+    )
+    .await;
     assert!(ok, "s_client failed: {err}");
     assert_eq!(out, "Hello World!\n");
     server
@@ -129,16 +131,7 @@ async fn openssl_s_client_with_another_ca_refuses_and_the_server_says_why() {
     let mut server = Server::start(&pki, &[]).await;
     let other = CertificateAuthority::new("Other CA", Validity::days_from_now(30)).expect("CA");
     let (other_ca, _) = pki.add("other-ca", &other.issued);
-    let args = [
-        "s_client",
-        "-connect",
-        &server.addr,
-        "-CAfile",
-        &other_ca,
-        "-verify_return_error",
-        "-quiet",
-    ];
-    let (ok, _, err) = run_with_input("openssl", &args, "openssl", b"x\n").await;
+    let (ok, _, err) = s_client(&server, &["-CAfile", &other_ca, "-verify_return_error"], b"x\n").await;
     assert!(!ok, "s_client must refuse an unknown CA");
     assert!(err.contains("verify error"), "{err}");
     server
@@ -152,32 +145,18 @@ async fn tls12_clients_are_served_unless_tls13_only() {
     let pki = PkiFiles::new();
     let ca = pki.arg("ca.pem");
     let mut server = Server::start(&pki, &[]).await;
-    let args = [
-        "s_client",
-        "-connect",
-        &server.addr,
-        "-CAfile",
-        &ca,
-        "-verify_return_error",
-        "-tls1_2",
-        "-quiet",
-    ];
-    let (ok, out, err) = run_with_input("openssl", &args, "openssl", b"twelve\n\n").await;
+    let (ok, out, err) = s_client(
+        &server,
+        &["-CAfile", &ca, "-verify_return_error", "-tls1_2"],
+        b"twelve\n\n",
+    )
+    .await;
     assert!(ok, "TLS 1.2 client refused: {err}");
     assert_eq!(out, "twelve\n");
     server.peer.wait_for(Output::Stderr, "tls=TLSv1.2").await;
 
     let mut strict = Server::start(&pki, &["--tls13-only"]).await;
-    let args = [
-        "s_client",
-        "-connect",
-        &strict.addr,
-        "-CAfile",
-        &ca,
-        "-tls1_2",
-        "-quiet",
-    ];
-    let (ok, _, _) = run_with_input("openssl", &args, "openssl", b"twelve\n\n").await;
+    let (ok, _, _) = s_client(&strict, &["-CAfile", &ca, "-tls1_2"], b"twelve\n\n").await;
     assert!(!ok, "a TLS 1.2-only client must be refused by --tls13-only");
     strict
         .peer
