@@ -11,12 +11,8 @@ const CLIENT: &str = env!("CARGO_BIN_EXE_echo-client");
 
 /// Runs echo-client with `args` and `input` on stdin; returns (exit code, stdout, stderr).
 async fn echo_client(args: &[&str], input: &[u8]) -> (Option<i32>, String, String) {
-    let mut client = Peer::spawn(CLIENT, args, "(built by cargo)");
-    client.send(input).await;
-    client.close_stdin();
-    let code = client.exit_code().await;
-    let (out, err) = client.outputs().await;
-    (code, out, err)
+    let ran = test_support::run(CLIENT, args, "(built by cargo)", input).await;
+    (ran.code, ran.stdout, ran.stderr)
 }
 
 /// Runs echo-client expecting a failure; returns its one line of stderr.

@@ -54,17 +54,13 @@ async fn s_client(server: &Server, extra: &[&str], input: &[u8]) -> (bool, Strin
 }
 
 /// Runs a program to its end (bounded); returns (success, stdout, stderr).
-async fn run(program: &str, args: &[&str], package: &str) -> (bool, String, String) {
-    run_with_input(program, args, package, b"").await
+async fn run_with_input(program: &str, args: &[&str], package: &str, input: &[u8]) -> (bool, String, String) {
+    let ran = test_support::run(program, args, package, input).await;
+    (ran.ok(), ran.stdout, ran.stderr)
 }
 
-async fn run_with_input(program: &str, args: &[&str], package: &str, input: &[u8]) -> (bool, String, String) {
-    let mut peer = Peer::spawn(program, args, package);
-    peer.send(input).await;
-    peer.close_stdin();
-    let code = peer.exit_code().await;
-    let (out, err) = peer.outputs().await;
-    (code == Some(0), out, err)
+async fn run(program: &str, args: &[&str], package: &str) -> (bool, String, String) {
+    run_with_input(program, args, package, b"").await
 }
 
 #[tokio::test]

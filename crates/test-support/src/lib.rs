@@ -185,6 +185,35 @@ impl Drop for SilentServer {
     }
 }
 
+/// What a program printed and how it ended.
+#[derive(Debug)]
+pub struct Ran {
+    /// The exit code (None when killed by a signal).
+    pub code: Option<i32>,
+    /// Everything on standard output, lines ended by `\n`.
+    pub stdout: String,
+    /// Everything on standard error, lines ended by `\n`.
+    pub stderr: String,
+}
+
+impl Ran {
+    /// Exit code 0.
+    pub fn ok(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+/// Runs `program` to its end (bounded) with `input` on standard input. `package` is the Debian package
+/// to name when the program is missing.
+pub async fn run(program: &str, args: &[&str], package: &str, input: &[u8]) -> Ran {
+    let mut peer = Peer::spawn(program, args, package);
+    peer.send(input).await;
+    peer.close_stdin();
+    let code = peer.exit_code().await;
+    let (stdout, stderr) = peer.outputs().await;
+    Ran { code, stdout, stderr }
+}
+
 /// Which output of a peer process to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Output {

@@ -9,6 +9,8 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
 use x509_parser::time::ASN1Time;
 
+use crate::inspect::dn_string;
+
 fn with_cert<T>(der: &CertificateDer<'_>, fallback: T, f: impl FnOnce(&X509Certificate<'_>) -> T) -> T {
     match x509_parser::parse_x509_certificate(der) {
         Ok((_, cert)) => f(&cert),
@@ -54,7 +56,7 @@ pub fn name_from_der_contents(contents: &[u8]) -> Option<String> {
     der.extend_from_slice(contents);
     x509_parser::x509::X509Name::from_der(&der)
         .ok()
-        .map(|(_, name)| name_or_placeholder(name.to_string()))
+        .map(|(_, name)| name_or_placeholder(dn_string(&name)))
 }
 
 /// Whether subject and issuer are the same name (a root, or a self-signed leaf).

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::ClientConfig;
-use rustls::pki_types::ServerName;
+use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -144,6 +144,16 @@ impl Connection {
         self.peer
     }
 
+    /// The certificates the server presented, its own first.
+    pub fn peer_chain(&self) -> Vec<CertificateDer<'static>> {
+        self.stream
+            .get_ref()
+            .1
+            .peer_certificates()
+            .map(<[_]>::to_vec)
+            .unwrap_or_default()
+    }
+
     /// Sends `data` and reads back its echo, which must be exactly what the server's line rule gives
     /// for it (all of it, up to an empty line).
     ///
@@ -238,6 +248,26 @@ async fn timed<T>(
         }),
         Ok(Ok(value)) => Ok(value),
     }
+}
+
+/// Fetches the certificate chain `addr` presents, without trusting it (so untrusted and broken servers
+/// can be examined), and what the session negotiated. Sends no data; closes with close_notify.
+///
+/// # Errors
+/// As [`connect`]; certificate problems do not stop it.
+pub async fn fetch_chain(
+    addr: &str,
+    server_name: ServerName<'static>,
+    tls: &crate::config::TlsOptions,
+    options: ClientOptions,
+) -> Result<(Vec<CertificateDer<'static>>, SessionInfo)> {
+    let config = crate::config::inspection_client_config(tls)?;
+    let conn = connect(addr, server_name, config, options).await?;
+    let chain = conn.peer_chain();
+    let info = conn.info().clone();
+    // The chain is what was asked for; a server that answers the goodbye badly changes nothing.
+    let _ = conn.close().await;
+    Ok((chain, info))
 }
 
 /// Connects, sends `message`, reads back its echo and closes with close_notify: the lab's client in one

@@ -115,6 +115,68 @@ pub fn client_config(
     Ok(Arc::new(config))
 }
 
+/// A client configuration that accepts any certificate, for looking at what a server presents
+/// (`tls-cert inspect --connect`), never for sending data. Handshake signatures are still checked, so
+/// the server proves it holds the key of the certificate it shows.
+///
+/// # Errors
+/// [`Error::Config`] when rustls refuses the options.
+pub fn inspection_client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>> {
+    let provider = Arc::new(provider());
+    let verifier = Arc::new(AcceptAnyCertificate {
+        algorithms: provider.signature_verification_algorithms,
+    });
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions(options))
+        .map_err(|cause| Error::Config { side: "client", cause })?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    config.alpn_protocols.clone_from(&options.alpn);
+    Ok(Arc::new(config))
+}
+
+/// Accepts every certificate chain; verifies handshake signatures against the presented key.
+#[derive(Debug)]
+struct AcceptAnyCertificate {
+    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
 /// A root store holding `ca_certs`, plus Mozilla's roots from webpki-roots when `webpki_roots` is set.
 ///
 /// # Errors

@@ -10,6 +10,7 @@
 //! - [`session`]: what a session negotiated (version, suite, group, SNI, ALPN, peer certificate)
 //! - [`diagnose`]: rustls and socket errors turned into sentences
 //! - [`generate`]: making a demo CA and leaf certificates (rcgen), also broken ones for tests
+//! - [`inspect`]: every field of a certificate, fingerprints and pins, as text or JSON
 //! - [`certinfo`]: the certificate fields messages need (subject, issuer, names, dates)
 //! - [`args`]: parsing command-line values the programs share
 //! - [`error`]: the one [`Error`] type
@@ -49,6 +50,7 @@ pub mod diagnose;
 pub mod echo;
 pub mod error;
 pub mod generate;
+pub mod inspect;
 pub mod pem;
 pub mod server;
 pub mod session;

@@ -7,7 +7,7 @@ use rustls::CommonState;
 use crate::certinfo;
 
 /// The negotiated parameters of one TLS session.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SessionInfo {
     /// "TLSv1.3" or "TLSv1.2".
     pub version: String,

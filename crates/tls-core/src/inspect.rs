@@ -1,0 +1,531 @@
+//! Reading every field of a certificate into one model, [`CertificateInfo`], that renders both as text
+//! (laid out like `certtool -i`) and as JSON (serde).
+//!
+//! Fingerprints and key IDs are hashed with aws-lc-rs, the library rustls already uses. Values follow
+//! what `certtool -i` and `openssl x509 -text -fingerprint` print, so they can be compared line by line.
+
+use std::fmt::{self, Write as _};
+use std::net::IpAddr;
+
+use aws_lc_rs::digest;
+use base64::Engine as _;
+use rustls_pki_types::CertificateDer;
+use serde::Serialize;
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::public_key::PublicKey;
+use x509_parser::time::ASN1Time;
+
+use crate::certinfo;
+
+/// Leaves valid longer than this are refused by macOS and iOS (and flagged here).
+pub const MAX_LEAF_DAYS: i64 = 825;
+
+/// Everything `tls-cert inspect` shows about one certificate. Field names are the JSON keys, which are
+/// stable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CertificateInfo {
+    /// X.509 version: 3 for every modern certificate.
+    pub version: u32,
+    /// Serial number, lowercase hex without colons or leading zero bytes.
+    pub serial: String,
+    /// Subject distinguished name, RFC 4514 (most specific first: `CN=x,O=y`).
+    pub subject: String,
+    /// Issuer distinguished name, RFC 4514.
+    pub issuer: String,
+    /// Start of validity, RFC 3339.
+    pub not_before: String,
+    /// End of validity, RFC 3339.
+    pub not_after: String,
+    /// Whole days from now until `not_after`; negative once expired.
+    pub expires_in_days: i64,
+    /// Subject alternative names.
+    pub san: SubjectAltNames,
+    /// The public key.
+    pub public_key: PublicKeyInfo,
+    /// basicConstraints CA:TRUE.
+    pub is_ca: bool,
+    /// basicConstraints pathLenConstraint, when present.
+    pub path_len: Option<u32>,
+    /// Key usage bits set, such as `digitalSignature`, `keyCertSign`.
+    pub key_usage: Vec<String>,
+    /// Extended key usages, such as `serverAuth`, `clientAuth` (others as dotted OIDs).
+    pub extended_key_usage: Vec<String>,
+    /// Subject key identifier as embedded, lowercase hex.
+    pub subject_key_id: Option<String>,
+    /// Authority key identifier (its keyIdentifier), lowercase hex.
+    pub authority_key_id: Option<String>,
+    /// Signature algorithm, as openssl names it (`ecdsa-with-SHA256`, `sha256WithRSAEncryption`, `ED25519`).
+    pub signature_algorithm: String,
+    /// The signature, lowercase hex.
+    pub signature: String,
+    /// SHA-1 over the certificate DER, lowercase hex.
+    pub fingerprint_sha1: String,
+    /// SHA-256 over the certificate DER, lowercase hex.
+    pub fingerprint_sha256: String,
+    /// SHA-1 over the SubjectPublicKeyInfo DER (GnuTLS's "Public Key ID").
+    pub public_key_id_sha1: String,
+    /// SHA-256 over the SubjectPublicKeyInfo DER.
+    pub public_key_id_sha256: String,
+    /// base64 of SHA-256 over the SubjectPublicKeyInfo DER: what `curl --pinnedpubkey sha256//` and
+    /// Chromium's `--ignore-certificate-errors-spki-list` take.
+    pub pin_sha256: String,
+    /// Problems a client or browser will have with it, in words.
+    pub warnings: Vec<String>,
+}
+
+/// Subject alternative names by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SubjectAltNames {
+    /// dNSName entries.
+    pub dns: Vec<String>,
+    /// iPAddress entries.
+    pub ip: Vec<String>,
+    /// rfc822Name entries.
+    pub email: Vec<String>,
+    /// uniformResourceIdentifier entries.
+    pub uri: Vec<String>,
+}
+
+/// The public key's algorithm and strength.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicKeyInfo {
+    /// `RSA`, `EC`, `Ed25519`, `Ed448`, or the dotted OID.
+    pub algorithm: String,
+    /// Modulus size, for RSA.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bits: Option<u32>,
+    /// Curve, for EC keys (`P-256`, `P-384`, `P-521`) and EdDSA (`Ed25519`, `Ed448`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curve: Option<String>,
+}
+
+/// Where a certificate sits, which changes what deserves a warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// Alone in its file: judged by what it says it is.
+    Alone,
+    /// First of a chain: the end-entity (leaf) certificate.
+    Leaf,
+    /// Later in a chain: an intermediate or root.
+    Issuer,
+}
+
+/// Why a certificate could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("not a valid X.509 certificate: {0}")]
+pub struct ParseError(String);
+
+/// Reads every field of `der`.
+///
+/// # Errors
+/// [`ParseError`] when the bytes are not an X.509 certificate.
+pub fn inspect(der: &CertificateDer<'_>, position: Position) -> Result<CertificateInfo, ParseError> {
+    inspect_at(der, position, ASN1Time::now().timestamp())
+}
+
+/// As [`inspect`], judging validity at `now` (seconds since the Unix epoch).
+///
+/// # Errors
+/// [`ParseError`] when the bytes are not an X.509 certificate.
+pub fn inspect_at(der: &CertificateDer<'_>, position: Position, now: i64) -> Result<CertificateInfo, ParseError> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|err| ParseError(err.to_string()))?;
+    let spki = cert.public_key().raw;
+    let not_before = cert.validity().not_before.timestamp();
+    let not_after = cert.validity().not_after.timestamp();
+    let (is_ca, path_len) = match cert.basic_constraints() {
+        Ok(Some(bc)) => (bc.value.ca, bc.value.path_len_constraint),
+        _ => (false, None),
+    };
+    let mut info = CertificateInfo {
+        version: cert.version().0 + 1,
+        serial: serial_hex(cert.raw_serial()),
+        subject: dn_string(cert.subject()),
+        issuer: dn_string(cert.issuer()),
+        not_before: certinfo::unix_to_rfc3339(not_before),
+        not_after: certinfo::unix_to_rfc3339(not_after),
+        expires_in_days: (not_after - now).div_euclid(86_400),
+        san: alt_names(&cert),
+        public_key: public_key(&cert),
+        is_ca,
+        path_len,
+        key_usage: key_usage(&cert),
+        extended_key_usage: extended_key_usage(&cert),
+        subject_key_id: None,
+        authority_key_id: None,
+        signature_algorithm: signature_algorithm(&cert),
+        signature: hex(&cert.signature_value.data),
+        fingerprint_sha1: hex(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, der).as_ref()),
+        fingerprint_sha256: hex(digest::digest(&digest::SHA256, der).as_ref()),
+        public_key_id_sha1: hex(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, spki).as_ref()),
+        public_key_id_sha256: hex(digest::digest(&digest::SHA256, spki).as_ref()),
+        pin_sha256: pin_sha256_of_spki(spki),
+        warnings: Vec::new(),
+    };
+    for ext in cert.extensions() {
+        match ext.parsed_extension() {
+            ParsedExtension::SubjectKeyIdentifier(id) => info.subject_key_id = Some(hex(id.0)),
+            ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                info.authority_key_id = aki.key_identifier.as_ref().map(|id| hex(id.0));
+            }
+            _ => {}
+        }
+    }
+    info.warnings = warnings(&info, position, now, not_before, not_after);
+    Ok(info)
+}
+
+/// pin-sha256 of a certificate's public key: base64 of SHA-256 over its SubjectPublicKeyInfo.
+///
+/// # Errors
+/// [`ParseError`] when the bytes are not an X.509 certificate.
+pub fn pin_sha256(der: &CertificateDer<'_>) -> Result<String, ParseError> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|err| ParseError(err.to_string()))?;
+    Ok(pin_sha256_of_spki(cert.public_key().raw))
+}
+
+fn pin_sha256_of_spki(spki: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(digest::digest(&digest::SHA256, spki))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// The serial as its integer value in hex: DER's sign-padding zero bytes are dropped, as openssl does.
+fn serial_hex(raw: &[u8]) -> String {
+    let first = raw.iter().position(|&b| b != 0).unwrap_or(raw.len().saturating_sub(1));
+    hex(&raw[first..])
+}
+
+/// RFC 4514: relative names from the most specific (last) to the first, `,` between them, `+` inside a
+/// multi-valued one, special characters escaped.
+pub fn dn_string(name: &x509_parser::x509::X509Name<'_>) -> String {
+    let mut rdns: Vec<String> = name
+        .iter_rdn()
+        .map(|rdn| {
+            rdn.iter()
+                .map(|attr| {
+                    let key = x509_parser::objects::oid2abbrev(attr.attr_type(), x509_parser::objects::oid_registry())
+                        .map_or_else(|_| attr.attr_type().to_id_string(), str::to_owned);
+                    let value = match attr.as_str() {
+                        Ok(text) => escape_dn_value(text),
+                        Err(_) => format!("#{}", hex(attr.attr_value().as_bytes())),
+                    };
+                    format!("{key}={value}")
+                })
+                .collect::<Vec<_>>()
+                .join("+")
+        })
+        .collect();
+    // X.509 stores the least specific first; RFC 4514 writes the most specific first.
+    rdns.reverse();
+    rdns.join(",")
+}
+
+fn escape_dn_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for (i, c) in value.chars().enumerate() {
+        let at_edge = i == 0 && (c == ' ' || c == '#') || i + 1 == value.chars().count() && c == ' ';
+        if at_edge || matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn alt_names(cert: &X509Certificate<'_>) -> SubjectAltNames {
+    let mut names = SubjectAltNames::default();
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for name in &san.value.general_names {
+            match name {
+                GeneralName::DNSName(n) => names.dns.push((*n).to_owned()),
+                GeneralName::IPAddress(bytes) => names.ip.push(ip_text(bytes)),
+                GeneralName::RFC822Name(n) => names.email.push((*n).to_owned()),
+                GeneralName::URI(n) => names.uri.push((*n).to_owned()),
+                _ => {}
+            }
+        }
+    }
+    names
+}
+
+fn ip_text(bytes: &[u8]) -> String {
+    match bytes.len() {
+        4 => <[u8; 4]>::try_from(bytes)
+            .map(|b| IpAddr::from(b).to_string())
+            .unwrap_or_default(),
+        16 => <[u8; 16]>::try_from(bytes)
+            .map(|b| IpAddr::from(b).to_string())
+            .unwrap_or_default(),
+        _ => format!("#{}", hex(bytes)),
+    }
+}
+
+const OID_EC: &str = "1.2.840.10045.2.1";
+const OID_RSA: &str = "1.2.840.113549.1.1.1";
+const OID_ED25519: &str = "1.3.101.112";
+const OID_ED448: &str = "1.3.101.113";
+
+fn public_key(cert: &X509Certificate<'_>) -> PublicKeyInfo {
+    let spki = cert.public_key();
+    let oid = spki.algorithm.algorithm.to_id_string();
+    let (algorithm, bits, curve) = match oid.as_str() {
+        OID_RSA => {
+            let bits = match spki.parsed() {
+                Ok(PublicKey::RSA(rsa)) => Some(unsigned_bits(rsa.modulus)),
+                _ => None,
+            };
+            ("RSA".to_owned(), bits, None)
+        }
+        OID_EC => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|curve| match curve.to_id_string().as_str() {
+                    "1.2.840.10045.3.1.7" => "P-256".to_owned(),
+                    "1.3.132.0.34" => "P-384".to_owned(),
+                    "1.3.132.0.35" => "P-521".to_owned(),
+                    other => other.to_owned(),
+                });
+            ("EC".to_owned(), None, curve)
+        }
+        OID_ED25519 => ("Ed25519".to_owned(), None, Some("Ed25519".to_owned())),
+        OID_ED448 => ("Ed448".to_owned(), None, Some("Ed448".to_owned())),
+        other => (other.to_owned(), None, None),
+    };
+    PublicKeyInfo { algorithm, bits, curve }
+}
+
+/// Bits in a big-endian unsigned integer, leading zeros not counted.
+fn unsigned_bits(bytes: &[u8]) -> u32 {
+    let Some(first) = bytes.iter().position(|&b| b != 0) else {
+        return 0;
+    };
+    (bytes.len() - first) as u32 * 8 - bytes[first].leading_zeros()
+}
+
+fn key_usage(cert: &X509Certificate<'_>) -> Vec<String> {
+    let Ok(Some(ku)) = cert.key_usage() else {
+        return Vec::new();
+    };
+    let ku = ku.value;
+    [
+        (ku.digital_signature(), "digitalSignature"),
+        (ku.non_repudiation(), "nonRepudiation"),
+        (ku.key_encipherment(), "keyEncipherment"),
+        (ku.data_encipherment(), "dataEncipherment"),
+        (ku.key_agreement(), "keyAgreement"),
+        (ku.key_cert_sign(), "keyCertSign"),
+        (ku.crl_sign(), "cRLSign"),
+        (ku.encipher_only(), "encipherOnly"),
+        (ku.decipher_only(), "decipherOnly"),
+    ]
+    .into_iter()
+    .filter(|(set, _)| *set)
+    .map(|(_, name)| name.to_owned())
+    .collect()
+}
+
+fn extended_key_usage(cert: &X509Certificate<'_>) -> Vec<String> {
+    let Ok(Some(eku)) = cert.extended_key_usage() else {
+        return Vec::new();
+    };
+    let eku = eku.value;
+    let mut out: Vec<String> = [
+        (eku.server_auth, "serverAuth"),
+        (eku.client_auth, "clientAuth"),
+        (eku.code_signing, "codeSigning"),
+        (eku.email_protection, "emailProtection"),
+        (eku.time_stamping, "timeStamping"),
+        (eku.ocsp_signing, "OCSPSigning"),
+        (eku.any, "anyExtendedKeyUsage"),
+    ]
+    .into_iter()
+    .filter(|(set, _)| *set)
+    .map(|(_, name)| name.to_owned())
+    .collect();
+    out.extend(eku.other.iter().map(|oid| oid.to_id_string()));
+    out
+}
+
+fn signature_algorithm(cert: &X509Certificate<'_>) -> String {
+    let oid = cert.signature_algorithm.algorithm.to_id_string();
+    match oid.as_str() {
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
+        "1.2.840.113549.1.1.10" => "rsassaPss",
+        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
+        OID_ED25519 => "ED25519",
+        OID_ED448 => "ED448",
+        _ => return oid,
+    }
+    .to_owned()
+}
+
+fn warnings(info: &CertificateInfo, position: Position, now: i64, not_before: i64, not_after: i64) -> Vec<String> {
+    let mut out = Vec::new();
+    if now > not_after {
+        out.push(format!(
+            "EXPIRED {} days ago, on {}",
+            (now - not_after).div_euclid(86_400),
+            info.not_after
+        ));
+    }
+    if now < not_before {
+        out.push(format!("not valid yet: valid from {}", info.not_before));
+    }
+    if info.public_key.algorithm == "RSA" && info.public_key.bits.is_some_and(|b| b < 2048) {
+        out.push(format!(
+            "RSA key of {} bits: TLS clients refuse RSA keys under 2048 bits",
+            info.public_key.bits.unwrap_or(0)
+        ));
+    }
+    if info.signature_algorithm.to_ascii_lowercase().contains("sha1") {
+        out.push("signed with SHA-1, which TLS clients no longer accept".into());
+    }
+    let names_a_server = !info.san.dns.is_empty() || !info.san.ip.is_empty();
+    let is_leaf = match position {
+        Position::Leaf => true,
+        Position::Issuer => false,
+        Position::Alone => !info.is_ca || names_a_server || info.extended_key_usage.iter().any(|e| e == "serverAuth"),
+    };
+    if is_leaf && info.is_ca {
+        out.push(
+            "leaf certificate with CA:TRUE: TLS clients reject a CA certificate as a server's own (CaUsedAsEndEntity)"
+                .into(),
+        );
+    }
+    for dns in &info.san.dns {
+        if dns.parse::<IpAddr>().is_ok() {
+            out.push(format!(
+                "{dns} is written as a DNS name: rustls, Python and GnuTLS only accept an IP address in an IP address SAN"
+            ));
+        }
+    }
+    let days = (not_after - not_before).div_euclid(86_400);
+    if is_leaf && !info.is_ca && days > MAX_LEAF_DAYS {
+        out.push(format!(
+            "valid for {days} days: macOS and iOS refuse server certificates valid longer than {MAX_LEAF_DAYS} days"
+        ));
+    }
+    out
+}
+
+/// Text in the layout of `certtool -i`, one certificate.
+impl fmt::Display for CertificateInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let expiry = if self.expires_in_days < 0 {
+            format!("EXPIRED {} days ago", -self.expires_in_days)
+        } else {
+            format!("expires in {} days", self.expires_in_days)
+        };
+        writeln!(f, "X.509 Certificate Information:")?;
+        writeln!(f, "\tVersion: {}", self.version)?;
+        writeln!(f, "\tSerial Number (hex): {}", self.serial)?;
+        writeln!(f, "\tIssuer: {}", self.issuer)?;
+        writeln!(f, "\tValidity:")?;
+        writeln!(f, "\t\tNot Before: {}", self.not_before)?;
+        writeln!(f, "\t\tNot After: {} ({expiry})", self.not_after)?;
+        writeln!(f, "\tSubject: {}", self.subject)?;
+        let key = &self.public_key;
+        write!(f, "\tSubject Public Key Algorithm: {}", key.algorithm)?;
+        match (&key.bits, &key.curve) {
+            (Some(bits), _) => writeln!(f, " ({bits} bits)")?,
+            (None, Some(curve)) if curve != &key.algorithm => writeln!(f, " (curve {curve})")?,
+            _ => writeln!(f)?,
+        }
+        writeln!(f, "\tExtensions:")?;
+        match (self.is_ca, self.path_len) {
+            (true, Some(len)) => writeln!(f, "\t\tBasic Constraints: CA:TRUE, pathlen:{len}")?,
+            (true, None) => writeln!(f, "\t\tBasic Constraints: CA:TRUE")?,
+            (false, _) => writeln!(f, "\t\tBasic Constraints: CA:FALSE")?,
+        }
+        let san = &self.san;
+        if !(san.dns.is_empty() && san.ip.is_empty() && san.email.is_empty() && san.uri.is_empty()) {
+            writeln!(f, "\t\tSubject Alternative Name:")?;
+            for (label, values) in [
+                ("DNSname", &san.dns),
+                ("IPAddress", &san.ip),
+                ("RFC822Name", &san.email),
+                ("URI", &san.uri),
+            ] {
+                for value in values {
+                    writeln!(f, "\t\t\t{label}: {value}")?;
+                }
+            }
+        }
+        if !self.key_usage.is_empty() {
+            writeln!(f, "\t\tKey Usage: {}", self.key_usage.join(", "))?;
+        }
+        if !self.extended_key_usage.is_empty() {
+            writeln!(f, "\t\tKey Purpose: {}", self.extended_key_usage.join(", "))?;
+        }
+        if let Some(id) = &self.subject_key_id {
+            writeln!(f, "\t\tSubject Key Identifier: {id}")?;
+        }
+        if let Some(id) = &self.authority_key_id {
+            writeln!(f, "\t\tAuthority Key Identifier: {id}")?;
+        }
+        writeln!(f, "\tSignature Algorithm: {}", self.signature_algorithm)?;
+        writeln!(f, "\tSignature:")?;
+        // 16 bytes a line, colon-separated, as certtool and openssl show it.
+        for line in self.signature.as_bytes().chunks(32) {
+            let pairs: Vec<&str> = line.chunks(2).filter_map(|p| std::str::from_utf8(p).ok()).collect();
+            writeln!(f, "\t\t{}", pairs.join(":"))?;
+        }
+        writeln!(f, "Other Information:")?;
+        writeln!(f, "\tFingerprint:")?;
+        writeln!(f, "\t\tsha1:{}", self.fingerprint_sha1)?;
+        writeln!(f, "\t\tsha256:{}", self.fingerprint_sha256)?;
+        writeln!(f, "\tPublic Key ID:")?;
+        writeln!(f, "\t\tsha1:{}", self.public_key_id_sha1)?;
+        writeln!(f, "\t\tsha256:{}", self.public_key_id_sha256)?;
+        writeln!(f, "\tPublic Key PIN:")?;
+        writeln!(f, "\t\tpin-sha256:{}", self.pin_sha256)?;
+        if self.warnings.is_empty() {
+            writeln!(f, "\tWarnings: none")?;
+        } else {
+            writeln!(f, "\tWarnings:")?;
+            for warning in &self.warnings {
+                writeln!(f, "\t\t{warning}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_drops_sign_padding_only() {
+        assert_eq!(serial_hex(&[0x00, 0x9a, 0x01]), "9a01");
+        assert_eq!(serial_hex(&[0x01, 0x00]), "0100");
+        assert_eq!(serial_hex(&[0x00]), "00");
+    }
+
+    #[test]
+    fn modulus_bits_ignore_leading_zeros() {
+        assert_eq!(unsigned_bits(&[0x00, 0x80, 0x00]), 16);
+        assert_eq!(unsigned_bits(&[0x01, 0xff]), 9);
+    }
+
+    #[test]
+    fn dn_values_are_escaped_per_rfc4514() {
+        assert_eq!(escape_dn_value("a,b+c"), "a\\,b\\+c");
+        assert_eq!(escape_dn_value(" #x "), "\\ #x\\ ");
+    }
+}
