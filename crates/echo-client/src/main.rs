@@ -27,6 +27,10 @@ struct Args {
     /// Trust Mozilla's public roots (webpki-roots) too
     #[arg(long)]
     webpki_roots: bool,
+    /// Accept the server only if its public key has this pin (sha256//BASE64, from `tls-cert inspect`);
+    /// repeat for several. With --ca both must hold; alone, the pin is the whole trust
+    #[arg(long = "pin", value_name = "sha256//BASE64")]
+    pins: Vec<config::Pin>,
     /// Client certificate for mutual TLS
     #[arg(long, value_name = "FILE", requires = "key")]
     cert: Option<PathBuf>,
@@ -65,17 +69,17 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> tls_core::Result<()> {
-    let ca_path = match (&args.ca, args.webpki_roots) {
+    // The demo CA is the default trust only when nothing else was asked for.
+    let ca_path = match (&args.ca, args.webpki_roots || !args.pins.is_empty()) {
         (Some(path), _) => Some(path.clone()),
         (None, true) => None,
         (None, false) => Some(pem::default_path("certs/ca.pem")),
     };
-    let ca_certs = ca_path
-        .as_deref()
-        .map(pem::load_ca_certs)
-        .transpose()?
-        .unwrap_or_default();
-    let roots = config::root_store(&ca_certs, args.webpki_roots)?;
+    let ca_certs = ca_path.as_deref().map(pem::load_ca_certs).transpose()?;
+    let roots = match (ca_certs, args.webpki_roots) {
+        (None, false) => None,
+        (ca, webpki) => Some(config::root_store(&ca.unwrap_or_default(), webpki)?),
+    };
     let identity = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => Some(pem::load_identity(cert, key)?),
         _ => None,
@@ -84,7 +88,7 @@ async fn run(args: Args) -> tls_core::Result<()> {
         alpn: args.alpn.into_iter().map(String::into_bytes).collect(),
         tls13_only: args.tls13_only,
     };
-    let config = config::client_config(roots, identity, &tls)?;
+    let config = config::pinned_client_config(roots, &args.pins, identity, &tls)?;
     let server_name = match &args.server_name {
         Some(name) => client::parse_server_name(name)?,
         None => client::server_name_for(&args.connect)?,

@@ -244,6 +244,66 @@ async fn verbose_shows_version_group_and_subject() {
     server.stop().await;
 }
 
+fn pin_of(cert: &tls_core::pki_types::CertificateDer<'_>) -> String {
+    format!(
+        "sha256//{}",
+        tls_core::inspect::pin_sha256(cert).expect("a certificate")
+    )
+}
+
+#[tokio::test]
+async fn a_pin_alone_trusts_exactly_one_server_key() {
+    // A server whose CA nobody trusts: the pin is the only way in.
+    let lonely = CertificateAuthority::new("lonely.test", Validity::days_from_now(30)).expect("CA");
+    let leaf = lonely
+        .issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(30))
+        .expect("leaf");
+    let server = serving(&leaf, None).await;
+    let addr = server.address();
+    let (code, out, err) = echo_client(&["--connect", &addr, "--pin", &pin_of(&leaf.cert)], b"").await;
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "Hello World!\n");
+
+    let wrong = pin_of(&lonely.issued.cert);
+    let err = failure(&["--connect", &addr, "--pin", &wrong]).await;
+    assert_eq!(
+        err,
+        format!(
+            "error: TLS handshake with {addr} failed: the server's public key has pin {}, which is not among the pins given ({wrong})",
+            pin_of(&leaf.cert)
+        )
+    );
+    // Several pins: any one of them will do.
+    let (code, _, err) = echo_client(
+        &["--connect", &addr, "--pin", &wrong, "--pin", &pin_of(&leaf.cert)],
+        b"",
+    )
+    .await;
+    assert_eq!(code, Some(0), "{err}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn pin_and_ca_must_both_hold() {
+    let pki = PkiFiles::new();
+    let server = serving(&pki.pki.server, None).await;
+    let addr = server.address();
+    let (right_pin, wrong_pin) = (pin_of(&pki.pki.server.cert), pin_of(&pki.pki.client.cert));
+    let ca = pki.arg("ca.pem");
+    let (code, _, err) = echo_client(&["--connect", &addr, "--ca", &ca, "--pin", &right_pin], b"").await;
+    assert_eq!(code, Some(0), "{err}");
+    let err = failure(&["--connect", &addr, "--ca", &ca, "--pin", &wrong_pin]).await;
+    assert!(err.contains("which is not among the pins given"), "{err}");
+    let other = CertificateAuthority::new("Other CA", Validity::days_from_now(30)).expect("CA");
+    let (other_ca, _) = pki.add("other-ca", &other.issued);
+    let err = failure(&["--connect", &addr, "--ca", &other_ca, "--pin", &right_pin]).await;
+    assert!(err.contains("which is not in the trusted roots"), "{err}");
+    let (code, _, err) = echo_client(&["--pin", "sha256//not-base64"], b"").await;
+    assert_eq!(code, Some(2));
+    assert!(err.contains("is not a pin"), "{err}");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn sslkeylogfile_receives_the_session_secrets() {
     let pki = PkiFiles::new();

@@ -90,7 +90,7 @@ async fn run(args: Args) -> tls_core::Result<()> {
     let subject = certinfo::subject(&identity.chain[0]);
     if let Some(warning) = certinfo::expiry_warning(&identity.chain[0], 30) {
         tracing::warn!(
-            "{} ({subject}): {warning}; make new demo certificates with: cargo run --example make_demo_certs -- --force",
+            "{} ({subject}): {warning}; make new demo certificates with: cargo run -p tls-cert -- generate --out certs --client client --force",
             cert.display()
         );
     }

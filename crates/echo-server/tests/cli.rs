@@ -171,10 +171,7 @@ async fn client_ca_requires_and_logs_the_client_certificate() {
     let (cert, key) = (pki.arg("client.pem"), pki.arg("client.key"));
     let (ok, out, err) = lab_client(&server, &ca, "with cert", &["--cert", &cert, "--key", &key]).await;
     assert!(ok, "{out} {err}");
-    server
-        .peer
-        .wait_for(Output::Stderr, "client_cert=\"CN=tls-echo demo client\"")
-        .await;
+    server.peer.wait_for(Output::Stderr, "client_cert=\"CN=client\"").await;
     let (ok, _, _) = lab_client(&server, &ca, "without cert", &[]).await;
     assert!(!ok, "a client without a certificate must be refused");
     server
@@ -248,7 +245,7 @@ async fn certificate_expiring_soon_is_warned_about_at_start() {
     assert!(
         line.contains("WARN")
             && (line.contains("(in 9 days)") || line.contains("(in 10 days)"))
-            && line.contains("make_demo_certs"),
+            && line.contains("tls-cert -- generate"),
         "{line}"
     );
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tls_core::client::{self, ClientOptions};
 use tls_core::config::TlsOptions;
+use tls_core::generate::{self, CertificateAuthority, KeyType, Pki, PkiRequest};
 use tls_core::inspect::{self, Position};
 use tls_core::pem;
 use tls_core::session::SessionInfo;
@@ -20,8 +21,61 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Make a CA (or use yours), a server certificate it signs, and client certificates
+    Generate(GenerateArgs),
     /// Show every field of the certificates in PEM/DER files, or in the chain a server presents
     Inspect(InspectArgs),
+    /// Verify a certificate (chain) as a TLS client would, and say why it fails. Exit 0 valid, 1 invalid,
+    /// 2 bad usage or unreadable input
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct VerifyArgs {
+    /// CA certificates to trust
+    #[arg(long, value_name = "CA_FILE")]
+    ca: PathBuf,
+    /// The certificate, followed by its intermediates, PEM or DER
+    #[arg(value_name = "CERT_FILE")]
+    cert: PathBuf,
+    /// The DNS name or IP address a client would connect to [default: the certificate's first SAN]
+    #[arg(long, value_name = "HOST_OR_IP")]
+    name: Option<String>,
+    /// Verify as of this time instead of now, RFC 3339 (2030-01-01T00:00:00Z)
+    #[arg(long, value_name = "RFC3339", value_parser = tls_core::verify::parse_time)]
+    at: Option<tls_core::pki_types::UnixTime>,
+}
+
+#[derive(Debug, clap::Args)]
+struct GenerateArgs {
+    /// Folder to write into (made if missing)
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// A name for the server certificate: an IP address becomes an IP SAN, anything else a DNS SAN; the
+    /// first is also its CN. Repeat for several [default: 127.0.0.1, ::1, localhost]
+    #[arg(long = "san", value_name = "NAME")]
+    sans: Vec<String>,
+    /// Key type for every new key: ecdsa-p256, ecdsa-p384, ed25519, rsa2048, rsa3072, rsa4096
+    #[arg(long, default_value = "ecdsa-p256", value_name = "TYPE")]
+    key_type: KeyType,
+    /// Lifetime of the server and client certificates (825 is the most macOS and iOS accept)
+    #[arg(long, default_value_t = generate::LEAF_DAYS, value_name = "N")]
+    days: u64,
+    /// Lifetime of a new CA
+    #[arg(long, default_value_t = generate::CA_DAYS, value_name = "N")]
+    ca_days: u64,
+    /// Also make a client certificate (clientAuth) with this name, written as NAME.pem and NAME.key
+    #[arg(long = "client", value_name = "NAME")]
+    clients: Vec<String>,
+    /// Sign with this existing CA certificate instead of making a new CA
+    #[arg(long, value_name = "FILE", requires = "ca_key")]
+    ca: Option<PathBuf>,
+    /// Private key of --ca
+    #[arg(long, value_name = "FILE", requires = "ca")]
+    ca_key: Option<PathBuf>,
+    /// Replace files that exist already
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -41,18 +95,105 @@ struct InspectArgs {
 }
 
 /// Exit codes: 0 done (or valid), 1 invalid, 2 bad usage or unreadable input.
+const INVALID: u8 = 1;
 const UNREADABLE: u8 = 2;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     match Args::parse().command {
+        Command::Generate(args) => run_generate(&args),
         Command::Inspect(args) => run_inspect(args).await,
+        Command::Verify(args) => run_verify(&args),
     }
 }
 
 fn fail(err: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("error: {err}");
     ExitCode::from(UNREADABLE)
+}
+
+fn run_verify(args: &VerifyArgs) -> ExitCode {
+    let loaded = pem::load_ca_certs(&args.ca).and_then(|ca| Ok((ca, pem::load_cert_chain(&args.cert)?)));
+    let verdict = loaded.and_then(|(ca, chain)| tls_core::verify::verify(&ca, &chain, args.name.as_deref(), args.at));
+    let mut out = Stdout::default();
+    match verdict {
+        Err(err) => fail(&err),
+        Ok(Ok(verified)) => {
+            let name = if verified.name_given {
+                verified.name.clone()
+            } else {
+                format!("{} (its first name; give --name to check another)", verified.name)
+            };
+            out.line(&format!("valid: {} for {name}", args.cert.display()));
+            out.line(&format!(
+                "  chain: {} -> trusted CA from {}",
+                verified.chain.join(" -> "),
+                args.ca.display()
+            ));
+            out.line(&format!("  expires: {}", verified.not_after));
+            ExitCode::SUCCESS
+        }
+        Ok(Err(invalid)) => {
+            out.line(&format!("invalid: {}: {invalid}", args.cert.display()));
+            ExitCode::from(INVALID)
+        }
+    }
+}
+
+fn run_generate(args: &GenerateArgs) -> ExitCode {
+    let request = PkiRequest {
+        names: if args.sans.is_empty() {
+            generate::DEMO_SERVER_NAMES.iter().map(|n| (*n).to_owned()).collect()
+        } else {
+            args.sans.clone()
+        },
+        key_type: args.key_type,
+        leaf_days: args.days,
+        ca_days: args.ca_days,
+        clients: args.clients.clone(),
+        ..PkiRequest::default()
+    };
+    let pki = match (&args.ca, &args.ca_key) {
+        (Some(cert), Some(key)) => CertificateAuthority::load(cert, key).and_then(|ca| Pki::with_ca(ca, &request)),
+        _ => Pki::new(&request),
+    };
+    let written = pki.and_then(|pki| pki.write(&args.out, args.force).map(|files| (pki, files)));
+    let (pki, files) = match written {
+        Ok(done) => done,
+        Err(err) => return fail(&err),
+    };
+    let mut out = Stdout::default();
+    for file in &files {
+        out.line(&format!("wrote {}", file.display()));
+    }
+    let describe = |out: &mut Stdout, label: &str, der| match inspect::inspect(der, Position::Alone) {
+        Ok(info) => {
+            out.line(&format!(
+                "{label}: {} ({}), valid until {}",
+                info.subject, info.public_key, info.not_after
+            ));
+            out.line(&format!("  sha256 fingerprint: {}", info.fingerprint_sha256));
+            out.line(&format!("  pin-sha256: {}", info.pin_sha256));
+        }
+        Err(err) => out.line(&format!("{label}: {err}")),
+    };
+    describe(
+        &mut out,
+        if pki.ca_is_new { "new CA" } else { "signed by CA" },
+        &pki.ca.issued.cert,
+    );
+    describe(&mut out, "server", &pki.server.cert);
+    out.line(&format!("  names: {}", request.names.join(", ")));
+    let dir = args.out.display();
+    out.line(&format!(
+        "serve it:  echo-server --cert {dir}/server.pem --key {dir}/server.key"
+    ));
+    if pki.ca_is_new {
+        out.line(&format!(
+            "trust it:  echo-client --ca {dir}/ca.pem   (the CA key {dir}/ca.key signs anything: keep it private)"
+        ));
+    }
+    ExitCode::SUCCESS
 }
 
 /// One certificate with where it came from, as printed.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
-use test_support::{PkiFiles, run, temp_dir, write};
+use test_support::{run, temp_dir, write};
 
 const TLS_CERT: &str = env!("CARGO_BIN_EXE_tls-cert");
 
@@ -362,8 +362,29 @@ async fn certtool_made_certificates_read_the_same_in_all_three_tools() {
 
 #[tokio::test]
 async fn tls_echo_made_certificates_read_the_same_in_all_three_tools() {
-    let pki = PkiFiles::new();
-    for name in ["ca.pem", "server.pem", "client.pem"] {
-        check(&pki.path(name)).await;
+    for key_type in ["rsa2048", "rsa3072", "ecdsa-p256", "ecdsa-p384", "ed25519"] {
+        let dir = temp_dir();
+        let out = dir.path().display().to_string();
+        stdout_of(
+            TLS_CERT,
+            &[
+                "generate",
+                "--out",
+                &out,
+                "--key-type",
+                key_type,
+                "--client",
+                "alice",
+                "--san",
+                "lab.example",
+                "--san",
+                "::1",
+            ],
+            "(built by cargo)",
+        )
+        .await;
+        for name in ["ca.pem", "server.pem", "alice.pem"] {
+            check(&dir.path().join(name)).await;
+        }
     }
 }

@@ -95,12 +95,41 @@ pub fn client_config(
     identity: Option<Identity>,
     options: &TlsOptions,
 ) -> Result<Arc<ClientConfig>> {
+    pinned_client_config(Some(roots), &[], identity, options)
+}
+
+/// As [`client_config`], also requiring the server's public key to match one of `pins` when there are
+/// any. With `roots` as well, both must hold; with pins alone, the pin is the whole trust (as curl's
+/// `--pinnedpubkey` and Chromium's `--ignore-certificate-errors-spki-list`): no CA, name or date check.
+///
+/// # Errors
+/// [`Error::Config`] when there is neither a root nor a pin, or rustls refuses the material.
+pub fn pinned_client_config(
+    roots: Option<Arc<RootCertStore>>,
+    pins: &[Pin],
+    identity: Option<Identity>,
+    options: &TlsOptions,
+) -> Result<Arc<ClientConfig>> {
     let config_error = |cause| Error::Config { side: "client", cause };
     let provider = Arc::new(provider());
-    let inner = WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
-        .build()
-        .map_err(|err| config_error(rustls::Error::General(err.to_string())))?;
-    let verifier = Arc::new(ExplainingVerifier { inner, roots });
+    let verified = roots
+        .map(|roots| explaining_verifier(roots, Presenter::Server))
+        .transpose()?;
+    let verifier: Arc<dyn ServerCertVerifier> = match (verified, pins.is_empty()) {
+        (Some(verifier), true) => verifier,
+        (inner, false) => Arc::new(KeyVerifier {
+            check: KeyCheck::Pins {
+                pins: pins.to_vec(),
+                inner,
+            },
+            algorithms: provider.signature_verification_algorithms,
+        }),
+        (None, true) => {
+            return Err(config_error(rustls::Error::General(
+                "nothing to trust: give CA certificates or a pin".into(),
+            )));
+        }
+    };
     let builder = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions(options))
         .map_err(config_error)?
@@ -115,43 +144,82 @@ pub fn client_config(
     Ok(Arc::new(config))
 }
 
-/// A client configuration that accepts any certificate, for looking at what a server presents
-/// (`tls-cert inspect --connect`), never for sending data. Handshake signatures are still checked, so
-/// the server proves it holds the key of the certificate it shows.
-///
-/// # Errors
-/// [`Error::Config`] when rustls refuses the options.
-pub fn inspection_client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>> {
-    let provider = Arc::new(provider());
-    let verifier = Arc::new(AcceptAnyCertificate {
-        algorithms: provider.signature_verification_algorithms,
-    });
-    let mut config = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(versions(options))
-        .map_err(|cause| Error::Config { side: "client", cause })?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    config.alpn_protocols.clone_from(&options.alpn);
-    Ok(Arc::new(config))
+/// A public-key pin: base64 of SHA-256 over a certificate's SubjectPublicKeyInfo, as
+/// `tls-cert inspect` prints it (pin-sha256).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pin(String);
+
+impl std::str::FromStr for Pin {
+    type Err = String;
+
+    /// Takes `sha256//BASE64` (curl's form) or the bare base64.
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        use base64::Engine as _;
+        let value = text.strip_prefix("sha256//").unwrap_or(text);
+        match base64::engine::general_purpose::STANDARD.decode(value) {
+            Ok(bytes) if bytes.len() == 32 => Ok(Self(value.to_owned())),
+            _ => Err(format!(
+                "{text:?} is not a pin: give sha256// and the base64 SHA-256 of the public key, as `tls-cert inspect` prints it"
+            )),
+        }
+    }
 }
 
-/// Accepts every certificate chain; verifies handshake signatures against the presented key.
+impl fmt::Display for Pin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "sha256//{}", self.0)
+    }
+}
+
+/// A verifier that judges the server's certificate by its key, and always checks that the handshake
+/// was signed with that key.
 #[derive(Debug)]
-struct AcceptAnyCertificate {
+struct KeyVerifier {
+    check: KeyCheck,
     algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
 }
 
-impl ServerCertVerifier for AcceptAnyCertificate {
+#[derive(Debug)]
+enum KeyCheck {
+    /// Any certificate: for looking at what a server presents, never for sending data.
+    AcceptAny,
+    /// The public key must have one of the pins, and `inner`, when there is one, must accept the chain.
+    Pins {
+        pins: Vec<Pin>,
+        inner: Option<Arc<dyn ServerCertVerifier>>,
+    },
+}
+
+impl ServerCertVerifier for KeyVerifier {
     fn verify_server_cert(
         &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
+        let KeyCheck::Pins { pins, inner } = &self.check else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        let presented = crate::inspect::pin_sha256(end_entity).map_err(|_| CertificateError::BadEncoding)?;
+        if !pins.iter().any(|pin| pin.0 == presented) {
+            let given: Vec<String> = pins.iter().map(Pin::to_string).collect();
+            let rejected = CertificateRejected {
+                kind: CertificateError::ApplicationVerificationFailure,
+                explanation: format!(
+                    "the server's public key has pin sha256//{presented}, which is not among the pins given ({})",
+                    given.join(", ")
+                ),
+            };
+            return Err(rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(
+                Arc::new(rejected),
+            ))));
+        }
+        match inner {
+            Some(inner) => inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now),
+            None => Ok(ServerCertVerified::assertion()),
+        }
     }
 
     fn verify_tls12_signature(
@@ -177,6 +245,28 @@ impl ServerCertVerifier for AcceptAnyCertificate {
     }
 }
 
+/// A client configuration that accepts any certificate, for looking at what a server presents
+/// (`tls-cert inspect --connect`), never for sending data. Handshake signatures are still checked, so
+/// the server proves it holds the key of the certificate it shows.
+///
+/// # Errors
+/// [`Error::Config`] when rustls refuses the options.
+pub fn inspection_client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>> {
+    let provider = Arc::new(provider());
+    let verifier = Arc::new(KeyVerifier {
+        check: KeyCheck::AcceptAny,
+        algorithms: provider.signature_verification_algorithms,
+    });
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions(options))
+        .map_err(|cause| Error::Config { side: "client", cause })?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    config.alpn_protocols.clone_from(&options.alpn);
+    Ok(Arc::new(config))
+}
+
 /// A root store holding `ca_certs`, plus Mozilla's roots from webpki-roots when `webpki_roots` is set.
 ///
 /// # Errors
@@ -195,6 +285,34 @@ pub fn root_store(ca_certs: &[CertificateDer<'static>], webpki_roots: bool) -> R
     Ok(Arc::new(store))
 }
 
+/// Who handed over the chain being verified, for the wording of explanations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presenter {
+    /// A TLS server, during the handshake.
+    Server,
+    /// A file given to `tls-cert verify`.
+    File,
+}
+
+/// rustls' webpki server-certificate verifier trusting `roots`, whose rejections come back as
+/// [`CertificateRejected`] explanations.
+///
+/// # Errors
+/// [`Error::Config`] when the roots are unusable (none at all, for example).
+pub fn explaining_verifier(roots: Arc<RootCertStore>, presenter: Presenter) -> Result<Arc<dyn ServerCertVerifier>> {
+    let inner = WebPkiServerVerifier::builder_with_provider(roots.clone(), Arc::new(provider()))
+        .build()
+        .map_err(|err| Error::Config {
+            side: "client",
+            cause: rustls::Error::General(err.to_string()),
+        })?;
+    Ok(Arc::new(ExplainingVerifier {
+        inner,
+        roots,
+        presenter,
+    }))
+}
+
 /// Why the server's certificate was rejected, in one sentence a person can act on.
 ///
 /// Carried inside `CertificateError::Other` so it survives the trip through rustls and tokio-rustls;
@@ -205,6 +323,16 @@ pub struct CertificateRejected {
     pub kind: CertificateError,
     /// The explanation.
     pub explanation: String,
+}
+
+impl CertificateRejected {
+    /// The explanation inside a rustls error, when the error came from this crate's verifier.
+    pub fn find(err: &rustls::Error) -> Option<&Self> {
+        match err {
+            rustls::Error::InvalidCertificate(CertificateError::Other(other)) => other.0.downcast_ref::<Self>(),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for CertificateRejected {
@@ -220,6 +348,7 @@ impl std::error::Error for CertificateRejected {}
 struct ExplainingVerifier {
     inner: Arc<WebPkiServerVerifier>,
     roots: Arc<RootCertStore>,
+    presenter: Presenter,
 }
 
 impl ServerCertVerifier for ExplainingVerifier {
@@ -235,7 +364,7 @@ impl ServerCertVerifier for ExplainingVerifier {
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
             .map_err(|err| match err {
                 rustls::Error::InvalidCertificate(kind) => {
-                    let explanation = explain(&kind, end_entity, intermediates, server_name, now, &self.roots);
+                    let explanation = explain(&kind, end_entity, intermediates, server_name, now, self);
                     let rejected = CertificateRejected { kind, explanation };
                     rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(rejected))))
                 }
@@ -272,20 +401,32 @@ fn explain(
     intermediates: &[CertificateDer<'_>],
     server_name: &ServerName<'_>,
     now: UnixTime,
-    roots: &RootCertStore,
+    verifier: &ExplainingVerifier,
 ) -> String {
     let name = server_name.to_str();
     let subject = certinfo::subject(end_entity);
+    let (today, name_flag) = match verifier.presenter {
+        Presenter::Server => ("today is", "--server-name"),
+        Presenter::File => ("the time checked is", "--name"),
+    };
     let dates = || {
         certinfo::validity(end_entity).map_or_else(String::new, |(from, to)| {
             format!(
-                "it is valid from {from} to {to}, and today is {}",
+                "it is valid from {from} to {to}, and {today} {}",
                 certinfo::unix_to_rfc3339(now.as_secs() as i64)
             )
         })
     };
+    let last = intermediates.last().unwrap_or(end_entity);
+    if matches!(
+        kind,
+        CertificateError::BadSignature | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. }
+    ) && verifier.trusts_a_ca_named(&certinfo::issuer(last))
+    {
+        return same_name_other_ca(&name, &certinfo::issuer(last));
+    }
     match kind {
-        CertificateError::UnknownIssuer => explain_unknown_issuer(end_entity, intermediates, &name, roots),
+        CertificateError::UnknownIssuer => explain_unknown_issuer(end_entity, intermediates, &name, verifier),
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
             let names = certinfo::alt_names(end_entity);
             let held = if names.is_empty() {
@@ -301,7 +442,7 @@ fn explain(
                     ));
                 }
             }
-            text + "; connect with a name it holds (--server-name) or make a certificate for this one"
+            text + &format!("; connect with a name it holds ({name_flag}) or make a certificate for this one")
         }
         CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
             format!("certificate {subject} has expired: {}", dates())
@@ -330,11 +471,27 @@ fn explain(
     }
 }
 
+/// The CA that signed it has the name of a trusted CA, but another key.
+fn same_name_other_ca(name: &str, issuer: &str) -> String {
+    format!(
+        "certificate for {name} is signed by a CA named {issuer}, but not by the trusted certificate of that name (was the CA made again? pass --ca with the CA that signed it)"
+    )
+}
+
+impl ExplainingVerifier {
+    fn trusts_a_ca_named(&self, name: &str) -> bool {
+        self.roots
+            .roots
+            .iter()
+            .any(|anchor| certinfo::name_from_der_contents(anchor.subject.as_ref()).is_some_and(|n| n == name))
+    }
+}
+
 fn explain_unknown_issuer(
     end_entity: &CertificateDer<'_>,
     intermediates: &[CertificateDer<'_>],
     name: &str,
-    roots: &RootCertStore,
+    verifier: &ExplainingVerifier,
 ) -> String {
     let subject = certinfo::subject(end_entity);
     if certinfo::is_self_issued(end_entity) {
@@ -350,21 +507,19 @@ fn explain_unknown_issuer(
             certinfo::subject(last)
         );
     }
-    let issuer_is_trusted_name = roots
-        .roots
-        .iter()
-        .any(|anchor| certinfo::name_from_der_contents(anchor.subject.as_ref()).is_some_and(|n| n == issuer));
-    if issuer_is_trusted_name {
-        return format!(
-            "certificate for {name} is signed by a CA named {issuer}, but not by the trusted certificate of that name (was the CA made again? pass --ca with the CA that signed it)"
-        );
+    if verifier.trusts_a_ca_named(&issuer) {
+        return same_name_other_ca(name, &issuer);
     }
+    let (who, fix) = match verifier.presenter {
+        Presenter::Server => ("the server", "it must send its intermediates"),
+        Presenter::File => ("the file", "put the intermediates in the file, after the certificate"),
+    };
     let sent = if intermediates.is_empty() {
-        "the server sent only its own certificate".to_owned()
+        format!("{who} holds only the certificate itself")
     } else {
-        format!("the server sent {} intermediate certificate(s)", intermediates.len())
+        format!("{who} holds {} intermediate certificate(s)", intermediates.len())
     };
     format!(
-        "certificate for {name} is signed by {issuer}, which is not in the trusted roots and was not sent by the server ({sent}): either the server's chain is incomplete (it must send its intermediates) or {issuer} is a CA you do not trust yet (pass --ca FILE)"
+        "certificate for {name} is signed by {issuer}, which is not in the trusted roots and not in what {who} presented ({sent}): either the chain is incomplete ({fix}) or {issuer} is a CA you do not trust yet (pass --ca FILE)"
     )
 }

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use rustls::{AlertDescription, CertificateError, Error as TlsError, InvalidMessage};
+use rustls::{AlertDescription, Error as TlsError, InvalidMessage};
 
 use crate::config::CertificateRejected;
 
@@ -46,13 +46,10 @@ fn explain_tls(err: &TlsError, side: Side) -> String {
         Side::Server => "the client",
         Side::Client => "the server",
     };
+    if let Some(rejected) = CertificateRejected::find(err) {
+        return rejected.explanation.clone();
+    }
     match err {
-        TlsError::InvalidCertificate(CertificateError::Other(other)) => {
-            match other.0.downcast_ref::<CertificateRejected>() {
-                Some(rejected) => rejected.explanation.clone(),
-                None => format!("{peer}'s certificate was rejected: {other}"),
-            }
-        }
         TlsError::InvalidCertificate(kind) => format!("{peer}'s certificate was rejected: {kind}"),
         TlsError::NoCertificatesPresented => match side {
             Side::Server => {

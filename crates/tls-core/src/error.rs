@@ -137,6 +137,14 @@ pub enum Error {
         /// rcgen's error.
         cause: rcgen::Error,
     },
+    /// A certificate given as a CA is not one.
+    #[error("{} holds {subject}, which is not a CA certificate (no CA:TRUE); give the CA's certificate", path.display())]
+    NotACa {
+        /// The file.
+        path: PathBuf,
+        /// The certificate's subject.
+        subject: String,
+    },
     /// A file would be replaced without permission.
     #[error("{} exists already; pass --force to replace it", path.display())]
     Exists {

@@ -22,6 +22,69 @@ pub const CA_DAYS: u64 = 3650;
 /// The names the demo server certificate holds.
 pub const DEMO_SERVER_NAMES: [&str; 3] = ["127.0.0.1", "::1", "localhost"];
 
+/// The kind of key to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeyType {
+    /// ECDSA on P-256 with SHA-256: small, fast, accepted everywhere. The default.
+    #[default]
+    EcdsaP256,
+    /// ECDSA on P-384 with SHA-384.
+    EcdsaP384,
+    /// Ed25519 (not accepted by all browsers for TLS).
+    Ed25519,
+    /// RSA, 2048-bit modulus, SHA-256.
+    Rsa2048,
+    /// RSA, 3072-bit modulus, SHA-256.
+    Rsa3072,
+    /// RSA, 4096-bit modulus, SHA-256.
+    Rsa4096,
+}
+
+impl KeyType {
+    /// Every key type with its command-line name.
+    pub const ALL: [(Self, &'static str); 6] = [
+        (Self::EcdsaP256, "ecdsa-p256"),
+        (Self::EcdsaP384, "ecdsa-p384"),
+        (Self::Ed25519, "ed25519"),
+        (Self::Rsa2048, "rsa2048"),
+        (Self::Rsa3072, "rsa3072"),
+        (Self::Rsa4096, "rsa4096"),
+    ];
+
+    /// The command-line name, such as `ecdsa-p256`.
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(t, _)| *t == self).map_or("?", |(_, n)| n)
+    }
+
+    fn generate(self) -> Result<KeyPair> {
+        let rsa = |size| KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, size);
+        match self {
+            Self::EcdsaP256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
+            Self::EcdsaP384 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384),
+            Self::Ed25519 => KeyPair::generate_for(&rcgen::PKCS_ED25519),
+            Self::Rsa2048 => rsa(rcgen::RsaKeySize::_2048),
+            Self::Rsa3072 => rsa(rcgen::RsaKeySize::_3072),
+            Self::Rsa4096 => rsa(rcgen::RsaKeySize::_4096),
+        }
+        .map_err(generate_error("a key"))
+    }
+}
+
+impl std::str::FromStr for KeyType {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        Self::ALL
+            .iter()
+            .find(|(_, n)| *n == text)
+            .map(|(t, _)| *t)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|(_, n)| *n).collect();
+                format!("unknown key type {text:?}; choose one of {}", names.join(", "))
+            })
+    }
+}
+
 /// A certificate and its private key, as DER and as PEM.
 pub struct Issued {
     /// The certificate.
@@ -118,8 +181,18 @@ fn generate_error(step: &'static str) -> impl Fn(rcgen::Error) -> Error {
     move |cause| Error::Generate { step, cause }
 }
 
-fn new_key() -> Result<KeyPair> {
-    KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(generate_error("an ECDSA P-256 key"))
+fn pem_of(cert: &CertificateDer<'_>) -> String {
+    use base64::Engine as _;
+    let body = base64::engine::general_purpose::STANDARD.encode(cert);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .filter_map(|l| std::str::from_utf8(l).ok())
+        .collect();
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        lines.join("\n")
+    )
 }
 
 fn issued(cert: &rcgen::Certificate, key: &KeyPair) -> Issued {
@@ -132,13 +205,59 @@ fn issued(cert: &rcgen::Certificate, key: &KeyPair) -> Issued {
 }
 
 impl CertificateAuthority {
+    /// An existing CA from its certificate and private key files, to sign new leaves with.
+    ///
+    /// # Errors
+    /// The loaders' errors naming the file, [`Error::KeyMismatch`], [`Error::NotACa`] when the
+    /// certificate lacks CA:TRUE, or [`Error::Generate`] when rcgen cannot use the key.
+    pub fn load(cert_path: &Path, key_path: &Path) -> Result<Self> {
+        let identity = crate::pem::load_identity(cert_path, key_path)?;
+        let cert = identity.chain[0].clone();
+        let info = crate::inspect::inspect(&cert, crate::inspect::Position::Issuer).map_err(|err| Error::Load {
+            what: crate::error::Material::CertificateChain,
+            path: cert_path.to_owned(),
+            problem: crate::error::LoadProblem::BadCertificate {
+                index: 1,
+                line: 1,
+                detail: err.to_string(),
+            },
+        })?;
+        if !info.is_ca {
+            return Err(Error::NotACa {
+                path: cert_path.to_owned(),
+                subject: info.subject,
+            });
+        }
+        let key = KeyPair::try_from(&identity.key).map_err(generate_error("a signing key from the CA key file"))?;
+        let key_pem = key.serialize_pem();
+        let issuer =
+            Issuer::from_ca_cert_der(&cert, key).map_err(generate_error("an issuer from the CA certificate"))?;
+        Ok(Self {
+            issuer,
+            issued: Issued {
+                cert_pem: pem_of(&cert),
+                cert,
+                key: identity.key,
+                key_pem,
+            },
+        })
+    }
+
     /// A new self-signed CA (CA:TRUE, keyCertSign, cRLSign) with an ECDSA P-256 key.
     ///
     /// # Errors
     /// [`Error::Generate`] when rcgen fails.
     pub fn new(common_name: &str, validity: Validity) -> Result<Self> {
+        Self::with_key_type(common_name, validity, KeyType::default())
+    }
+
+    /// As [`CertificateAuthority::new`], with a key of `key_type`.
+    ///
+    /// # Errors
+    /// [`Error::Generate`] when rcgen fails.
+    pub fn with_key_type(common_name: &str, validity: Validity, key_type: KeyType) -> Result<Self> {
         let params = ca_params(common_name, validity);
-        let key = new_key()?;
+        let key = key_type.generate()?;
         let cert = params.self_signed(&key).map_err(generate_error("the CA certificate"))?;
         let issued = issued(&cert, &key);
         Ok(Self {
@@ -155,7 +274,7 @@ impl CertificateAuthority {
     pub fn intermediate(&self, common_name: &str, validity: Validity) -> Result<Self> {
         let mut params = ca_params(common_name, validity);
         params.use_authority_key_identifier_extension = true;
-        let key = new_key()?;
+        let key = KeyType::default().generate()?;
         let cert = params
             .signed_by(&key, &self.issuer)
             .map_err(generate_error("the intermediate CA certificate"))?;
@@ -166,14 +285,33 @@ impl CertificateAuthority {
         })
     }
 
-    /// Signs a new leaf certificate for `names` (IP addresses become IP SANs, the rest DNS SANs); its
-    /// common name is the first name.
+    /// Signs a new leaf certificate with an ECDSA P-256 key for `names`: IP addresses become IP
+    /// SANs, the rest DNS SANs; its common name is the first name. A client certificate whose name is not
+    /// a DNS name (`Alice Smith`) gets it as common name only.
     ///
     /// # Errors
     /// [`Error::Generate`] when a name is not a valid DNS name or rcgen fails.
     pub fn issue(&self, names: &[&str], usage: Usage, validity: Validity) -> Result<Issued> {
-        let mut params = CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
-            .map_err(generate_error("the subject alternative names"))?;
+        self.issue_with_key_type(names, usage, validity, KeyType::default())
+    }
+
+    /// As [`CertificateAuthority::issue`], with a key of `key_type`.
+    ///
+    /// # Errors
+    /// [`Error::Generate`] when a name is not a valid DNS name or rcgen fails.
+    pub fn issue_with_key_type(
+        &self,
+        names: &[&str],
+        usage: Usage,
+        validity: Validity,
+        key_type: KeyType,
+    ) -> Result<Issued> {
+        let sans: Vec<String> = names
+            .iter()
+            .filter(|n| usage == Usage::Server || rustls_pki_types::ServerName::try_from(**n).is_ok())
+            .map(|n| (*n).to_owned())
+            .collect();
+        let mut params = CertificateParams::new(sans).map_err(generate_error("the subject alternative names"))?;
         if let Some(first) = names.first() {
             params.distinguished_name.push(DnType::CommonName, *first);
         }
@@ -186,7 +324,7 @@ impl CertificateAuthority {
         params.use_authority_key_identifier_extension = true;
         params.not_before = validity.not_before;
         params.not_after = validity.not_after;
-        let key = new_key()?;
+        let key = key_type.generate()?;
         let cert = params
             .signed_by(&key, &self.issuer)
             .map_err(generate_error("the leaf certificate"))?;
@@ -208,64 +346,202 @@ fn ca_params(common_name: &str, validity: Validity) -> CertificateParams {
     params
 }
 
-/// The demo PKI of `certs/`: a CA, a server certificate for 127.0.0.1, ::1 and localhost, and a client
-/// certificate for mutual TLS.
+/// What [`Pki::new`] makes: names, key type and lifetimes.
+#[derive(Debug, Clone)]
+pub struct PkiRequest {
+    /// The server certificate's names (IPs become IP SANs); the first is also its common name.
+    pub names: Vec<String>,
+    /// Key type for every new key.
+    pub key_type: KeyType,
+    /// Lifetime of the leaves, in days.
+    pub leaf_days: u64,
+    /// Lifetime of a new CA, in days.
+    pub ca_days: u64,
+    /// Common name of a new CA.
+    pub ca_name: String,
+    /// A client certificate (clientAuth) for each name, written as `NAME.pem` and `NAME.key`.
+    pub clients: Vec<String>,
+}
+
+impl Default for PkiRequest {
+    /// The demo PKI of `certs/`: 127.0.0.1, ::1 and localhost; ECDSA P-256; 825 and 3650 days; one
+    /// client certificate named `client`.
+    fn default() -> Self {
+        Self {
+            names: DEMO_SERVER_NAMES.iter().map(|n| (*n).to_owned()).collect(),
+            key_type: KeyType::default(),
+            leaf_days: LEAF_DAYS,
+            ca_days: CA_DAYS,
+            ca_name: "tls-echo demo CA".to_owned(),
+            clients: vec!["client".to_owned()],
+        }
+    }
+}
+
+/// A CA, a server certificate it signed, and client certificates it signed.
+#[derive(Debug)]
+pub struct Pki {
+    /// The CA.
+    pub ca: CertificateAuthority,
+    /// Whether the CA was made here (and so is written out) or loaded.
+    pub ca_is_new: bool,
+    /// The server certificate.
+    pub server: Issued,
+    /// Client certificates by name.
+    pub clients: Vec<(String, Issued)>,
+}
+
+impl Pki {
+    /// Makes a new CA and the certificates `request` asks for.
+    ///
+    /// # Errors
+    /// [`Error::Generate`] when a name is invalid or rcgen fails.
+    pub fn new(request: &PkiRequest) -> Result<Self> {
+        let ca = CertificateAuthority::with_key_type(
+            &request.ca_name,
+            Validity::days_from_now(request.ca_days),
+            request.key_type,
+        )?;
+        Self::signed_by(ca, true, request)
+    }
+
+    /// Makes the certificates `request` asks for, signed by an existing `ca`.
+    ///
+    /// # Errors
+    /// [`Error::Generate`] when a name is invalid or rcgen fails.
+    pub fn with_ca(ca: CertificateAuthority, request: &PkiRequest) -> Result<Self> {
+        Self::signed_by(ca, false, request)
+    }
+
+    fn signed_by(ca: CertificateAuthority, ca_is_new: bool, request: &PkiRequest) -> Result<Self> {
+        for name in &request.names {
+            // A wildcard covers one label: check the name it stands in front of.
+            let checked = name.strip_prefix("*.").unwrap_or(name);
+            if rustls_pki_types::ServerName::try_from(checked).is_err() {
+                return Err(Error::InvalidServerName(name.clone()));
+            }
+        }
+        let validity = Validity::days_from_now(request.leaf_days);
+        let names: Vec<&str> = request.names.iter().map(String::as_str).collect();
+        let server = ca.issue_with_key_type(&names, Usage::Server, validity, request.key_type)?;
+        let clients = request
+            .clients
+            .iter()
+            .map(|name| {
+                ca.issue_with_key_type(&[name], Usage::Client, validity, request.key_type)
+                    .map(|issued| (name.clone(), issued))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self {
+            ca,
+            ca_is_new,
+            server,
+            clients,
+        })
+    }
+
+    /// Writes `ca.pem` and `ca.key` (for a new CA), `server.pem`, `server.key`, and `NAME.pem`,
+    /// `NAME.key` for each client into `dir`; keys get mode 0600. Refuses to replace any existing file
+    /// unless `force`, before writing anything.
+    ///
+    /// # Errors
+    /// [`Error::Exists`] or [`Error::Write`] naming the file.
+    pub fn write(&self, dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
+        let clients: Vec<(&str, &Issued)> = self.clients.iter().map(|(n, i)| (n.as_str(), i)).collect();
+        let ca = self.ca_is_new.then_some(&self.ca.issued);
+        write_pki(dir, force, ca, &self.server, &clients)
+    }
+}
+
+fn write_pki(
+    dir: &Path,
+    force: bool,
+    ca: Option<&Issued>,
+    server: &Issued,
+    clients: &[(&str, &Issued)],
+) -> Result<Vec<PathBuf>> {
+    let mut parts: Vec<(&str, &Issued)> = Vec::with_capacity(clients.len() + 2);
+    parts.extend(ca.map(|ca| ("ca", ca)));
+    parts.push(("server", server));
+    parts.extend_from_slice(clients);
+    let files: Vec<(String, &str, bool)> = parts
+        .iter()
+        .flat_map(|(stem, issued)| {
+            // Client names become file names: keep them to characters every file system takes.
+            let stem: String = stem
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            [
+                (format!("{stem}.pem"), issued.cert_pem.as_str(), false),
+                (format!("{stem}.key"), issued.key_pem.as_str(), true),
+            ]
+        })
+        .collect();
+    if !force {
+        if let Some((name, ..)) = files.iter().find(|(name, ..)| dir.join(name).exists()) {
+            return Err(Error::Exists { path: dir.join(name) });
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|cause| Error::Write {
+        path: dir.to_owned(),
+        cause,
+    })?;
+    files
+        .iter()
+        .map(|(name, contents, secret)| {
+            let path = dir.join(name);
+            write_file(&path, contents.as_bytes(), *secret).map(|()| path)
+        })
+        .collect()
+}
+
+/// The demo PKI of `certs/` ([`PkiRequest::default`]), with its one client certificate at hand.
 #[derive(Debug)]
 pub struct DemoPki {
     /// The CA.
     pub ca: CertificateAuthority,
     /// The server's certificate, signed by the CA.
     pub server: Issued,
-    /// A client certificate, signed by the CA.
+    /// The client certificate (`client`), signed by the CA.
     pub client: Issued,
 }
 
 impl DemoPki {
-    /// Makes a new demo PKI with the default lifetimes.
+    /// Makes a new demo PKI.
     ///
     /// # Errors
     /// [`Error::Generate`] when rcgen fails.
     pub fn new() -> Result<Self> {
-        let ca = CertificateAuthority::new("tls-echo demo CA", Validity::days_from_now(CA_DAYS))?;
-        let server = ca.issue(&DEMO_SERVER_NAMES, Usage::Server, Validity::days_from_now(LEAF_DAYS))?;
-        let client = ca.issue(
-            &["tls-echo demo client"],
-            Usage::Client,
-            Validity::days_from_now(LEAF_DAYS),
-        )?;
+        let Pki {
+            ca, server, clients, ..
+        } = Pki::new(&PkiRequest::default())?;
+        let (_, client) = clients
+            .into_iter()
+            .next()
+            .expect("PkiRequest::default asks for one client certificate");
         Ok(Self { ca, server, client })
     }
 
-    /// Writes `ca.pem`, `ca.key`, `server.pem`, `server.key`, `client.pem`, `client.key` into `dir`;
-    /// keys get mode 0600. Refuses to replace existing files unless `force`.
+    /// Writes it as [`Pki::write`] does: `ca.pem`, `ca.key`, `server.pem`, `server.key`, `client.pem`,
+    /// `client.key`.
     ///
     /// # Errors
     /// [`Error::Exists`] or [`Error::Write`] naming the file.
     pub fn write(&self, dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
-        let files = [
-            ("ca.pem", &self.ca.issued.cert_pem, false),
-            ("ca.key", &self.ca.issued.key_pem, true),
-            ("server.pem", &self.server.cert_pem, false),
-            ("server.key", &self.server.key_pem, true),
-            ("client.pem", &self.client.cert_pem, false),
-            ("client.key", &self.client.key_pem, true),
-        ];
-        if !force {
-            if let Some((name, ..)) = files.iter().find(|(name, ..)| dir.join(name).exists()) {
-                return Err(Error::Exists { path: dir.join(name) });
-            }
-        }
-        std::fs::create_dir_all(dir).map_err(|cause| Error::Write {
-            path: dir.to_owned(),
-            cause,
-        })?;
-        files
-            .iter()
-            .map(|(name, contents, secret)| {
-                let path = dir.join(name);
-                write_file(&path, contents.as_bytes(), *secret).map(|()| path)
-            })
-            .collect()
+        write_pki(
+            dir,
+            force,
+            Some(&self.ca.issued),
+            &self.server,
+            &[("client", &self.client)],
+        )
     }
 }
 

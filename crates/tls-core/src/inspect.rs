@@ -100,6 +100,18 @@ pub struct PublicKeyInfo {
     pub curve: Option<String>,
 }
 
+impl fmt::Display for PublicKeyInfo {
+    /// `EC P-256`, `RSA 2048 bits`, `Ed25519`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.algorithm)?;
+        match (&self.bits, &self.curve) {
+            (Some(bits), _) => write!(f, " {bits} bits"),
+            (None, Some(curve)) if curve != &self.algorithm => write!(f, " {curve}"),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Where a certificate sits, which changes what deserves a warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Position {
@@ -439,13 +451,7 @@ impl fmt::Display for CertificateInfo {
         writeln!(f, "\t\tNot Before: {}", self.not_before)?;
         writeln!(f, "\t\tNot After: {} ({expiry})", self.not_after)?;
         writeln!(f, "\tSubject: {}", self.subject)?;
-        let key = &self.public_key;
-        write!(f, "\tSubject Public Key Algorithm: {}", key.algorithm)?;
-        match (&key.bits, &key.curve) {
-            (Some(bits), _) => writeln!(f, " ({bits} bits)")?,
-            (None, Some(curve)) if curve != &key.algorithm => writeln!(f, " (curve {curve})")?,
-            _ => writeln!(f)?,
-        }
+        writeln!(f, "\tSubject Public Key Algorithm: {}", self.public_key)?;
         writeln!(f, "\tExtensions:")?;
         match (self.is_ca, self.path_len) {
             (true, Some(len)) => writeln!(f, "\t\tBasic Constraints: CA:TRUE, pathlen:{len}")?,

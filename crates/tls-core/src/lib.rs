@@ -11,6 +11,7 @@
 //! - [`diagnose`]: rustls and socket errors turned into sentences
 //! - [`generate`]: making a demo CA and leaf certificates (rcgen), also broken ones for tests
 //! - [`inspect`]: every field of a certificate, fingerprints and pins, as text or JSON
+//! - [`verify`]: verifying a certificate file as the client would, with the reason in words
 //! - [`certinfo`]: the certificate fields messages need (subject, issuer, names, dates)
 //! - [`args`]: parsing command-line values the programs share
 //! - [`error`]: the one [`Error`] type
@@ -54,5 +55,8 @@ pub mod inspect;
 pub mod pem;
 pub mod server;
 pub mod session;
+pub mod verify;
 
 pub use error::{Error, Result};
+/// The certificate and key types of the API (rustls-pki-types), re-exported for callers.
+pub use rustls::pki_types;

@@ -275,7 +275,7 @@ async fn chain_missing_its_intermediate_is_called_incomplete() {
     let server = RunningServer::start(server_config(leaf.identity()), ServerOptions::default()).await;
     let message = rejection(&server, &pki.ca, "127.0.0.1").await;
     assert!(
-        message.contains("is signed by CN=tls-echo demo intermediate, which is not in the trusted roots and was not sent by the server (the server sent only its own certificate): either the server's chain is incomplete"),
+        message.contains("is signed by CN=tls-echo demo intermediate, which is not in the trusted roots and not in what the server presented (the server holds only the certificate itself): either the chain is incomplete (it must send its intermediates)"),
         "{message}"
     );
     server.stop().await;

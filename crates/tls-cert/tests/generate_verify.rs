@@ -1,0 +1,473 @@
+//! `tls-cert generate` and `tls-cert verify` run as a user runs them, checked with openssl where a second
+//! opinion exists, and `tls-cert inspect` on bad input.
+
+use std::path::Path;
+
+use serde_json::Value;
+use test_support::{PkiFiles, Ran, RunningServer, bounded, run, temp_dir, write};
+use tls_core::client::{self, ClientOptions};
+use tls_core::config::{self, TlsOptions};
+use tls_core::generate::{CertificateAuthority, Usage, Validity};
+use tls_core::pem;
+use tls_core::server::ServerOptions;
+
+const TLS_CERT: &str = env!("CARGO_BIN_EXE_tls-cert");
+
+async fn tls_cert(args: &[&str]) -> Ran {
+    run(TLS_CERT, args, "(built by cargo)", b"").await
+}
+
+async fn json_of(file: &Path) -> Value {
+    let ran = tls_cert(&["inspect", "--json", &file.display().to_string()]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    serde_json::from_str(ran.stdout.lines().next().expect("one object")).expect("JSON")
+}
+
+async fn openssl_verify(ca: &Path, purpose: &str, cert: &Path) {
+    let (ca, cert) = (ca.display().to_string(), cert.display().to_string());
+    let ran = run(
+        "openssl",
+        &["verify", "-CAfile", &ca, "-purpose", purpose, &cert],
+        "openssl",
+        b"",
+    )
+    .await;
+    assert!(ran.ok(), "openssl verify {cert}: {}{}", ran.stdout, ran.stderr);
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).expect("file exists").permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn generate_makes_a_ca_server_and_client_that_openssl_accepts() {
+    let dir = temp_dir();
+    let out = dir.path().join("pki");
+    let ran = tls_cert(&["generate", "--out", &out.display().to_string(), "--client", "alice"]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    for name in ["ca", "server", "alice"] {
+        assert!(
+            ran.stdout
+                .contains(&format!("wrote {}", out.join(format!("{name}.pem")).display()))
+        );
+        #[cfg(unix)]
+        {
+            assert_eq!(mode(&out.join(format!("{name}.key"))), 0o600, "{name}.key is private");
+            assert_eq!(mode(&out.join(format!("{name}.pem"))), 0o644, "{name}.pem is public");
+        }
+    }
+    let ca = json_of(&out.join("ca.pem")).await;
+    assert!(ran.stdout.contains(&format!(
+        "sha256 fingerprint: {}",
+        ca["fingerprint_sha256"].as_str().unwrap_or("?")
+    )));
+    assert!(
+        ran.stdout
+            .contains(&format!("pin-sha256: {}", ca["pin_sha256"].as_str().unwrap_or("?")))
+    );
+    assert_eq!(ca["is_ca"], true);
+    assert_eq!(
+        ca["key_usage"],
+        serde_json::json!(["digitalSignature", "keyCertSign", "cRLSign"])
+    );
+
+    let server = json_of(&out.join("server.pem")).await;
+    assert_eq!(server["subject"], "CN=127.0.0.1", "the CN is the first SAN");
+    assert_eq!(server["san"]["ip"], serde_json::json!(["127.0.0.1", "::1"]));
+    assert_eq!(server["san"]["dns"], serde_json::json!(["localhost"]));
+    assert_eq!(server["is_ca"], false);
+    assert_eq!(server["extended_key_usage"], serde_json::json!(["serverAuth"]));
+    assert_eq!(server["public_key"]["curve"], "P-256");
+    assert_eq!(
+        server["expires_in_days"].as_i64().map(|d| (823..=825).contains(&d)),
+        Some(true)
+    );
+    assert_eq!(server["warnings"], serde_json::json!([]));
+    let alice = json_of(&out.join("alice.pem")).await;
+    assert_eq!(alice["extended_key_usage"], serde_json::json!(["clientAuth"]));
+
+    openssl_verify(&out.join("ca.pem"), "sslserver", &out.join("server.pem")).await;
+    openssl_verify(&out.join("ca.pem"), "sslclient", &out.join("alice.pem")).await;
+}
+
+#[tokio::test]
+async fn names_go_into_ip_or_dns_sans_and_bad_names_are_refused() {
+    let dir = temp_dir();
+    let out = dir.path().display().to_string();
+    let ran = tls_cert(&["generate", "--out", &out, "--san", "10.9.8.7", "--san", "example.test"]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    let server = json_of(&dir.path().join("server.pem")).await;
+    assert_eq!(server["subject"], "CN=10.9.8.7");
+    assert_eq!(server["san"]["ip"], serde_json::json!(["10.9.8.7"]));
+    assert_eq!(server["san"]["dns"], serde_json::json!(["example.test"]));
+
+    let other = temp_dir();
+    let ran = tls_cert(&[
+        "generate",
+        "--out",
+        &other.path().display().to_string(),
+        "--san",
+        "bad name!",
+    ])
+    .await;
+    assert_eq!(ran.code, Some(2));
+    assert!(
+        ran.stderr.contains("invalid server name \"bad name!\""),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        !other.path().join("ca.pem").exists(),
+        "nothing is written for a refused request"
+    );
+}
+
+#[tokio::test]
+async fn every_key_type_serves_tls() {
+    for key_type in ["ecdsa-p256", "ecdsa-p384", "ed25519", "rsa2048", "rsa3072", "rsa4096"] {
+        let dir = temp_dir();
+        let ran = tls_cert(&[
+            "generate",
+            "--out",
+            &dir.path().display().to_string(),
+            "--key-type",
+            key_type,
+        ])
+        .await;
+        assert!(ran.ok(), "{key_type}: {}", ran.stderr);
+        let identity =
+            pem::load_identity(&dir.path().join("server.pem"), &dir.path().join("server.key")).expect("loads");
+        let server_config = config::server_config(identity, None, &TlsOptions::default()).expect("serves");
+        let server = RunningServer::start(server_config, ServerOptions::default()).await;
+        let ca = pem::load_ca_certs(&dir.path().join("ca.pem")).expect("CA loads");
+        let client_config = config::client_config(
+            config::root_store(&ca, false).expect("roots"),
+            None,
+            &TlsOptions::default(),
+        )
+        .expect("client config");
+        let echoed = bounded(
+            "round trip",
+            client::round_trip(
+                &server.address(),
+                client::parse_server_name("localhost").expect("name"),
+                client_config,
+                key_type.as_bytes(),
+                ClientOptions::default(),
+            ),
+        )
+        .await
+        .unwrap_or_else(|err| panic!("{key_type}: {err}"));
+        assert_eq!(echoed, key_type.as_bytes());
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn existing_files_are_kept_without_force() {
+    let dir = temp_dir();
+    let out = dir.path().display().to_string();
+    assert!(tls_cert(&["generate", "--out", &out]).await.ok());
+    let before = std::fs::read(dir.path().join("ca.key")).expect("read");
+    let ran = tls_cert(&["generate", "--out", &out]).await;
+    assert_eq!(ran.code, Some(2));
+    assert_eq!(
+        ran.stderr.trim_end(),
+        format!(
+            "error: {} exists already; pass --force to replace it",
+            dir.path().join("ca.pem").display()
+        )
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("ca.key")).expect("read"),
+        before,
+        "the key was not touched"
+    );
+    assert!(tls_cert(&["generate", "--out", &out, "--force"]).await.ok());
+    assert_ne!(
+        std::fs::read(dir.path().join("ca.key")).expect("read"),
+        before,
+        "--force replaces"
+    );
+}
+
+#[tokio::test]
+async fn an_existing_ca_signs_new_certificates() {
+    let pki = PkiFiles::new();
+    let dir = temp_dir();
+    let out = dir.path().display().to_string();
+    let ran = tls_cert(&[
+        "generate",
+        "--out",
+        &out,
+        "--ca",
+        &pki.arg("ca.pem"),
+        "--ca-key",
+        &pki.arg("ca.key"),
+        "--san",
+        "api.test",
+    ])
+    .await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    assert!(!dir.path().join("ca.pem").exists(), "the existing CA is not copied");
+    assert!(
+        ran.stdout.contains("signed by CA: CN=tls-echo demo CA"),
+        "{}",
+        ran.stdout
+    );
+    openssl_verify(&pki.path("ca.pem"), "sslserver", &dir.path().join("server.pem")).await;
+
+    let ran = tls_cert(&[
+        "generate",
+        "--out",
+        &out,
+        "--ca",
+        &pki.arg("server.pem"),
+        "--ca-key",
+        &pki.arg("server.key"),
+    ])
+    .await;
+    assert_eq!(ran.code, Some(2));
+    assert!(
+        ran.stderr.contains("which is not a CA certificate (no CA:TRUE)"),
+        "{}",
+        ran.stderr
+    );
+}
+
+async fn verify(args: &[&str]) -> Ran {
+    let mut all = vec!["verify"];
+    all.extend_from_slice(args);
+    tls_cert(&all).await
+}
+
+/// Runs verify expecting exit 1; returns the explanation.
+async fn invalid(args: &[&str]) -> String {
+    let ran = verify(args).await;
+    assert_eq!(ran.code, Some(1), "{args:?}: {}{}", ran.stdout, ran.stderr);
+    ran.stdout.trim_end().to_owned()
+}
+
+#[tokio::test]
+async fn verify_accepts_a_good_chain_and_explains_each_failure() {
+    let pki = PkiFiles::new();
+    let (ca, server, client) = (pki.arg("ca.pem"), pki.arg("server.pem"), pki.arg("client.pem"));
+
+    let ran = verify(&["--ca", &ca, &server, "--name", "localhost"]).await;
+    assert!(ran.ok(), "{}", ran.stdout);
+    assert!(
+        ran.stdout.starts_with(&format!("valid: {server} for localhost")),
+        "{}",
+        ran.stdout
+    );
+
+    let text = invalid(&["--ca", &ca, &server, "--name", "example.com"]).await;
+    assert!(
+        text.contains("is valid for IP 127.0.0.1, IP ::1, DNS localhost, not for example.com"),
+        "{text}"
+    );
+
+    let text = invalid(&["--ca", &ca, &server, "--at", "2100-01-01T00:00:00Z"]).await;
+    assert!(
+        text.contains("has expired") && text.contains("the time checked is 2100-01-01T00:00:00Z"),
+        "{text}"
+    );
+    let text = invalid(&["--ca", &ca, &server, "--at", "2001-01-01T00:00:00Z"]).await;
+    assert!(text.contains("is not valid yet"), "{text}");
+
+    let text = invalid(&["--ca", &ca, &ca, "--name", "localhost"]).await;
+    assert!(
+        text.contains("is a CA certificate (CA:TRUE) used as the server's own certificate"),
+        "{text}"
+    );
+
+    let text = invalid(&["--ca", &ca, &client]).await;
+    assert!(
+        text.contains("is not meant for TLS servers (its extended key usage lacks serverAuth)"),
+        "{text}"
+    );
+
+    let other = CertificateAuthority::new("Other CA", Validity::days_from_now(30)).expect("CA");
+    let (other_ca, _) = pki.add("other-ca", &other.issued);
+    let text = invalid(&["--ca", &other_ca, &server]).await;
+    assert!(
+        text.contains("is signed by CN=tls-echo demo CA, which is not in the trusted roots"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn verify_names_an_incomplete_chain_and_accepts_the_complete_one() {
+    let pki = PkiFiles::new();
+    let intermediate = pki
+        .pki
+        .ca
+        .intermediate("tls-echo intermediate", Validity::days_from_now(30))
+        .expect("intermediate");
+    let leaf = intermediate
+        .issue(&["leaf.test"], Usage::Server, Validity::days_from_now(30))
+        .expect("leaf");
+    let alone = write(pki.dir(), "leaf.pem", &leaf.cert_pem).display().to_string();
+    let chained = write(
+        pki.dir(),
+        "chain.pem",
+        format!("{}{}", leaf.cert_pem, intermediate.issued.cert_pem),
+    )
+    .display()
+    .to_string();
+    let ca = pki.arg("ca.pem");
+    let text = invalid(&["--ca", &ca, &alone]).await;
+    assert!(
+        text.contains("is signed by CN=tls-echo intermediate, which is not in the trusted roots and not in what the file presented (the file holds only the certificate itself): either the chain is incomplete (put the intermediates in the file, after the certificate)"),
+        "{text}"
+    );
+    let ran = verify(&["--ca", &ca, &chained]).await;
+    assert!(ran.ok(), "{}", ran.stdout);
+    assert!(
+        ran.stdout
+            .contains("chain: CN=leaf.test -> CN=tls-echo intermediate -> trusted CA"),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[tokio::test]
+async fn verify_and_inspect_exit_2_on_unreadable_input() {
+    let pki = PkiFiles::new();
+    let (ca, server, key) = (pki.arg("ca.pem"), pki.arg("server.pem"), pki.arg("server.key"));
+    let ran = verify(&["--ca", &ca, &key]).await;
+    assert_eq!(ran.code, Some(2));
+    assert!(ran.stderr.contains("did you swap --cert and --key?"), "{}", ran.stderr);
+    let ran = verify(&["--ca", &pki.arg("missing.pem"), &server]).await;
+    assert_eq!(ran.code, Some(2));
+    let ran = verify(&["--ca", &ca, &server, "--at", "yesterday"]).await;
+    assert_eq!(ran.code, Some(2));
+    assert!(ran.stderr.contains("is not an RFC 3339 time"), "{}", ran.stderr);
+}
+
+#[tokio::test]
+async fn inspect_survives_bad_files_and_names_them() {
+    let pki = PkiFiles::new();
+    let dir = pki.dir();
+    let cut: String = pki
+        .pki
+        .server
+        .cert_pem
+        .lines()
+        .take(3)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    // Random-looking bytes from a fixed seed: reproducible, no extra dependency.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let garbage: Vec<u8> = (0..100 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect();
+    let cases = [
+        (
+            write(dir, "truncated.pem", cut),
+            "has no -----END CERTIFICATE----- line",
+        ),
+        (write(dir, "random.bin", &garbage[..4096]), "neither PEM"),
+        (pki.path("server.key"), "did you swap --cert and --key?"),
+        (write(dir, "empty.pem", ""), "the file is empty"),
+        (dir.to_path_buf(), "it is a directory"),
+        (write(dir, "garbage-100k.bin", &garbage), "neither PEM"),
+    ];
+    for (path, expected) in cases {
+        let shown = path.display().to_string();
+        let ran = tls_cert(&["inspect", &shown]).await;
+        assert_eq!(ran.code, Some(2), "{shown}: {}", ran.stderr);
+        assert!(
+            ran.stderr.contains(&shown) && ran.stderr.contains(expected) && !ran.stderr.contains("panicked"),
+            "{shown}: {}",
+            ran.stderr
+        );
+    }
+}
+
+#[tokio::test]
+async fn inspect_reads_a_five_certificate_chain() {
+    let pki = PkiFiles::new();
+    let mut issuer = pki
+        .pki
+        .ca
+        .intermediate("level 1", Validity::days_from_now(30))
+        .expect("CA");
+    let mut pem_chain = vec![issuer.issued.cert_pem.clone()];
+    for level in 2..=3 {
+        issuer = issuer
+            .intermediate(&format!("level {level}"), Validity::days_from_now(30))
+            .expect("CA");
+        pem_chain.push(issuer.issued.cert_pem.clone());
+    }
+    let leaf = issuer
+        .issue(&["deep.test"], Usage::Server, Validity::days_from_now(30))
+        .expect("leaf");
+    pem_chain.push(pki.pki.ca.issued.cert_pem.clone());
+    pem_chain.insert(0, leaf.cert_pem);
+    pem_chain[1..4].reverse();
+    let file = write(pki.dir(), "five.pem", pem_chain.concat());
+    let ran = tls_cert(&["inspect", &file.display().to_string()]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    for i in 1..=5 {
+        assert!(ran.stdout.contains(&format!("certificate {i} of 5")), "{}", ran.stdout);
+    }
+    let ran = tls_cert(&["inspect", "--json", &file.display().to_string()]).await;
+    let subjects: Vec<String> = ran
+        .stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("JSON")["subject"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "CN=deep.test",
+            "CN=level 3",
+            "CN=level 2",
+            "CN=level 1",
+            "CN=tls-echo demo CA"
+        ]
+    );
+    // The chain verifies as ordered.
+    let ran = verify(&["--ca", &pki.arg("ca.pem"), &file.display().to_string()]).await;
+    assert!(ran.ok(), "{}", ran.stdout);
+}
+
+#[tokio::test]
+async fn inspect_connect_shows_an_untrusted_servers_chain_and_session() {
+    let made = untrusted_leaf();
+    let server = RunningServer::start(test_support::server_config(made.identity()), ServerOptions::default()).await;
+    let expected = tls_core::inspect::inspect(&made.cert, tls_core::inspect::Position::Alone).expect("inspect");
+    let ran = tls_cert(&["inspect", "--connect", &server.address(), "--json"]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    let got: Value = serde_json::from_str(ran.stdout.lines().next().expect("a line")).expect("JSON");
+    assert_eq!(got["fingerprint_sha256"], expected.fingerprint_sha256.as_str());
+    assert_eq!(got["tls"]["version"], "TLSv1.3");
+    assert_eq!(got["tls"]["group"], "X25519MLKEM768");
+    let ran = tls_cert(&["inspect", "--connect", &server.address()]).await;
+    assert!(
+        ran.stdout.starts_with(&format!("# {}: TLSv1.3", server.address())),
+        "{}",
+        ran.stdout
+    );
+    server.stop().await;
+}
+
+/// A server certificate from a CA nobody trusts.
+fn untrusted_leaf() -> tls_core::generate::Issued {
+    let ca = CertificateAuthority::new("lonely.test", Validity::days_from_now(30)).expect("made");
+    ca.issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(30))
+        .expect("leaf")
+}

@@ -1,0 +1,114 @@
+//! Verifying a certificate file the way the echo client verifies a server: rustls' webpki, the same
+//! roots, the same explanations, at a time of your choosing.
+
+use rustls::pki_types::{CertificateDer, UnixTime};
+use rustls::{CertificateError, Error as TlsError};
+
+use crate::certinfo;
+use crate::config::{self, CertificateRejected, Presenter};
+use crate::error::{Error, Result};
+
+/// A chain that verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The name it was checked against.
+    pub name: String,
+    /// Whether that name was given, or taken from the certificate's first SAN.
+    pub name_given: bool,
+    /// Subjects from the certificate up to its last intermediate.
+    pub chain: Vec<String>,
+    /// When the certificate expires, RFC 3339.
+    pub not_after: String,
+}
+
+/// A chain that did not verify, with the reason in words.
+#[derive(Debug, thiserror::Error)]
+#[error("{explanation}")]
+pub struct Invalid {
+    /// One sentence saying what is wrong and what to do.
+    pub explanation: String,
+    /// rustls' classification, when it gave one.
+    pub kind: Option<CertificateError>,
+}
+
+/// Verifies `chain` (end-entity certificate first) against `ca_certs` for `name` at `at` (default:
+/// now), as a TLS client would. Without `name`, the certificate's first subject alternative name is
+/// used, so only the chain, dates and usage are really checked.
+///
+/// # Errors
+/// The outer [`Error`] for unusable input (no certificates, an invalid name, no trust anchors); the
+/// inner [`Invalid`] for a certificate that does not verify.
+pub fn verify(
+    ca_certs: &[CertificateDer<'static>],
+    chain: &[CertificateDer<'static>],
+    name: Option<&str>,
+    at: Option<UnixTime>,
+) -> Result<Result<Verified, Invalid>> {
+    let Some((end_entity, intermediates)) = chain.split_first() else {
+        return Err(Error::InvalidServerName("(no certificate to verify)".into()));
+    };
+    let (name, name_given) = match name {
+        Some(name) => (name.to_owned(), true),
+        None => match first_name(end_entity) {
+            Some(name) => (name, false),
+            None => {
+                return Ok(Err(Invalid {
+                    explanation: format!(
+                        "certificate {} has no DNS or IP subject alternative name, so TLS clients accept it for no server name",
+                        certinfo::subject(end_entity)
+                    ),
+                    kind: None,
+                }));
+            }
+        },
+    };
+    let server_name = crate::client::parse_server_name(&name)?;
+    let verifier = config::explaining_verifier(config::root_store(ca_certs, false)?, Presenter::File)?;
+    let now = at.unwrap_or_else(UnixTime::now);
+    Ok(
+        match verifier.verify_server_cert(end_entity, intermediates, &server_name, &[], now) {
+            Ok(_) => Ok(Verified {
+                name,
+                name_given,
+                chain: chain.iter().map(certinfo::subject).collect(),
+                not_after: certinfo::validity(end_entity).map(|(_, to)| to).unwrap_or_default(),
+            }),
+            Err(err) => Err(invalid(err)),
+        },
+    )
+}
+
+fn invalid(err: TlsError) -> Invalid {
+    match CertificateRejected::find(&err) {
+        Some(rejected) => Invalid {
+            explanation: rejected.explanation.clone(),
+            kind: Some(rejected.kind.clone()),
+        },
+        None => Invalid {
+            explanation: err.to_string(),
+            kind: None,
+        },
+    }
+}
+
+/// The first DNS or IP subject alternative name, as a name to verify against.
+fn first_name(der: &CertificateDer<'_>) -> Option<String> {
+    certinfo::alt_names(der).into_iter().find_map(|n| {
+        n.strip_prefix("DNS ")
+            .or_else(|| n.strip_prefix("IP "))
+            // A wildcard stands for any one label: check it with one.
+            .map(|n| n.replacen("*.", "wildcard.", 1))
+    })
+}
+
+/// Parses an RFC 3339 time such as `2030-01-01T00:00:00Z` for `--at`.
+///
+/// # Errors
+/// A sentence naming the text when it is not RFC 3339 or is before 1970.
+pub fn parse_time(text: &str) -> std::result::Result<UnixTime, String> {
+    let parsed = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|err| format!("{text:?} is not an RFC 3339 time such as 2030-01-01T00:00:00Z ({err})"))?;
+    u64::try_from(parsed.unix_timestamp())
+        .map(|secs| UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs)))
+        .map_err(|_| format!("{text:?} is before 1970"))
+}
