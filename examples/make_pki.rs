@@ -1,6 +1,7 @@
 //! Making certificates with tls-core: a CA, a server certificate for two names and a client
 //! certificate, written to a folder (keys with mode 0600), then one more server certificate signed by
-//! the same CA loaded back from those files. What `tls-cert generate` does, as a library.
+//! the same CA loaded back from those files, verified as a client would (`tls_core::verify`). What
+//! `tls-cert generate` and `tls-cert verify` do, as a library.
 //!
 //! ```text
 //! cargo run --example make_pki -- [DIR]        # DIR defaults to a new temporary folder
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 
 use tls_core::generate::{CertificateAuthority, KeyType, Pki, PkiRequest, Usage, Validity};
 use tls_core::inspect::{self, Position};
+use tls_core::verify;
 
 fn main() -> tls_core::Result<()> {
     let dir = std::env::args().nth(1).map_or_else(
@@ -31,11 +33,21 @@ fn main() -> tls_core::Result<()> {
     // Later: sign another server certificate with the CA kept on disk.
     let ca = CertificateAuthority::load(&dir.join("ca.pem"), &dir.join("ca.key"))?;
     let extra = ca.issue(&["api.localhost"], Usage::Server, Validity::days_from_now(90))?;
-    let info = inspect::inspect(&extra.cert, Position::Alone)
-        .map_err(|err| tls_core::Error::InvalidServerName(err.to_string()))?;
-    println!(
-        "also signed {} for {:?}, valid until {}",
-        info.subject, info.san.dns, info.not_after
-    );
+    match inspect::inspect(&extra.cert, Position::Alone) {
+        Ok(info) => println!(
+            "also signed {} for {:?}, valid until {}",
+            info.subject, info.san.dns, info.not_after
+        ),
+        Err(err) => eprintln!("cannot read back what was made: {err}"),
+    }
+
+    // Would a client connecting to api.localhost accept it? And to another name?
+    let roots = [ca.issued.cert.clone()];
+    for name in ["api.localhost", "localhost"] {
+        match verify::verify(&roots, std::slice::from_ref(&extra.cert), Some(name), None)? {
+            Ok(verified) => println!("valid for {}", verified.name),
+            Err(invalid) => println!("invalid for {name}: {invalid}"),
+        }
+    }
     Ok(())
 }
