@@ -3,11 +3,13 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
 use tls_core::config::{self, TlsOptions};
 use tls_core::echo::Mode;
+use tls_core::page::PageInfo;
 use tls_core::server::{self, ServerOptions};
 use tls_core::{certinfo, pem};
 
@@ -27,9 +29,15 @@ struct Args {
     /// Require client certificates signed by a CA in FILE (mutual TLS)
     #[arg(long, value_name = "FILE")]
     client_ca: Option<PathBuf>,
-    /// ALPN protocol to accept; repeat for several, most preferred first
+    /// ALPN protocol to accept; repeat for several, most preferred first [default: http/1.1, for the page]
     #[arg(long = "alpn", value_name = "PROTO")]
     alpn: Vec<String>,
+    /// Echo only: no HTTPS page for browsers and curl on this port
+    #[arg(long)]
+    no_page: bool,
+    /// CA certificate the page offers at /ca.pem [default: certs/ca.pem with the default certificate]
+    #[arg(long, value_name = "FILE")]
+    serve_ca: Option<PathBuf>,
     /// Refuse TLS 1.2
     #[arg(long)]
     tls13_only: bool,
@@ -84,6 +92,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> tls_core::Result<()> {
+    // The demo CA goes with the demo certificate; with your own certificate, only the CA you name.
+    let serve_ca = match (&args.serve_ca, &args.cert, args.no_page) {
+        (Some(path), _, false) => Some(path.clone()),
+        (None, None, false) => Some(pem::default_path("certs/ca.pem")),
+        _ => None,
+    };
     let cert = args.cert.unwrap_or_else(|| pem::default_path("certs/server.pem"));
     let key = args.key.unwrap_or_else(|| pem::default_path("certs/server.key"));
     let identity = pem::load_identity(&cert, &key)?;
@@ -95,8 +109,28 @@ async fn run(args: Args) -> tls_core::Result<()> {
         );
     }
     let client_ca = args.client_ca.as_deref().map(pem::load_ca_certs).transpose()?;
+    let page = if args.no_page {
+        None
+    } else {
+        let ca_pem = match &serve_ca {
+            Some(path) => {
+                pem::load_ca_certs(path)?;
+                Some(std::fs::read_to_string(path).map_err(|err| tls_core::Error::Load {
+                    what: tls_core::error::Material::CaCertificates,
+                    path: path.clone(),
+                    problem: tls_core::error::LoadProblem::Read(err),
+                })?)
+            }
+            None => None,
+        };
+        Some(Arc::new(PageInfo::new(identity.chain.first(), ca_pem)))
+    };
+    let alpn = match (args.alpn.is_empty(), &page) {
+        (true, Some(_)) => vec![b"http/1.1".to_vec()],
+        _ => args.alpn.into_iter().map(String::into_bytes).collect(),
+    };
     let tls = TlsOptions {
-        alpn: args.alpn.into_iter().map(String::into_bytes).collect(),
+        alpn,
         tls13_only: args.tls13_only,
     };
     let config = config::server_config(identity, client_ca.as_deref(), &tls)?;
@@ -107,6 +141,7 @@ async fn run(args: Args) -> tls_core::Result<()> {
         cert = %cert.display(),
         mutual_tls = client_ca.is_some(),
         mode = if args.raw { "raw" } else { "line" },
+        https_page = !args.no_page,
         "serving {subject}",
     );
     let options = ServerOptions {
@@ -115,6 +150,7 @@ async fn run(args: Args) -> tls_core::Result<()> {
         idle_timeout: args.idle_timeout,
         max_connections: args.max_connections,
         shutdown_grace: args.shutdown_grace,
+        page,
     };
     server::serve(listener, config, options, shutdown_signal()).await;
     tracing::info!("stopped");

@@ -203,15 +203,32 @@ impl Ran {
     }
 }
 
-/// Runs `program` to its end (bounded) with `input` on standard input. `package` is the Debian package
-/// to name when the program is missing.
+/// Runs `program` to its end (bounded) with `input` on standard input; its output is kept byte for byte
+/// (as UTF-8, lossily). `package` is the Debian package to name when the program is missing.
 pub async fn run(program: &str, args: &[&str], package: &str, input: &[u8]) -> Ran {
-    let mut peer = Peer::spawn(program, args, package);
-    peer.send(input).await;
-    peer.close_stdin();
-    let code = peer.exit_code().await;
-    let (stdout, stderr) = peer.outputs().await;
-    Ran { code, stdout, stderr }
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot run {program} ({err}); install it: apt-get install {package}"));
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let input = input.to_vec();
+    // Written beside the wait, so a program that prints before reading everything cannot deadlock.
+    let writer = tokio::spawn(async move {
+        let _ = stdin.write_all(&input).await;
+    });
+    let output = bounded(&format!("{program} {args:?}"), child.wait_with_output())
+        .await
+        .expect("wait for the program");
+    let _ = writer.await;
+    Ran {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
 }
 
 /// Which output of a peer process to read.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustls::ServerConfig;
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinHandle;
@@ -20,6 +21,7 @@ use tokio_util::task::TaskTracker;
 use crate::diagnose::{self, Side};
 use crate::echo::{self, Escaped, Mode};
 use crate::error::{Error, Result, fmt_duration};
+use crate::page::{self, PageInfo};
 use crate::session::SessionInfo;
 
 /// How the server treats its clients.
@@ -35,6 +37,8 @@ pub struct ServerOptions {
     pub max_connections: usize,
     /// At shutdown, how long live sessions may go on before they are closed.
     pub shutdown_grace: Duration,
+    /// The HTTPS page to show HTTP clients on the same port; `None` serves echo only.
+    pub page: Option<Arc<PageInfo>>,
 }
 
 impl Default for ServerOptions {
@@ -45,6 +49,7 @@ impl Default for ServerOptions {
             idle_timeout: Duration::from_secs(60),
             max_connections: 10_000,
             shutdown_grace: Duration::from_secs(10),
+            page: None,
         }
     }
 }
@@ -278,7 +283,26 @@ async fn session(
         let (_, conn) = tls.get_ref();
         SessionInfo::from_connection(conn, conn.server_name())
     };
-    let outcome = echo::drive(&mut tls, options.mode, options.idle_timeout, cancel).await;
+    let (protocol, prefix) = choose_protocol(&mut tls, &info, options).await;
+    let mut stream = Rewind::new(prefix, tls);
+    if let (Protocol::Http, Some(page)) = (protocol, &options.page) {
+        let outcome = page::serve(stream, info.clone(), peer, page.clone(), options.idle_timeout, cancel).await;
+        tracing::info!(
+            %peer,
+            tls = %info.version,
+            cipher = %info.cipher_suite,
+            group = %info.group,
+            sni = info.sni.as_deref().unwrap_or("-"),
+            alpn = info.alpn.as_deref().unwrap_or("-"),
+            client_cert = info.peer_subject.as_deref().unwrap_or("-"),
+            http_requests = outcome.requests,
+            duration_ms = started.elapsed().as_millis() as u64,
+            end = outcome.error.as_deref().unwrap_or("closed"),
+            "https session"
+        );
+        return;
+    }
+    let outcome = echo::drive(&mut stream, options.mode, options.idle_timeout, cancel).await;
     tracing::info!(
         %peer,
         tls = %info.version,
@@ -294,6 +318,102 @@ async fn session(
         preview = %Escaped(&outcome.preview),
         "session"
     );
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    Echo,
+    Http,
+}
+
+/// HTTP when the client agreed to `http/1.1` by ALPN or starts with an HTTP/1.x request line (and the
+/// server has a page to show); echo otherwise. Returns the bytes read to decide, to be replayed.
+async fn choose_protocol(
+    tls: &mut tokio_rustls::server::TlsStream<TcpStream>,
+    info: &SessionInfo,
+    options: &ServerOptions,
+) -> (Protocol, Vec<u8>) {
+    if options.page.is_none() {
+        return (Protocol::Echo, Vec::new());
+    }
+    if info.alpn.as_deref() == Some("http/1.1") {
+        return (Protocol::Http, Vec::new());
+    }
+    if options.mode == Mode::Raw {
+        return (Protocol::Echo, Vec::new());
+    }
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match page::sniff(&head, page::MAX_HEAD) {
+            page::Sniff::Http => return (Protocol::Http, head),
+            page::Sniff::Echo => return (Protocol::Echo, head),
+            page::Sniff::Undecided => {}
+        }
+        // Whatever ends the wait (data, EOF, an error, the idle timeout) is seen again by the echo loop.
+        match tokio::time::timeout(options.idle_timeout, tls.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => head.extend_from_slice(&buf[..n]),
+            _ => return (Protocol::Echo, head),
+        }
+    }
+}
+
+/// A stream that first replays bytes already read from it.
+struct Rewind<S> {
+    prefix: Vec<u8>,
+    offset: usize,
+    inner: S,
+}
+
+impl<S> Rewind<S> {
+    fn new(prefix: Vec<u8>, inner: S) -> Self {
+        Self {
+            prefix,
+            offset: 0,
+            inner,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Rewind<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        if this.offset < this.prefix.len() {
+            let n = buf.remaining().min(this.prefix.len() - this.offset);
+            buf.put_slice(&this.prefix[this.offset..this.offset + n]);
+            this.offset += n;
+            return std::task::Poll::Ready(Ok(()));
+        }
+        std::pin::Pin::new(&mut this.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Rewind<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, data)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
 
 /// Refuses, with a reason, a client whose first bytes are not a TLS handshake record, so plain HTTP or

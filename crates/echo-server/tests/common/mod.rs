@@ -1,0 +1,62 @@
+//! What the echo-server test files share: the binary started on port 0, and its real clients.
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::Path;
+
+use test_support::{Output, Peer, PkiFiles};
+
+pub const SERVER: &str = env!("CARGO_BIN_EXE_echo-server");
+
+/// echo-server on 127.0.0.1 and a port from the OS, with the PKI's server certificate.
+pub struct Server {
+    pub peer: Peer,
+    pub addr: String,
+    pub port: String,
+}
+
+impl Server {
+    pub async fn start(pki: &PkiFiles, extra: &[&str]) -> Self {
+        let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
+        let mut args = vec!["--listen", "127.0.0.1:0", "--cert", &cert, "--key", &key];
+        args.extend_from_slice(extra);
+        Self::start_with(&args, None).await
+    }
+
+    pub async fn start_with(args: &[&str], dir: Option<&Path>) -> Self {
+        let mut peer = match dir {
+            Some(dir) => Peer::spawn_in(dir, SERVER, args, "(built by cargo)"),
+            None => Peer::spawn(SERVER, args, "(built by cargo)"),
+        };
+        let line = peer.wait_for(Output::Stdout, "listening on ").await;
+        let addr = line.trim_start_matches("listening on ").to_owned();
+        let port = addr.rsplit(':').next().expect("ADDR has a port").to_owned();
+        assert_ne!(port, "0", "the real port is printed, not the one asked for");
+        Self { peer, addr, port }
+    }
+}
+
+/// Runs the lab's Python client; returns (success, stdout, stderr).
+pub async fn lab_client(server: &Server, ca: &str, message: &str, extra: &[&str]) -> (bool, String, String) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/lab_client.py");
+    let mut args = vec![script, "127.0.0.1", &server.port, ca, message];
+    args.extend_from_slice(extra);
+    run("python3", &args, "python3").await
+}
+
+/// Runs `openssl s_client -quiet` against `server` with `extra` flags, `input` on stdin; returns
+/// (success, stdout, stderr).
+pub async fn s_client(server: &Server, extra: &[&str], input: &[u8]) -> (bool, String, String) {
+    let mut args = vec!["s_client", "-connect", &server.addr, "-quiet"];
+    args.extend_from_slice(extra);
+    run_with_input("openssl", &args, "openssl", input).await
+}
+
+/// Runs a program to its end (bounded); returns (success, stdout, stderr).
+pub async fn run_with_input(program: &str, args: &[&str], package: &str, input: &[u8]) -> (bool, String, String) {
+    let ran = test_support::run(program, args, package, input).await;
+    (ran.ok(), ran.stdout, ran.stderr)
+}
+
+pub async fn run(program: &str, args: &[&str], package: &str) -> (bool, String, String) {
+    run_with_input(program, args, package, b"").await
+}

@@ -1,0 +1,174 @@
+//! The HTTPS page on the echo port, as curl and a hand-typed HTTP/1.x request see it.
+
+mod common;
+
+use common::{Server, s_client};
+use serde_json::Value;
+use test_support::{Output, PkiFiles, Ran, run, write};
+
+/// curl against `server` with `args`; `--silent --show-error` always.
+async fn curl(args: &[&str]) -> Ran {
+    let mut all = vec!["--silent", "--show-error", "--max-time", "15"];
+    all.extend_from_slice(args);
+    run("curl", &all, "curl", b"").await
+}
+
+/// A server with the page offering the test PKI's CA.
+async fn page_server(pki: &PkiFiles) -> Server {
+    Server::start(pki, &["--serve-ca", &pki.arg("ca.pem")]).await
+}
+
+fn url(server: &Server, host: &str, path: &str) -> String {
+    format!("https://{host}:{}{path}", server.port)
+}
+
+#[tokio::test]
+async fn curl_gets_the_page_json_ca_and_echo_over_one_kept_alive_connection() {
+    let pki = PkiFiles::new();
+    let mut server = page_server(&pki).await;
+    let ca = pki.arg("ca.pem");
+    let ran = curl(&["--cacert", &ca, &url(&server, "localhost", "/")]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    for expected in [
+        "<h1>Your TLS session</h1>",
+        "TLSv1.3",
+        "http/1.1",
+        "CN=127.0.0.1",
+        "GET / HTTP/1.1",
+    ] {
+        assert!(
+            ran.stdout.contains(expected),
+            "{expected} missing from the page:\n{}",
+            ran.stdout
+        );
+    }
+    assert!(
+        !ran.stdout.contains("http://") && !ran.stdout.contains("https://"),
+        "no external resources"
+    );
+
+    let ran = curl(&["--cacert", &ca, &url(&server, "localhost", "/json")]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    let json: Value = serde_json::from_str(&ran.stdout).expect("/json is JSON");
+    assert_eq!(json["tls"]["version"], "TLSv1.3");
+    assert_eq!(json["tls"]["sni"], "localhost");
+    assert_eq!(json["tls"]["alpn"], "http/1.1");
+    let pin = tls_core::inspect::pin_sha256(&pki.pki.server.cert).expect("pin");
+    assert_eq!(json["server_certificate"]["pin_sha256"], pin.as_str());
+    assert_eq!(json["request"]["method"], "GET");
+
+    let ran = curl(&["--cacert", &ca, &url(&server, "127.0.0.1", "/ca.pem")]).await;
+    assert_eq!(ran.stdout, pki.pki.ca.issued.cert_pem, "/ca.pem is the CA file");
+
+    // Two requests on one connection: POST /echo, then a 404.
+    let ran = curl(&[
+        "--cacert",
+        &ca,
+        "--data-binary",
+        "echo me back",
+        "-H",
+        "Content-Type: text/plain",
+        &url(&server, "127.0.0.1", "/echo"),
+        "--next",
+        "--cacert",
+        &ca,
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        &url(&server, "127.0.0.1", "/nope"),
+    ])
+    .await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    assert_eq!(ran.stdout, "echo me back404");
+    server.peer.wait_for(Output::Stderr, "http_requests=2").await;
+}
+
+#[tokio::test]
+async fn curl_trusts_by_ca_or_pin_and_refuses_otherwise() {
+    let pki = PkiFiles::new();
+    let server = page_server(&pki).await;
+    let page = url(&server, "127.0.0.1", "/json");
+    let ran = curl(&[&page]).await;
+    assert_eq!(ran.code, Some(60), "no trust: curl's certificate error: {}", ran.stderr);
+    let pin = format!(
+        "sha256//{}",
+        tls_core::inspect::pin_sha256(&pki.pki.server.cert).expect("pin")
+    );
+    let ran = curl(&["--cacert", &pki.arg("ca.pem"), "--pinnedpubkey", &pin, &page]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    let wrong = format!(
+        "sha256//{}",
+        tls_core::inspect::pin_sha256(&pki.pki.ca.issued.cert).expect("pin")
+    );
+    let ran = curl(&["--cacert", &pki.arg("ca.pem"), "--pinnedpubkey", &wrong, &page]).await;
+    assert_eq!(ran.code, Some(90), "a wrong pin: curl's pin mismatch: {}", ran.stderr);
+}
+
+#[tokio::test]
+async fn a_typed_http_request_without_alpn_gets_the_page_and_anything_else_is_echoed() {
+    let pki = PkiFiles::new();
+    let server = page_server(&pki).await;
+    let ca = pki.arg("ca.pem");
+    let (ok, out, err) = s_client(&server, &["-CAfile", &ca], b"GET /json HTTP/1.0\r\n\r\n").await;
+    assert!(ok, "{err}");
+    assert!(out.starts_with("HTTP/1.0 200 OK"), "{out}");
+    assert!(out.contains("\"alpn\": null"), "{out}");
+    let (ok, out, err) = s_client(&server, &["-CAfile", &ca], b"GET lucky\n\n").await;
+    assert!(ok, "{err}");
+    assert_eq!(out, "GET lucky\n", "not a request line: echoed");
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_requests_get_their_status() {
+    let pki = PkiFiles::new();
+    let server = page_server(&pki).await;
+    let ca = pki.arg("ca.pem");
+    let (_, out, _) = s_client(
+        &server,
+        &["-CAfile", &ca],
+        b"GET / HTTP/1.1\r\nthis is not a header\r\n\r\n",
+    )
+    .await;
+    assert!(out.starts_with("HTTP/1.1 400"), "{out}");
+
+    // Just over the 16 KiB limit: sent whole before the server answers, so the 431 is read, not reset.
+    let big_header = format!("X-Big: {}", "a".repeat(20 * 1000));
+    let ran = curl(&[
+        "--cacert",
+        &ca,
+        "-H",
+        &big_header,
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        &url(&server, "127.0.0.1", "/"),
+    ])
+    .await;
+    assert_eq!(ran.stdout, "431", "{}", ran.stderr);
+
+    let body = write(pki.dir(), "big.bin", vec![b'x'; 2 * 1024 * 1024]);
+    let ran = curl(&[
+        "--cacert",
+        &ca,
+        "--data-binary",
+        &format!("@{}", body.display()),
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        &url(&server, "127.0.0.1", "/echo"),
+    ])
+    .await;
+    assert_eq!(ran.stdout, "413", "{}", ran.stderr);
+}
+
+#[tokio::test]
+async fn no_page_echoes_http_like_anything_else() {
+    let pki = PkiFiles::new();
+    let server = Server::start(&pki, &["--no-page"]).await;
+    let (ok, out, err) = s_client(&server, &["-CAfile", &pki.arg("ca.pem")], b"GET / HTTP/1.0\r\n\r\n").await;
+    assert!(ok, "{err}");
+    assert_eq!(out, "GET / HTTP/1.0\r\n");
+}

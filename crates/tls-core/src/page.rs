@@ -1,0 +1,398 @@
+//! The HTTPS page on the echo port: what a browser (or curl) sees after the handshake. HTTP/1.1 is
+//! hyper's; this module decides when a session is HTTP, and renders the session as HTML and JSON.
+//!
+//! Routes: `GET /` (HTML: "your TLS session"), `GET /json` (the same as JSON), `POST /echo` (the body
+//! back), `GET /ca.pem` (the CA to compare and trust), anything else 404. Keep-alive, 400 on a malformed
+//! request (hyper), limits on header and body sizes.
+
+use std::convert::Infallible;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use rustls_pki_types::CertificateDer;
+use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_util::sync::CancellationToken;
+
+use crate::inspect::{self, Position};
+use crate::session::SessionInfo;
+
+/// Largest request head (request line and headers) accepted; hyper answers 431 above it.
+pub const MAX_HEAD: usize = 16 * 1024;
+/// Largest request body accepted by `POST /echo`; 413 above it.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// What the page shows besides the session: the server's certificate, the CA to offer, and, for a
+/// scenario, what is wrong on purpose.
+#[derive(Debug, Clone, Default)]
+pub struct PageInfo {
+    certificate: Option<inspect::CertificateInfo>,
+    ca_pem: Option<String>,
+    scenario: Option<(String, String)>,
+}
+
+impl PageInfo {
+    /// A page showing `server_cert` (read once, here), offering `ca_pem` at `/ca.pem`.
+    pub fn new(server_cert: Option<&CertificateDer<'_>>, ca_pem: Option<String>) -> Self {
+        Self {
+            certificate: server_cert.and_then(|der| inspect::inspect(der, Position::Leaf).ok()),
+            ca_pem,
+            scenario: None,
+        }
+    }
+
+    /// Adds a broken-certificate scenario: its name and two sentences on what a client will say.
+    #[must_use]
+    pub fn with_scenario(mut self, name: &str, explanation: &str) -> Self {
+        self.scenario = Some((name.to_owned(), explanation.to_owned()));
+        self
+    }
+}
+
+/// HTTP methods whose request line marks a session as HTTP instead of echo.
+const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"];
+
+/// Whether the first bytes of a session are, or may still become, an HTTP/1.x request line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniff {
+    /// A request line: `METHOD SP target SP HTTP/1.x`.
+    Http,
+    /// Not HTTP: echo them.
+    Echo,
+    /// Too few bytes to tell: read more.
+    Undecided,
+}
+
+/// Looks at the first bytes of a session. A line is needed to tell `GET /x HTTP/1.1` from a person
+/// typing `GET lucky`, so bytes that start like a method wait for their newline (bounded by `limit`).
+pub fn sniff(head: &[u8], limit: usize) -> Sniff {
+    let could_be_method = METHODS.iter().any(|m| {
+        let m = m.as_bytes();
+        let n = head.len().min(m.len() + 1);
+        let candidate = &head[..n];
+        candidate.len() <= m.len() && m.starts_with(candidate)
+            || candidate.len() == m.len() + 1 && candidate.starts_with(m) && candidate[m.len()] == b' '
+    });
+    if !could_be_method {
+        return Sniff::Echo;
+    }
+    let Some(end) = head.iter().position(|&b| b == b'\n') else {
+        return if head.len() >= limit {
+            Sniff::Echo
+        } else {
+            Sniff::Undecided
+        };
+    };
+    let line = head[..end].strip_suffix(b"\r").unwrap_or(&head[..end]);
+    let mut parts = line.split(|&b| b == b' ');
+    let (method, target, version) = (parts.next(), parts.next(), parts.next());
+    match (method, target, version, parts.next()) {
+        (Some(m), Some(t), Some(v), None)
+            if METHODS.iter().any(|known| known.as_bytes() == m) && !t.is_empty() && v.starts_with(b"HTTP/1.") =>
+        {
+            Sniff::Http
+        }
+        _ => Sniff::Echo,
+    }
+}
+
+/// What an HTTP session did, for the session log.
+#[derive(Debug, Default)]
+pub struct HttpOutcome {
+    /// Requests answered.
+    pub requests: u64,
+    /// Why it ended, when not a plain close.
+    pub error: Option<String>,
+}
+
+/// Serves HTTP/1.1 on an established TLS session until the client closes it, `idle` passes without a
+/// request, or `cancel` fires (then in-flight requests finish and the connection closes).
+pub async fn serve<S>(
+    io: S,
+    info: SessionInfo,
+    peer: SocketAddr,
+    page: Arc<PageInfo>,
+    idle: Duration,
+    cancel: &CancellationToken,
+) -> HttpOutcome
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let context = Arc::new(Context { info, peer, page });
+    let requests = counter.clone();
+    let service = hyper::service::service_fn(move |request| {
+        requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        respond(request, context.clone())
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(idle)
+        .keep_alive(true)
+        .max_buf_size(MAX_HEAD.max(8192))
+        .serve_connection(TokioIo::new(io), service);
+    tokio::pin!(connection);
+    let result = tokio::select! {
+        result = connection.as_mut() => result,
+        () = cancel.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    HttpOutcome {
+        requests: counter.load(std::sync::atomic::Ordering::Relaxed),
+        error: result.err().map(|err| err.to_string()),
+    }
+}
+
+#[derive(Debug)]
+struct Context {
+    info: SessionInfo,
+    peer: SocketAddr,
+    page: Arc<PageInfo>,
+}
+
+async fn respond(request: Request<Incoming>, context: Arc<Context>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = request.into_parts();
+    let echoed = EchoedRequest {
+        method: parts.method.to_string(),
+        path: parts.uri.to_string(),
+        version: format!("{:?}", parts.version),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| (name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .collect(),
+    };
+    let path = parts.uri.path();
+    let response = match (&parts.method, path) {
+        (&Method::GET | &Method::HEAD, "/") => {
+            reply(StatusCode::OK, "text/html; charset=utf-8", html(&context, &echoed))
+        }
+        (&Method::GET | &Method::HEAD, "/json") => {
+            let json = serde_json::to_string_pretty(&report(&context, &echoed))
+                .unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}"));
+            reply(StatusCode::OK, "application/json", json + "\n")
+        }
+        (&Method::GET | &Method::HEAD, "/ca.pem") => match &context.page.ca_pem {
+            Some(pem) => reply(StatusCode::OK, "application/x-pem-file", pem.clone()),
+            None => reply(
+                StatusCode::NOT_FOUND,
+                "text/plain; charset=utf-8",
+                "this server was started without a CA to offer\n".to_owned(),
+            ),
+        },
+        (&Method::POST, "/echo") => match Limited::new(body, MAX_BODY).collect().await {
+            Ok(collected) => {
+                let content_type = parts
+                    .headers
+                    .get(CONTENT_TYPE)
+                    .cloned()
+                    .unwrap_or_else(|| HeaderValue::from_static("application/octet-stream"));
+                let mut response = Response::new(Full::new(collected.to_bytes()));
+                response.headers_mut().insert(CONTENT_TYPE, content_type);
+                response
+            }
+            Err(_) => reply(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "text/plain; charset=utf-8",
+                format!("bodies up to {MAX_BODY} bytes are echoed\n"),
+            ),
+        },
+        (_, "/" | "/json" | "/ca.pem" | "/echo") => reply(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "text/plain; charset=utf-8",
+            "GET /, GET /json, GET /ca.pem, POST /echo\n".to_owned(),
+        ),
+        _ => reply(
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            format!("no page at {path}: try /, /json, /ca.pem or POST /echo\n"),
+        ),
+    };
+    Ok(response)
+}
+
+fn reply(status: StatusCode, content_type: &'static str, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// The request as the server received it.
+#[derive(Debug, Clone, Serialize)]
+struct EchoedRequest {
+    method: String,
+    path: String,
+    version: String,
+    headers: Vec<(String, String)>,
+}
+
+/// `GET /json`.
+#[derive(Debug, Serialize)]
+struct Report<'a> {
+    tls: &'a SessionInfo,
+    post_quantum: bool,
+    client: String,
+    server_certificate: Option<ServerCertificate<'a>>,
+    scenario: Option<Scenario<'a>>,
+    request: &'a EchoedRequest,
+}
+
+#[derive(Debug, Serialize)]
+struct ServerCertificate<'a> {
+    subject: &'a str,
+    issuer: &'a str,
+    not_after: &'a str,
+    fingerprint_sha256: &'a str,
+    pin_sha256: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct Scenario<'a> {
+    name: &'a str,
+    explanation: &'a str,
+}
+
+fn report<'a>(context: &'a Context, request: &'a EchoedRequest) -> Report<'a> {
+    Report {
+        tls: &context.info,
+        post_quantum: context.info.is_post_quantum(),
+        client: context.peer.to_string(),
+        server_certificate: context.page.certificate.as_ref().map(|c| ServerCertificate {
+            subject: &c.subject,
+            issuer: &c.issuer,
+            not_after: &c.not_after,
+            fingerprint_sha256: &c.fingerprint_sha256,
+            pin_sha256: &c.pin_sha256,
+        }),
+        scenario: context
+            .page
+            .scenario
+            .as_ref()
+            .map(|(name, explanation)| Scenario { name, explanation }),
+        request,
+    }
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `GET /`: plain HTML, no scripts, no external resources (the machine may be offline).
+fn html(context: &Context, request: &EchoedRequest) -> String {
+    let info = &context.info;
+    let mut rows: Vec<(&str, String)> = vec![
+        ("TLS version", info.version.clone()),
+        ("Cipher suite", info.cipher_suite.clone()),
+        (
+            "Key exchange",
+            if info.is_post_quantum() {
+                format!("{} (post-quantum hybrid: ML-KEM-768 with X25519)", info.group)
+            } else {
+                info.group.clone()
+            },
+        ),
+        ("SNI", info.sni.clone().unwrap_or_else(|| "(none sent)".into())),
+        ("ALPN", info.alpn.clone().unwrap_or_else(|| "(none)".into())),
+        (
+            "Client certificate",
+            info.peer_subject.clone().unwrap_or_else(|| "(none)".into()),
+        ),
+        ("Your address", context.peer.to_string()),
+    ];
+    if let Some(cert) = &context.page.certificate {
+        rows.push(("Server certificate", cert.subject.clone()));
+        rows.push(("Issued by", cert.issuer.clone()));
+        rows.push(("Valid until", cert.not_after.clone()));
+        rows.push(("SHA-256 fingerprint", cert.fingerprint_sha256.clone()));
+        rows.push(("pin-sha256", cert.pin_sha256.clone()));
+    }
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your TLS session</title>\n\
+         <style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.4}}\
+         th{{text-align:left;padding-right:1em;vertical-align:top}}td{{font-family:monospace;word-break:break-all}}\
+         .scenario{{border-left:4px solid #c60;padding:.2em 1em;background:#fff4e8}}</style></head>\n<body>\n\
+         <h1>Your TLS session</h1>\n"
+    );
+    if let Some((name, explanation)) = &context.page.scenario {
+        let _ = writeln!(
+            body,
+            "<div class=\"scenario\"><h2>Scenario: {}</h2><p>{}</p></div>",
+            escape(name),
+            escape(explanation)
+        );
+    }
+    body.push_str("<table>\n");
+    for (label, value) in &rows {
+        let _ = writeln!(body, "<tr><th>{}</th><td>{}</td></tr>", escape(label), escape(value));
+    }
+    body.push_str("</table>\n<h2>Your request</h2>\n<pre>");
+    let _ = writeln!(
+        body,
+        "{} {} {}",
+        escape(&request.method),
+        escape(&request.path),
+        escape(&request.version)
+    );
+    for (name, value) in &request.headers {
+        let _ = writeln!(body, "{}: {}", escape(name), escape(value));
+    }
+    body.push_str(
+        "</pre>\n<p>Also here: <a href=\"/json\">/json</a> (this page as JSON), <a href=\"/ca.pem\">/ca.pem</a> \
+         (the CA: compare its fingerprint with <code>tls-cert inspect</code> before trusting it), \
+         and <code>POST /echo</code>.</p>\n</body></html>\n",
+    );
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_lines_are_http_and_everything_else_is_echo() {
+        assert_eq!(sniff(b"GET / HTTP/1.1\r\nHost: x\r\n", 8192), Sniff::Http);
+        assert_eq!(sniff(b"POST /echo HTTP/1.0\n", 8192), Sniff::Http);
+        assert_eq!(sniff(b"Hello World!", 8192), Sniff::Echo);
+        assert_eq!(sniff(b"GET lucky\n", 8192), Sniff::Echo);
+        assert_eq!(sniff(b"GETTING\n", 8192), Sniff::Echo);
+        assert_eq!(sniff(b"\n", 8192), Sniff::Echo);
+    }
+
+    #[test]
+    fn a_prefix_of_a_request_line_waits_for_more() {
+        assert_eq!(sniff(b"GE", 8192), Sniff::Undecided);
+        assert_eq!(sniff(b"GET /very/long", 8192), Sniff::Undecided);
+        assert_eq!(sniff(b"GET /very/long", 10), Sniff::Echo);
+    }
+
+    #[test]
+    fn html_escapes_what_the_client_sent() {
+        assert_eq!(escape("<script>&\"'"), "&lt;script&gt;&amp;&quot;&#39;");
+    }
+}
