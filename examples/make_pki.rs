@@ -9,6 +9,7 @@
 
 use std::path::PathBuf;
 
+use tls_core::config::Presenter;
 use tls_core::generate::{CertificateAuthority, KeyType, Pki, PkiRequest, Usage, Validity};
 use tls_core::inspect::{self, Position};
 use tls_core::verify;
@@ -44,7 +45,13 @@ fn main() -> tls_core::Result<()> {
     // Would a client connecting to api.localhost accept it? And to another name?
     let roots = [ca.issued.cert.clone()];
     for name in ["api.localhost", "localhost"] {
-        match verify::verify(&roots, std::slice::from_ref(&extra.cert), Some(name), None)? {
+        match verify::verify(
+            &roots,
+            std::slice::from_ref(&extra.cert),
+            Some(name),
+            None,
+            Presenter::File,
+        )? {
             Ok(verified) => println!("valid for {}", verified.name),
             Err(invalid) => println!("invalid for {name}: {invalid}"),
         }

@@ -188,6 +188,26 @@ async fn certificate_failures_each_get_their_sentence() {
 }
 
 #[tokio::test]
+async fn each_broken_certificate_scenario_gets_its_sentence() {
+    let pki = PkiFiles::new();
+    for (kind, expected) in test_support::SCENARIO_MESSAGES {
+        let server = test_support::scenario_server(kind, &pki.pki.ca).await;
+        let args = ["--connect", &server.address(), "--ca", &pki.arg("ca.pem")];
+        match expected {
+            None => {
+                let (code, out, err) = echo_client(&args, b"").await;
+                assert_eq!((code, out.as_str()), (Some(0), "Hello World!\n"), "{kind}: {err}");
+            }
+            Some(words) => {
+                let err = failure(&args).await;
+                assert!(err.contains(words), "{kind}: {err}");
+            }
+        }
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn mutual_tls_needs_cert_and_key() {
     let pki = PkiFiles::new();
     let ca = pki.arg("ca.pem");

@@ -9,9 +9,10 @@ use std::time::Duration;
 use clap::Parser;
 use tls_core::config::{self, TlsOptions};
 use tls_core::echo::Mode;
+use tls_core::generate::CertificateAuthority;
 use tls_core::page::PageInfo;
 use tls_core::server::{self, ServerOptions};
-use tls_core::{certinfo, pem};
+use tls_core::{certinfo, pem, scenario};
 
 /// TLS echo server: echoes every byte back until an empty line or the end of the stream.
 #[derive(Debug, Parser)]
@@ -38,6 +39,16 @@ struct Args {
     /// CA certificate the page offers at /ca.pem [default: certs/ca.pem with the default certificate]
     #[arg(long, value_name = "FILE")]
     serve_ca: Option<PathBuf>,
+    /// Serve a certificate made at start and broken on purpose: good, expired, not-yet-valid, wrong-host,
+    /// self-signed, untrusted-root, incomplete-chain, ca-as-leaf
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["cert", "key"])]
+    scenario: Option<scenario::Kind>,
+    /// CA that signs the scenario's certificates [default: certs/ca.pem]
+    #[arg(long, value_name = "FILE", requires = "scenario")]
+    scenario_ca: Option<PathBuf>,
+    /// Private key of --scenario-ca [default: certs/ca.key]
+    #[arg(long, value_name = "FILE", requires = "scenario")]
+    scenario_ca_key: Option<PathBuf>,
     /// Refuse TLS 1.2
     #[arg(long)]
     tls13_only: bool,
@@ -98,9 +109,27 @@ async fn run(args: Args) -> tls_core::Result<()> {
         (None, None, false) => Some(pem::default_path("certs/ca.pem")),
         _ => None,
     };
-    let cert = args.cert.unwrap_or_else(|| pem::default_path("certs/server.pem"));
-    let key = args.key.unwrap_or_else(|| pem::default_path("certs/server.key"));
-    let identity = pem::load_identity(&cert, &key)?;
+    let (identity, cert, serve_ca) = match args.scenario {
+        Some(kind) => {
+            let ca_cert = args.scenario_ca.unwrap_or_else(|| pem::default_path("certs/ca.pem"));
+            let ca_key = args
+                .scenario_ca_key
+                .unwrap_or_else(|| pem::default_path("certs/ca.key"));
+            let ca = CertificateAuthority::load(&ca_cert, &ca_key)?;
+            tracing::warn!("scenario {kind}: {}", kind.explanation());
+            let serve_ca = (!args.no_page).then(|| ca_cert.clone());
+            (
+                scenario::make(kind, &ca)?,
+                PathBuf::from(format!("(scenario {kind})")),
+                serve_ca,
+            )
+        }
+        None => {
+            let cert = args.cert.unwrap_or_else(|| pem::default_path("certs/server.pem"));
+            let key = args.key.unwrap_or_else(|| pem::default_path("certs/server.key"));
+            (pem::load_identity(&cert, &key)?, cert, serve_ca)
+        }
+    };
     let subject = certinfo::subject(&identity.chain[0]);
     if let Some(warning) = certinfo::expiry_warning(&identity.chain[0], 30) {
         tracing::warn!(
@@ -123,7 +152,11 @@ async fn run(args: Args) -> tls_core::Result<()> {
             }
             None => None,
         };
-        Some(Arc::new(PageInfo::new(identity.chain.first(), ca_pem)))
+        let page = PageInfo::new(identity.chain.first(), ca_pem);
+        Some(Arc::new(match args.scenario {
+            Some(kind) => page.with_scenario(kind.name(), kind.explanation()),
+            None => page,
+        }))
     };
     let alpn = match (args.alpn.is_empty(), &page) {
         (true, Some(_)) => vec![b"http/1.1".to_vec()],

@@ -185,6 +185,40 @@ impl Drop for SilentServer {
     }
 }
 
+/// For each broken-certificate scenario, the words a rustls client (echo-client, `tls-cert verify`)
+/// must use to explain it; `None` where it must succeed.
+pub const SCENARIO_MESSAGES: [(tls_core::scenario::Kind, Option<&str>); 8] = {
+    use tls_core::scenario::Kind;
+    [
+        (Kind::Good, None),
+        (Kind::Expired, Some("has expired: it is valid from")),
+        (Kind::NotYetValid, Some("is not valid yet: it is valid from")),
+        (
+            Kind::WrongHost,
+            Some("is valid for DNS wrong.example, not for 127.0.0.1"),
+        ),
+        (
+            Kind::SelfSigned,
+            Some("is self-signed (CN=127.0.0.1) and is not in the trusted roots"),
+        ),
+        (
+            Kind::UntrustedRoot,
+            Some("chains up to CN=Untrusted Root CA, which is not in the trusted roots"),
+        ),
+        (Kind::IncompleteChain, Some("either the chain is incomplete")),
+        (
+            Kind::CaAsLeaf,
+            Some("is a CA certificate (CA:TRUE) used as the server's own certificate"),
+        ),
+    ]
+};
+
+/// A tls-core server in this process serving scenario `kind`, signed by `ca`.
+pub async fn scenario_server(kind: tls_core::scenario::Kind, ca: &CertificateAuthority) -> RunningServer {
+    let identity = tls_core::scenario::make(kind, ca).expect("scenario certificates");
+    RunningServer::start(server_config(identity), ServerOptions::default()).await
+}
+
 /// What a program printed and how it ended.
 #[derive(Debug)]
 pub struct Ran {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tls_core::client::{self, ClientOptions};
-use tls_core::config::TlsOptions;
+use tls_core::config::{Presenter, TlsOptions};
 use tls_core::generate::{self, CertificateAuthority, KeyType, Pki, PkiRequest};
 use tls_core::inspect::{self, Position};
 use tls_core::pem;
@@ -36,9 +36,17 @@ struct VerifyArgs {
     #[arg(long, value_name = "CA_FILE")]
     ca: PathBuf,
     /// The certificate, followed by its intermediates, PEM or DER
-    #[arg(value_name = "CERT_FILE")]
-    cert: PathBuf,
-    /// The DNS name or IP address a client would connect to [default: the certificate's first SAN]
+    #[arg(
+        value_name = "CERT_FILE",
+        required_unless_present = "connect",
+        conflicts_with = "connect"
+    )]
+    cert: Option<PathBuf>,
+    /// Verify the chain a TLS server presents instead of a file
+    #[arg(long, value_name = "HOST:PORT")]
+    connect: Option<String>,
+    /// The DNS name or IP address a client would connect to [default: the host of --connect, else the
+    /// certificate's first SAN]
     #[arg(long, value_name = "HOST_OR_IP")]
     name: Option<String>,
     /// Verify as of this time instead of now, RFC 3339 (2030-01-01T00:00:00Z)
@@ -103,7 +111,7 @@ async fn main() -> ExitCode {
     match Args::parse().command {
         Command::Generate(args) => run_generate(&args),
         Command::Inspect(args) => run_inspect(args).await,
-        Command::Verify(args) => run_verify(&args),
+        Command::Verify(args) => run_verify(&args).await,
     }
 }
 
@@ -112,9 +120,35 @@ fn fail(err: &dyn std::fmt::Display) -> ExitCode {
     ExitCode::from(UNREADABLE)
 }
 
-fn run_verify(args: &VerifyArgs) -> ExitCode {
-    let loaded = pem::load_ca_certs(&args.ca).and_then(|ca| Ok((ca, pem::load_cert_chain(&args.cert)?)));
-    let verdict = loaded.and_then(|(ca, chain)| tls_core::verify::verify(&ca, &chain, args.name.as_deref(), args.at));
+async fn run_verify(args: &VerifyArgs) -> ExitCode {
+    let (source, chain, name, presenter) = match (&args.cert, &args.connect) {
+        (Some(path), _) => (
+            path.display().to_string(),
+            pem::load_cert_chain(path),
+            args.name.clone(),
+            Presenter::File,
+        ),
+        (None, Some(addr)) => {
+            let host = addr.rsplit_once(':').map_or(addr.as_str(), |(host, _)| host);
+            let name = args
+                .name
+                .clone()
+                .unwrap_or_else(|| host.trim_start_matches('[').trim_end_matches(']').to_owned());
+            let fetched = match client::parse_server_name(&name) {
+                Ok(server_name) => {
+                    client::fetch_chain(addr, server_name, &TlsOptions::default(), ClientOptions::default())
+                        .await
+                        .map(|(chain, _)| chain)
+                }
+                Err(err) => Err(err),
+            };
+            (addr.clone(), fetched, Some(name), Presenter::Server)
+        }
+        (None, None) => return fail(&"give CERT_FILE or --connect HOST:PORT"),
+    };
+    let loaded = pem::load_ca_certs(&args.ca).and_then(|ca| Ok((ca, chain?)));
+    let verdict =
+        loaded.and_then(|(ca, chain)| tls_core::verify::verify(&ca, &chain, name.as_deref(), args.at, presenter));
     let mut out = Stdout::default();
     match verdict {
         Err(err) => fail(&err),
@@ -124,7 +158,7 @@ fn run_verify(args: &VerifyArgs) -> ExitCode {
             } else {
                 format!("{} (its first name; give --name to check another)", verified.name)
             };
-            out.line(&format!("valid: {} for {name}", args.cert.display()));
+            out.line(&format!("valid: {source} for {name}"));
             out.line(&format!(
                 "  chain: {} -> trusted CA from {}",
                 verified.chain.join(" -> "),
@@ -134,7 +168,7 @@ fn run_verify(args: &VerifyArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(Err(invalid)) => {
-            out.line(&format!("invalid: {}: {invalid}", args.cert.display()));
+            out.line(&format!("invalid: {source}: {invalid}"));
             ExitCode::from(INVALID)
         }
     }

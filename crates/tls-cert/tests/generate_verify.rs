@@ -299,6 +299,27 @@ async fn verify_accepts_a_good_chain_and_explains_each_failure() {
 }
 
 #[tokio::test]
+async fn verify_connect_explains_each_broken_certificate_scenario() {
+    let pki = PkiFiles::new();
+    for (kind, expected) in test_support::SCENARIO_MESSAGES {
+        let server = test_support::scenario_server(kind, &pki.pki.ca).await;
+        let ran = verify(&["--ca", &pki.arg("ca.pem"), "--connect", &server.address()]).await;
+        match expected {
+            None => assert!(ran.ok(), "{kind}: {}", ran.stdout),
+            Some(words) => {
+                assert_eq!(ran.code, Some(1), "{kind}: {}{}", ran.stdout, ran.stderr);
+                assert!(
+                    ran.stdout.starts_with(&format!("invalid: {}: ", server.address())) && ran.stdout.contains(words),
+                    "{kind}: {}",
+                    ran.stdout
+                );
+            }
+        }
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn verify_names_an_incomplete_chain_and_accepts_the_complete_one() {
     let pki = PkiFiles::new();
     let intermediate = pki

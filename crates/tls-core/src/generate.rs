@@ -306,30 +306,67 @@ impl CertificateAuthority {
         validity: Validity,
         key_type: KeyType,
     ) -> Result<Issued> {
-        let sans: Vec<String> = names
-            .iter()
-            .filter(|n| usage == Usage::Server || rustls_pki_types::ServerName::try_from(**n).is_ok())
-            .map(|n| (*n).to_owned())
-            .collect();
-        let mut params = CertificateParams::new(sans).map_err(generate_error("the subject alternative names"))?;
-        if let Some(first) = names.first() {
-            params.distinguished_name.push(DnType::CommonName, *first);
-        }
-        params.is_ca = IsCa::ExplicitNoCa;
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        params.extended_key_usages = vec![match usage {
-            Usage::Server => ExtendedKeyUsagePurpose::ServerAuth,
-            Usage::Client => ExtendedKeyUsagePurpose::ClientAuth,
-        }];
-        params.use_authority_key_identifier_extension = true;
-        params.not_before = validity.not_before;
-        params.not_after = validity.not_after;
+        let params = leaf_params(names, usage, validity)?;
         let key = key_type.generate()?;
         let cert = params
             .signed_by(&key, &self.issuer)
             .map_err(generate_error("the leaf certificate"))?;
         Ok(issued(&cert, &key))
     }
+
+    /// A CA certificate (CA:TRUE) that also names servers and has serverAuth, signed by this CA: the
+    /// mistake of using a CA as a server's own certificate, which TLS clients refuse.
+    ///
+    /// # Errors
+    /// [`Error::Generate`] when a name is invalid or rcgen fails.
+    pub fn issue_ca_as_leaf(&self, names: &[&str], validity: Validity) -> Result<Issued> {
+        let mut params = ca_params(names.first().copied().unwrap_or("ca-as-leaf"), validity);
+        params.subject_alt_names = CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+            .map_err(generate_error("the subject alternative names"))?
+            .subject_alt_names;
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        params.use_authority_key_identifier_extension = true;
+        let key = KeyType::default().generate()?;
+        let cert = params
+            .signed_by(&key, &self.issuer)
+            .map_err(generate_error("the CA-as-leaf certificate"))?;
+        Ok(issued(&cert, &key))
+    }
+}
+
+/// A self-signed server certificate for `names` (CA:FALSE, serverAuth): no CA vouches for it.
+///
+/// # Errors
+/// [`Error::Generate`] when a name is invalid or rcgen fails.
+pub fn self_signed_leaf(names: &[&str], validity: Validity) -> Result<Issued> {
+    let params = leaf_params(names, Usage::Server, validity)?;
+    let key = KeyType::default().generate()?;
+    let cert = params
+        .self_signed(&key)
+        .map_err(generate_error("the self-signed certificate"))?;
+    Ok(issued(&cert, &key))
+}
+
+fn leaf_params(names: &[&str], usage: Usage, validity: Validity) -> Result<CertificateParams> {
+    let sans: Vec<String> = names
+        .iter()
+        .filter(|n| usage == Usage::Server || rustls_pki_types::ServerName::try_from(**n).is_ok())
+        .map(|n| (*n).to_owned())
+        .collect();
+    let mut params = CertificateParams::new(sans).map_err(generate_error("the subject alternative names"))?;
+    if let Some(first) = names.first() {
+        params.distinguished_name.push(DnType::CommonName, *first);
+    }
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![match usage {
+        Usage::Server => ExtendedKeyUsagePurpose::ServerAuth,
+        Usage::Client => ExtendedKeyUsagePurpose::ClientAuth,
+    }];
+    params.use_authority_key_identifier_extension = true;
+    params.not_before = validity.not_before;
+    params.not_after = validity.not_after;
+    Ok(params)
 }
 
 fn ca_params(common_name: &str, validity: Validity) -> CertificateParams {

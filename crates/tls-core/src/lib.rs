@@ -7,6 +7,7 @@
 //! - [`echo`]: the echo protocol as a sans-IO state machine, and the async loop that drives it
 //! - [`server`]: the accept loop `serve(listener, config, options, shutdown)`, and `spawn` for a handle
 //! - [`page`]: the HTTPS page on the echo port (HTML, JSON, /ca.pem, POST /echo) for browsers and curl
+//! - [`scenario`]: certificate chains broken on purpose (expired, wrong host, incomplete chain, ...)
 //! - [`client`]: connect, verify, echo round trips, close
 //! - [`session`]: what a session negotiated (version, suite, group, SNI, ALPN, peer certificate)
 //! - [`diagnose`]: rustls and socket errors turned into sentences
@@ -55,6 +56,7 @@ pub mod generate;
 pub mod inspect;
 pub mod page;
 pub mod pem;
+pub mod scenario;
 pub mod server;
 pub mod session;
 pub mod verify;

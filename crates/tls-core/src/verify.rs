@@ -33,7 +33,8 @@ pub struct Invalid {
 
 /// Verifies `chain` (end-entity certificate first) against `ca_certs` for `name` at `at` (default:
 /// now), as a TLS client would. Without `name`, the certificate's first subject alternative name is
-/// used, so only the chain, dates and usage are really checked.
+/// used, so only the chain, dates and usage are really checked. `presenter` says where the chain came
+/// from, for the wording of explanations.
 ///
 /// # Errors
 /// The outer [`Error`] for unusable input (no certificates, an invalid name, no trust anchors); the
@@ -43,6 +44,7 @@ pub fn verify(
     chain: &[CertificateDer<'static>],
     name: Option<&str>,
     at: Option<UnixTime>,
+    presenter: Presenter,
 ) -> Result<Result<Verified, Invalid>> {
     let Some((end_entity, intermediates)) = chain.split_first() else {
         return Err(Error::InvalidServerName("(no certificate to verify)".into()));
@@ -63,7 +65,7 @@ pub fn verify(
         },
     };
     let server_name = crate::client::parse_server_name(&name)?;
-    let verifier = config::explaining_verifier(config::root_store(ca_certs, false)?, Presenter::File)?;
+    let verifier = config::explaining_verifier(config::root_store(ca_certs, false)?, presenter)?;
     let now = at.unwrap_or_else(UnixTime::now);
     Ok(
         match verifier.verify_server_cert(end_entity, intermediates, &server_name, &[], now) {
