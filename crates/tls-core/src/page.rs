@@ -190,23 +190,39 @@ async fn respond(request: Request<Incoming>, context: Arc<Context>) -> Result<Re
                 "this server was started without a CA to offer\n".to_owned(),
             ),
         },
-        (&Method::POST, "/echo") => match Limited::new(body, MAX_BODY).collect().await {
-            Ok(collected) => {
-                let content_type = parts
-                    .headers
-                    .get(CONTENT_TYPE)
-                    .cloned()
-                    .unwrap_or_else(|| HeaderValue::from_static("application/octet-stream"));
-                let mut response = Response::new(Full::new(collected.to_bytes()));
-                response.headers_mut().insert(CONTENT_TYPE, content_type);
-                response
+        (&Method::POST, "/echo") => {
+            let too_large = || {
+                reply(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "text/plain; charset=utf-8",
+                    format!("bodies up to {MAX_BODY} bytes are echoed\n"),
+                )
+            };
+            // Refused on its Content-Length before any of the body is read, so a client waiting on
+            // `Expect: 100-continue` gets the answer instead of sending megabytes to a closed door.
+            let declared = parts
+                .headers
+                .get(hyper::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if declared.is_some_and(|len| len > MAX_BODY as u64) {
+                too_large()
+            } else {
+                match Limited::new(body, MAX_BODY).collect().await {
+                    Ok(collected) => {
+                        let content_type = parts
+                            .headers
+                            .get(CONTENT_TYPE)
+                            .cloned()
+                            .unwrap_or_else(|| HeaderValue::from_static("application/octet-stream"));
+                        let mut response = Response::new(Full::new(collected.to_bytes()));
+                        response.headers_mut().insert(CONTENT_TYPE, content_type);
+                        response
+                    }
+                    Err(_) => too_large(),
+                }
             }
-            Err(_) => reply(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "text/plain; charset=utf-8",
-                format!("bodies up to {MAX_BODY} bytes are echoed\n"),
-            ),
-        },
+        }
         (_, "/" | "/json" | "/ca.pem" | "/echo") => reply(
             StatusCode::METHOD_NOT_ALLOWED,
             "text/plain; charset=utf-8",
@@ -336,7 +352,7 @@ fn html(context: &Context, request: &EchoedRequest) -> String {
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your TLS session</title>\n\
          <style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.4}}\
          th{{text-align:left;padding-right:1em;vertical-align:top}}td{{font-family:monospace;word-break:break-all}}\
-         .scenario{{border-left:4px solid #c60;padding:.2em 1em;background:#fff4e8}}</style></head>\n<body>\n\
+         .scenario{{border-left:4px solid #c60;padding:.2em 1em;background:#fff4e8}}pre{{white-space:pre-wrap;word-break:break-all}}</style></head>\n<body>\n\
          <h1>Your TLS session</h1>\n"
     );
     if let Some((name, explanation)) = &context.page.scenario {

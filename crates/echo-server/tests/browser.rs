@@ -1,0 +1,237 @@
+//! echo-server's page in a real browser: Debian's Chromium, headless, with a fresh profile each time.
+//! What the browser decided is read from its NetLog (`--log-net-log`), which names the certificate
+//! error; the page itself from `--dump-dom`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::Server;
+use test_support::{PkiFiles, run, temp_dir};
+use tls_core::scenario::Kind;
+
+/// Chromium's first start on a cold machine is slow; each visit still has an end.
+const VISIT_LIMIT: Duration = Duration::from_secs(90);
+
+/// What one headless visit gave: the DOM (empty when the page did not load) and the certificate errors
+/// Chromium logged.
+#[derive(Debug)]
+struct Visit {
+    dom: String,
+    cert_errors: Vec<String>,
+}
+
+/// Visits `url` in headless Chromium with `extra` flags; `home` holds the NSS trust store Chromium
+/// reads on Linux ($HOME/.pki/nssdb).
+async fn visit(url: &str, extra: &[&str], home: &Path) -> Visit {
+    let profile = temp_dir();
+    let netlog = profile.path().join("net.json");
+    let output = chromium(
+        url,
+        extra,
+        home,
+        profile.path(),
+        &["--dump-dom", &format!("--log-net-log={}", netlog.display())],
+    )
+    .await;
+    Visit {
+        dom: String::from_utf8_lossy(&output.stdout).into_owned(),
+        cert_errors: certificate_errors(&netlog),
+    }
+}
+
+async fn chromium(url: &str, extra: &[&str], home: &Path, profile: &Path, mode: &[&str]) -> std::process::Output {
+    let mut command = tokio::process::Command::new("chromium");
+    command
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .args(mode)
+        .arg(url)
+        .env("HOME", home)
+        // Chromium signals its own process group on exit: keep it away from the test runner's.
+        .process_group(0)
+        .kill_on_drop(true);
+    match tokio::time::timeout(VISIT_LIMIT, command.output()).await {
+        Ok(Ok(output)) => output,
+        Ok(Err(err)) => panic!("cannot run chromium ({err}); install it: apt-get install chromium"),
+        Err(_) => panic!("chromium did not finish {url} within {VISIT_LIMIT:?}"),
+    }
+}
+
+/// The names of the certificate errors (-200 to -299) in a NetLog file.
+fn certificate_errors(netlog: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(netlog).unwrap_or_else(|err| panic!("no NetLog at {}: {err}", netlog.display()));
+    // A NetLog cut short by the browser's exit lacks its closing brackets.
+    let log: serde_json::Value = serde_json::from_str(&text)
+        .or_else(|_| serde_json::from_str(&format!("{}]}}", text.trim_end().trim_end_matches(','))))
+        .expect("NetLog is JSON");
+    let names = &log["constants"]["netError"];
+    let name_of = |code: i64| {
+        names
+            .as_object()
+            .and_then(|m| m.iter().find(|(_, v)| v.as_i64() == Some(code)).map(|(k, _)| k.clone()))
+            .unwrap_or_else(|| code.to_string())
+    };
+    let mut errors: Vec<String> = log["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|event| event["params"]["net_error"].as_i64())
+        .filter(|code| (-299..=-200).contains(code))
+        .map(name_of)
+        .collect();
+    errors.sort();
+    errors.dedup();
+    errors
+}
+
+/// A home folder whose NSS store trusts `ca` (what README's certutil commands do for a real user).
+async fn home_trusting(ca: &str) -> tempfile::TempDir {
+    let home = temp_dir();
+    let db = home.path().join(".pki/nssdb");
+    std::fs::create_dir_all(&db).expect("make nssdb folder");
+    let db = format!("sql:{}", db.display());
+    for args in [
+        vec!["-d", &db, "-N", "--empty-password"],
+        vec!["-d", &db, "-A", "-t", "C,,", "-n", "tls-echo test CA", "-i", ca],
+    ] {
+        let ran = run("certutil", &args, "libnss3-tools", b"").await;
+        assert!(ran.ok(), "certutil {args:?}: {}", ran.stderr);
+    }
+    home
+}
+
+fn page_url(server: &Server) -> String {
+    format!("https://127.0.0.1:{}/", server.port)
+}
+
+fn pin(cert: &tls_core::pki_types::CertificateDer<'_>) -> String {
+    tls_core::inspect::pin_sha256(cert).expect("a certificate")
+}
+
+#[tokio::test]
+async fn without_trust_chromium_refuses_with_authority_invalid() {
+    let pki = PkiFiles::new();
+    let server = Server::start(&pki, &["--serve-ca", &pki.arg("ca.pem")]).await;
+    let home = temp_dir();
+    let visit = visit(&page_url(&server), &[], home.path()).await;
+    assert_eq!(visit.cert_errors, ["ERR_CERT_AUTHORITY_INVALID"], "{visit:?}");
+    assert!(
+        !visit.dom.contains("Your TLS session"),
+        "the page must not load: {}",
+        visit.dom
+    );
+}
+
+#[tokio::test]
+async fn with_the_servers_pin_chromium_shows_the_session_and_a_screenshot_is_taken() {
+    let pki = PkiFiles::new();
+    let server = Server::start(&pki, &["--serve-ca", &pki.arg("ca.pem")]).await;
+    let home = temp_dir();
+    let spki = format!("--ignore-certificate-errors-spki-list={}", pin(&pki.pki.server.cert));
+    let visit = visit(&page_url(&server), &[&spki], home.path()).await;
+    assert!(visit.dom.contains("<h1>Your TLS session</h1>"), "{visit:?}");
+    assert!(visit.dom.contains("<td>TLSv1.3</td>"), "{}", visit.dom);
+    assert!(
+        visit.dom.contains("X25519MLKEM768 (post-quantum hybrid"),
+        "Chromium negotiates the hybrid group: {}",
+        visit.dom
+    );
+    assert!(visit.dom.contains("<td>http/1.1</td>"), "{}", visit.dom);
+
+    let profile = temp_dir();
+    let shot: PathBuf = profile.path().join("page.png");
+    let output = chromium(
+        &page_url(&server),
+        &[&spki, "--window-size=1100,900", "--hide-scrollbars"],
+        home.path(),
+        &profile.path().join("profile"),
+        &[&format!("--screenshot={}", shot.display())],
+    )
+    .await;
+    let png = std::fs::read(&shot)
+        .unwrap_or_else(|err| panic!("no screenshot ({err}): {}", String::from_utf8_lossy(&output.stderr)));
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG file");
+    assert!(
+        png.len() > 10_000,
+        "a page with text on it, not a blank image: {} bytes",
+        png.len()
+    );
+    // Kept for a person to look at when TLS_ECHO_SCREENSHOT names a file.
+    if let Some(keep) = std::env::var_os("TLS_ECHO_SCREENSHOT") {
+        std::fs::copy(&shot, keep).expect("copy the screenshot");
+    }
+}
+
+async fn scenario_server(pki: &PkiFiles, kind: Kind) -> Server {
+    Server::start_with(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--scenario",
+            kind.name(),
+            "--scenario-ca",
+            &pki.arg("ca.pem"),
+            "--scenario-ca-key",
+            &pki.arg("ca.key"),
+        ],
+        None,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn with_the_ca_trusted_each_scenario_fails_in_chromium_with_its_own_code() {
+    let pki = PkiFiles::new();
+    let home = home_trusting(&pki.arg("ca.pem")).await;
+    // None: the page loads. Chromium, like OpenSSL, accepts a CA certificate as a server's own.
+    let expected = [
+        (Kind::Good, None),
+        (Kind::Expired, Some("ERR_CERT_DATE_INVALID")),
+        (Kind::NotYetValid, Some("ERR_CERT_DATE_INVALID")),
+        (Kind::WrongHost, Some("ERR_CERT_COMMON_NAME_INVALID")),
+        (Kind::SelfSigned, Some("ERR_CERT_AUTHORITY_INVALID")),
+        (Kind::UntrustedRoot, Some("ERR_CERT_AUTHORITY_INVALID")),
+        (Kind::IncompleteChain, Some("ERR_CERT_AUTHORITY_INVALID")),
+        (Kind::CaAsLeaf, None),
+    ];
+    for (kind, error) in expected {
+        let server = scenario_server(&pki, kind).await;
+        let visit = visit(&page_url(&server), &[], home.path()).await;
+        match error {
+            None => {
+                assert!(visit.cert_errors.is_empty(), "{kind}: {visit:?}");
+                assert!(
+                    visit.dom.contains(&format!("Scenario: {kind}")),
+                    "{kind}: {}",
+                    visit.dom
+                );
+            }
+            Some(code) => {
+                assert_eq!(visit.cert_errors, [code], "{kind}: {visit:?}");
+                assert!(!visit.dom.contains("Your TLS session"), "{kind}: the page loaded");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_good_scenario_loads_with_the_cas_pin_alone() {
+    let pki = PkiFiles::new();
+    let server = scenario_server(&pki, Kind::Good).await;
+    let home = temp_dir();
+    let spki = format!("--ignore-certificate-errors-spki-list={}", pin(&pki.pki.ca.issued.cert));
+    let visit = visit(&page_url(&server), &[&spki], home.path()).await;
+    assert!(visit.dom.contains("Scenario: good"), "{visit:?}");
+}
