@@ -1,20 +1,71 @@
 //! `echo-client`: connects to a TLS echo server, verifies it, sends a message and prints the echo.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
 use tls_core::client::{self, ClientOptions, Connection};
 use tls_core::config::{self, TlsOptions};
-use tls_core::pem;
+use tls_core::{bench, pem};
 use tokio::io::AsyncBufReadExt as _;
 
 /// TLS echo client: verifies the server, sends a message, prints what comes back.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    target: Target,
+    /// Text to send
+    #[arg(long, default_value = "Hello World!", value_name = "TEXT", conflicts_with = "stdin")]
+    message: String,
+    /// Send each line read from standard input and print its echo; an empty line ends the session
+    #[arg(long)]
+    stdin: bool,
+    /// Print the negotiated version, cipher suite, group, ALPN and the server's certificate subject
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Measure a TLS echo server (ours or any other): handshakes, throughput, latency, idle connections
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct BenchArgs {
+    #[command(flatten)]
+    target: Target,
+    /// handshake: connect, handshake, echo Hello World!, close, in a loop; throughput: stream writes and
+    /// count the echo; latency: one echo in flight per connection, timed; idle: hold connections open
+    #[arg(long, default_value = "handshake", value_name = "MODE")]
+    mode: bench::Mode,
+    /// Connections at once
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    connections: usize,
+    /// How long to measure
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_core::args::seconds)]
+    duration: Duration,
+    /// Bytes per write [default: 12 (Hello World!) for handshake, 65536 for throughput, 64 for latency;
+    /// 0 in handshake mode: no echo]
+    #[arg(long, value_name = "BYTES")]
+    size: Option<usize>,
+    /// Handshake mode: resume sessions with tickets instead of full handshakes
+    #[arg(long)]
+    resume: bool,
+    /// Print the result as one JSON object
+    #[arg(long)]
+    json: bool,
+}
+
+/// Where to connect and whom to trust: shared by the echo and by `bench`.
+#[derive(Debug, clap::Args)]
+struct Target {
     /// Server address, HOST:PORT
     #[arg(long, default_value = "127.0.0.1:7777", value_name = "ADDR")]
     connect: String,
@@ -37,12 +88,6 @@ struct Args {
     /// Private key of --cert
     #[arg(long, value_name = "FILE", requires = "cert")]
     key: Option<PathBuf>,
-    /// Text to send
-    #[arg(long, default_value = "Hello World!", value_name = "TEXT", conflicts_with = "stdin")]
-    message: String,
-    /// Send each line read from standard input and print its echo; an empty line ends the session
-    #[arg(long)]
-    stdin: bool,
     /// ALPN protocol to offer; repeat for several
     #[arg(long = "alpn", value_name = "PROTO")]
     alpn: Vec<String>,
@@ -52,14 +97,16 @@ struct Args {
     /// Limit on each phase: connect, handshake, each write and each wait for the echo
     #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_core::args::seconds)]
     timeout: Duration,
-    /// Print the negotiated version, cipher suite, group, ALPN and the server's certificate subject
-    #[arg(short, long)]
-    verbose: bool,
 }
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main]
 async fn main() -> ExitCode {
-    match run(Args::parse()).await {
+    let args = Args::parse();
+    let result = match args.command {
+        Some(Command::Bench(bench)) => run_bench(bench).await,
+        None => run(args).await,
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
@@ -68,7 +115,14 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Args) -> tls_core::Result<()> {
+/// The client configuration, server name and time limits `target` asks for.
+fn connection_setup(
+    args: Target,
+) -> tls_core::Result<(
+    Arc<tls_core::rustls::ClientConfig>,
+    tls_core::pki_types::ServerName<'static>,
+    ClientOptions,
+)> {
     // The demo CA is the default trust only when nothing else was asked for.
     let ca_path = match (&args.ca, args.webpki_roots || !args.pins.is_empty()) {
         (Some(path), _) => Some(path.clone()),
@@ -98,7 +152,13 @@ async fn run(args: Args) -> tls_core::Result<()> {
         handshake_timeout: args.timeout,
         io_timeout: args.timeout,
     };
-    let mut conn = client::connect(&args.connect, server_name, config, options).await?;
+    Ok((config, server_name, options))
+}
+
+async fn run(args: Args) -> tls_core::Result<()> {
+    let addr = args.target.connect.clone();
+    let (config, server_name, options) = connection_setup(args.target)?;
+    let mut conn = client::connect(&addr, server_name, config, options).await?;
     if args.verbose {
         let info = conn.info();
         eprintln!(
@@ -114,6 +174,69 @@ async fn run(args: Args) -> tls_core::Result<()> {
         print_echo(&echoed);
     }
     conn.close().await
+}
+
+async fn run_bench(args: BenchArgs) -> tls_core::Result<()> {
+    let addr = args.target.connect.clone();
+    let (config, server_name, timeouts) = connection_setup(args.target)?;
+    if args.connections > 1000 {
+        // Each connection is a file descriptor; the soft limit is often 1024.
+        if let Err(err) = bench::raise_fd_limit() {
+            eprintln!("warning: cannot raise the open-file limit ({err}); connections may fail with EMFILE");
+        }
+    }
+    let options = bench::Options {
+        addr,
+        server_name,
+        config,
+        mode: args.mode,
+        connections: args.connections,
+        duration: args.duration,
+        size: args.size.unwrap_or_else(|| args.mode.default_size()),
+        resume: args.resume,
+        timeouts,
+    };
+    let live = Arc::new(bench::Live::default());
+    let progress = std::io::stderr()
+        .is_terminal()
+        .then(|| spawn_progress(live.clone(), args.duration));
+    let report = bench::run(options, live).await;
+    if let Some(progress) = progress {
+        progress.abort();
+        eprintln!();
+    }
+    if args.json {
+        match serde_json::to_string(&report) {
+            Ok(json) => println!("{json}"),
+            Err(err) => eprintln!("error: cannot write JSON: {err}"),
+        }
+    } else {
+        print!("{report}");
+    }
+    Ok(())
+}
+
+/// A live line on a terminal: operations, MB echoed and errors so far.
+fn spawn_progress(live: Arc<bench::Live>, duration: Duration) -> tokio::task::JoinHandle<()> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let bar = indicatif::ProgressBar::new(duration.as_millis() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {elapsed}/{duration} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    tokio::spawn(async move {
+        loop {
+            bar.set_position(started.elapsed().as_millis() as u64);
+            bar.set_message(format!(
+                "{} ops, {:.1} MB echoed, {} errors",
+                live.ops.load(Relaxed),
+                live.bytes.load(Relaxed) as f64 / 1e6,
+                live.errors.load(Relaxed)
+            ));
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
 }
 
 /// Sends each line typed or piped in and prints its echo; an empty line or the end of input ends it.

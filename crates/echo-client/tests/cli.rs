@@ -376,3 +376,81 @@ async fn bad_input_gets_one_clear_line() {
     assert_eq!(code, Some(2));
     assert!(err.contains("--key"), "{err}");
 }
+
+#[tokio::test]
+async fn bench_measures_each_mode_and_counts_errors_by_kind() {
+    let pki = PkiFiles::new();
+    let server = serving(&pki.pki.server, None).await;
+    let (ca, addr) = (pki.arg("ca.pem"), server.address());
+    for (mode, extra) in [
+        ("handshake", &[][..]),
+        ("handshake", &["--resume"][..]),
+        ("latency", &[][..]),
+        ("throughput", &["--size", "4096"][..]),
+        ("idle", &[][..]),
+    ] {
+        let mut args = vec![
+            "bench",
+            "--connect",
+            &addr,
+            "--ca",
+            &ca,
+            "--mode",
+            mode,
+            "--connections",
+            "4",
+            "--duration",
+            "0.5",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let (code, out, err) = echo_client(&args, b"").await;
+        assert_eq!(code, Some(0), "{mode}: {err}");
+        let report: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+        assert_eq!(report["mode"], mode);
+        assert_eq!(report["errors"], serde_json::json!({}), "{mode}: {out}");
+        match mode {
+            "idle" => assert_eq!(report["ops"], 4, "all four held"),
+            "throughput" => assert!(report["bytes"].as_u64() > Some(0), "{out}"),
+            _ => assert!(report["ops"].as_u64() > Some(0), "{out}"),
+        }
+        if extra == ["--resume"] {
+            assert!(report["resumed"].as_u64() > Some(0), "tickets are used: {out}");
+        } else if mode == "handshake" {
+            assert_eq!(report["resumed"], 0, "resumption is off unless asked for");
+        }
+    }
+    server.stop().await;
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = closed.local_addr().expect("addr").to_string();
+    drop(closed);
+    let (code, out, _) = echo_client(
+        &[
+            "bench",
+            "--connect",
+            &addr,
+            "--ca",
+            &ca,
+            "--connections",
+            "2",
+            "--duration",
+            "0.3",
+            "--json",
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!(code, Some(0));
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert!(
+        report["errors"]["connect"]["count"].as_u64() > Some(0),
+        "refused connections are counted: {out}"
+    );
+    assert!(
+        report["errors"]["connect"]["example"]
+            .as_str()
+            .is_some_and(|e| e.contains("Connection refused")),
+        "{out}"
+    );
+}

@@ -14,6 +14,7 @@
 //! - [`generate`]: making a demo CA and leaf certificates (rcgen), also broken ones for tests
 //! - [`inspect`]: every field of a certificate, fingerprints and pins, as text or JSON
 //! - [`verify`]: verifying a certificate file as the client would, with the reason in words
+//! - [`bench`]: the load generator behind `echo-client bench`
 //! - [`certinfo`]: the certificate fields messages need (subject, issuer, names, dates)
 //! - [`args`]: parsing command-line values the programs share
 //! - [`error`]: the one [`Error`] type
@@ -46,6 +47,7 @@
 #![warn(missing_docs)]
 
 pub mod args;
+pub mod bench;
 pub mod certinfo;
 pub mod client;
 pub mod config;
@@ -62,5 +64,7 @@ pub mod session;
 pub mod verify;
 
 pub use error::{Error, Result};
+/// rustls itself, for callers that hold its configurations.
+pub use rustls;
 /// The certificate and key types of the API (rustls-pki-types), re-exported for callers.
 pub use rustls::pki_types;

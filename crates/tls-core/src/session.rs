@@ -21,6 +21,8 @@ pub struct SessionInfo {
     pub alpn: Option<String>,
     /// Subject of the peer's certificate, when it sent one.
     pub peer_subject: Option<String>,
+    /// Whether the session was resumed (no full handshake).
+    pub resumed: bool,
 }
 
 impl SessionInfo {
@@ -42,6 +44,7 @@ impl SessionInfo {
             sni: sni.map(str::to_owned),
             alpn: conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
             peer_subject: conn.peer_certificates().and_then(|c| c.first()).map(certinfo::subject),
+            resumed: conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
         }
     }
 

@@ -1,0 +1,491 @@
+//! A load generator for TLS echo servers (ours or anyone's): handshake rate, echo throughput, echo
+//! latency percentiles, and idle connections held. Speed is measured here, never in tests.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use rustls::ClientConfig;
+use rustls::client::Resumption;
+use rustls::pki_types::ServerName;
+use serde::Serialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::client::{self, ClientOptions};
+use crate::error::Error;
+
+/// What to measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Each connection loops: connect, full handshake, echo, close.
+    Handshake,
+    /// Each connection streams writes and counts the echoed bytes.
+    Throughput,
+    /// Each connection keeps one echo in flight and times it.
+    Latency,
+    /// Opens the connections, completes their handshakes, and holds them.
+    Idle,
+}
+
+impl Mode {
+    /// The default write size: the lab's `Hello World!` for handshakes, 64 KiB for throughput, 64 bytes
+    /// for latency, nothing for idle.
+    pub fn default_size(self) -> usize {
+        match self {
+            Self::Handshake => 12,
+            Self::Throughput => 64 * 1024,
+            Self::Latency => 64,
+            Self::Idle => 0,
+        }
+    }
+}
+
+impl FromStr for Mode {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "handshake" => Ok(Self::Handshake),
+            "throughput" => Ok(Self::Throughput),
+            "latency" => Ok(Self::Latency),
+            "idle" => Ok(Self::Idle),
+            _ => Err(format!(
+                "unknown mode {text:?}; choose handshake, throughput, latency or idle"
+            )),
+        }
+    }
+}
+
+/// A benchmark to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The server, HOST:PORT.
+    pub addr: String,
+    /// The name to verify it as.
+    pub server_name: ServerName<'static>,
+    /// Trust and client certificate; resumption is switched off here unless `resume`.
+    pub config: Arc<ClientConfig>,
+    /// What to measure.
+    pub mode: Mode,
+    /// Connections at once.
+    pub connections: usize,
+    /// How long to measure.
+    pub duration: Duration,
+    /// Bytes per write (0 in handshake mode: no echo at all).
+    pub size: usize,
+    /// Handshake mode: resume sessions with tickets instead of full handshakes.
+    pub resume: bool,
+    /// Per-phase limits.
+    pub timeouts: ClientOptions,
+}
+
+/// Counters a progress line can read while the benchmark runs.
+#[derive(Debug, Default)]
+pub struct Live {
+    /// Operations done (handshakes, echoes; connections held in idle mode).
+    pub ops: AtomicU64,
+    /// Echoed bytes received.
+    pub bytes: AtomicU64,
+    /// Errors of any kind.
+    pub errors: AtomicU64,
+}
+
+/// Latency percentiles, in microseconds.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Percentiles {
+    /// Median.
+    pub p50: u64,
+    /// 90th percentile.
+    pub p90: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// 99.9th percentile.
+    pub p999: u64,
+    /// Slowest.
+    pub max: u64,
+}
+
+/// The errors of one kind: how many, and the first one in words.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorCount {
+    /// How many.
+    pub count: u64,
+    /// The first message.
+    pub example: String,
+}
+
+/// What a benchmark measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// What was measured.
+    pub mode: Mode,
+    /// Where.
+    pub target: String,
+    /// Connections at once.
+    pub connections: usize,
+    /// Bytes per write.
+    pub size: usize,
+    /// Whether sessions were resumed.
+    pub resume: bool,
+    /// Measured time, seconds.
+    pub seconds: f64,
+    /// Operations completed: handshakes (handshake), echoes (latency), or connections held (idle).
+    pub ops: u64,
+    /// Operations per second.
+    pub ops_per_sec: f64,
+    /// Of the handshakes, how many were resumptions.
+    pub resumed: u64,
+    /// Echoed bytes received.
+    pub bytes: u64,
+    /// Echoed megabytes (10^6) per second.
+    pub mb_per_sec: f64,
+    /// Time per operation: a handshake round (handshake), one echo (latency).
+    pub latency_us: Option<Percentiles>,
+    /// Errors by kind, none dropped.
+    pub errors: BTreeMap<String, ErrorCount>,
+}
+
+/// Runs the benchmark, updating `live` as it goes.
+pub async fn run(options: Options, live: Arc<Live>) -> Report {
+    let options = Arc::new(Options {
+        config: if options.resume {
+            options.config.clone()
+        } else {
+            let mut config = (*options.config).clone();
+            config.resumption = Resumption::disabled();
+            Arc::new(config)
+        },
+        ..options
+    });
+    let started = Instant::now();
+    let deadline = started + options.duration;
+    let tasks: Vec<_> = (0..options.connections)
+        .map(|_| {
+            let (options, live) = (options.clone(), live.clone());
+            tokio::spawn(async move {
+                match options.mode {
+                    Mode::Handshake => handshakes(&options, &live, deadline).await,
+                    Mode::Throughput => throughput(&options, &live, deadline).await,
+                    Mode::Latency => latency(&options, &live, deadline).await,
+                    Mode::Idle => idle(&options, &live, deadline).await,
+                }
+            })
+        })
+        .collect();
+    let mut total = Tally::default();
+    for task in tasks {
+        match task.await {
+            Ok(tally) => total.merge(tally),
+            Err(err) => total.error("task", &err.to_string()),
+        }
+    }
+    let seconds = options.duration.as_secs_f64();
+    Report {
+        mode: options.mode,
+        target: options.addr.clone(),
+        connections: options.connections,
+        size: options.size,
+        resume: options.resume,
+        seconds,
+        ops: total.ops,
+        ops_per_sec: total.ops as f64 / seconds,
+        resumed: total.resumed,
+        bytes: total.bytes,
+        mb_per_sec: total.bytes as f64 / seconds / 1e6,
+        latency_us: (!total.histogram.is_empty()).then(|| Percentiles {
+            p50: total.histogram.value_at_quantile(0.50),
+            p90: total.histogram.value_at_quantile(0.90),
+            p99: total.histogram.value_at_quantile(0.99),
+            p999: total.histogram.value_at_quantile(0.999),
+            max: total.histogram.max(),
+        }),
+        errors: total.errors,
+    }
+}
+
+/// One connection's results.
+struct Tally {
+    ops: u64,
+    resumed: u64,
+    bytes: u64,
+    histogram: Histogram<u64>,
+    errors: BTreeMap<String, ErrorCount>,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Self {
+            ops: 0,
+            resumed: 0,
+            bytes: 0,
+            // 1 µs to 1 minute, 3 significant digits.
+            histogram: Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds"),
+            errors: BTreeMap::new(),
+        }
+    }
+}
+
+impl Tally {
+    fn error(&mut self, kind: &str, message: &str) {
+        self.errors
+            .entry(kind.to_owned())
+            .and_modify(|e| e.count += 1)
+            .or_insert_with(|| ErrorCount {
+                count: 1,
+                example: message.to_owned(),
+            });
+    }
+
+    fn failed(&mut self, live: &Live, err: &Error) {
+        live.errors.fetch_add(1, Ordering::Relaxed);
+        self.error(kind_of(err), &err.to_string());
+    }
+
+    fn record(&mut self, started: Instant) {
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX).max(1);
+        let _ = self.histogram.record(micros.min(60_000_000));
+    }
+
+    fn merge(&mut self, other: Self) {
+        self.ops += other.ops;
+        self.resumed += other.resumed;
+        self.bytes += other.bytes;
+        let _ = self.histogram.add(&other.histogram);
+        for (kind, count) in other.errors {
+            self.errors
+                .entry(kind)
+                .and_modify(|e| e.count += count.count)
+                .or_insert(count);
+        }
+    }
+}
+
+/// A short name for the kind of error, to count errors by.
+pub fn kind_of(err: &Error) -> &'static str {
+    match err {
+        Error::Connect { .. } => "connect",
+        Error::Timeout { phase, .. } if phase.contains("handshake") => "handshake timeout",
+        Error::Timeout { .. } => "timeout",
+        Error::Handshake { .. } => "handshake",
+        Error::Truncated { .. } => "truncated echo",
+        Error::NotAnEcho { .. } => "wrong echo",
+        Error::Session { .. } => "session",
+        _ => "other",
+    }
+}
+
+fn payload(size: usize) -> Vec<u8> {
+    // No newline: line-mode servers (ours without --raw, gnutls-serv) must not see an empty line.
+    vec![b'x'; size]
+}
+
+async fn handshakes(options: &Options, live: &Live, deadline: Instant) -> Tally {
+    let mut tally = Tally::default();
+    let message: &[u8] = if options.size == 12 {
+        b"Hello World!"
+    } else {
+        &payload(options.size)
+    };
+    while Instant::now() < deadline {
+        let started = Instant::now();
+        let result = async {
+            let mut conn = client::connect(
+                &options.addr,
+                options.server_name.clone(),
+                options.config.clone(),
+                options.timeouts,
+            )
+            .await?;
+            let resumed = conn.info().resumed;
+            if !message.is_empty() {
+                conn.echo(message).await?;
+            }
+            conn.close().await?;
+            Ok::<_, Error>(resumed)
+        }
+        .await;
+        match result {
+            Ok(resumed) => {
+                tally.ops += 1;
+                tally.resumed += u64::from(resumed);
+                tally.bytes += message.len() as u64;
+                tally.record(started);
+                live.ops.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(err) => tally.failed(live, &err),
+        }
+    }
+    tally
+}
+
+async fn throughput(options: &Options, live: &Live, deadline: Instant) -> Tally {
+    let mut tally = Tally::default();
+    let conn = match client::connect(
+        &options.addr,
+        options.server_name.clone(),
+        options.config.clone(),
+        options.timeouts,
+    )
+    .await
+    {
+        Ok(conn) => conn,
+        Err(err) => {
+            tally.failed(live, &err);
+            return tally;
+        }
+    };
+    let (mut reader, mut writer) = tokio::io::split(conn.into_stream());
+    let chunk = payload(options.size.max(1));
+    let deadline = tokio::time::Instant::from_std(deadline);
+    // Writing and reading at once: a server that echoes as it reads never waits on us.
+    let write = async {
+        while tokio::time::Instant::now() < deadline {
+            if writer.write_all(&chunk).await.is_err() {
+                break;
+            }
+        }
+        writer
+    };
+    let read = async {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut received = 0u64;
+        loop {
+            match tokio::time::timeout_at(deadline, reader.read(&mut buf)).await {
+                Ok(Ok(0)) | Err(_) => break Ok(received),
+                Ok(Ok(n)) => {
+                    received += n as u64;
+                    live.bytes.fetch_add(n as u64, Ordering::Relaxed);
+                }
+                Ok(Err(err)) => break Err(err),
+            }
+        }
+    };
+    let (mut writer, read) = tokio::join!(write, read);
+    match read {
+        Ok(received) => {
+            tally.bytes = received;
+            tally.ops = 1;
+        }
+        Err(err) => tally.error("session", &crate::diagnose::io_error(&err)),
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(1), writer.shutdown()).await;
+    tally
+}
+
+async fn latency(options: &Options, live: &Live, deadline: Instant) -> Tally {
+    let mut tally = Tally::default();
+    let mut conn = match client::connect(
+        &options.addr,
+        options.server_name.clone(),
+        options.config.clone(),
+        options.timeouts,
+    )
+    .await
+    {
+        Ok(conn) => conn,
+        Err(err) => {
+            tally.failed(live, &err);
+            return tally;
+        }
+    };
+    let message = payload(options.size.max(1));
+    while Instant::now() < deadline {
+        let started = Instant::now();
+        match conn.echo(&message).await {
+            Ok(_) => {
+                tally.record(started);
+                tally.ops += 1;
+                tally.bytes += message.len() as u64;
+                live.ops.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(err) => {
+                tally.failed(live, &err);
+                return tally;
+            }
+        }
+    }
+    let _ = conn.close().await;
+    tally
+}
+
+async fn idle(options: &Options, live: &Live, deadline: Instant) -> Tally {
+    let mut tally = Tally::default();
+    let started = Instant::now();
+    match client::connect(
+        &options.addr,
+        options.server_name.clone(),
+        options.config.clone(),
+        options.timeouts,
+    )
+    .await
+    {
+        Ok(conn) => {
+            tally.record(started);
+            tally.ops = 1;
+            live.ops.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep_until(tokio::time::Instant::from_std(deadline)).await;
+            let _ = conn.close().await;
+        }
+        Err(err) => tally.failed(live, &err),
+    }
+    tally
+}
+
+/// Raises this process's open-file limit to its hard limit, for tens of thousands of connections.
+///
+/// # Errors
+/// The OS error when the limit cannot be changed.
+pub fn raise_fd_limit() -> std::io::Result<u64> {
+    rlimit::increase_nofile_limit(u64::MAX)
+}
+
+impl fmt::Display for Report {
+    /// A small table for people.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mode = match (self.mode, self.resume) {
+            (Mode::Handshake, true) => "handshake (resumed sessions)".to_owned(),
+            (Mode::Handshake, false) => "handshake (full, resumption off)".to_owned(),
+            (mode, _) => format!("{mode:?}").to_lowercase(),
+        };
+        writeln!(f, "mode         {mode}")?;
+        writeln!(f, "target       {}", self.target)?;
+        writeln!(
+            f,
+            "load         {} connections, {} bytes per write, {:.1} s",
+            self.connections, self.size, self.seconds
+        )?;
+        match self.mode {
+            Mode::Handshake => writeln!(
+                f,
+                "handshakes   {} ({:.1}/s), {} resumed",
+                self.ops, self.ops_per_sec, self.resumed
+            )?,
+            Mode::Latency => writeln!(f, "echoes       {} ({:.1}/s)", self.ops, self.ops_per_sec)?,
+            Mode::Idle => writeln!(f, "held         {} of {} connections", self.ops, self.connections)?,
+            Mode::Throughput => {}
+        }
+        if self.bytes > 0 {
+            writeln!(f, "echoed       {} bytes ({:.1} MB/s)", self.bytes, self.mb_per_sec)?;
+        }
+        if let Some(p) = &self.latency_us {
+            writeln!(
+                f,
+                "latency µs   p50 {} | p90 {} | p99 {} | p99.9 {} | max {}",
+                p.p50, p.p90, p.p99, p.p999, p.max
+            )?;
+        }
+        if self.errors.is_empty() {
+            writeln!(f, "errors       none")?;
+        } else {
+            for (kind, count) in &self.errors {
+                writeln!(f, "errors       {kind}: {} (first: {})", count.count, count.example)?;
+            }
+        }
+        Ok(())
+    }
+}
