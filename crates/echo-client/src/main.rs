@@ -94,6 +94,10 @@ struct Target {
     /// Refuse TLS 1.2
     #[arg(long)]
     tls13_only: bool,
+    /// Offer only classic key exchange (X25519, P-256), not the post-quantum hybrid: to compare with
+    /// servers that have no ML-KEM, on equal terms
+    #[arg(long)]
+    classic_kx: bool,
     /// Limit on each phase: connect, handshake, each write and each wait for the echo
     #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_core::args::seconds)]
     timeout: Duration,
@@ -141,6 +145,7 @@ fn connection_setup(
     let tls = TlsOptions {
         alpn: args.alpn.into_iter().map(String::into_bytes).collect(),
         tls13_only: args.tls13_only,
+        classic_kx: args.classic_kx,
     };
     let config = config::pinned_client_config(roots, &args.pins, identity, &tls)?;
     let server_name = match &args.server_name {
@@ -181,7 +186,7 @@ async fn run_bench(args: BenchArgs) -> tls_core::Result<()> {
     let (config, server_name, timeouts) = connection_setup(args.target)?;
     if args.connections > 1000 {
         // Each connection is a file descriptor; the soft limit is often 1024.
-        if let Err(err) = bench::raise_fd_limit() {
+        if let Err(err) = tls_core::server::raise_fd_limit() {
             eprintln!("warning: cannot raise the open-file limit ({err}); connections may fail with EMFILE");
         }
     }

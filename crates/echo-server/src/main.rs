@@ -165,8 +165,12 @@ async fn run(args: Args) -> tls_core::Result<()> {
     let tls = TlsOptions {
         alpn,
         tls13_only: args.tls13_only,
+        ..TlsOptions::default()
     };
     let config = config::server_config(identity, client_ca.as_deref(), &tls)?;
+    if let Err(err) = server::raise_fd_limit() {
+        tracing::warn!("cannot raise the open-file limit ({err}): connections beyond it will be refused");
+    }
     let listener = server::bind(&args.listen).await?;
     let local = server::local_addr(&listener)?;
     println!("listening on {local}");

@@ -343,12 +343,9 @@ async fn throughput(options: &Options, live: &Live, deadline: Instant) -> Tally 
     let chunk = payload(options.size.max(1));
     let deadline = tokio::time::Instant::from_std(deadline);
     // Writing and reading at once: a server that echoes as it reads never waits on us.
+    // Bounded by the deadline too: a server that stops reading must not hold the benchmark.
     let write = async {
-        while tokio::time::Instant::now() < deadline {
-            if writer.write_all(&chunk).await.is_err() {
-                break;
-            }
-        }
+        while let Ok(Ok(())) = tokio::time::timeout_at(deadline, writer.write_all(&chunk)).await {}
         writer
     };
     let read = async {
@@ -434,14 +431,6 @@ async fn idle(options: &Options, live: &Live, deadline: Instant) -> Tally {
         Err(err) => tally.failed(live, &err),
     }
     tally
-}
-
-/// Raises this process's open-file limit to its hard limit, for tens of thousands of connections.
-///
-/// # Errors
-/// The OS error when the limit cannot be changed.
-pub fn raise_fd_limit() -> std::io::Result<u64> {
-    rlimit::increase_nofile_limit(u64::MAX)
 }
 
 impl fmt::Display for Report {

@@ -28,6 +28,8 @@ pub struct TlsOptions {
     pub alpn: Vec<Vec<u8>>,
     /// Refuse TLS 1.2.
     pub tls13_only: bool,
+    /// Offer only classic key exchange (X25519, P-256), not the post-quantum hybrid X25519MLKEM768.
+    pub classic_kx: bool,
 }
 
 /// The crypto provider every configuration here uses: aws-lc-rs with its default suites and groups.
@@ -111,7 +113,14 @@ pub fn pinned_client_config(
     options: &TlsOptions,
 ) -> Result<Arc<ClientConfig>> {
     let config_error = |cause| Error::Config { side: "client", cause };
-    let provider = Arc::new(provider());
+    let mut provider = provider();
+    if options.classic_kx {
+        provider.kx_groups = vec![
+            rustls::crypto::aws_lc_rs::kx_group::X25519,
+            rustls::crypto::aws_lc_rs::kx_group::SECP256R1,
+        ];
+    }
+    let provider = Arc::new(provider);
     let verified = roots
         .map(|roots| explaining_verifier(roots, Presenter::Server))
         .transpose()?;

@@ -161,6 +161,11 @@ pub struct Outcome {
     pub preview: Vec<u8>,
 }
 
+/// The first read buffer of a session: enough for typed lines and small messages.
+const SMALL_READ: usize = 1024;
+/// The read buffer once a read has filled the small one: a full TLS record's worth.
+const LARGE_READ: usize = 16 * 1024;
+
 /// How many received bytes the session log shows.
 pub const PREVIEW_LEN: usize = 64;
 
@@ -174,8 +179,10 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut machine = Echo::new(mode);
-    let mut buf = vec![0u8; 16 * 1024];
-    let mut out = Vec::with_capacity(16 * 1024);
+    // Idle sessions are most sessions: start small and grow only while data streams in, so a held
+    // connection costs a few KiB, not the 32 KiB two full-size buffers would.
+    let mut buf = vec![0u8; SMALL_READ];
+    let mut out = Vec::new();
     let mut outcome = Outcome {
         bytes_in: 0,
         bytes_out: 0,
@@ -202,6 +209,7 @@ where
             }
             Ok(Err(err)) => break End::Failed(crate::diagnose::io_error(&err)),
         };
+        let filled = n == buf.len();
         let data = &buf[..n];
         outcome.bytes_in += n as u64;
         let room = PREVIEW_LEN.saturating_sub(outcome.preview.len());
@@ -215,6 +223,9 @@ where
         outcome.bytes_out += out.len() as u64;
         if progress == Progress::Finished {
             break End::EmptyLine;
+        }
+        if filled && buf.len() < LARGE_READ {
+            buf.resize(LARGE_READ, 0);
         }
     };
     // A held `\r` released at end of stream still goes back, best effort: the peer may be gone.
