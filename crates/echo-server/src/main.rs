@@ -33,6 +33,10 @@ struct Args {
     /// ALPN protocol to accept; repeat for several, most preferred first [default: http/1.1, for the page]
     #[arg(long = "alpn", value_name = "PROTO")]
     alpn: Vec<String>,
+    /// Share the port with other echo-server processes started with --reuse-port (SO_REUSEPORT): the
+    /// kernel spreads connections among them
+    #[arg(long)]
+    reuse_port: bool,
     /// Echo only: no HTTPS page for browsers and curl on this port
     #[arg(long)]
     no_page: bool,
@@ -171,7 +175,7 @@ async fn run(args: Args) -> tls_core::Result<()> {
     if let Err(err) = server::raise_fd_limit() {
         tracing::warn!("cannot raise the open-file limit ({err}): connections beyond it will be refused");
     }
-    let listener = server::bind(&args.listen).await?;
+    let listener = server::bind_with(&args.listen, args.reuse_port).await?;
     let local = server::local_addr(&listener)?;
     println!("listening on {local}");
     tracing::info!(

@@ -219,6 +219,24 @@ pub async fn scenario_server(kind: tls_core::scenario::Kind, ca: &CertificateAut
     RunningServer::start(server_config(identity), ServerOptions::default()).await
 }
 
+/// A TCP port that was free a moment ago, for programs that cannot bind port 0 themselves and report
+/// the port (HAProxy). Prefer port 0 wherever the program allows it.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    listener.local_addr().expect("bound").port()
+}
+
+/// Waits (bounded) until something accepts TCP connections on `addr`, for programs that say nothing
+/// when they are ready.
+pub async fn wait_until_accepting(addr: &str) {
+    bounded(&format!("{addr} accepting connections"), async {
+        while tokio::net::TcpStream::connect(addr).await.is_err() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+}
+
 /// What a program printed and how it ended.
 #[derive(Debug)]
 pub struct Ran {
@@ -292,6 +310,13 @@ impl Peer {
     /// when the program is missing.
     pub fn spawn(program: &str, args: &[&str], package: &str) -> Self {
         Self::spawn_command(Command::new(program), program, args, package)
+    }
+
+    /// As [`Peer::spawn`], with extra environment variables.
+    pub fn spawn_env(program: &str, args: &[&str], env: &[(&str, &str)], package: &str) -> Self {
+        let mut command = Command::new(program);
+        command.envs(env.iter().copied());
+        Self::spawn_command(command, program, args, package)
     }
 
     /// As [`Peer::spawn`], with `dir` as the working directory.
@@ -394,6 +419,13 @@ impl Peer {
     /// Closes standard input.
     pub fn close_stdin(&mut self) {
         drop(self.child.stdin.take());
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash would, and waits (bounded) for it to be gone.
+    pub async fn kill(&mut self) {
+        bounded(&format!("killing {}", self.name), self.child.kill())
+            .await
+            .expect("kill the peer");
     }
 
     /// Sends SIGTERM (by the `kill` command, to stay free of unsafe code).

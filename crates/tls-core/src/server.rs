@@ -59,8 +59,20 @@ impl Default for ServerOptions {
 /// # Errors
 /// [`Error::Bind`] naming the address, with a hint when the port is taken or needs privileges.
 pub async fn bind(addr: &str) -> Result<TcpListener> {
-    TcpListener::bind(addr).await.map_err(|cause| {
+    bind_with(addr, false).await
+}
+
+/// As [`bind`]; with `reuse_port`, SO_REUSEPORT lets several processes listen on the same port, and the
+/// kernel spreads new connections among them (Linux).
+///
+/// # Errors
+/// [`Error::Bind`] naming the address, with a hint when the port is taken or needs privileges.
+pub async fn bind_with(addr: &str, reuse_port: bool) -> Result<TcpListener> {
+    let bind_error = |cause: std::io::Error| {
         let hint = match cause.kind() {
+            std::io::ErrorKind::AddrInUse if reuse_port => {
+                "; the program there did not set --reuse-port: every process sharing the port must"
+            }
             std::io::ErrorKind::AddrInUse => {
                 "; another program already listens there: stop it or pass --listen with another port"
             }
@@ -74,7 +86,31 @@ pub async fn bind(addr: &str) -> Result<TcpListener> {
             cause,
             hint,
         }
-    })
+    };
+    let resolved = tokio::net::lookup_host(addr)
+        .await
+        .map_err(bind_error)?
+        .next()
+        .ok_or_else(|| {
+            bind_error(std::io::Error::new(
+                std::io::ErrorKind::AddrNotAvailable,
+                "no address found",
+            ))
+        })?;
+    let socket = if resolved.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .map_err(bind_error)?;
+    socket.set_reuseaddr(true).map_err(bind_error)?;
+    #[cfg(unix)]
+    if reuse_port {
+        socket.set_reuseport(true).map_err(bind_error)?;
+    }
+    socket.bind(resolved).map_err(bind_error)?;
+    // A deep backlog: bursts of thousands of connects are queued, not refused.
+    socket.listen(4096).map_err(bind_error)
 }
 
 /// Raises this process's open-file limit to its hard limit (each connection is a file descriptor, and
