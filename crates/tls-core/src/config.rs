@@ -13,7 +13,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, KeyLogFile, OtherError, RootCertStore, ServerConfig,
+    CertificateError, CipherSuite, ClientConfig, DigitallySignedStruct, KeyLogFile, OtherError, RootCertStore, ServerConfig,
     SignatureScheme, SupportedProtocolVersion,
 };
 
@@ -61,7 +61,13 @@ pub fn server_config(
 ) -> Result<Arc<ServerConfig>> {
     crate::pem::check_key_matches(&identity.chain, &identity.key)?;
     let config_error = |cause| Error::Config { side: "server", cause };
-    let provider = Arc::new(provider());
+    let mut provider = provider();
+    // AES-128-GCM first, whatever the client prefers: the same 128-bit security TLS aims at, a SHA-256 key
+    // schedule instead of SHA-384, and faster bulk encryption (measured in BENCHMARKS.md).
+    provider
+        .cipher_suites
+        .sort_by_key(|suite| !matches!(suite.suite(), CipherSuite::TLS13_AES_128_GCM_SHA256 | CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 | CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256));
+    let provider = Arc::new(provider);
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(versions(options))
         .map_err(config_error)?;
@@ -80,7 +86,10 @@ pub fn server_config(
         .map_err(config_error)?;
     config.alpn_protocols.clone_from(&options.alpn);
     config.key_log = Arc::new(KeyLogFile::new());
+    config.ignore_client_order = true;
     config.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new().map_err(config_error)?;
+    // One ticket per handshake is enough to resume once; rustls' default of two doubles the work.
+    config.send_tls13_tickets = 1;
     Ok(Arc::new(config))
 }
 
