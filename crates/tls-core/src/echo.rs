@@ -163,8 +163,8 @@ pub struct Outcome {
 
 /// The first read buffer of a session: enough for typed lines and small messages.
 const SMALL_READ: usize = 1024;
-/// The read buffer once a read has filled the small one: a full TLS record's worth.
-const LARGE_READ: usize = 16 * 1024;
+/// The read buffer once a read has filled the small one: several TLS records per read and per write.
+const LARGE_READ: usize = 64 * 1024;
 
 /// How many received bytes the session log shows.
 pub const PREVIEW_LEN: usize = 64;
@@ -216,11 +216,15 @@ where
         outcome.preview.extend_from_slice(&data[..room.min(n)]);
         tracing::debug!(received = %Escaped(data), "data");
         out.clear();
-        let progress = machine.feed(data, &mut out);
-        if let Err(end) = write_out(stream, &out, idle).await {
+        // Raw echo is the input itself: write it from the read buffer, one copy fewer per byte.
+        let (progress, echo) = match mode {
+            Mode::Raw => (Progress::Continue, data),
+            Mode::Line => (machine.feed(data, &mut out), out.as_slice()),
+        };
+        if let Err(end) = write_out(stream, echo, idle).await {
             break end;
         }
-        outcome.bytes_out += out.len() as u64;
+        outcome.bytes_out += echo.len() as u64;
         if progress == Progress::Finished {
             break End::EmptyLine;
         }
