@@ -13,8 +13,8 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{
-    CertificateError, CipherSuite, ClientConfig, DigitallySignedStruct, KeyLogFile, OtherError, RootCertStore, ServerConfig,
-    SignatureScheme, SupportedProtocolVersion,
+    CertificateError, CipherSuite, ClientConfig, DigitallySignedStruct, KeyLogFile, OtherError, RootCertStore,
+    ServerConfig, SignatureScheme, SupportedProtocolVersion,
 };
 
 use crate::certinfo;
@@ -64,9 +64,14 @@ pub fn server_config(
     let mut provider = provider();
     // AES-128-GCM first, whatever the client prefers: the same 128-bit security TLS aims at, a SHA-256 key
     // schedule instead of SHA-384, and faster bulk encryption (measured in BENCHMARKS.md).
-    provider
-        .cipher_suites
-        .sort_by_key(|suite| !matches!(suite.suite(), CipherSuite::TLS13_AES_128_GCM_SHA256 | CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 | CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256));
+    provider.cipher_suites.sort_by_key(|suite| {
+        !matches!(
+            suite.suite(),
+            CipherSuite::TLS13_AES_128_GCM_SHA256
+                | CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+                | CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+        )
+    });
     let provider = Arc::new(provider);
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(versions(options))
