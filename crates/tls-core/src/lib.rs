@@ -14,7 +14,7 @@
 //! - [`generate`]: making a demo CA and leaf certificates (rcgen), also broken ones for tests
 //! - [`inspect`]: every field of a certificate, fingerprints and pins, as text or JSON
 //! - [`verify`]: verifying a certificate file as the client would, with the reason in words
-//! - [`bench`]: the load generator behind `echo-client bench`
+//! - [`mod@bench`]: the load generator behind `echo-client bench`
 //! - [`certinfo`]: the certificate fields messages need (subject, issuer, names, dates)
 //! - [`args`]: parsing command-line values the programs share
 //! - [`error`]: the one [`Error`] type
