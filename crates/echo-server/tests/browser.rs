@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::Server;
+use common::{Server, scenario};
 use test_support::{PkiFiles, run, temp_dir};
 use tls_core::scenario::Kind;
 
@@ -174,23 +174,6 @@ async fn with_the_servers_pin_chromium_shows_the_session_and_a_screenshot_is_tak
     }
 }
 
-async fn scenario_server(pki: &PkiFiles, kind: Kind) -> Server {
-    Server::start_with(
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--scenario",
-            kind.name(),
-            "--scenario-ca",
-            &pki.arg("ca.pem"),
-            "--scenario-ca-key",
-            &pki.arg("ca.key"),
-        ],
-        None,
-    )
-    .await
-}
-
 #[tokio::test]
 async fn with_the_ca_trusted_each_scenario_fails_in_chromium_with_its_own_code() {
     let pki = PkiFiles::new();
@@ -207,7 +190,7 @@ async fn with_the_ca_trusted_each_scenario_fails_in_chromium_with_its_own_code()
         (Kind::CaAsLeaf, None),
     ];
     for (kind, error) in expected {
-        let server = scenario_server(&pki, kind).await;
+        let server = scenario(&pki, kind).await;
         let visit = visit(&page_url(&server), &[], home.path()).await;
         match error {
             None => {
@@ -229,7 +212,7 @@ async fn with_the_ca_trusted_each_scenario_fails_in_chromium_with_its_own_code()
 #[tokio::test]
 async fn the_good_scenario_loads_with_the_cas_pin_alone() {
     let pki = PkiFiles::new();
-    let server = scenario_server(&pki, Kind::Good).await;
+    let server = scenario(&pki, Kind::Good).await;
     let home = temp_dir();
     let spki = format!("--ignore-certificate-errors-spki-list={}", pin(&pki.pki.ca.issued.cert));
     let visit = visit(&page_url(&server), &[&spki], home.path()).await;

@@ -2,16 +2,9 @@
 
 mod common;
 
-use common::{Server, s_client};
+use common::{Server, curl, s_client};
 use serde_json::Value;
-use test_support::{Output, PkiFiles, Ran, run, write};
-
-/// curl against `server` with `args`; `--silent --show-error` always.
-async fn curl(args: &[&str]) -> Ran {
-    let mut all = vec!["--silent", "--show-error", "--max-time", "15"];
-    all.extend_from_slice(args);
-    run("curl", &all, "curl", b"").await
-}
+use test_support::{Output, PkiFiles, write};
 
 /// A server with the page offering the test PKI's CA.
 async fn page_server(pki: &PkiFiles) -> Server {

@@ -3,25 +3,10 @@
 
 mod common;
 
-use common::Server;
+use common::{curl, scenario};
 use test_support::{Output, PkiFiles, SCENARIO_MESSAGES, bounded, run};
 use tls_core::client::{self, ClientOptions};
 use tls_core::scenario::Kind;
-
-/// echo-server serving `kind`, signed by the test PKI's CA.
-pub async fn scenario(pki: &PkiFiles, kind: Kind) -> Server {
-    let args = [
-        "--listen",
-        "127.0.0.1:0",
-        "--scenario",
-        kind.name(),
-        "--scenario-ca",
-        &pki.arg("ca.pem"),
-        "--scenario-ca-key",
-        &pki.arg("ca.key"),
-    ];
-    Server::start_with(&args, None).await
-}
 
 /// What curl (OpenSSL underneath) says: exit 0, or 60 and its words.
 const CURL: [(Kind, Option<&str>); 8] = [
@@ -49,21 +34,7 @@ async fn each_scenario_is_logged_and_fails_in_curl_and_the_client_as_it_should()
             .wait_for(Output::Stderr, &format!("scenario {kind}: {}", kind.explanation()))
             .await;
         let url = format!("https://127.0.0.1:{}/json", server.port);
-        let ran = run(
-            "curl",
-            &[
-                "--silent",
-                "--show-error",
-                "--max-time",
-                "15",
-                "--cacert",
-                &pki.arg("ca.pem"),
-                &url,
-            ],
-            "curl",
-            b"",
-        )
-        .await;
+        let ran = curl(&["--cacert", &pki.arg("ca.pem"), &url]).await;
         match curl_says {
             None => {
                 assert!(ran.ok(), "{kind}: {}", ran.stderr);
@@ -97,38 +68,10 @@ async fn the_page_explains_the_scenario_and_offers_its_ca() {
     let server = scenario(&pki, Kind::CaAsLeaf).await;
     // curl lets this one through, so the page can be read.
     let url = format!("https://127.0.0.1:{}/", server.port);
-    let ran = run(
-        "curl",
-        &[
-            "--silent",
-            "--show-error",
-            "--max-time",
-            "15",
-            "--cacert",
-            &pki.arg("ca.pem"),
-            &url,
-        ],
-        "curl",
-        b"",
-    )
-    .await;
+    let ran = curl(&["--cacert", &pki.arg("ca.pem"), &url]).await;
     assert!(ran.ok(), "{}", ran.stderr);
     assert!(ran.stdout.contains("<h2>Scenario: ca-as-leaf</h2>"), "{}", ran.stdout);
-    let ran = run(
-        "curl",
-        &[
-            "--silent",
-            "--show-error",
-            "--max-time",
-            "15",
-            "--cacert",
-            &pki.arg("ca.pem"),
-            &format!("{url}ca.pem"),
-        ],
-        "curl",
-        b"",
-    )
-    .await;
+    let ran = curl(&["--cacert", &pki.arg("ca.pem"), &format!("{url}ca.pem")]).await;
     assert_eq!(ran.stdout, pki.pki.ca.issued.cert_pem);
 }
 

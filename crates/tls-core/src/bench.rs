@@ -323,21 +323,22 @@ async fn handshakes(options: &Options, live: &Live, deadline: Instant) -> Tally 
     tally
 }
 
-async fn throughput(options: &Options, live: &Live, deadline: Instant) -> Tally {
-    let mut tally = Tally::default();
-    let conn = match client::connect(
+/// Connects for a long-lived benchmark connection; a failure is counted in `tally`.
+async fn open(options: &Options, live: &Live, tally: &mut Tally) -> Option<client::Connection> {
+    let connected = client::connect(
         &options.addr,
         options.server_name.clone(),
         options.config.clone(),
         options.timeouts,
     )
-    .await
-    {
-        Ok(conn) => conn,
-        Err(err) => {
-            tally.failed(live, &err);
-            return tally;
-        }
+    .await;
+    connected.map_err(|err| tally.failed(live, &err)).ok()
+}
+
+async fn throughput(options: &Options, live: &Live, deadline: Instant) -> Tally {
+    let mut tally = Tally::default();
+    let Some(conn) = open(options, live, &mut tally).await else {
+        return tally;
     };
     let (mut reader, mut writer) = tokio::io::split(conn.into_stream());
     let chunk = payload(options.size.max(1));
@@ -376,19 +377,8 @@ async fn throughput(options: &Options, live: &Live, deadline: Instant) -> Tally 
 
 async fn latency(options: &Options, live: &Live, deadline: Instant) -> Tally {
     let mut tally = Tally::default();
-    let mut conn = match client::connect(
-        &options.addr,
-        options.server_name.clone(),
-        options.config.clone(),
-        options.timeouts,
-    )
-    .await
-    {
-        Ok(conn) => conn,
-        Err(err) => {
-            tally.failed(live, &err);
-            return tally;
-        }
+    let Some(mut conn) = open(options, live, &mut tally).await else {
+        return tally;
     };
     let message = payload(options.size.max(1));
     while Instant::now() < deadline {

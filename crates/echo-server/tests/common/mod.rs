@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use test_support::{Output, Peer, PkiFiles};
+use test_support::{Output, Peer, PkiFiles, Ran};
+use tls_core::scenario::Kind;
 
 pub const SERVER: &str = env!("CARGO_BIN_EXE_echo-server");
 
@@ -59,4 +60,26 @@ pub async fn run_with_input(program: &str, args: &[&str], package: &str, input: 
 
 pub async fn run(program: &str, args: &[&str], package: &str) -> (bool, String, String) {
     run_with_input(program, args, package, b"").await
+}
+
+/// curl against `server` with `args`; `--silent --show-error` always.
+pub async fn curl(args: &[&str]) -> Ran {
+    let mut all = vec!["--silent", "--show-error", "--max-time", "15"];
+    all.extend_from_slice(args);
+    test_support::run("curl", &all, "curl", b"").await
+}
+
+/// echo-server serving `kind`, signed by the test PKI's CA.
+pub async fn scenario(pki: &PkiFiles, kind: Kind) -> Server {
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--scenario",
+        kind.name(),
+        "--scenario-ca",
+        &pki.arg("ca.pem"),
+        "--scenario-ca-key",
+        &pki.arg("ca.key"),
+    ];
+    Server::start_with(&args, None).await
 }
