@@ -77,6 +77,9 @@ struct Args {
     /// Log no per-session lines, only warnings and errors
     #[arg(short, long)]
     quiet: bool,
+    /// text for people, or json: one object per line (per session), for log pipelines
+    #[arg(long, default_value = "text", value_name = "FORMAT", value_parser = ["text", "json"])]
+    log_format: String,
 }
 
 #[tokio::main]
@@ -89,14 +92,16 @@ async fn main() -> ExitCode {
     } else {
         "info"
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},rustls=warn"))),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},rustls=warn")));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if args.log_format == "json" {
+        logs.json().flatten_event(true).init();
+    } else {
+        logs.with_ansi(std::io::stderr().is_terminal()).init();
+    }
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -135,11 +140,8 @@ async fn run(args: Args) -> tls_core::Result<()> {
         }
     };
     let subject = certinfo::subject(&identity.chain[0]);
-    if let Some(warning) = certinfo::expiry_warning(&identity.chain[0], 30) {
-        tracing::warn!(
-            "{} ({subject}): {warning}; make new demo certificates with: cargo run -p tls-cert -- generate --out certs --client client --force",
-            cert.display()
-        );
+    if args.scenario.is_none() {
+        preflight(&identity.chain, &cert)?;
     }
     let client_ca = args.client_ca.as_deref().map(pem::load_ca_certs).transpose()?;
     let page = if args.no_page {
@@ -177,6 +179,7 @@ async fn run(args: Args) -> tls_core::Result<()> {
     }
     let listener = server::bind_with(&args.listen, args.reuse_port).await?;
     let local = server::local_addr(&listener)?;
+    server::check_reachable(&listener).await?;
     println!("listening on {local}");
     tracing::info!(
         cert = %cert.display(),
@@ -196,6 +199,28 @@ async fn run(args: Args) -> tls_core::Result<()> {
     server::serve(listener, config, options, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Refuses to start with a chain every client would reject; warns about the rest, expiry included.
+fn preflight(chain: &[tls_core::pki_types::CertificateDer<'static>], cert: &std::path::Path) -> tls_core::Result<()> {
+    let findings = tls_core::preflight::check(chain, 30);
+    let (errors, warnings): (Vec<_>, Vec<_>) = findings
+        .into_iter()
+        .partition(|f| f.severity == tls_core::preflight::Severity::Error);
+    for warning in warnings {
+        tracing::warn!(
+            "{}: {}; make new demo certificates with: cargo run -p tls-cert -- generate --out certs --client client --force",
+            cert.display(),
+            warning.text
+        );
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(tls_core::Error::Preflight {
+        source_name: cert.display().to_string(),
+        problems: errors.into_iter().map(|f| f.text).collect::<Vec<_>>().join("; "),
+    })
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM.

@@ -178,6 +178,70 @@ async fn quiet_logs_no_sessions_and_verbose_logs_the_data() {
 }
 
 #[tokio::test]
+async fn json_logs_give_one_object_per_session() {
+    let pki = PkiFiles::new();
+    let mut server = Server::start(&pki, &["--log-format", "json"]).await;
+    let (ok, ..) = lab_client(&server, &pki.arg("ca.pem"), "Hello World!", &[]).await;
+    assert!(ok);
+    let line = server.peer.wait_for(Output::Stderr, "\"message\":\"session\"").await;
+    let session: serde_json::Value = serde_json::from_str(&line).expect("the log line is JSON");
+    assert_eq!(session["tls"], "TLSv1.3");
+    assert_eq!(session["bytes_in"], 12);
+    assert_eq!(session["preview"], "Hello World!");
+    assert_eq!(session["end"], "client sent close_notify");
+    assert_eq!(session["level"], "INFO");
+}
+
+#[tokio::test]
+async fn preflight_refuses_a_chain_clients_would_reject_before_any_client_arrives() {
+    let pki = PkiFiles::new();
+    let key = pki.arg("server.key");
+    let swapped = test_support::write(
+        pki.dir(),
+        "swapped.pem",
+        format!("{}{}", pki.pki.ca.issued.cert_pem, pki.pki.server.cert_pem),
+    );
+    let ran = test_support::run(
+        SERVER,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--cert",
+            &swapped.display().to_string(),
+            "--key",
+            &key,
+        ],
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    // The key belongs to the server certificate, not to the first one in the file: that is said first.
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("does not match certificate CN=tls-echo demo CA"),
+        "{}",
+        ran.stderr
+    );
+
+    let (client_cert, client_key) = (pki.arg("client.pem"), pki.arg("client.key"));
+    let ran = test_support::run(
+        SERVER,
+        &["--listen", "127.0.0.1:0", "--cert", &client_cert, "--key", &client_key],
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains(&format!("error: {client_cert}: CN=client is not meant for TLS servers")),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stdout.contains("listening on"), "refused before listening");
+}
+
+#[tokio::test]
 async fn certificate_expiring_soon_is_warned_about_at_start() {
     let pki = PkiFiles::new();
     let soon = pki

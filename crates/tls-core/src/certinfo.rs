@@ -100,24 +100,6 @@ pub fn validity(der: &CertificateDer<'_>) -> Option<(String, String)> {
     })
 }
 
-/// A warning when the certificate is expired, not yet valid, or expires within `days`.
-pub fn expiry_warning(der: &CertificateDer<'_>, days: i64) -> Option<String> {
-    with_cert(der, None, |c| {
-        let now = ASN1Time::now().timestamp();
-        let (from, to) = (c.validity().not_before.timestamp(), c.validity().not_after.timestamp());
-        let left = (to - now).div_euclid(86_400);
-        if now < from {
-            Some(format!("not valid until {}", unix_to_rfc3339(from)))
-        } else if now > to {
-            Some(format!("EXPIRED on {} ({} days ago)", unix_to_rfc3339(to), -left))
-        } else if left < days {
-            Some(format!("expires on {} (in {left} days)", unix_to_rfc3339(to)))
-        } else {
-            None
-        }
-    })
-}
-
 fn rfc3339(t: &ASN1Time) -> String {
     unix_to_rfc3339(t.timestamp())
 }

@@ -137,6 +137,22 @@ pub enum Error {
         /// rcgen's error.
         cause: rcgen::Error,
     },
+    /// The server's certificate chain would make every client fail.
+    #[error("{source_name}: {problems}")]
+    Preflight {
+        /// The certificate file (or scenario) checked.
+        source_name: String,
+        /// The problems, in words.
+        problems: String,
+    },
+    /// The listening address cannot be reached from this machine.
+    #[error("listening on {addr}, but a test connection to it failed: {cause}; check the address and any firewall")]
+    Unreachable {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        cause: io::Error,
+    },
     /// A certificate given as a CA is not one.
     #[error("{} holds {subject}, which is not a CA certificate (no CA:TRUE); give the CA's certificate", path.display())]
     NotACa {

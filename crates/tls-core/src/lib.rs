@@ -8,6 +8,7 @@
 //! - [`server`]: the accept loop `serve(listener, config, options, shutdown)`, and `spawn` for a handle
 //! - [`page`]: the HTTPS page on the echo port (HTML, JSON, /ca.pem, POST /echo) for browsers and curl
 //! - [`scenario`]: certificate chains broken on purpose (expired, wrong host, incomplete chain, ...)
+//! - [`preflight`]: checks on the server's chain at start (order, leaf, usage, dates)
 //! - [`client`]: connect, verify, echo round trips, close
 //! - [`session`]: what a session negotiated (version, suite, group, SNI, ALPN, peer certificate)
 //! - [`diagnose`]: rustls and socket errors turned into sentences
@@ -58,6 +59,7 @@ pub mod generate;
 pub mod inspect;
 pub mod page;
 pub mod pem;
+pub mod preflight;
 pub mod scenario;
 pub mod server;
 pub mod session;

@@ -188,6 +188,32 @@ impl ServerHandle {
     }
 }
 
+/// Connects once to `listener`'s own address (loopback for a wildcard address), so an address that
+/// clients cannot reach is reported at start, not by the first client. The accept loop later sees this
+/// connection close before sending anything, which it logs at debug level only.
+///
+/// # Errors
+/// [`Error::Unreachable`] when the connection fails within 2 seconds.
+pub async fn check_reachable(listener: &TcpListener) -> Result<()> {
+    let mut addr = local_addr(listener)?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    let attempt = tokio::time::timeout(Duration::from_secs(2), TcpStream::connect(addr)).await;
+    match attempt {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(cause)) => Err(Error::Unreachable { addr, cause }),
+        Err(_) => Err(Error::Unreachable {
+            addr,
+            cause: std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer within 2 s"),
+        }),
+    }
+}
+
 /// Serves TLS echo on `listener` until `shutdown` completes, then drains live sessions for up to
 /// `options.shutdown_grace` and closes the rest with close_notify.
 ///

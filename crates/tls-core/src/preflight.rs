@@ -1,0 +1,142 @@
+//! Checks on a server's certificate chain before the first client arrives, so a mistake is one clear
+//! line at start instead of every client failing later.
+
+use rustls_pki_types::CertificateDer;
+
+use crate::inspect::{self, Position};
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Clients will refuse the server: do not start.
+    Error,
+    /// Worth saying; clients may still connect.
+    Warning,
+}
+
+/// One thing found wrong with the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Whether to refuse to start.
+    pub severity: Severity,
+    /// What is wrong and what to do, in one sentence.
+    pub text: String,
+}
+
+/// Checks `chain` (the server's certificate first): each certificate is followed by its issuer, the
+/// first is a leaf (CA:FALSE) meant for servers (serverAuth when it lists usages), and it is within its
+/// dates with more than `warn_days` left.
+pub fn check(chain: &[CertificateDer<'_>], warn_days: i64) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let error = |text: String| Finding {
+        severity: Severity::Error,
+        text,
+    };
+    let infos: Vec<_> = chain
+        .iter()
+        .enumerate()
+        .filter_map(|(i, der)| inspect::inspect(der, if i == 0 { Position::Leaf } else { Position::Issuer }).ok())
+        .collect();
+    let Some(leaf) = infos.first() else {
+        return findings;
+    };
+    if leaf.is_ca {
+        findings.push(error(format!(
+            "the first certificate, {}, is a CA certificate (CA:TRUE): rustls clients refuse it as a server's own; put the server's leaf certificate first",
+            leaf.subject
+        )));
+    }
+    if !leaf.extended_key_usage.is_empty()
+        && !leaf
+            .extended_key_usage
+            .iter()
+            .any(|usage| usage == "serverAuth" || usage == "anyExtendedKeyUsage")
+    {
+        findings.push(error(format!(
+            "{} is not meant for TLS servers: its extended key usage ({}) lacks serverAuth; make a server certificate",
+            leaf.subject,
+            leaf.extended_key_usage.join(", ")
+        )));
+    }
+    for (i, pair) in infos.windows(2).enumerate() {
+        if pair[0].issuer != pair[1].subject {
+            findings.push(error(format!(
+                "certificate #{} ({}) is issued by {}, but certificate #{} is {}: the chain must go from the server's certificate up, each followed by its issuer",
+                i + 1,
+                pair[0].subject,
+                pair[0].issuer,
+                i + 2,
+                pair[1].subject
+            )));
+        }
+    }
+    if leaf.expires_in_days < 0 {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            text: format!(
+                "{} EXPIRED {} days ago (on {}): every client will refuse it",
+                leaf.subject, -leaf.expires_in_days, leaf.not_after
+            ),
+        });
+    } else if leaf.expires_in_days < warn_days {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            text: format!(
+                "{} expires on {} (in {} days)",
+                leaf.subject, leaf.not_after, leaf.expires_in_days
+            ),
+        });
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{CertificateAuthority, Usage, Validity};
+
+    fn ca() -> CertificateAuthority {
+        CertificateAuthority::new("Preflight CA", Validity::days_from_now(365)).expect("CA")
+    }
+
+    #[test]
+    fn a_good_chain_has_no_findings() {
+        let ca = ca();
+        let leaf = ca
+            .issue(&["localhost"], Usage::Server, Validity::days_from_now(90))
+            .expect("leaf");
+        assert_eq!(check(&[leaf.cert, ca.issued.cert.clone()], 30), []);
+    }
+
+    #[test]
+    fn swapped_order_client_usage_and_ca_first_are_errors() {
+        let ca = ca();
+        let leaf = ca
+            .issue(&["localhost"], Usage::Server, Validity::days_from_now(90))
+            .expect("leaf");
+        let swapped = check(&[ca.issued.cert.clone(), leaf.cert.clone()], 30);
+        assert!(
+            swapped
+                .iter()
+                .any(|f| f.severity == Severity::Error && f.text.contains("is a CA certificate"))
+        );
+        assert!(swapped.iter().any(|f| f.text.contains("each followed by its issuer")));
+        let client = ca
+            .issue(&["alice"], Usage::Client, Validity::days_from_now(90))
+            .expect("client");
+        let findings = check(&[client.cert], 30);
+        assert!(findings[0].text.contains("lacks serverAuth"), "{findings:?}");
+    }
+
+    #[test]
+    fn expiry_is_a_warning_with_the_date() {
+        let ca = ca();
+        let soon = ca
+            .issue(&["localhost"], Usage::Server, Validity::days_from_now(10))
+            .expect("leaf");
+        let findings = check(&[soon.cert], 30);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].severity, Severity::Warning);
+        assert!(findings[0].text.contains("expires on"), "{findings:?}");
+    }
+}
