@@ -237,6 +237,19 @@ pub async fn wait_until_accepting(addr: &str) {
     .await;
 }
 
+/// Starts `command` with `args` and all three standard streams piped, killed when dropped; a missing
+/// program fails the test naming `package`.
+fn spawn_piped(mut command: Command, program: &str, args: &[&str], package: &str) -> Child {
+    command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot run {program} ({err}); install it: apt-get install {package}"))
+}
+
 /// What a program printed and how it ended.
 #[derive(Debug)]
 pub struct Ran {
@@ -258,14 +271,7 @@ impl Ran {
 /// Runs `program` to its end (bounded) with `input` on standard input; its output is kept byte for byte
 /// (as UTF-8, lossily). `package` is the Debian package to name when the program is missing.
 pub async fn run(program: &str, args: &[&str], package: &str, input: &[u8]) -> Ran {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|err| panic!("cannot run {program} ({err}); install it: apt-get install {package}"));
+    let mut child = spawn_piped(Command::new(program), program, args, package);
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let input = input.to_vec();
     // Written beside the wait, so a program that prints before reading everything cannot deadlock.
@@ -326,15 +332,8 @@ impl Peer {
         Self::spawn_command(command, program, args, package)
     }
 
-    fn spawn_command(mut command: Command, program: &str, args: &[&str], package: &str) -> Self {
-        let mut child = command
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|err| panic!("cannot run {program} ({err}); install it: apt-get install {package}"));
+    fn spawn_command(command: Command, program: &str, args: &[&str], package: &str) -> Self {
+        let mut child = spawn_piped(command, program, args, package);
         let seen = Arc::new(Mutex::new(Vec::new()));
         let (seen_stdout, seen_stderr) = (Arc::default(), Arc::default());
         let stdout = forward_lines(child.stdout.take().expect("stdout is piped"), [&seen, &seen_stdout]);
