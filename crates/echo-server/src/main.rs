@@ -7,10 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use tls_core::certstore::CertStore;
 use tls_core::config::{self, TlsOptions};
 use tls_core::echo::Mode;
 use tls_core::generate::CertificateAuthority;
 use tls_core::page::PageInfo;
+use tls_core::pem::Identity;
 use tls_core::server::{self, ServerOptions};
 use tls_core::{certinfo, pem, scenario};
 
@@ -21,12 +23,14 @@ struct Args {
     /// Address to listen on (port 0 picks a free port; the real one is printed).
     #[arg(long, default_value = "127.0.0.1:7777", value_name = "ADDR")]
     listen: String,
-    /// Certificate chain, PEM or DER, server certificate first [default: certs/server.pem]
+    /// Certificate chain, PEM or DER, server certificate first [default: certs/server.pem]. Repeat
+    /// with --key for several: each client gets the one whose names match what it asks for (SNI), else
+    /// the first
     #[arg(long, value_name = "FILE")]
-    cert: Option<PathBuf>,
-    /// Private key of the certificate: PKCS#8, PKCS#1 or SEC1 [default: certs/server.key]
+    cert: Vec<PathBuf>,
+    /// Private key of the --cert in the same position: PKCS#8, PKCS#1 or SEC1 [default: certs/server.key]
     #[arg(long, value_name = "FILE")]
-    key: Option<PathBuf>,
+    key: Vec<PathBuf>,
     /// Require client certificates signed by a CA in FILE (mutual TLS)
     #[arg(long, value_name = "FILE")]
     client_ca: Option<PathBuf>,
@@ -85,6 +89,19 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if args.cert.len() != args.key.len() {
+        use clap::CommandFactory as _;
+        Args::command()
+            .error(
+                clap::error::ErrorKind::WrongNumberOfValues,
+                format!(
+                    "give one --key for each --cert, in the same order ({} certificates, {} keys)",
+                    args.cert.len(),
+                    args.key.len()
+                ),
+            )
+            .exit();
+    }
     let level = if args.verbose {
         "debug"
     } else if args.quiet {
@@ -113,12 +130,20 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args) -> tls_core::Result<()> {
     // The demo CA goes with the demo certificate; with your own certificate, only the CA you name.
-    let serve_ca = match (&args.serve_ca, &args.cert, args.no_page) {
+    let serve_ca = match (&args.serve_ca, args.cert.is_empty(), args.no_page) {
         (Some(path), _, false) => Some(path.clone()),
-        (None, None, false) => Some(pem::default_path("certs/ca.pem")),
+        (None, true, false) => Some(pem::default_path("certs/ca.pem")),
         _ => None,
     };
-    let (identity, cert, serve_ca) = match args.scenario {
+    let pairs: Vec<(PathBuf, PathBuf)> = if args.cert.is_empty() {
+        vec![(
+            pem::default_path("certs/server.pem"),
+            pem::default_path("certs/server.key"),
+        )]
+    } else {
+        args.cert.iter().cloned().zip(args.key.iter().cloned()).collect()
+    };
+    let (identities, cert, serve_ca) = match args.scenario {
         Some(kind) => {
             let ca_cert = args.scenario_ca.unwrap_or_else(|| pem::default_path("certs/ca.pem"));
             let ca_key = args
@@ -128,21 +153,15 @@ async fn run(args: Args) -> tls_core::Result<()> {
             tracing::warn!("scenario {kind}: {}", kind.explanation());
             let serve_ca = (!args.no_page).then(|| ca_cert.clone());
             (
-                scenario::make(kind, &ca)?,
+                vec![scenario::make(kind, &ca)?],
                 PathBuf::from(format!("(scenario {kind})")),
                 serve_ca,
             )
         }
-        None => {
-            let cert = args.cert.unwrap_or_else(|| pem::default_path("certs/server.pem"));
-            let key = args.key.unwrap_or_else(|| pem::default_path("certs/server.key"));
-            (pem::load_identity(&cert, &key)?, cert, serve_ca)
-        }
+        None => (load_checked(&pairs)?, pairs[0].0.clone(), serve_ca),
     };
+    let identity = &identities[0];
     let subject = certinfo::subject(&identity.chain[0]);
-    if args.scenario.is_none() {
-        preflight(&identity.chain, &cert)?;
-    }
     let client_ca = args.client_ca.as_deref().map(pem::load_ca_certs).transpose()?;
     let page = if args.no_page {
         None
@@ -173,7 +192,11 @@ async fn run(args: Args) -> tls_core::Result<()> {
         tls13_only: args.tls13_only,
         ..TlsOptions::default()
     };
-    let config = config::server_config(identity, client_ca.as_deref(), &tls)?;
+    let certs = Arc::new(CertStore::new(identities)?);
+    let config = config::server_config_with(certs.clone(), client_ca.as_deref(), &tls)?;
+    if args.scenario.is_none() {
+        tokio::spawn(reload_when_asked(certs.clone(), pairs));
+    }
     if let Err(err) = server::raise_fd_limit() {
         tracing::warn!("cannot raise the open-file limit ({err}): connections beyond it will be refused");
     }
@@ -195,10 +218,76 @@ async fn run(args: Args) -> tls_core::Result<()> {
         max_connections: args.max_connections,
         shutdown_grace: args.shutdown_grace,
         page,
+        certs: Some(certs),
     };
     server::serve(listener, config, options, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Loads every --cert/--key pair and checks each (preflight).
+fn load_checked(pairs: &[(PathBuf, PathBuf)]) -> tls_core::Result<Vec<Identity>> {
+    pairs
+        .iter()
+        .map(|(cert, key)| {
+            let identity = pem::load_identity(cert, key)?;
+            preflight(&identity.chain, cert)?;
+            Ok(identity)
+        })
+        .collect()
+}
+
+/// Reloads the certificates on SIGHUP and when their files change (checked every second, following
+/// symlinks, so atomic renames and symlink swaps are seen). A bad new file keeps the old certificates
+/// and says why; sessions already established are never touched.
+async fn reload_when_asked(certs: Arc<CertStore>, pairs: Vec<(PathBuf, PathBuf)>) {
+    let stamp = |pairs: &[(PathBuf, PathBuf)]| -> Vec<Option<(std::time::SystemTime, u64, u64)>> {
+        pairs
+            .iter()
+            .flat_map(|(c, k)| [c, k])
+            .map(|path| {
+                let meta = std::fs::metadata(path).ok()?;
+                #[cfg(unix)]
+                let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+                #[cfg(not(unix))]
+                let inode = 0;
+                Some((meta.modified().ok()?, meta.len(), inode))
+            })
+            .collect()
+    };
+    #[cfg(unix)]
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut seen = stamp(&pairs);
+    let mut ticks = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        #[cfg(unix)]
+        let asked = async {
+            match hangup.as_mut() {
+                Some(signal) => signal.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let asked = std::future::pending::<Option<()>>();
+        let why = tokio::select! {
+            _ = asked => "SIGHUP",
+            _ = ticks.tick() => {
+                let now = stamp(&pairs);
+                if now == seen {
+                    continue;
+                }
+                seen = now;
+                "files changed"
+            }
+        };
+        match load_checked(&pairs).and_then(|identities| certs.replace(identities)) {
+            Ok(()) => tracing::warn!(
+                "reloaded certificates ({why}): new connections get {}",
+                certs.subject_for(None)
+            ),
+            Err(err) => tracing::error!("not reloading certificates ({why}): {err}; keeping the ones in use"),
+        }
+    }
 }
 
 /// Refuses to start with a chain every client would reject; warns about the rest, expiry included.

@@ -18,6 +18,7 @@ use rustls::{
 };
 
 use crate::certinfo;
+use crate::certstore::CertStore;
 use crate::error::{Error, Result};
 use crate::pem::Identity;
 
@@ -59,7 +60,20 @@ pub fn server_config(
     client_ca: Option<&[CertificateDer<'static>]>,
     options: &TlsOptions,
 ) -> Result<Arc<ServerConfig>> {
-    crate::pem::check_key_matches(&identity.chain, &identity.key)?;
+    let certs = Arc::new(CertStore::new(vec![identity])?);
+    server_config_with(certs, client_ca, options)
+}
+
+/// As [`server_config`], presenting the certificates of `certs` (chosen by SNI, replaceable while
+/// the server runs).
+///
+/// # Errors
+/// [`Error::Config`] when rustls refuses the options.
+pub fn server_config_with(
+    certs: Arc<CertStore>,
+    client_ca: Option<&[CertificateDer<'static>]>,
+    options: &TlsOptions,
+) -> Result<Arc<ServerConfig>> {
     let config_error = |cause| Error::Config { side: "server", cause };
     let mut provider = provider();
     // AES-128-GCM first, whatever the client prefers: the same 128-bit security TLS aims at, a SHA-256 key
@@ -86,9 +100,7 @@ pub fn server_config(
         }
         None => builder.with_no_client_auth(),
     };
-    let mut config = builder
-        .with_single_cert(identity.chain, identity.key)
-        .map_err(config_error)?;
+    let mut config = builder.with_cert_resolver(certs);
     config.alpn_protocols.clone_from(&options.alpn);
     config.key_log = Arc::new(KeyLogFile::new());
     config.ignore_client_order = true;

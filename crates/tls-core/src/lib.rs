@@ -16,6 +16,7 @@
 //! - [`inspect`]: every field of a certificate, fingerprints and pins, as text or JSON
 //! - [`verify`]: verifying a certificate file as the client would, with the reason in words
 //! - [`mod@bench`]: the load generator behind `echo-client bench`
+//! - [`certstore`]: the server's certificates, chosen by SNI and replaceable while it runs
 //! - [`certinfo`]: the certificate fields messages need (subject, issuer, names, dates)
 //! - [`args`]: parsing command-line values the programs share
 //! - [`error`]: the one [`Error`] type
@@ -50,6 +51,7 @@
 pub mod args;
 pub mod bench;
 pub mod certinfo;
+pub mod certstore;
 pub mod client;
 pub mod config;
 pub mod diagnose;

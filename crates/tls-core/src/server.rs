@@ -18,6 +18,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::certstore::CertStore;
 use crate::diagnose::{self, Side};
 use crate::echo::{self, Escaped, Mode};
 use crate::error::{Error, Result, fmt_duration};
@@ -39,6 +40,8 @@ pub struct ServerOptions {
     pub shutdown_grace: Duration,
     /// The HTTPS page to show HTTP clients on the same port; `None` serves echo only.
     pub page: Option<Arc<PageInfo>>,
+    /// The certificates the config presents, so the session log can name the one each client got.
+    pub certs: Option<Arc<CertStore>>,
 }
 
 impl Default for ServerOptions {
@@ -50,6 +53,7 @@ impl Default for ServerOptions {
             max_connections: 10_000,
             shutdown_grace: Duration::from_secs(10),
             page: None,
+            certs: None,
         }
     }
 }
@@ -366,6 +370,7 @@ async fn session(
             sni = info.sni.as_deref().unwrap_or("-"),
             alpn = info.alpn.as_deref().unwrap_or("-"),
             client_cert = info.peer_subject.as_deref().unwrap_or("-"),
+            cert = options.certs.as_ref().map(|c| c.subject_for(info.sni.as_deref())).as_deref().unwrap_or("-"),
             http_requests = outcome.requests,
             duration_ms = started.elapsed().as_millis() as u64,
             end = outcome.error.as_deref().unwrap_or("closed"),
@@ -382,6 +387,7 @@ async fn session(
         sni = info.sni.as_deref().unwrap_or("-"),
         alpn = info.alpn.as_deref().unwrap_or("-"),
         client_cert = info.peer_subject.as_deref().unwrap_or("-"),
+        cert = options.certs.as_ref().map(|c| c.subject_for(info.sni.as_deref())).as_deref().unwrap_or("-"),
         bytes_in = outcome.bytes_in,
         bytes_out = outcome.bytes_out,
         duration_ms = started.elapsed().as_millis() as u64,

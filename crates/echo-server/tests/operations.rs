@@ -1,0 +1,128 @@
+//! Operations real servers need: several certificates chosen by SNI, and certificate reload (on SIGHUP
+//! and when the files change) that keeps live sessions and refuses a bad new file.
+
+mod common;
+
+use common::Server;
+use test_support::{Output, PkiFiles, bounded, write};
+use tls_core::client::{self, ClientOptions, Connection};
+use tls_core::generate::{Issued, Usage, Validity};
+use tls_core::pki_types::CertificateDer;
+
+async fn connect(server: &Server, pki: &PkiFiles, name: &str) -> Connection {
+    let config = test_support::client_config(&pki.pki.ca);
+    let name = client::parse_server_name(name).expect("name");
+    bounded(
+        "connect",
+        client::connect(&server.addr, name, config, ClientOptions::default()),
+    )
+    .await
+    .expect("connected")
+}
+
+async fn presented(server: &Server, pki: &PkiFiles, name: &str) -> CertificateDer<'static> {
+    let conn = connect(server, pki, name).await;
+    let chain = conn.peer_chain();
+    bounded("close", conn.close()).await.expect("close");
+    chain.into_iter().next().expect("a certificate")
+}
+
+fn leaf(pki: &PkiFiles, names: &[&str]) -> Issued {
+    pki.pki
+        .ca
+        .issue(names, Usage::Server, Validity::days_from_now(30))
+        .expect("leaf")
+}
+
+#[tokio::test]
+async fn sni_picks_the_certificate_by_name_and_the_log_says_which() {
+    let pki = PkiFiles::new();
+    let (api_cert, api_key) = pki.add("api", &leaf(&pki, &["api.test"]));
+    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
+    let mut server = Server::start_with(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--cert",
+            &cert,
+            "--key",
+            &key,
+            "--cert",
+            &api_cert,
+            "--key",
+            &api_key,
+        ],
+        None,
+    )
+    .await;
+    let api = presented(&server, &pki, "api.test").await;
+    assert_eq!(tls_core::certinfo::subject(&api), "CN=api.test");
+    server.peer.wait_for(Output::Stderr, "sni=\"api.test\"").await;
+    let default = presented(&server, &pki, "localhost").await;
+    assert_eq!(default, pki.pki.server.cert, "other names get the first certificate");
+    let line = server.peer.wait_for(Output::Stderr, "sni=\"localhost\"").await;
+    assert!(line.contains("cert=\"CN=127.0.0.1\""), "{line}");
+
+    let ran = test_support::run(
+        common::SERVER,
+        &["--cert", &cert, "--cert", &api_cert, "--key", &key],
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    assert_eq!(ran.code, Some(2));
+    assert!(ran.stderr.contains("give one --key for each --cert"), "{}", ran.stderr);
+}
+
+/// Replaces `name` in the PKI folder the way deployment tools do: write beside it, then rename over it.
+fn swap_in(pki: &PkiFiles, name: &str, contents: &str) {
+    let staged = write(pki.dir(), &format!(".{name}.new"), contents);
+    std::fs::rename(staged, pki.path(name)).expect("rename over the live file");
+}
+
+#[tokio::test]
+async fn certificates_reload_without_dropping_sessions_and_a_bad_file_keeps_the_old_one() {
+    let pki = PkiFiles::new();
+    let first = leaf(&pki, &["127.0.0.1"]);
+    let (cert, key) = pki.add("live", &first);
+    let mut server = Server::start_with(&["--listen", "127.0.0.1:0", "--cert", &cert, "--key", &key], None).await;
+    let mut live = connect(&server, &pki, "127.0.0.1").await;
+    assert_eq!(bounded("echo", live.echo(b"before")).await.expect("echo"), b"before");
+
+    // The files change: noticed without any signal.
+    let second = leaf(&pki, &["127.0.0.1"]);
+    swap_in(&pki, "live.key", &second.key_pem);
+    swap_in(&pki, "live.pem", &second.cert_pem);
+    server.peer.wait_for(Output::Stderr, "reloaded certificates").await;
+    assert_eq!(presented(&server, &pki, "127.0.0.1").await, second.cert);
+    assert_eq!(
+        bounded("echo", live.echo(b"during"))
+            .await
+            .expect("the live session is untouched"),
+        b"during"
+    );
+
+    // A broken file: the server says why and keeps serving the certificate it has.
+    swap_in(&pki, "live.pem", "-----BEGIN CERTIFICATE-----\nnot base64\n");
+    let line = server.peer.wait_for(Output::Stderr, "not reloading certificates").await;
+    assert!(
+        line.contains("keeping the ones in use") && line.contains("live.pem"),
+        "{line}"
+    );
+    server.peer.signal("HUP");
+    server
+        .peer
+        .wait_for(Output::Stderr, "not reloading certificates (SIGHUP)")
+        .await;
+    assert_eq!(presented(&server, &pki, "127.0.0.1").await, second.cert);
+
+    // Fixed and asked for by SIGHUP (or seen first by the watcher): the third certificate is served.
+    let third = leaf(&pki, &["127.0.0.1"]);
+    swap_in(&pki, "live.key", &third.key_pem);
+    swap_in(&pki, "live.pem", &third.cert_pem);
+    server.peer.signal("HUP");
+    server.peer.wait_for(Output::Stderr, "reloaded certificates").await;
+    assert_eq!(presented(&server, &pki, "127.0.0.1").await, third.cert);
+    assert_eq!(bounded("echo", live.echo(b"after")).await.expect("echo"), b"after");
+    bounded("close", live.close()).await.expect("close");
+}
