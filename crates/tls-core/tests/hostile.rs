@@ -1,0 +1,121 @@
+//! Hostile and broken clients from RELIABILITY.md, each sent as raw bytes by the test itself, while a
+//! good client must still complete its echo beside them.
+
+use std::time::{Duration, Instant};
+
+use test_support::{RunningServer, bounded, client_config, pki, server_config};
+use tls_core::client::{self, ClientOptions};
+use tls_core::server::ServerOptions;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// A good client's full round trip, which must succeed whatever the bad one is doing.
+async fn good_client_is_served(server: &RunningServer, pki: &tls_core::generate::DemoPki) {
+    let name = client::parse_server_name("127.0.0.1").expect("name");
+    let echoed = bounded(
+        "a good client beside the bad one",
+        client::round_trip(
+            &server.address(),
+            name,
+            client_config(&pki.ca),
+            b"still here",
+            ClientOptions::default(),
+        ),
+    )
+    .await
+    .expect("served");
+    assert_eq!(echoed, b"still here");
+}
+
+/// Reads until the server closes; returns what it sent.
+async fn until_closed(stream: &mut TcpStream) -> Vec<u8> {
+    let mut received = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match bounded("the server's close", stream.read(&mut buf)).await {
+            Ok(0) | Err(_) => return received,
+            Ok(n) => received.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+#[tokio::test]
+async fn s2_a_dribbled_client_hello_gets_the_same_absolute_deadline() {
+    let pki = pki();
+    let options = ServerOptions {
+        handshake_timeout: Duration::from_millis(800),
+        ..ServerOptions::default()
+    };
+    let server = RunningServer::start(server_config(pki.server.identity()), options).await;
+    let mut slow = TcpStream::connect(server.addr).await.expect("connect");
+    let started = Instant::now();
+    // The start of a TLS handshake record, one byte every 100 ms: each byte would reset a per-read
+    // timeout; the deadline must not move.
+    let dribble = async {
+        for byte in [
+            0x16u8, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, 0x00, 0x00, 0x00, 0x00,
+        ] {
+            if slow.write_all(&[byte]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        slow
+    };
+    let (mut slow, ()) = tokio::join!(dribble, good_client_is_served(&server, &pki));
+    until_closed(&mut slow).await;
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(700) && elapsed < Duration::from_millis(1_600),
+        "closed after {elapsed:?}, not at the 800 ms deadline"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn s4_truncated_and_random_hellos_are_closed_without_harm() {
+    let pki = pki();
+    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
+    let inputs: [&[u8]; 4] = [
+        // A handshake record header announcing 512 bytes, then the connection ends: truncated.
+        &[0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00],
+        // A record that claims a ClientHello longer than the record.
+        &[0x16, 0x03, 0x01, 0x00, 0x04, 0x01, 0xff, 0xff, 0xff],
+        // A handshake record whose body is not a handshake message at all.
+        &[0x16, 0x03, 0x03, 0x00, 0x05, 0xde, 0xad, 0xbe, 0xef, 0x00],
+        // Random bytes.
+        &[0x9d, 0x11, 0x42, 0x07, 0xee, 0x00, 0x00, 0x31],
+    ];
+    for input in inputs {
+        let mut bad = TcpStream::connect(server.addr).await.expect("connect");
+        bad.write_all(input).await.expect("send");
+        // Half-close so a server waiting for more sees the end of the input.
+        let _ = bad.shutdown().await;
+        let answer = until_closed(&mut bad).await;
+        // Nothing but a TLS alert (content type 21) may come back, and never an echo of the input.
+        assert!(answer.is_empty() || answer[0] == 0x15, "{input:?} got {answer:?}");
+        good_client_is_served(&server, &pki).await;
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn s7_a_record_larger_than_tls_allows_is_refused_from_its_header() {
+    let pki = pki();
+    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
+    let mut bad = TcpStream::connect(server.addr).await.expect("connect");
+    // A handshake record announcing 2^14 + 2048 + 1 bytes: more than any TLS record may hold. The server
+    // must refuse it from the header alone, without waiting for (or allocating) the body.
+    let len: u16 = (1 << 14) + 2048 + 1;
+    let header = [0x16, 0x03, 0x01, (len >> 8) as u8, (len & 0xff) as u8];
+    bad.write_all(&header).await.expect("send");
+    let answer = until_closed(&mut bad).await;
+    // A fatal alert record: type 21, version, length 2, level fatal (2), then the description. BoGo
+    // expects record_overflow (22); rustls sends decode_error (50) for an oversized record header.
+    assert!(
+        answer.len() >= 7 && answer[0] == 0x15 && answer[5] == 2 && [22, 50].contains(&answer[6]),
+        "expected a fatal record_overflow or decode_error alert, got {answer:?}"
+    );
+    good_client_is_served(&server, &pki).await;
+    server.stop().await;
+}
