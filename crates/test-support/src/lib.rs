@@ -271,6 +271,11 @@ impl Ran {
 /// Runs `program` to its end (bounded) with `input` on standard input; its output is kept byte for byte
 /// (as UTF-8, lossily). `package` is the Debian package to name when the program is missing.
 pub async fn run(program: &str, args: &[&str], package: &str, input: &[u8]) -> Ran {
+    run_within(WAIT, program, args, package, input).await
+}
+
+/// As [`run`], for slow programs (a TLS scanner), bounded by `limit` instead of [`WAIT`].
+pub async fn run_within(limit: Duration, program: &str, args: &[&str], package: &str, input: &[u8]) -> Ran {
     let mut child = spawn_piped(Command::new(program), program, args, package);
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let input = input.to_vec();
@@ -278,9 +283,10 @@ pub async fn run(program: &str, args: &[&str], package: &str, input: &[u8]) -> R
     let writer = tokio::spawn(async move {
         let _ = stdin.write_all(&input).await;
     });
-    let output = bounded(&format!("{program} {args:?}"), child.wait_with_output())
-        .await
-        .expect("wait for the program");
+    let output = match tokio::time::timeout(limit, child.wait_with_output()).await {
+        Ok(output) => output.expect("wait for the program"),
+        Err(_) => panic!("{program} {args:?} did not finish within {limit:?}"),
+    };
     let _ = writer.await;
     Ran {
         code: output.status.code(),

@@ -125,12 +125,13 @@ pub struct Validity {
 }
 
 impl Validity {
-    /// From an hour ago (some clocks run behind) until `days` from now.
+    /// `days` long, starting an hour ago (some clocks run behind), so the whole validity is exactly
+    /// `days` (825 is the most macOS, iOS and testssl accept for a leaf).
     pub fn days_from_now(days: u64) -> Self {
-        let now = OffsetDateTime::now_utc();
+        let start = OffsetDateTime::now_utc() - Duration::from_secs(3600);
         Self {
-            not_before: now - Duration::from_secs(3600),
-            not_after: now + Duration::from_secs(days * 86_400),
+            not_before: start,
+            not_after: start + Duration::from_secs(days * 86_400),
         }
     }
 
