@@ -11,12 +11,19 @@ use crate::certinfo;
 use crate::error::{Error, Result};
 use crate::pem::Identity;
 
+/// A certificate with its subject, read once for the session log.
+#[derive(Debug)]
+struct Entry {
+    key: Arc<CertifiedKey>,
+    subject: String,
+}
+
 /// One set of certificates: the first is the default, the others are picked by SNI.
 #[derive(Debug)]
 struct Snapshot {
-    default: Arc<CertifiedKey>,
+    default: Arc<Entry>,
     /// Lowercase DNS names (`*.example.test` for wildcards) to their certificate.
-    by_name: HashMap<String, Arc<CertifiedKey>>,
+    by_name: HashMap<String, Arc<Entry>>,
 }
 
 /// The certificates a server presents, chosen per connection by SNI, replaceable at run time.
@@ -55,9 +62,7 @@ impl CertStore {
 
     /// The subject of the certificate a client asking for `sni` gets.
     pub fn subject_for(&self, sni: Option<&str>) -> String {
-        self.pick(sni)
-            .end_entity_cert()
-            .map_or_else(|_| "(none)".into(), certinfo::subject)
+        self.pick(sni).subject.clone()
     }
 
     fn snapshot(&self) -> Arc<Snapshot> {
@@ -67,7 +72,7 @@ impl CertStore {
         }
     }
 
-    fn pick(&self, sni: Option<&str>) -> Arc<CertifiedKey> {
+    fn pick(&self, sni: Option<&str>) -> Arc<Entry> {
         let snapshot = self.snapshot();
         let Some(name) = sni.map(str::to_ascii_lowercase) else {
             return snapshot.default.clone();
@@ -84,7 +89,7 @@ impl CertStore {
 
 impl ResolvesServerCert for CertStore {
     fn resolve(&self, client_hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        Some(self.pick(client_hello.server_name()))
+        Some(self.pick(client_hello.server_name()).key.clone())
     }
 }
 
@@ -101,9 +106,19 @@ fn snapshot(identities: Vec<Identity>) -> Result<Snapshot> {
             .into_iter()
             .filter_map(|n| n.strip_prefix("DNS ").map(str::to_ascii_lowercase))
             .collect();
+        let subject = identity
+            .chain
+            .first()
+            .map_or_else(|| "(none)".into(), certinfo::subject);
         let key = CertifiedKey::from_der(identity.chain, identity.key, &provider)
             .map_err(|cause| Error::Config { side: "server", cause })?;
-        keys.push((names, Arc::new(key)));
+        keys.push((
+            names,
+            Arc::new(Entry {
+                key: Arc::new(key),
+                subject,
+            }),
+        ));
     }
     let default = keys
         .first()
