@@ -119,3 +119,116 @@ async fn s7_a_record_larger_than_tls_allows_is_refused_from_its_header() {
     good_client_is_served(&server, &pki).await;
     server.stop().await;
 }
+
+/// The first flight of a real rustls client: its ClientHello record(s), and the client to go on with.
+fn client_hello() -> (rustls::ClientConnection, Vec<u8>, tls_core::generate::DemoPki) {
+    let pki = pki();
+    let config = client_config(&pki.ca);
+    let name = client::parse_server_name("127.0.0.1").expect("name");
+    let mut conn = rustls::ClientConnection::new(config, name).expect("client");
+    let mut hello = Vec::new();
+    while conn.wants_write() {
+        conn.write_tls(&mut hello).expect("write to a Vec");
+    }
+    (conn, hello, pki)
+}
+
+/// Re-frames the handshake bytes of TLS records `records` into records of one byte each.
+fn one_byte_records(records: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut rest = records;
+    while rest.len() >= 5 {
+        let len = usize::from(u16::from_be_bytes([rest[3], rest[4]]));
+        let (header, body) = (&rest[..3], &rest[5..5 + len]);
+        for byte in body {
+            out.extend_from_slice(header);
+            out.extend_from_slice(&[0, 1, *byte]);
+        }
+        rest = &rest[5 + len..];
+    }
+    out
+}
+
+#[tokio::test]
+async fn s3_a_client_hello_in_one_byte_records_still_completes_the_handshake() {
+    let (mut conn, hello, pki) = client_hello();
+    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
+    let mut tcp = TcpStream::connect(server.addr).await.expect("connect");
+    let fragmented = one_byte_records(&hello);
+    assert!(fragmented.len() > 6 * hello.len() / 2, "hundreds of tiny records");
+    tcp.write_all(&fragmented).await.expect("send");
+    // From here the rustls client goes on as usual, driven by hand over the socket.
+    let mut buf = vec![0u8; 16 * 1024];
+    bounded("the rest of the handshake", async {
+        while conn.is_handshaking() {
+            let n = tcp.read(&mut buf).await.expect("read");
+            assert!(n > 0, "the server closed during the handshake");
+            conn.read_tls(&mut &buf[..n]).expect("feed");
+            conn.process_new_packets().expect("the server's flight is valid");
+            let mut out = Vec::new();
+            while conn.wants_write() {
+                conn.write_tls(&mut out).expect("write");
+            }
+            tcp.write_all(&out).await.expect("send");
+        }
+    })
+    .await;
+    std::io::Write::write_all(&mut conn.writer(), b"fragments").expect("plaintext");
+    let mut out = Vec::new();
+    while conn.wants_write() {
+        conn.write_tls(&mut out).expect("write");
+    }
+    tcp.write_all(&out).await.expect("send");
+    let mut echoed = Vec::new();
+    bounded("the echo", async {
+        while echoed.len() < b"fragments".len() {
+            let n = tcp.read(&mut buf).await.expect("read");
+            assert!(n > 0, "closed before the echo");
+            conn.read_tls(&mut &buf[..n]).expect("feed");
+            conn.process_new_packets().expect("valid records");
+            let _ = std::io::Read::read_to_end(&mut conn.reader(), &mut echoed);
+        }
+    })
+    .await;
+    assert_eq!(echoed, b"fragments");
+    drop(tcp);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn s8_a_stream_of_empty_records_is_closed_with_an_alert() {
+    let pki = pki();
+    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
+    let mut bad = TcpStream::connect(server.addr).await.expect("connect");
+    // 33 handshake records of length zero: legal framing, no content, a classic CPU-burning trick.
+    let empty: Vec<u8> = [0x16u8, 0x03, 0x01, 0x00, 0x00].repeat(33);
+    let _ = bad.write_all(&empty).await;
+    let answer = until_closed(&mut bad).await;
+    assert!(
+        answer.len() >= 7 && answer[0] == 0x15 && answer[5] == 2,
+        "expected a fatal alert, got {answer:?}"
+    );
+    good_client_is_served(&server, &pki).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn s10_close_notify_right_after_the_client_hello_ends_the_session_cleanly() {
+    let (_, hello, pki) = client_hello();
+    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
+    let mut bad = TcpStream::connect(server.addr).await.expect("connect");
+    bad.write_all(&hello).await.expect("send the hello");
+    // A plaintext warning-level close_notify alert.
+    bad.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00])
+        .await
+        .expect("send close_notify");
+    let started = Instant::now();
+    until_closed(&mut bad).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the server lingered {:?}",
+        started.elapsed()
+    );
+    good_client_is_served(&server, &pki).await;
+    server.stop().await;
+}
