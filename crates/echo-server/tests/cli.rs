@@ -111,6 +111,27 @@ async fn tls12_clients_are_served_unless_tls13_only() {
 }
 
 #[tokio::test]
+async fn s6_a_tls10_only_client_is_refused_with_an_alert_and_a_log_line() {
+    let pki = PkiFiles::new();
+    let mut server = Server::start(&pki, &[]).await;
+    // OpenSSL 3 sends TLS 1.0 only at security level 0.
+    let (ok, _, err) = s_client(&server, &["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"], b"x\n").await;
+    assert!(!ok, "a TLS 1.0-only client must be refused");
+    // BoGo expects protocol_version (70); rustls answers handshake_failure (40). Either is a clear no.
+    assert!(
+        err.contains("SSL alert number 40") || err.contains("SSL alert number 70"),
+        "expected a fatal alert: {err}"
+    );
+    server
+        .peer
+        .wait_for(
+            Output::Stderr,
+            "has no TLS version, cipher suite or key exchange in common",
+        )
+        .await;
+}
+
+#[tokio::test]
 async fn client_ca_requires_and_logs_the_client_certificate() {
     let pki = PkiFiles::new();
     let ca = pki.arg("ca.pem");

@@ -232,3 +232,35 @@ async fn s10_close_notify_right_after_the_client_hello_ends_the_session_cleanly(
     good_client_is_served(&server, &pki).await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn s15_a_half_close_without_close_notify_still_gets_its_echo() {
+    let pki = pki();
+    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
+    let conn = bounded(
+        "connect",
+        client::connect(
+            &server.address(),
+            client::parse_server_name("127.0.0.1").expect("name"),
+            client_config(&pki.ca),
+            ClientOptions::default(),
+        ),
+    )
+    .await
+    .expect("connected");
+    let mut tls = conn.into_stream();
+    tls.write_all(b"last words").await.expect("send");
+    tls.flush().await.expect("flush");
+    // FIN on the TCP socket underneath, with no close_notify: the echo must still come back.
+    tls.get_mut().0.shutdown().await.expect("half-close");
+    let mut echoed = Vec::new();
+    let mut buf = [0u8; 64];
+    while echoed.len() < b"last words".len() {
+        match bounded("the echo after a half-close", tls.read(&mut buf)).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => echoed.extend_from_slice(&buf[..n]),
+        }
+    }
+    assert_eq!(echoed, b"last words");
+    server.stop().await;
+}
