@@ -132,6 +132,58 @@ async fn s6_a_tls10_only_client_is_refused_with_an_alert_and_a_log_line() {
 }
 
 #[tokio::test]
+async fn s13_out_of_file_descriptors_is_logged_rarely_and_recovered_from() {
+    let pki = PkiFiles::new();
+    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
+    // A hard limit of 40 descriptors: the server cannot raise it, so a few dozen connections exhaust it.
+    let mut server = test_support::Peer::spawn(
+        "bash",
+        &[
+            "-c",
+            "ulimit -n 40 && exec \"$0\" \"$@\"",
+            SERVER,
+            "--listen",
+            "127.0.0.1:0",
+            "--cert",
+            &cert,
+            "--key",
+            &key,
+            "--handshake-timeout",
+            "60",
+        ],
+        "bash",
+    );
+    let line = server.wait_for(Output::Stdout, "listening on ").await;
+    let addr = line.trim_start_matches("listening on ").to_owned();
+    let mut hogs = Vec::new();
+    for _ in 0..80 {
+        hogs.push(
+            tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("the backlog takes it"),
+        );
+    }
+    let warning = server.wait_for(Output::Stderr, "accept failed").await;
+    assert!(warning.contains("out of file descriptors"), "{warning}");
+    drop(hogs);
+    // Descriptors come back as the silent connections close: a real client is served again.
+    let config = test_support::client_config(&pki.pki.ca);
+    let name = client::parse_server_name("127.0.0.1").expect("name");
+    let echoed = bounded(
+        "a client after the exhaustion",
+        client::round_trip(&addr, name, config, b"recovered", ClientOptions::default()),
+    )
+    .await
+    .expect("served once descriptors are free");
+    assert_eq!(echoed, b"recovered");
+    let warnings = server.lines().iter().filter(|l| l.contains("accept failed")).count();
+    assert!(
+        warnings <= 5,
+        "the EMFILE warning is rate-limited, got {warnings} lines"
+    );
+}
+
+#[tokio::test]
 async fn client_ca_requires_and_logs_the_client_certificate() {
     let pki = PkiFiles::new();
     let ca = pki.arg("ca.pem");

@@ -264,3 +264,73 @@ async fn s15_a_half_close_without_close_notify_still_gets_its_echo() {
     assert_eq!(echoed, b"last words");
     server.stop().await;
 }
+
+async fn connected(server: &RunningServer, pki: &tls_core::generate::DemoPki) -> client::Connection {
+    bounded(
+        "connect",
+        client::connect(
+            &server.address(),
+            client::parse_server_name("127.0.0.1").expect("name"),
+            client_config(&pki.ca),
+            ClientOptions::default(),
+        ),
+    )
+    .await
+    .expect("connected")
+}
+
+#[tokio::test]
+async fn s19_an_idle_session_gets_close_notify_after_the_idle_timeout() {
+    let pki = pki();
+    let options = ServerOptions {
+        idle_timeout: Duration::from_millis(400),
+        ..ServerOptions::default()
+    };
+    let server = RunningServer::start(server_config(pki.server.identity()), options).await;
+    let mut tls = connected(&server, &pki).await.into_stream();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    // read_to_end succeeds only on close_notify; a bare TCP close would be an UnexpectedEof error.
+    bounded("the idle close", tls.read_to_end(&mut rest))
+        .await
+        .expect("closed with close_notify");
+    assert!(
+        started.elapsed() >= Duration::from_millis(350),
+        "closed too early: {:?}",
+        started.elapsed()
+    );
+    good_client_is_served(&server, &pki).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn s14_a_client_that_sends_forever_and_never_reads_is_cut_off() {
+    let pki = pki();
+    let options = ServerOptions {
+        mode: tls_core::echo::Mode::Raw,
+        idle_timeout: Duration::from_millis(500),
+        ..ServerOptions::default()
+    };
+    let server = RunningServer::start(server_config(pki.server.identity()), options).await;
+    let mut tls = connected(&server, &pki).await.into_stream();
+    let chunk = vec![b'x'; 64 * 1024];
+    // The server echoes into a socket nobody drains: its writes block, it stops reading (so our writes
+    // block too), and its write timeout ends the session.
+    let outcome = bounded("the server giving up", async {
+        loop {
+            if let Err(err) = tls.write_all(&chunk).await {
+                break err;
+            }
+        }
+    })
+    .await;
+    assert!(
+        matches!(
+            outcome.kind(),
+            std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+        ),
+        "{outcome:?}"
+    );
+    good_client_is_served(&server, &pki).await;
+    server.stop().await;
+}
