@@ -492,3 +492,49 @@ fn untrusted_leaf() -> tls_core::generate::Issued {
     ca.issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(30))
         .expect("leaf")
 }
+
+#[tokio::test]
+async fn l8_weak_keys_and_sha1_signatures_are_warned_about_and_refused() {
+    let dir = temp_dir();
+    let d = dir.path().display().to_string();
+    for (name, extra) in [
+        ("rsa1024", vec!["-newkey", "rsa:1024"]),
+        ("sha1", vec!["-newkey", "rsa:2048", "-sha1"]),
+    ] {
+        let (key, cert) = (format!("{d}/{name}.key"), format!("{d}/{name}.pem"));
+        let mut args = vec!["req", "-x509", "-nodes", "-keyout", &key, "-out", &cert, "-days", "30"];
+        args.extend(extra);
+        args.extend([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+        ]);
+        let ran = run("openssl", &args, "openssl", b"").await;
+        assert!(ran.ok(), "{}", ran.stderr);
+    }
+    let rsa = json_of(&dir.path().join("rsa1024.pem")).await["warnings"].clone();
+    assert_eq!(
+        rsa,
+        serde_json::json!(["RSA key of 1024 bits: TLS clients refuse RSA keys under 2048 bits"])
+    );
+    let sha1 = json_of(&dir.path().join("sha1.pem")).await["warnings"].clone();
+    assert_eq!(
+        sha1,
+        serde_json::json!(["signed with SHA-1, which TLS clients no longer accept"])
+    );
+    // And the client's verification refuses both, trusting each as its own root.
+    for name in ["rsa1024", "sha1"] {
+        let file = format!("{d}/{name}.pem");
+        let ran = verify(&["--ca", &file, &file, "--name", "127.0.0.1"]).await;
+        assert_ne!(
+            ran.code,
+            Some(0),
+            "{name} must not verify: {}{}",
+            ran.stdout,
+            ran.stderr
+        );
+    }
+}
