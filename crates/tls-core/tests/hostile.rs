@@ -334,3 +334,34 @@ async fn s14_a_client_that_sends_forever_and_never_reads_is_cut_off() {
     good_client_is_served(&server, &pki).await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn s11_a_reset_at_each_handshake_step_frees_the_session_and_harms_no_one() {
+    let pki = pki();
+    let options = ServerOptions {
+        max_connections: 4,
+        ..ServerOptions::default()
+    };
+    let server = RunningServer::start(server_config(pki.server.identity()), options).await;
+    // Steps: right after connect; after the ClientHello; after reading the server's first flight.
+    for step in 0..3 {
+        // Twice the connection cap: a session not freed after its reset would lock the next ones out.
+        for _ in 0..8 {
+            let (_conn, hello, _) = client_hello();
+            let mut tcp = TcpStream::connect(server.addr).await.expect("connect");
+            if step >= 1 {
+                tcp.write_all(&hello).await.expect("send the hello");
+            }
+            if step >= 2 {
+                let mut buf = [0u8; 4096];
+                let n = bounded("the server's flight", tcp.read(&mut buf)).await.expect("read");
+                assert!(n > 0, "the server answered the hello");
+            }
+            // SO_LINGER 0: closing sends RST instead of FIN.
+            tcp.set_zero_linger().expect("linger");
+            drop(tcp);
+        }
+        good_client_is_served(&server, &pki).await;
+    }
+    server.stop().await;
+}
