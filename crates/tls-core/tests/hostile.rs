@@ -237,17 +237,7 @@ async fn s10_close_notify_right_after_the_client_hello_ends_the_session_cleanly(
 async fn s15_a_half_close_without_close_notify_still_gets_its_echo() {
     let pki = pki();
     let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
-    let conn = bounded(
-        "connect",
-        client::connect(
-            &server.address(),
-            client::parse_server_name("127.0.0.1").expect("name"),
-            client_config(&pki.ca),
-            ClientOptions::default(),
-        ),
-    )
-    .await
-    .expect("connected");
+    let conn = connected(&server, &pki).await;
     let mut tls = conn.into_stream();
     tls.write_all(b"last words").await.expect("send");
     tls.flush().await.expect("flush");
