@@ -132,6 +132,33 @@ async fn s6_a_tls10_only_client_is_refused_with_an_alert_and_a_log_line() {
 }
 
 #[tokio::test]
+async fn s9_a_tls12_renegotiation_is_refused_and_others_keep_working() {
+    let pki = PkiFiles::new();
+    let mut server = Server::start(&pki, &[]).await;
+    // openssl s_client renegotiates when a line it reads begins with "R" (its interactive commands,
+    // which -quiet would switch off): it sends a new ClientHello inside the established TLS 1.2 session.
+    // -msg prints each record it sends and receives.
+    let ca = pki.arg("ca.pem");
+    let args = ["s_client", "-connect", &server.addr, "-tls1_2", "-CAfile", &ca, "-msg"];
+    let mut client = test_support::Peer::spawn("openssl", &args, "openssl");
+    client.wait_for(Output::Stdout, "Verify return code: 0 (ok)").await;
+    client.send(b"R\n").await;
+    client.wait_for(Output::Stderr, "RENEGOTIATING").await;
+    // rustls answers with a warning no_renegotiation alert and keeps the session's keys as they were;
+    // OpenSSL gives up on the session at that alert.
+    client
+        .wait_for(Output::Stdout, "Alert [length 0002], warning no_renegotiation")
+        .await;
+    assert_ne!(client.exit_code().await, Some(0), "openssl must not have renegotiated");
+    server
+        .peer
+        .wait_for(Output::Stderr, "end=failed: the client ended the established session")
+        .await;
+    let (ok, out, err) = lab_client(&server, &ca, "after the renegotiation", &[]).await;
+    assert!(ok && out.trim_end() == "after the renegotiation", "{out} {err}");
+}
+
+#[tokio::test]
 async fn s13_out_of_file_descriptors_is_logged_rarely_and_recovered_from() {
     let pki = PkiFiles::new();
     let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));

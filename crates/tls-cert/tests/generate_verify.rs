@@ -538,3 +538,53 @@ async fn l8_weak_keys_and_sha1_signatures_are_warned_about_and_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn l7_an_intermediate_without_ca_true_is_named_as_such() {
+    let dir = temp_dir();
+    let file = |name: &str| dir.path().join(name).display().to_string();
+    let (root, root_key, mid, mid_key, mid_csr, leaf, leaf_key, leaf_csr) = (
+        file("root.pem"),
+        file("root.key"),
+        file("mid.pem"),
+        file("mid.key"),
+        file("mid.csr"),
+        file("leaf.pem"),
+        file("leaf.key"),
+        file("leaf.csr"),
+    );
+    let not_ca = write(dir.path(), "not-ca.ext", "basicConstraints=critical,CA:FALSE\n");
+    let leaf_ext = write(
+        dir.path(),
+        "leaf.ext",
+        "basicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n",
+    );
+    let (not_ca, leaf_ext) = (not_ca.display().to_string(), leaf_ext.display().to_string());
+    let p256 = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
+    // A real root; under it a certificate made with CA:FALSE; under that, the server's leaf.
+    let steps = [
+        format!("req -x509 {p256} -keyout {root_key} -out {root} -subj /CN=L7-Root -days 30"),
+        format!("req -new {p256} -keyout {mid_key} -out {mid_csr} -subj /CN=L7-Not-A-CA"),
+        format!("x509 -req -in {mid_csr} -CA {root} -CAkey {root_key} -out {mid} -days 30 -extfile {not_ca}"),
+        format!("req -new {p256} -keyout {leaf_key} -out {leaf_csr} -subj /CN=127.0.0.1"),
+        format!("x509 -req -in {leaf_csr} -CA {mid} -CAkey {mid_key} -out {leaf} -days 30 -extfile {leaf_ext}"),
+    ];
+    for step in steps {
+        let args: Vec<&str> = step.split(' ').collect();
+        let ran = run("openssl", &args, "openssl", b"").await;
+        assert!(ran.ok(), "openssl {step}: {}", ran.stderr);
+    }
+    let chain = [
+        std::fs::read_to_string(&leaf).expect("leaf"),
+        std::fs::read_to_string(&mid).expect("mid"),
+    ]
+    .concat();
+    let chain = write(dir.path(), "chain.pem", chain).display().to_string();
+    let ran = verify(&["--ca", &root, &chain, "--name", "127.0.0.1"]).await;
+    assert_eq!(ran.code, Some(1), "{}{}", ran.stdout, ran.stderr);
+    let said = format!("{}{}", ran.stdout, ran.stderr);
+    assert!(
+        said.contains("has a certificate without CA:TRUE in the place of an intermediate CA"),
+        "{said}"
+    );
+}

@@ -369,7 +369,10 @@ async fn throughput(options: &Options, live: &Live, deadline: Instant) -> Tally 
             tally.bytes = received;
             tally.ops = 1;
         }
-        Err(err) => tally.error("session", &crate::diagnose::io_error(&err)),
+        Err(err) => tally.error(
+            "session",
+            &crate::diagnose::io_error(&err, crate::diagnose::Side::Client),
+        ),
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), writer.shutdown()).await;
     tally

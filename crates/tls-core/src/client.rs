@@ -243,7 +243,7 @@ async fn timed<T>(
         Ok(Err(cause)) => Err(Error::Session {
             step,
             peer,
-            reason: diagnose::io_error(&cause),
+            reason: diagnose::io_error(&cause, Side::Client),
             cause,
         }),
         Ok(Ok(value)) => Ok(value),

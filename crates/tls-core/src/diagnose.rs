@@ -15,6 +15,16 @@ pub enum Side {
     Client,
 }
 
+impl Side {
+    /// The other end, as the explanations name it.
+    fn peer(self) -> &'static str {
+        match self {
+            Self::Server => "the client",
+            Self::Client => "the server",
+        }
+    }
+}
+
 /// The rustls error inside an I/O error from tokio-rustls, if there is one.
 pub fn tls_error(err: &io::Error) -> Option<&TlsError> {
     err.get_ref()?.downcast_ref::<TlsError>()
@@ -24,14 +34,20 @@ pub fn tls_error(err: &io::Error) -> Option<&TlsError> {
 pub fn handshake_error(err: &io::Error, side: Side) -> String {
     match tls_error(err) {
         Some(tls) => explain_tls(tls, side),
-        None => io_error(err),
+        None => io_error(err, side),
     }
 }
 
 /// Explains an error from reading or writing an established session.
-pub fn io_error(err: &io::Error) -> String {
-    if let Some(tls) = tls_error(err) {
-        return explain_tls(tls, Side::Client);
+pub fn io_error(err: &io::Error, side: Side) -> String {
+    match tls_error(err) {
+        // Alerts that explain a failed handshake mean something else once it has succeeded: a peer
+        // whose renegotiation was refused, say, ends the session with handshake_failure.
+        Some(TlsError::AlertReceived(
+            alert @ (AlertDescription::HandshakeFailure | AlertDescription::ProtocolVersion),
+        )) => return format!("{} ended the established session with alert {alert:?}", side.peer()),
+        Some(tls) => return explain_tls(tls, side),
+        None => {}
     }
     match err.kind() {
         io::ErrorKind::UnexpectedEof => "the peer closed the connection without close_notify".into(),
@@ -42,10 +58,7 @@ pub fn io_error(err: &io::Error) -> String {
 }
 
 fn explain_tls(err: &TlsError, side: Side) -> String {
-    let peer = match side {
-        Side::Server => "the client",
-        Side::Client => "the server",
-    };
+    let peer = side.peer();
     if let Some(rejected) = CertificateRejected::find(err) {
         return rejected.explanation.clone();
     }
@@ -73,10 +86,7 @@ fn explain_tls(err: &TlsError, side: Side) -> String {
 }
 
 fn explain_alert(alert: AlertDescription, side: Side) -> String {
-    let peer = match side {
-        Side::Server => "the client",
-        Side::Client => "the server",
-    };
+    let peer = side.peer();
     let name = format!("{alert:?}");
     match (alert, side) {
         (AlertDescription::CertificateRequired, Side::Client) => {

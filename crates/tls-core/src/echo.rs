@@ -10,7 +10,7 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 /// Which echo rule applies.
@@ -192,7 +192,7 @@ where
     outcome.end = loop {
         let read = tokio::select! {
             () = cancel.cancelled() => break End::Shutdown,
-            read = tokio::time::timeout(idle, stream.read(&mut buf)) => read,
+            read = tokio::time::timeout(idle, read_flushing(stream, &mut buf)) => read,
         };
         let n = match read {
             Err(_) => break End::IdleTimeout(idle),
@@ -207,7 +207,7 @@ where
                 machine.end_of_stream(&mut out);
                 break End::EofWithoutCloseNotify;
             }
-            Ok(Err(err)) => break End::Failed(crate::diagnose::io_error(&err)),
+            Ok(Err(err)) => break End::Failed(crate::diagnose::io_error(&err, crate::diagnose::Side::Server)),
         };
         let filled = n == buf.len();
         let data = &buf[..n];
@@ -246,6 +246,25 @@ where
     outcome
 }
 
+/// Reads like `stream.read(buf)`, and while no data is there, sends what the TLS layer queued on its own
+/// in answer to what it read: a TLS 1.2 renegotiation request gets a no_renegotiation alert, which would
+/// otherwise wait for the next echo while the peer waits for the alert.
+pub(crate) async fn read_flushing<S>(stream: &mut S, buf: &mut [u8]) -> io::Result<usize>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut buf = tokio::io::ReadBuf::new(buf);
+    std::future::poll_fn(|cx| match std::pin::Pin::new(&mut *stream).poll_read(cx, &mut buf) {
+        std::task::Poll::Pending => {
+            // A failed or blocked flush shows up in the next read or write; the read decides.
+            let _ = std::pin::Pin::new(&mut *stream).poll_flush(cx);
+            std::task::Poll::Pending
+        }
+        std::task::Poll::Ready(result) => std::task::Poll::Ready(result.map(|()| buf.filled().len())),
+    })
+    .await
+}
+
 async fn write_out<S: AsyncWrite + Unpin>(stream: &mut S, data: &[u8], limit: Duration) -> Result<(), End> {
     if data.is_empty() {
         return Ok(());
@@ -256,7 +275,10 @@ async fn write_out<S: AsyncWrite + Unpin>(stream: &mut S, data: &[u8], limit: Du
     };
     match tokio::time::timeout(limit, write).await {
         Err(_) => Err(End::WriteTimeout(limit)),
-        Ok(Err(err)) => Err(End::Failed(crate::diagnose::io_error(&err))),
+        Ok(Err(err)) => Err(End::Failed(crate::diagnose::io_error(
+            &err,
+            crate::diagnose::Side::Server,
+        ))),
         Ok(Ok(())) => Ok(()),
     }
 }

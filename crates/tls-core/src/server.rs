@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustls::ServerConfig;
-use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinHandle;
@@ -428,7 +428,7 @@ async fn choose_protocol(
             page::Sniff::Undecided => {}
         }
         // Whatever ends the wait (data, EOF, an error, the idle timeout) is seen again by the echo loop.
-        match tokio::time::timeout(options.idle_timeout, tls.read(&mut buf)).await {
+        match tokio::time::timeout(options.idle_timeout, echo::read_flushing(tls, &mut buf)).await {
             Ok(Ok(n)) if n > 0 => head.extend_from_slice(&buf[..n]),
             _ => return (Protocol::Echo, head),
         }
@@ -498,12 +498,18 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Rewind<S> {
 /// client closed without sending anything (a port probe or health check).
 async fn check_first_bytes(tcp: &TcpStream) -> std::result::Result<(), String> {
     let mut head = [0u8; 8];
-    let n = tcp.peek(&mut head).await.map_err(|err| diagnose::io_error(&err))?;
+    let n = tcp
+        .peek(&mut head)
+        .await
+        .map_err(|err| diagnose::io_error(&err, Side::Server))?;
     let head = &head[..n];
     match head {
         [] => Err(String::new()),
         [0x16, ..] => Ok(()),
         [b, _, 0x01, ..] if b & 0x80 != 0 => {
+            // A fatal protocol_version alert in a TLS record, as tlsfuzzer expects; best effort, since
+            // the socket is about to close anyway.
+            let _ = tcp.try_write(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46]);
             Err("client sent an SSLv2-style hello; this server speaks TLS 1.2 and 1.3 only".into())
         }
         _ if head.iter().all(|b| b.is_ascii_uppercase() || *b == b' ' || *b == b'/') => {

@@ -149,15 +149,9 @@ fn one_byte_records(records: &[u8]) -> Vec<u8> {
     out
 }
 
-#[tokio::test]
-async fn s3_a_client_hello_in_one_byte_records_still_completes_the_handshake() {
-    let (mut conn, hello, pki) = client_hello();
-    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
-    let mut tcp = TcpStream::connect(server.addr).await.expect("connect");
-    let fragmented = one_byte_records(&hello);
-    assert!(fragmented.len() > 6 * hello.len() / 2, "hundreds of tiny records");
-    tcp.write_all(&fragmented).await.expect("send");
-    // From here the rustls client goes on as usual, driven by hand over the socket.
+/// Drives a rustls client whose ClientHello was already sent through the rest of its handshake, by
+/// hand over `tcp`.
+async fn finish_handshake(conn: &mut rustls::ClientConnection, tcp: &mut TcpStream) {
     let mut buf = vec![0u8; 16 * 1024];
     bounded("the rest of the handshake", async {
         while conn.is_handshaking() {
@@ -173,6 +167,18 @@ async fn s3_a_client_hello_in_one_byte_records_still_completes_the_handshake() {
         }
     })
     .await;
+}
+
+#[tokio::test]
+async fn s3_a_client_hello_in_one_byte_records_still_completes_the_handshake() {
+    let (mut conn, hello, pki) = client_hello();
+    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
+    let mut tcp = TcpStream::connect(server.addr).await.expect("connect");
+    let fragmented = one_byte_records(&hello);
+    assert!(fragmented.len() > 6 * hello.len() / 2, "hundreds of tiny records");
+    tcp.write_all(&fragmented).await.expect("send");
+    finish_handshake(&mut conn, &mut tcp).await;
+    let mut buf = vec![0u8; 16 * 1024];
     std::io::Write::write_all(&mut conn.writer(), b"fragments").expect("plaintext");
     let mut out = Vec::new();
     while conn.wants_write() {
@@ -353,5 +359,216 @@ async fn s11_a_reset_at_each_handshake_step_frees_the_session_and_harms_no_one()
         }
         good_client_is_served(&server, &pki).await;
     }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn s6_an_sslv2_hello_gets_a_protocol_version_alert() {
+    let pki = pki();
+    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
+    let mut bad = TcpStream::connect(server.addr).await.expect("connect");
+    // An SSLv2-format CLIENT-HELLO offering TLS 1.0 (as old clients sent for compatibility): a two-byte
+    // header with the high bit set and length 46, message type 1, version 3.1, then the lengths of the
+    // cipher specs (21), session id (0) and challenge (16), the seven 3-byte specs and the challenge.
+    let mut hello = vec![0x80, 46, 0x01, 0x03, 0x01, 0x00, 21, 0x00, 0x00, 0x00, 16];
+    for spec in [0x2fu8, 0x35, 0x0a, 0x05, 0x04, 0x09, 0x03] {
+        hello.extend_from_slice(&[0x00, 0x00, spec]);
+    }
+    hello.extend_from_slice(&[0x5a; 16]);
+    bad.write_all(&hello).await.expect("send");
+    let answer = until_closed(&mut bad).await;
+    // A TLS alert record: fatal (2) protocol_version (70).
+    assert_eq!(answer, [0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 70]);
+    good_client_is_served(&server, &pki).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn s8_repeated_warning_alerts_end_the_handshake() {
+    let (_, hello, pki) = client_hello();
+    let options = ServerOptions {
+        handshake_timeout: Duration::from_secs(30),
+        ..ServerOptions::default()
+    };
+    let server = RunningServer::start(server_config(pki.server.identity()), options).await;
+    let mut bad = TcpStream::connect(server.addr).await.expect("connect");
+    bad.write_all(&hello).await.expect("send the hello");
+    // Fifty plaintext warning-level user_canceled alerts (90), the one warning TLS 1.3 tolerates; rustls
+    // allows four, like BoringSSL, and ends the connection at the fifth.
+    let warnings: Vec<u8> = [0x15u8, 0x03, 0x03, 0x00, 0x02, 0x01, 90].repeat(50);
+    let _ = bad.write_all(&warnings).await;
+    let started = Instant::now();
+    until_closed(&mut bad).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the connection was held {:?}, as if the alerts were ignored until the 30 s deadline",
+        started.elapsed()
+    );
+    good_client_is_served(&server, &pki).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn s16_close_notify_from_the_client_gets_the_echo_and_close_notify_back() {
+    let pki = pki();
+    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
+    let mut tls = connected(&server, &pki).await.into_stream();
+    // A line without its newline, then close_notify (tokio-rustls' shutdown sends it, then FIN).
+    tls.write_all(b"no newline").await.expect("send");
+    tls.shutdown().await.expect("close_notify");
+    let mut echoed = Vec::new();
+    // read_to_end succeeds only when the server's close_notify arrives before its FIN.
+    bounded("the echo and the server's close_notify", tls.read_to_end(&mut echoed))
+        .await
+        .expect("the server answered with close_notify, then closed TCP");
+    assert_eq!(echoed, b"no newline");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn s18_lines_split_across_records_many_per_record_and_a_1_mib_line_come_back_byte_exact() {
+    let pki = pki();
+    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
+    let mut tls = connected(&server, &pki).await.into_stream();
+    let mut many = Vec::new();
+    for i in 0..500 {
+        many.extend_from_slice(format!("line {i}\r\n").as_bytes());
+    }
+    let mut long = (0..1 << 20).map(|i| b'a' + (i % 26) as u8).collect::<Vec<u8>>();
+    long.push(b'\n');
+    // Each piece is written and flushed alone, so it travels in records of its own: a line cut in three,
+    // an empty-looking "\r" whose "\n" comes in the next record (not an empty line: "x" came before),
+    // 500 lines in one record, and a 1 MiB line that needs 64 records.
+    let pieces: [&[u8]; 6] = [b"Hel", b"lo Wor", b"ld!\nx\r", b"\n", &many, &long];
+    let expected = pieces.concat();
+    let (mut read_half, mut write_half) = tokio::io::split(&mut tls);
+    let write = async {
+        for piece in pieces {
+            write_half.write_all(piece).await.expect("send");
+            write_half.flush().await.expect("flush");
+        }
+        // The empty line ends the session.
+        write_half.write_all(b"\n").await.expect("send the empty line");
+        write_half.flush().await.expect("flush");
+    };
+    let read = async {
+        let mut echoed = Vec::new();
+        read_half
+            .read_to_end(&mut echoed)
+            .await
+            .expect("ended with close_notify");
+        echoed
+    };
+    let ((), echoed) = bounded("a megabyte and a half echoed", async { tokio::join!(write, read) }).await;
+    assert_eq!(echoed.len(), expected.len());
+    assert!(echoed == expected, "the echo differs from what was sent");
+    server.stop().await;
+}
+
+/// TLS 1.3 records sealed and opened by the test itself with the session's AES-128-GCM keys (taken from
+/// rustls after the handshake), so it can send what no TLS library will: zero-length application data.
+struct Records {
+    tx: (aws_lc_rs::aead::LessSafeKey, [u8; 12], u64),
+    rx: (aws_lc_rs::aead::LessSafeKey, [u8; 12], u64),
+}
+
+impl Records {
+    fn take(conn: rustls::ClientConnection) -> Self {
+        let secrets = conn.dangerous_extract_secrets().expect("secrets were enabled");
+        let keys = |(seq, secrets): (u64, rustls::ConnectionTrafficSecrets)| match secrets {
+            rustls::ConnectionTrafficSecrets::Aes128Gcm { key, iv } => {
+                let key = aws_lc_rs::aead::UnboundKey::new(&aws_lc_rs::aead::AES_128_GCM, key.as_ref()).expect("key");
+                let iv: [u8; 12] = iv.as_ref().try_into().expect("12-byte iv");
+                (aws_lc_rs::aead::LessSafeKey::new(key), iv, seq)
+            }
+            _ => panic!("the server prefers AES-128-GCM; it chose another cipher"),
+        };
+        Self {
+            tx: keys(secrets.tx),
+            rx: keys(secrets.rx),
+        }
+    }
+
+    /// The per-record nonce of RFC 8446 5.3: the IV with the sequence number XORed into its end.
+    fn nonce(iv: &[u8; 12], seq: u64) -> aws_lc_rs::aead::Nonce {
+        let mut nonce = *iv;
+        for (byte, seq_byte) in nonce[4..].iter_mut().zip(seq.to_be_bytes()) {
+            *byte ^= seq_byte;
+        }
+        aws_lc_rs::aead::Nonce::assume_unique_for_key(nonce)
+    }
+
+    /// One application data record holding `data` (which may be empty).
+    fn seal(&mut self, data: &[u8]) -> Vec<u8> {
+        let (key, iv, seq) = &mut self.tx;
+        let mut body = [data, &[0x17]].concat(); // the inner content type: application data
+        let len = u16::try_from(body.len() + 16).expect("a small record");
+        let header = [0x17, 0x03, 0x03, (len >> 8) as u8, len as u8];
+        key.seal_in_place_append_tag(Self::nonce(iv, *seq), aws_lc_rs::aead::Aad::from(header), &mut body)
+            .expect("seal");
+        *seq += 1;
+        [&header[..], &body].concat()
+    }
+
+    /// Reads records until `want` bytes of application data arrived or the server sent an alert;
+    /// handshake records (session tickets) are skipped. Returns the data and the alert, if any.
+    async fn read(&mut self, tcp: &mut TcpStream, want: usize) -> (Vec<u8>, Option<Vec<u8>>) {
+        let (key, iv, seq) = &mut self.rx;
+        let mut data = Vec::new();
+        while data.len() < want {
+            let mut header = [0u8; 5];
+            bounded("a record header", tcp.read_exact(&mut header))
+                .await
+                .expect("header");
+            let mut body = vec![0u8; usize::from(u16::from_be_bytes([header[3], header[4]]))];
+            bounded("a record body", tcp.read_exact(&mut body)).await.expect("body");
+            let plain = key
+                .open_in_place(Self::nonce(iv, *seq), aws_lc_rs::aead::Aad::from(header), &mut body)
+                .expect("the server's record opens with its key");
+            *seq += 1;
+            let end = plain.iter().rposition(|b| *b != 0).expect("an inner content type");
+            match plain[end] {
+                0x16 => continue,
+                0x17 => data.extend_from_slice(&plain[..end]),
+                0x15 => return (data, Some(plain[..end].to_vec())),
+                other => panic!("unexpected inner content type {other}"),
+            }
+        }
+        (data, None)
+    }
+}
+
+#[tokio::test]
+async fn s17_zero_length_application_records_are_neither_eof_nor_an_empty_line() {
+    let pki = pki();
+    let mut config = (*client_config(&pki.ca)).clone();
+    config.enable_secret_extraction = true;
+    let name = client::parse_server_name("127.0.0.1").expect("name");
+    let mut conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).expect("client");
+    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
+    let mut tcp = TcpStream::connect(server.addr).await.expect("connect");
+    let mut hello = Vec::new();
+    while conn.wants_write() {
+        conn.write_tls(&mut hello).expect("write to a Vec");
+    }
+    tcp.write_all(&hello).await.expect("send the hello");
+    finish_handshake(&mut conn, &mut tcp).await;
+    let mut records = Records::take(conn);
+    // Empty records first (an EOF mistaken here would end the session), then a line whose "\n" comes
+    // after more empty records (an empty line mistaken here would end it too), then a real line.
+    // Fewer than 32 in a row: rustls, like BoringSSL, refuses longer runs of empty records.
+    let mut out = Vec::new();
+    for record in [&b""[..], b"", b"", b"first", b"", b"", b"\n", b"", b"second\n"] {
+        out.extend(records.seal(record));
+    }
+    tcp.write_all(&out).await.expect("send");
+    let (echoed, alert) = records.read(&mut tcp, b"first\nsecond\n".len()).await;
+    assert_eq!(alert, None, "the server ended the session");
+    assert_eq!(echoed, b"first\nsecond\n");
+    // The empty line ends the session with close_notify (alert level 1, description 0).
+    let end = records.seal(b"\n");
+    tcp.write_all(&end).await.expect("send the empty line");
+    let (rest, alert) = records.read(&mut tcp, usize::MAX).await;
+    assert_eq!((rest, alert), (Vec::new(), Some(vec![1, 0])));
     server.stop().await;
 }
