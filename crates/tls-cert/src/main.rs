@@ -129,12 +129,12 @@ async fn run_verify(args: &VerifyArgs) -> ExitCode {
             Presenter::File,
         ),
         (None, Some(addr)) => {
-            let host = addr.rsplit_once(':').map_or(addr.as_str(), |(host, _)| host);
-            let name = args
-                .name
-                .clone()
-                .unwrap_or_else(|| host.trim_start_matches('[').trim_end_matches(']').to_owned());
-            let fetched = match client::parse_server_name(&name) {
+            let server_name = match &args.name {
+                Some(name) => client::parse_server_name(name),
+                None => client::server_name_for(addr),
+            };
+            let name = server_name.as_ref().ok().map(|name| name.to_str().into_owned());
+            let fetched = match server_name {
                 Ok(server_name) => {
                     client::fetch_chain(addr, server_name, &TlsOptions::default(), ClientOptions::default())
                         .await
@@ -142,7 +142,7 @@ async fn run_verify(args: &VerifyArgs) -> ExitCode {
                 }
                 Err(err) => Err(err),
             };
-            (addr.clone(), fetched, Some(name), Presenter::Server)
+            (addr.clone(), fetched, name, Presenter::Server)
         }
         (None, None) => return fail(&"give CERT_FILE or --connect HOST:PORT"),
     };

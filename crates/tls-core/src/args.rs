@@ -14,9 +14,118 @@ pub fn seconds(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("{text:?} is not a number of seconds (such as 10 or 0.5)"))
 }
 
+/// A `HOST:PORT` address as the programs take it: `127.0.0.1:7777`, `localhost:7777`, `[::1]:7777`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPort {
+    /// The host: a DNS name or an IP address, IPv6 without its brackets.
+    pub host: String,
+    /// The TCP port.
+    pub port: u16,
+}
+
+impl HostPort {
+    /// Parses `text`; each refusal is a sentence naming the text and what to write instead.
+    ///
+    /// # Errors
+    /// No port, a port that is not a number from 0 to 65535, no host, an IPv6 address without its
+    /// brackets, or a host with spaces or control characters in it.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let refuse = |why: &str| {
+            Err(format!(
+                "{text:?} is not HOST:PORT ({why}); write it like 127.0.0.1:7777 or [::1]:7777"
+            ))
+        };
+        let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+            match rest.split_once("]:") {
+                Some((host, port)) if host.parse::<std::net::Ipv6Addr>().is_ok() => (host, port),
+                Some(_) => return refuse("only an IPv6 address goes in brackets"),
+                None => return refuse("no :PORT after the bracketed address"),
+            }
+        } else {
+            match text.rsplit_once(':') {
+                Some((host, _)) if host.contains(':') => return refuse("an IPv6 address goes in brackets"),
+                Some(pair) => pair,
+                None => return refuse("no :PORT"),
+            }
+        };
+        if host.is_empty() {
+            return refuse("no host before the port");
+        }
+        if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return refuse("the host has spaces or control characters");
+        }
+        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+            return refuse("the port is not a number");
+        }
+        match port.parse() {
+            Ok(port) => Ok(Self {
+                host: host.to_owned(),
+                port,
+            }),
+            Err(_) => refuse("the port is above 65535"),
+        }
+    }
+
+    /// Checks `text` and returns it unchanged, for clap's `value_parser`.
+    ///
+    /// # Errors
+    /// As [`HostPort::parse`].
+    pub fn check(text: &str) -> Result<String, String> {
+        Self::parse(text).map(|_| text.to_owned())
+    }
+}
+
+impl std::fmt::Display for HostPort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_parse_and_print_back() {
+        for (text, host, port) in [
+            ("127.0.0.1:7777", "127.0.0.1", 7777),
+            ("localhost:0", "localhost", 0),
+            ("[::1]:443", "::1", 443),
+            ("[fe80::1%eth0]:1", "fe80::1%eth0", 1),
+        ] {
+            let parsed = HostPort::parse(text);
+            if host.contains('%') {
+                assert!(parsed.is_err(), "{text}: zone ids are not IPv6 addresses here");
+                continue;
+            }
+            let parsed = parsed.expect(text);
+            assert_eq!((parsed.host.as_str(), parsed.port), (host, port));
+            assert_eq!(parsed.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn bad_addresses_say_what_is_wrong() {
+        for (text, why) in [
+            ("127.0.0.1", "no :PORT"),
+            ("::1", "an IPv6 address goes in brackets"),
+            ("::1:7777", "an IPv6 address goes in brackets"),
+            ("[::1]", "no :PORT after the bracketed address"),
+            ("[localhost]:1", "only an IPv6 address goes in brackets"),
+            (":7777", "no host before the port"),
+            ("host:", "the port is not a number"),
+            ("host:+1", "the port is not a number"),
+            ("host:65536", "the port is above 65535"),
+            ("a b:1", "the host has spaces"),
+        ] {
+            let err = HostPort::parse(text).expect_err(text);
+            assert!(err.contains(why) && err.contains(&format!("{text:?}")), "{text}: {err}");
+        }
+    }
 
     #[test]
     fn whole_and_fractional_seconds_parse() {

@@ -40,14 +40,11 @@ impl Default for ClientOptions {
 /// The host part of `HOST:PORT` (`[::1]:7777` gives `::1`), as the name to verify the server against.
 ///
 /// # Errors
-/// [`Error::InvalidServerName`] when it is neither a DNS name nor an IP address.
+/// [`Error::InvalidAddress`] when `addr` is not `HOST:PORT`, [`Error::InvalidServerName`] when the host
+/// is neither a DNS name nor an IP address.
 pub fn server_name_for(addr: &str) -> Result<ServerName<'static>> {
-    let host = match addr.rsplit_once(':') {
-        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
-        _ => addr,
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    parse_server_name(host)
+    let address = crate::args::HostPort::parse(addr).map_err(Error::InvalidAddress)?;
+    parse_server_name(&address.host)
 }
 
 /// Parses a DNS name or IP address to verify the server's certificate against.

@@ -178,6 +178,9 @@ pub enum Error {
     /// The server name for the client is neither a DNS name nor an IP address.
     #[error("invalid server name {0:?}: give a DNS name such as localhost or an IP address")]
     InvalidServerName(String),
+    /// An address is not `HOST:PORT`; the text says what is wrong with it.
+    #[error("{0}")]
+    InvalidAddress(String),
     /// Binding the listening socket failed.
     #[error("cannot listen on {addr}: {cause}{hint}")]
     Bind {

@@ -19,6 +19,7 @@
 //! - [`certstore`]: the server's certificates, chosen by SNI and replaceable while it runs
 //! - [`certinfo`]: the certificate fields messages need (subject, issuer, names, dates)
 //! - [`args`]: parsing command-line values the programs share
+//! - [`fuzzing`]: the properties the fuzz targets in `fuzz/` check (and the corpus replay test runs)
 //! - [`error`]: the one [`Error`] type
 //!
 //! # Example
@@ -57,6 +58,7 @@ pub mod config;
 pub mod diagnose;
 pub mod echo;
 pub mod error;
+pub mod fuzzing;
 pub mod generate;
 pub mod inspect;
 pub mod page;

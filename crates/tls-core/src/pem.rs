@@ -74,7 +74,15 @@ pub fn check_key_matches(chain: &[CertificateDer<'static>], key: &PrivateKeyDer<
 /// [`Error::Load`] naming the file: missing, a directory, empty, broken PEM, no certificate in it
 /// (with a hint when it holds a key instead), or a certificate that is not valid X.509.
 pub fn load_cert_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
-    load_certificates(path, Material::CertificateChain)
+    parse_cert_chain(path, read_bytes(path, Material::CertificateChain)?)
+}
+
+/// As [`load_cert_chain`], for the contents of a file already read; `name` is only used in errors.
+///
+/// # Errors
+/// As [`load_cert_chain`], but for reading the file.
+pub fn parse_cert_chain(name: &Path, bytes: Vec<u8>) -> Result<Vec<CertificateDer<'static>>> {
+    load_certificates(name, Material::CertificateChain, bytes)
 }
 
 /// Loads one or more CA certificates to trust from a PEM or DER file.
@@ -83,8 +91,16 @@ pub fn load_cert_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
 /// As [`load_cert_chain`], and [`LoadProblem::UnusableAnchors`] when any certificate cannot be a trust
 /// anchor, with the count of good and bad ones.
 pub fn load_ca_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
-    let what = Material::CaCertificates;
-    let blocks = certificate_blocks(path, what)?;
+    parse_ca_certs(path, read_bytes(path, Material::CaCertificates)?)
+}
+
+/// As [`load_ca_certs`], for the contents of a file already read; `name` is only used in errors.
+///
+/// # Errors
+/// As [`load_ca_certs`], but for reading the file.
+pub fn parse_ca_certs(name: &Path, bytes: Vec<u8>) -> Result<Vec<CertificateDer<'static>>> {
+    let (path, what) = (name, Material::CaCertificates);
+    let blocks = certificate_blocks(path, what, bytes)?;
     let total = blocks.len();
     let mut scratch = RootCertStore::empty();
     let mut first_bad = None;
@@ -122,9 +138,17 @@ pub fn load_ca_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
 /// [`Error::Load`] naming the file; when it holds certificates instead the message asks whether
 /// `--cert` and `--key` were swapped, and an encrypted key gets the openssl command that decrypts it.
 pub fn load_private_key(path: &Path) -> Result<PrivateKeyDer<'static>> {
-    let what = Material::PrivateKey;
+    parse_private_key(path, read_bytes(path, Material::PrivateKey)?)
+}
+
+/// As [`load_private_key`], for the contents of a file already read; `name` is only used in errors.
+///
+/// # Errors
+/// As [`load_private_key`], but for reading the file.
+pub fn parse_private_key(name: &Path, bytes: Vec<u8>) -> Result<PrivateKeyDer<'static>> {
+    let (path, what) = (name, Material::PrivateKey);
     let fail = |problem| load_error(what, path, problem);
-    match read_contents(path, what)? {
+    match parse_contents(path, what, bytes)? {
         Contents::Der(bytes) => match PrivateKeyDer::try_from(bytes.as_slice()) {
             Ok(key) => Ok(key.clone_key()),
             Err(_) if x509_parser::parse_x509_certificate(&bytes).is_ok() => Err(fail(LoadProblem::NotFound {
@@ -177,9 +201,9 @@ pub fn default_path(relative: &str) -> PathBuf {
 const SWAP_HINT: &str = "; did you swap --cert and --key?";
 
 /// The certificate blocks of a file with the line each starts at (1 for DER), not yet parsed.
-fn certificate_blocks(path: &Path, what: Material) -> Result<Vec<(usize, Vec<u8>)>> {
+fn certificate_blocks(path: &Path, what: Material, bytes: Vec<u8>) -> Result<Vec<(usize, Vec<u8>)>> {
     let fail = |problem| load_error(what, path, problem);
-    let certs = match read_contents(path, what)? {
+    let certs = match parse_contents(path, what, bytes)? {
         Contents::Der(bytes) => {
             if x509_parser::parse_x509_certificate(&bytes).is_err() && PrivateKeyDer::try_from(bytes.as_slice()).is_ok()
             {
@@ -214,9 +238,9 @@ fn certificate_blocks(path: &Path, what: Material) -> Result<Vec<(usize, Vec<u8>
     Ok(certs)
 }
 
-fn load_certificates(path: &Path, what: Material) -> Result<Vec<CertificateDer<'static>>> {
+fn load_certificates(path: &Path, what: Material, bytes: Vec<u8>) -> Result<Vec<CertificateDer<'static>>> {
     let fail = |problem| load_error(what, path, problem);
-    certificate_blocks(path, what)?
+    certificate_blocks(path, what, bytes)?
         .into_iter()
         .enumerate()
         .map(|(i, (line, der))| match x509_parser::parse_x509_certificate(&der) {
@@ -262,12 +286,16 @@ struct Block {
     encrypted: bool,
 }
 
-fn read_contents(path: &Path, what: Material) -> Result<Contents> {
+fn read_bytes(path: &Path, what: Material) -> Result<Vec<u8>> {
     let fail = |problem| load_error(what, path, problem);
     if path.is_dir() {
         return Err(fail(LoadProblem::Directory));
     }
-    let bytes = std::fs::read(path).map_err(|err| fail(LoadProblem::Read(err)))?;
+    std::fs::read(path).map_err(|err| fail(LoadProblem::Read(err)))
+}
+
+fn parse_contents(path: &Path, what: Material, bytes: Vec<u8>) -> Result<Contents> {
+    let fail = |problem| load_error(what, path, problem);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(fail(LoadProblem::Empty));
     }

@@ -1,0 +1,139 @@
+//! What the fuzz targets in `fuzz/` check, one function per target. They live here so that the targets
+//! (cargo-fuzz, nightly Rust) and the corpus replay test (`tests/fuzz_corpus.rs`, stable Rust, run by
+//! CI) run exactly the same code. Each panics when a property fails, which is what a fuzzer reports.
+
+use std::path::Path;
+
+use rustls_pki_types::CertificateDer;
+
+use crate::args::HostPort;
+use crate::echo::{Echo, Mode, Progress};
+use crate::inspect::{self, Position};
+use crate::pem;
+
+/// The name the loaders are given for the fuzzed "file", which every load error must mention.
+const NAME: &str = "fuzzed-input.pem";
+
+/// Any bytes, read as a certificate chain, a private key and a CA file: each loads or fails with an
+/// error that names the file; none panics.
+pub fn pem_loader(data: &[u8]) {
+    let name = Path::new(NAME);
+    let errors = [
+        pem::parse_cert_chain(name, data.to_vec()).err(),
+        pem::parse_private_key(name, data.to_vec()).err(),
+        pem::parse_ca_certs(name, data.to_vec()).err(),
+    ];
+    for err in errors.into_iter().flatten() {
+        let message = err.to_string();
+        assert!(
+            message.contains(NAME),
+            "a load error that does not name the file: {message}"
+        );
+    }
+}
+
+/// Any bytes as a DER certificate, and any certificates a PEM or DER chain file yields, are read field
+/// by field (as `tls-cert inspect` does) and turned into JSON without panicking.
+pub fn inspector(data: &[u8]) {
+    // A fixed clock, so a run is repeatable: 2026-01-01T00:00:00Z.
+    let now = 1_767_225_600;
+    let mut ders = vec![CertificateDer::from(data.to_vec())];
+    if let Ok(chain) = pem::parse_cert_chain(Path::new(NAME), data.to_vec()) {
+        ders.extend(chain);
+    }
+    for der in &ders {
+        for position in [Position::Alone, Position::Leaf, Position::Issuer] {
+            if let Ok(info) = inspect::inspect_at(der, position, now) {
+                serde_json::to_string(&info).expect("a certificate's fields always serialize");
+                inspect::pin_sha256(der).expect("a certificate that inspects has a key to pin");
+            }
+        }
+    }
+}
+
+/// The echo state machine gives the same output whatever the chunking, and that output is what the
+/// protocol says: in line mode everything up to the first empty line (`\n` or `\r\n` at the start of a
+/// line), in raw mode everything.
+///
+/// The first byte picks the mode (lowest bit) and seeds the chunk sizes; the rest is the input.
+pub fn echo_chunking(data: &[u8]) {
+    let Some((&control, input)) = data.split_first() else {
+        return;
+    };
+    let mode = if control & 1 == 0 { Mode::Line } else { Mode::Raw };
+    let whole = run_echo(mode, &[input]);
+    assert_eq!(whole, expected_echo(mode, input), "the echo of {input:?} in one piece");
+    // Chunk sizes from 1 to 8 bytes, varied by the control byte and the input itself.
+    let mut chunks = Vec::new();
+    let mut rest = input;
+    let mut seed = usize::from(control >> 1);
+    while !rest.is_empty() {
+        let size = (seed % 8 + 1).min(rest.len());
+        let (chunk, tail) = rest.split_at(size);
+        chunks.push(chunk);
+        seed = seed.wrapping_mul(31).wrapping_add(usize::from(chunk[0]));
+        rest = tail;
+    }
+    assert_eq!(
+        run_echo(mode, &chunks),
+        whole,
+        "the echo of {input:?} in chunks {chunks:?}"
+    );
+    let bytes: Vec<&[u8]> = input.chunks(1).collect();
+    assert_eq!(run_echo(mode, &bytes), whole, "the echo of {input:?} byte by byte");
+}
+
+/// Runs the state machine over `chunks` and the end of the stream; returns (echo, finished).
+fn run_echo(mode: Mode, chunks: &[&[u8]]) -> (Vec<u8>, bool) {
+    let mut machine = Echo::new(mode);
+    let mut out = Vec::new();
+    for chunk in chunks {
+        if machine.feed(chunk, &mut out) == Progress::Finished {
+            return (out, true);
+        }
+    }
+    machine.end_of_stream(&mut out);
+    (out, machine.is_finished())
+}
+
+/// The protocol written out plainly, as the oracle for [`echo_chunking`].
+fn expected_echo(mode: Mode, input: &[u8]) -> (Vec<u8>, bool) {
+    if mode == Mode::Raw {
+        return (input.to_vec(), false);
+    }
+    let mut line_start = 0;
+    loop {
+        let rest = &input[line_start..];
+        if rest.starts_with(b"\n") || rest.starts_with(b"\r\n") {
+            return (input[..line_start].to_vec(), true);
+        }
+        match rest.iter().position(|b| *b == b'\n') {
+            Some(newline) => line_start += newline + 1,
+            None => return (input.to_vec(), false),
+        }
+    }
+}
+
+/// Any text as a `HOST:PORT` command-line value: it parses or is refused with a sentence quoting it;
+/// what parses prints back to text that parses to the same address; the client's server name comes
+/// from it without panicking.
+pub fn address(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match HostPort::parse(text) {
+        Ok(parsed) => {
+            assert!(!parsed.host.is_empty(), "{text:?} parsed with no host");
+            assert_eq!(
+                HostPort::parse(&parsed.to_string()).as_ref(),
+                Ok(&parsed),
+                "{text:?} printed back"
+            );
+            let _ = crate::client::server_name_for(text);
+        }
+        Err(message) => assert!(
+            message.contains(&format!("{text:?}")),
+            "{message} does not quote {text:?}"
+        ),
+    }
+}

@@ -1,0 +1,45 @@
+//! Replays every file of fuzz/corpus/ through the function its fuzz target calls, so the seeds (and any
+//! input a fuzzer once broke us with, added there after the fix) are checked on stable Rust in CI.
+
+use std::path::Path;
+
+fn replay(target: &str, check: fn(&[u8]), at_least: usize) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/corpus")
+        .join(target);
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|err| panic!("{}: {err}", dir.display()));
+    let mut replayed = 0;
+    for entry in entries {
+        let path = entry.expect("a directory entry").path();
+        let data = std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        // A failing input names itself in the panic message of the check; say which file it was.
+        let outcome = std::panic::catch_unwind(|| check(&data));
+        assert!(outcome.is_ok(), "{target} fails on {}", path.display());
+        replayed += 1;
+    }
+    assert!(
+        replayed >= at_least,
+        "{target}: only {replayed} seeds in {}, expected {at_least} or more",
+        dir.display()
+    );
+}
+
+#[test]
+fn pem_loader_corpus() {
+    replay("pem_loader", tls_core::fuzzing::pem_loader, 13);
+}
+
+#[test]
+fn inspector_corpus() {
+    replay("inspector", tls_core::fuzzing::inspector, 8);
+}
+
+#[test]
+fn echo_chunking_corpus() {
+    replay("echo_chunking", tls_core::fuzzing::echo_chunking, 22);
+}
+
+#[test]
+fn address_corpus() {
+    replay("address", tls_core::fuzzing::address, 16);
+}
