@@ -485,34 +485,117 @@ fn forward_lines(
 
 /// The TCP ports process `pid` listens on, read from /proc (Linux).
 pub fn listening_ports(pid: u32) -> Vec<u16> {
-    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
-        return Vec::new();
-    };
-    let inodes: Vec<String> = fds
-        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
-        .filter_map(|target| {
-            let target = target.to_string_lossy().into_owned();
-            Some(target.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned())
-        })
-        .collect();
-    let mut ports = Vec::new();
+    let inodes = socket_inodes(pid);
+    tcp_sockets()
+        .into_iter()
+        .filter(|socket| socket.state == LISTEN && inodes.contains(&socket.inode))
+        .map(|socket| socket.local_port)
+        .collect()
+}
+
+/// How many TCP sockets with local port `port` are in CLOSE_WAIT: the peer closed, and this end has
+/// not closed its socket yet. A server that forgets closed clients piles them up.
+pub fn close_wait_sockets(port: u16) -> usize {
+    tcp_sockets()
+        .iter()
+        .filter(|socket| socket.state == CLOSE_WAIT && socket.local_port == port)
+        .count()
+}
+
+/// How many file descriptors process `pid` has open (Linux /proc).
+pub fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
+}
+
+/// The resident memory of process `pid` in KiB (VmRSS in /proc/PID/status).
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process is running");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/PID/status")
+}
+
+/// Waits (bounded by [`WAIT`]) until `check` passes, checking every 20 ms; fails the test with `what`
+/// and the last thing `check` said if it never does.
+pub async fn eventually(what: &str, mut check: impl FnMut() -> Result<(), String>) {
+    let mut last = String::new();
+    let passed = tokio::time::timeout(WAIT, async {
+        loop {
+            match check() {
+                Ok(()) => return,
+                Err(said) => last = said,
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(passed.is_ok(), "{what} did not happen within {WAIT:?}: {last}");
+}
+
+const LISTEN: &str = "0A";
+const CLOSE_WAIT: &str = "08";
+
+/// One row of /proc/net/tcp or tcp6.
+struct TcpSocket {
+    local_port: u16,
+    state: String,
+    inode: String,
+}
+
+fn tcp_sockets() -> Vec<TcpSocket> {
+    let mut sockets = Vec::new();
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
         let Ok(text) = std::fs::read_to_string(table) else {
             continue;
         };
         for line in text.lines().skip(1) {
             let fields: Vec<&str> = line.split_whitespace().collect();
-            // local_address is field 1 (HEXIP:HEXPORT), st is field 3 (0A = LISTEN), inode is field 9.
-            if fields.len() > 9 && fields[3] == "0A" && inodes.iter().any(|i| i == fields[9]) {
-                if let Some(port) = fields[1]
-                    .rsplit(':')
-                    .next()
-                    .and_then(|p| u16::from_str_radix(p, 16).ok())
-                {
-                    ports.push(port);
-                }
+            // local_address is field 1 (HEXIP:HEXPORT), st is field 3, inode is field 9.
+            if fields.len() <= 9 {
+                continue;
+            }
+            if let Some(local_port) = fields[1]
+                .rsplit(':')
+                .next()
+                .and_then(|p| u16::from_str_radix(p, 16).ok())
+            {
+                sockets.push(TcpSocket {
+                    local_port,
+                    state: fields[3].to_owned(),
+                    inode: fields[9].to_owned(),
+                });
             }
         }
     }
-    ports
+    sockets
+}
+
+/// The inodes of the sockets process `pid` has open.
+fn socket_inodes(pid: u32) -> Vec<String> {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return Vec::new();
+    };
+    fds.filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter_map(|target| {
+            let target = target.to_string_lossy().into_owned();
+            Some(target.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned())
+        })
+        .collect()
+}
+
+/// Makes sure this process (and the servers it starts, which inherit the limit) may open `needed` file
+/// descriptors: raises the soft limit, and the hard one too where the OS lets us (as root, as in CI).
+pub fn allow_open_files(needed: u64) {
+    let (soft, hard) = rlimit::Resource::NOFILE.get().expect("read the open-file limit");
+    if soft >= needed {
+        return;
+    }
+    let hard = hard.max(needed);
+    if let Err(err) = rlimit::Resource::NOFILE.set(needed.max(soft), hard) {
+        panic!(
+            "this test needs {needed} open files, the limit is {soft} and cannot be raised ({err}); run it as root or raise `ulimit -Hn`"
+        );
+    }
 }

@@ -1,0 +1,260 @@
+//! Load and exhaustion at the sizes RELIABILITY.md names, against the echo-server binary, reading its
+//! file descriptors, sockets and memory from /proc: 10 000 idle sessions held and every descriptor given
+//! back, 5 000 slow handshakes beside a good client, and floods of hostile clients with memory flat.
+//! Loopback only; every loop has a fixed count and every wait is bounded.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::Server;
+use test_support::{PkiFiles, allow_open_files, bounded, close_wait_sockets, eventually, open_fds, rss_kib};
+use tls_core::client::{self, ClientOptions, Connection};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::task::JoinSet;
+
+/// The tests here each use thousands of sockets and both cores; one at a time keeps them from
+/// measuring each other.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Opens `count` connections with `open`, `batch` at a time, and returns them all.
+async fn open_many<T, F, Fut>(count: usize, batch: usize, open: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn() -> Fut,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    let mut all = Vec::with_capacity(count);
+    while all.len() < count {
+        let mut set = JoinSet::new();
+        for _ in 0..batch.min(count - all.len()) {
+            set.spawn(open());
+        }
+        all.extend(bounded("a batch of connections", set.join_all()).await);
+    }
+    all
+}
+
+fn tls_connect(server: &Server, pki: &PkiFiles) -> impl Future<Output = Connection> + Send + 'static {
+    let (addr, config) = (server.addr.clone(), test_support::client_config(&pki.pki.ca));
+    async move {
+        let name = client::parse_server_name("127.0.0.1").expect("name");
+        client::connect(&addr, name, config, ClientOptions::default())
+            .await
+            .expect("a TLS session")
+    }
+}
+
+/// The server's descriptors when nothing is happening: the fewest of 100 readings, since it opens its
+/// certificate files for a moment every second to see whether they changed.
+fn resting_fds(pid: u32) -> usize {
+    (0..100).map(|_| open_fds(pid)).min().expect("readings")
+}
+
+/// Waits until the server is back to `fds_before` descriptors with no socket of `port` in CLOSE_WAIT.
+async fn given_back(pid: u32, port: u16, fds_before: usize, what: &str) {
+    eventually(&format!("the server giving back {what}"), || {
+        let (open, close_wait) = (open_fds(pid), close_wait_sockets(port));
+        (open <= fds_before && close_wait == 0)
+            .then_some(())
+            .ok_or_else(|| format!("{open} descriptors open (from {fds_before}), {close_wait} sockets in CLOSE_WAIT"))
+    })
+    .await;
+}
+
+/// A good client's whole visit: connect, handshake, echo, close_notify. Returns how long it took.
+async fn good_visit(server: &Server, pki: &PkiFiles) -> Duration {
+    let started = Instant::now();
+    let config = test_support::client_config(&pki.pki.ca);
+    let name = client::parse_server_name("127.0.0.1").expect("name");
+    let echoed = bounded(
+        "a good client's echo",
+        client::round_trip(&server.addr, name, config, b"Hello World!", ClientOptions::default()),
+    )
+    .await
+    .expect("the good client is served");
+    assert_eq!(echoed, b"Hello World!");
+    started.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_idle_sessions_are_held_and_every_descriptor_comes_back() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    const SESSIONS: usize = 10_000;
+    allow_open_files(SESSIONS as u64 + 2_000);
+    let pki = PkiFiles::new();
+    let server = Server::start(&pki, &["-q", "--max-connections", "10100"]).await;
+    let pid = server.peer.pid();
+    let port: u16 = server.port.parse().expect("port");
+    // Before any session, so none is still closing while the descriptors are counted.
+    let fds_before = resting_fds(pid);
+    good_visit(&server, &pki).await;
+    let rss_before = rss_kib(pid);
+
+    let sessions = open_many(SESSIONS, 200, || tls_connect(&server, &pki)).await;
+    assert!(
+        open_fds(pid) >= fds_before + SESSIONS,
+        "the server holds {} descriptors, not {fds_before} + {SESSIONS}",
+        open_fds(pid)
+    );
+    let per_session = (rss_kib(pid).saturating_sub(rss_before)) as f64 / SESSIONS as f64;
+    eprintln!("{SESSIONS} idle TLS sessions: {per_session:.1} KiB of server RSS each (debug build)");
+    // The release figure is in BENCHMARKS.md; this bound only catches a session growing big buffers.
+    assert!(per_session < 48.0, "{per_session:.1} KiB per idle session");
+    good_visit(&server, &pki).await;
+
+    drop(sessions);
+    given_back(pid, port, fds_before, "every session's descriptor").await;
+    good_visit(&server, &pki).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_thousand_slow_handshakes_leave_a_good_client_served_within_a_second() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    const ATTACKERS: usize = 5_000;
+    allow_open_files(ATTACKERS as u64 + 2_000);
+    let pki = PkiFiles::new();
+    // A handshake deadline longer than the test, so every attacker is still held when the good
+    // client comes.
+    let server = Server::start(&pki, &["-q", "--handshake-timeout", "60"]).await;
+    let pid = server.peer.pid();
+    let port: u16 = server.port.parse().expect("port");
+    let fds_before = resting_fds(pid);
+    good_visit(&server, &pki).await;
+
+    // Each attacker sends the first 3 of the 5 bytes of a TLS record header, then nothing more: a
+    // handshake that never completes, holding a connection and a task on the server.
+    let addr = server.addr.clone();
+    let attackers = open_many(ATTACKERS, 250, || {
+        let addr = addr.clone();
+        async move {
+            let mut tcp = TcpStream::connect(&addr).await.expect("connect");
+            tcp.write_all(&[0x16, 0x03, 0x01]).await.expect("send");
+            tcp
+        }
+    })
+    .await;
+    eventually("the server accepting every attacker", || {
+        let held = open_fds(pid);
+        (held >= fds_before + ATTACKERS)
+            .then_some(())
+            .ok_or_else(|| format!("{held} descriptors open, from {fds_before} before"))
+    })
+    .await;
+    let mut slowest = Duration::ZERO;
+    for _ in 0..5 {
+        slowest = slowest.max(good_visit(&server, &pki).await);
+    }
+    eprintln!("with {ATTACKERS} slow handshakes held, the slowest of 5 good visits took {slowest:?}");
+    assert!(slowest < Duration::from_secs(1), "a good client took {slowest:?}");
+
+    drop(attackers);
+    given_back(pid, port, fds_before, "every attacker's descriptor").await;
+}
+
+/// Reads until the server closes; returns what it sent, bounded.
+async fn until_closed(stream: &mut TcpStream) -> Vec<u8> {
+    let mut received = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match bounded("the server's close", stream.read(&mut buf)).await {
+            Ok(0) | Err(_) => return received,
+            Ok(n) => received.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// Sends `bytes` on a new connection and waits for the server to close it.
+fn raw_attack(addr: &str, bytes: Vec<u8>) -> impl Future<Output = Vec<u8>> + Send + 'static {
+    let addr = addr.to_owned();
+    async move {
+        let mut tcp = TcpStream::connect(&addr).await.expect("connect");
+        let _ = tcp.write_all(&bytes).await;
+        until_closed(&mut tcp).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_floods_leave_the_servers_memory_flat() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let pki = PkiFiles::new();
+    // A 2 s idle timeout is also the write timeout that ends clients who never read.
+    let server = Server::start(&pki, &["-q", "--idle-timeout", "2"]).await;
+    let pid = server.peer.pid();
+    for _ in 0..20 {
+        good_visit(&server, &pki).await;
+    }
+    let rss_before = rss_kib(pid);
+    let mut peak = rss_before;
+
+    // S7: 500 records announcing 18 KiB, more than TLS allows: refused from the header, nothing
+    // allocated for the body. S8: 500 streams of 33 empty records. S4: 500 random-looking hellos.
+    let oversized = vec![0x16, 0x03, 0x01, 0x48, 0x01];
+    let empty = [0x16u8, 0x03, 0x01, 0x00, 0x00].repeat(33);
+    let garbage = vec![0x16, 0x03, 0x03, 0x00, 0x05, 0xde, 0xad, 0xbe, 0xef, 0x00];
+    for bytes in [oversized, empty, garbage] {
+        let answers = open_many(500, 100, || raw_attack(&server.addr, bytes.clone())).await;
+        assert!(
+            answers.iter().all(|a| a.is_empty() || a[0] == 0x15),
+            "only alerts come back"
+        );
+        peak = peak.max(rss_kib(pid));
+    }
+
+    // S14: 20 clients that send as fast as they can and never read their echo. Loopback's socket
+    // buffers grow to several MiB each way and take the first ones; after that, a server that kept
+    // reading would hold the rest of their 32 MiB each, while backpressure stops them until the write
+    // timeout ends the sessions.
+    let senders = {
+        let (addr, config) = (server.addr.clone(), test_support::client_config(&pki.pki.ca));
+        let mut set = JoinSet::new();
+        for _ in 0..20 {
+            let (addr, config) = (addr.clone(), config.clone());
+            set.spawn(async move {
+                let name = client::parse_server_name("127.0.0.1").expect("name");
+                let conn = client::connect(&addr, name, config, ClientOptions::default())
+                    .await
+                    .expect("session");
+                let mut tls = conn.into_stream();
+                let chunk = vec![b'x'; 64 * 1024];
+                let mut sent = 0usize;
+                while sent < 32 << 20 {
+                    match tls.write_all(&chunk).await {
+                        Ok(()) => sent += chunk.len(),
+                        Err(_) => break,
+                    }
+                }
+                sent
+            });
+        }
+        set
+    };
+    let sent = bounded("the server cutting off 20 clients that never read", async {
+        let mut set = senders;
+        let mut sent = Vec::new();
+        while let Some(result) = set.join_next().await {
+            peak = peak.max(rss_kib(pid));
+            sent.push(result.expect("sender task"));
+        }
+        sent
+    })
+    .await;
+    peak = peak.max(rss_kib(pid));
+    eprintln!(
+        "RSS {rss_before} KiB before the floods, peak {peak} KiB, {} KiB after; the never-reading clients got {} MiB at most into the connection",
+        rss_kib(pid),
+        sent.iter().max().copied().unwrap_or(0) >> 20
+    );
+    assert!(
+        sent.iter().all(|s| *s < 32 << 20),
+        "a client that never reads pushed all 32 MiB: {sent:?}"
+    );
+    // 20 blocked sessions hold their TLS buffers and a 64 KiB read buffer each; 16 MiB of growth would
+    // mean input piling up in the server.
+    assert!(
+        peak < rss_before + 16 * 1024,
+        "RSS grew from {rss_before} KiB to {peak} KiB under the floods"
+    );
+    good_visit(&server, &pki).await;
+}
