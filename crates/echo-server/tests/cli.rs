@@ -132,6 +132,52 @@ async fn s6_a_tls10_only_client_is_refused_with_an_alert_and_a_log_line() {
 }
 
 #[tokio::test]
+async fn s5_plain_http_and_s12_connections_over_the_cap_each_get_their_log_line() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let pki = PkiFiles::new();
+    let mut server = Server::start(&pki, &["--max-connections", "1"]).await;
+    let mut plain = tokio::net::TcpStream::connect(&server.addr).await.expect("connect");
+    plain
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("send");
+    let mut answer = Vec::new();
+    let _ = bounded("the plain client's close", plain.read_to_end(&mut answer)).await;
+    assert!(answer.is_empty(), "plaintext got an answer: {answer:?}");
+    server
+        .peer
+        .wait_for(
+            Output::Stderr,
+            "handshake failed: not TLS (plain HTTP?): it began with \"GET / HT\"",
+        )
+        .await;
+
+    // One live session fills the cap; the next connection is closed at once and logged, and the live
+    // session goes on echoing.
+    let config = test_support::client_config(&pki.pki.ca);
+    let name = client::parse_server_name("127.0.0.1").expect("name");
+    let mut live = bounded(
+        "the live session",
+        client::connect(&server.addr, name, config, ClientOptions::default()),
+    )
+    .await
+    .expect("admitted");
+    assert_eq!(bounded("echo", live.echo(b"one\n")).await.expect("echo"), b"one\n");
+    let mut excess = tokio::net::TcpStream::connect(&server.addr).await.expect("connect");
+    let mut rest = Vec::new();
+    let closed = bounded("the excess connection's close", excess.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok() && rest.is_empty(), "{closed:?} {rest:?}");
+    server
+        .peer
+        .wait_for(
+            Output::Stderr,
+            "refusing connection: 1 connections already open (--max-connections)",
+        )
+        .await;
+    assert_eq!(bounded("echo", live.echo(b"two\n")).await.expect("echo"), b"two\n");
+}
+
+#[tokio::test]
 async fn s9_a_tls12_renegotiation_is_refused_and_others_keep_working() {
     let pki = PkiFiles::new();
     let mut server = Server::start(&pki, &[]).await;

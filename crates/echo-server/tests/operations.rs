@@ -126,3 +126,32 @@ async fn certificates_reload_without_dropping_sessions_and_a_bad_file_keeps_the_
     assert_eq!(bounded("echo", live.echo(b"after")).await.expect("echo"), b"after");
     bounded("close", live.close()).await.expect("close");
 }
+
+#[tokio::test]
+async fn a_symlink_swap_as_kubernetes_does_it_is_seen() {
+    // A mounted Secret: live.pem -> ..data/live.pem, ..data -> ..v1; an update writes ..v2, points a new
+    // link at it and renames that link over ..data, so both files change in one step.
+    let pki = PkiFiles::new();
+    let dir = pki.dir();
+    let version = |name: &str, issued: &Issued| {
+        std::fs::create_dir(dir.join(name)).expect("version folder");
+        write(&dir.join(name), "live.pem", &issued.cert_pem);
+        write(&dir.join(name), "live.key", &issued.key_pem);
+    };
+    let first = leaf(&pki, &["127.0.0.1"]);
+    version("..v1", &first);
+    std::os::unix::fs::symlink("..v1", dir.join("..data")).expect("link ..data");
+    for file in ["live.pem", "live.key"] {
+        std::os::unix::fs::symlink(format!("..data/{file}"), dir.join(file)).expect("link the file");
+    }
+    let (cert, key) = (pki.arg("live.pem"), pki.arg("live.key"));
+    let mut server = Server::start_with(&["--listen", "127.0.0.1:0", "--cert", &cert, "--key", &key], None).await;
+    assert_eq!(presented(&server, &pki, "127.0.0.1").await, first.cert);
+
+    let second = leaf(&pki, &["127.0.0.1"]);
+    version("..v2", &second);
+    std::os::unix::fs::symlink("..v2", dir.join("..data_tmp")).expect("link the new version");
+    std::fs::rename(dir.join("..data_tmp"), dir.join("..data")).expect("swap ..data");
+    server.peer.wait_for(Output::Stderr, "reloaded certificates").await;
+    assert_eq!(presented(&server, &pki, "127.0.0.1").await, second.cert);
+}
