@@ -166,15 +166,9 @@ async fn run(args: Args) -> tls_core::Result<()> {
     let page = if args.no_page {
         None
     } else {
+        // Served as PEM whatever the file's format, so a DER CA works too.
         let ca_pem = match &serve_ca {
-            Some(path) => {
-                pem::load_ca_certs(path)?;
-                Some(std::fs::read_to_string(path).map_err(|err| tls_core::Error::Load {
-                    what: tls_core::error::Material::CaCertificates,
-                    path: path.clone(),
-                    problem: tls_core::error::LoadProblem::Read(err),
-                })?)
-            }
+            Some(path) => Some(pem::load_ca_certs(path)?.iter().map(pem::certificate_pem).collect()),
             None => None,
         };
         let page = PageInfo::new(identity.chain.first(), ca_pem);

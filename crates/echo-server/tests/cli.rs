@@ -238,6 +238,22 @@ async fn s13_out_of_file_descriptors_is_logged_rarely_and_recovered_from() {
     }
     let warning = server.wait_for(Output::Stderr, "accept failed").await;
     assert!(warning.contains("out of file descriptors"), "{warning}");
+    // No spin while out of descriptors: the next warning, a second later, counts the failed accepts in
+    // between (one per 100 ms back-off, not thousands), and the server used little CPU meanwhile.
+    let (cpu_before, started) = (test_support::cpu_time(server.pid()), std::time::Instant::now());
+    let next = server.wait_for(Output::Stderr, "accept failed").await;
+    let (cpu, wall) = (test_support::cpu_time(server.pid()) - cpu_before, started.elapsed());
+    let suppressed: u64 = next
+        .split("; ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a count of errors not shown in {next:?}"));
+    assert!(suppressed <= 30, "{suppressed} failed accepts in a second: {next}");
+    assert!(
+        cpu < wall / 2,
+        "the server used {cpu:?} of CPU in {wall:?} while out of descriptors"
+    );
     drop(hogs);
     // Descriptors come back as the silent connections close: a real client is served again.
     let config = test_support::client_config(&pki.pki.ca);

@@ -517,6 +517,21 @@ pub fn rss_kib(pid: u32) -> u64 {
         .expect("VmRSS in /proc/PID/status")
 }
 
+/// The CPU time process `pid` has used, user and system (fields 14 and 15 of /proc/PID/stat, in clock
+/// ticks of 1/100 s as Linux reports them).
+pub fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the process is running");
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
+    let after_name = &stat[stat.rfind(')').expect("(comm)") + 2..];
+    let fields: Vec<u64> = after_name
+        .split(' ')
+        .skip(11)
+        .take(2)
+        .map(|f| f.parse().expect("a tick count"))
+        .collect();
+    Duration::from_millis((fields[0] + fields[1]) * 10)
+}
+
 /// Waits (bounded by [`WAIT`]) until `check` passes, checking every 20 ms; fails the test with `what`
 /// and the last thing `check` said if it never does.
 pub async fn eventually(what: &str, mut check: impl FnMut() -> Result<(), String>) {

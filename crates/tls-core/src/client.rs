@@ -298,8 +298,10 @@ mod tests {
         assert_eq!(server_name_for("[::1]:7777").ok(), parse_server_name("::1").ok());
         assert_eq!(server_name_for("localhost:1").ok(), parse_server_name("localhost").ok());
         assert!(matches!(
-            server_name_for("bad name:1"),
+            server_name_for("bad!name:1"),
             Err(Error::InvalidServerName(_))
         ));
+        assert!(matches!(server_name_for("bad name:1"), Err(Error::InvalidAddress(_))));
+        assert!(matches!(server_name_for("::1"), Err(Error::InvalidAddress(_))));
     }
 }

@@ -182,20 +182,6 @@ fn generate_error(step: &'static str) -> impl Fn(rcgen::Error) -> Error {
     move |cause| Error::Generate { step, cause }
 }
 
-fn pem_of(cert: &CertificateDer<'_>) -> String {
-    use base64::Engine as _;
-    let body = base64::engine::general_purpose::STANDARD.encode(cert);
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(64)
-        .filter_map(|l| std::str::from_utf8(l).ok())
-        .collect();
-    format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        lines.join("\n")
-    )
-}
-
 fn issued(cert: &rcgen::Certificate, key: &KeyPair) -> Issued {
     Issued {
         cert: cert.der().clone(),
@@ -236,7 +222,7 @@ impl CertificateAuthority {
         Ok(Self {
             issuer,
             issued: Issued {
-                cert_pem: pem_of(&cert),
+                cert_pem: crate::pem::certificate_pem(&cert),
                 cert,
                 key: identity.key,
                 key_pem,

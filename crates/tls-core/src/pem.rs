@@ -182,6 +182,18 @@ pub fn parse_private_key(name: &Path, bytes: Vec<u8>) -> Result<PrivateKeyDer<'s
     }
 }
 
+/// `cert` as a PEM `CERTIFICATE` block, 64 base64 characters a line, as openssl writes it.
+pub fn certificate_pem(cert: &CertificateDer<'_>) -> String {
+    use base64::Engine as _;
+    let body = base64::engine::general_purpose::STANDARD.encode(cert);
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in body.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+        out.push('\n');
+    }
+    out + "-----END CERTIFICATE-----\n"
+}
+
 /// Finds a default file such as `certs/server.pem`: in the working directory or any folder above it,
 /// else in the checkout this program was built from, so `cargo run` works from anywhere in the
 /// repository. Returns `relative` unchanged when it is nowhere, so the load error names it.
