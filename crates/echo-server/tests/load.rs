@@ -8,9 +8,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::Server;
-use test_support::{PkiFiles, allow_open_files, bounded, close_wait_sockets, eventually, open_fds, rss_kib};
+use test_support::{
+    PkiFiles, allow_open_files, bounded, close_wait_sockets, eventually, open_fds, rss_kib, until_closed,
+};
 use tls_core::client::{self, ClientOptions, Connection};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 
@@ -151,18 +153,6 @@ async fn five_thousand_slow_handshakes_leave_a_good_client_served_within_a_secon
 
     drop(attackers);
     given_back(pid, port, fds_before, "every attacker's descriptor").await;
-}
-
-/// Reads until the server closes; returns what it sent, bounded.
-async fn until_closed(stream: &mut TcpStream) -> Vec<u8> {
-    let mut received = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match bounded("the server's close", stream.read(&mut buf)).await {
-            Ok(0) | Err(_) => return received,
-            Ok(n) => received.extend_from_slice(&buf[..n]),
-        }
-    }
 }
 
 /// Sends `bytes` on a new connection and waits for the server to close it.

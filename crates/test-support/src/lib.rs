@@ -517,6 +517,19 @@ pub fn rss_kib(pid: u32) -> u64 {
         .expect("VmRSS in /proc/PID/status")
 }
 
+/// Reads from `stream` until the other end closes it (or resets it); returns what came, bounded.
+pub async fn until_closed(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+    use tokio::io::AsyncReadExt as _;
+    let mut received = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match bounded("the other end's close", stream.read(&mut buf)).await {
+            Ok(0) | Err(_) => return received,
+            Ok(n) => received.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
 /// The CPU time process `pid` has used, user and system (fields 14 and 15 of /proc/PID/stat, in clock
 /// ticks of 1/100 s as Linux reports them).
 pub fn cpu_time(pid: u32) -> Duration {

@@ -148,6 +148,20 @@ impl fmt::Display for End {
     }
 }
 
+/// Runs a fresh machine over `chunks`, as if each arrived in one read, then the end of the stream; returns
+/// the echo and whether the session finished at an empty line.
+pub fn echo_of(mode: Mode, chunks: &[&[u8]]) -> (Vec<u8>, bool) {
+    let mut machine = Echo::new(mode);
+    let mut out = Vec::new();
+    for chunk in chunks {
+        if machine.feed(chunk, &mut out) == Progress::Finished {
+            return (out, true);
+        }
+    }
+    machine.end_of_stream(&mut out);
+    (out, machine.is_finished())
+}
+
 /// What an echo session did.
 #[derive(Debug)]
 pub struct Outcome {
@@ -303,17 +317,8 @@ impl fmt::Display for Escaped<'_> {
 mod tests {
     use super::*;
 
-    /// Runs `input` through a fresh machine in the given chunks and returns (echo, finished).
     fn run(mode: Mode, chunks: &[&[u8]]) -> (Vec<u8>, bool) {
-        let mut machine = Echo::new(mode);
-        let mut out = Vec::new();
-        for chunk in chunks {
-            if machine.feed(chunk, &mut out) == Progress::Finished {
-                return (out, true);
-            }
-        }
-        machine.end_of_stream(&mut out);
-        (out, machine.is_finished())
+        echo_of(mode, chunks)
     }
 
     /// Every way of cutting `input` into consecutive non-empty pieces.

@@ -7,7 +7,7 @@ use std::path::Path;
 use rustls_pki_types::CertificateDer;
 
 use crate::args::HostPort;
-use crate::echo::{Echo, Mode, Progress};
+use crate::echo::{Mode, echo_of};
 use crate::inspect::{self, Position};
 use crate::pem;
 
@@ -61,7 +61,7 @@ pub fn echo_chunking(data: &[u8]) {
         return;
     };
     let mode = if control & 1 == 0 { Mode::Line } else { Mode::Raw };
-    let whole = run_echo(mode, &[input]);
+    let whole = echo_of(mode, &[input]);
     assert_eq!(whole, expected_echo(mode, input), "the echo of {input:?} in one piece");
     // Chunk sizes from 1 to 8 bytes, varied by the control byte and the input itself.
     let mut chunks = Vec::new();
@@ -75,25 +75,12 @@ pub fn echo_chunking(data: &[u8]) {
         rest = tail;
     }
     assert_eq!(
-        run_echo(mode, &chunks),
+        echo_of(mode, &chunks),
         whole,
         "the echo of {input:?} in chunks {chunks:?}"
     );
     let bytes: Vec<&[u8]> = input.chunks(1).collect();
-    assert_eq!(run_echo(mode, &bytes), whole, "the echo of {input:?} byte by byte");
-}
-
-/// Runs the state machine over `chunks` and the end of the stream; returns (echo, finished).
-fn run_echo(mode: Mode, chunks: &[&[u8]]) -> (Vec<u8>, bool) {
-    let mut machine = Echo::new(mode);
-    let mut out = Vec::new();
-    for chunk in chunks {
-        if machine.feed(chunk, &mut out) == Progress::Finished {
-            return (out, true);
-        }
-    }
-    machine.end_of_stream(&mut out);
-    (out, machine.is_finished())
+    assert_eq!(echo_of(mode, &bytes), whole, "the echo of {input:?} byte by byte");
 }
 
 /// The protocol written out plainly, as the oracle for [`echo_chunking`].

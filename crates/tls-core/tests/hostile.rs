@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use test_support::{RunningServer, bounded, client_config, pki, server_config};
+use test_support::{RunningServer, bounded, client_config, pki, server_config, until_closed};
 use tls_core::client::{self, ClientOptions};
 use tls_core::server::ServerOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -25,18 +25,6 @@ async fn good_client_is_served(server: &RunningServer, pki: &tls_core::generate:
     .await
     .expect("served");
     assert_eq!(echoed, b"still here");
-}
-
-/// Reads until the server closes; returns what it sent.
-async fn until_closed(stream: &mut TcpStream) -> Vec<u8> {
-    let mut received = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match bounded("the server's close", stream.read(&mut buf)).await {
-            Ok(0) | Err(_) => return received,
-            Ok(n) => received.extend_from_slice(&buf[..n]),
-        }
-    }
 }
 
 #[tokio::test]
