@@ -502,6 +502,16 @@ pub fn close_wait_sockets(port: u16) -> usize {
         .count()
 }
 
+/// How many connections process `pid` holds on its local port `port`: its sockets there in any state
+/// but LISTEN (Linux /proc).
+pub fn connections_held(pid: u32, port: u16) -> usize {
+    let inodes = socket_inodes(pid);
+    tcp_sockets()
+        .iter()
+        .filter(|socket| socket.local_port == port && socket.state != LISTEN && inodes.contains(&socket.inode))
+        .count()
+}
+
 /// How many file descriptors process `pid` has open (Linux /proc).
 pub fn open_fds(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
