@@ -101,13 +101,19 @@ fn expected_echo(mode: Mode, input: &[u8]) -> (Vec<u8>, bool) {
     }
 }
 
-/// Any text as a `HOST:PORT` command-line value: it parses or is refused with a sentence quoting it;
-/// what parses prints back to text that parses to the same address; the client's server name comes
-/// from it without panicking.
+/// Any text as the command-line values the programs share: as `HOST:PORT` it parses or is refused with
+/// a sentence quoting it, what parses prints back to text that parses to the same address, and the
+/// client's server name comes from it without panicking; as seconds (`--idle-timeout 0.5`) the same.
 pub fn address(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    if let Err(message) = crate::args::seconds(text) {
+        assert!(
+            message.contains(&format!("{text:?}")),
+            "{message} does not quote {text:?}"
+        );
+    }
     match HostPort::parse(text) {
         Ok(parsed) => {
             assert!(!parsed.host.is_empty(), "{text:?} parsed with no host");

@@ -41,5 +41,5 @@ fn echo_chunking_corpus() {
 
 #[test]
 fn address_corpus() {
-    replay("address", tls_core::fuzzing::address, 16);
+    replay("address", tls_core::fuzzing::address, 21);
 }
