@@ -174,6 +174,17 @@ async fn s5_plain_http_and_s12_connections_over_the_cap_each_get_their_log_line(
             "refusing connection: 1 connections already open (--max-connections)",
         )
         .await;
+    // A flood over the cap is logged at most once a second, each line counting the ones not shown.
+    for _ in 0..50 {
+        let mut excess = tokio::net::TcpStream::connect(&server.addr).await.expect("connect");
+        let _ = bounded("an excess connection's close", excess.read_to_end(&mut rest)).await;
+    }
+    let lines = server.peer.lines();
+    let refusals = lines.iter().filter(|l| l.contains("refusing connection")).count();
+    assert!(
+        (1..=3).contains(&refusals),
+        "{refusals} refusal lines for 51 refusals: {lines:#?}"
+    );
     assert_eq!(bounded("echo", live.echo(b"two\n")).await.expect("echo"), b"two\n");
 }
 

@@ -193,8 +193,9 @@ impl ServerHandle {
 }
 
 /// Connects once to `listener`'s own address (loopback for a wildcard address), so an address that
-/// clients cannot reach is reported at start, not by the first client. The accept loop later sees this
-/// connection close before sending anything, which it logs at debug level only.
+/// clients cannot reach is reported at start, not by the first client. The test connection is accepted
+/// and closed here, so it never takes one of the accept loop's `--max-connections` places. (With
+/// `--reuse-port` another process may get it instead; that one logs it at debug level only.)
 ///
 /// # Errors
 /// [`Error::Unreachable`] when the connection fails within 2 seconds.
@@ -209,7 +210,12 @@ pub async fn check_reachable(listener: &TcpListener) -> Result<()> {
     }
     let attempt = tokio::time::timeout(Duration::from_secs(2), TcpStream::connect(addr)).await;
     match attempt {
-        Ok(Ok(_)) => Ok(()),
+        Ok(Ok(_connected)) => {
+            // Already in the accept queue once connect returns, unless another --reuse-port process
+            // was given it: then there is nothing to take, and the wait ends at its short limit.
+            let _ = tokio::time::timeout(Duration::from_millis(200), listener.accept()).await;
+            Ok(())
+        }
         Ok(Err(cause)) => Err(Error::Unreachable { addr, cause }),
         Err(_) => Err(Error::Unreachable {
             addr,
@@ -233,7 +239,7 @@ pub async fn serve(
     let tracker = TaskTracker::new();
     let cancel = CancellationToken::new();
     let options = Arc::new(options);
-    let mut accept_errors = AcceptErrorLog::default();
+    let (mut accept_errors, mut refusals) = (RateLimitedLog::default(), RateLimitedLog::default());
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -245,7 +251,14 @@ pub async fn serve(
             Ok(pair) => pair,
             Err(err) => {
                 // EMFILE and friends: say so now and then, and back off so the loop does not spin.
-                accept_errors.report(&err);
+                if let Some(not_shown) = accept_errors.allow() {
+                    let hint = if err.raw_os_error() == Some(24) {
+                        " (out of file descriptors: raise `ulimit -n` or lower --max-connections)"
+                    } else {
+                        ""
+                    };
+                    tracing::warn!("accept failed: {err}{hint}; {not_shown} similar error(s) not shown");
+                }
                 tokio::select! {
                     () = &mut shutdown => break,
                     () = tokio::time::sleep(Duration::from_millis(100)) => continue,
@@ -253,11 +266,13 @@ pub async fn serve(
             }
         };
         let Ok(permit) = limit.clone().try_acquire_owned() else {
-            tracing::warn!(
-                %peer,
-                "refusing connection: {} connections already open (--max-connections)",
-                options.max_connections
-            );
+            if let Some(not_shown) = refusals.allow() {
+                tracing::warn!(
+                    %peer,
+                    "refusing connection: {} connections already open (--max-connections); {not_shown} other refusal(s) not shown",
+                    options.max_connections
+                );
+            }
             continue;
         };
         let _ = tcp.set_nodelay(true);
@@ -290,33 +305,27 @@ pub async fn serve(
     }
 }
 
+/// At most one line a second for events that come in floods (failed accepts, refused connections), each
+/// line counting the ones not shown since the last, so an attack cannot turn into a log storm.
 #[derive(Default)]
-struct AcceptErrorLog {
+struct RateLimitedLog {
     last: Option<Instant>,
     suppressed: u64,
 }
 
-impl AcceptErrorLog {
-    fn report(&mut self, err: &std::io::Error) {
+impl RateLimitedLog {
+    /// `Some(count of events not shown)` when this one may be logged, `None` when it is counted instead.
+    fn allow(&mut self) -> Option<u64> {
         let now = Instant::now();
         if self
             .last
             .is_some_and(|t| now.duration_since(t) < Duration::from_secs(1))
         {
             self.suppressed += 1;
-            return;
+            return None;
         }
-        let hint = if err.raw_os_error() == Some(24) {
-            " (out of file descriptors: raise `ulimit -n` or lower --max-connections)"
-        } else {
-            ""
-        };
-        tracing::warn!(
-            "accept failed: {err}{hint}; {} similar error(s) not shown",
-            self.suppressed
-        );
         self.last = Some(now);
-        self.suppressed = 0;
+        Some(std::mem::take(&mut self.suppressed))
     }
 }
 
