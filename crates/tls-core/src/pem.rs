@@ -187,11 +187,13 @@ pub fn certificate_pem(cert: &CertificateDer<'_>) -> String {
     use base64::Engine as _;
     let body = base64::engine::general_purpose::STANDARD.encode(cert);
     let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
-    for line in body.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
-        out.push('\n');
+    for (i, c) in body.chars().enumerate() {
+        if i > 0 && i % 64 == 0 {
+            out.push('\n');
+        }
+        out.push(c);
     }
-    out + "-----END CERTIFICATE-----\n"
+    out + "\n-----END CERTIFICATE-----\n"
 }
 
 /// Finds a default file such as `certs/server.pem`: in the working directory or any folder above it,
