@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use rustls::ServerConfig;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
@@ -277,10 +277,7 @@ pub async fn serve(
         };
         let _ = tcp.set_nodelay(true);
         let (acceptor, options, cancel) = (acceptor.clone(), options.clone(), cancel.clone());
-        tracker.spawn(async move {
-            session(tcp, peer, &acceptor, &options, &cancel).await;
-            drop(permit);
-        });
+        tracker.spawn(async move { session(tcp, peer, &acceptor, &options, &cancel, permit).await });
     }
     drop(listener);
     tracker.close();
@@ -329,13 +326,16 @@ impl RateLimitedLog {
     }
 }
 
-/// One connection, from first byte to close; logs one line at the end.
+/// One connection, from first byte to close; logs one line at the end. `place` is the connection's
+/// place under `--max-connections`: given back as soon as the socket is closed, before the log line, so a
+/// client that reads the log and connects again finds it free.
 async fn session(
     tcp: TcpStream,
     peer: SocketAddr,
     acceptor: &TlsAcceptor,
     options: &ServerOptions,
     cancel: &CancellationToken,
+    place: OwnedSemaphorePermit,
 ) {
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + options.handshake_timeout;
@@ -354,12 +354,14 @@ async fn session(
     };
     let mut tls = match result {
         Ok(tls) => tls,
-        Err(reason) if reason.is_empty() => {
-            tracing::debug!(%peer, "closed before sending anything");
-            return;
-        }
         Err(reason) => {
-            tracing::info!(%peer, elapsed_ms = started.elapsed().as_millis() as u64, "handshake failed: {reason}");
+            // The handshake, and with it the socket, is gone by now.
+            drop(place);
+            if reason.is_empty() {
+                tracing::debug!(%peer, "closed before sending anything");
+            } else {
+                tracing::info!(%peer, elapsed_ms = started.elapsed().as_millis() as u64, "handshake failed: {reason}");
+            }
             return;
         }
     };
@@ -371,6 +373,7 @@ async fn session(
     let mut stream = Rewind::new(prefix, tls);
     if let (Protocol::Http, Some(page)) = (protocol, &options.page) {
         let outcome = page::serve(stream, info.clone(), peer, page.clone(), options.idle_timeout, cancel).await;
+        drop(place);
         tracing::info!(
             %peer,
             tls = %info.version,
@@ -388,6 +391,8 @@ async fn session(
         return;
     }
     let outcome = echo::drive(&mut stream, options.mode, options.idle_timeout, cancel).await;
+    drop(stream);
+    drop(place);
     tracing::info!(
         %peer,
         tls = %info.version,
