@@ -154,14 +154,7 @@ async fn s5_plain_http_and_s12_connections_over_the_cap_each_get_their_log_line(
 
     // One live session fills the cap; the next connection is closed at once and logged, and the live
     // session goes on echoing.
-    let config = test_support::client_config(&pki.pki.ca);
-    let name = client::parse_server_name("127.0.0.1").expect("name");
-    let mut live = bounded(
-        "the live session",
-        client::connect(&server.addr, name, config, ClientOptions::default()),
-    )
-    .await
-    .expect("admitted");
+    let mut live = common::connect(&server, &pki, "127.0.0.1").await;
     assert_eq!(bounded("echo", live.echo(b"one\n")).await.expect("echo"), b"one\n");
     let mut excess = tokio::net::TcpStream::connect(&server.addr).await.expect("connect");
     let mut rest = Vec::new();
@@ -307,14 +300,7 @@ async fn client_ca_requires_and_logs_the_client_certificate() {
 async fn sigterm_lets_the_live_session_finish_then_exits_zero() {
     let pki = PkiFiles::new();
     let mut server = Server::start(&pki, &["--shutdown-grace", "15"]).await;
-    let config = test_support::client_config(&pki.pki.ca);
-    let name = client::parse_server_name("127.0.0.1").expect("name");
-    let mut conn = bounded(
-        "connect",
-        client::connect(&server.addr, name, config, ClientOptions::default()),
-    )
-    .await
-    .expect("connected");
+    let mut conn = common::connect(&server, &pki, "127.0.0.1").await;
     assert_eq!(bounded("echo", conn.echo(b"before")).await.expect("echo"), b"before");
     server.peer.terminate();
     server.peer.wait_for(Output::Stderr, "shutdown requested").await;

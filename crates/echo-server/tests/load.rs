@@ -7,12 +7,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::Server;
+use common::{Server, connecting};
 use test_support::{
     PkiFiles, allow_open_files, bounded, close_wait_sockets, connections_held, eventually, open_fds, rss_kib,
     until_closed,
 };
-use tls_core::client::{self, ClientOptions, Connection};
+use tls_core::client::{self, ClientOptions};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
@@ -37,16 +37,6 @@ where
         all.extend(bounded("a batch of connections", set.join_all()).await);
     }
     all
-}
-
-fn tls_connect(server: &Server, pki: &PkiFiles) -> impl Future<Output = Connection> + Send + 'static {
-    let (addr, config) = (server.addr.clone(), test_support::client_config(&pki.pki.ca));
-    async move {
-        let name = client::parse_server_name("127.0.0.1").expect("name");
-        client::connect(&addr, name, config, ClientOptions::default())
-            .await
-            .expect("a TLS session")
-    }
 }
 
 /// The server's descriptors when nothing is happening: the fewest of 100 readings, since it opens its
@@ -109,7 +99,11 @@ async fn ten_thousand_idle_sessions_are_held_and_every_descriptor_comes_back() {
     good_visit(&server, &pki).await;
     let rss_before = rss_kib(pid);
 
-    let sessions = open_many(SESSIONS, 200, || tls_connect(&server, &pki)).await;
+    let config = test_support::client_config(&pki.pki.ca);
+    let sessions = open_many(SESSIONS, 200, || {
+        connecting(server.addr.clone(), config.clone(), "127.0.0.1")
+    })
+    .await;
     holding(pid, port, SESSIONS, "every idle session").await;
     let per_session = (rss_kib(pid).saturating_sub(rss_before)) as f64 / SESSIONS as f64;
     eprintln!("{SESSIONS} idle TLS sessions: {per_session:.1} KiB of server RSS each (debug build)");

@@ -3,22 +3,10 @@
 
 mod common;
 
-use common::Server;
+use common::{Server, connect};
 use test_support::{Output, PkiFiles, bounded, write};
-use tls_core::client::{self, ClientOptions, Connection};
 use tls_core::generate::{Issued, Usage, Validity};
 use tls_core::pki_types::CertificateDer;
-
-async fn connect(server: &Server, pki: &PkiFiles, name: &str) -> Connection {
-    let config = test_support::client_config(&pki.pki.ca);
-    let name = client::parse_server_name(name).expect("name");
-    bounded(
-        "connect",
-        client::connect(&server.addr, name, config, ClientOptions::default()),
-    )
-    .await
-    .expect("connected")
-}
 
 async fn presented(server: &Server, pki: &PkiFiles, name: &str) -> CertificateDer<'static> {
     let conn = connect(server, pki, name).await;

@@ -369,6 +369,8 @@ async fn session(
         let (_, conn) = tls.get_ref();
         SessionInfo::from_connection(conn, conn.server_name())
     };
+    // Which of the server's certificates this client got (chosen by SNI), for the log line.
+    let cert = options.certs.as_ref().map(|c| c.subject_for(info.sni.as_deref()));
     let (protocol, prefix) = choose_protocol(&mut tls, &info, options).await;
     let mut stream = Rewind::new(prefix, tls);
     if let (Protocol::Http, Some(page)) = (protocol, &options.page) {
@@ -382,7 +384,7 @@ async fn session(
             sni = info.sni.as_deref().unwrap_or("-"),
             alpn = info.alpn.as_deref().unwrap_or("-"),
             client_cert = info.peer_subject.as_deref().unwrap_or("-"),
-            cert = options.certs.as_ref().map(|c| c.subject_for(info.sni.as_deref())).as_deref().unwrap_or("-"),
+            cert = cert.as_deref().unwrap_or("-"),
             http_requests = outcome.requests,
             duration_ms = started.elapsed().as_millis() as u64,
             end = outcome.error.as_deref().unwrap_or("closed"),
@@ -401,7 +403,7 @@ async fn session(
         sni = info.sni.as_deref().unwrap_or("-"),
         alpn = info.alpn.as_deref().unwrap_or("-"),
         client_cert = info.peer_subject.as_deref().unwrap_or("-"),
-        cert = options.certs.as_ref().map(|c| c.subject_for(info.sni.as_deref())).as_deref().unwrap_or("-"),
+        cert = cert.as_deref().unwrap_or("-"),
         bytes_in = outcome.bytes_in,
         bytes_out = outcome.bytes_out,
         duration_ms = started.elapsed().as_millis() as u64,

@@ -3,7 +3,10 @@
 
 use std::path::Path;
 
-use test_support::{Output, Peer, PkiFiles, Ran};
+use std::sync::Arc;
+
+use test_support::{Output, Peer, PkiFiles, Ran, bounded};
+use tls_core::client::{self, ClientOptions, Connection};
 use tls_core::scenario::Kind;
 
 pub const SERVER: &str = env!("CARGO_BIN_EXE_echo-server");
@@ -33,6 +36,27 @@ impl Server {
         let port = addr.rsplit(':').next().expect("ADDR has a port").to_owned();
         assert_ne!(port, "0", "the real port is printed, not the one asked for");
         Self { peer, addr, port }
+    }
+}
+
+/// A verified TLS session with `server`, asking for `name` (SNI and the name checked), trusting the
+/// PKI's CA; bounded.
+pub async fn connect(server: &Server, pki: &PkiFiles, name: &str) -> Connection {
+    let config = test_support::client_config(&pki.pki.ca);
+    bounded("connect", connecting(server.addr.clone(), config, name)).await
+}
+
+/// As [`connect`], as a future that owns what it needs, for spawning thousands with one `config`.
+pub fn connecting(
+    addr: String,
+    config: Arc<tls_core::rustls::ClientConfig>,
+    name: &str,
+) -> impl Future<Output = Connection> + Send + 'static {
+    let name = client::parse_server_name(name).expect("name");
+    async move {
+        client::connect(&addr, name, config, ClientOptions::default())
+            .await
+            .expect("a verified TLS session")
     }
 }
 
