@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use tls_core::client::{self, ClientOptions, Connection};
+use tls_core::client::{self, ClientOptions};
 use tls_core::config::{self, TlsOptions};
+use tls_core::echo::Mode;
 use tls_core::{bench, pem};
-use tokio::io::AsyncBufReadExt as _;
 
 /// TLS echo client: verifies the server, sends a message, prints what comes back.
 #[derive(Debug, Parser)]
@@ -23,9 +23,13 @@ struct Args {
     /// Text to send
     #[arg(long, default_value = "Hello World!", value_name = "TEXT", conflicts_with = "stdin")]
     message: String,
-    /// Send each line read from standard input and print its echo; an empty line ends the session
+    /// Send standard input as it is (any bytes, byte for byte) and print the echo as it comes; an empty
+    /// line ends the session (unless --raw), and so does the end of the input
     #[arg(long)]
     stdin: bool,
+    /// Raw echo, as `echo-server --raw`: no empty-line rule, for binary data
+    #[arg(long)]
+    raw: bool,
     /// Print the negotiated version, cipher suite, group, ALPN and the server's certificate subject
     #[arg(short, long)]
     verbose: bool,
@@ -108,10 +112,10 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     let result = match args.command {
         Some(Command::Bench(bench)) => run_bench(bench).await,
-        None => run(args).await,
+        None => run(args).await.map(|()| ExitCode::SUCCESS),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::FAILURE
@@ -148,6 +152,9 @@ fn connection_setup(
         classic_kx: args.classic_kx,
     };
     let config = config::pinned_client_config(roots, &args.pins, identity, &tls)?;
+    if let Some(problem) = config::key_log_file_problem() {
+        eprintln!("warning: {problem}");
+    }
     let server_name = match &args.server_name {
         Some(name) => client::parse_server_name(name)?,
         None => client::server_name_for(&args.connect)?,
@@ -172,16 +179,26 @@ async fn run(args: Args) -> tls_core::Result<()> {
             info.peer_subject.as_deref().unwrap_or("(none)")
         );
     }
-    if args.stdin {
-        echo_lines(&mut conn).await?;
-    } else {
-        let echoed = conn.echo(args.message.as_bytes()).await?;
-        print_echo(&echoed);
+    if args.raw {
+        conn.set_mode(Mode::Raw);
     }
+    if args.stdin {
+        let streamed = conn.echo_stream(tokio::io::stdin(), tokio::io::stdout()).await?;
+        if streamed.cut_short {
+            eprintln!(
+                "warning: an empty line ended the session (the echo protocol's rule), so the input after it was not sent; use --raw with `echo-server --raw` to send everything"
+            );
+        }
+        return Ok(());
+    }
+    let echoed = conn.echo(args.message.as_bytes()).await?;
+    print_echo(&echoed);
     conn.close().await
 }
 
-async fn run_bench(args: BenchArgs) -> tls_core::Result<()> {
+/// Runs the benchmark and prints its report; exits 1 when any operation failed, since a figure measured
+/// beside failures (or instead of them) is not the figure asked for.
+async fn run_bench(args: BenchArgs) -> tls_core::Result<ExitCode> {
     let addr = args.target.connect.clone();
     let (config, server_name, timeouts) = connection_setup(args.target)?;
     if args.connections > 1000 {
@@ -204,7 +221,7 @@ async fn run_bench(args: BenchArgs) -> tls_core::Result<()> {
     let live = Arc::new(bench::Live::default());
     let progress = std::io::stderr()
         .is_terminal()
-        .then(|| spawn_progress(live.clone(), args.duration));
+        .then(|| spawn_progress(live.clone(), args.mode, args.duration));
     let report = bench::run(options, live).await;
     if let Some(progress) = progress {
         progress.abort();
@@ -218,11 +235,20 @@ async fn run_bench(args: BenchArgs) -> tls_core::Result<()> {
     } else {
         print!("{report}");
     }
-    Ok(())
+    let failed: u64 = report.errors.values().map(|e| e.count).sum();
+    if failed == 0 && report.ops > 0 {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let first = report.errors.values().next().map_or_else(
+        || "no operation completed".to_owned(),
+        |e| format!("first: {}", e.example),
+    );
+    eprintln!("error: {failed} operation(s) failed, {} completed; {first}", report.ops);
+    Ok(ExitCode::FAILURE)
 }
 
-/// A live line on a terminal: operations, MB echoed and errors so far.
-fn spawn_progress(live: Arc<bench::Live>, duration: Duration) -> tokio::task::JoinHandle<()> {
+/// A live line on a terminal: the measure of `mode` so far, and errors.
+fn spawn_progress(live: Arc<bench::Live>, mode: bench::Mode, duration: Duration) -> tokio::task::JoinHandle<()> {
     use std::sync::atomic::Ordering::Relaxed;
     let bar = indicatif::ProgressBar::new(duration.as_millis() as u64);
     bar.set_style(
@@ -233,28 +259,17 @@ fn spawn_progress(live: Arc<bench::Live>, duration: Duration) -> tokio::task::Jo
     tokio::spawn(async move {
         loop {
             bar.set_position(started.elapsed().as_millis() as u64);
-            bar.set_message(format!(
-                "{} ops, {:.1} MB echoed, {} errors",
-                live.ops.load(Relaxed),
-                live.bytes.load(Relaxed) as f64 / 1e6,
-                live.errors.load(Relaxed)
-            ));
+            let ops = live.ops.load(Relaxed);
+            let measure = match mode {
+                bench::Mode::Handshake => format!("{ops} handshakes"),
+                bench::Mode::Throughput => format!("{:.1} MB echoed", live.bytes.load(Relaxed) as f64 / 1e6),
+                bench::Mode::Latency => format!("{ops} echoes timed"),
+                bench::Mode::Idle => format!("{ops} connections held"),
+            };
+            bar.set_message(format!("{measure}, {} errors", live.errors.load(Relaxed)));
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     })
-}
-
-/// Sends each line typed or piped in and prints its echo; an empty line or the end of input ends it.
-async fn echo_lines(conn: &mut Connection) -> tls_core::Result<()> {
-    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        let echoed = conn.echo(format!("{line}\n").as_bytes()).await?;
-        if line.is_empty() {
-            break;
-        }
-        print_echo(&echoed);
-    }
-    Ok(())
 }
 
 fn print_echo(echoed: &[u8]) {

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+
+mod json_log;
 use tls_core::certstore::CertStore;
 use tls_core::config::{self, TlsOptions};
 use tls_core::echo::Mode;
@@ -14,7 +16,7 @@ use tls_core::generate::CertificateAuthority;
 use tls_core::page::PageInfo;
 use tls_core::pem::Identity;
 use tls_core::server::{self, ServerOptions};
-use tls_core::{certinfo, pem, scenario};
+use tls_core::{pem, scenario};
 
 /// TLS echo server: echoes every byte back until an empty line or the end of the stream.
 #[derive(Debug, Parser)]
@@ -115,7 +117,7 @@ async fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     if args.log_format == "json" {
-        logs.json().flatten_event(true).init();
+        logs.event_format(json_log::JsonLines).init();
     } else {
         logs.with_ansi(std::io::stderr().is_terminal()).init();
     }
@@ -152,26 +154,23 @@ async fn run(args: Args) -> tls_core::Result<()> {
             let ca = CertificateAuthority::load(&ca_cert, &ca_key)?;
             tracing::warn!("scenario {kind}: {}", kind.explanation());
             let serve_ca = (!args.no_page).then(|| ca_cert.clone());
-            (
-                vec![scenario::make(kind, &ca)?],
-                PathBuf::from(format!("(scenario {kind})")),
-                serve_ca,
-            )
+            (vec![scenario::make(kind, &ca)?], format!("(scenario {kind})"), serve_ca)
         }
-        None => (load_checked(&pairs)?, pairs[0].0.clone(), serve_ca),
+        None => {
+            let files = pairs.iter().map(|(cert, _)| cert.display().to_string());
+            (load_checked(&pairs)?, files.collect::<Vec<_>>().join(", "), serve_ca)
+        }
     };
-    let identity = &identities[0];
-    let subject = certinfo::subject(&identity.chain[0]);
     let client_ca = args.client_ca.as_deref().map(pem::load_ca_certs).transpose()?;
     let page = if args.no_page {
         None
     } else {
         // Served as PEM whatever the file's format, so a DER CA works too.
-        let ca_pem = match &serve_ca {
-            Some(path) => Some(pem::load_ca_certs(path)?.iter().map(pem::certificate_pem).collect()),
-            None => None,
+        let ca_certs = match &serve_ca {
+            Some(path) => pem::load_ca_certs(path)?,
+            None => Vec::new(),
         };
-        let page = PageInfo::new(identity.chain.first(), ca_pem);
+        let page = PageInfo::new(ca_certs);
         Some(Arc::new(match args.scenario {
             Some(kind) => page.with_scenario(kind.name(), kind.explanation()),
             None => page,
@@ -191,6 +190,9 @@ async fn run(args: Args) -> tls_core::Result<()> {
     if args.scenario.is_none() {
         tokio::spawn(reload_when_asked(certs.clone(), pairs));
     }
+    if let Some(problem) = config::key_log_file_problem() {
+        tracing::warn!("{problem}");
+    }
     if let Err(err) = server::raise_fd_limit() {
         tracing::warn!("cannot raise the open-file limit ({err}): connections beyond it will be refused");
     }
@@ -199,13 +201,28 @@ async fn run(args: Args) -> tls_core::Result<()> {
     server::check_reachable(&listener).await?;
     println!("listening on {local}");
     tracing::info!(
-        cert = %cert.display(),
+        cert = %cert,
         mutual_tls = client_ca.is_some(),
         mode = if args.raw { "raw" } else { "line" },
         https_page = !args.no_page,
-        "serving {subject}",
+        "serving {}",
+        certs.subjects().join(" and ")
     );
+    let force_stop = server::CancellationToken::new();
+    let shutdown = {
+        let force_stop = force_stop.clone();
+        async move {
+            let signal = shutdown_signal().await;
+            tracing::info!("{signal}: shutdown requested (Ctrl-C again closes every session now)");
+            tokio::spawn(async move {
+                let signal = shutdown_signal().await;
+                tracing::info!("{signal} again: closing every session now");
+                force_stop.cancel();
+            });
+        }
+    };
     let options = ServerOptions {
+        force_stop,
         mode: if args.raw { Mode::Raw } else { Mode::Line },
         handshake_timeout: args.handshake_timeout,
         idle_timeout: args.idle_timeout,
@@ -214,7 +231,7 @@ async fn run(args: Args) -> tls_core::Result<()> {
         page,
         certs: Some(certs),
     };
-    server::serve(listener, config, options, shutdown_signal()).await;
+    server::serve(listener, config, options, shutdown).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -277,7 +294,7 @@ async fn reload_when_asked(certs: Arc<CertStore>, pairs: Vec<(PathBuf, PathBuf)>
         match load_checked(&pairs).and_then(|identities| certs.replace(identities)) {
             Ok(()) => tracing::warn!(
                 "reloaded certificates ({why}): new connections get {}",
-                certs.subject_for(None)
+                certs.subjects().join(" and ")
             ),
             Err(err) => tracing::error!("not reloading certificates ({why}): {err}; keeping the ones in use"),
         }
@@ -306,8 +323,8 @@ fn preflight(chain: &[tls_core::pki_types::CertificateDer<'static>], cert: &std:
     })
 }
 
-/// Completes on Ctrl-C or, on Unix, SIGTERM.
-async fn shutdown_signal() {
+/// Completes on Ctrl-C or, on Unix, SIGTERM, and says which.
+async fn shutdown_signal() -> &'static str {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
@@ -325,8 +342,7 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+        () = ctrl_c => "Ctrl-C (SIGINT)",
+        () = term => "SIGTERM",
     }
-    tracing::info!("shutdown requested");
 }

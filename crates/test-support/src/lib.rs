@@ -257,6 +257,8 @@ pub struct Ran {
     pub code: Option<i32>,
     /// Everything on standard output, lines ended by `\n`.
     pub stdout: String,
+    /// Standard output byte for byte, for output that need not be UTF-8.
+    pub stdout_bytes: Vec<u8>,
     /// Everything on standard error, lines ended by `\n`.
     pub stderr: String,
 }
@@ -291,6 +293,7 @@ pub async fn run_within(limit: Duration, program: &str, args: &[&str], package: 
     Ran {
         code: output.status.code(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stdout_bytes: output.stdout,
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }

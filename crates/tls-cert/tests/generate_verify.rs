@@ -477,6 +477,19 @@ async fn inspect_connect_shows_an_untrusted_servers_chain_and_session() {
     assert_eq!(got["fingerprint_sha256"], expected.fingerprint_sha256.as_str());
     assert_eq!(got["tls"]["version"], "TLSv1.3");
     assert_eq!(got["tls"]["group"], "X25519MLKEM768");
+    // Connecting by IP sends no SNI (rustls sends DNS names only); naming the server sends it.
+    assert_eq!(got["tls"]["sni"], Value::Null);
+    let ran = tls_cert(&[
+        "inspect",
+        "--connect",
+        &server.address(),
+        "--server-name",
+        "localhost",
+        "--json",
+    ])
+    .await;
+    let got: Value = serde_json::from_str(ran.stdout.lines().next().expect("a line")).expect("JSON");
+    assert_eq!(got["tls"]["sni"], "localhost", "the SNI the client sent");
     let ran = tls_cert(&["inspect", "--connect", &server.address()]).await;
     assert!(
         ran.stdout.starts_with(&format!("# {}: TLSv1.3", server.address())),

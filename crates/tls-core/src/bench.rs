@@ -273,6 +273,7 @@ pub fn kind_of(err: &Error) -> &'static str {
         Error::Timeout { .. } => "timeout",
         Error::Handshake { .. } => "handshake",
         Error::Truncated { .. } => "truncated echo",
+        Error::AnsweredHttp { .. } => "answered HTTP",
         Error::NotAnEcho { .. } => "wrong echo",
         Error::Session { .. } => "session",
         _ => "other",
@@ -291,6 +292,7 @@ async fn handshakes(options: &Options, live: &Live, deadline: Instant) -> Tally 
     } else {
         &payload(options.size)
     };
+    let mut back_off = BackOff::default();
     while Instant::now() < deadline {
         let started = Instant::now();
         let result = async {
@@ -316,11 +318,31 @@ async fn handshakes(options: &Options, live: &Live, deadline: Instant) -> Tally 
                 tally.bytes += message.len() as u64;
                 tally.record(started);
                 live.ops.fetch_add(1, Ordering::Relaxed);
+                back_off = BackOff::default();
             }
-            Err(err) => tally.failed(live, &err),
+            Err(err) => {
+                tally.failed(live, &err);
+                back_off.wait(deadline).await;
+            }
         }
     }
     tally
+}
+
+/// Waits after failures, twice as long after each in a row (1 ms up to 1 s), so a server that is down
+/// or refusing is not hammered by a busy loop; never past the benchmark's end.
+#[derive(Debug, Default)]
+struct BackOff {
+    failures: u32,
+}
+
+impl BackOff {
+    async fn wait(&mut self, deadline: Instant) {
+        let pause = Duration::from_millis(1 << self.failures.min(10)).min(Duration::from_secs(1));
+        self.failures += 1;
+        let until = (Instant::now() + pause).min(deadline);
+        tokio::time::sleep_until(tokio::time::Instant::from_std(until)).await;
+    }
 }
 
 /// Connects for a long-lived benchmark connection; a failure is counted in `tally`.

@@ -40,11 +40,9 @@ pub fn issuer(der: &CertificateDer<'_>) -> String {
     })
 }
 
-/// A distinguished name given as the contents of its DER SEQUENCE (as webpki trust anchors hold it),
-/// as `CN=…, O=…`.
-pub fn name_from_der_contents(contents: &[u8]) -> Option<String> {
-    use x509_parser::prelude::FromDer;
-    let mut der = vec![0x30];
+/// `contents` wrapped in a DER element with `tag`.
+fn der_element(tag: u8, contents: &[u8]) -> Vec<u8> {
+    let mut der = vec![tag];
     let len = contents.len();
     if len < 0x80 {
         der.push(len as u8);
@@ -54,14 +52,52 @@ pub fn name_from_der_contents(contents: &[u8]) -> Option<String> {
         der.extend(bytes);
     }
     der.extend_from_slice(contents);
-    x509_parser::x509::X509Name::from_der(&der)
+    der
+}
+
+/// A DER distinguished name as `CN=…, O=…`.
+pub fn name_from_der(der: &[u8]) -> Option<String> {
+    use x509_parser::prelude::FromDer;
+    x509_parser::x509::X509Name::from_der(der)
         .ok()
         .map(|(_, name)| name_or_placeholder(dn_string(&name)))
+}
+
+/// A distinguished name given as the contents of its DER SEQUENCE (as webpki trust anchors hold it),
+/// as `CN=…, O=…`.
+pub fn name_from_der_contents(contents: &[u8]) -> Option<String> {
+    name_from_der(&der_element(0x30, contents))
+}
+
+/// A trust anchor's subject and SubjectPublicKeyInfo (each as the contents of its SEQUENCE, as webpki
+/// holds them) as whole DER elements, the form [`signed_by`] takes.
+pub fn anchor_name_and_key(subject: &[u8], spki: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    (der_element(0x30, subject), der_element(0x30, spki))
 }
 
 /// Whether subject and issuer are the same name (a root, or a self-signed leaf).
 pub fn is_self_issued(der: &CertificateDer<'_>) -> bool {
     with_cert(der, false, |c| c.subject().as_raw() == c.issuer().as_raw())
+}
+
+/// Whether `ca` issued `cert`: its subject is `cert`'s issuer and its key verifies `cert`'s signature
+/// (two CAs may share a name, so the name alone does not tell).
+pub fn issued(ca: &CertificateDer<'_>, cert: &CertificateDer<'_>) -> bool {
+    with_cert(ca, false, |ca| {
+        signed_by(cert, ca.subject().as_raw(), ca.public_key().raw)
+    })
+}
+
+/// Whether `cert` names `issuer` (a DER Name) as its issuer and its signature verifies with `spki` (a
+/// DER SubjectPublicKeyInfo).
+pub fn signed_by(cert: &CertificateDer<'_>, issuer: &[u8], spki: &[u8]) -> bool {
+    use x509_parser::prelude::FromDer;
+    let Ok((_, key)) = x509_parser::x509::SubjectPublicKeyInfo::from_der(spki) else {
+        return false;
+    };
+    with_cert(cert, false, |cert| {
+        cert.issuer().as_raw() == issuer && cert.verify_signature(Some(&key)).is_ok()
+    })
 }
 
 /// The subject alternative names as "DNS localhost", "IP 127.0.0.1", "email a@b", "URI …".
@@ -112,9 +148,45 @@ pub fn unix_to_rfc3339(secs: i64) -> String {
         .unwrap_or_else(|| format!("{secs} s after 1970"))
 }
 
+/// A span of time in its largest whole unit: `1 second`, `5 minutes`, `1 hour`, `3 days`; the sign is
+/// ignored, so callers say "ago" or "in".
+pub fn span(seconds: i64) -> String {
+    let seconds = seconds.unsigned_abs();
+    let (count, unit) = match seconds {
+        0..60 => (seconds, "second"),
+        60..3_600 => (seconds / 60, "minute"),
+        3_600..86_400 => (seconds / 3_600, "hour"),
+        _ => (seconds / 86_400, "day"),
+    };
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{count} {unit}{plural}")
+}
+
+/// `EXPIRED 2 hours ago` or `expires in 3 days`, for a certificate whose end is `left` seconds away.
+pub fn expiry(left: i64) -> String {
+    if left < 0 {
+        format!("EXPIRED {} ago", span(left))
+    } else {
+        format!("expires in {}", span(left))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_count_in_their_largest_unit() {
+        assert_eq!(span(0), "0 seconds");
+        assert_eq!(span(1), "1 second");
+        assert_eq!(span(-3_599), "59 minutes");
+        assert_eq!(span(3_600), "1 hour");
+        assert_eq!(span(-86_399), "23 hours");
+        assert_eq!(span(2 * 86_400 + 5), "2 days");
+        assert_eq!(expiry(-3_600), "EXPIRED 1 hour ago");
+        assert_eq!(expiry(86_400), "expires in 1 day");
+        assert_eq!(span(i64::MIN), "106751991167300 days");
+    }
 
     #[test]
     fn rfc3339_matches_known_instants() {

@@ -1,21 +1,121 @@
 //! The server's certificates: several, chosen by the name the client asks for (SNI), and replaceable
 //! while the server runs (reload) without touching sessions already established.
+//!
+//! What a connection was given is known exactly, not looked up again later (a reload in between would
+//! name the wrong certificate): a handshake run inside [`recording`] notes the certificate the resolver
+//! hands out. A session ticket carries that certificate's fingerprint ([`NamingTickets`]), so a resumed
+//! session, which sends no certificate, names the one of the session it resumes.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use rustls::server::{ClientHello, ResolvesServerCert};
+use aws_lc_rs::digest;
+use rustls::server::{ClientHello, ProducesTickets, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
+use rustls_pki_types::CertificateDer;
 
 use crate::certinfo;
 use crate::error::{Error, Result};
 use crate::pem::Identity;
 
-/// A certificate with its subject, read once for the session log.
+/// A certificate with its subject, read once for the session log, and the SHA-256 of its DER, which
+/// identifies it in session tickets.
 #[derive(Debug)]
 struct Entry {
     key: Arc<CertifiedKey>,
     subject: String,
+    fingerprint: [u8; 32],
+}
+
+/// What one handshake chose, noted by the resolver and the ticketer while it runs.
+#[derive(Debug, Default)]
+struct Noted {
+    served: Option<Arc<Entry>>,
+    /// The certificate fingerprint carried by the ticket a resuming client presented.
+    resumed: Option<[u8; 32]>,
+}
+
+tokio::task_local! {
+    /// The handshake this task is driving, when it runs inside [`recording`].
+    static HANDSHAKE: Mutex<Noted>;
+}
+
+fn note(f: impl FnOnce(&mut Noted)) {
+    let _ = HANDSHAKE.try_with(|noted| f(&mut noted.lock().unwrap_or_else(PoisonError::into_inner)));
+}
+
+/// The certificate one connection was given: its chain exactly as sent.
+#[derive(Debug, Clone)]
+pub struct Served(Arc<Entry>);
+
+impl Served {
+    /// The chain as sent, leaf first.
+    pub fn chain(&self) -> &[CertificateDer<'static>] {
+        &self.0.key.cert
+    }
+
+    /// The leaf's subject, as the session log shows it.
+    pub fn subject(&self) -> &str {
+        &self.0.subject
+    }
+}
+
+/// Runs a server handshake, noting the certificate a [`CertStore`] resolver sends on it or, for a
+/// resumed session, the one its ticket names (looked up in `certs`; `None` when a reload has removed
+/// it since).
+pub async fn recording<F: Future>(certs: &CertStore, handshake: F) -> (F::Output, Option<Served>) {
+    let scoped = HANDSHAKE.scope(Mutex::new(Noted::default()), handshake);
+    tokio::pin!(scoped);
+    let output = (&mut scoped).await;
+    let noted = scoped
+        .as_mut()
+        .take_value()
+        .map(|noted| noted.into_inner().unwrap_or_else(PoisonError::into_inner))
+        .unwrap_or_default();
+    let served = match (noted.served, noted.resumed) {
+        (Some(entry), _) => Some(Served(entry)),
+        (None, Some(fingerprint)) => certs.by_fingerprint(&fingerprint),
+        (None, None) => None,
+    };
+    (output, served)
+}
+
+/// Session tickets that also carry the fingerprint of the certificate sent in the session they resume,
+/// so a resumed session can name it. The ticket is sealed by `inner`, as before; the fingerprint rides
+/// inside the sealed part.
+#[derive(Debug)]
+pub struct NamingTickets(pub Arc<dyn ProducesTickets>);
+
+impl ProducesTickets for NamingTickets {
+    fn enabled(&self) -> bool {
+        self.0.enabled()
+    }
+
+    fn lifetime(&self) -> u32 {
+        self.0.lifetime()
+    }
+
+    fn encrypt(&self, plain: &[u8]) -> Option<Vec<u8>> {
+        let mut fingerprint = [0u8; 32];
+        note(|noted| {
+            if let Some(entry) = &noted.served {
+                fingerprint = entry.fingerprint;
+            } else if let Some(resumed) = noted.resumed {
+                fingerprint = resumed;
+            }
+        });
+        self.0.encrypt(&[plain, &fingerprint].concat())
+    }
+
+    fn decrypt(&self, cipher: &[u8]) -> Option<Vec<u8>> {
+        let mut plain = self.0.decrypt(cipher)?;
+        let at = plain.len().checked_sub(32)?;
+        let fingerprint: [u8; 32] = plain[at..].try_into().ok()?;
+        plain.truncate(at);
+        note(|noted| noted.resumed = Some(fingerprint));
+        Some(plain)
+    }
 }
 
 /// One set of certificates: the first is the default, the others are picked by SNI.
@@ -24,6 +124,8 @@ struct Snapshot {
     default: Arc<Entry>,
     /// Lowercase DNS names (`*.example.test` for wildcards) to their certificate.
     by_name: HashMap<String, Arc<Entry>>,
+    /// Every certificate, in the order given.
+    all: Vec<Arc<Entry>>,
 }
 
 /// The certificates a server presents, chosen per connection by SNI, replaceable at run time.
@@ -65,6 +167,19 @@ impl CertStore {
         self.pick(sni).subject.clone()
     }
 
+    /// The subjects of every certificate, the default first, for the start-up and reload log lines.
+    pub fn subjects(&self) -> Vec<String> {
+        self.snapshot().all.iter().map(|entry| entry.subject.clone()).collect()
+    }
+
+    fn by_fingerprint(&self, fingerprint: &[u8; 32]) -> Option<Served> {
+        self.snapshot()
+            .all
+            .iter()
+            .find(|entry| &entry.fingerprint == fingerprint)
+            .map(|entry| Served(entry.clone()))
+    }
+
     fn snapshot(&self) -> Arc<Snapshot> {
         match self.current.read() {
             Ok(current) => current.clone(),
@@ -89,7 +204,9 @@ impl CertStore {
 
 impl ResolvesServerCert for CertStore {
     fn resolve(&self, client_hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        Some(self.pick(client_hello.server_name()).key.clone())
+        let entry = self.pick(client_hello.server_name());
+        note(|noted| noted.served = Some(entry.clone()));
+        Some(entry.key.clone())
     }
 }
 
@@ -110,6 +227,10 @@ fn snapshot(identities: Vec<Identity>) -> Result<Snapshot> {
             .chain
             .first()
             .map_or_else(|| "(none)".into(), certinfo::subject);
+        let mut fingerprint = [0u8; 32];
+        if let Some(leaf) = identity.chain.first() {
+            fingerprint.copy_from_slice(digest::digest(&digest::SHA256, leaf).as_ref());
+        }
         let key = CertifiedKey::from_der(identity.chain, identity.key, &provider)
             .map_err(|cause| Error::Config { side: "server", cause })?;
         keys.push((
@@ -117,6 +238,7 @@ fn snapshot(identities: Vec<Identity>) -> Result<Snapshot> {
             Arc::new(Entry {
                 key: Arc::new(key),
                 subject,
+                fingerprint,
             }),
         ));
     }
@@ -125,13 +247,15 @@ fn snapshot(identities: Vec<Identity>) -> Result<Snapshot> {
         .map(|(_, key)| key.clone())
         .ok_or_else(|| Error::InvalidServerName("(no certificate given)".into()))?;
     let mut by_name = HashMap::new();
+    let mut all = Vec::with_capacity(keys.len());
     // The first certificate naming a host wins, as the order on the command line says.
     for (names, key) in keys {
         for name in names {
             by_name.entry(name).or_insert_with(|| key.clone());
         }
+        all.push(key);
     }
-    Ok(Snapshot { default, by_name })
+    Ok(Snapshot { default, by_name, all })
 }
 
 #[cfg(test)]

@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use rustls::ClientConfig;
 use rustls::pki_types::{CertificateDer, ServerName};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use crate::diagnose::{self, Side};
-use crate::echo::{Echo, Escaped, Mode};
+use crate::echo::{Echo, Escaped, Mode, Progress};
 use crate::error::{Error, Result};
 use crate::session::SessionInfo;
 
@@ -105,6 +105,11 @@ pub async fn connect(
         .map_err(connect_error)?;
     let peer = tcp.peer_addr().map_err(connect_error)?;
     let _ = tcp.set_nodelay(true);
+    // What the client sends as SNI: rustls sends a DNS name, never an IP address.
+    let sni = match &server_name {
+        ServerName::DnsName(name) if config.enable_sni => Some(name.as_ref().to_owned()),
+        _ => None,
+    };
     let stream = tokio::time::timeout(
         options.handshake_timeout,
         TlsConnector::from(config).connect(server_name, tcp),
@@ -120,7 +125,7 @@ pub async fn connect(
         reason: diagnose::handshake_error(&cause, Side::Client),
         cause,
     })?;
-    let info = SessionInfo::from_connection(stream.get_ref().1, None);
+    let info = SessionInfo::from_connection(stream.get_ref().1, sni.as_deref());
     Ok(Connection {
         stream,
         peer,
@@ -151,49 +156,201 @@ impl Connection {
             .unwrap_or_default()
     }
 
-    /// Sends `data` and reads back its echo, which must be exactly what the server's line rule gives
-    /// for it (all of it, up to an empty line).
+    /// Uses `mode`'s rule to know what the echo must be: the server's `--raw` needs [`Mode::Raw`].
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.expected = Echo::new(mode);
+    }
+
+    /// Sends `data` and reads back its echo, which must be exactly what the server's rule gives for it
+    /// (in line mode, all of it up to an empty line). Reads while it writes, so data of any size fits
+    /// through the two sides' buffers.
     ///
     /// # Errors
-    /// [`Error::Timeout`], [`Error::Truncated`] when the server closes early without close_notify,
-    /// [`Error::NotAnEcho`] when the answer differs, or [`Error::Session`].
+    /// [`Error::Timeout`], [`Error::Truncated`] when the server closes before the whole echo came
+    /// back, [`Error::NotAnEcho`] when the answer differs, [`Error::AnsweredHttp`] when the server took
+    /// the session for HTTP, or [`Error::Session`].
     pub async fn echo(&mut self, data: &[u8]) -> Result<Vec<u8>> {
-        let mut expected = Vec::with_capacity(data.len());
-        self.expected.feed(data, &mut expected);
-        timed(
-            "sending",
-            self.peer,
-            self.options.io_timeout,
-            self.stream.write_all(data),
-        )
-        .await?;
-        let mut received = Vec::with_capacity(expected.len());
-        let mut buf = [0u8; 16 * 1024];
-        while received.len() < expected.len() {
-            let read = self.stream.read(&mut buf);
-            let n = match timed("reading the echo", self.peer, self.options.io_timeout, read).await {
-                Ok(n) => n,
-                Err(Error::Session { cause, .. }) if cause.kind() == std::io::ErrorKind::UnexpectedEof => 0,
-                Err(err) => return Err(err),
-            };
-            if n == 0 {
-                return Err(Error::Truncated {
-                    peer: self.peer,
-                    received: received.len(),
-                    expected: expected.len(),
-                });
-            }
-            received.extend_from_slice(&buf[..n]);
-            if !expected.starts_with(&received[..received.len().min(expected.len())]) || received.len() > expected.len()
-            {
-                return Err(Error::NotAnEcho {
-                    peer: self.peer,
-                    expected: Escaped(&expected).to_string(),
-                    received: Escaped(&received).to_string(),
-                });
-            }
-        }
+        let mut received = Vec::with_capacity(data.len());
+        self.exchange(data, &mut received, false).await?;
         Ok(received)
+    }
+
+    /// Sends everything `input` gives, writing the echo to `output` as it comes, then ends the session:
+    /// close_notify once the input ends (or, in line mode, once an empty line has ended the session),
+    /// and the rest of the echo until the server closes. Byte-exact: any bytes, nothing added.
+    ///
+    /// # Errors
+    /// As [`Connection::echo`], and [`Error::Input`] or [`Error::Output`] when `input` or `output`
+    /// fail.
+    pub async fn echo_stream<R, W>(mut self, input: R, output: W) -> Result<Streamed>
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        self.exchange(input, output, true).await
+    }
+
+    /// Writes `input` and reads its echo at the same time (a large input would otherwise fill both
+    /// sides' buffers and stall), checking each byte against what the echo rule says must come back.
+    /// With `to_end`, also sends close_notify after the input and reads until the server closes.
+    async fn exchange<R, W>(&mut self, mut input: R, mut output: W, to_end: bool) -> Result<Streamed>
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        let (peer, limit) = (self.peer, self.options.io_timeout);
+        let http = self.info.alpn.as_deref() == Some("http/1.1");
+        let expected = &mut self.expected;
+        let (mut reader, mut writer) = tokio::io::split(&mut self.stream);
+        // What must come back, queued before it is sent: an echo can never overtake its expectation.
+        let (queue, mut expectations) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+        let sent_http_line = std::sync::OnceLock::new();
+        // One TLS record's worth at a time, each way.
+        let send = async {
+            let mut buf = vec![0u8; 16 * 1024];
+            let mut sent = 0u64;
+            let cut_short = loop {
+                let n = input.read(&mut buf).await.map_err(|cause| Error::Input { cause })?;
+                if n == 0 {
+                    let mut tail = Vec::new();
+                    expected.end_of_stream(&mut tail);
+                    let _ = queue.send(tail);
+                    break false;
+                }
+                if sent == 0 && crate::page::sniff(&buf[..n], n + 1) == crate::page::Sniff::Http {
+                    let _ = sent_http_line.set(Escaped(&buf[..n.min(40)]).to_string());
+                }
+                let mut expect = Vec::new();
+                let (progress, taken) = expected.feed_counted(&buf[..n], &mut expect);
+                let _ = queue.send(expect);
+                timed("sending", peer, limit, writer.write_all(&buf[..taken])).await?;
+                sent += taken as u64;
+                if progress == Progress::Finished {
+                    // Whatever follows the empty line is not part of the session. (Only what came in
+                    // the same read is known: waiting for more would hang on a terminal.)
+                    break taken < n;
+                }
+            };
+            drop(queue);
+            if to_end {
+                timed("sending close_notify", peer, limit, writer.shutdown()).await?;
+            }
+            Ok::<_, Error>((sent, cut_short))
+        };
+        let receive = async {
+            let mut want: std::collections::VecDeque<u8> = std::collections::VecDeque::new();
+            let mut buf = vec![0u8; 16 * 1024];
+            let mut received = 0u64;
+            let mut sender_done = false;
+            loop {
+                while let Ok(chunk) = expectations.try_recv() {
+                    want.extend(chunk);
+                }
+                if !sender_done && expectations.is_closed() && expectations.is_empty() {
+                    sender_done = true;
+                }
+                if want.is_empty() && sender_done && !to_end {
+                    return Ok(received);
+                }
+                // An idle wait is bounded only once something is owed or the input has ended: a
+                // person typing may pause as long as they like.
+                let read = reader.read(&mut buf);
+                let read = if want.is_empty() && !sender_done {
+                    tokio::select! {
+                        read = read => read,
+                        chunk = expectations.recv() => {
+                            want.extend(chunk.unwrap_or_default());
+                            continue;
+                        }
+                    }
+                } else {
+                    match tokio::time::timeout(limit, read).await {
+                        Ok(read) => read,
+                        Err(_) => {
+                            return Err(match (sent_http_line.get(), http) {
+                                (Some(line), _) => Error::AnsweredHttp {
+                                    peer,
+                                    why: format!("the message starts like an HTTP request (\"{line}\")"),
+                                },
+                                (None, true) => Error::AnsweredHttp {
+                                    peer,
+                                    why: "ALPN agreed on http/1.1".to_owned(),
+                                },
+                                (None, false) => Error::Timeout {
+                                    phase: "reading the echo",
+                                    peer,
+                                    after: limit,
+                                },
+                            });
+                        }
+                    }
+                };
+                // tokio-rustls reads 0 bytes after close_notify, UnexpectedEof after a bare TCP close.
+                let close_notify = matches!(read, Ok(0));
+                let n = match read {
+                    Ok(n) => n,
+                    Err(cause) if cause.kind() == std::io::ErrorKind::UnexpectedEof => 0,
+                    Err(cause) => {
+                        return Err(Error::Session {
+                            step: "reading the echo",
+                            peer,
+                            reason: diagnose::io_error(&cause, Side::Client),
+                            cause,
+                        });
+                    }
+                };
+                if n == 0 {
+                    // The server closed: fine once everything sent has come back and the input is over.
+                    while let Ok(chunk) = expectations.try_recv() {
+                        want.extend(chunk);
+                    }
+                    return match (want.is_empty(), expectations.is_closed()) {
+                        (true, true) => Ok(received),
+                        (true, false) => Err(Error::ClosedEarly { peer, close_notify }),
+                        (false, _) => Err(Error::Truncated {
+                            peer,
+                            received,
+                            owed: want.len(),
+                            close_notify,
+                        }),
+                    };
+                }
+                let got = &buf[..n];
+                while want.len() < n {
+                    // The expectation is queued before its bytes are sent; wait for it to be read.
+                    match expectations.recv().await {
+                        Some(chunk) => want.extend(chunk),
+                        None => break,
+                    }
+                }
+                let matched = got.iter().zip(want.iter()).take_while(|(a, b)| a == b).count();
+                if matched < n {
+                    let expected: Vec<u8> = want.iter().skip(matched).take(40).copied().collect();
+                    if received == 0 && got.starts_with(b"HTTP/1.") {
+                        return Err(Error::AnsweredHttp {
+                            peer,
+                            why: Escaped(&got[..got.len().min(40)]).to_string(),
+                        });
+                    }
+                    return Err(Error::NotAnEcho {
+                        peer,
+                        offset: received + matched as u64,
+                        expected: Escaped(&expected).to_string(),
+                        received: Escaped(&got[matched..n.min(matched + 40)]).to_string(),
+                    });
+                }
+                want.drain(..n);
+                output.write_all(got).await.map_err(|cause| Error::Output { cause })?;
+                received += n as u64;
+            }
+        };
+        let ((sent, cut_short), received) = tokio::try_join!(send, receive)?;
+        output.flush().await.map_err(|cause| Error::Output { cause })?;
+        Ok(Streamed {
+            sent,
+            received,
+            cut_short,
+        })
     }
 
     /// The TLS stream itself, for callers that want to drive it directly.
@@ -222,6 +379,17 @@ impl Connection {
             }
         }
     }
+}
+
+/// What [`Connection::echo_stream`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Streamed {
+    /// Bytes sent.
+    pub sent: u64,
+    /// Bytes of echo received (all of them: anything short of that is an error).
+    pub received: u64,
+    /// In line mode, whether input followed the empty line that ended the session (and was not sent).
+    pub cut_short: bool,
 }
 
 /// Bounds one step of an established session and names it in the error.

@@ -18,7 +18,7 @@ use rustls::{
 };
 
 use crate::certinfo;
-use crate::certstore::CertStore;
+use crate::certstore::{self, CertStore};
 use crate::error::{Error, Result};
 use crate::pem::Identity;
 
@@ -45,6 +45,22 @@ fn versions(options: &TlsOptions) -> &'static [&'static SupportedProtocolVersion
     } else {
         rustls::ALL_VERSIONS
     }
+}
+
+/// Why the file named by `SSLKEYLOGFILE` cannot take the session keys, when it is set and cannot
+/// (rustls then logs nothing, silently); programs say it once at start.
+pub fn key_log_file_problem() -> Option<String> {
+    let path = std::env::var_os("SSLKEYLOGFILE")?;
+    if path.is_empty() {
+        return None;
+    }
+    let opened = std::fs::OpenOptions::new().append(true).create(true).open(&path);
+    opened.err().map(|err| {
+        format!(
+            "SSLKEYLOGFILE={} cannot be written ({err}): no session keys will be logged; name a file in a directory you can write to",
+            std::path::Path::new(&path).display()
+        )
+    })
 }
 
 /// A server configuration presenting `identity`, requiring client certificates signed by `client_ca`
@@ -104,7 +120,13 @@ pub fn server_config_with(
     config.alpn_protocols.clone_from(&options.alpn);
     config.key_log = Arc::new(KeyLogFile::new());
     config.ignore_client_order = true;
-    config.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new().map_err(config_error)?;
+    // Tickets name the certificate of the session they resume (for the page and the log); resumption by
+    // session ID, whose server-side cache could not, is off: TLS 1.2 clients without tickets do full
+    // handshakes.
+    config.ticketer = Arc::new(certstore::NamingTickets(
+        rustls::crypto::aws_lc_rs::Ticketer::new().map_err(config_error)?,
+    ));
+    config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
     // One ticket per handshake is enough to resume once; rustls' default of two doubles the work.
     config.send_tls13_tickets = 1;
     Ok(Arc::new(config))
@@ -147,6 +169,8 @@ pub fn pinned_client_config(
         ];
     }
     let provider = Arc::new(provider);
+    // A pin may name the key of the CA that vouches for the chain, too (as HTTP public-key pinning did).
+    let anchor_keys = roots.as_deref().map(anchors).unwrap_or_default();
     let verified = roots
         .map(|roots| explaining_verifier(roots, Presenter::Server))
         .transpose()?;
@@ -156,6 +180,7 @@ pub fn pinned_client_config(
             check: KeyCheck::Pins {
                 pins: pins.to_vec(),
                 inner,
+                anchors: anchor_keys,
             },
             algorithms: provider.signature_verification_algorithms,
         }),
@@ -218,11 +243,61 @@ struct KeyVerifier {
 enum KeyCheck {
     /// Any certificate: for looking at what a server presents, never for sending data.
     AcceptAny,
-    /// The public key must have one of the pins, and `inner`, when there is one, must accept the chain.
+    /// `inner`, when there is one, must accept the chain, and one key of the chain must have one of
+    /// the pins: the server's own, that of a certificate it sent that signed the one before it, or
+    /// that of one of `anchors` that signed the top of the chain.
     Pins {
         pins: Vec<Pin>,
         inner: Option<Arc<dyn ServerCertVerifier>>,
+        anchors: Vec<Anchor>,
     },
+}
+
+/// A CA's name and key (DER Name and SubjectPublicKeyInfo): enough to check what it signed, and its pin.
+#[derive(Debug, Clone)]
+struct Anchor {
+    name: Vec<u8>,
+    spki: Vec<u8>,
+}
+
+fn anchors(roots: &RootCertStore) -> Vec<Anchor> {
+    roots
+        .roots
+        .iter()
+        .map(|anchor| {
+            let (name, spki) =
+                certinfo::anchor_name_and_key(anchor.subject.as_ref(), anchor.subject_public_key_info.as_ref());
+            Anchor { name, spki }
+        })
+        .collect()
+}
+
+/// The keys that vouch for `end_entity`, as (whose, pin): its own, then that of each sent certificate
+/// or anchor that signed the one before, in order.
+fn vouching_keys(
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    anchors: &[Anchor],
+) -> Vec<(String, String)> {
+    let mut keys = Vec::new();
+    let mut last = end_entity;
+    let mut used = vec![false; intermediates.len()];
+    loop {
+        if let Ok(pin) = crate::inspect::pin_sha256(last) {
+            keys.push((certinfo::subject(last), pin));
+        }
+        let next = (0..intermediates.len()).find(|&i| !used[i] && certinfo::issued(&intermediates[i], last));
+        if let Some(i) = next {
+            used[i] = true;
+            last = &intermediates[i];
+            continue;
+        }
+        if let Some(anchor) = anchors.iter().find(|a| certinfo::signed_by(last, &a.name, &a.spki)) {
+            let whose = certinfo::name_from_der(&anchor.name).unwrap_or_else(|| "(trust anchor)".into());
+            keys.push((whose, crate::inspect::pin_of_spki(&anchor.spki)));
+        }
+        return keys;
+    }
 }
 
 impl ServerCertVerifier for KeyVerifier {
@@ -234,27 +309,35 @@ impl ServerCertVerifier for KeyVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        let KeyCheck::Pins { pins, inner } = &self.check else {
+        let KeyCheck::Pins { pins, inner, anchors } = &self.check else {
             return Ok(ServerCertVerified::assertion());
         };
-        let presented = crate::inspect::pin_sha256(end_entity).map_err(|_| CertificateError::BadEncoding)?;
-        if !pins.iter().any(|pin| pin.0 == presented) {
-            let given: Vec<String> = pins.iter().map(Pin::to_string).collect();
-            let rejected = CertificateRejected {
-                kind: CertificateError::ApplicationVerificationFailure,
-                explanation: format!(
-                    "the server's public key has pin sha256//{presented}, which is not among the pins given ({})",
-                    given.join(", ")
-                ),
-            };
-            return Err(rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(
-                Arc::new(rejected),
-            ))));
+        crate::inspect::pin_sha256(end_entity).map_err(|_| CertificateError::BadEncoding)?;
+        // The chain first: a pin never excuses a certificate the CA does not vouch for.
+        let verified = match inner {
+            Some(inner) => inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)?,
+            None => ServerCertVerified::assertion(),
+        };
+        let keys = vouching_keys(end_entity, intermediates, anchors);
+        if keys.iter().any(|(_, key)| pins.iter().any(|pin| &pin.0 == key)) {
+            return Ok(verified);
         }
-        match inner {
-            Some(inner) => inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now),
-            None => Ok(ServerCertVerified::assertion()),
-        }
+        let given: Vec<String> = pins.iter().map(Pin::to_string).collect();
+        let seen: Vec<String> = keys
+            .iter()
+            .map(|(subject, pin)| format!("{subject} sha256//{pin}"))
+            .collect();
+        let rejected = CertificateRejected {
+            kind: CertificateError::ApplicationVerificationFailure,
+            explanation: format!(
+                "no key of the server's chain has a pin given with --pin ({}); the chain's keys: {}",
+                given.join(", "),
+                seen.join("; ")
+            ),
+        };
+        Err(rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(
+            Arc::new(rejected),
+        ))))
     }
 
     fn verify_tls12_signature(

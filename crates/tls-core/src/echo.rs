@@ -58,25 +58,32 @@ impl Echo {
     }
 
     /// Feeds received bytes, appending what must be echoed to `out`.
-    pub fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Progress {
+    pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Progress {
+        self.feed_counted(input, out).0
+    }
+
+    /// As [`Echo::feed`], also saying how many bytes of `input` the session took: all of them, or those
+    /// up to and including the empty line that ended it.
+    pub fn feed_counted(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> (Progress, usize) {
+        let total = input.len();
         if self.finished {
-            return Progress::Finished;
+            return (Progress::Finished, 0);
         }
         if self.mode == Mode::Raw {
             out.extend_from_slice(input);
-            return Progress::Continue;
+            return (Progress::Continue, total);
         }
         while let Some((&first, rest)) = input.split_first() {
             if self.held_cr {
                 self.held_cr = false;
                 if first == b'\n' {
-                    return self.finish_session();
+                    return (self.finish_session(), total - rest.len());
                 }
                 out.push(b'\r');
                 self.at_line_start = false;
             } else if self.at_line_start {
                 match first {
-                    b'\n' => return self.finish_session(),
+                    b'\n' => return (self.finish_session(), total - rest.len()),
                     b'\r' => {
                         self.held_cr = true;
                         input = rest;
@@ -98,7 +105,7 @@ impl Echo {
                 }
             }
         }
-        Progress::Continue
+        (Progress::Continue, total)
     }
 
     /// The stream ended: releases a `\r` held back at the start of a line.

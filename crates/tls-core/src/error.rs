@@ -221,27 +221,65 @@ pub enum Error {
         /// The underlying error, for programs that want to look closer (already explained in `reason`).
         cause: io::Error,
     },
-    /// The connection ended before the whole echo came back and without close_notify.
-    #[error(
-        "{peer} closed the connection without close_notify after {received} of {expected} echoed bytes: the reply may be truncated"
-    )]
+    /// The connection ended before the whole echo came back.
+    #[error("{peer} {} after {received} echoed bytes, with {owed} more owed{}",
+        if *close_notify { "ended the session with close_notify" } else { "closed the connection without close_notify" },
+        if *close_notify { " (a server closes an idle session, or all of them when it shuts down)" } else { ": the reply may be truncated" })]
     Truncated {
         /// The other side.
         peer: SocketAddr,
         /// Bytes of echo received.
-        received: usize,
-        /// Bytes of echo expected.
-        expected: usize,
+        received: u64,
+        /// Bytes of echo still owed when it closed.
+        owed: usize,
+        /// Whether it closed cleanly, with close_notify.
+        close_notify: bool,
+    },
+    /// The server ended the session while the input was still coming, with nothing owed.
+    #[error("{peer} {} before the input ended{}",
+        if *close_notify { "ended the session with close_notify" } else { "closed the connection without close_notify" },
+        if *close_notify { " (a server closes an idle session, or all of them when it shuts down)" } else { "" })]
+    ClosedEarly {
+        /// The other side.
+        peer: SocketAddr,
+        /// Whether it closed cleanly, with close_notify.
+        close_notify: bool,
     },
     /// The peer answered something other than the echo of what was sent.
-    #[error("{peer} did not echo what was sent: expected {expected:?}, received {received:?}")]
+    #[error("{peer} did not echo what was sent: at byte {offset} expected \"{expected}\", received \"{received}\"")]
     NotAnEcho {
         /// The other side.
         peer: SocketAddr,
-        /// What was expected (escaped, shortened).
+        /// Where the echo first differs, in bytes from the start.
+        offset: u64,
+        /// What was expected from there (escaped, shortened).
         expected: String,
-        /// What arrived (escaped, shortened).
+        /// What arrived from there (escaped, shortened).
         received: String,
+    },
+    /// The server took the session for HTTP (echo-server shows its page then) instead of echoing.
+    #[error(
+        "{peer} answered with HTTP instead of an echo ({why}): echo-server serves its HTTPS page when ALPN agrees on http/1.1 or the first line is an HTTP request; drop --alpn http/1.1, start the message differently, or start the server with --no-page"
+    )]
+    AnsweredHttp {
+        /// The other side.
+        peer: SocketAddr,
+        /// What made the session HTTP, or the answer's first bytes.
+        why: String,
+    },
+    /// Reading the data to send failed.
+    #[error("cannot read the input to send: {cause}")]
+    Input {
+        /// The OS error.
+        #[source]
+        cause: io::Error,
+    },
+    /// Writing the echo out failed.
+    #[error("cannot write the echo out: {cause}")]
+    Output {
+        /// The OS error.
+        #[source]
+        cause: io::Error,
     },
     /// Reading or writing an established session failed.
     #[error("{step} with {peer} failed: {reason}")]

@@ -39,6 +39,8 @@ pub struct CertificateInfo {
     pub not_after: String,
     /// Whole days from now until `not_after`; negative once expired.
     pub expires_in_days: i64,
+    /// Seconds from now until `not_after`; negative once expired.
+    pub expires_in_seconds: i64,
     /// Subject alternative names.
     pub san: SubjectAltNames,
     /// The public key.
@@ -157,6 +159,7 @@ pub fn inspect_at(der: &CertificateDer<'_>, position: Position, now: i64) -> Res
         not_before: certinfo::unix_to_rfc3339(not_before),
         not_after: certinfo::unix_to_rfc3339(not_after),
         expires_in_days: (not_after - now).div_euclid(86_400),
+        expires_in_seconds: not_after.saturating_sub(now),
         san: alt_names(&cert),
         public_key: public_key(&cert),
         is_ca,
@@ -194,6 +197,11 @@ pub fn inspect_at(der: &CertificateDer<'_>, position: Position, now: i64) -> Res
 pub fn pin_sha256(der: &CertificateDer<'_>) -> Result<String, ParseError> {
     let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|err| ParseError(err.to_string()))?;
     Ok(pin_sha256_of_spki(cert.public_key().raw))
+}
+
+/// pin-sha256 of a DER SubjectPublicKeyInfo.
+pub fn pin_of_spki(spki: &[u8]) -> String {
+    pin_sha256_of_spki(spki)
 }
 
 fn pin_sha256_of_spki(spki: &[u8]) -> String {
@@ -389,11 +397,7 @@ fn signature_algorithm(cert: &X509Certificate<'_>) -> String {
 fn warnings(info: &CertificateInfo, position: Position, now: i64, not_before: i64, not_after: i64) -> Vec<String> {
     let mut out = Vec::new();
     if now > not_after {
-        out.push(format!(
-            "EXPIRED {} days ago, on {}",
-            (now - not_after).div_euclid(86_400),
-            info.not_after
-        ));
+        out.push(format!("{}, on {}", certinfo::expiry(not_after - now), info.not_after));
     }
     if now < not_before {
         out.push(format!("not valid yet: valid from {}", info.not_before));
@@ -438,11 +442,7 @@ fn warnings(info: &CertificateInfo, position: Position, now: i64, not_before: i6
 /// Text in the layout of `certtool -i`, one certificate.
 impl fmt::Display for CertificateInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let expiry = if self.expires_in_days < 0 {
-            format!("EXPIRED {} days ago", -self.expires_in_days)
-        } else {
-            format!("expires in {} days", self.expires_in_days)
-        };
+        let expiry = certinfo::expiry(self.expires_in_seconds);
         writeln!(f, "X.509 Certificate Information:")?;
         writeln!(f, "\tVersion: {}", self.version)?;
         writeln!(f, "\tSerial Number (hex): {}", self.serial)?;

@@ -22,6 +22,8 @@ use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::sync::CancellationToken;
 
+use crate::certinfo;
+use crate::certstore::Served;
 use crate::inspect::{self, Position};
 use crate::session::SessionInfo;
 
@@ -30,21 +32,20 @@ pub const MAX_HEAD: usize = 16 * 1024;
 /// Largest request body accepted by `POST /echo`; 413 above it.
 pub const MAX_BODY: usize = 1024 * 1024;
 
-/// What the page shows besides the session: the server's certificate, the CA to offer, and, for a
-/// scenario, what is wrong on purpose.
+/// What the page shows besides the session: the CA certificates it may offer, and, for a scenario,
+/// what is wrong on purpose. The server's certificate is not here: each session shows the one it was
+/// sent.
 #[derive(Debug, Clone, Default)]
 pub struct PageInfo {
-    certificate: Option<inspect::CertificateInfo>,
-    ca_pem: Option<String>,
+    ca_certs: Vec<CertificateDer<'static>>,
     scenario: Option<(String, String)>,
 }
 
 impl PageInfo {
-    /// A page showing `server_cert` (read once, here), offering `ca_pem` at `/ca.pem`.
-    pub fn new(server_cert: Option<&CertificateDer<'_>>, ca_pem: Option<String>) -> Self {
+    /// A page offering, at `/ca.pem`, whichever of `ca_certs` issued the certificate a session got.
+    pub fn new(ca_certs: Vec<CertificateDer<'static>>) -> Self {
         Self {
-            certificate: server_cert.and_then(|der| inspect::inspect(der, Position::Leaf).ok()),
-            ca_pem,
+            ca_certs,
             scenario: None,
         }
     }
@@ -113,12 +114,24 @@ pub struct HttpOutcome {
     pub error: Option<String>,
 }
 
+/// The TLS session a page describes: what was negotiated, the certificate this client was sent, and
+/// who the client is.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// What the session negotiated.
+    pub info: SessionInfo,
+    /// The certificate the server sent on this session (for a resumed session, the one of the session
+    /// it resumes); `None` when it is not known.
+    pub served: Option<Served>,
+    /// The client's address.
+    pub peer: SocketAddr,
+}
+
 /// Serves HTTP/1.1 on an established TLS session until the client closes it, `idle` passes without a
 /// request, or `cancel` fires (then in-flight requests finish and the connection closes).
 pub async fn serve<S>(
     io: S,
-    info: SessionInfo,
-    peer: SocketAddr,
+    session: Session,
     page: Arc<PageInfo>,
     idle: Duration,
     cancel: &CancellationToken,
@@ -127,7 +140,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let context = Arc::new(Context { info, peer, page });
+    let context = Arc::new(Context { session, page });
     let requests = counter.clone();
     let service = hyper::service::service_fn(move |request| {
         requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -155,9 +168,48 @@ where
 
 #[derive(Debug)]
 struct Context {
-    info: SessionInfo,
-    peer: SocketAddr,
+    session: Session,
     page: Arc<PageInfo>,
+}
+
+impl Context {
+    /// The served leaf, read at the time of the request (so "expired" is about now).
+    fn certificate(&self) -> Option<inspect::CertificateInfo> {
+        let leaf = self.session.served.as_ref()?.chain().first()?;
+        inspect::inspect(leaf, Position::Leaf).ok()
+    }
+
+    /// `/ca.pem`: the CA certificates given to the page that issued the chain this session got (its last
+    /// certificate's issuer, or that certificate itself when the chain ends in its root), as PEM.
+    fn ca_pem(&self) -> Result<String, String> {
+        if self.page.ca_certs.is_empty() {
+            return Err("this server was started without a CA to offer\n".to_owned());
+        }
+        let Some(served) = &self.session.served else {
+            return Err(
+                "the certificate of this connection is not known, so neither is its CA: reconnect\n".to_owned(),
+            );
+        };
+        let Some(top) = served.chain().last() else {
+            return Err("this connection was sent no certificate\n".to_owned());
+        };
+        let issued: String = self
+            .page
+            .ca_certs
+            .iter()
+            .filter(|ca| *ca == top || certinfo::issued(ca, top))
+            .map(crate::pem::certificate_pem)
+            .collect();
+        if issued.is_empty() {
+            Err(format!(
+                "none of the CA certificates this server offers issued the certificate this connection got ({}, issued by {}): there is no CA to download for it\n",
+                certinfo::subject(&served.chain()[0]),
+                certinfo::issuer(top)
+            ))
+        } else {
+            Ok(issued)
+        }
+    }
 }
 
 async fn respond(request: Request<Incoming>, context: Arc<Context>) -> Result<Response<Full<Bytes>>, Infallible> {
@@ -182,13 +234,9 @@ async fn respond(request: Request<Incoming>, context: Arc<Context>) -> Result<Re
                 .unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}"));
             reply(StatusCode::OK, "application/json", json + "\n")
         }
-        (&Method::GET | &Method::HEAD, "/ca.pem") => match &context.page.ca_pem {
-            Some(pem) => reply(StatusCode::OK, "application/x-pem-file", pem.clone()),
-            None => reply(
-                StatusCode::NOT_FOUND,
-                "text/plain; charset=utf-8",
-                "this server was started without a CA to offer\n".to_owned(),
-            ),
+        (&Method::GET | &Method::HEAD, "/ca.pem") => match context.ca_pem() {
+            Ok(pem) => reply(StatusCode::OK, "application/x-pem-file", pem),
+            Err(why) => reply(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", why),
         },
         (&Method::POST, "/echo") => {
             let too_large = || {
@@ -281,18 +329,20 @@ struct Report<'a> {
     tls: &'a SessionInfo,
     post_quantum: bool,
     client: String,
-    server_certificate: Option<ServerCertificate<'a>>,
+    server_certificate: Option<ServerCertificate>,
     scenario: Option<Scenario<'a>>,
     request: &'a EchoedRequest,
 }
 
 #[derive(Debug, Serialize)]
-struct ServerCertificate<'a> {
-    subject: &'a str,
-    issuer: &'a str,
-    not_after: &'a str,
-    fingerprint_sha256: &'a str,
-    pin_sha256: &'a str,
+struct ServerCertificate {
+    subject: String,
+    issuer: String,
+    not_after: String,
+    expired: bool,
+    expires_in_seconds: i64,
+    fingerprint_sha256: String,
+    pin_sha256: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -303,15 +353,17 @@ struct Scenario<'a> {
 
 fn report<'a>(context: &'a Context, request: &'a EchoedRequest) -> Report<'a> {
     Report {
-        tls: &context.info,
-        post_quantum: context.info.is_post_quantum(),
-        client: context.peer.to_string(),
-        server_certificate: context.page.certificate.as_ref().map(|c| ServerCertificate {
-            subject: &c.subject,
-            issuer: &c.issuer,
-            not_after: &c.not_after,
-            fingerprint_sha256: &c.fingerprint_sha256,
-            pin_sha256: &c.pin_sha256,
+        tls: &context.session.info,
+        post_quantum: context.session.info.is_post_quantum(),
+        client: context.session.peer.to_string(),
+        server_certificate: context.certificate().map(|c| ServerCertificate {
+            expired: c.expires_in_seconds < 0,
+            expires_in_seconds: c.expires_in_seconds,
+            subject: c.subject,
+            issuer: c.issuer,
+            not_after: c.not_after,
+            fingerprint_sha256: c.fingerprint_sha256,
+            pin_sha256: c.pin_sha256,
         }),
         scenario: context
             .page
@@ -339,7 +391,7 @@ fn escape(text: &str) -> String {
 
 /// `GET /`: plain HTML, no scripts, no external resources (the machine may be offline).
 fn html(context: &Context, request: &EchoedRequest) -> String {
-    let info = &context.info;
+    let info = &context.session.info;
     let mut rows: Vec<(&str, String)> = vec![
         ("TLS version", info.version.clone()),
         ("Cipher suite", info.cipher_suite.clone()),
@@ -357,14 +409,28 @@ fn html(context: &Context, request: &EchoedRequest) -> String {
             "Client certificate",
             info.peer_subject.clone().unwrap_or_else(|| "(none)".into()),
         ),
-        ("Your address", context.peer.to_string()),
+        ("Your address", context.session.peer.to_string()),
     ];
-    if let Some(cert) = &context.page.certificate {
-        rows.push(("Server certificate", cert.subject.clone()));
-        rows.push(("Issued by", cert.issuer.clone()));
-        rows.push(("Valid until", cert.not_after.clone()));
-        rows.push(("SHA-256 fingerprint", cert.fingerprint_sha256.clone()));
-        rows.push(("pin-sha256", cert.pin_sha256.clone()));
+    match context.certificate() {
+        Some(cert) => {
+            rows.push(("Server certificate", cert.subject));
+            rows.push(("Issued by", cert.issuer));
+            rows.push((
+                "Valid until",
+                format!("{} ({})", cert.not_after, certinfo::expiry(cert.expires_in_seconds)),
+            ));
+            rows.push(("SHA-256 fingerprint", cert.fingerprint_sha256));
+            rows.push(("pin-sha256", cert.pin_sha256));
+        }
+        None if info.resumed => rows.push((
+            "Server certificate",
+            "(not sent on this connection, which resumed an earlier session; its certificate has been replaced since)"
+                .into(),
+        )),
+        None => rows.push((
+            "Server certificate",
+            "(not known: the server was not given its certificate store)".into(),
+        )),
     }
     let mut body = String::new();
     let _ = write!(

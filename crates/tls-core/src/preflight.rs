@@ -3,6 +3,7 @@
 
 use rustls_pki_types::CertificateDer;
 
+use crate::certinfo;
 use crate::inspect::{self, Position};
 
 /// How much a finding matters.
@@ -70,20 +71,24 @@ pub fn check(chain: &[CertificateDer<'_>], warn_days: i64) -> Vec<Finding> {
             )));
         }
     }
-    if leaf.expires_in_days < 0 {
+    if leaf.expires_in_seconds < 0 {
         findings.push(Finding {
             severity: Severity::Warning,
             text: format!(
-                "{} EXPIRED {} days ago (on {}): every client will refuse it",
-                leaf.subject, -leaf.expires_in_days, leaf.not_after
+                "{} {} (on {}): every client will refuse it",
+                leaf.subject,
+                certinfo::expiry(leaf.expires_in_seconds),
+                leaf.not_after
             ),
         });
     } else if leaf.expires_in_days < warn_days {
         findings.push(Finding {
             severity: Severity::Warning,
             text: format!(
-                "{} expires on {} (in {} days)",
-                leaf.subject, leaf.not_after, leaf.expires_in_days
+                "{} expires on {} (in {})",
+                leaf.subject,
+                leaf.not_after,
+                certinfo::span(leaf.expires_in_seconds)
             ),
         });
     }

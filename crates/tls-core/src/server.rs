@@ -15,10 +15,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
-use tokio_util::sync::CancellationToken;
+/// The token type of [`ServerOptions::force_stop`] (tokio-util's), re-exported for callers.
+pub use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::certstore::CertStore;
+use crate::certstore::{self, CertStore, Served};
 use crate::diagnose::{self, Side};
 use crate::echo::{self, Escaped, Mode};
 use crate::error::{Error, Result, fmt_duration};
@@ -42,6 +43,9 @@ pub struct ServerOptions {
     pub page: Option<Arc<PageInfo>>,
     /// The certificates the config presents, so the session log can name the one each client got.
     pub certs: Option<Arc<CertStore>>,
+    /// Cancelled during the shutdown grace period (a second Ctrl-C, say): close every live session with
+    /// close_notify now instead of waiting for the rest of the period.
+    pub force_stop: CancellationToken,
 }
 
 impl Default for ServerOptions {
@@ -54,6 +58,7 @@ impl Default for ServerOptions {
             shutdown_grace: Duration::from_secs(10),
             page: None,
             certs: None,
+            force_stop: CancellationToken::new(),
         }
     }
 }
@@ -288,14 +293,17 @@ pub async fn serve(
             fmt_duration(options.shutdown_grace)
         );
     }
-    if tokio::time::timeout(options.shutdown_grace, tracker.wait())
-        .await
-        .is_err()
-    {
-        tracing::info!(
-            "grace period over: closing {} session(s) with close_notify",
-            tracker.len()
-        );
+    let drained = tokio::select! {
+        waited = tokio::time::timeout(options.shutdown_grace, tracker.wait()) => waited.is_ok(),
+        () = options.force_stop.cancelled() => tracker.is_empty(),
+    };
+    if !drained {
+        let why = if options.force_stop.is_cancelled() {
+            "asked to stop now"
+        } else {
+            "grace period over"
+        };
+        tracing::info!("{why}: closing {} session(s) with close_notify", tracker.len());
         cancel.cancel();
         // Each session's own close is bounded, so this wait is too.
         tracker.wait().await;
@@ -346,10 +354,18 @@ async fn session(
             .await
             .map_err(|err| diagnose::handshake_error(&err, Side::Server))
     };
-    let result = tokio::select! {
-        () = cancel.cancelled() => Err("server shutting down".to_owned()),
+    // The certificate this client was sent (or, resumed, the one its ticket names), noted during the
+    // handshake itself: the log and the page name it even if a reload replaces it meanwhile.
+    let handshake = async {
+        match &options.certs {
+            Some(certs) => certstore::recording(certs, handshake).await,
+            None => (handshake.await, None),
+        }
+    };
+    let (result, served) = tokio::select! {
+        () = cancel.cancelled() => (Err("server shutting down".to_owned()), None),
         result = tokio::time::timeout_at(deadline, handshake) => result.unwrap_or_else(|_| {
-            Err(format!("no complete TLS handshake within {}", fmt_duration(options.handshake_timeout)))
+            (Err(format!("no complete TLS handshake within {}", fmt_duration(options.handshake_timeout))), None)
         }),
     };
     let mut tls = match result {
@@ -369,48 +385,78 @@ async fn session(
         let (_, conn) = tls.get_ref();
         SessionInfo::from_connection(conn, conn.server_name())
     };
-    // Which of the server's certificates this client got (chosen by SNI), for the log line.
-    let cert = options.certs.as_ref().map(|c| c.subject_for(info.sni.as_deref()));
     let (protocol, prefix) = choose_protocol(&mut tls, &info, options).await;
     let mut stream = Rewind::new(prefix, tls);
+    let log = SessionLog {
+        peer,
+        info: &info,
+        served: served.as_ref(),
+        started,
+    };
     if let (Protocol::Http, Some(page)) = (protocol, &options.page) {
-        let outcome = page::serve(stream, info.clone(), peer, page.clone(), options.idle_timeout, cancel).await;
+        let session = page::Session {
+            info: info.clone(),
+            served: served.clone(),
+            peer,
+        };
+        let outcome = page::serve(stream, session, page.clone(), options.idle_timeout, cancel).await;
         drop(place);
-        tracing::info!(
-            %peer,
-            tls = %info.version,
-            cipher = %info.cipher_suite,
-            group = %info.group,
-            sni = info.sni.as_deref().unwrap_or("-"),
-            alpn = info.alpn.as_deref().unwrap_or("-"),
-            client_cert = info.peer_subject.as_deref().unwrap_or("-"),
-            cert = cert.as_deref().unwrap_or("-"),
-            http_requests = outcome.requests,
-            duration_ms = started.elapsed().as_millis() as u64,
-            end = outcome.error.as_deref().unwrap_or("closed"),
-            "https session"
-        );
+        log.https(&outcome);
         return;
     }
     let outcome = echo::drive(&mut stream, options.mode, options.idle_timeout, cancel).await;
     drop(stream);
     drop(place);
-    tracing::info!(
-        %peer,
-        tls = %info.version,
-        cipher = %info.cipher_suite,
-        group = %info.group,
-        sni = info.sni.as_deref().unwrap_or("-"),
-        alpn = info.alpn.as_deref().unwrap_or("-"),
-        client_cert = info.peer_subject.as_deref().unwrap_or("-"),
-        cert = cert.as_deref().unwrap_or("-"),
-        bytes_in = outcome.bytes_in,
-        bytes_out = outcome.bytes_out,
-        duration_ms = started.elapsed().as_millis() as u64,
-        end = %outcome.end,
-        preview = %Escaped(&outcome.preview),
-        "session"
-    );
+    log.echo(&outcome);
+}
+
+/// The fields both kinds of session log, written once.
+struct SessionLog<'a> {
+    peer: SocketAddr,
+    info: &'a SessionInfo,
+    served: Option<&'a Served>,
+    started: Instant,
+}
+
+/// Logs one session line: the shared fields, then the ones of its kind. Absent values are empty
+/// (`None`), which the JSON log writes as null and the text log leaves out.
+macro_rules! session_line {
+    ($log:expr, $message:literal, $($field:tt)*) => {
+        tracing::info!(
+            peer = %$log.peer,
+            tls = %$log.info.version,
+            cipher = %$log.info.cipher_suite,
+            group = %$log.info.group,
+            resumed = $log.info.resumed,
+            sni = $log.info.sni.as_deref(),
+            alpn = $log.info.alpn.as_deref(),
+            client_cert = $log.info.peer_subject.as_deref(),
+            cert = $log.served.map(Served::subject),
+            duration_ms = $log.started.elapsed().as_millis() as u64,
+            $($field)*
+            $message
+        )
+    };
+}
+
+impl SessionLog<'_> {
+    fn https(&self, outcome: &page::HttpOutcome) {
+        session_line!(
+            self,
+            "https session",
+            http_requests = outcome.requests,
+            end = outcome.error.as_deref().unwrap_or("closed"),
+        );
+    }
+
+    fn echo(&self, outcome: &echo::Outcome) {
+        session_line!(self, "session",
+            bytes_in = outcome.bytes_in,
+            bytes_out = outcome.bytes_out,
+            end = %outcome.end,
+            preview = %Escaped(&outcome.preview),
+        );
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -509,6 +555,43 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Rewind<S> {
     }
 }
 
+/// Answers a plain-HTTP request on the TLS port with a plaintext 400 saying so (as nginx does), so a
+/// browser or curl shows why instead of a reset connection. The request head is read first (bounded in
+/// size; the handshake deadline bounds the time): closing with unread bytes would reset the connection
+/// and lose the answer.
+async fn answer_plain_http(tcp: &TcpStream) {
+    const BODY: &str = "This port speaks HTTPS (TLS), not plain HTTP: use https:// in the address.\n";
+    let mut head = Vec::new();
+    let mut buf = [0u8; 2048];
+    while head.len() < 16 * 1024 && !head.windows(4).any(|w| w == b"\r\n\r\n") && !head.windows(2).any(|w| w == b"\n\n")
+    {
+        if tcp.readable().await.is_err() {
+            return;
+        }
+        match tcp.try_read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(_) => return,
+        }
+    }
+    let answer = format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let mut written = 0;
+    while written < answer.len() {
+        if tcp.writable().await.is_err() {
+            return;
+        }
+        match tcp.try_write(&answer.as_bytes()[written..]) {
+            Ok(n) => written += n,
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(_) => return,
+        }
+    }
+}
+
 /// Refuses, with a reason, a client whose first bytes are not a TLS handshake record, so plain HTTP or
 /// an SSLv2 hello is named in the log instead of showing up as a parse error. `Err("")` means the
 /// client closed without sending anything (a port probe or health check).
@@ -529,7 +612,9 @@ async fn check_first_bytes(tcp: &TcpStream) -> std::result::Result<(), String> {
             Err("client sent an SSLv2-style hello; this server speaks TLS 1.2 and 1.3 only".into())
         }
         _ if head.iter().all(|b| b.is_ascii_uppercase() || *b == b' ' || *b == b'/') => {
-            Err(format!("not TLS (plain HTTP?): it began with \"{}\"", Escaped(head)))
+            let reason = format!("not TLS (plain HTTP?): it began with \"{}\"", Escaped(head));
+            answer_plain_http(tcp).await;
+            Err(reason)
         }
         _ => Err(format!("not TLS: it began with \"{}\"", Escaped(head))),
     }
