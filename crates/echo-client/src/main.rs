@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use tls_core::args::HostPort;
 use tls_core::client::{self, ClientOptions};
 use tls_core::config::{self, TlsOptions};
 use tls_core::echo::Mode;
@@ -50,10 +51,10 @@ struct BenchArgs {
     #[arg(long, default_value = "handshake", value_name = "MODE")]
     mode: bench::Mode,
     /// Connections at once
-    #[arg(long, default_value_t = 16, value_name = "N")]
+    #[arg(long, default_value = "16", value_name = "N", value_parser = tls_core::args::count)]
     connections: usize,
     /// How long to measure
-    #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_core::args::seconds)]
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_core::args::positive_seconds)]
     duration: Duration,
     /// Bytes per write [default: 12 (Hello World!) for handshake, 65536 for throughput, 64 for latency;
     /// 0 in handshake mode: no echo]
@@ -71,8 +72,8 @@ struct BenchArgs {
 #[derive(Debug, clap::Args)]
 struct Target {
     /// Server address, HOST:PORT
-    #[arg(long, default_value = "127.0.0.1:7777", value_name = "ADDR")]
-    connect: String,
+    #[arg(long, default_value = "127.0.0.1:7777", value_name = "ADDR", value_parser = HostPort::parse)]
+    connect: HostPort,
     /// Name to verify the certificate against (and send as SNI) [default: the host of --connect]
     #[arg(long, value_name = "NAME")]
     server_name: Option<String>,
@@ -103,7 +104,7 @@ struct Target {
     #[arg(long)]
     classic_kx: bool,
     /// Limit on each phase: connect, handshake, each write and each wait for the echo
-    #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_core::args::seconds)]
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_core::args::positive_seconds)]
     timeout: Duration,
 }
 
@@ -118,7 +119,7 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err}");
-            ExitCode::FAILURE
+            ExitCode::from(err.exit_code())
         }
     }
 }
@@ -157,7 +158,7 @@ fn connection_setup(
     }
     let server_name = match &args.server_name {
         Some(name) => client::parse_server_name(name)?,
-        None => client::server_name_for(&args.connect)?,
+        None => client::parse_server_name(&args.connect.host)?,
     };
     let options = ClientOptions {
         connect_timeout: args.timeout,
@@ -168,7 +169,7 @@ fn connection_setup(
 }
 
 async fn run(args: Args) -> tls_core::Result<()> {
-    let addr = args.target.connect.clone();
+    let addr = args.target.connect.to_string();
     let (config, server_name, options) = connection_setup(args.target)?;
     let mut conn = client::connect(&addr, server_name, config, options).await?;
     if args.verbose {
@@ -199,7 +200,7 @@ async fn run(args: Args) -> tls_core::Result<()> {
 /// Runs the benchmark and prints its report; exits 1 when any operation failed, since a figure measured
 /// beside failures (or instead of them) is not the figure asked for.
 async fn run_bench(args: BenchArgs) -> tls_core::Result<ExitCode> {
-    let addr = args.target.connect.clone();
+    let addr = args.target.connect.to_string();
     let (config, server_name, timeouts) = connection_setup(args.target)?;
     if args.connections > 1000 {
         // Each connection is a file descriptor; the soft limit is often 1024.

@@ -391,15 +391,32 @@ async fn bad_input_gets_one_clear_line() {
         "{err}"
     );
 
+    // Input that cannot be used exits 2, like clap's usage errors; a failed connection exits 1.
     let missing = pki.arg("nope.pem");
-    let err = failure(&["--ca", &missing]).await;
+    let (code, _, err) = echo_client(&["--ca", &missing], b"").await;
+    assert_eq!(code, Some(2));
     assert_eq!(
-        err,
+        err.trim_end(),
         format!("error: cannot load CA certificates from {missing}: No such file or directory (os error 2)")
     );
 
-    let err = failure(&["--ca", &ca, "--server-name", "not a name"]).await;
+    let (code, _, err) = echo_client(&["--ca", &ca, "--server-name", "not a name"], b"").await;
+    assert_eq!(code, Some(2));
     assert!(err.contains("invalid server name \"not a name\""), "{err}");
+
+    for (args, why) in [
+        (
+            &["--connect", "https://127.0.0.1:7777/"][..],
+            "(it is a URL: drop the https:// in front); write it like 127.0.0.1:7777",
+        ),
+        (&["--connect", "::1:7777"][..], "(an IPv6 address goes in brackets)"),
+        (&["--timeout", "0"][..], "seconds leaves no time at all"),
+        (&["bench", "--connections", "0"][..], "0 would allow nothing at all"),
+    ] {
+        let (code, _, err) = echo_client(args, b"").await;
+        assert_eq!(code, Some(2), "{args:?}");
+        assert!(err.lines().next().is_some_and(|l| l.contains(why)), "{args:?}: {err}");
+    }
 
     // clap's own usage errors exit 2.
     let (code, _, err) = echo_client(&["--cert", &pki.arg("client.pem")], b"").await;
@@ -531,6 +548,31 @@ async fn serving_as(mode: tls_core::echo::Mode, page: bool, pki: &PkiFiles) -> R
         ..ServerOptions::default()
     };
     RunningServer::start(config, options).await
+}
+
+#[tokio::test]
+async fn refused_client_certificates_are_explained_to_the_client() {
+    let pki = PkiFiles::new();
+    let server = serving(&pki.pki.server, Some(&pki.pki.ca)).await;
+    let (addr, ca) = (server.address(), pki.arg("ca.pem"));
+    let ca_name = tls_core::certinfo::subject(&pki.pki.ca.issued.cert);
+    let twin = CertificateAuthority::new(ca_name.trim_start_matches("CN="), Validity::days_from_now(30)).expect("CA");
+    let impostor = twin
+        .issue(&["client"], Usage::Client, Validity::days_from_now(30))
+        .expect("leaf");
+    let (cert, key) = pki.add("impostor", &impostor);
+    let err = failure(&["--connect", &addr, "--ca", &ca, "--cert", &cert, "--key", &key]).await;
+    assert!(
+        err.contains("the server could not verify our client certificate's signature (alert DecryptError)"),
+        "{err}"
+    );
+    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
+    let err = failure(&["--connect", &addr, "--ca", &ca, "--cert", &cert, "--key", &key]).await;
+    assert!(
+        err.contains("refused our client certificate as unsuitable (alert UnsupportedCertificate)"),
+        "{err}"
+    );
+    server.stop().await;
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::Parser;
 
 mod json_log;
+use tls_core::args::HostPort;
 use tls_core::certstore::CertStore;
 use tls_core::config::{self, TlsOptions};
 use tls_core::echo::Mode;
@@ -22,9 +23,10 @@ use tls_core::{pem, scenario};
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// Address to listen on (port 0 picks a free port; the real one is printed).
-    #[arg(long, default_value = "127.0.0.1:7777", value_name = "ADDR")]
-    listen: String,
+    /// Address to listen on, HOST:PORT (port 0 picks a free port; the real one is printed; 0.0.0.0 or
+    /// [::] for every address)
+    #[arg(long, default_value = "127.0.0.1:7777", value_name = "ADDR", value_parser = HostPort::parse)]
+    listen: HostPort,
     /// Certificate chain, PEM or DER, server certificate first [default: certs/server.pem]. Repeat
     /// with --key for several: each client gets the one whose names match what it asks for (SNI), else
     /// the first
@@ -66,15 +68,16 @@ struct Args {
     #[arg(long)]
     raw: bool,
     /// Absolute limit on the TLS handshake
-    #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_core::args::seconds)]
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_core::args::positive_seconds)]
     handshake_timeout: Duration,
     /// Close a session after this long without data
-    #[arg(long, default_value = "60", value_name = "SECS", value_parser = tls_core::args::seconds)]
+    #[arg(long, default_value = "60", value_name = "SECS", value_parser = tls_core::args::positive_seconds)]
     idle_timeout: Duration,
     /// Connections served at once; more are refused at once
-    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    #[arg(long, default_value = "10000", value_name = "N", value_parser = tls_core::args::count)]
     max_connections: usize,
-    /// On Ctrl-C or SIGTERM, how long live sessions may finish before they are closed
+    /// On Ctrl-C or SIGTERM, how long live sessions may finish before they are closed (0: close them at
+    /// once)
     #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_core::args::seconds)]
     shutdown_grace: Duration,
     /// Log every byte received, too
@@ -125,7 +128,7 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
-            ExitCode::FAILURE
+            ExitCode::from(err.exit_code())
         }
     }
 }
@@ -196,7 +199,7 @@ async fn run(args: Args) -> tls_core::Result<()> {
     if let Err(err) = server::raise_fd_limit() {
         tracing::warn!("cannot raise the open-file limit ({err}): connections beyond it will be refused");
     }
-    let listener = server::bind_with(&args.listen, args.reuse_port).await?;
+    let listener = server::bind_with(&args.listen.to_string(), args.reuse_port).await?;
     let local = server::local_addr(&listener)?;
     server::check_reachable(&listener).await?;
     println!("listening on {local}");
@@ -308,11 +311,7 @@ fn preflight(chain: &[tls_core::pki_types::CertificateDer<'static>], cert: &std:
         .into_iter()
         .partition(|f| f.severity == tls_core::preflight::Severity::Error);
     for warning in warnings {
-        tracing::warn!(
-            "{}: {}; make new demo certificates with: cargo run -p tls-cert -- generate --out certs --client client --force",
-            cert.display(),
-            warning.text
-        );
+        tracing::warn!("{}: {}; {}", cert.display(), warning.text, renewal_hint(chain));
     }
     if errors.is_empty() {
         return Ok(());
@@ -321,6 +320,24 @@ fn preflight(chain: &[tls_core::pki_types::CertificateDer<'static>], cert: &std:
         source_name: cert.display().to_string(),
         problems: errors.into_iter().map(|f| f.text).collect::<Vec<_>>().join("; "),
     })
+}
+
+/// How to make a new certificate like the one in `chain`, into a new folder: its names, signed by the
+/// CA that signed it. Never a command that overwrites files the user did not name.
+fn renewal_hint(chain: &[tls_core::pki_types::CertificateDer<'static>]) -> String {
+    let Some(leaf) = chain.first() else {
+        return String::new();
+    };
+    let sans: Vec<String> = tls_core::certinfo::alt_names(leaf)
+        .iter()
+        .filter_map(|name| name.strip_prefix("DNS ").or_else(|| name.strip_prefix("IP ")))
+        .map(|name| format!(" --san {name}"))
+        .collect();
+    format!(
+        "make a new one into a new folder with: tls-cert generate --out NEW_DIR{} --ca CA.pem --ca-key CA.key (CA.pem being {}, which signed it), then serve NEW_DIR/server.pem and NEW_DIR/server.key",
+        sans.concat(),
+        tls_core::certinfo::issuer(leaf)
+    )
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM, and says which.

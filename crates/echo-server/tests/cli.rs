@@ -80,7 +80,10 @@ async fn openssl_s_client_with_another_ca_refuses_and_the_server_says_why() {
     assert!(err.contains("verify error"), "{err}");
     server
         .peer
-        .wait_for(Output::Stderr, "the client rejected this server's certificate")
+        .wait_for(
+            Output::Stderr,
+            "the client does not trust the CA that signed this server's certificate (alert UnknownCA)",
+        )
         .await;
 }
 
@@ -292,6 +295,69 @@ async fn s13_out_of_file_descriptors_is_logged_rarely_and_recovered_from() {
 }
 
 #[tokio::test]
+async fn rejected_client_certificates_and_names_are_explained_in_the_log() {
+    use tls_core::generate::{CertificateAuthority, Usage, Validity};
+    let pki = PkiFiles::new();
+    let ca = pki.arg("ca.pem");
+    let mut server = Server::start(&pki, &["--client-ca", &ca]).await;
+    // A CA made again with the demo CA's name signs a client certificate.
+    let ca_name = tls_core::certinfo::subject(&pki.pki.ca.issued.cert);
+    let twin = CertificateAuthority::new(ca_name.trim_start_matches("CN="), Validity::days_from_now(30)).expect("CA");
+    let impostor = twin
+        .issue(&["client"], Usage::Client, Validity::days_from_now(30))
+        .expect("leaf");
+    let (cert, key) = pki.add("impostor", &impostor);
+    let (ok, ..) = lab_client(&server, &ca, "twin", &["--cert", &cert, "--key", &key]).await;
+    assert!(
+        !ok,
+        "a client certificate from another CA with the same name is refused"
+    );
+    let line = server.peer.wait_for(Output::Stderr, "handshake failed").await;
+    assert!(
+        line.contains(&format!(
+            "the client's certificate CN=client names {ca_name} as its CA, and --client-ca holds a CA of that name, but not the one that signed it"
+        )),
+        "{line}"
+    );
+    // A server certificate offered as a client's.
+    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
+    let (ok, ..) = lab_client(&server, &ca, "server cert", &["--cert", &cert, "--key", &key]).await;
+    assert!(!ok);
+    server
+        .peer
+        .wait_for(
+            Output::Stderr,
+            "is not meant for clients (its extended key usage lacks clientAuth",
+        )
+        .await;
+
+    // A name the certificate does not hold: the client trusts the CA, and the log does not say otherwise.
+    // (openssl checks the name during the handshake and says so with an alert; curl checks after it.)
+    let mut server = Server::start(&pki, &[]).await;
+    let (ok, ..) = s_client(
+        &server,
+        &[
+            "-servername",
+            "wrong.test",
+            "-verify_hostname",
+            "wrong.test",
+            "-verify_return_error",
+            "-CAfile",
+            &ca,
+        ],
+        b"",
+    )
+    .await;
+    assert!(!ok, "openssl refuses a name the certificate does not hold");
+    let line = server.peer.wait_for(Output::Stderr, "handshake failed").await;
+    assert!(
+        line.contains("most often the name it connected to is not among the certificate's names")
+            && !line.contains("has to trust the CA"),
+        "{line}"
+    );
+}
+
+#[tokio::test]
 async fn client_ca_requires_and_logs_the_client_certificate() {
     let pki = PkiFiles::new();
     let ca = pki.arg("ca.pem");
@@ -418,7 +484,8 @@ async fn preflight_refuses_a_chain_clients_would_reject_before_any_client_arrive
     )
     .await;
     // The key belongs to the server certificate, not to the first one in the file: that is said first.
-    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    // Input to fix: exit 2.
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
     assert!(
         ran.stderr.contains("does not match certificate CN=tls-echo demo CA"),
         "{}",
@@ -433,7 +500,7 @@ async fn preflight_refuses_a_chain_clients_would_reject_before_any_client_arrive
         b"",
     )
     .await;
-    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
     assert!(
         ran.stderr
             .contains(&format!("error: {client_cert}: CN=client is not meant for TLS servers")),
@@ -458,8 +525,10 @@ async fn certificate_expiring_soon_is_warned_about_at_start() {
     assert!(
         line.contains("WARN")
             && (line.contains("(in 9 days)") || line.contains("(in 10 days)"))
-            && line.contains("tls-cert -- generate"),
-        "{line}"
+            && line.contains("tls-cert generate --out NEW_DIR --san 127.0.0.1 --ca CA.pem --ca-key CA.key")
+            && !line.contains("--force")
+            && !line.contains("--out certs"),
+        "the hint renews this certificate into a new folder, overwriting nothing: {line}"
     );
 }
 
@@ -473,11 +542,30 @@ async fn default_certificates_are_found_from_inside_the_checkout() {
 }
 
 /// Runs echo-server with `args` expecting it to refuse to start; returns its stderr.
+/// echo-server refusing to start: one line on stderr and exit 2 (unusable input) unless `code` says
+/// otherwise (1: an operation, such as listening, failed).
+async fn refusal_with(code: i32, args: &[&str]) -> String {
+    let ran = test_support::run(SERVER, args, "(built by cargo)", b"").await;
+    assert_eq!(
+        ran.code,
+        Some(code),
+        "echo-server with {args:?}: {}{}",
+        ran.stdout,
+        ran.stderr
+    );
+    assert_eq!(ran.stderr.lines().count(), 1, "one clear line, got: {}", ran.stderr);
+    ran.stderr
+}
+
 async fn refusal(args: &[&str]) -> String {
-    let (ok, out, err) = run(SERVER, args, "(built by cargo)").await;
-    assert!(!ok, "echo-server started with {args:?}: {out}");
-    assert_eq!(err.lines().count(), 1, "one clear line, got: {err}");
-    err
+    refusal_with(2, args).await
+}
+
+/// A flag value clap refuses through our parser: exit 2, the sentence on the first line.
+async fn bad_value(args: &[&str]) -> String {
+    let ran = test_support::run(SERVER, args, "(built by cargo)", b"").await;
+    assert_eq!(ran.code, Some(2), "{args:?}: {}", ran.stderr);
+    ran.stderr.lines().next().unwrap_or_default().to_owned()
 }
 
 #[tokio::test]
@@ -487,18 +575,35 @@ async fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = taken.local_addr().expect("addr").to_string();
-    let err = refusal(&["--listen", &addr, "--cert", &cert, "--key", &key]).await;
+    let err = refusal_with(1, &["--listen", &addr, "--cert", &cert, "--key", &key]).await;
     assert!(
         err.starts_with(&format!("error: cannot listen on {addr}: "))
             && err.contains("another program already listens"),
         "{err}"
     );
 
-    let err = refusal(&["--listen", "nonsense", "--cert", &cert, "--key", &key]).await;
-    assert!(
-        err.contains("cannot listen on nonsense") && err.contains("HOST:PORT"),
-        "{err}"
-    );
+    for (listen, why) in [
+        ("nonsense", "(no :PORT)"),
+        ("127.0.0.1:80000", "(the port is above 65535)"),
+        (":17023", "0.0.0.0:PORT or [::]:PORT for every address"),
+        // The same forms as echo-client --connect: an IPv6 address goes in brackets.
+        ("::1:17023", "(an IPv6 address goes in brackets)"),
+    ] {
+        let err = bad_value(&["--listen", listen]).await;
+        assert!(
+            err.contains(&format!("{listen:?} is not HOST:PORT")) && err.contains(why),
+            "{err}"
+        );
+    }
+    for (flag, value, why) in [
+        ("--max-connections", "0", "0 would allow nothing at all"),
+        ("--idle-timeout", "0", "seconds leaves no time at all"),
+        ("--handshake-timeout", "0", "seconds leaves no time at all"),
+        ("--max-connections", "-3", "is not a whole number"),
+    ] {
+        let err = bad_value(&[&format!("{flag}={value}")]).await;
+        assert!(err.contains(why), "{flag} {value}: {err}");
+    }
 
     let missing = pki.arg("missing.pem");
     let err = refusal(&["--cert", &missing, "--key", &key]).await;
@@ -508,7 +613,40 @@ async fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
     );
 
     let err = refusal(&["--cert", &key, "--key", &cert]).await;
-    assert!(err.contains("did you swap --cert and --key?"), "{err}");
+    assert!(err.contains("are the certificate and key files swapped?"), "{err}");
+
+    // An RSA-1024 key made by openssl: said as such, with what to make instead.
+    let (weak_key, weak_cert) = (pki.arg("weak.key"), pki.arg("weak.pem"));
+    let (ok, _, err) = run(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:1024",
+            "-nodes",
+            "-keyout",
+            &weak_key,
+            "-out",
+            &weak_cert,
+            "-subj",
+            "/CN=weak",
+            "-days",
+            "30",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        "openssl",
+    )
+    .await;
+    assert!(ok, "{err}");
+    let err = refusal(&["--cert", &weak_cert, "--key", &weak_key]).await;
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "error: cannot load private key from {weak_key}: it is an RSA key of 1024 bits, and rustls refuses RSA keys under 2048 bits; make a new key and certificate: tls-cert generate --out NEW_DIR --key-type rsa2048 (or the default, ecdsa-p256)"
+        )
+    );
 
     let (ok, _, err) = run(SERVER, &["--idle-timeout", "soon"], "(built by cargo)").await;
     assert!(!ok && err.contains("\"soon\" is not a number of seconds"), "{err}");

@@ -46,9 +46,9 @@ struct VerifyArgs {
     #[arg(long, value_name = "HOST:PORT")]
     connect: Option<String>,
     /// The DNS name or IP address a client would connect to [default: the host of --connect, else the
-    /// certificate's first SAN]
-    #[arg(long, value_name = "HOST_OR_IP")]
-    name: Option<String>,
+    /// certificate's first SAN] (--name is an older spelling)
+    #[arg(long, value_name = "HOST_OR_IP", alias = "name")]
+    server_name: Option<String>,
     /// Verify as of this time instead of now, RFC 3339 (2030-01-01T00:00:00Z)
     #[arg(long, value_name = "RFC3339", value_parser = tls_core::verify::parse_time)]
     at: Option<tls_core::pki_types::UnixTime>,
@@ -66,11 +66,11 @@ struct GenerateArgs {
     /// Key type for every new key: ecdsa-p256, ecdsa-p384, ed25519, rsa2048, rsa3072, rsa4096
     #[arg(long, default_value = "ecdsa-p256", value_name = "TYPE")]
     key_type: KeyType,
-    /// Lifetime of the server and client certificates (825 is the most macOS and iOS accept)
-    #[arg(long, default_value_t = generate::LEAF_DAYS, value_name = "N")]
+    /// Lifetime of the server and client certificates, in days (825 is the most macOS and iOS accept)
+    #[arg(long, default_value_t = generate::LEAF_DAYS, value_name = "N", value_parser = days)]
     days: u64,
-    /// Lifetime of a new CA
-    #[arg(long, default_value_t = generate::CA_DAYS, value_name = "N")]
+    /// Lifetime of a new CA, in days
+    #[arg(long, default_value_t = generate::CA_DAYS, value_name = "N", value_parser = days)]
     ca_days: u64,
     /// Also make a client certificate (clientAuth) with this name, written as NAME.pem and NAME.key
     #[arg(long = "client", value_name = "NAME")]
@@ -81,7 +81,14 @@ struct GenerateArgs {
     /// Private key of --ca
     #[arg(long, value_name = "FILE", requires = "ca")]
     ca_key: Option<PathBuf>,
-    /// Replace files that exist already
+    /// Common name of a new CA [default: "tls-echo demo CA", the date and a random suffix, so two PKIs
+    /// never share a CA name]
+    #[arg(long, value_name = "NAME", conflicts_with = "ca")]
+    ca_name: Option<String>,
+    /// Make a new CA even when DIR holds one already (then ca.pem and ca.key are written too)
+    #[arg(long, conflicts_with = "ca")]
+    new_ca: bool,
+    /// Replace files that exist already, and only the ones this command writes
     #[arg(long)]
     force: bool,
 }
@@ -115,8 +122,25 @@ async fn main() -> ExitCode {
     }
 }
 
-fn fail(err: &dyn std::fmt::Display) -> ExitCode {
+/// A number of days of at least 1.
+fn days(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("a certificate valid for 0 days has expired before it is used; give 1 or more".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a whole number of days")),
+    }
+}
+
+/// Says what failed and gives its exit code: 2 for input that cannot be used, 1 for an operation that
+/// failed (a server that cannot be reached, say).
+fn fail(err: &tls_core::Error) -> ExitCode {
     eprintln!("error: {err}");
+    ExitCode::from(err.exit_code())
+}
+
+/// Says why the input cannot be used; exit code 2.
+fn refuse(why: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("error: {why}");
     ExitCode::from(UNREADABLE)
 }
 
@@ -125,11 +149,11 @@ async fn run_verify(args: &VerifyArgs) -> ExitCode {
         (Some(path), _) => (
             path.display().to_string(),
             pem::load_cert_chain(path),
-            args.name.clone(),
+            args.server_name.clone(),
             Presenter::File,
         ),
         (None, Some(addr)) => {
-            let server_name = match &args.name {
+            let server_name = match &args.server_name {
                 Some(name) => client::parse_server_name(name),
                 None => client::server_name_for(addr),
             };
@@ -144,7 +168,7 @@ async fn run_verify(args: &VerifyArgs) -> ExitCode {
             };
             (addr.clone(), fetched, name, Presenter::Server)
         }
-        (None, None) => return fail(&"give CERT_FILE or --connect HOST:PORT"),
+        (None, None) => return refuse(&"give CERT_FILE or --connect HOST:PORT"),
     };
     let loaded = pem::load_ca_certs(&args.ca).and_then(|ca| Ok((ca, chain?)));
     let verdict =
@@ -156,7 +180,10 @@ async fn run_verify(args: &VerifyArgs) -> ExitCode {
             let name = if verified.name_given {
                 verified.name.clone()
             } else {
-                format!("{} (its first name; give --name to check another)", verified.name)
+                format!(
+                    "{} (its first name; give --server-name to check another)",
+                    verified.name
+                )
             };
             out.line(&format!("valid: {source} for {name}"));
             out.line(&format!(
@@ -175,6 +202,15 @@ async fn run_verify(args: &VerifyArgs) -> ExitCode {
 }
 
 fn run_generate(args: &GenerateArgs) -> ExitCode {
+    // An existing PKI in --out is added to, not replaced: its CA signs the new certificates, and only
+    // the files asked for are written.
+    let (in_out_ca, in_out_key) = (args.out.join("ca.pem"), args.out.join("ca.key"));
+    let ca_files = match (&args.ca, &args.ca_key) {
+        (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+        _ if !args.new_ca && in_out_ca.is_file() && in_out_key.is_file() => Some((in_out_ca, in_out_key)),
+        _ => None,
+    };
+    let adding_clients = !args.clients.is_empty() && args.sans.is_empty();
     let request = PkiRequest {
         names: if args.sans.is_empty() {
             generate::DEMO_SERVER_NAMES.iter().map(|n| (*n).to_owned()).collect()
@@ -184,12 +220,14 @@ fn run_generate(args: &GenerateArgs) -> ExitCode {
         key_type: args.key_type,
         leaf_days: args.days,
         ca_days: args.ca_days,
+        ca_name: args.ca_name.clone().unwrap_or_else(unique_ca_name),
         clients: args.clients.clone(),
-        ..PkiRequest::default()
+        // `--client NAME` alone adds a client to a PKI that has its server certificate already.
+        server: !(adding_clients && ca_files.is_some() && args.out.join("server.pem").exists()),
     };
-    let pki = match (&args.ca, &args.ca_key) {
-        (Some(cert), Some(key)) => CertificateAuthority::load(cert, key).and_then(|ca| Pki::with_ca(ca, &request)),
-        _ => Pki::new(&request),
+    let pki = match &ca_files {
+        Some((cert, key)) => CertificateAuthority::load(cert, key).and_then(|ca| Pki::with_ca(ca, &request)),
+        None => Pki::new(&request),
     };
     let written = pki.and_then(|pki| pki.write(&args.out, args.force).map(|files| (pki, files)));
     let (pki, files) = match written {
@@ -197,6 +235,13 @@ fn run_generate(args: &GenerateArgs) -> ExitCode {
         Err(err) => return fail(&err),
     };
     let mut out = Stdout::default();
+    if let (Some((cert, key)), None) = (&ca_files, &args.ca) {
+        out.line(&format!(
+            "using the CA already in {} (its key {}); --new-ca makes another",
+            cert.display(),
+            key.display()
+        ));
+    }
     for file in &files {
         out.line(&format!("wrote {}", file.display()));
     }
@@ -216,18 +261,41 @@ fn run_generate(args: &GenerateArgs) -> ExitCode {
         if pki.ca_is_new { "new CA" } else { "signed by CA" },
         &pki.ca.issued.cert,
     );
-    describe(&mut out, "server", &pki.server.cert);
-    out.line(&format!("  names: {}", request.names.join(", ")));
     let dir = args.out.display();
-    out.line(&format!(
-        "serve it:  echo-server --cert {dir}/server.pem --key {dir}/server.key"
-    ));
+    if let Some(server) = &pki.server {
+        describe(&mut out, "server", &server.cert);
+        out.line(&format!("  names: {}", request.names.join(", ")));
+        out.line(&format!(
+            "serve it:  echo-server --cert {dir}/server.pem --key {dir}/server.key"
+        ));
+    }
+    for (name, client) in &pki.clients {
+        describe(&mut out, &format!("client {name}"), &client.cert);
+    }
     if pki.ca_is_new {
         out.line(&format!(
             "trust it:  echo-client --ca {dir}/ca.pem   (the CA key {dir}/ca.key signs anything: keep it private)"
         ));
     }
     ExitCode::SUCCESS
+}
+
+/// A CA name no other PKI made here shares (two CAs of one name confuse every client that trusts one
+/// of them): the date and six random hex digits.
+fn unique_ca_name() -> String {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    // std's hasher keys are random per process: enough to tell two PKIs apart, with no new dependency.
+    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let today = tls_core::certinfo::unix_to_rfc3339(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    );
+    format!(
+        "tls-echo demo CA {} {:06x}",
+        &today[..10.min(today.len())],
+        random & 0xff_ffff
+    )
 }
 
 /// One certificate with where it came from, as printed.
@@ -285,7 +353,7 @@ async fn run_inspect(args: InspectArgs) -> ExitCode {
             let info = match inspect::inspect(der, position) {
                 Ok(info) => info,
                 Err(err) => {
-                    code = fail(&format_args!("{source}: certificate #{}: {err}", index + 1));
+                    code = refuse(&format_args!("{source}: certificate #{}: {err}", index + 1));
                     continue;
                 }
             };
@@ -298,7 +366,7 @@ async fn run_inspect(args: InspectArgs) -> ExitCode {
                 };
                 match serde_json::to_string(&record) {
                     Ok(line) => out.line(&line),
-                    Err(err) => code = fail(&err),
+                    Err(err) => code = refuse(&err),
                 }
             } else {
                 if chain.len() > 1 || sources.len() > 1 {

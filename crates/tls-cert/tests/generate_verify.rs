@@ -169,27 +169,134 @@ async fn every_key_type_serves_tls() {
 async fn existing_files_are_kept_without_force() {
     let dir = temp_dir();
     let out = dir.path().display().to_string();
+    let read = |name: &str| std::fs::read(dir.path().join(name)).expect("read");
     assert!(tls_cert(&["generate", "--out", &out]).await.ok());
-    let before = std::fs::read(dir.path().join("ca.key")).expect("read");
+    let (ca_key, server_key) = (read("ca.key"), read("server.key"));
     let ran = tls_cert(&["generate", "--out", &out]).await;
     assert_eq!(ran.code, Some(2));
     assert_eq!(
         ran.stderr.trim_end(),
         format!(
-            "error: {} exists already; pass --force to replace it",
-            dir.path().join("ca.pem").display()
+            "error: {}, {} exist already; pass --force to replace them (and nothing else)",
+            dir.path().join("server.pem").display(),
+            dir.path().join("server.key").display()
         )
     );
+    assert_eq!(read("server.key"), server_key, "the key was not touched");
+    // --force replaces what this command writes, and only that: the CA in DIR is used, not replaced.
+    let ran = tls_cert(&["generate", "--out", &out, "--force"]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    assert!(ran.stdout.starts_with("using the CA already in"), "{}", ran.stdout);
+    assert_ne!(read("server.key"), server_key, "--force replaces the server key");
+    assert_eq!(read("ca.key"), ca_key, "the CA was kept");
+    // --new-ca makes a new one.
+    assert!(tls_cert(&["generate", "--out", &out, "--new-ca", "--force"]).await.ok());
+    assert_ne!(read("ca.key"), ca_key, "--new-ca replaces the CA");
+}
+
+#[tokio::test]
+async fn a_client_is_added_to_an_existing_pki_without_touching_the_rest() {
+    let dir = temp_dir();
+    let out = dir.path().display().to_string();
+    let read = |name: &str| std::fs::read(dir.path().join(name)).expect("read");
+    assert!(tls_cert(&["generate", "--out", &out, "--client", "alice"]).await.ok());
+    let before: Vec<Vec<u8>> = ["ca.pem", "ca.key", "server.pem", "server.key", "alice.pem"]
+        .iter()
+        .map(|name| read(name))
+        .collect();
+    let ran = tls_cert(&["generate", "--out", &out, "--client", "bob"]).await;
+    assert!(ran.ok(), "adding bob needs no --force: {}", ran.stderr);
     assert_eq!(
-        std::fs::read(dir.path().join("ca.key")).expect("read"),
-        before,
-        "the key was not touched"
+        ran.stdout
+            .lines()
+            .filter(|l| l.starts_with("wrote "))
+            .collect::<Vec<_>>(),
+        [
+            format!("wrote {}", dir.path().join("bob.pem").display()),
+            format!("wrote {}", dir.path().join("bob.key").display())
+        ]
     );
-    assert!(tls_cert(&["generate", "--out", &out, "--force"]).await.ok());
-    assert_ne!(
-        std::fs::read(dir.path().join("ca.key")).expect("read"),
-        before,
-        "--force replaces"
+    let after: Vec<Vec<u8>> = ["ca.pem", "ca.key", "server.pem", "server.key", "alice.pem"]
+        .iter()
+        .map(|name| read(name))
+        .collect();
+    assert!(before == after, "nothing else was rewritten");
+    // bob and alice share the CA: openssl accepts bob's certificate against it.
+    openssl_verify(&dir.path().join("ca.pem"), "sslclient", &dir.path().join("bob.pem")).await;
+    // The same again is refused, naming bob's files; the rest is untouched.
+    let ran = tls_cert(&["generate", "--out", &out, "--client", "bob"]).await;
+    assert_eq!(ran.code, Some(2));
+    assert!(
+        ran.stderr.contains("bob.pem") && !ran.stderr.contains("server.pem"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[tokio::test]
+async fn every_new_ca_has_its_own_name_and_lifetimes_are_checked() {
+    let dir = temp_dir();
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    let subject = |path: &Path| {
+        let der = pem::load_cert_chain(&path.join("ca.pem")).expect("CA");
+        tls_core::certinfo::subject(&der[0])
+    };
+    for out in [&one, &two] {
+        assert!(tls_cert(&["generate", "--out", &out.display().to_string()]).await.ok());
+    }
+    assert!(subject(&one).starts_with("CN=tls-echo demo CA "), "{}", subject(&one));
+    assert_ne!(subject(&one), subject(&two), "two PKIs, two CA names");
+    let named = dir.path().join("named");
+    let named_arg = named.display().to_string();
+    assert!(
+        tls_cert(&["generate", "--out", &named_arg, "--ca-name", "Lab CA"])
+            .await
+            .ok()
+    );
+    assert_eq!(subject(&named), "CN=Lab CA");
+
+    let ran = tls_cert(&[
+        "generate",
+        "--out",
+        &named_arg,
+        "--new-ca",
+        "--ca-days",
+        "10",
+        "--days",
+        "825",
+    ])
+    .await;
+    assert_eq!(ran.code, Some(2));
+    assert!(
+        ran.stderr.contains("would outlive their CA") && ran.stderr.contains("--days 10 or less"),
+        "{}",
+        ran.stderr
+    );
+    let ran = tls_cert(&["generate", "--out", &named_arg, "--days", "0"]).await;
+    assert_eq!(ran.code, Some(2));
+    assert!(
+        ran.stderr.contains("0 days has expired before it is used"),
+        "{}",
+        ran.stderr
+    );
+    // An existing CA that ends sooner than the certificate asked for.
+    let ran = tls_cert(&[
+        "generate",
+        "--out",
+        &dir.path().join("x").display().to_string(),
+        "--ca",
+        &named.join("ca.pem").display().to_string(),
+        "--ca-key",
+        &named.join("ca.key").display().to_string(),
+        "--days",
+        "99999",
+    ])
+    .await;
+    assert_eq!(ran.code, Some(2));
+    assert!(
+        ran.stderr.contains("would outlive their CA, which expires on"),
+        "{}",
+        ran.stderr
     );
 }
 
@@ -255,7 +362,7 @@ async fn verify_accepts_a_good_chain_and_explains_each_failure() {
     let pki = PkiFiles::new();
     let (ca, server, client) = (pki.arg("ca.pem"), pki.arg("server.pem"), pki.arg("client.pem"));
 
-    let ran = verify(&["--ca", &ca, &server, "--name", "localhost"]).await;
+    let ran = verify(&["--ca", &ca, &server, "--server-name", "localhost"]).await;
     assert!(ran.ok(), "{}", ran.stdout);
     assert!(
         ran.stdout.starts_with(&format!("valid: {server} for localhost")),
@@ -360,12 +467,30 @@ async fn verify_and_inspect_exit_2_on_unreadable_input() {
     let (ca, server, key) = (pki.arg("ca.pem"), pki.arg("server.pem"), pki.arg("server.key"));
     let ran = verify(&["--ca", &ca, &key]).await;
     assert_eq!(ran.code, Some(2));
-    assert!(ran.stderr.contains("did you swap --cert and --key?"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("that is a private key, not a certificate"),
+        "{}",
+        ran.stderr
+    );
     let ran = verify(&["--ca", &pki.arg("missing.pem"), &server]).await;
     assert_eq!(ran.code, Some(2));
+    // A plain date is a time too; a time the user chose is never blamed on a clock.
+    let ran = verify(&["--ca", &ca, &server, "--at", "2000-01-01"]).await;
+    assert_eq!(ran.code, Some(1));
+    assert!(
+        ran.stdout.contains("is not valid yet") && ran.stdout.contains("the time checked is 2000-01-01T00:00:00Z"),
+        "{}",
+        ran.stdout
+    );
+    assert!(!ran.stdout.contains("clock"), "{}", ran.stdout);
     let ran = verify(&["--ca", &ca, &server, "--at", "yesterday"]).await;
     assert_eq!(ran.code, Some(2));
-    assert!(ran.stderr.contains("is not an RFC 3339 time"), "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("\"yesterday\" is not a date such as 2030-01-01 or a time such as 2030-01-01T12:00:00Z"),
+        "{}",
+        ran.stderr
+    );
 }
 
 #[tokio::test]
@@ -396,7 +521,7 @@ async fn inspect_survives_bad_files_and_names_them() {
             "has no -----END CERTIFICATE----- line",
         ),
         (write(dir, "random.bin", &garbage[..4096]), "neither PEM"),
-        (pki.path("server.key"), "did you swap --cert and --key?"),
+        (pki.path("server.key"), "that is a private key, not a certificate"),
         (write(dir, "empty.pem", ""), "the file is empty"),
         (dir.to_path_buf(), "it is a directory"),
         (write(dir, "garbage-100k.bin", &garbage), "neither PEM"),

@@ -14,6 +14,31 @@ pub fn seconds(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("{text:?} is not a number of seconds (such as 10 or 0.5)"))
 }
 
+/// As [`seconds`], for a limit on a wait: 0 would end every wait at once, so it is refused.
+///
+/// # Errors
+/// As [`seconds`], and a sentence saying why 0 does not work.
+pub fn positive_seconds(text: &str) -> Result<Duration, String> {
+    match seconds(text)? {
+        Duration::ZERO => Err(format!(
+            "{text:?} seconds leaves no time at all; give more than 0 (such as 10 or 0.5)"
+        )),
+        limit => Ok(limit),
+    }
+}
+
+/// Parses a count that must be at least 1 (connections, for example), for clap's `value_parser`.
+///
+/// # Errors
+/// A sentence naming the text when it is not a whole number of at least 1.
+pub fn count(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("0 would allow nothing at all; give 1 or more".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a whole number of at least 1")),
+    }
+}
+
 /// A `HOST:PORT` address as the programs take it: `127.0.0.1:7777`, `localhost:7777`, `[::1]:7777`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostPort {
@@ -35,6 +60,19 @@ impl HostPort {
                 "{text:?} is not HOST:PORT ({why}); write it like 127.0.0.1:7777 or [::1]:7777"
             ))
         };
+        if let Some((scheme, rest)) = text.split_once("://") {
+            let mut bare = rest.split('/').next().unwrap_or(rest).to_owned();
+            if Self::parse(&bare).is_err() {
+                bare.push_str(if scheme.eq_ignore_ascii_case("http") {
+                    ":80"
+                } else {
+                    ":443"
+                });
+            }
+            return Err(format!(
+                "{text:?} is not HOST:PORT (it is a URL: drop the {scheme}:// in front); write it like {bare}"
+            ));
+        }
         let (host, port) = if let Some(rest) = text.strip_prefix('[') {
             match rest.split_once("]:") {
                 Some((host, port)) if host.parse::<std::net::Ipv6Addr>().is_ok() => (host, port),
@@ -49,7 +87,9 @@ impl HostPort {
             }
         };
         if host.is_empty() {
-            return refuse("no host before the port");
+            return refuse(
+                "no host before the port: 127.0.0.1:PORT for this machine only, 0.0.0.0:PORT or [::]:PORT for every address",
+            );
         }
         if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return refuse("the host has spaces or control characters");

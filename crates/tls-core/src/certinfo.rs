@@ -80,6 +80,11 @@ pub fn is_self_issued(der: &CertificateDer<'_>) -> bool {
     with_cert(der, false, |c| c.subject().as_raw() == c.issuer().as_raw())
 }
 
+/// The issuer name of `cert` as DER.
+pub fn issuer_der(cert: &CertificateDer<'_>) -> Option<Vec<u8>> {
+    with_cert(cert, None, |c| Some(c.issuer().as_raw().to_vec()))
+}
+
 /// Whether `ca` issued `cert`: its subject is `cert`'s issuer and its key verifies `cert`'s signature
 /// (two CAs may share a name, so the name alone does not tell).
 pub fn issued(ca: &CertificateDer<'_>, cert: &CertificateDer<'_>) -> bool {

@@ -28,12 +28,30 @@ struct Entry {
     fingerprint: [u8; 32],
 }
 
-/// What one handshake chose, noted by the resolver and the ticketer while it runs.
+/// What one handshake chose, noted by the resolver, the ticketer and the client-certificate verifier
+/// while it runs.
 #[derive(Debug, Default)]
 struct Noted {
     served: Option<Arc<Entry>>,
     /// The certificate fingerprint carried by the ticket a resuming client presented.
     resumed: Option<[u8; 32]>,
+    /// Why the client's certificate was refused, in words.
+    client_problem: Option<String>,
+}
+
+/// Notes, for the handshake this task drives, why the client's certificate was refused.
+pub(crate) fn note_client_certificate_problem(text: String) {
+    note(|noted| noted.client_problem = Some(text));
+}
+
+/// What [`recording`] saw of one handshake.
+#[derive(Debug, Default)]
+pub struct Handshake {
+    /// The certificate the client was sent (for a resumed session, the one its ticket names; `None`
+    /// when a reload has removed it since, or no certificate store was given).
+    pub served: Option<Served>,
+    /// Why the client's certificate was refused, in words, when it was.
+    pub client_certificate_problem: Option<String>,
 }
 
 tokio::task_local! {
@@ -62,9 +80,9 @@ impl Served {
 }
 
 /// Runs a server handshake, noting the certificate a [`CertStore`] resolver sends on it or, for a
-/// resumed session, the one its ticket names (looked up in `certs`; `None` when a reload has removed
-/// it since).
-pub async fn recording<F: Future>(certs: &CertStore, handshake: F) -> (F::Output, Option<Served>) {
+/// resumed session, the one its ticket names (looked up in `certs`), and why a client certificate was
+/// refused.
+pub async fn recording<F: Future>(certs: Option<&CertStore>, handshake: F) -> (F::Output, Handshake) {
     let scoped = HANDSHAKE.scope(Mutex::new(Noted::default()), handshake);
     tokio::pin!(scoped);
     let output = (&mut scoped).await;
@@ -73,12 +91,16 @@ pub async fn recording<F: Future>(certs: &CertStore, handshake: F) -> (F::Output
         .take_value()
         .map(|noted| noted.into_inner().unwrap_or_else(PoisonError::into_inner))
         .unwrap_or_default();
-    let served = match (noted.served, noted.resumed) {
-        (Some(entry), _) => Some(Served(entry)),
-        (None, Some(fingerprint)) => certs.by_fingerprint(&fingerprint),
-        (None, None) => None,
+    let served = match (noted.served, noted.resumed, certs) {
+        (Some(entry), _, _) => Some(Served(entry)),
+        (None, Some(fingerprint), Some(certs)) => certs.by_fingerprint(&fingerprint),
+        _ => None,
     };
-    (output, served)
+    let seen = Handshake {
+        served,
+        client_certificate_problem: noted.client_problem,
+    };
+    (output, seen)
 }
 
 /// Session tickets that also carry the fingerprint of the certificate sent in the session they resume,

@@ -109,10 +109,13 @@ pub fn server_config_with(
     let builder = match client_ca {
         Some(cas) => {
             let roots = root_store(cas, false)?;
-            let verifier = WebPkiClientVerifier::builder_with_provider(roots, provider)
+            let inner = WebPkiClientVerifier::builder_with_provider(roots.clone(), provider)
                 .build()
                 .map_err(|err| config_error(rustls::Error::General(err.to_string())))?;
-            builder.with_client_cert_verifier(verifier)
+            builder.with_client_cert_verifier(Arc::new(ExplainingClientVerifier {
+                inner,
+                anchors: anchors(&roots),
+            }))
         }
         None => builder.with_no_client_auth(),
     };
@@ -251,6 +254,93 @@ enum KeyCheck {
         inner: Option<Arc<dyn ServerCertVerifier>>,
         anchors: Vec<Anchor>,
     },
+}
+
+/// rustls' webpki client-certificate verifier, whose rejections are explained in the server's log
+/// (through [`certstore::recording`]): which CA the certificate names, whether a CA of that name is trusted but did not sign it, and
+/// a server certificate offered as a client's.
+#[derive(Debug)]
+struct ExplainingClientVerifier {
+    inner: Arc<dyn rustls::server::danger::ClientCertVerifier>,
+    anchors: Vec<Anchor>,
+}
+
+impl rustls::server::danger::ClientCertVerifier for ExplainingClientVerifier {
+    fn root_hint_subjects(&self) -> &[rustls::DistinguishedName] {
+        self.inner.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> std::result::Result<rustls::server::danger::ClientCertVerified, rustls::Error> {
+        self.inner
+            .verify_client_cert(end_entity, intermediates, now)
+            .inspect_err(|err| {
+                // The error itself stays rustls' own, so the client gets the alert that fits
+                // (decrypt_error, unsupported_certificate, ...); the words go to the server's log.
+                if let rustls::Error::InvalidCertificate(kind) = err {
+                    certstore::note_client_certificate_problem(self.explain(kind, end_entity, intermediates));
+                }
+            })
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+impl ExplainingClientVerifier {
+    fn explain(
+        &self,
+        kind: &CertificateError,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+    ) -> String {
+        let subject = certinfo::subject(end_entity);
+        let last = intermediates.last().unwrap_or(end_entity);
+        let issuer = certinfo::issuer(last);
+        let issuer_der = certinfo::issuer_der(last);
+        let same_name = self.anchors.iter().any(|a| Some(&a.name) == issuer_der.as_ref());
+        match kind {
+            CertificateError::BadSignature | CertificateError::UnknownIssuer if same_name => format!(
+                "the client's certificate {subject} names {issuer} as its CA, and --client-ca holds a CA of that name, but not the one that signed it (was the CA made again with the same name?)"
+            ),
+            CertificateError::UnknownIssuer => {
+                format!("the client's certificate {subject} is signed by {issuer}, which is not in --client-ca")
+            }
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => format!(
+                "the client's certificate {subject} is not meant for clients (its extended key usage lacks clientAuth; a server certificate?): make a client certificate with tls-cert generate --client NAME"
+            ),
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                format!("the client's certificate {subject} has expired")
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                format!("the client's certificate {subject} is not valid yet")
+            }
+            other => format!("the client's certificate {subject} was rejected: {other:?}"),
+        }
+    }
 }
 
 /// A CA's name and key (DER Name and SubjectPublicKeyInfo): enough to check what it signed, and its pin.
@@ -410,6 +500,8 @@ pub enum Presenter {
     Server,
     /// A file given to `tls-cert verify`.
     File,
+    /// A file given to `tls-cert verify`, checked at a time the user chose (`--at`).
+    FileAtGivenTime,
 }
 
 /// rustls' webpki server-certificate verifier trusting `roots`, whose rejections come back as
@@ -523,9 +615,9 @@ fn explain(
 ) -> String {
     let name = server_name.to_str();
     let subject = certinfo::subject(end_entity);
-    let (today, name_flag) = match verifier.presenter {
-        Presenter::Server => ("today is", "--server-name"),
-        Presenter::File => ("the time checked is", "--name"),
+    let today = match verifier.presenter {
+        Presenter::Server => "today is",
+        Presenter::File | Presenter::FileAtGivenTime => "the time checked is",
     };
     let dates = || {
         certinfo::validity(end_entity).map_or_else(String::new, |(from, to)| {
@@ -539,7 +631,7 @@ fn explain(
     if matches!(
         kind,
         CertificateError::BadSignature | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. }
-    ) && verifier.trusts_a_ca_named(&certinfo::issuer(last))
+    ) && verifier.trusts_a_ca_named_as_issuer_of(last)
     {
         return same_name_other_ca(&name, &certinfo::issuer(last));
     }
@@ -560,16 +652,17 @@ fn explain(
                     ));
                 }
             }
-            text + &format!("; connect with a name it holds ({name_flag}) or make a certificate for this one")
+            text + "; connect with a name it holds (--server-name) or make a certificate for this one"
         }
         CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
             format!("certificate {subject} has expired: {}", dates())
         }
         CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            format!(
-                "certificate {subject} is not valid yet: {} (is a clock wrong?)",
-                dates()
-            )
+            let clock = match verifier.presenter {
+                Presenter::FileAtGivenTime => "",
+                Presenter::Server | Presenter::File => " (is a clock wrong?)",
+            };
+            format!("certificate {subject} is not valid yet: {}{clock}", dates())
         }
         // webpki's finer errors reach us wrapped in `Other`; their names are stable.
         CertificateError::Other(other) if other.to_string().contains("CaUsedAsEndEntity") => format!(
@@ -597,11 +690,16 @@ fn same_name_other_ca(name: &str, issuer: &str) -> String {
 }
 
 impl ExplainingVerifier {
-    fn trusts_a_ca_named(&self, name: &str) -> bool {
+    /// Whether a trusted CA has the name `cert` gives as its issuer (compared as DER, so multi-part names
+    /// match however they are written).
+    fn trusts_a_ca_named_as_issuer_of(&self, cert: &CertificateDer<'_>) -> bool {
+        let Some(issuer) = certinfo::issuer_der(cert) else {
+            return false;
+        };
         self.roots
             .roots
             .iter()
-            .any(|anchor| certinfo::name_from_der_contents(anchor.subject.as_ref()).is_some_and(|n| n == name))
+            .any(|anchor| certinfo::anchor_name_and_key(anchor.subject.as_ref(), &[]).0 == issuer)
     }
 }
 
@@ -625,12 +723,14 @@ fn explain_unknown_issuer(
             certinfo::subject(last)
         );
     }
-    if verifier.trusts_a_ca_named(&issuer) {
+    if verifier.trusts_a_ca_named_as_issuer_of(last) {
         return same_name_other_ca(name, &issuer);
     }
     let (who, fix) = match verifier.presenter {
         Presenter::Server => ("the server", "it must send its intermediates"),
-        Presenter::File => ("the file", "put the intermediates in the file, after the certificate"),
+        Presenter::File | Presenter::FileAtGivenTime => {
+            ("the file", "put the intermediates in the file, after the certificate")
+        }
     };
     let sent = if intermediates.is_empty() {
         format!("{who} holds only the certificate itself")

@@ -92,19 +92,30 @@ fn explain_alert(alert: AlertDescription, side: Side) -> String {
         (AlertDescription::CertificateRequired, Side::Client) => {
             "the server requires a client certificate (mutual TLS) and none was sent; pass --cert and --key".into()
         }
-        (
-            AlertDescription::UnknownCA
-            | AlertDescription::BadCertificate
-            | AlertDescription::CertificateUnknown
-            | AlertDescription::CertificateExpired,
-            Side::Server,
-        ) => format!(
-            "the client rejected this server's certificate (alert {name}); it has to trust the CA that signed it"
+        (AlertDescription::UnknownCA, Side::Server) => format!(
+            "the client does not trust the CA that signed this server's certificate (alert {name}): give it that CA (curl --cacert, echo-client --ca)"
         ),
-        (
-            AlertDescription::UnknownCA | AlertDescription::BadCertificate | AlertDescription::CertificateUnknown,
-            Side::Client,
-        ) => format!("the server rejected our client certificate (alert {name})"),
+        (AlertDescription::CertificateExpired, Side::Server) => format!(
+            "the client found this server's certificate expired or not yet valid (alert {name}), by its own clock"
+        ),
+        (AlertDescription::BadCertificate | AlertDescription::CertificateUnknown, Side::Server) => format!(
+            "the client rejected this server's certificate (alert {name}): most often the name it connected to is not among the certificate's names; its own error says which"
+        ),
+        (AlertDescription::UnknownCA, Side::Client) => format!(
+            "the server does not trust the CA that signed our client certificate (alert {name}): use a certificate from the CA in its --client-ca"
+        ),
+        (AlertDescription::DecryptError, Side::Client) => format!(
+            "the server could not verify our client certificate's signature (alert {name}): it is likely signed by another CA with the same name as the one the server trusts (a CA made again?)"
+        ),
+        (AlertDescription::UnsupportedCertificate, Side::Client) => format!(
+            "the server refused our client certificate as unsuitable (alert {name}): it is not made for clients (no clientAuth usage; a server certificate?); make one with tls-cert generate --client NAME"
+        ),
+        (AlertDescription::BadCertificate | AlertDescription::CertificateUnknown, Side::Client) => {
+            format!("the server rejected our client certificate (alert {name})")
+        }
+        (AlertDescription::CertificateExpired, Side::Client) => {
+            format!("the server found our client certificate expired or not yet valid (alert {name})")
+        }
         (AlertDescription::ProtocolVersion, _) => {
             format!("{peer} supports no TLS version we accept (alert {name})")
         }

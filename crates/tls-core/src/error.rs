@@ -83,8 +83,16 @@ pub enum LoadProblem {
         detail: String,
     },
     /// rustls cannot use the key (an unsupported algorithm, for example).
-    #[error("rustls cannot use it: {0}")]
+    #[error("rustls cannot use it: {}", match .0 { rustls::Error::General(text) => text.clone(), other => other.to_string() })]
     Rejected(rustls::Error),
+    /// An RSA key too short for rustls' crypto (aws-lc-rs refuses RSA under 2048 bits).
+    #[error(
+        "it is an RSA key of {bits} bits, and rustls refuses RSA keys under 2048 bits; make a new key and certificate: tls-cert generate --out NEW_DIR --key-type rsa2048 (or the default, ecdsa-p256)"
+    )]
+    WeakRsaKey {
+        /// The key's size.
+        bits: u32,
+    },
     /// Some certificates in a CA file cannot be used as trust anchors.
     #[error("{good} of {total} certificates can be used as trust anchors; {bad_detail}")]
     UnusableAnchors {
@@ -161,11 +169,20 @@ pub enum Error {
         /// The certificate's subject.
         subject: String,
     },
-    /// A file would be replaced without permission.
-    #[error("{} exists already; pass --force to replace it", path.display())]
+    /// Files would be replaced without permission.
+    #[error("{} {} already; pass --force to replace {} (and nothing else)",
+        paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+        if paths.len() == 1 { "exists" } else { "exist" },
+        if paths.len() == 1 { "it" } else { "them" })]
     Exists {
-        /// The file.
-        path: PathBuf,
+        /// The files.
+        paths: Vec<PathBuf>,
+    },
+    /// What was asked for cannot make usable certificates.
+    #[error("cannot make these certificates: {problem}")]
+    BadRequest {
+        /// Why, and what to ask for instead.
+        problem: String,
     },
     /// Writing a file failed.
     #[error("cannot write {}: {cause}", path.display())]
@@ -293,6 +310,31 @@ pub enum Error {
         /// The underlying error, for programs that want to look closer (already explained in `reason`).
         cause: io::Error,
     },
+}
+
+impl Error {
+    /// Whether the error is in what the user gave (a file that cannot be read or used, a name or address
+    /// that is not one, a request that cannot be met) rather than in an operation that was tried: the
+    /// programs exit 2 for these and 1 for the rest.
+    pub fn is_input_problem(&self) -> bool {
+        matches!(
+            self,
+            Self::Load { .. }
+                | Self::KeyMismatch { .. }
+                | Self::Config { .. }
+                | Self::Preflight { .. }
+                | Self::NotACa { .. }
+                | Self::Exists { .. }
+                | Self::BadRequest { .. }
+                | Self::InvalidServerName(_)
+                | Self::InvalidAddress(_)
+        )
+    }
+
+    /// The exit code the programs use: 2 for [`Error::is_input_problem`], else 1.
+    pub fn exit_code(&self) -> u8 {
+        if self.is_input_problem() { 2 } else { 1 }
+    }
 }
 
 /// `Result` with [`Error`].

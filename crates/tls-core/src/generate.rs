@@ -385,6 +385,8 @@ pub struct PkiRequest {
     pub ca_name: String,
     /// A client certificate (clientAuth) for each name, written as `NAME.pem` and `NAME.key`.
     pub clients: Vec<String>,
+    /// Whether to make a server certificate (off to add only client certificates to a PKI).
+    pub server: bool,
 }
 
 impl Default for PkiRequest {
@@ -398,6 +400,7 @@ impl Default for PkiRequest {
             ca_days: CA_DAYS,
             ca_name: "tls-echo demo CA".to_owned(),
             clients: vec!["client".to_owned()],
+            server: true,
         }
     }
 }
@@ -409,8 +412,8 @@ pub struct Pki {
     pub ca: CertificateAuthority,
     /// Whether the CA was made here (and so is written out) or loaded.
     pub ca_is_new: bool,
-    /// The server certificate.
-    pub server: Issued,
+    /// The server certificate, unless the request asked for none.
+    pub server: Option<Issued>,
     /// Client certificates by name.
     pub clients: Vec<(String, Issued)>,
 }
@@ -421,6 +424,19 @@ impl Pki {
     /// # Errors
     /// [`Error::Generate`] when a name is invalid or rcgen fails.
     pub fn new(request: &PkiRequest) -> Result<Self> {
+        if request.ca_days == 0 {
+            return Err(Error::BadRequest {
+                problem: "a CA valid for 0 days would have expired before it was used: give --ca-days 1 or more".into(),
+            });
+        }
+        if request.leaf_days > request.ca_days {
+            return Err(Error::BadRequest {
+                problem: format!(
+                    "certificates valid for {} days would outlive their CA, valid for {}, and clients refuse them once the CA expires: give --days {} or less, or --ca-days {} or more",
+                    request.leaf_days, request.ca_days, request.ca_days, request.leaf_days
+                ),
+            });
+        }
         let ca = CertificateAuthority::with_key_type(
             &request.ca_name,
             Validity::days_from_now(request.ca_days),
@@ -438,6 +454,30 @@ impl Pki {
     }
 
     fn signed_by(ca: CertificateAuthority, ca_is_new: bool, request: &PkiRequest) -> Result<Self> {
+        if request.leaf_days == 0 {
+            return Err(Error::BadRequest {
+                problem: "a certificate valid for 0 days would have expired before it was used: give --days 1 or more"
+                    .into(),
+            });
+        }
+        let validity = Validity::days_from_now(request.leaf_days);
+        let ca_end = crate::inspect::inspect(&ca.issued.cert, crate::inspect::Position::Issuer)
+            .map(|info| (info.expires_in_seconds, info.not_after))
+            .ok();
+        if let Some((left, until)) = ca_end {
+            let asked = i64::try_from(request.leaf_days)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(86_400);
+            if asked > left {
+                let most = left.div_euclid(86_400).max(0);
+                return Err(Error::BadRequest {
+                    problem: format!(
+                        "certificates valid for {} days would outlive their CA, which expires on {until}, and clients refuse them once it has: give --days {most} or less, or use a CA that lasts longer",
+                        request.leaf_days
+                    ),
+                });
+            }
+        }
         for name in &request.names {
             // A wildcard covers one label: check the name it stands in front of.
             let checked = name.strip_prefix("*.").unwrap_or(name);
@@ -445,9 +485,11 @@ impl Pki {
                 return Err(Error::InvalidServerName(name.clone()));
             }
         }
-        let validity = Validity::days_from_now(request.leaf_days);
         let names: Vec<&str> = request.names.iter().map(String::as_str).collect();
-        let server = ca.issue_with_key_type(&names, Usage::Server, validity, request.key_type)?;
+        let server = request
+            .server
+            .then(|| ca.issue_with_key_type(&names, Usage::Server, validity, request.key_type))
+            .transpose()?;
         let clients = request
             .clients
             .iter()
@@ -464,16 +506,16 @@ impl Pki {
         })
     }
 
-    /// Writes `ca.pem` and `ca.key` (for a new CA), `server.pem`, `server.key`, and `NAME.pem`,
-    /// `NAME.key` for each client into `dir`; keys get mode 0600. Refuses to replace any existing file
-    /// unless `force`, before writing anything.
+    /// Writes `ca.pem` and `ca.key` (for a new CA), `server.pem`, `server.key` (when made), and
+    /// `NAME.pem`, `NAME.key` for each client into `dir`, and nothing else; keys get mode 0600. Refuses
+    /// to replace any existing file unless `force`, before writing anything.
     ///
     /// # Errors
     /// [`Error::Exists`] or [`Error::Write`] naming the file.
     pub fn write(&self, dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
         let clients: Vec<(&str, &Issued)> = self.clients.iter().map(|(n, i)| (n.as_str(), i)).collect();
         let ca = self.ca_is_new.then_some(&self.ca.issued);
-        write_pki(dir, force, ca, &self.server, &clients)
+        write_pki(dir, force, ca, self.server.as_ref(), &clients)
     }
 }
 
@@ -481,12 +523,12 @@ fn write_pki(
     dir: &Path,
     force: bool,
     ca: Option<&Issued>,
-    server: &Issued,
+    server: Option<&Issued>,
     clients: &[(&str, &Issued)],
 ) -> Result<Vec<PathBuf>> {
     let mut parts: Vec<(&str, &Issued)> = Vec::with_capacity(clients.len() + 2);
     parts.extend(ca.map(|ca| ("ca", ca)));
-    parts.push(("server", server));
+    parts.extend(server.map(|server| ("server", server)));
     parts.extend_from_slice(clients);
     let files: Vec<(String, &str, bool)> = parts
         .iter()
@@ -509,8 +551,13 @@ fn write_pki(
         })
         .collect();
     if !force {
-        if let Some((name, ..)) = files.iter().find(|(name, ..)| dir.join(name).exists()) {
-            return Err(Error::Exists { path: dir.join(name) });
+        let existing: Vec<PathBuf> = files
+            .iter()
+            .map(|(name, ..)| dir.join(name))
+            .filter(|path| path.exists())
+            .collect();
+        if !existing.is_empty() {
+            return Err(Error::Exists { paths: existing });
         }
     }
     std::fs::create_dir_all(dir).map_err(|cause| Error::Write {
@@ -543,13 +590,16 @@ impl DemoPki {
     /// # Errors
     /// [`Error::Generate`] when rcgen fails.
     pub fn new() -> Result<Self> {
-        let Pki {
-            ca, server, clients, ..
-        } = Pki::new(&PkiRequest::default())?;
-        let (_, client) = clients
-            .into_iter()
-            .next()
-            .expect("PkiRequest::default asks for one client certificate");
+        let request = PkiRequest::default();
+        let ca = CertificateAuthority::with_key_type(
+            &request.ca_name,
+            Validity::days_from_now(request.ca_days),
+            request.key_type,
+        )?;
+        let validity = Validity::days_from_now(request.leaf_days);
+        let names: Vec<&str> = request.names.iter().map(String::as_str).collect();
+        let server = ca.issue_with_key_type(&names, Usage::Server, validity, request.key_type)?;
+        let client = ca.issue_with_key_type(&["client"], Usage::Client, validity, request.key_type)?;
         Ok(Self { ca, server, client })
     }
 
@@ -563,7 +613,7 @@ impl DemoPki {
             dir,
             force,
             Some(&self.ca.issued),
-            &self.server,
+            Some(&self.server),
             &[("client", &self.client)],
         )
     }

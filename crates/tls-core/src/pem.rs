@@ -37,8 +37,36 @@ impl Clone for Identity {
 /// # Errors
 /// Any error of [`load_cert_chain`] or [`load_private_key`], or [`Error::KeyMismatch`] naming both files.
 pub fn load_identity(cert_path: &Path, key_path: &Path) -> Result<Identity> {
-    let chain = load_cert_chain(cert_path)?;
-    let key = load_private_key(key_path)?;
+    let swapped = |err| match err {
+        Error::Load {
+            what,
+            path,
+            problem: LoadProblem::NotFound { wanted, found, hint },
+        } if hint == KEY_NOT_CERT || hint == CERT_NOT_KEY => Error::Load {
+            what,
+            path,
+            problem: LoadProblem::NotFound {
+                wanted,
+                found,
+                hint: SWAPPED,
+            },
+        },
+        other => other,
+    };
+    let chain = load_cert_chain(cert_path).map_err(swapped)?;
+    let key = load_private_key(key_path).map_err(swapped)?;
+    let leaf_key = chain
+        .first()
+        .and_then(|leaf| crate::inspect::inspect(leaf, crate::inspect::Position::Leaf).ok())
+        .map(|info| info.public_key);
+    if let Some(weak) = leaf_key.filter(|k| k.algorithm == "RSA" && k.bits.is_some_and(|b| b < 2048)) {
+        let bits = weak.bits.unwrap_or_default();
+        return Err(load_error(
+            Material::PrivateKey,
+            key_path,
+            LoadProblem::WeakRsaKey { bits },
+        ));
+    }
     check_key_matches(&chain, &key).map_err(|err| match err {
         Error::KeyMismatch { subject, .. } => Error::KeyMismatch {
             key: key_path.display().to_string(),
@@ -154,7 +182,7 @@ pub fn parse_private_key(name: &Path, bytes: Vec<u8>) -> Result<PrivateKeyDer<'s
             Err(_) if x509_parser::parse_x509_certificate(&bytes).is_ok() => Err(fail(LoadProblem::NotFound {
                 wanted: "private key",
                 found: "a DER certificate".into(),
-                hint: SWAP_HINT,
+                hint: CERT_NOT_KEY,
             })),
             Err(_) => Err(fail(LoadProblem::NotPemOrDer { wanted: "private key" })),
         },
@@ -173,7 +201,7 @@ pub fn parse_private_key(name: &Path, bytes: Vec<u8>) -> Result<PrivateKeyDer<'s
                     Err(fail(LoadProblem::NotFound {
                         wanted: "PKCS#8, PKCS#1 or SEC1 private key",
                         found: summarize(&blocks),
-                        hint: if holds_certs { SWAP_HINT } else { "" },
+                        hint: if holds_certs { CERT_NOT_KEY } else { "" },
                     }))
                 }
                 n => Err(fail(LoadProblem::SeveralKeys(n))),
@@ -212,7 +240,12 @@ pub fn default_path(relative: &str) -> PathBuf {
     from_cwd.or_else(from_build).unwrap_or_else(|| PathBuf::from(relative))
 }
 
-const SWAP_HINT: &str = "; did you swap --cert and --key?";
+/// A certificate file that holds a key: said the same way wherever a certificate is read.
+const KEY_NOT_CERT: &str = "; that is a private key, not a certificate";
+/// A key file that holds certificates.
+const CERT_NOT_KEY: &str = "; that is a certificate, not its private key";
+/// Where a certificate and its key are read together, the likely cause of either of the above.
+const SWAPPED: &str = "; are the certificate and key files swapped?";
 
 /// The certificate blocks of a file with the line each starts at (1 for DER), not yet parsed.
 fn certificate_blocks(path: &Path, what: Material, bytes: Vec<u8>) -> Result<Vec<(usize, Vec<u8>)>> {
@@ -224,7 +257,7 @@ fn certificate_blocks(path: &Path, what: Material, bytes: Vec<u8>) -> Result<Vec
                 return Err(fail(LoadProblem::NotFound {
                     wanted: "certificate",
                     found: "a DER private key".into(),
-                    hint: SWAP_HINT,
+                    hint: KEY_NOT_CERT,
                 }));
             }
             vec![(1, bytes)]
@@ -243,7 +276,7 @@ fn certificate_blocks(path: &Path, what: Material, bytes: Vec<u8>) -> Result<Vec
                         _ => "CERTIFICATE block",
                     },
                     found: summarize(&blocks),
-                    hint: if holds_key { SWAP_HINT } else { "" },
+                    hint: if holds_key { KEY_NOT_CERT } else { "" },
                 }));
             }
             certs

@@ -356,21 +356,19 @@ async fn session(
     };
     // The certificate this client was sent (or, resumed, the one its ticket names), noted during the
     // handshake itself: the log and the page name it even if a reload replaces it meanwhile.
-    let handshake = async {
-        match &options.certs {
-            Some(certs) => certstore::recording(certs, handshake).await,
-            None => (handshake.await, None),
-        }
-    };
-    let (result, served) = tokio::select! {
-        () = cancel.cancelled() => (Err("server shutting down".to_owned()), None),
+    let handshake = certstore::recording(options.certs.as_deref(), handshake);
+    let (result, seen) = tokio::select! {
+        () = cancel.cancelled() => (Err("server shutting down".to_owned()), Default::default()),
         result = tokio::time::timeout_at(deadline, handshake) => result.unwrap_or_else(|_| {
-            (Err(format!("no complete TLS handshake within {}", fmt_duration(options.handshake_timeout))), None)
+            let reason = format!("no complete TLS handshake within {}", fmt_duration(options.handshake_timeout));
+            (Err(reason), Default::default())
         }),
     };
+    let served = seen.served;
     let mut tls = match result {
         Ok(tls) => tls,
         Err(reason) => {
+            let reason = seen.client_certificate_problem.unwrap_or(reason);
             // The handshake, and with it the socket, is gone by now.
             drop(place);
             if reason.is_empty() {

@@ -65,6 +65,11 @@ pub fn verify(
         },
     };
     let server_name = crate::client::parse_server_name(&name)?;
+    // A time the user chose is never blamed on a wrong clock.
+    let presenter = match (presenter, at) {
+        (Presenter::File, Some(_)) => Presenter::FileAtGivenTime,
+        (presenter, _) => presenter,
+    };
     let verifier = config::explaining_verifier(config::root_store(ca_certs, false)?, presenter)?;
     let now = at.unwrap_or_else(UnixTime::now);
     Ok(
@@ -103,13 +108,29 @@ fn first_name(der: &CertificateDer<'_>) -> Option<String> {
     })
 }
 
-/// Parses an RFC 3339 time such as `2030-01-01T00:00:00Z` for `--at`.
+/// `YYYY-MM-DD`.
+fn plain_date(text: &str) -> Option<time::Date> {
+    let mut parts = text.splitn(3, '-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    let month = time::Month::try_from(month.parse::<u8>().ok()?).ok()?;
+    time::Date::from_calendar_date(year.parse().ok()?, month, day.parse().ok()?).ok()
+}
+
+/// Parses a time for `--at`: a date such as `2030-01-01` (midnight UTC) or an RFC 3339 time such as
+/// `2030-01-01T12:00:00Z`.
 ///
 /// # Errors
-/// A sentence naming the text when it is not RFC 3339 or is before 1970.
+/// A sentence naming the text when it is neither, or is before 1970.
 pub fn parse_time(text: &str) -> std::result::Result<UnixTime, String> {
-    let parsed = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map_err(|err| format!("{text:?} is not an RFC 3339 time such as 2030-01-01T00:00:00Z ({err})"))?;
+    let text = text.trim();
+    let parsed = plain_date(text)
+        .map(|day| day.midnight().assume_utc())
+        .ok_or(())
+        .or_else(|()| time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339))
+        .map_err(|_| format!("{text:?} is not a date such as 2030-01-01 or a time such as 2030-01-01T12:00:00Z"))?;
     u64::try_from(parsed.unix_timestamp())
         .map(|secs| UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs)))
         .map_err(|_| format!("{text:?} is before 1970"))

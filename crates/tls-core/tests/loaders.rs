@@ -65,17 +65,25 @@ fn empty_file_is_called_empty() {
 fn swapped_cert_and_key_are_suspected() {
     let dir = temp();
     let (cert, key) = write_issued(dir.path(), "server", &pki().server);
+    // Read together (a --cert and its --key), a key where the certificate belongs means a swap.
+    assert_eq!(
+        message(pem::load_identity(&key, &cert)),
+        format!(
+            "cannot load certificate chain from {}: no CERTIFICATE block found (the file holds 1 PRIVATE KEY block); are the certificate and key files swapped?",
+            key.display()
+        )
+    );
     assert_eq!(
         message(pem::load_private_key(&cert)),
         format!(
-            "cannot load private key from {}: no PKCS#8, PKCS#1 or SEC1 private key found (the file holds 1 CERTIFICATE block); did you swap --cert and --key?",
+            "cannot load private key from {}: no PKCS#8, PKCS#1 or SEC1 private key found (the file holds 1 CERTIFICATE block); that is a certificate, not its private key",
             cert.display()
         )
     );
     assert_eq!(
         message(pem::load_cert_chain(&key)),
         format!(
-            "cannot load certificate chain from {}: no CERTIFICATE block found (the file holds 1 PRIVATE KEY block); did you swap --cert and --key?",
+            "cannot load certificate chain from {}: no CERTIFICATE block found (the file holds 1 PRIVATE KEY block); that is a private key, not a certificate",
             key.display()
         )
     );
@@ -280,7 +288,7 @@ fn ca_file_without_certificates_has_no_trust_anchors() {
     assert_eq!(
         message(pem::load_ca_certs(&key)),
         format!(
-            "cannot load CA certificates from {}: no CERTIFICATE block, so no trust anchors found (the file holds 1 PRIVATE KEY block); did you swap --cert and --key?",
+            "cannot load CA certificates from {}: no CERTIFICATE block, so no trust anchors found (the file holds 1 PRIVATE KEY block); that is a private key, not a certificate",
             key.display()
         )
     );
