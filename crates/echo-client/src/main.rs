@@ -15,10 +15,12 @@ use tls_core::{bench, pem};
 
 /// TLS echo client: verifies the server, sends a message, prints what comes back.
 #[derive(Debug, Parser)]
-#[command(version, about, args_conflicts_with_subcommands = true)]
+#[command(version, about, args_conflicts_with_subcommands = true, after_help = AFTER_HELP)]
 struct Args {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    extras: tls_echo_cli::Extras,
     #[command(flatten)]
     target: Target,
     /// Text to send
@@ -31,7 +33,8 @@ struct Args {
     /// Raw echo, as `echo-server --raw`: no empty-line rule, for binary data
     #[arg(long)]
     raw: bool,
-    /// Print the negotiated version, cipher suite, group, ALPN and the server's certificate subject
+    /// Print which CA file is trusted, then the negotiated version, cipher suite, group, ALPN and the
+    /// server's certificate subject
     #[arg(short, long)]
     verbose: bool,
 }
@@ -39,6 +42,7 @@ struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum Command {
     /// Measure a TLS echo server (ours or any other): handshakes, throughput, latency, idle connections
+    #[command(after_help = BENCH_AFTER_HELP)]
     Bench(BenchArgs),
 }
 
@@ -88,9 +92,9 @@ struct Target {
     #[arg(long = "pin", value_name = "sha256//BASE64")]
     pins: Vec<config::Pin>,
     /// Client certificate for mutual TLS
-    #[arg(long, value_name = "FILE", requires = "key")]
+    #[arg(long, value_name = "FILE")]
     cert: Option<PathBuf>,
-    /// Private key of --cert
+    /// Private key of --cert [default: the --cert file itself, when it holds the key too]
     #[arg(long, value_name = "FILE", requires = "cert")]
     key: Option<PathBuf>,
     /// ALPN protocol to offer; repeat for several
@@ -108,9 +112,29 @@ struct Target {
     timeout: Duration,
 }
 
+const AFTER_HELP: &str = "Examples:
+  echo-client                                  Hello World! to 127.0.0.1:7777, trusting certs/ca.pem
+  printf 'one\\ntwo\\n' | echo-client --stdin    standard input, byte for byte
+  echo-client --connect localhost:8443 --ca my-ca.pem --server-name localhost -v
+
+Exit codes: 0 success; 1 the operation or check failed; 2 bad usage or input that cannot be used.";
+
+const BENCH_AFTER_HELP: &str = "Examples:
+  echo-client bench --mode handshake --connections 32 --duration 10
+  echo-client bench --mode latency --size 64 --json
+  echo-client bench --mode idle --connections 5000 --duration 30
+
+Exit codes: 0 every operation succeeded; 1 some failed (the report still prints); 2 bad usage.";
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    if let Some(code) = address_without_flag() {
+        return code;
+    }
     let args = Args::parse();
+    if let Some(code) = args.extras.handle(<Args as clap::CommandFactory>::command()) {
+        return code;
+    }
     let result = match args.command {
         Some(Command::Bench(bench)) => run_bench(bench).await,
         None => run(args).await.map(|()| ExitCode::SUCCESS),
@@ -124,9 +148,21 @@ async fn main() -> ExitCode {
     }
 }
 
+/// `echo-client 127.0.0.1:7777` (an address where a subcommand would go): says how to write it, where
+/// clap would only say "unrecognized subcommand".
+fn address_without_flag() -> Option<ExitCode> {
+    let first = std::env::args().nth(1)?;
+    if first.starts_with('-') || first == "bench" || first == "help" || HostPort::parse(&first).is_err() {
+        return None;
+    }
+    eprintln!("error: {first:?} is an address: write echo-client --connect {first}");
+    Some(ExitCode::from(2))
+}
+
 /// The client configuration, server name and time limits `target` asks for.
 fn connection_setup(
     args: Target,
+    verbose: bool,
 ) -> tls_core::Result<(
     Arc<tls_core::rustls::ClientConfig>,
     tls_core::pki_types::ServerName<'static>,
@@ -139,12 +175,23 @@ fn connection_setup(
         (None, false) => Some(pem::default_path("certs/ca.pem")),
     };
     let ca_certs = ca_path.as_deref().map(pem::load_ca_certs).transpose()?;
+    if verbose {
+        match &ca_path {
+            Some(path) => eprintln!("trusting the CA certificates in {}", path.display()),
+            None if !args.webpki_roots => eprintln!("trusting no CA: only the pins given"),
+            None => {}
+        }
+        if args.webpki_roots {
+            eprintln!("trusting Mozilla's root CAs (webpki-roots)");
+        }
+    }
     let roots = match (ca_certs, args.webpki_roots) {
         (None, false) => None,
         (ca, webpki) => Some(config::root_store(&ca.unwrap_or_default(), webpki)?),
     };
     let identity = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => Some(pem::load_identity(cert, key)?),
+        (Some(combined), None) => Some(pem::load_combined(combined)?),
         _ => None,
     };
     let tls = TlsOptions {
@@ -170,7 +217,7 @@ fn connection_setup(
 
 async fn run(args: Args) -> tls_core::Result<()> {
     let addr = args.target.connect.to_string();
-    let (config, server_name, options) = connection_setup(args.target)?;
+    let (config, server_name, options) = connection_setup(args.target, args.verbose)?;
     let mut conn = client::connect(&addr, server_name, config, options).await?;
     if args.verbose {
         let info = conn.info();
@@ -201,7 +248,7 @@ async fn run(args: Args) -> tls_core::Result<()> {
 /// beside failures (or instead of them) is not the figure asked for.
 async fn run_bench(args: BenchArgs) -> tls_core::Result<ExitCode> {
     let addr = args.target.connect.to_string();
-    let (config, server_name, timeouts) = connection_setup(args.target)?;
+    let (config, server_name, timeouts) = connection_setup(args.target, false)?;
     if args.connections > 1000 {
         // Each connection is a file descriptor; the soft limit is often 1024.
         if let Err(err) = tls_core::server::raise_fd_limit() {

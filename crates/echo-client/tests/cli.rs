@@ -222,6 +222,51 @@ async fn mutual_tls_needs_cert_and_key() {
     let (code, out, err) = echo_client(&["--connect", &addr, "--ca", &ca, "--cert", &cert, "--key", &key], b"").await;
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(out, "Hello World!\n");
+    // One file holding the certificate and then its key (HAProxy's form) needs no --key.
+    let combined = test_support::write(
+        pki.dir(),
+        "client-combined.pem",
+        format!("{}{}", pki.pki.client.cert_pem, pki.pki.client.key_pem),
+    );
+    let combined = combined.display().to_string();
+    let (code, out, err) = echo_client(&["--connect", &addr, "--ca", &ca, "--cert", &combined], b"").await;
+    assert_eq!((code, out.as_str()), (Some(0), "Hello World!\n"), "{err}");
+    let (code, _, err) = echo_client(&["--connect", &addr, "--ca", &ca, "--cert", &cert], b"").await;
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("with no --key, the certificate file must hold its key too: give --key FILE"),
+        "{err}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn verbose_names_the_ca_file_and_a_copied_binary_uses_no_built_in_path() {
+    let pki = PkiFiles::new();
+    let server = serving(&pki.pki.server, None).await;
+    let ca = pki.arg("ca.pem");
+    let (code, _, err) = echo_client(&["--connect", &server.address(), "--ca", &ca, "-v"], b"").await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.starts_with(&format!("trusting the CA certificates in {ca}\n")),
+        "{err}"
+    );
+    // A copy of the program, run outside the checkout: certs/ca.pem is looked for there only.
+    let away = test_support::temp_dir();
+    let copy = away.path().join("echo-client");
+    std::fs::copy(CLIENT, &copy).expect("copy the program");
+    let mut command = tokio::process::Command::new(&copy);
+    command
+        .current_dir(away.path())
+        .args(["--connect", &server.address(), "-v"]);
+    let ran = test_support::bounded("the copied echo-client", command.output())
+        .await
+        .expect("runs");
+    assert_eq!(ran.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stderr).trim_end(),
+        "error: cannot load CA certificates from certs/ca.pem: No such file or directory (os error 2)"
+    );
     server.stop().await;
 }
 

@@ -21,8 +21,10 @@ use tls_core::{pem, scenario};
 
 /// TLS echo server: echoes every byte back until an empty line or the end of the stream.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, after_help = AFTER_HELP)]
 struct Args {
+    #[command(flatten)]
+    extras: tls_echo_cli::Extras,
     /// Address to listen on, HOST:PORT (port 0 picks a free port; the real one is printed; 0.0.0.0 or
     /// [::] for every address)
     #[arg(long, default_value = "127.0.0.1:7777", value_name = "ADDR", value_parser = HostPort::parse)]
@@ -32,7 +34,8 @@ struct Args {
     /// the first
     #[arg(long, value_name = "FILE")]
     cert: Vec<PathBuf>,
-    /// Private key of the --cert in the same position: PKCS#8, PKCS#1 or SEC1 [default: certs/server.key]
+    /// Private key of the --cert in the same position: PKCS#8, PKCS#1 or SEC1 [default: certs/server.key;
+    /// with --cert but no --key, each --cert file holds its key after its certificates, as HAProxy's do]
     #[arg(long, value_name = "FILE")]
     key: Vec<PathBuf>,
     /// Require client certificates signed by a CA in FILE (mutual TLS)
@@ -91,16 +94,27 @@ struct Args {
     log_format: String,
 }
 
+const AFTER_HELP: &str = "Examples:
+  echo-server                              certs/server.pem on 127.0.0.1:7777, the lab's setup
+  echo-server --listen [::]:8443 --cert site.pem --key site.key
+  echo-server --scenario expired           a certificate broken on purpose, to see what clients say
+
+Exit codes: 0 success; 1 the operation or check failed; 2 bad usage or input that cannot be used.";
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    if args.cert.len() != args.key.len() {
+    if let Some(code) = args.extras.handle(<Args as clap::CommandFactory>::command()) {
+        return code;
+    }
+    // No --key at all: each --cert file holds its key too (HAProxy's combined PEM).
+    if !args.key.is_empty() && args.cert.len() != args.key.len() {
         use clap::CommandFactory as _;
         Args::command()
             .error(
                 clap::error::ErrorKind::WrongNumberOfValues,
                 format!(
-                    "give one --key for each --cert, in the same order ({} certificates, {} keys)",
+                    "give one --key for each --cert, in the same order, or none when each --cert file holds its key too ({} certificates, {} keys)",
                     args.cert.len(),
                     args.key.len()
                 ),
@@ -145,6 +159,8 @@ async fn run(args: Args) -> tls_core::Result<()> {
             pem::default_path("certs/server.pem"),
             pem::default_path("certs/server.key"),
         )]
+    } else if args.key.is_empty() {
+        args.cert.iter().map(|cert| (cert.clone(), cert.clone())).collect()
     } else {
         args.cert.iter().cloned().zip(args.key.iter().cloned()).collect()
     };
@@ -205,7 +221,8 @@ async fn run(args: Args) -> tls_core::Result<()> {
     println!("listening on {local}");
     tracing::info!(
         cert = %cert,
-        mutual_tls = client_ca.is_some(),
+        client_ca = args.client_ca.as_ref().map(|p| p.display().to_string()),
+        serve_ca = serve_ca.as_ref().map(|p| p.display().to_string()),
         mode = if args.raw { "raw" } else { "line" },
         https_page = !args.no_page,
         "serving {}",
@@ -244,7 +261,11 @@ fn load_checked(pairs: &[(PathBuf, PathBuf)]) -> tls_core::Result<Vec<Identity>>
     pairs
         .iter()
         .map(|(cert, key)| {
-            let identity = pem::load_identity(cert, key)?;
+            let identity = if cert == key {
+                pem::load_combined(cert)?
+            } else {
+                pem::load_identity(cert, key)?
+            };
             preflight(&identity.chain, cert)?;
             Ok(identity)
         })

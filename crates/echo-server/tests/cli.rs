@@ -358,6 +358,21 @@ async fn rejected_client_certificates_and_names_are_explained_in_the_log() {
 }
 
 #[tokio::test]
+async fn a_combined_pem_serves_with_cert_alone() {
+    let pki = PkiFiles::new();
+    let combined = test_support::write(
+        pki.dir(),
+        "haproxy.pem",
+        format!("{}{}", pki.pki.server.cert_pem, pki.pki.server.key_pem),
+    );
+    let combined = combined.display().to_string();
+    let server = Server::start_with(&["--listen", "127.0.0.1:0", "--cert", &combined], None).await;
+    let (ok, out, err) = lab_client(&server, &pki.arg("ca.pem"), "Hello World!", &[]).await;
+    assert!(ok, "{out} {err}");
+    assert_eq!(out.trim_end(), "Hello World!");
+}
+
+#[tokio::test]
 async fn client_ca_requires_and_logs_the_client_certificate() {
     let pki = PkiFiles::new();
     let ca = pki.arg("ca.pem");
@@ -614,6 +629,23 @@ async fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
 
     let err = refusal(&["--cert", &key, "--key", &cert]).await;
     assert!(err.contains("are the certificate and key files swapped?"), "{err}");
+
+    // --cert alone must hold its key too.
+    let err = refusal(&["--cert", &cert]).await;
+    assert!(
+        err.contains("with no --key, the certificate file must hold its key too: give --key FILE"),
+        "{err}"
+    );
+    // A file far too large to be a certificate is refused before it is read whole.
+    let huge = pki.path("huge.pem");
+    std::fs::File::create(&huge)
+        .and_then(|f| f.set_len(17 * 1024 * 1024))
+        .expect("a sparse 17 MiB file");
+    let err = refusal(&["--cert", &huge.display().to_string(), "--key", &key]).await;
+    assert!(
+        err.contains("is larger than 16 MiB, far more than any certificate"),
+        "{err}"
+    );
 
     // An RSA-1024 key made by openssl: said as such, with what to make instead.
     let (weak_key, weak_cert) = (pki.arg("weak.key"), pki.arg("weak.pem"));

@@ -13,20 +13,46 @@ use tls_core::session::SessionInfo;
 
 /// Make, read and verify X.509 certificates.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, after_help = AFTER_HELP)]
 struct Args {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    #[command(flatten)]
+    extras: tls_echo_cli::Extras,
 }
+
+const AFTER_HELP: &str = "Examples:
+  tls-cert generate --out mypki --client alice
+  tls-cert inspect certs/server.pem
+  tls-cert verify --ca certs/ca.pem --connect 127.0.0.1:7777
+
+Exit codes: 0 done or valid; 1 invalid, or the operation failed; 2 bad usage or input that cannot be used.";
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Make a CA (or use yours), a server certificate it signs, and client certificates
+    #[command(after_help = "Examples:
+  tls-cert generate --out mypki                      a new CA, and a server certificate for this machine
+  tls-cert generate --out mypki --client bob         add a client certificate, signed by mypki/ca.pem
+  tls-cert generate --out site --ca mypki/ca.pem --ca-key mypki/ca.key --san app.test
+
+Exit codes: 0 done; 1 writing failed; 2 bad usage, a file that exists (see --force), or unusable input.")]
     Generate(GenerateArgs),
     /// Show every field of the certificates in PEM/DER files, or in the chain a server presents
+    #[command(after_help = "Examples:
+  tls-cert inspect certs/server.pem certs/ca.pem
+  tls-cert inspect --connect example.test:443 --json
+  openssl s_client -connect host:443 </dev/null 2>/dev/null | tls-cert inspect -
+
+Exit codes: 0 done; 1 the server could not be reached; 2 bad usage or a file that cannot be read.")]
     Inspect(InspectArgs),
-    /// Verify a certificate (chain) as a TLS client would, and say why it fails. Exit 0 valid, 1 invalid,
-    /// 2 bad usage or unreadable input
+    /// Verify a certificate (chain) as a TLS client would, and say why it fails
+    #[command(after_help = "Examples:
+  tls-cert verify --ca certs/ca.pem certs/server.pem --server-name localhost
+  tls-cert verify --ca certs/ca.pem --connect 127.0.0.1:7777
+  tls-cert verify --ca certs/ca.pem certs/server.pem --at 2030-01-01
+
+Exit codes: 0 valid; 1 invalid, or the server could not be reached; 2 bad usage or unreadable input.")]
     Verify(VerifyArgs),
 }
 
@@ -115,10 +141,19 @@ const UNREADABLE: u8 = 2;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    match Args::parse().command {
-        Command::Generate(args) => run_generate(&args),
-        Command::Inspect(args) => run_inspect(args).await,
-        Command::Verify(args) => run_verify(&args).await,
+    let args = Args::parse();
+    let mut command = <Args as clap::CommandFactory>::command();
+    if let Some(code) = args.extras.handle(command.clone()) {
+        return code;
+    }
+    match args.command {
+        Some(Command::Generate(args)) => run_generate(&args),
+        Some(Command::Inspect(args)) => run_inspect(args).await,
+        Some(Command::Verify(args)) => run_verify(&args).await,
+        None => {
+            let _ = command.write_help(&mut std::io::stderr());
+            ExitCode::from(UNREADABLE)
+        }
     }
 }
 

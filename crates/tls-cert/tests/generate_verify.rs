@@ -494,6 +494,36 @@ async fn verify_and_inspect_exit_2_on_unreadable_input() {
 }
 
 #[tokio::test]
+async fn a_dash_reads_the_file_from_standard_input() {
+    let pki = PkiFiles::new();
+    let pem = pki.pki.server.cert_pem.as_bytes();
+    let ran = run(TLS_CERT, &["inspect", "--json", "-"], "(built by cargo)", pem).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    let got: Value = serde_json::from_str(ran.stdout.lines().next().expect("a line")).expect("JSON");
+    assert_eq!(got["source"], "-");
+    assert_eq!(got["subject"], "CN=127.0.0.1");
+    let ran = run(
+        TLS_CERT,
+        &["verify", "--ca", &pki.arg("ca.pem"), "-"],
+        "(built by cargo)",
+        pem,
+    )
+    .await;
+    assert!(
+        ran.ok() && ran.stdout.starts_with("valid: - for 127.0.0.1"),
+        "{}{}",
+        ran.stdout,
+        ran.stderr
+    );
+    let ran = run(TLS_CERT, &["inspect", "-"], "(built by cargo)", b"").await;
+    assert_eq!(ran.code, Some(2));
+    assert_eq!(
+        ran.stderr.trim_end(),
+        "error: cannot load certificate chain from standard input: the file is empty"
+    );
+}
+
+#[tokio::test]
 async fn inspect_survives_bad_files_and_names_them() {
     let pki = PkiFiles::new();
     let dir = pki.dir();

@@ -36,6 +36,12 @@ pub enum LoadProblem {
     /// The path names a directory.
     #[error("it is a directory, not a file")]
     Directory,
+    /// The file is far larger than any certificate, key or CA file.
+    #[error("it is larger than {} MiB, far more than any certificate, key or CA file: is it the right file?", limit / (1024 * 1024))]
+    TooLarge {
+        /// The largest size read.
+        limit: u64,
+    },
     /// The file holds nothing but white space.
     #[error("the file is empty")]
     Empty,

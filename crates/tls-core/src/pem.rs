@@ -79,6 +79,33 @@ pub fn load_identity(cert_path: &Path, key_path: &Path) -> Result<Identity> {
     Ok(Identity { chain, key })
 }
 
+/// Loads a certificate chain and its key from one file (HAProxy's combined PEM: the certificates, then
+/// the key), and checks that they belong together.
+///
+/// # Errors
+/// As [`load_identity`]; a file without a key says to give the key's file.
+pub fn load_combined(path: &Path) -> Result<Identity> {
+    load_identity(path, path).map_err(|err| match err {
+        Error::Load {
+            what: Material::PrivateKey,
+            path,
+            problem: LoadProblem::NotFound { wanted, found, .. },
+        } => Error::Load {
+            what: Material::PrivateKey,
+            path,
+            problem: LoadProblem::NotFound {
+                wanted,
+                found,
+                hint: ONE_FILE,
+            },
+        },
+        other => other,
+    })
+}
+
+/// A certificate file given alone, without the key it should then hold.
+const ONE_FILE: &str = "; with no --key, the certificate file must hold its key too: give --key FILE";
+
 /// Checks that `key` is the private key of `chain[0]`.
 ///
 /// # Errors
@@ -224,20 +251,22 @@ pub fn certificate_pem(cert: &CertificateDer<'_>) -> String {
     out + "\n-----END CERTIFICATE-----\n"
 }
 
-/// Finds a default file such as `certs/server.pem`: in the working directory or any folder above it,
-/// else in the checkout this program was built from, so `cargo run` works from anywhere in the
-/// repository. Returns `relative` unchanged when it is nowhere, so the load error names it.
+/// Finds a default file such as `certs/server.pem`: in the working directory or a folder above it, else
+/// in the folder of the running program or one above it (so `cargo run` and `target/debug/echo-server`
+/// work from anywhere in the checkout). No path is compiled in: a program copied elsewhere finds the
+/// files only where it runs or lives. Returns `relative` unchanged when it is nowhere, so the load
+/// error names it.
 pub fn default_path(relative: &str) -> PathBuf {
-    let from_cwd = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| cwd.ancestors().map(|dir| dir.join(relative)).find(|p| p.is_file()));
-    let from_build = || {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .ancestors()
-            .map(|dir| dir.join(relative))
-            .find(|p| p.is_file())
+    let found_above = |start: &Path| start.ancestors().map(|dir| dir.join(relative)).find(|p| p.is_file());
+    let from_cwd = std::env::current_dir().ok().and_then(|cwd| found_above(&cwd));
+    let from_program = || {
+        std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().and_then(found_above))
     };
-    from_cwd.or_else(from_build).unwrap_or_else(|| PathBuf::from(relative))
+    from_cwd
+        .or_else(from_program)
+        .unwrap_or_else(|| PathBuf::from(relative))
 }
 
 /// A certificate file that holds a key: said the same way wherever a certificate is read.
@@ -311,7 +340,11 @@ fn is_key(kind: Option<SectionKind>) -> bool {
 fn load_error(what: Material, path: &Path, problem: LoadProblem) -> Error {
     Error::Load {
         what,
-        path: PathBuf::from(path),
+        path: if path == Path::new("-") {
+            PathBuf::from("standard input")
+        } else {
+            PathBuf::from(path)
+        },
         problem,
     }
 }
@@ -333,12 +366,28 @@ struct Block {
     encrypted: bool,
 }
 
+/// Certificate, key and CA files are kilobytes (Mozilla's whole CA bundle is about 250 KiB): anything
+/// larger is the wrong file, and is refused before it is read into memory.
+const LARGEST_FILE: u64 = 16 * 1024 * 1024;
+
+/// Reads a certificate, key or CA file whole; `-` is standard input.
 fn read_bytes(path: &Path, what: Material) -> Result<Vec<u8>> {
+    use std::io::Read as _;
     let fail = |problem| load_error(what, path, problem);
-    if path.is_dir() {
-        return Err(fail(LoadProblem::Directory));
+    let mut bytes = Vec::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin().lock().take(LARGEST_FILE + 1).read_to_end(&mut bytes)
+    } else {
+        if path.is_dir() {
+            return Err(fail(LoadProblem::Directory));
+        }
+        std::fs::File::open(path).and_then(|file| file.take(LARGEST_FILE + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|err| fail(LoadProblem::Read(err)))?;
+    if bytes.len() as u64 > LARGEST_FILE {
+        return Err(fail(LoadProblem::TooLarge { limit: LARGEST_FILE }));
     }
-    std::fs::read(path).map_err(|err| fail(LoadProblem::Read(err)))
+    Ok(bytes)
 }
 
 fn parse_contents(path: &Path, what: Material, bytes: Vec<u8>) -> Result<Contents> {

@@ -1,0 +1,43 @@
+//! What `echo-server`, `echo-client` and `tls-cert` share on the command line: `--completions SHELL`
+//! prints a shell completion script (clap_complete) and `--man` prints the man page (clap_mangen),
+//! both made from the program's own clap definitions.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+pub use clap_complete::Shell;
+
+/// The flags every program has besides its own, flattened into its arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Extras {
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) and exit
+    #[arg(long, value_name = "SHELL", exclusive = true)]
+    pub completions: Option<Shell>,
+    /// Print the man page (roff) and exit: `PROGRAM --man > PROGRAM.1`
+    #[arg(long, exclusive = true)]
+    pub man: bool,
+}
+
+impl Extras {
+    /// Prints what was asked for about `command` and returns the exit code, or `None` when neither
+    /// flag was given and the program goes on.
+    pub fn handle(&self, mut command: clap::Command) -> Option<ExitCode> {
+        let name = command.get_name().to_owned();
+        let mut out = std::io::stdout().lock();
+        let written = if let Some(shell) = self.completions {
+            clap_complete::generate(shell, &mut command, name, &mut out);
+            Ok(())
+        } else if self.man {
+            clap_mangen::Man::new(command).render(&mut out)
+        } else {
+            return None;
+        };
+        match written.and_then(|()| out.flush()) {
+            Ok(()) => Some(ExitCode::SUCCESS),
+            Err(err) => {
+                eprintln!("error: cannot write to standard output: {err}");
+                Some(ExitCode::FAILURE)
+            }
+        }
+    }
+}
