@@ -600,12 +600,7 @@ async fn refused_client_certificates_are_explained_to_the_client() {
     let pki = PkiFiles::new();
     let server = serving(&pki.pki.server, Some(&pki.pki.ca)).await;
     let (addr, ca) = (server.address(), pki.arg("ca.pem"));
-    let ca_name = tls_core::certinfo::subject(&pki.pki.ca.issued.cert);
-    let twin = CertificateAuthority::new(ca_name.trim_start_matches("CN="), Validity::days_from_now(30)).expect("CA");
-    let impostor = twin
-        .issue(&["client"], Usage::Client, Validity::days_from_now(30))
-        .expect("leaf");
-    let (cert, key) = pki.add("impostor", &impostor);
+    let (cert, key) = pki.impostor_client();
     let err = failure(&["--connect", &addr, "--ca", &ca, "--cert", &cert, "--key", &key]).await;
     assert!(
         err.contains("the server could not verify our client certificate's signature (alert DecryptError)"),

@@ -296,17 +296,12 @@ async fn s13_out_of_file_descriptors_is_logged_rarely_and_recovered_from() {
 
 #[tokio::test]
 async fn rejected_client_certificates_and_names_are_explained_in_the_log() {
-    use tls_core::generate::{CertificateAuthority, Usage, Validity};
     let pki = PkiFiles::new();
     let ca = pki.arg("ca.pem");
     let mut server = Server::start(&pki, &["--client-ca", &ca]).await;
     // A CA made again with the demo CA's name signs a client certificate.
     let ca_name = tls_core::certinfo::subject(&pki.pki.ca.issued.cert);
-    let twin = CertificateAuthority::new(ca_name.trim_start_matches("CN="), Validity::days_from_now(30)).expect("CA");
-    let impostor = twin
-        .issue(&["client"], Usage::Client, Validity::days_from_now(30))
-        .expect("leaf");
-    let (cert, key) = pki.add("impostor", &impostor);
+    let (cert, key) = pki.impostor_client();
     let (ok, ..) = lab_client(&server, &ca, "twin", &["--cert", &cert, "--key", &key]).await;
     assert!(
         !ok,

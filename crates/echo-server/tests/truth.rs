@@ -33,6 +33,25 @@ async fn ca_pem_as(server: &Server, host: &str, ca: &str) -> String {
     ran.stdout
 }
 
+/// echo-server with the PKI's server certificate first and `other` (a `--cert`/`--key` pair) second.
+async fn two_certificates(pki: &PkiFiles, other: &(String, String), extra: &[&str]) -> Server {
+    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
+    let mut args = vec![
+        "--listen",
+        "127.0.0.1:0",
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+        "--cert",
+        &other.0,
+        "--key",
+        &other.1,
+    ];
+    args.extend_from_slice(extra);
+    Server::start_with(&args, None).await
+}
+
 fn fingerprint(der: &tls_core::pki_types::CertificateDer<'_>) -> String {
     inspect::inspect(der, Position::Leaf)
         .expect("parses")
@@ -47,7 +66,7 @@ async fn the_page_shows_the_certificate_each_client_got_even_after_a_reload() {
     let other = other_ca
         .issue(&["other.test"], Usage::Server, Validity::days_from_now(30))
         .expect("leaf");
-    let (other_cert, other_key) = pki.add("other", &other);
+    let other_files = pki.add("other", &other);
     let (other_ca_file, _) = pki.add("other-ca", &other_ca.issued);
     let both_cas = write(
         pki.dir(),
@@ -55,25 +74,7 @@ async fn the_page_shows_the_certificate_each_client_got_even_after_a_reload() {
         format!("{}{}", pki.pki.ca.issued.cert_pem, other_ca.issued.cert_pem),
     );
     let both_cas = both_cas.display().to_string();
-    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
-    let mut server = Server::start_with(
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--cert",
-            &cert,
-            "--key",
-            &key,
-            "--cert",
-            &other_cert,
-            "--key",
-            &other_key,
-            "--serve-ca",
-            &both_cas,
-        ],
-        None,
-    )
-    .await;
+    let mut server = two_certificates(&pki, &other_files, &["--serve-ca", &both_cas]).await;
     let started = server.peer.wait_for(Output::Stderr, "serving ").await;
     assert!(
         started.contains("CN=127.0.0.1") && started.contains("CN=other.test") && started.contains("other.pem"),
@@ -166,24 +167,7 @@ async fn a_resumed_session_names_the_certificate_of_the_session_it_resumes() {
         .ca
         .issue(&["other.test"], Usage::Server, Validity::days_from_now(30))
         .expect("leaf");
-    let (other_cert, other_key) = pki.add("other", &other);
-    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
-    let server = Server::start_with(
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--cert",
-            &cert,
-            "--key",
-            &key,
-            "--cert",
-            &other_cert,
-            "--key",
-            &other_key,
-        ],
-        None,
-    )
-    .await;
+    let server = two_certificates(&pki, &pki.add("other", &other), &[]).await;
     let ca = pki.arg("ca.pem");
     let session = pki.arg("session.pem");
     let first = json_through_s_client(&server, &ca, ("-sess_out", &session)).await;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use rustls::{ClientConfig, ServerConfig};
 use tls_core::config::{self, TlsOptions};
-use tls_core::generate::{CertificateAuthority, DemoPki, Issued};
+use tls_core::generate::{CertificateAuthority, DemoPki, Issued, Usage, Validity};
 use tls_core::pem::Identity;
 use tls_core::server::{self, ServerHandle, ServerOptions};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
@@ -66,6 +66,18 @@ impl PkiFiles {
     /// The same as [`PkiFiles::path`], as a string for command lines.
     pub fn arg(&self, name: &str) -> String {
         self.path(name).display().to_string()
+    }
+
+    /// A client certificate signed by another CA that has this PKI's CA name (a CA made again), written
+    /// as `impostor.pem` and `impostor.key`; returns their paths as strings.
+    pub fn impostor_client(&self) -> (String, String) {
+        let name = tls_core::certinfo::subject(&self.pki.ca.issued.cert);
+        let twin = CertificateAuthority::new(name.trim_start_matches("CN="), Validity::days_from_now(30))
+            .expect("a CA of the same name");
+        let impostor = twin
+            .issue(&["client"], Usage::Client, Validity::days_from_now(30))
+            .expect("a client certificate");
+        self.add("impostor", &impostor)
     }
 
     /// Writes another certificate and key as `stem.pem` and `stem.key`; returns their paths as strings.
