@@ -10,7 +10,7 @@ use clap::Parser;
 use tls_core::args::HostPort;
 use tls_core::client::{self, ClientOptions};
 use tls_core::config::{self, TlsOptions};
-use tls_core::echo::Mode;
+use tls_core::echo::{Echo, Mode};
 use tls_core::{bench, pem};
 
 /// TLS echo client: verifies the server, sends a message, prints what comes back.
@@ -76,7 +76,7 @@ struct BenchArgs {
 #[derive(Debug, clap::Args)]
 struct Target {
     /// Server address, HOST:PORT
-    #[arg(long, default_value = "127.0.0.1:7777", value_name = "ADDR", value_parser = HostPort::parse)]
+    #[arg(long, default_value = "127.0.0.1:7777", value_name = "ADDR", value_parser = tls_core::args::connect_address)]
     connect: HostPort,
     /// Name to verify the certificate against (and send as SNI) [default: the host of --connect]
     #[arg(long, value_name = "NAME")]
@@ -98,7 +98,7 @@ struct Target {
     #[arg(long, value_name = "FILE", requires = "cert")]
     key: Option<PathBuf>,
     /// ALPN protocol to offer; repeat for several
-    #[arg(long = "alpn", value_name = "PROTO")]
+    #[arg(long = "alpn", value_name = "PROTO", value_parser = tls_core::args::alpn)]
     alpn: Vec<String>,
     /// Refuse TLS 1.2
     #[arg(long)]
@@ -139,13 +139,18 @@ async fn main() -> ExitCode {
         Some(Command::Bench(bench)) => run_bench(bench).await,
         None => run(args).await.map(|()| ExitCode::SUCCESS),
     };
-    match result {
-        Ok(code) => code,
+    let code: i32 = match result {
+        Ok(code) if code == ExitCode::SUCCESS => 0,
+        Ok(_) => 1,
         Err(err) => {
             eprintln!("error: {err}");
-            ExitCode::from(err.exit_code())
+            err.exit_code().into()
         }
-    }
+    };
+    // Exit now: a read of standard input still waiting on a terminal or pipe (the server closed first)
+    // would otherwise hold the process until the input moves.
+    let _ = std::io::stdout().flush();
+    std::process::exit(code)
 }
 
 /// `echo-client 127.0.0.1:7777` (an address where a subcommand would go): says how to write it, where
@@ -239,8 +244,23 @@ async fn run(args: Args) -> tls_core::Result<()> {
         }
         return Ok(());
     }
-    let echoed = conn.echo(args.message.as_bytes()).await?;
-    print_echo(&echoed);
+    let message = args.message.as_bytes();
+    let (_, taken) = Echo::new(if args.raw { Mode::Raw } else { Mode::Line }).feed_counted(message, &mut Vec::new());
+    if taken < message.len() {
+        eprintln!(
+            "warning: the message has an empty line, which ends the session (the echo protocol's rule): the {} byte(s) after it are not sent; use --raw with `echo-server --raw` to send everything",
+            message.len() - taken
+        );
+    }
+    let mut echoed = Vec::with_capacity(message.len());
+    let result = conn.echo_into(message, &mut echoed).await;
+    if let Err(err) = result {
+        // What came back is shown even when the echo then failed, as it came: nothing added.
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(&echoed).and_then(|()| out.flush());
+        return Err(err);
+    }
+    print_echo(&echoed)?;
     conn.close().await
 }
 
@@ -275,13 +295,20 @@ async fn run_bench(args: BenchArgs) -> tls_core::Result<ExitCode> {
         progress.abort();
         eprintln!();
     }
-    if args.json {
-        match serde_json::to_string(&report) {
-            Ok(json) => println!("{json}"),
-            Err(err) => eprintln!("error: cannot write JSON: {err}"),
-        }
+    let text = if args.json {
+        serde_json::to_string(&report)
+            .map(|json| json + "\n")
+            .unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}\n"))
     } else {
-        print!("{report}");
+        report.to_string()
+    };
+    // A reader that stops early (`| head`) is not an error; a full disk is.
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(tls_core::Error::Output { cause: err });
+        }
+        _ => {}
     }
     let failed: u64 = report.errors.values().map(|e| e.count).sum();
     if failed == 0 && report.ops > 0 {
@@ -291,7 +318,15 @@ async fn run_bench(args: BenchArgs) -> tls_core::Result<ExitCode> {
         || "no operation completed".to_owned(),
         |e| format!("first: {}", e.example),
     );
-    eprintln!("error: {failed} operation(s) failed, {} completed; {first}", report.ops);
+    let early = if report.stopped_early {
+        " (stopped after a second with nothing but errors)"
+    } else {
+        ""
+    };
+    eprintln!(
+        "error: {failed} operation(s) failed, {} completed{early}; {first}",
+        report.ops
+    );
     Ok(ExitCode::FAILURE)
 }
 
@@ -320,11 +355,12 @@ fn spawn_progress(live: Arc<bench::Live>, mode: bench::Mode, duration: Duration)
     })
 }
 
-fn print_echo(echoed: &[u8]) {
+/// The echo on stdout, with a newline after it when it has none.
+fn print_echo(echoed: &[u8]) -> tls_core::Result<()> {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(echoed);
-    if !echoed.ends_with(b"\n") {
-        let _ = out.write_all(b"\n");
-    }
-    let _ = out.flush();
+    let newline: &[u8] = if echoed.ends_with(b"\n") { b"" } else { b"\n" };
+    out.write_all(echoed)
+        .and_then(|()| out.write_all(newline))
+        .and_then(|()| out.flush())
+        .map_err(|cause| tls_core::Error::Output { cause })
 }

@@ -114,9 +114,11 @@ async fn echoes_through_the_lab_python_server() {
 async fn server_closing_without_close_notify_is_reported_as_truncation() {
     let pki = PkiFiles::new();
     let (_server, addr) = lab_server(&pki, "truncate").await;
-    let err = failure(&["--connect", &addr, "--ca", &pki.arg("ca.pem")]).await;
+    let (code, out, err) = echo_client(&["--connect", &addr, "--ca", &pki.arg("ca.pem")], b"").await;
+    assert_eq!(code, Some(1));
+    assert_eq!(out, "Hel", "what did come back is shown, as it came");
     assert_eq!(
-        err,
+        err.trim_end(),
         format!(
             "error: {addr} closed the connection without close_notify after 3 echoed bytes, with 9 more owed: the reply may be truncated"
         )
@@ -731,4 +733,153 @@ async fn a_server_closing_an_idle_session_is_reported_as_it_happened() {
     );
     assert_eq!(client.exit_code().await, Some(1));
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_message_that_only_begins_like_http_is_echoed() {
+    let pki = PkiFiles::new();
+    let server = serving_as(tls_core::echo::Mode::Line, true, &pki).await;
+    let (addr, ca) = (server.address(), pki.arg("ca.pem"));
+    for message in ["GET x", "POST", "GET / HTTP/1.1", "OPTIONS it"] {
+        let (code, out, err) = echo_client(&["--connect", &addr, "--ca", &ca, "--message", message], b"").await;
+        assert_eq!(
+            (code, out.as_str()),
+            (Some(0), format!("{message}\n").as_str()),
+            "{message}: {err}"
+        );
+    }
+    // A whole request line is HTTP, and says so every time, whether the answer or the close comes first.
+    for _ in 0..5 {
+        let (code, _, err) = echo_client(
+            &["--connect", &addr, "--ca", &ca, "--stdin"],
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
+        .await;
+        assert_eq!(code, Some(1));
+        assert!(err.contains("answered with HTTP instead of an echo"), "{err}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_mode_mismatch_is_named_both_ways() {
+    let pki = PkiFiles::new();
+    let ca = pki.arg("ca.pem");
+    // Raw client, line server: the server stops at the empty line.
+    let line = serving(&pki.pki.server, None).await;
+    let (code, out, err) = echo_client(
+        &["--connect", &line.address(), "--ca", &ca, "--stdin", "--raw"],
+        b"a\n\nb\n",
+    )
+    .await;
+    assert_eq!((code, out.as_str()), (Some(1), "a\n"), "{err}");
+    assert!(
+        err.contains("ended the session at the empty line at byte 3, so it is in line mode")
+            && err.contains("drop --raw"),
+        "{err}"
+    );
+    line.stop().await;
+    // Line client, raw server: the server echoes past the empty line; what did match is printed.
+    let raw = serving_as(tls_core::echo::Mode::Raw, false, &pki).await;
+    let (code, out, err) = echo_client(&["--connect", &raw.address(), "--ca", &ca, "--message", "a\n\nb"], b"").await;
+    assert_eq!((code, out.as_str()), (Some(1), "a\n"), "{err}");
+    assert!(
+        err.contains("warning: the message has an empty line, which ends the session"),
+        "{err}"
+    );
+    assert!(
+        err.contains("echoed past the empty line that ends the session (at byte 2)") && err.contains("add --raw"),
+        "{err}"
+    );
+    raw.stop().await;
+}
+
+#[tokio::test]
+async fn bench_gives_up_after_a_second_of_nothing_but_errors() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = closed.local_addr().expect("addr").to_string();
+    drop(closed);
+    let pki = PkiFiles::new();
+    // 60 s asked for; the run ends long before (the test's own bound is 20 s).
+    let (code, _, err) = echo_client(
+        &[
+            "bench",
+            "--connect",
+            &addr,
+            "--ca",
+            &pki.arg("ca.pem"),
+            "--duration",
+            "60",
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("0 completed (stopped after a second with nothing but errors)"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_reader_that_stops_early_is_no_crash() {
+    let pki = PkiFiles::new();
+    let server = serving(&pki.pki.server, None).await;
+    let mut child = tokio::process::Command::new(CLIENT)
+        .args([
+            "bench",
+            "--connect",
+            &server.address(),
+            "--ca",
+            &pki.arg("ca.pem"),
+            "--duration",
+            "0.3",
+            "--connections",
+            "2",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Like `| head -0`: the reader is gone before the report is written.
+    drop(child.stdout.take());
+    let status = test_support::bounded("echo-client bench", child.wait())
+        .await
+        .expect("wait");
+    assert_eq!(status.code(), Some(0), "no panic on a closed pipe");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn nonsense_values_and_a_plain_echo_service_get_their_sentence() {
+    let pki = PkiFiles::new();
+    let ca = pki.arg("ca.pem");
+    for (args, why) in [
+        (&["--alpn", ""][..], "an ALPN protocol name cannot be empty"),
+        (
+            &["--connect", "127.0.0.1:0"][..],
+            "has port 0, which means any free port when listening",
+        ),
+        (
+            &["--ca", &pki.arg("server.pem")][..],
+            "which is not a CA certificate (no CA:TRUE); give the certificate of the CA that signed it",
+        ),
+    ] {
+        let (code, _, err) = echo_client(args, b"").await;
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.lines().next().is_some_and(|l| l.contains(why)), "{args:?}: {err}");
+    }
+    // A plain TCP echo service sends the ClientHello back.
+    let mut socat = Peer::spawn(
+        "socat",
+        &["-d", "-d", "TCP-LISTEN:0,bind=127.0.0.1,reuseaddr,fork", "EXEC:cat"],
+        "socat",
+    );
+    let line = socat.wait_for(Output::Stderr, "listening on AF=2 127.0.0.1:").await;
+    let port = line.rsplit(':').next().expect("port").trim().to_owned();
+    let err = failure(&["--connect", &format!("127.0.0.1:{port}"), "--ca", &ca]).await;
+    assert!(
+        err.contains("it sent our own ClientHello back (a plain TCP echo service?)"),
+        "{err}"
+    );
 }

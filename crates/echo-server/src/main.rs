@@ -42,7 +42,7 @@ struct Args {
     #[arg(long, value_name = "FILE")]
     client_ca: Option<PathBuf>,
     /// ALPN protocol to accept; repeat for several, most preferred first [default: http/1.1, for the page]
-    #[arg(long = "alpn", value_name = "PROTO")]
+    #[arg(long = "alpn", value_name = "PROTO", value_parser = tls_core::args::alpn)]
     alpn: Vec<String>,
     /// Share the port with other echo-server processes started with --reuse-port (SO_REUSEPORT): the
     /// kernel spreads connections among them
@@ -315,8 +315,18 @@ async fn reload_when_asked(certs: Arc<CertStore>, pairs: Vec<(PathBuf, PathBuf)>
                 "files changed"
             }
         };
+        if pairs
+            .iter()
+            .flat_map(|(c, k)| [c, k])
+            .any(|path| path.as_os_str() == "-")
+        {
+            tracing::warn!(
+                "not reloading certificates ({why}): they were read from standard input, which cannot be read again"
+            );
+            continue;
+        }
         match load_checked(&pairs).and_then(|identities| certs.replace(identities)) {
-            Ok(()) => tracing::warn!(
+            Ok(()) => tracing::info!(
                 "reloaded certificates ({why}): new connections get {}",
                 certs.subjects().join(" and ")
             ),

@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 
 use common::{SERVER, Server, lab_client, run, s_client};
-use test_support::{Output, PkiFiles, bounded};
+use test_support::{Output, Peer, PkiFiles, bounded};
 use tls_core::client::{self, ClientOptions};
 use tls_core::generate::{CertificateAuthority, Usage, Validity};
 
@@ -208,7 +208,7 @@ async fn s9_a_tls12_renegotiation_is_refused_and_others_keep_working() {
     // -msg prints each record it sends and receives.
     let ca = pki.arg("ca.pem");
     let args = ["s_client", "-connect", &server.addr, "-tls1_2", "-CAfile", &ca, "-msg"];
-    let mut client = test_support::Peer::spawn("openssl", &args, "openssl");
+    let mut client = Peer::spawn("openssl", &args, "openssl");
     client.wait_for(Output::Stdout, "Verify return code: 0 (ok)").await;
     client.send(b"R\n").await;
     client.wait_for(Output::Stderr, "RENEGOTIATING").await;
@@ -231,7 +231,7 @@ async fn s13_out_of_file_descriptors_is_logged_rarely_and_recovered_from() {
     let pki = PkiFiles::new();
     let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
     // A hard limit of 40 descriptors: the server cannot raise it, so a few dozen connections exhaust it.
-    let mut server = test_support::Peer::spawn(
+    let mut server = Peer::spawn(
         "bash",
         &[
             "-c",
@@ -346,7 +346,7 @@ async fn rejected_client_certificates_and_names_are_explained_in_the_log() {
     assert!(!ok, "openssl refuses a name the certificate does not hold");
     let line = server.peer.wait_for(Output::Stderr, "handshake failed").await;
     assert!(
-        line.contains("most often the name it connected to is not among the certificate's names")
+        line.contains("without saying why: a name the certificate does not hold")
             && !line.contains("has to trust the CA"),
         "{line}"
     );
@@ -365,6 +365,22 @@ async fn a_combined_pem_serves_with_cert_alone() {
     let (ok, out, err) = lab_client(&server, &pki.arg("ca.pem"), "Hello World!", &[]).await;
     assert!(ok, "{out} {err}");
     assert_eq!(out.trim_end(), "Hello World!");
+    // The same file on standard input, read once for both the certificates and the key.
+    let mut server = Peer::spawn(SERVER, &["--listen", "127.0.0.1:0", "--cert", "-"], "(built by cargo)");
+    server
+        .send(format!("{}{}", pki.pki.server.cert_pem, pki.pki.server.key_pem).as_bytes())
+        .await;
+    server.close_stdin();
+    server.wait_for(Output::Stdout, "listening on").await;
+    server.signal("HUP");
+    server
+        .wait_for(
+            Output::Stderr,
+            "not reloading certificates (SIGHUP): they were read from standard input",
+        )
+        .await;
+    let err = bad_value(&["--alpn", "", "--cert", &combined]).await;
+    assert!(err.contains("an ALPN protocol name cannot be empty"), "{err}");
 }
 
 #[tokio::test]
@@ -595,7 +611,7 @@ async fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
     for (listen, why) in [
         ("nonsense", "(no :PORT)"),
         ("127.0.0.1:80000", "(the port is above 65535)"),
-        (":17023", "0.0.0.0:PORT or [::]:PORT for every address"),
+        (":17023", "to listen on every address: 0.0.0.0:PORT or [::]:PORT"),
         // The same forms as echo-client --connect: an IPv6 address goes in brackets.
         ("::1:17023", "(an IPv6 address goes in brackets)"),
     ] {

@@ -167,7 +167,7 @@ async fn a_resumed_session_names_the_certificate_of_the_session_it_resumes() {
         .ca
         .issue(&["other.test"], Usage::Server, Validity::days_from_now(30))
         .expect("leaf");
-    let server = two_certificates(&pki, &pki.add("other", &other), &[]).await;
+    let mut server = two_certificates(&pki, &pki.add("other", &other), &[]).await;
     let ca = pki.arg("ca.pem");
     let session = pki.arg("session.pem");
     let first = json_through_s_client(&server, &ca, ("-sess_out", &session)).await;
@@ -179,6 +179,28 @@ async fn a_resumed_session_names_the_certificate_of_the_session_it_resumes() {
     assert_eq!(
         again["server_certificate"]["fingerprint_sha256"],
         fingerprint(&other.cert)
+    );
+
+    // After a reload replaced that certificate, a session resumed from the old ticket was never sent
+    // the new one: the page says the certificate is not known rather than show the new one.
+    let renewed = pki
+        .pki
+        .ca
+        .issue(&["other.test"], Usage::Server, Validity::days_from_now(60))
+        .expect("leaf");
+    write(pki.dir(), "other.key.new", &renewed.key_pem);
+    write(pki.dir(), "other.pem.new", &renewed.cert_pem);
+    std::fs::rename(pki.path("other.key.new"), pki.path("other.key")).expect("rename");
+    std::fs::rename(pki.path("other.pem.new"), pki.path("other.pem")).expect("rename");
+    server.peer.signal("HUP");
+    server.peer.wait_for(Output::Stderr, "reloaded certificates").await;
+    let after_reload = json_through_s_client(&server, &ca, ("-sess_in", &session)).await;
+    assert_eq!(after_reload["tls"]["resumed"], true, "{after_reload}");
+    assert_eq!(after_reload["server_certificate"], Value::Null, "{after_reload}");
+    let fresh = json_through_s_client(&server, &ca, ("-sess_out", &pki.arg("fresh.pem"))).await;
+    assert_eq!(
+        fresh["server_certificate"]["fingerprint_sha256"],
+        fingerprint(&renewed.cert)
     );
 }
 

@@ -157,10 +157,14 @@ async fn main() -> ExitCode {
     }
 }
 
-/// A number of days of at least 1.
+/// A number of days from 1 to [`generate::MAX_DAYS`].
 fn days(text: &str) -> Result<u64, String> {
     match text.trim().parse::<u64>() {
         Ok(0) => Err("a certificate valid for 0 days has expired before it is used; give 1 or more".into()),
+        Ok(n) if n > generate::MAX_DAYS => Err(format!(
+            "{n} days is more than {} (100 years); give fewer",
+            generate::MAX_DAYS
+        )),
         Ok(n) => Ok(n),
         Err(_) => Err(format!("{text:?} is not a whole number of days")),
     }
@@ -245,6 +249,24 @@ fn run_generate(args: &GenerateArgs) -> ExitCode {
         _ if !args.new_ca && in_out_ca.is_file() && in_out_key.is_file() => Some((in_out_ca, in_out_key)),
         _ => None,
     };
+    if args.out.exists() && !args.out.is_dir() {
+        return refuse(&format_args!(
+            "{} is a file, not a folder: give --out a folder",
+            args.out.display()
+        ));
+    }
+    if let (Some(name), Some((cert, _)), None) = (&args.ca_name, &ca_files, &args.ca) {
+        return refuse(&format_args!(
+            "--ca-name {name:?} names a new CA, but {} holds one already, which signs what is made here; add --new-ca --force to replace it",
+            cert.display()
+        ));
+    }
+    // Certificates in --out signed by a CA that --new-ca is about to replace: said after writing.
+    let orphans = if args.new_ca && args.force {
+        signed_by_the_ca_in(&args.out)
+    } else {
+        Vec::new()
+    };
     let adding_clients = !args.clients.is_empty() && args.sans.is_empty();
     let request = PkiRequest {
         names: if args.sans.is_empty() {
@@ -312,7 +334,35 @@ fn run_generate(args: &GenerateArgs) -> ExitCode {
             "trust it:  echo-client --ca {dir}/ca.pem   (the CA key {dir}/ca.key signs anything: keep it private)"
         ));
     }
+    for orphan in orphans.iter().filter(|path| !files.contains(path)) {
+        eprintln!(
+            "warning: {} was signed by the CA just replaced, and no longer chains to {dir}/ca.pem: make it again with --client",
+            orphan.display()
+        );
+    }
     ExitCode::SUCCESS
+}
+
+/// The certificate files in `dir` (other than the CA's own) that the CA in `dir/ca.pem` signed.
+fn signed_by_the_ca_in(dir: &std::path::Path) -> Vec<PathBuf> {
+    let Ok(ca) = pem::load_ca_certs(&dir.join("ca.pem")) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut signed: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "pem") && !path.ends_with("ca.pem"))
+        .filter(|path| {
+            pem::load_cert_chain(path)
+                .ok()
+                .and_then(|chain| chain.first().cloned())
+                .is_some_and(|leaf| ca.iter().any(|ca| tls_core::certinfo::issued(ca, &leaf)))
+        })
+        .collect();
+    signed.sort();
+    signed
 }
 
 /// A CA name no other PKI made here shares (two CAs of one name confuse every client that trusts one

@@ -234,6 +234,73 @@ async fn a_client_is_added_to_an_existing_pki_without_touching_the_rest() {
 }
 
 #[tokio::test]
+async fn generate_refuses_what_would_overwrite_or_mislead() {
+    let dir = temp_dir();
+    let out = dir.path().display().to_string();
+    assert!(tls_cert(&["generate", "--out", &out, "--client", "bob"]).await.ok());
+    let ca_key = std::fs::read(dir.path().join("ca.key")).expect("read");
+    for (args, why) in [
+        (
+            &["--client", "ca", "--force"][..],
+            "would be written as ca.pem and ca.key, the CA's files",
+        ),
+        (&["--client", "server", "--force"][..], "the server's files"),
+        (&["--client", ""][..], "a client name cannot be empty"),
+        (&["--client", ".hidden"][..], "would be written as a hidden file"),
+        (
+            &["--client", "a b", "--client", "a_b"][..],
+            "two clients would be written as a_b.pem",
+        ),
+        (
+            &["--san", "example.test."][..],
+            "ends with a dot, and TLS clients match names without it",
+        ),
+        (&["--ca-name", "Other"][..], "names a new CA, but"),
+        (&["--days", "99999999"][..], "is more than 36500 (100 years)"),
+    ] {
+        let mut all = vec!["generate", "--out", &out];
+        all.extend_from_slice(args);
+        let ran = tls_cert(&all).await;
+        assert_eq!(ran.code, Some(2), "{args:?}: {}", ran.stderr);
+        assert!(ran.stderr.contains(why), "{args:?}: {}", ran.stderr);
+    }
+    assert_eq!(
+        std::fs::read(dir.path().join("ca.key")).expect("read"),
+        ca_key,
+        "the CA survived"
+    );
+    // A new CA orphans bob: said, not hidden.
+    let ran = tls_cert(&["generate", "--out", &out, "--new-ca", "--force"]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains(&format!(
+            "{} was signed by the CA just replaced",
+            dir.path().join("bob.pem").display()
+        )),
+        "{}",
+        ran.stderr
+    );
+    let file = write(dir.path(), "a-file", "x");
+    let ran = tls_cert(&["generate", "--out", &file.display().to_string()]).await;
+    assert_eq!(ran.code, Some(2));
+    assert!(ran.stderr.contains("is a file, not a folder"), "{}", ran.stderr);
+    // A CA and its certificates made with the same number of days is fine, down to one day.
+    for days in ["825", "1"] {
+        let ran = tls_cert(&[
+            "generate",
+            "--out",
+            &dir.path().join(days).display().to_string(),
+            "--days",
+            days,
+            "--ca-days",
+            days,
+        ])
+        .await;
+        assert!(ran.ok(), "{days}: {}", ran.stderr);
+    }
+}
+
+#[tokio::test]
 async fn every_new_ca_has_its_own_name_and_lifetimes_are_checked() {
     let dir = temp_dir();
     let (one, two) = (dir.path().join("one"), dir.path().join("two"));
@@ -289,7 +356,7 @@ async fn every_new_ca_has_its_own_name_and_lifetimes_are_checked() {
         "--ca-key",
         &named.join("ca.key").display().to_string(),
         "--days",
-        "99999",
+        "30000",
     ])
     .await;
     assert_eq!(ran.code, Some(2));
@@ -520,6 +587,38 @@ async fn a_dash_reads_the_file_from_standard_input() {
     assert_eq!(
         ran.stderr.trim_end(),
         "error: cannot load certificate chain from standard input: the file is empty"
+    );
+}
+
+#[tokio::test]
+async fn a_ca_file_and_a_certificate_given_the_wrong_way_round_are_named() {
+    let pki = PkiFiles::new();
+    let ran = verify(&["--ca", &pki.arg("server.pem"), &pki.arg("ca.pem")]).await;
+    assert_eq!(ran.code, Some(2));
+    assert!(
+        ran.stderr.contains("which is not a CA certificate (no CA:TRUE)"),
+        "{}",
+        ran.stderr
+    );
+    let ran = verify(&["--ca", &pki.arg("ca.pem"), &pki.arg("ca.pem")]).await;
+    assert_eq!(ran.code, Some(1));
+    assert!(
+        ran.stdout.contains("is a CA certificate (CA:TRUE), not a server's"),
+        "{}",
+        ran.stdout
+    );
+    let ran = run(
+        TLS_CERT,
+        &["inspect", "-", "-"],
+        "(built by cargo)",
+        pki.pki.ca.issued.cert_pem.as_bytes(),
+    )
+    .await;
+    assert_eq!(ran.code, Some(2));
+    assert!(
+        ran.stderr.contains("standard input was read already, for another file"),
+        "{}",
+        ran.stderr
     );
 }
 

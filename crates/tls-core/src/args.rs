@@ -39,6 +39,33 @@ pub fn count(text: &str) -> Result<usize, String> {
     }
 }
 
+/// As [`HostPort::parse`], for an address to connect to: port 0 (any free port, when listening) is
+/// refused.
+///
+/// # Errors
+/// As [`HostPort::parse`], and port 0.
+pub fn connect_address(text: &str) -> Result<HostPort, String> {
+    let address = HostPort::parse(text)?;
+    if address.port == 0 {
+        return Err(format!(
+            "{text:?} has port 0, which means any free port when listening: give the port the server listens on"
+        ));
+    }
+    Ok(address)
+}
+
+/// Parses an ALPN protocol name (`http/1.1`, `h2`, ...): 1 to 255 bytes, as RFC 7301 allows.
+///
+/// # Errors
+/// A sentence when it is empty or longer.
+pub fn alpn(text: &str) -> Result<String, String> {
+    match text.len() {
+        0 => Err("an ALPN protocol name cannot be empty (such as http/1.1 or h2)".into()),
+        1..=255 => Ok(text.to_owned()),
+        n => Err(format!("an ALPN protocol name is at most 255 bytes, this one is {n}")),
+    }
+}
+
 /// A `HOST:PORT` address as the programs take it: `127.0.0.1:7777`, `localhost:7777`, `[::1]:7777`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostPort {
@@ -88,7 +115,7 @@ impl HostPort {
         };
         if host.is_empty() {
             return refuse(
-                "no host before the port: 127.0.0.1:PORT for this machine only, 0.0.0.0:PORT or [::]:PORT for every address",
+                "no host before the port: 127.0.0.1:PORT is this machine (to listen on every address: 0.0.0.0:PORT or [::]:PORT)",
             );
         }
         if host.chars().any(|c| c.is_whitespace() || c.is_control()) {

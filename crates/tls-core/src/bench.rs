@@ -93,6 +93,14 @@ pub struct Live {
     pub bytes: AtomicU64,
     /// Errors of any kind.
     pub errors: AtomicU64,
+    /// Set when the run gives up early: nothing succeeded in its first second.
+    pub gave_up: std::sync::atomic::AtomicBool,
+}
+
+impl Live {
+    fn going(&self) -> bool {
+        !self.gave_up.load(Ordering::Relaxed)
+    }
 }
 
 /// Latency percentiles, in microseconds.
@@ -148,6 +156,8 @@ pub struct Report {
     pub latency_us: Option<Percentiles>,
     /// Errors by kind, none dropped.
     pub errors: BTreeMap<String, ErrorCount>,
+    /// Whether the run stopped after its first second because nothing had succeeded.
+    pub stopped_early: bool,
 }
 
 /// Runs the benchmark, updating `live` as it goes.
@@ -177,6 +187,17 @@ pub async fn run(options: Options, live: Arc<Live>) -> Report {
             })
         })
         .collect();
+    // A target that is down or refuses every client fails at once, however long the run: stop after a
+    // second with nothing but errors instead of hammering it for the whole duration.
+    let watchdog = {
+        let live = live.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if live.ops.load(Ordering::Relaxed) == 0 && live.errors.load(Ordering::Relaxed) > 0 {
+                live.gave_up.store(true, Ordering::Relaxed);
+            }
+        })
+    };
     let mut total = Tally::default();
     for task in tasks {
         match task.await {
@@ -184,7 +205,8 @@ pub async fn run(options: Options, live: Arc<Live>) -> Report {
             Err(err) => total.error("task", &err.to_string()),
         }
     }
-    let seconds = options.duration.as_secs_f64();
+    watchdog.abort();
+    let seconds = started.elapsed().min(options.duration).as_secs_f64();
     Report {
         mode: options.mode,
         target: options.addr.clone(),
@@ -205,6 +227,7 @@ pub async fn run(options: Options, live: Arc<Live>) -> Report {
             max: total.histogram.max(),
         }),
         errors: total.errors,
+        stopped_early: live.gave_up.load(Ordering::Relaxed),
     }
 }
 
@@ -293,7 +316,7 @@ async fn handshakes(options: &Options, live: &Live, deadline: Instant) -> Tally 
         &payload(options.size)
     };
     let mut back_off = BackOff::default();
-    while Instant::now() < deadline {
+    while Instant::now() < deadline && live.going() {
         let started = Instant::now();
         let result = async {
             let mut conn = client::connect(

@@ -75,6 +75,13 @@ pub fn anchor_name_and_key(subject: &[u8], spki: &[u8]) -> (Vec<u8>, Vec<u8>) {
     (der_element(0x30, subject), der_element(0x30, spki))
 }
 
+/// Whether basicConstraints says CA:TRUE.
+pub fn is_ca(der: &CertificateDer<'_>) -> bool {
+    with_cert(der, false, |c| {
+        c.basic_constraints().ok().flatten().is_some_and(|bc| bc.value.ca)
+    })
+}
+
 /// Whether subject and issuer are the same name (a root, or a self-signed leaf).
 pub fn is_self_issued(der: &CertificateDer<'_>) -> bool {
     with_cert(der, false, |c| c.subject().as_raw() == c.issuer().as_raw())

@@ -47,11 +47,24 @@ pub(crate) fn note_client_certificate_problem(text: String) {
 /// What [`recording`] saw of one handshake.
 #[derive(Debug, Default)]
 pub struct Handshake {
-    /// The certificate the client was sent (for a resumed session, the one its ticket names; `None`
-    /// when a reload has removed it since, or no certificate store was given).
-    pub served: Option<Served>,
+    /// The certificate the resolver chose: the one sent, unless the session resumed (rustls chooses one
+    /// before it knows whether it will resume).
+    pub chosen: Option<Served>,
+    /// The certificate named by the ticket the client offered, when one was offered and that
+    /// certificate is still loaded: the one a resumed session was sent, back when it began.
+    pub ticket_certificate: Option<Served>,
+    /// Whether the client offered one of our tickets.
+    pub ticket_offered: bool,
     /// Why the client's certificate was refused, in words, when it was.
     pub client_certificate_problem: Option<String>,
+}
+
+impl Handshake {
+    /// The certificate this session was sent: for a resumed session the one of the session it resumes
+    /// (`None` when a reload has removed it since), else the one the resolver chose.
+    pub fn served(self, resumed: bool) -> Option<Served> {
+        if resumed { self.ticket_certificate } else { self.chosen }
+    }
 }
 
 tokio::task_local! {
@@ -77,6 +90,11 @@ impl Served {
     pub fn subject(&self) -> &str {
         &self.0.subject
     }
+
+    /// The leaf's SHA-256 fingerprint, lowercase hex, which tells apart two certificates of one subject.
+    pub fn fingerprint(&self) -> String {
+        self.0.fingerprint.iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 /// Runs a server handshake, noting the certificate a [`CertStore`] resolver sends on it or, for a
@@ -91,13 +109,13 @@ pub async fn recording<F: Future>(certs: Option<&CertStore>, handshake: F) -> (F
         .take_value()
         .map(|noted| noted.into_inner().unwrap_or_else(PoisonError::into_inner))
         .unwrap_or_default();
-    let served = match (noted.served, noted.resumed, certs) {
-        (Some(entry), _, _) => Some(Served(entry)),
-        (None, Some(fingerprint), Some(certs)) => certs.by_fingerprint(&fingerprint),
-        _ => None,
-    };
     let seen = Handshake {
-        served,
+        chosen: noted.served.map(Served),
+        ticket_certificate: noted
+            .resumed
+            .zip(certs)
+            .and_then(|(fingerprint, certs)| certs.by_fingerprint(&fingerprint)),
+        ticket_offered: noted.resumed.is_some(),
         client_certificate_problem: noted.client_problem,
     };
     (output, seen)
@@ -120,11 +138,13 @@ impl ProducesTickets for NamingTickets {
 
     fn encrypt(&self, plain: &[u8]) -> Option<Vec<u8>> {
         let mut fingerprint = [0u8; 32];
+        // A resumed session's new tickets name the certificate it was sent when it began, not the one
+        // the resolver picked for this handshake (rustls picks one even when it then resumes).
         note(|noted| {
-            if let Some(entry) = &noted.served {
-                fingerprint = entry.fingerprint;
-            } else if let Some(resumed) = noted.resumed {
+            if let Some(resumed) = noted.resumed {
                 fingerprint = resumed;
+            } else if let Some(entry) = &noted.served {
+                fingerprint = entry.fingerprint;
             }
         });
         self.0.encrypt(&[plain, &fingerprint].concat())

@@ -171,8 +171,17 @@ impl Connection {
     /// the session for HTTP, or [`Error::Session`].
     pub async fn echo(&mut self, data: &[u8]) -> Result<Vec<u8>> {
         let mut received = Vec::with_capacity(data.len());
-        self.exchange(data, &mut received, false).await?;
+        self.echo_into(data, &mut received).await?;
         Ok(received)
+    }
+
+    /// As [`Connection::echo`], appending the echo to `received` as it comes, so what did come back is
+    /// there even when the echo then fails.
+    ///
+    /// # Errors
+    /// As [`Connection::echo`].
+    pub async fn echo_into(&mut self, data: &[u8], received: &mut Vec<u8>) -> Result<()> {
+        self.exchange(data, received, false).await.map(|_| ())
     }
 
     /// Sends everything `input` gives, writing the echo to `output` as it comes, then ends the session:
@@ -201,10 +210,15 @@ impl Connection {
         let (peer, limit) = (self.peer, self.options.io_timeout);
         let http = self.info.alpn.as_deref() == Some("http/1.1");
         let expected = &mut self.expected;
+        let line_mode = !expected.is_raw();
         let (mut reader, mut writer) = tokio::io::split(&mut self.stream);
         // What must come back, queued before it is sent: an echo can never overtake its expectation.
         let (queue, mut expectations) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
         let sent_http_line = std::sync::OnceLock::new();
+        // In raw mode, where a line-mode server would have ended the session (an empty line), to say
+        // so if the server then closes early.
+        let empty_line_at = std::sync::OnceLock::new();
+        let mut line_rule = Echo::new(Mode::Line);
         // One TLS record's worth at a time, each way.
         let send = async {
             let mut buf = vec![0u8; 16 * 1024];
@@ -223,6 +237,12 @@ impl Connection {
                 let mut expect = Vec::new();
                 let (progress, taken) = expected.feed_counted(&buf[..n], &mut expect);
                 let _ = queue.send(expect);
+                if !line_mode && !line_rule.is_finished() {
+                    let (_, upto) = line_rule.feed_counted(&buf[..n], &mut Vec::new());
+                    if line_rule.is_finished() {
+                        let _ = empty_line_at.set(sent + upto as u64);
+                    }
+                }
                 timed("sending", peer, limit, writer.write_all(&buf[..taken])).await?;
                 sent += taken as u64;
                 if progress == Progress::Finished {
@@ -304,6 +324,18 @@ impl Connection {
                     while let Ok(chunk) = expectations.try_recv() {
                         want.extend(chunk);
                     }
+                    let everything_back = want.is_empty() && expectations.is_closed();
+                    if let (false, 0, Some(line)) = (everything_back, received, sent_http_line.get()) {
+                        return Err(Error::AnsweredHttp {
+                            peer,
+                            why: format!(
+                                "the message starts like an HTTP request (\"{line}\"), and it closed with no echo"
+                            ),
+                        });
+                    }
+                    if let (false, Some(&offset)) = (everything_back, empty_line_at.get()) {
+                        return Err(Error::EndedAtEmptyLine { peer, offset });
+                    }
                     return match (want.is_empty(), expectations.is_closed()) {
                         (true, true) => Ok(received),
                         (true, false) => Err(Error::ClosedEarly { peer, close_notify }),
@@ -325,6 +357,17 @@ impl Connection {
                 }
                 let matched = got.iter().zip(want.iter()).take_while(|(a, b)| a == b).count();
                 if matched < n {
+                    // What matched did come back: it is written out before the error.
+                    output
+                        .write_all(&got[..matched])
+                        .await
+                        .map_err(|cause| Error::Output { cause })?;
+                    if matched == want.len() && line_mode && expectations.is_closed() {
+                        return Err(Error::EchoedPastEmptyLine {
+                            peer,
+                            offset: received + matched as u64,
+                        });
+                    }
                     let expected: Vec<u8> = want.iter().skip(matched).take(40).copied().collect();
                     if received == 0 && got.starts_with(b"HTTP/1.") {
                         return Err(Error::AnsweredHttp {
@@ -344,8 +387,11 @@ impl Connection {
                 received += n as u64;
             }
         };
-        let ((sent, cut_short), received) = tokio::try_join!(send, receive)?;
-        output.flush().await.map_err(|cause| Error::Output { cause })?;
+        let joined = tokio::try_join!(send, receive);
+        // What did come back is written out even when the session then failed.
+        let flushed = output.flush().await.map_err(|cause| Error::Output { cause });
+        let ((sent, cut_short), received) = joined?;
+        flushed?;
         Ok(Streamed {
             sent,
             received,

@@ -32,9 +32,12 @@ pub fn tls_error(err: &io::Error) -> Option<&TlsError> {
 
 /// Explains an error from a TLS handshake.
 pub fn handshake_error(err: &io::Error, side: Side) -> String {
-    match tls_error(err) {
-        Some(tls) => explain_tls(tls, side),
-        None => io_error(err, side),
+    match (tls_error(err), side, err.kind()) {
+        (Some(tls), ..) => explain_tls(tls, side),
+        (None, Side::Client, io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset) => {
+            "the server closed the connection during the TLS handshake without a word (is it at its connection limit, or does it refuse this client?)".into()
+        }
+        (None, ..) => io_error(err, side),
     }
 }
 
@@ -76,6 +79,12 @@ fn explain_tls(err: &TlsError, side: Side) -> String {
         {
             "the server did not answer with TLS (is it a plain TCP or HTTP service, or the wrong port?)".into()
         }
+        TlsError::InappropriateHandshakeMessage {
+            got_type: rustls::HandshakeType::ClientHello,
+            ..
+        } if side == Side::Client => {
+            "the server did not answer with TLS: it sent our own ClientHello back (a plain TCP echo service?)".into()
+        }
         TlsError::InvalidMessage(detail) => format!("{peer} sent a malformed TLS message ({detail:?})"),
         TlsError::PeerIncompatible(detail) => {
             format!("{peer} has no TLS version, cipher suite or key exchange in common with us ({detail:?})")
@@ -99,7 +108,7 @@ fn explain_alert(alert: AlertDescription, side: Side) -> String {
             "the client found this server's certificate expired or not yet valid (alert {name}), by its own clock"
         ),
         (AlertDescription::BadCertificate | AlertDescription::CertificateUnknown, Side::Server) => format!(
-            "the client rejected this server's certificate (alert {name}): most often the name it connected to is not among the certificate's names; its own error says which"
+            "the client rejected this server's certificate (alert {name}), without saying why: a name the certificate does not hold, dates, a CA it does not trust or an incomplete chain; the client's own error says which"
         ),
         (AlertDescription::UnknownCA, Side::Client) => format!(
             "the server does not trust the CA that signed our client certificate (alert {name}): use a certificate from the CA in its --client-ca"

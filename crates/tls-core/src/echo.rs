@@ -52,6 +52,11 @@ impl Echo {
         }
     }
 
+    /// Whether this machine echoes everything ([`Mode::Raw`]).
+    pub fn is_raw(&self) -> bool {
+        self.mode == Mode::Raw
+    }
+
     /// Whether an empty line has ended the session.
     pub fn is_finished(&self) -> bool {
         self.finished

@@ -36,6 +36,9 @@ pub enum LoadProblem {
     /// The path names a directory.
     #[error("it is a directory, not a file")]
     Directory,
+    /// Standard input (`-`) was named for two files.
+    #[error("standard input was read already, for another file: give this one as a file")]
+    StdinTwice,
     /// The file is far larger than any certificate, key or CA file.
     #[error("it is larger than {} MiB, far more than any certificate, key or CA file: is it the right file?", limit / (1024 * 1024))]
     TooLarge {
@@ -168,12 +171,14 @@ pub enum Error {
         cause: io::Error,
     },
     /// A certificate given as a CA is not one.
-    #[error("{} holds {subject}, which is not a CA certificate (no CA:TRUE); give the CA's certificate", path.display())]
+    #[error("{} holds {subject}, which is not a CA certificate (no CA:TRUE); give the certificate of the CA that signed it, {issuer}", path.display())]
     NotACa {
         /// The file.
         path: PathBuf,
         /// The certificate's subject.
         subject: String,
+        /// Who signed it.
+        issuer: String,
     },
     /// Files would be replaced without permission.
     #[error("{} {} already; pass --force to replace {} (and nothing else)",
@@ -280,6 +285,26 @@ pub enum Error {
         /// What arrived from there (escaped, shortened).
         received: String,
     },
+    /// In raw mode, the server ended the session at an empty line: it is in line mode.
+    #[error(
+        "{peer} ended the session at the empty line at byte {offset}, so it is in line mode (the echo protocol's rule): drop --raw, or start the server with --raw"
+    )]
+    EndedAtEmptyLine {
+        /// The other side.
+        peer: SocketAddr,
+        /// Where the empty line ends, in bytes from the start.
+        offset: u64,
+    },
+    /// In line mode, the server echoed past the empty line that ends the session: it is in raw mode.
+    #[error(
+        "{peer} echoed past the empty line that ends the session (at byte {offset}), so it does not end sessions there: for a raw-mode server (echo-server --raw), add --raw"
+    )]
+    EchoedPastEmptyLine {
+        /// The other side.
+        peer: SocketAddr,
+        /// Where the unexpected echo begins, in bytes from the start.
+        offset: u64,
+    },
     /// The server took the session for HTTP (echo-server shows its page then) instead of echoing.
     #[error(
         "{peer} answered with HTTP instead of an echo ({why}): echo-server serves its HTTPS page when ALPN agrees on http/1.1 or the first line is an HTTP request; drop --alpn http/1.1, start the message differently, or start the server with --no-page"
@@ -334,6 +359,7 @@ impl Error {
                 | Self::BadRequest { .. }
                 | Self::InvalidServerName(_)
                 | Self::InvalidAddress(_)
+                | Self::Input { .. }
         )
     }
 

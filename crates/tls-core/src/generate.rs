@@ -124,10 +124,15 @@ pub struct Validity {
     pub not_after: OffsetDateTime,
 }
 
+/// The longest validity made, in days (100 years); longer requests are cut to it (dates past the year
+/// 9999 cannot even be written in a certificate).
+pub const MAX_DAYS: u64 = 36_500;
+
 impl Validity {
-    /// `days` long, starting an hour ago (some clocks run behind), so the whole validity is exactly
-    /// `days` (825 is the most macOS, iOS and testssl accept for a leaf).
+    /// `days` long (at most [`MAX_DAYS`]), starting an hour ago (some clocks run behind), so the whole
+    /// validity is exactly `days` (825 is the most macOS, iOS and testssl accept for a leaf).
     pub fn days_from_now(days: u64) -> Self {
+        let days = days.min(MAX_DAYS);
         let start = OffsetDateTime::now_utc() - Duration::from_secs(3600);
         Self {
             not_before: start,
@@ -213,6 +218,7 @@ impl CertificateAuthority {
             return Err(Error::NotACa {
                 path: cert_path.to_owned(),
                 subject: info.subject,
+                issuer: info.issuer,
             });
         }
         let key = KeyPair::try_from(&identity.key).map_err(generate_error("a signing key from the CA key file"))?;
@@ -370,6 +376,15 @@ fn ca_params(common_name: &str, validity: Validity) -> CertificateParams {
     params
 }
 
+/// `1 day`, `825 days`.
+fn days_text(days: u64) -> String {
+    if days == 1 {
+        "1 day".into()
+    } else {
+        format!("{days} days")
+    }
+}
+
 /// What [`Pki::new`] makes: names, key type and lifetimes.
 #[derive(Debug, Clone)]
 pub struct PkiRequest {
@@ -432,8 +447,11 @@ impl Pki {
         if request.leaf_days > request.ca_days {
             return Err(Error::BadRequest {
                 problem: format!(
-                    "certificates valid for {} days would outlive their CA, valid for {}, and clients refuse them once the CA expires: give --days {} or less, or --ca-days {} or more",
-                    request.leaf_days, request.ca_days, request.ca_days, request.leaf_days
+                    "certificates valid for {} would outlive their CA, valid for {}, and clients refuse them once the CA expires: give --days {} or less, or --ca-days {} or more",
+                    days_text(request.leaf_days),
+                    days_text(request.ca_days),
+                    request.ca_days,
+                    request.leaf_days
                 ),
             });
         }
@@ -460,32 +478,48 @@ impl Pki {
                     .into(),
             });
         }
-        let validity = Validity::days_from_now(request.leaf_days);
-        let ca_end = crate::inspect::inspect(&ca.issued.cert, crate::inspect::Position::Issuer)
-            .map(|info| (info.expires_in_seconds, info.not_after))
-            .ok();
-        if let Some((left, until)) = ca_end {
-            let asked = i64::try_from(request.leaf_days)
-                .unwrap_or(i64::MAX)
-                .saturating_mul(86_400);
-            if asked > left {
-                let most = left.div_euclid(86_400).max(0);
+        let mut validity = Validity::days_from_now(request.leaf_days);
+        let ca_end = x509_parser::parse_x509_certificate(&ca.issued.cert)
+            .ok()
+            .and_then(|(_, cert)| OffsetDateTime::from_unix_timestamp(cert.validity().not_after.timestamp()).ok());
+        if let Some(ca_end) = ca_end.filter(|end| validity.not_after > *end) {
+            // Within a day (a CA and its leaves made together, with the same number of days): end with
+            // the CA. Beyond that the request asks for a certificate that outlives its CA.
+            if validity.not_after - ca_end > Duration::from_secs(86_400) {
+                let most = (ca_end - OffsetDateTime::now_utc()).whole_days().max(0);
                 return Err(Error::BadRequest {
                     problem: format!(
-                        "certificates valid for {} days would outlive their CA, which expires on {until}, and clients refuse them once it has: give --days {most} or less, or use a CA that lasts longer",
-                        request.leaf_days
+                        "certificates valid for {} would outlive their CA, which expires on {}, and clients refuse them once it has: give --days {most} or less, or use a CA that lasts longer",
+                        days_text(request.leaf_days),
+                        crate::certinfo::unix_to_rfc3339(ca_end.unix_timestamp())
                     ),
                 });
             }
+            validity.not_after = ca_end;
         }
+        check_client_names(&request.clients)?;
         for name in &request.names {
+            if name.ends_with('.') {
+                return Err(Error::BadRequest {
+                    problem: format!(
+                        "{name:?} ends with a dot, and TLS clients match names without it: write {:?}",
+                        name.trim_end_matches('.')
+                    ),
+                });
+            }
             // A wildcard covers one label: check the name it stands in front of.
             let checked = name.strip_prefix("*.").unwrap_or(name);
             if rustls_pki_types::ServerName::try_from(checked).is_err() {
                 return Err(Error::InvalidServerName(name.clone()));
             }
         }
-        let names: Vec<&str> = request.names.iter().map(String::as_str).collect();
+        let mut names: Vec<&str> = Vec::with_capacity(request.names.len());
+        for name in &request.names {
+            // The same name twice is one name (DNS names in any case).
+            if !names.iter().any(|seen| seen.eq_ignore_ascii_case(name)) {
+                names.push(name);
+            }
+        }
         let server = request
             .server
             .then(|| ca.issue_with_key_type(&names, Usage::Server, validity, request.key_type))
@@ -519,6 +553,51 @@ impl Pki {
     }
 }
 
+/// A client name as a file name: only characters every file system takes.
+fn file_stem(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Client names become `NAME.pem` and `NAME.key`: refuses names that would write over the CA's or the
+/// server's files, over each other, or as hidden files.
+fn check_client_names(clients: &[String]) -> Result<()> {
+    let mut stems: Vec<String> = Vec::with_capacity(clients.len());
+    for name in clients {
+        let stem = file_stem(name);
+        let problem = if name.trim().is_empty() {
+            Some("a client name cannot be empty".to_owned())
+        } else if stem == "ca" || stem == "server" {
+            Some(format!(
+                "a client named {name:?} would be written as {stem}.pem and {stem}.key, the {} files: choose another name",
+                if stem == "ca" { "CA's" } else { "server's" }
+            ))
+        } else if stem.starts_with('.') {
+            Some(format!(
+                "a client named {name:?} would be written as a hidden file: choose a name that starts with a letter"
+            ))
+        } else if stems.contains(&stem) {
+            Some(format!(
+                "two clients would be written as {stem}.pem: give each client a different name"
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(Error::BadRequest { problem });
+        }
+        stems.push(stem);
+    }
+    Ok(())
+}
+
 fn write_pki(
     dir: &Path,
     force: bool,
@@ -532,18 +611,8 @@ fn write_pki(
     parts.extend_from_slice(clients);
     let files: Vec<(String, &str, bool)> = parts
         .iter()
-        .flat_map(|(stem, issued)| {
-            // Client names become file names: keep them to characters every file system takes.
-            let stem: String = stem
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
+        .flat_map(|(name, issued)| {
+            let stem = file_stem(name);
             [
                 (format!("{stem}.pem"), issued.cert_pem.as_str(), false),
                 (format!("{stem}.key"), issued.key_pem.as_str(), true),

@@ -55,6 +55,16 @@ pub fn load_identity(cert_path: &Path, key_path: &Path) -> Result<Identity> {
     };
     let chain = load_cert_chain(cert_path).map_err(swapped)?;
     let key = load_private_key(key_path).map_err(swapped)?;
+    identity_of(chain, key, cert_path, key_path)
+}
+
+/// Checks that `key` (from `key_path`) goes with `chain` (from `cert_path`) and rustls can use it.
+fn identity_of(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    cert_path: &Path,
+    key_path: &Path,
+) -> Result<Identity> {
     let leaf_key = chain
         .first()
         .and_then(|leaf| crate::inspect::inspect(leaf, crate::inspect::Position::Leaf).ok())
@@ -85,7 +95,10 @@ pub fn load_identity(cert_path: &Path, key_path: &Path) -> Result<Identity> {
 /// # Errors
 /// As [`load_identity`]; a file without a key says to give the key's file.
 pub fn load_combined(path: &Path) -> Result<Identity> {
-    load_identity(path, path).map_err(|err| match err {
+    // Read once: the file may be standard input.
+    let bytes = read_bytes(path, Material::CertificateChain)?;
+    let chain = parse_cert_chain(path, bytes.clone())?;
+    let key = parse_private_key(path, bytes).map_err(|err| match err {
         Error::Load {
             what: Material::PrivateKey,
             path,
@@ -100,7 +113,8 @@ pub fn load_combined(path: &Path) -> Result<Identity> {
             },
         },
         other => other,
-    })
+    })?;
+    identity_of(chain, key, path, path)
 }
 
 /// A certificate file given alone, without the key it should then hold.
@@ -172,6 +186,18 @@ pub fn parse_ca_certs(name: &Path, bytes: Vec<u8>) -> Result<Vec<CertificateDer<
                 first_bad.get_or_insert_with(|| format!("certificate #{} (line {line}) is {why}", i + 1));
             }
         }
+    }
+    // Trust anchors are CA certificates, or a self-signed certificate trusted as it is; a certificate
+    // signed by someone else (a server's, given by mistake) anchors nothing.
+    let anchors_something = good
+        .iter()
+        .any(|cert| certinfo::is_self_issued(cert) || certinfo::is_ca(cert));
+    if let (None, false, Some(first)) = (&first_bad, anchors_something, good.first()) {
+        return Err(Error::NotACa {
+            path: path.to_owned(),
+            subject: certinfo::subject(first),
+            issuer: certinfo::issuer(first),
+        });
     }
     match first_bad {
         None => Ok(good),
@@ -376,6 +402,11 @@ fn read_bytes(path: &Path, what: Material) -> Result<Vec<u8>> {
     let fail = |problem| load_error(what, path, problem);
     let mut bytes = Vec::new();
     let read = if path == Path::new("-") {
+        // Standard input can be read once: a second `-` would find it empty and say so, wrongly.
+        static READ: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if READ.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(fail(LoadProblem::StdinTwice));
+        }
         std::io::stdin().lock().take(LARGEST_FILE + 1).read_to_end(&mut bytes)
     } else {
         if path.is_dir() {

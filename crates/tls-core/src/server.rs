@@ -364,7 +364,6 @@ async fn session(
             (Err(reason), Default::default())
         }),
     };
-    let served = seen.served;
     let mut tls = match result {
         Ok(tls) => tls,
         Err(reason) => {
@@ -383,6 +382,7 @@ async fn session(
         let (_, conn) = tls.get_ref();
         SessionInfo::from_connection(conn, conn.server_name())
     };
+    let served = seen.served(info.resumed);
     let (protocol, prefix) = choose_protocol(&mut tls, &info, options).await;
     let mut stream = Rewind::new(prefix, tls);
     let log = SessionLog {
@@ -430,6 +430,7 @@ macro_rules! session_line {
             alpn = $log.info.alpn.as_deref(),
             client_cert = $log.info.peer_subject.as_deref(),
             cert = $log.served.map(Served::subject),
+            cert_sha256 = $log.served.map(Served::fingerprint),
             duration_ms = $log.started.elapsed().as_millis() as u64,
             $($field)*
             $message
@@ -456,6 +457,10 @@ impl SessionLog<'_> {
         );
     }
 }
+
+/// How long bytes that begin like an HTTP request line may wait for the rest of the line before they
+/// are taken for echo.
+const SNIFF_GRACE: Duration = Duration::from_millis(200);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Protocol {
@@ -487,8 +492,15 @@ async fn choose_protocol(
             page::Sniff::Echo => return (Protocol::Echo, head),
             page::Sniff::Undecided => {}
         }
+        // An HTTP client sends its request line at once; bytes that only begin like one ("GET x", typed
+        // or sent without a newline) are echo after a short wait, not held until the idle timeout.
+        let wait = if head.is_empty() {
+            options.idle_timeout
+        } else {
+            SNIFF_GRACE
+        };
         // Whatever ends the wait (data, EOF, an error, the idle timeout) is seen again by the echo loop.
-        match tokio::time::timeout(options.idle_timeout, echo::read_flushing(tls, &mut buf)).await {
+        match tokio::time::timeout(wait, echo::read_flushing(tls, &mut buf)).await {
             Ok(Ok(n)) if n > 0 => head.extend_from_slice(&buf[..n]),
             _ => return (Protocol::Echo, head),
         }

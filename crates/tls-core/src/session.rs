@@ -63,6 +63,9 @@ impl fmt::Display for SessionInfo {
         if let Some(alpn) = &self.alpn {
             write!(f, " ALPN {alpn}")?;
         }
+        if let Some(sni) = &self.sni {
+            write!(f, " SNI {sni}")?;
+        }
         Ok(())
     }
 }

@@ -54,11 +54,18 @@ pub fn verify(
         None => match first_name(end_entity) {
             Some(name) => (name, false),
             None => {
+                let subject = certinfo::subject(end_entity);
+                let explanation = if certinfo::is_ca(end_entity) {
+                    format!(
+                        "{subject} is a CA certificate (CA:TRUE), not a server's: give the server's certificate to check, and the CA with --ca"
+                    )
+                } else {
+                    format!(
+                        "certificate {subject} has no DNS or IP subject alternative name, so TLS clients accept it for no server name"
+                    )
+                };
                 return Ok(Err(Invalid {
-                    explanation: format!(
-                        "certificate {} has no DNS or IP subject alternative name, so TLS clients accept it for no server name",
-                        certinfo::subject(end_entity)
-                    ),
+                    explanation,
                     kind: None,
                 }));
             }
