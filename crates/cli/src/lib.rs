@@ -28,7 +28,7 @@ impl Extras {
             clap_complete::generate(shell, &mut command, name, &mut out);
             Ok(())
         } else if self.man {
-            clap_mangen::Man::new(command).render(&mut out)
+            man_page(command, &mut out)
         } else {
             return None;
         };
@@ -40,4 +40,24 @@ impl Extras {
             }
         }
     }
+}
+
+/// The program's man page, then, in the same page, each subcommand's synopsis, description and options
+/// (clap_mangen would refer to pages of their own that nothing installs).
+fn man_page(command: clap::Command, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let name = command.get_name().to_owned();
+    let subcommands: Vec<clap::Command> = command
+        .get_subcommands()
+        .filter(|sub| sub.get_name() != "help")
+        .cloned()
+        .collect();
+    clap_mangen::Man::new(command).render(out)?;
+    for sub in subcommands {
+        writeln!(out, ".SH \"{} {}\"", name.to_uppercase(), sub.get_name().to_uppercase())?;
+        let man = clap_mangen::Man::new(sub);
+        man.render_synopsis_section(out)?;
+        man.render_description_section(out)?;
+        man.render_options_section(out)?;
+    }
+    Ok(())
 }

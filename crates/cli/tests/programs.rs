@@ -76,6 +76,20 @@ async fn completions_load_in_bash_and_man_pages_render() {
             &ran.stdout[..ran.stdout.len().min(300)]
         );
         assert!(ran.stdout.contains(".SH OPTIONS"), "{name}");
+        if name == "tls-cert" {
+            // The subcommands' own options are in the one page.
+            for (section, option) in [
+                ("GENERATE", "\\-\\-ca\\-days"),
+                ("VERIFY", "\\-\\-at"),
+                ("INSPECT", "\\-\\-connect"),
+            ] {
+                let at = ran
+                    .stdout
+                    .find(&format!(".SH \"TLS-CERT {section}\""))
+                    .unwrap_or_else(|| panic!("{section}"));
+                assert!(ran.stdout[at..].contains(option), "{section} lists {option}");
+            }
+        }
     }
     let ran = run(
         &program("tls-cert"),

@@ -15,7 +15,7 @@ use tls_core::{bench, pem};
 
 /// TLS echo client: verifies the server, sends a message, prints what comes back.
 #[derive(Debug, Parser)]
-#[command(version, about, args_conflicts_with_subcommands = true, after_help = AFTER_HELP)]
+#[command(version, about, args_conflicts_with_subcommands = true, allow_negative_numbers = true, after_help = AFTER_HELP)]
 struct Args {
     #[command(subcommand)]
     command: Option<Command>,
@@ -177,7 +177,7 @@ fn connection_setup(
     let ca_path = match (&args.ca, args.webpki_roots || !args.pins.is_empty()) {
         (Some(path), _) => Some(path.clone()),
         (None, true) => None,
-        (None, false) => Some(pem::default_path("certs/ca.pem")),
+        (None, false) => Some(pem::default_file("certs/ca.pem", "--ca FILE")?),
     };
     let ca_certs = ca_path.as_deref().map(pem::load_ca_certs).transpose()?;
     if verbose {

@@ -267,8 +267,13 @@ async fn verbose_names_the_ca_file_and_a_copied_binary_uses_no_built_in_path() {
     assert_eq!(ran.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&ran.stderr).trim_end(),
-        "error: cannot load CA certificates from certs/ca.pem: No such file or directory (os error 2)"
+        "error: no --ca FILE given, and the default certs/ca.pem is neither in this folder or one above it nor beside the program: give --ca FILE (tls-cert generate --out DIR makes a set)"
     );
+    // Output that cannot be written is an error, not a silent success.
+    let script = format!("exec {CLIENT} --connect {} --ca {ca} > /dev/full", server.address());
+    let ran = test_support::run("sh", &["-c", &script], "dash", b"").await;
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(ran.stderr.contains("cannot write the echo out"), "{}", ran.stderr);
     server.stop().await;
 }
 

@@ -21,7 +21,7 @@ use tls_core::{pem, scenario};
 
 /// TLS echo server: echoes every byte back until an empty line or the end of the stream.
 #[derive(Debug, Parser)]
-#[command(version, about, after_help = AFTER_HELP)]
+#[command(version, about, allow_negative_numbers = true, after_help = AFTER_HELP)]
 struct Args {
     #[command(flatten)]
     extras: tls_echo_cli::Extras,
@@ -151,13 +151,14 @@ async fn run(args: Args) -> tls_core::Result<()> {
     // The demo CA goes with the demo certificate; with your own certificate, only the CA you name.
     let serve_ca = match (&args.serve_ca, args.cert.is_empty(), args.no_page) {
         (Some(path), _, false) => Some(path.clone()),
-        (None, true, false) => Some(pem::default_path("certs/ca.pem")),
+        // Without it, the page offers no CA (404 at /ca.pem, with the reason).
+        (None, true, false) => pem::default_file("certs/ca.pem", "--serve-ca FILE").ok(),
         _ => None,
     };
     let pairs: Vec<(PathBuf, PathBuf)> = if args.cert.is_empty() {
         vec![(
-            pem::default_path("certs/server.pem"),
-            pem::default_path("certs/server.key"),
+            pem::default_file("certs/server.pem", "--cert FILE --key FILE")?,
+            pem::default_file("certs/server.key", "--cert FILE --key FILE")?,
         )]
     } else if args.key.is_empty() {
         args.cert.iter().map(|cert| (cert.clone(), cert.clone())).collect()
@@ -166,10 +167,15 @@ async fn run(args: Args) -> tls_core::Result<()> {
     };
     let (identities, cert, serve_ca) = match args.scenario {
         Some(kind) => {
-            let ca_cert = args.scenario_ca.unwrap_or_else(|| pem::default_path("certs/ca.pem"));
-            let ca_key = args
-                .scenario_ca_key
-                .unwrap_or_else(|| pem::default_path("certs/ca.key"));
+            let flags = "--scenario-ca FILE --scenario-ca-key FILE";
+            let ca_cert = match args.scenario_ca {
+                Some(path) => path,
+                None => pem::default_file("certs/ca.pem", flags)?,
+            };
+            let ca_key = match args.scenario_ca_key {
+                Some(path) => path,
+                None => pem::default_file("certs/ca.key", flags)?,
+            };
             let ca = CertificateAuthority::load(&ca_cert, &ca_key)?;
             tracing::warn!("scenario {kind}: {}", kind.explanation());
             let serve_ca = (!args.no_page).then(|| ca_cert.clone());

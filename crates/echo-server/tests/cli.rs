@@ -630,6 +630,22 @@ async fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
         let err = bad_value(&[&format!("{flag}={value}")]).await;
         assert!(err.contains(why), "{flag} {value}: {err}");
     }
+    // A negative number is a value the parser judges, not an unknown flag.
+    let err = bad_value(&["--idle-timeout", "-1"]).await;
+    assert!(err.contains("\"-1\" is not a number of seconds"), "{err}");
+
+    // A copy of the program outside the checkout has no certs/ to fall back on, and says what to give.
+    let away = test_support::temp_dir();
+    let copy = away.path().join("echo-server");
+    std::fs::copy(SERVER, &copy).expect("copy the program");
+    let mut command = tokio::process::Command::new(&copy);
+    command.current_dir(away.path()).args(["--listen", "127.0.0.1:0"]);
+    let ran = bounded("the copied echo-server", command.output()).await.expect("runs");
+    assert_eq!(ran.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stderr).trim_end(),
+        "error: no --cert FILE --key FILE given, and the default certs/server.pem is neither in this folder or one above it nor beside the program: give --cert FILE --key FILE (tls-cert generate --out DIR makes a set)"
+    );
 
     let missing = pki.arg("missing.pem");
     let err = refusal(&["--cert", &missing, "--key", &key]).await;

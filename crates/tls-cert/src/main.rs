@@ -480,8 +480,15 @@ impl Stdout {
             return;
         }
         let mut out = std::io::stdout().lock();
-        if writeln!(out, "{text}").and_then(|()| out.flush()).is_err() {
-            self.closed = true;
+        match writeln!(out, "{text}").and_then(|()| out.flush()) {
+            Ok(()) => {}
+            // The reader went away (`| head`): stop quietly.
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => self.closed = true,
+            // A full disk or another failure loses output: that is an error.
+            Err(err) => {
+                eprintln!("error: cannot write to standard output: {err}");
+                std::process::exit(1);
+            }
         }
     }
 }

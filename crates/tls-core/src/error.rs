@@ -180,6 +180,16 @@ pub enum Error {
         /// Who signed it.
         issuer: String,
     },
+    /// A default file (the demo `certs/`) is not where it is looked for.
+    #[error(
+        "no {flags} given, and the default {file} is neither in this folder or one above it nor beside the program: give {flags} (tls-cert generate --out DIR makes a set)"
+    )]
+    NoDefault {
+        /// The default, such as `certs/ca.pem`.
+        file: &'static str,
+        /// The flags that name the file instead, such as `--ca FILE`.
+        flags: &'static str,
+    },
     /// Files would be replaced without permission.
     #[error("{} {} already; pass --force to replace {} (and nothing else)",
         paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
@@ -360,6 +370,7 @@ impl Error {
                 | Self::InvalidServerName(_)
                 | Self::InvalidAddress(_)
                 | Self::Input { .. }
+                | Self::NoDefault { .. }
         )
     }
 

@@ -283,6 +283,18 @@ pub fn certificate_pem(cert: &CertificateDer<'_>) -> String {
 /// files only where it runs or lives. Returns `relative` unchanged when it is nowhere, so the load
 /// error names it.
 pub fn default_path(relative: &str) -> PathBuf {
+    find_default(relative).unwrap_or_else(|| PathBuf::from(relative))
+}
+
+/// As [`default_path`], or an error saying where it was looked for and which flags to give instead.
+///
+/// # Errors
+/// [`Error::NoDefault`] when the file is in none of those places.
+pub fn default_file(relative: &'static str, flags: &'static str) -> Result<PathBuf> {
+    find_default(relative).ok_or(Error::NoDefault { file: relative, flags })
+}
+
+fn find_default(relative: &str) -> Option<PathBuf> {
     let found_above = |start: &Path| start.ancestors().map(|dir| dir.join(relative)).find(|p| p.is_file());
     let from_cwd = std::env::current_dir().ok().and_then(|cwd| found_above(&cwd));
     let from_program = || {
@@ -290,9 +302,7 @@ pub fn default_path(relative: &str) -> PathBuf {
             .ok()
             .and_then(|exe| exe.parent().and_then(found_above))
     };
-    from_cwd
-        .or_else(from_program)
-        .unwrap_or_else(|| PathBuf::from(relative))
+    from_cwd.or_else(from_program)
 }
 
 /// A certificate file that holds a key: said the same way wherever a certificate is read.
