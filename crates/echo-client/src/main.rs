@@ -81,9 +81,10 @@ struct Target {
     /// Name to verify the certificate against (and send as SNI) [default: the host of --connect]
     #[arg(long, value_name = "NAME")]
     server_name: Option<String>,
-    /// CA certificates to trust, PEM or DER [default: certs/ca.pem, unless only --webpki-roots is given]
+    /// CA certificates to trust, PEM or DER; repeat for several files [default: certs/ca.pem, unless
+    /// only --webpki-roots or --pin is given]
     #[arg(long, value_name = "FILE")]
-    ca: Option<PathBuf>,
+    ca: Vec<PathBuf>,
     /// Trust Mozilla's public roots (webpki-roots) too
     #[arg(long)]
     webpki_roots: bool,
@@ -174,17 +175,21 @@ fn connection_setup(
     ClientOptions,
 )> {
     // The demo CA is the default trust only when nothing else was asked for.
-    let ca_path = match (&args.ca, args.webpki_roots || !args.pins.is_empty()) {
-        (Some(path), _) => Some(path.clone()),
-        (None, true) => None,
-        (None, false) => Some(pem::default_file("certs/ca.pem", "--ca FILE")?),
+    let ca_paths = match (args.ca.is_empty(), args.webpki_roots || !args.pins.is_empty()) {
+        (false, _) => args.ca.clone(),
+        (true, true) => Vec::new(),
+        (true, false) => vec![pem::default_file("certs/ca.pem", "--ca FILE")?],
     };
-    let ca_certs = ca_path.as_deref().map(pem::load_ca_certs).transpose()?;
+    let mut ca_certs = None::<Vec<_>>;
+    for path in &ca_paths {
+        ca_certs.get_or_insert_default().extend(pem::load_ca_certs(path)?);
+    }
     if verbose {
-        match &ca_path {
-            Some(path) => eprintln!("trusting the CA certificates in {}", path.display()),
-            None if !args.webpki_roots => eprintln!("trusting no CA: only the pins given"),
-            None => {}
+        for path in &ca_paths {
+            eprintln!("trusting the CA certificates in {}", path.display());
+        }
+        if ca_paths.is_empty() && !args.webpki_roots {
+            eprintln!("trusting no CA: only the pins given");
         }
         if args.webpki_roots {
             eprintln!("trusting Mozilla's root CAs (webpki-roots)");

@@ -253,6 +253,18 @@ async fn verbose_names_the_ca_file_and_a_copied_binary_uses_no_built_in_path() {
         err.starts_with(&format!("trusting the CA certificates in {ca}\n")),
         "{err}"
     );
+    // Several CA files: any of them may vouch for the server.
+    let other = CertificateAuthority::new("Other CA", Validity::days_from_now(30)).expect("CA");
+    let (other_ca, _) = pki.add("other-ca", &other.issued);
+    let args = ["--connect", &server.address(), "--ca", &other_ca, "--ca", &ca, "-v"];
+    let (code, out, err) = echo_client(&args, b"").await;
+    assert_eq!((code, out.as_str()), (Some(0), "Hello World!\n"), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "trusting the CA certificates in {other_ca}\ntrusting the CA certificates in {ca}\n"
+        )),
+        "{err}"
+    );
     // A copy of the program, run outside the checkout: certs/ca.pem is looked for there only.
     let away = test_support::temp_dir();
     let copy = away.path().join("echo-client");

@@ -26,7 +26,7 @@ struct Args {
     #[command(flatten)]
     extras: tls_echo_cli::Extras,
     /// Address to listen on, HOST:PORT (port 0 picks a free port; the real one is printed; 0.0.0.0 or
-    /// [::] for every address)
+    /// `[::]` for every address)
     #[arg(long, default_value = "127.0.0.1:7777", value_name = "ADDR", value_parser = HostPort::parse)]
     listen: HostPort,
     /// Certificate chain, PEM or DER, server certificate first [default: certs/server.pem]. Repeat

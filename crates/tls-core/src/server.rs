@@ -444,7 +444,7 @@ impl SessionLog<'_> {
             self,
             "https session",
             http_requests = outcome.requests,
-            end = outcome.error.as_deref().unwrap_or("closed"),
+            end = %outcome.error.as_deref().unwrap_or("closed"),
         );
     }
 
