@@ -281,7 +281,23 @@ fn load_checked(pairs: &[(PathBuf, PathBuf)]) -> tls_core::Result<Vec<Identity>>
 /// Reloads the certificates on SIGHUP and when their files change (checked every second, following
 /// symlinks, so atomic renames and symlink swaps are seen). A bad new file keeps the old certificates
 /// and says why; sessions already established are never touched.
-async fn reload_when_asked(certs: Arc<CertStore>, pairs: Vec<(PathBuf, PathBuf)>) {
+///
+/// The SIGHUP handler is installed here, before the returned future first runs: a SIGHUP that arrives
+/// as soon as the server says it listens must reload, not end the process (SIGHUP's default).
+fn reload_when_asked(certs: Arc<CertStore>, pairs: Vec<(PathBuf, PathBuf)>) -> impl Future<Output = ()> {
+    #[cfg(unix)]
+    let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    #[cfg(not(unix))]
+    let hangup: Option<()> = None;
+    watch(certs, pairs, hangup)
+}
+
+#[cfg(unix)]
+type Hangup = Option<tokio::signal::unix::Signal>;
+#[cfg(not(unix))]
+type Hangup = Option<()>;
+
+async fn watch(certs: Arc<CertStore>, pairs: Vec<(PathBuf, PathBuf)>, mut hangup: Hangup) {
     let stamp = |pairs: &[(PathBuf, PathBuf)]| -> Vec<Option<(std::time::SystemTime, u64, u64)>> {
         pairs
             .iter()
@@ -296,8 +312,6 @@ async fn reload_when_asked(certs: Arc<CertStore>, pairs: Vec<(PathBuf, PathBuf)>
             })
             .collect()
     };
-    #[cfg(unix)]
-    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
     let mut seen = stamp(&pairs);
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     loop {
