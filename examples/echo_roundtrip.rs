@@ -9,21 +9,23 @@
 
 use tls_core::client::{self, ClientOptions};
 use tls_core::config::{self, TlsOptions};
-use tls_core::generate::DemoPki;
+use tls_core::generate::{CertificateAuthority, Usage, Validity};
 use tls_core::server::{self, ServerOptions};
 
 #[tokio::main]
 async fn main() -> tls_core::Result<()> {
-    let pki = DemoPki::new()?;
+    // A CA, and a certificate it signs for the server (127.0.0.1), valid for a day.
+    let ca = CertificateAuthority::new("Example CA", Validity::days_from_now(1))?;
+    let server_cert = ca.issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(1))?;
 
     // Server: configuration from a certificate and key, listening on a port the OS picks.
-    let server_config = config::server_config(pki.server.identity(), None, &TlsOptions::default())?;
+    let server_config = config::server_config(server_cert.identity(), None, &TlsOptions::default())?;
     let server = server::spawn("127.0.0.1:0", server_config, ServerOptions::default()).await?;
     let addr = server.local_addr();
     println!("server listening on {addr}");
 
     // Client: trust the CA, verify the server as 127.0.0.1, send, read the echo, close_notify.
-    let roots = config::root_store(std::slice::from_ref(&pki.ca.issued.cert), false)?;
+    let roots = config::root_store(std::slice::from_ref(&ca.issued.cert), false)?;
     let client_config = config::client_config(roots, None, &TlsOptions::default())?;
     let mut conn = client::connect(
         &addr.to_string(),

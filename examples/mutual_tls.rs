@@ -7,21 +7,24 @@
 
 use tls_core::client::{self, ClientOptions};
 use tls_core::config::{self, TlsOptions};
-use tls_core::generate::DemoPki;
+use tls_core::generate::{CertificateAuthority, Usage, Validity};
 use tls_core::server::{self, ServerOptions};
 
 #[tokio::main]
 async fn main() -> tls_core::Result<()> {
-    let pki = DemoPki::new()?;
-    let ca = [pki.ca.issued.cert.clone()];
+    // A CA, and certificates it signs for the server (127.0.0.1) and a client, valid for a day.
+    let ca = CertificateAuthority::new("Example CA", Validity::days_from_now(1))?;
+    let server_cert = ca.issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(1))?;
+    let client_cert = ca.issue(&["client"], Usage::Client, Validity::days_from_now(1))?;
+    let ca = [ca.issued.cert.clone()];
 
     // `Some(&ca)`: client certificates must chain to this CA.
-    let server_config = config::server_config(pki.server.identity(), Some(&ca), &TlsOptions::default())?;
+    let server_config = config::server_config(server_cert.identity(), Some(&ca), &TlsOptions::default())?;
     let server = server::spawn("127.0.0.1:0", server_config, ServerOptions::default()).await?;
     let addr = server.local_addr();
 
     let name = client::parse_server_name("127.0.0.1")?;
-    for (label, identity) in [("with", Some(pki.client.identity())), ("without", None)] {
+    for (label, identity) in [("with", Some(client_cert.identity())), ("without", None)] {
         let roots = config::root_store(&ca, false)?;
         let client_config = config::client_config(roots, identity, &TlsOptions::default())?;
         let result = client::round_trip(

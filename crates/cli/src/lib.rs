@@ -1,6 +1,6 @@
 //! What `echo-server`, `echo-client` and `tls-cert` share on the command line: `--completions SHELL`
 //! prints a shell completion script (clap_complete) and `--man` prints the man page (clap_mangen),
-//! both made from the program's own clap definitions.
+//! both made from the program's own clap definitions; and raising the open-file limit.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -60,4 +60,13 @@ fn man_page(command: clap::Command, out: &mut dyn std::io::Write) -> std::io::Re
         man.render_options_section(out)?;
     }
     Ok(())
+}
+
+/// Raises this process's open-file limit to its hard limit (each connection is a file descriptor, and
+/// the soft limit is often 1024). Returns the new limit.
+///
+/// # Errors
+/// The OS error when the limit cannot be changed.
+pub fn raise_fd_limit() -> std::io::Result<u64> {
+    rlimit::increase_nofile_limit(u64::MAX)
 }

@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use echo_bench as bench;
 use tls_core::args::HostPort;
 use tls_core::client::{self, ClientOptions};
 use tls_core::config::{self, TlsOptions};
 use tls_core::echo::{Echo, Mode};
-use tls_core::{bench, pem};
+use tls_core::pem;
 
 /// TLS echo client: verifies the server, sends a message, prints what comes back.
 #[derive(Debug, Parser)]
@@ -276,7 +277,7 @@ async fn run_bench(args: BenchArgs) -> tls_core::Result<ExitCode> {
     let (config, server_name, timeouts) = connection_setup(args.target, false)?;
     if args.connections > 1000 {
         // Each connection is a file descriptor; the soft limit is often 1024.
-        if let Err(err) = tls_core::server::raise_fd_limit() {
+        if let Err(err) = tls_echo_cli::raise_fd_limit() {
             eprintln!("warning: cannot raise the open-file limit ({err}); connections may fail with EMFILE");
         }
     }
@@ -294,7 +295,7 @@ async fn run_bench(args: BenchArgs) -> tls_core::Result<ExitCode> {
     let live = Arc::new(bench::Live::default());
     let progress = std::io::stderr()
         .is_terminal()
-        .then(|| spawn_progress(live.clone(), args.mode, args.duration));
+        .then(|| bench::progress_line(live.clone(), args.mode, args.duration));
     let report = bench::run(options, live).await;
     if let Some(progress) = progress {
         progress.abort();
@@ -333,31 +334,6 @@ async fn run_bench(args: BenchArgs) -> tls_core::Result<ExitCode> {
         report.ops
     );
     Ok(ExitCode::FAILURE)
-}
-
-/// A live line on a terminal: the measure of `mode` so far, and errors.
-fn spawn_progress(live: Arc<bench::Live>, mode: bench::Mode, duration: Duration) -> tokio::task::JoinHandle<()> {
-    use std::sync::atomic::Ordering::Relaxed;
-    let bar = indicatif::ProgressBar::new(duration.as_millis() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {elapsed}/{duration} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let started = std::time::Instant::now();
-    tokio::spawn(async move {
-        loop {
-            bar.set_position(started.elapsed().as_millis() as u64);
-            let ops = live.ops.load(Relaxed);
-            let measure = match mode {
-                bench::Mode::Handshake => format!("{ops} handshakes"),
-                bench::Mode::Throughput => format!("{:.1} MB echoed", live.bytes.load(Relaxed) as f64 / 1e6),
-                bench::Mode::Latency => format!("{ops} echoes timed"),
-                bench::Mode::Idle => format!("{ops} connections held"),
-            };
-            bar.set_message(format!("{measure}, {} errors", live.errors.load(Relaxed)));
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    })
 }
 
 /// The echo on stdout, with a newline after it when it has none.

@@ -218,7 +218,7 @@ async fn run(args: Args) -> tls_core::Result<()> {
     if let Some(problem) = config::key_log_file_problem() {
         tracing::warn!("{problem}");
     }
-    if let Err(err) = server::raise_fd_limit() {
+    if let Err(err) = tls_echo_cli::raise_fd_limit() {
         tracing::warn!("cannot raise the open-file limit ({err}): connections beyond it will be refused");
     }
     let listener = server::bind_with(&args.listen.to_string(), args.reuse_port).await?;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use rustls::{ClientConfig, ServerConfig};
 use tls_core::config::{self, TlsOptions};
-use tls_core::generate::{CertificateAuthority, DemoPki, Issued, Usage, Validity};
+use tls_core::generate::{CertificateAuthority, Issued, Usage, Validity};
 use tls_core::pem::Identity;
 use tls_core::server::{self, ServerHandle, ServerOptions};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
@@ -32,9 +32,59 @@ pub async fn bounded<T>(what: &str, fut: impl Future<Output = T>) -> T {
     }
 }
 
+/// A test PKI like the demo one of `certs/`: a CA, a server certificate for 127.0.0.1, ::1 and
+/// localhost, and a client certificate named `client`, made in memory.
+#[derive(Debug)]
+pub struct DemoPki {
+    /// The CA.
+    pub ca: CertificateAuthority,
+    /// The server's certificate, signed by the CA.
+    pub server: Issued,
+    /// The client certificate (`client`), signed by the CA.
+    pub client: Issued,
+}
+
+impl DemoPki {
+    /// Makes one (ECDSA P-256, the demo lifetimes).
+    pub fn new() -> Self {
+        let request = tls_core::generate::PkiRequest::default();
+        let ca = CertificateAuthority::new(&request.ca_name, Validity::days_from_now(request.ca_days))
+            .expect("rcgen makes a CA");
+        let validity = Validity::days_from_now(request.leaf_days);
+        let names: Vec<&str> = request.names.iter().map(String::as_str).collect();
+        let server = ca
+            .issue(&names, Usage::Server, validity)
+            .expect("rcgen makes a server certificate");
+        let client = ca
+            .issue(&["client"], Usage::Client, validity)
+            .expect("rcgen makes a client certificate");
+        Self { ca, server, client }
+    }
+
+    /// Writes `ca.pem`, `ca.key`, `server.pem`, `server.key`, `client.pem` and `client.key` into `dir`
+    /// (keys with mode 0600).
+    pub fn write(&self, dir: &Path) {
+        for (stem, issued) in [
+            ("ca", &self.ca.issued),
+            ("server", &self.server),
+            ("client", &self.client),
+        ] {
+            std::fs::write(dir.join(format!("{stem}.pem")), &issued.cert_pem).expect("write a certificate");
+            tls_core::generate::write_file(&dir.join(format!("{stem}.key")), issued.key_pem.as_bytes(), true)
+                .expect("write a key");
+        }
+    }
+}
+
+impl Default for DemoPki {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A new demo PKI: CA, server certificate for 127.0.0.1/::1/localhost, client certificate.
 pub fn pki() -> DemoPki {
-    DemoPki::new().expect("rcgen makes the demo PKI")
+    DemoPki::new()
 }
 
 /// A demo PKI written as files (`ca.pem`, `server.pem`, `server.key`, ...) into a temporary folder.
@@ -49,7 +99,7 @@ impl PkiFiles {
     pub fn new() -> Self {
         let pki = pki();
         let dir = temp_dir();
-        pki.write(dir.path(), false).expect("write the demo PKI");
+        pki.write(dir.path());
         Self { pki, dir }
     }
 

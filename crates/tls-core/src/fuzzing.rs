@@ -1,5 +1,5 @@
 //! What the fuzz targets in `fuzz/` check, one function per target. They live here so that the targets
-//! (cargo-fuzz, nightly Rust) and the corpus replay test (`tests/fuzz_corpus.rs`, stable Rust, run by
+//! (cargo-fuzz, nightly Rust) and the corpus replay test (`crates/test-support/tests/fuzz_corpus.rs`, stable Rust, run by
 //! CI) run exactly the same code. Each panics when a property fails, which is what a fuzzer reports.
 
 use std::path::Path;

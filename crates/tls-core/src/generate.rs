@@ -642,52 +642,6 @@ fn write_pki(
         .collect()
 }
 
-/// The demo PKI of `certs/` ([`PkiRequest::default`]), with its one client certificate at hand.
-#[derive(Debug)]
-pub struct DemoPki {
-    /// The CA.
-    pub ca: CertificateAuthority,
-    /// The server's certificate, signed by the CA.
-    pub server: Issued,
-    /// The client certificate (`client`), signed by the CA.
-    pub client: Issued,
-}
-
-impl DemoPki {
-    /// Makes a new demo PKI.
-    ///
-    /// # Errors
-    /// [`Error::Generate`] when rcgen fails.
-    pub fn new() -> Result<Self> {
-        let request = PkiRequest::default();
-        let ca = CertificateAuthority::with_key_type(
-            &request.ca_name,
-            Validity::days_from_now(request.ca_days),
-            request.key_type,
-        )?;
-        let validity = Validity::days_from_now(request.leaf_days);
-        let names: Vec<&str> = request.names.iter().map(String::as_str).collect();
-        let server = ca.issue_with_key_type(&names, Usage::Server, validity, request.key_type)?;
-        let client = ca.issue_with_key_type(&["client"], Usage::Client, validity, request.key_type)?;
-        Ok(Self { ca, server, client })
-    }
-
-    /// Writes it as [`Pki::write`] does: `ca.pem`, `ca.key`, `server.pem`, `server.key`, `client.pem`,
-    /// `client.key`.
-    ///
-    /// # Errors
-    /// [`Error::Exists`] or [`Error::Write`] naming the file.
-    pub fn write(&self, dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
-        write_pki(
-            dir,
-            force,
-            Some(&self.ca.issued),
-            Some(&self.server),
-            &[("client", &self.client)],
-        )
-    }
-}
-
 /// Writes `contents` to `path`, with mode 0600 when `secret` (set at creation, so the key is never
 /// readable by others, not even for a moment).
 ///

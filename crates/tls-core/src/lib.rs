@@ -15,11 +15,9 @@
 //! - [`generate`]: making a demo CA and leaf certificates (rcgen), also broken ones for tests
 //! - [`inspect`]: every field of a certificate, fingerprints and pins, as text or JSON
 //! - [`verify`]: verifying a certificate file as the client would, with the reason in words
-//! - [`mod@bench`]: the load generator behind `echo-client bench`
 //! - [`certstore`]: the server's certificates, chosen by SNI and replaceable while it runs
 //! - [`certinfo`]: the certificate fields messages need (subject, issuer, names, dates)
 //! - [`args`]: parsing command-line values the programs share
-//! - [`fuzzing`]: the properties the fuzz targets in `fuzz/` check (and the corpus replay test runs)
 //! - [`error`]: the one [`Error`] type
 //!
 //! # Example
@@ -50,7 +48,6 @@
 #![warn(missing_docs)]
 
 pub mod args;
-pub mod bench;
 pub mod certinfo;
 pub mod certstore;
 pub mod client;
@@ -58,6 +55,10 @@ pub mod config;
 pub mod diagnose;
 pub mod echo;
 pub mod error;
+/// The properties the fuzz targets in `fuzz/` check (and the corpus replay test runs); behind the
+/// `fuzzing` feature, not part of the library's surface.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
 pub mod fuzzing;
 pub mod generate;
 pub mod inspect;

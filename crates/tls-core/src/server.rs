@@ -122,15 +122,6 @@ pub async fn bind_with(addr: &str, reuse_port: bool) -> Result<TcpListener> {
     socket.listen(4096).map_err(bind_error)
 }
 
-/// Raises this process's open-file limit to its hard limit (each connection is a file descriptor, and
-/// the soft limit is often 1024). Returns the new limit.
-///
-/// # Errors
-/// The OS error when the limit cannot be changed.
-pub fn raise_fd_limit() -> std::io::Result<u64> {
-    rlimit::increase_nofile_limit(u64::MAX)
-}
-
 /// The address `listener` is bound to, with the real port when port 0 was asked for.
 ///
 /// # Errors

@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// A good client's full round trip, which must succeed whatever the bad one is doing.
-async fn good_client_is_served(server: &RunningServer, pki: &tls_core::generate::DemoPki) {
+async fn good_client_is_served(server: &RunningServer, pki: &test_support::DemoPki) {
     let name = client::parse_server_name("127.0.0.1").expect("name");
     let echoed = bounded(
         "a good client beside the bad one",
@@ -109,7 +109,7 @@ async fn s7_a_record_larger_than_tls_allows_is_refused_from_its_header() {
 }
 
 /// The first flight of a real rustls client: its ClientHello record(s), and the client to go on with.
-fn client_hello() -> (rustls::ClientConnection, Vec<u8>, tls_core::generate::DemoPki) {
+fn client_hello() -> (rustls::ClientConnection, Vec<u8>, test_support::DemoPki) {
     let pki = pki();
     let config = client_config(&pki.ca);
     let name = client::parse_server_name("127.0.0.1").expect("name");
@@ -249,7 +249,7 @@ async fn s15_a_half_close_without_close_notify_still_gets_its_echo() {
     server.stop().await;
 }
 
-async fn connected(server: &RunningServer, pki: &tls_core::generate::DemoPki) -> client::Connection {
+async fn connected(server: &RunningServer, pki: &test_support::DemoPki) -> client::Connection {
     bounded(
         "connect",
         client::connect(

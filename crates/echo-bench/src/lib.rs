@@ -1,5 +1,7 @@
-//! A load generator for TLS echo servers (ours or anyone's): handshake rate, echo throughput, echo
-//! latency percentiles, and idle connections held. Speed is measured here, never in tests.
+//! `echo-bench`: a load generator for TLS echo servers (ours or anyone's): handshake rate, echo
+//! throughput, echo latency percentiles, and idle connections held; behind `echo-client bench`. Speed
+//! is measured here, never in tests. Built on tls-core's client; hdrhistogram (percentiles) and
+//! indicatif (the live line) are needed here only.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -9,14 +11,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use rustls::ClientConfig;
-use rustls::client::Resumption;
-use rustls::pki_types::ServerName;
 use serde::Serialize;
+use tls_core::pki_types::ServerName;
+use tls_core::rustls::ClientConfig;
+use tls_core::rustls::client::Resumption;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::client::{self, ClientOptions};
-use crate::error::Error;
+use tls_core::Error;
+use tls_core::client::{self, ClientOptions};
 
 /// What to measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -416,7 +418,7 @@ async fn throughput(options: &Options, live: &Live, deadline: Instant) -> Tally 
         }
         Err(err) => tally.error(
             "session",
-            &crate::diagnose::io_error(&err, crate::diagnose::Side::Client),
+            &tls_core::diagnose::io_error(&err, tls_core::diagnose::Side::Client),
         ),
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), writer.shutdown()).await;
@@ -515,4 +517,29 @@ impl fmt::Display for Report {
         }
         Ok(())
     }
+}
+
+/// A live line on a terminal while `run` goes: the measure of `mode` so far, and errors. Abort the
+/// returned task when the run is over.
+pub fn progress_line(live: Arc<Live>, mode: Mode, duration: Duration) -> tokio::task::JoinHandle<()> {
+    let bar = indicatif::ProgressBar::new(duration.as_millis() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {elapsed}/{duration} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    tokio::spawn(async move {
+        loop {
+            bar.set_position(started.elapsed().as_millis() as u64);
+            let ops = live.ops.load(Ordering::Relaxed);
+            let measure = match mode {
+                Mode::Handshake => format!("{ops} handshakes"),
+                Mode::Throughput => format!("{:.1} MB echoed", live.bytes.load(Ordering::Relaxed) as f64 / 1e6),
+                Mode::Latency => format!("{ops} echoes timed"),
+                Mode::Idle => format!("{ops} connections held"),
+            };
+            bar.set_message(format!("{measure}, {} errors", live.errors.load(Ordering::Relaxed)));
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
 }
