@@ -1,4 +1,4 @@
-//! Load and exhaustion at the sizes RELIABILITY.md names, against the echo-server binary, reading its
+//! Load and exhaustion at the sizes the README's reliability table names (cases S12-S14), against the echo-server binary, reading its
 //! file descriptors, sockets and memory from /proc: 10 000 idle sessions held and every descriptor given
 //! back, 5 000 slow handshakes beside a good client, and floods of hostile clients with memory flat.
 //! Loopback only; every loop has a fixed count and every wait is bounded.

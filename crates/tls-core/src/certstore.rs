@@ -182,7 +182,7 @@ impl CertStore {
     ///
     /// # Errors
     /// [`Error::KeyMismatch`] or [`Error::Config`] when a key does not fit its certificate, or
-    /// [`Error::InvalidServerName`] when `identities` is empty.
+    /// [`Error::NoCertificate`] when `identities` is empty.
     pub fn new(identities: Vec<Identity>) -> Result<Self> {
         Ok(Self {
             current: RwLock::new(Arc::new(snapshot(identities)?)),
@@ -284,10 +284,9 @@ fn snapshot(identities: Vec<Identity>) -> Result<Snapshot> {
             }),
         ));
     }
-    let default = keys
-        .first()
-        .map(|(_, key)| key.clone())
-        .ok_or_else(|| Error::InvalidServerName("(no certificate given)".into()))?;
+    let default = keys.first().map(|(_, key)| key.clone()).ok_or(Error::NoCertificate {
+        step: "a certificate store",
+    })?;
     let mut by_name = HashMap::new();
     let mut all = Vec::with_capacity(keys.len());
     // The first certificate naming a host wins, as the order on the command line says.

@@ -43,7 +43,7 @@ impl Default for ClientOptions {
 /// [`Error::InvalidAddress`] when `addr` is not `HOST:PORT`, [`Error::InvalidServerName`] when the host
 /// is neither a DNS name nor an IP address.
 pub fn server_name_for(addr: &str) -> Result<ServerName<'static>> {
-    let address = crate::args::HostPort::parse(addr).map_err(Error::InvalidAddress)?;
+    let address = crate::args::HostPort::parse(addr).map_err(|reason| Error::InvalidAddress { reason })?;
     parse_server_name(&address.host)
 }
 
@@ -515,7 +515,10 @@ mod tests {
             server_name_for("bad!name:1"),
             Err(Error::InvalidServerName(_))
         ));
-        assert!(matches!(server_name_for("bad name:1"), Err(Error::InvalidAddress(_))));
-        assert!(matches!(server_name_for("::1"), Err(Error::InvalidAddress(_))));
+        assert!(matches!(
+            server_name_for("bad name:1"),
+            Err(Error::InvalidAddress { .. })
+        ));
+        assert!(matches!(server_name_for("::1"), Err(Error::InvalidAddress { .. })));
     }
 }

@@ -206,7 +206,7 @@ where
 {
     let mut machine = Echo::new(mode);
     // Idle sessions are most sessions: start small and grow only while data streams in, so a held
-    // connection costs a few KiB, not the 32 KiB two full-size buffers would.
+    // connection costs a few KiB, not the 128 KiB two full-size (LARGE_READ) buffers would.
     let mut buf = vec![0u8; SMALL_READ];
     let mut out = Vec::new();
     let mut outcome = Outcome {

@@ -216,9 +216,18 @@ pub enum Error {
     /// The server name for the client is neither a DNS name nor an IP address.
     #[error("invalid server name {0:?}: give a DNS name such as localhost or an IP address")]
     InvalidServerName(String),
-    /// An address is not `HOST:PORT`; the text says what is wrong with it.
-    #[error("{0}")]
-    InvalidAddress(String),
+    /// An address is not `HOST:PORT`.
+    #[error("invalid address: {reason}")]
+    InvalidAddress {
+        /// What is wrong with it and what to write instead, naming the text.
+        reason: String,
+    },
+    /// A certificate chain was needed and none was given.
+    #[error("no certificate given: {step} needs at least one")]
+    NoCertificate {
+        /// What needed it.
+        step: &'static str,
+    },
     /// Binding the listening socket failed.
     #[error("cannot listen on {addr}: {cause}{hint}")]
     Bind {
@@ -368,7 +377,8 @@ impl Error {
                 | Self::Exists { .. }
                 | Self::BadRequest { .. }
                 | Self::InvalidServerName(_)
-                | Self::InvalidAddress(_)
+                | Self::InvalidAddress { .. }
+                | Self::NoCertificate { .. }
                 | Self::Input { .. }
                 | Self::NoDefault { .. }
         )

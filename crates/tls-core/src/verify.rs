@@ -47,7 +47,7 @@ pub fn verify(
     presenter: Presenter,
 ) -> Result<Result<Verified, Invalid>> {
     let Some((end_entity, intermediates)) = chain.split_first() else {
-        return Err(Error::InvalidServerName("(no certificate to verify)".into()));
+        return Err(Error::NoCertificate { step: "verifying" });
     };
     let (name, name_given) = match name {
         Some(name) => (name.to_owned(), true),

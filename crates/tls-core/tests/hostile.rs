@@ -1,4 +1,4 @@
-//! Hostile and broken clients from RELIABILITY.md, each sent as raw bytes by the test itself, while a
+//! Hostile and broken clients from the README's reliability table ("Hostile clients, faults and fuzzing"), each sent as raw bytes by the test itself, while a
 //! good client must still complete its echo beside them.
 
 use std::time::{Duration, Instant};

@@ -1,4 +1,4 @@
-//! Loading certificates, keys and CA bundles: every case of RELIABILITY.md L1-L6 asserts the message a
+//! Loading certificates, keys and CA bundles: every loading case (L1-L6) of the README's reliability table asserts the message a
 //! person sees, and the formats of L3 load, including keys written by openssl.
 
 use std::path::{Path, PathBuf};
