@@ -900,3 +900,102 @@ async fn nonsense_values_and_a_plain_echo_service_get_their_sentence() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_ca_made_again_with_a_multi_part_name_is_explained() {
+    let dir = test_support::temp_dir();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let openssl = |args: Vec<String>| async move {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let ran = test_support::run("openssl", &args, "openssl", b"").await;
+        assert!(ran.ok(), "openssl {args:?}: {}", ran.stderr);
+    };
+    // Two CAs made by openssl with the same three-part name; the second signs the server.
+    for ca in ["ca1", "ca2"] {
+        openssl(
+            [
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                &path(&format!("{ca}.key")),
+                "-out",
+                &path(&format!("{ca}.pem")),
+                "-subj",
+                "/C=FR/O=Lab/CN=Lab CA",
+                "-days",
+                "30",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ]
+            .map(String::from)
+            .to_vec(),
+        )
+        .await;
+    }
+    let ext = test_support::write(
+        dir.path(),
+        "ext.cnf",
+        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+    );
+    openssl(
+        [
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &path("srv.key"),
+            "-out",
+            &path("srv.csr"),
+            "-subj",
+            "/CN=127.0.0.1",
+        ]
+        .map(String::from)
+        .to_vec(),
+    )
+    .await;
+    openssl(
+        [
+            "x509",
+            "-req",
+            "-in",
+            &path("srv.csr"),
+            "-CA",
+            &path("ca2.pem"),
+            "-CAkey",
+            &path("ca2.key"),
+            "-CAcreateserial",
+            "-out",
+            &path("srv.pem"),
+            "-days",
+            "20",
+            "-extfile",
+            &ext.display().to_string(),
+        ]
+        .map(String::from)
+        .to_vec(),
+    )
+    .await;
+    let identity = tls_core::pem::load_identity(
+        dir.path().join("srv.pem").as_path(),
+        dir.path().join("srv.key").as_path(),
+    )
+    .expect("openssl's server certificate");
+    let config = config::server_config(identity, None, &TlsOptions::default()).expect("config");
+    let server = RunningServer::start(config, ServerOptions::default()).await;
+    let err = failure(&["--connect", &server.address(), "--ca", &path("ca1.pem")]).await;
+    assert!(
+        err.contains("is signed by a CA named CN=Lab CA,O=Lab,C=FR, but not by the trusted certificate of that name (was the CA made again?"),
+        "{err}"
+    );
+    server.stop().await;
+}

@@ -9,8 +9,6 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
 use x509_parser::time::ASN1Time;
 
-use crate::inspect::dn_string;
-
 fn with_cert<T>(der: &CertificateDer<'_>, fallback: T, f: impl FnOnce(&X509Certificate<'_>) -> T) -> T {
     match x509_parser::parse_x509_certificate(der) {
         Ok((_, cert)) => f(&cert),
@@ -26,18 +24,63 @@ fn name_or_placeholder(name: String) -> String {
     }
 }
 
-/// The subject as `CN=…, O=…`, or a placeholder when the certificate does not parse.
+/// The subject as `CN=…,O=…` ([`dn_string`]), or a placeholder when the certificate does not parse.
 pub fn subject(der: &CertificateDer<'_>) -> String {
     with_cert(der, "(unparsable certificate)".into(), |c| {
-        name_or_placeholder(c.subject().to_string())
+        name_or_placeholder(dn_string(c.subject()))
     })
 }
 
-/// The issuer as `CN=…, O=…`, or a placeholder when the certificate does not parse.
+/// The issuer as `CN=…,O=…` ([`dn_string`]), or a placeholder when the certificate does not parse.
 pub fn issuer(der: &CertificateDer<'_>) -> String {
     with_cert(der, "(unparsable certificate)".into(), |c| {
-        name_or_placeholder(c.issuer().to_string())
+        name_or_placeholder(dn_string(c.issuer()))
     })
+}
+
+/// The one rendering of a distinguished name everywhere (messages, logs, inspect, the page): RFC 4514,
+/// as `openssl x509 -nameopt RFC2253` prints it. Relative names from the most specific (last) to the first, `,` between them, `+` inside a
+/// multi-valued one, special characters escaped.
+pub fn dn_string(name: &x509_parser::x509::X509Name<'_>) -> String {
+    let mut rdns: Vec<String> = name
+        .iter_rdn()
+        .map(|rdn| {
+            rdn.iter()
+                .map(|attr| {
+                    let key = x509_parser::objects::oid2abbrev(attr.attr_type(), x509_parser::objects::oid_registry())
+                        .map_or_else(|_| attr.attr_type().to_id_string(), str::to_owned);
+                    let value = match attr.as_str() {
+                        Ok(text) => escape_dn_value(text),
+                        Err(_) => format!(
+                            "#{}",
+                            attr.attr_value()
+                                .as_bytes()
+                                .iter()
+                                .map(|b| format!("{b:02x}"))
+                                .collect::<String>()
+                        ),
+                    };
+                    format!("{key}={value}")
+                })
+                .collect::<Vec<_>>()
+                .join("+")
+        })
+        .collect();
+    // X.509 stores the least specific first; RFC 4514 writes the most specific first.
+    rdns.reverse();
+    rdns.join(",")
+}
+
+fn escape_dn_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for (i, c) in value.chars().enumerate() {
+        let at_edge = i == 0 && (c == ' ' || c == '#') || i + 1 == value.chars().count() && c == ' ';
+        if at_edge || matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `contents` wrapped in a DER element with `tag`.
@@ -186,6 +229,12 @@ pub fn expiry(left: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dn_values_are_escaped_per_rfc4514() {
+        assert_eq!(escape_dn_value("a,b+c"), "a\\,b\\+c");
+        assert_eq!(escape_dn_value(" #x "), "\\ #x\\ ");
+    }
 
     #[test]
     fn spans_count_in_their_largest_unit() {

@@ -154,8 +154,8 @@ pub fn inspect_at(der: &CertificateDer<'_>, position: Position, now: i64) -> Res
     let mut info = CertificateInfo {
         version: cert.version().0 + 1,
         serial: serial_hex(cert.raw_serial()),
-        subject: dn_string(cert.subject()),
-        issuer: dn_string(cert.issuer()),
+        subject: certinfo::dn_string(cert.subject()),
+        issuer: certinfo::dn_string(cert.issuer()),
         not_before: certinfo::unix_to_rfc3339(not_before),
         not_after: certinfo::unix_to_rfc3339(not_after),
         expires_in_days: (not_after - now).div_euclid(86_400),
@@ -219,43 +219,6 @@ fn hex(bytes: &[u8]) -> String {
 fn serial_hex(raw: &[u8]) -> String {
     let first = raw.iter().position(|&b| b != 0).unwrap_or(raw.len().saturating_sub(1));
     hex(&raw[first..])
-}
-
-/// RFC 4514: relative names from the most specific (last) to the first, `,` between them, `+` inside a
-/// multi-valued one, special characters escaped.
-pub fn dn_string(name: &x509_parser::x509::X509Name<'_>) -> String {
-    let mut rdns: Vec<String> = name
-        .iter_rdn()
-        .map(|rdn| {
-            rdn.iter()
-                .map(|attr| {
-                    let key = x509_parser::objects::oid2abbrev(attr.attr_type(), x509_parser::objects::oid_registry())
-                        .map_or_else(|_| attr.attr_type().to_id_string(), str::to_owned);
-                    let value = match attr.as_str() {
-                        Ok(text) => escape_dn_value(text),
-                        Err(_) => format!("#{}", hex(attr.attr_value().as_bytes())),
-                    };
-                    format!("{key}={value}")
-                })
-                .collect::<Vec<_>>()
-                .join("+")
-        })
-        .collect();
-    // X.509 stores the least specific first; RFC 4514 writes the most specific first.
-    rdns.reverse();
-    rdns.join(",")
-}
-
-fn escape_dn_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for (i, c) in value.chars().enumerate() {
-        let at_edge = i == 0 && (c == ' ' || c == '#') || i + 1 == value.chars().count() && c == ' ';
-        if at_edge || matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn alt_names(cert: &X509Certificate<'_>) -> SubjectAltNames {
@@ -527,11 +490,5 @@ mod tests {
     fn modulus_bits_ignore_leading_zeros() {
         assert_eq!(unsigned_bits(&[0x00, 0x80, 0x00]), 16);
         assert_eq!(unsigned_bits(&[0x01, 0xff]), 9);
-    }
-
-    #[test]
-    fn dn_values_are_escaped_per_rfc4514() {
-        assert_eq!(escape_dn_value("a,b+c"), "a\\,b\\+c");
-        assert_eq!(escape_dn_value(" #x "), "\\ #x\\ ");
     }
 }
