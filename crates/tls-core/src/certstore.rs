@@ -253,7 +253,7 @@ impl ResolvesServerCert for CertStore {
 }
 
 fn snapshot(identities: Vec<Identity>) -> Result<Snapshot> {
-    let provider = crate::config::provider();
+    let provider = crate::crypto::provider();
     let mut keys = Vec::with_capacity(identities.len());
     for identity in identities {
         crate::pem::check_key_matches(&identity.chain, &identity.key)?;

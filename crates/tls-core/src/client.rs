@@ -47,13 +47,7 @@ pub fn server_name_for(addr: &str) -> Result<ServerName<'static>> {
     parse_server_name(&address.host)
 }
 
-/// Parses a DNS name or IP address to verify the server's certificate against.
-///
-/// # Errors
-/// [`Error::InvalidServerName`] when it is neither.
-pub fn parse_server_name(name: &str) -> Result<ServerName<'static>> {
-    ServerName::try_from(name.to_owned()).map_err(|_| Error::InvalidServerName(name.to_owned()))
-}
+pub use crate::config::parse_server_name;
 
 /// An established, verified TLS session with an echo server.
 #[derive(Debug)]

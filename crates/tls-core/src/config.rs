@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{
@@ -33,9 +32,14 @@ pub struct TlsOptions {
     pub classic_kx: bool,
 }
 
-/// The crypto provider every configuration here uses: aws-lc-rs with its default suites and groups.
-pub fn provider() -> CryptoProvider {
-    rustls::crypto::aws_lc_rs::default_provider()
+pub use crate::crypto::provider;
+
+/// Parses a DNS name or IP address to verify the server's certificate against.
+///
+/// # Errors
+/// [`Error::InvalidServerName`] when it is neither.
+pub fn parse_server_name(name: &str) -> Result<ServerName<'static>> {
+    ServerName::try_from(name.to_owned()).map_err(|_| Error::InvalidServerName(name.to_owned()))
 }
 
 fn versions(options: &TlsOptions) -> &'static [&'static SupportedProtocolVersion] {

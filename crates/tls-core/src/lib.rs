@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //! - [`pem`]: reading certificate chains, private keys and CA bundles from PEM or DER files
+//! - [`crypto`]: the one crypto provider (aws-lc-rs, post-quantum hybrid first)
 //! - [`config`]: rustls `ServerConfig` / `ClientConfig` from loaded material; verification explained
 //! - [`echo`]: the echo protocol as a sans-IO state machine, and the async loop that drives it
 //! - [`server`]: the accept loop `serve(listener, config, options, shutdown)`, and `spawn` for a handle
@@ -52,6 +53,7 @@ pub mod certinfo;
 pub mod certstore;
 pub mod client;
 pub mod config;
+pub mod crypto;
 pub mod diagnose;
 pub mod echo;
 pub mod error;

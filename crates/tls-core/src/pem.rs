@@ -125,7 +125,7 @@ const ONE_FILE: &str = "; with no --key, the certificate file must hold its key 
 /// # Errors
 /// [`Error::KeyMismatch`] when it is not; [`Error::Config`] when rustls cannot use the key at all.
 pub fn check_key_matches(chain: &[CertificateDer<'static>], key: &PrivateKeyDer<'static>) -> Result<()> {
-    let provider = crate::config::provider();
+    let provider = crate::crypto::provider();
     match CertifiedKey::from_der(chain.to_vec(), key.clone_key(), &provider) {
         Ok(_) => Ok(()),
         Err(rustls::Error::InconsistentKeys(_)) => Err(Error::KeyMismatch {

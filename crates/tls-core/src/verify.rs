@@ -71,7 +71,7 @@ pub fn verify(
             }
         },
     };
-    let server_name = crate::client::parse_server_name(&name)?;
+    let server_name = config::parse_server_name(&name)?;
     // A time the user chose is never blamed on a wrong clock.
     let presenter = match (presenter, at) {
         (Presenter::File, Some(_)) => Presenter::FileAtGivenTime,

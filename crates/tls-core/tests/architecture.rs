@@ -1,0 +1,94 @@
+//! The module map stays a map: no module of tls-core depends on itself through others (no cycles), and
+//! the certificate modules never reach the network ones, so reading or judging a certificate never
+//! needs a socket. Read from the source: `crate::MODULE` paths outside `#[cfg(test)]` code.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Modules that read, make or judge certificates.
+const CERTIFICATES: [&str; 8] = [
+    "crypto",
+    "certinfo",
+    "pem",
+    "inspect",
+    "generate",
+    "verify",
+    "preflight",
+    "scenario",
+];
+/// Modules that speak to a peer.
+const NETWORK: [&str; 4] = ["server", "client", "echo", "page"];
+
+/// Each module's direct dependencies on other modules of the crate.
+fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut graph = BTreeMap::new();
+    for entry in std::fs::read_dir(&src).expect("src/") {
+        let path = entry.expect("an entry").path();
+        let Some(module) = path.file_stem().and_then(|s| s.to_str()).map(str::to_owned) else {
+            continue;
+        };
+        if path.extension().is_none_or(|ext| ext != "rs") || module == "lib" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable source");
+        // Unit tests may use anything: only the module's own code counts.
+        let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or(&text);
+        let deps: BTreeSet<String> = code
+            .match_indices("crate::")
+            .map(|(at, _)| {
+                code[at + 7..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect::<String>()
+            })
+            .filter(|dep| !dep.is_empty() && *dep != module)
+            .collect();
+        graph.insert(module, deps);
+    }
+    graph
+}
+
+/// Everything `from` reaches, itself excluded unless through a cycle.
+fn reachable(graph: &BTreeMap<String, BTreeSet<String>>, from: &str) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<&str> = graph
+        .get(from)
+        .map(|d| d.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    while let Some(next) = stack.pop() {
+        if seen.insert(next.to_owned()) {
+            stack.extend(graph.get(next).into_iter().flatten().map(String::as_str));
+        }
+    }
+    seen
+}
+
+#[test]
+fn the_graph_is_read_from_the_source() {
+    let graph = module_graph();
+    // A check that reads nothing would pass everything: the known edges must be there.
+    assert!(
+        graph["server"].contains("echo") && graph["client"].contains("config"),
+        "{graph:#?}"
+    );
+    assert!(graph.len() >= 18, "{graph:#?}");
+}
+
+#[test]
+fn no_module_depends_on_itself() {
+    let graph = module_graph();
+    let cycles: Vec<&String> = graph.keys().filter(|m| reachable(&graph, m).contains(*m)).collect();
+    assert!(cycles.is_empty(), "modules in a cycle: {cycles:?}\n{graph:#?}");
+}
+
+#[test]
+fn certificate_modules_never_reach_the_network() {
+    let graph = module_graph();
+    for module in CERTIFICATES {
+        assert!(graph.contains_key(module), "{module} is missing: update the lists");
+        let reached = reachable(&graph, module);
+        let wrong: Vec<&str> = NETWORK.iter().copied().filter(|n| reached.contains(*n)).collect();
+        assert!(wrong.is_empty(), "{module} depends on {wrong:?} (through {reached:?})");
+    }
+}
