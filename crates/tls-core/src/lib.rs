@@ -6,7 +6,8 @@
 //! - [`crypto`]: the one crypto provider (aws-lc-rs, post-quantum hybrid first)
 //! - [`config`]: rustls `ServerConfig` / `ClientConfig` from loaded material; verification explained
 //! - [`echo`]: the echo protocol as a sans-IO state machine, and the async loop that drives it
-//! - [`server`]: the accept loop `serve(listener, config, options, shutdown)`, and `spawn` for a handle
+//! - [`server`]: the accept loop `serve(listener, config, options, shutdown)` and `spawn` for a handle;
+//!   `server/session.rs` is one connection (first bytes, handshake, echo or page, its log line)
 //! - [`page`]: the HTTPS page on the echo port (HTML, JSON, /ca.pem, POST /echo) for browsers and curl
 //! - [`scenario`]: certificate chains broken on purpose (expired, wrong host, incomplete chain, ...)
 //! - [`preflight`]: checks on the server's chain at start (order, leaf, usage, dates)

@@ -22,29 +22,40 @@ const NETWORK: [&str; 4] = ["server", "client", "echo", "page"];
 /// Each module's direct dependencies on other modules of the crate.
 fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut graph = BTreeMap::new();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for entry in std::fs::read_dir(&src).expect("src/") {
         let path = entry.expect("an entry").path();
         let Some(module) = path.file_stem().and_then(|s| s.to_str()).map(str::to_owned) else {
             continue;
         };
-        if path.extension().is_none_or(|ext| ext != "rs") || module == "lib" {
+        // A folder is one module (server/: mod.rs, session.rs), a file another.
+        let files: Vec<std::path::PathBuf> = if path.is_dir() {
+            std::fs::read_dir(&path)
+                .expect("a module folder")
+                .map(|e| e.expect("an entry").path())
+                .filter(|p| p.extension().is_some_and(|ext| ext == "rs"))
+                .collect()
+        } else if path.extension().is_some_and(|ext| ext == "rs") && module != "lib" {
+            vec![path.clone()]
+        } else {
             continue;
+        };
+        let deps = graph.entry(module.clone()).or_default();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("readable source");
+            // Unit tests may use anything: only the module's own code counts.
+            let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or(&text);
+            deps.extend(
+                code.match_indices("crate::")
+                    .map(|(at, _)| {
+                        code[at + 7..]
+                            .chars()
+                            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                            .collect::<String>()
+                    })
+                    .filter(|dep| !dep.is_empty() && *dep != module),
+            );
         }
-        let text = std::fs::read_to_string(&path).expect("readable source");
-        // Unit tests may use anything: only the module's own code counts.
-        let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or(&text);
-        let deps: BTreeSet<String> = code
-            .match_indices("crate::")
-            .map(|(at, _)| {
-                code[at + 7..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-                    .collect::<String>()
-            })
-            .filter(|dep| !dep.is_empty() && *dep != module)
-            .collect();
-        graph.insert(module, deps);
     }
     graph
 }

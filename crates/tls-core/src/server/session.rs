@@ -1,0 +1,316 @@
+//! One connection, from its first byte to its close: the first bytes checked (TLS, or plain HTTP and
+//! SSLv2 answered and named), the handshake (noting the certificate sent), the choice between the
+//! echo and the page, and one log line at the end.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+
+use super::ServerOptions;
+use crate::certstore::{self, Served};
+use crate::diagnose::{self, Side};
+use crate::echo::{self, Escaped, Mode};
+use crate::error::fmt_duration;
+use crate::page;
+use crate::session::SessionInfo;
+
+/// One connection, from first byte to close; logs one line at the end. `place` is the connection's
+/// place under `--max-connections`: given back as soon as the socket is closed, before the log line, so a
+/// client that reads the log and connects again finds it free.
+pub(super) async fn run(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    acceptor: &TlsAcceptor,
+    options: &ServerOptions,
+    cancel: &CancellationToken,
+    place: OwnedSemaphorePermit,
+) {
+    let started = Instant::now();
+    let deadline = tokio::time::Instant::now() + options.handshake_timeout;
+    let handshake = async {
+        check_first_bytes(&tcp).await?;
+        acceptor
+            .accept(tcp)
+            .await
+            .map_err(|err| diagnose::handshake_error(&err, Side::Server))
+    };
+    // The certificate this client was sent (or, resumed, the one its ticket names), noted during the
+    // handshake itself: the log and the page name it even if a reload replaces it meanwhile.
+    let handshake = certstore::recording(options.certs.as_deref(), handshake);
+    let (result, seen) = tokio::select! {
+        () = cancel.cancelled() => (Err("server shutting down".to_owned()), Default::default()),
+        result = tokio::time::timeout_at(deadline, handshake) => result.unwrap_or_else(|_| {
+            let reason = format!("no complete TLS handshake within {}", fmt_duration(options.handshake_timeout));
+            (Err(reason), Default::default())
+        }),
+    };
+    let mut tls = match result {
+        Ok(tls) => tls,
+        Err(reason) => {
+            let reason = seen.client_certificate_problem.unwrap_or(reason);
+            // The handshake, and with it the socket, is gone by now.
+            drop(place);
+            if reason.is_empty() {
+                tracing::debug!(%peer, "closed before sending anything");
+            } else {
+                tracing::info!(%peer, elapsed_ms = started.elapsed().as_millis() as u64, "handshake failed: {reason}");
+            }
+            return;
+        }
+    };
+    let info = {
+        let (_, conn) = tls.get_ref();
+        SessionInfo::from_connection(conn, conn.server_name())
+    };
+    let served = seen.served(info.resumed);
+    let (protocol, prefix) = choose_protocol(&mut tls, &info, options).await;
+    let mut stream = Rewind::new(prefix, tls);
+    let log = SessionLog {
+        peer,
+        info: &info,
+        served: served.as_ref(),
+        started,
+    };
+    if let (Protocol::Http, Some(page)) = (protocol, &options.page) {
+        let session = page::Session {
+            info: info.clone(),
+            served: served.clone(),
+            peer,
+        };
+        let outcome = page::serve(stream, session, page.clone(), options.idle_timeout, cancel).await;
+        drop(place);
+        log.https(&outcome);
+        return;
+    }
+    let outcome = echo::drive(&mut stream, options.mode, options.idle_timeout, cancel).await;
+    drop(stream);
+    drop(place);
+    log.echo(&outcome);
+}
+
+/// The fields both kinds of session log, written once.
+struct SessionLog<'a> {
+    peer: SocketAddr,
+    info: &'a SessionInfo,
+    served: Option<&'a Served>,
+    started: Instant,
+}
+
+/// Logs one session line: the shared fields, then the ones of its kind. Absent values are empty
+/// (`None`), which the JSON log writes as null and the text log leaves out.
+macro_rules! session_line {
+    ($log:expr, $message:literal, $($field:tt)*) => {
+        tracing::info!(
+            peer = %$log.peer,
+            tls = %$log.info.version,
+            cipher = %$log.info.cipher_suite,
+            group = %$log.info.group,
+            resumed = $log.info.resumed,
+            sni = $log.info.sni.as_deref(),
+            alpn = $log.info.alpn.as_deref(),
+            client_cert = $log.info.peer_subject.as_deref(),
+            cert = $log.served.map(Served::subject),
+            cert_sha256 = $log.served.map(Served::fingerprint),
+            duration_ms = $log.started.elapsed().as_millis() as u64,
+            $($field)*
+            $message
+        )
+    };
+}
+
+impl SessionLog<'_> {
+    fn https(&self, outcome: &page::HttpOutcome) {
+        session_line!(
+            self,
+            "https session",
+            http_requests = outcome.requests,
+            end = %outcome.error.as_deref().unwrap_or("closed"),
+        );
+    }
+
+    fn echo(&self, outcome: &echo::Outcome) {
+        session_line!(self, "session",
+            bytes_in = outcome.bytes_in,
+            bytes_out = outcome.bytes_out,
+            end = %outcome.end,
+            preview = %Escaped(&outcome.preview),
+        );
+    }
+}
+
+/// How long bytes that begin like an HTTP request line may wait for the rest of the line before they
+/// are taken for echo.
+const SNIFF_GRACE: Duration = Duration::from_millis(200);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    Echo,
+    Http,
+}
+
+/// HTTP when the client agreed to `http/1.1` by ALPN or starts with an HTTP/1.x request line (and the
+/// server has a page to show); echo otherwise. Returns the bytes read to decide, to be replayed.
+async fn choose_protocol(
+    tls: &mut tokio_rustls::server::TlsStream<TcpStream>,
+    info: &SessionInfo,
+    options: &ServerOptions,
+) -> (Protocol, Vec<u8>) {
+    if options.page.is_none() {
+        return (Protocol::Echo, Vec::new());
+    }
+    if info.alpn.as_deref() == Some("http/1.1") {
+        return (Protocol::Http, Vec::new());
+    }
+    if options.mode == Mode::Raw {
+        return (Protocol::Echo, Vec::new());
+    }
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match page::sniff(&head, page::MAX_HEAD) {
+            page::Sniff::Http => return (Protocol::Http, head),
+            page::Sniff::Echo => return (Protocol::Echo, head),
+            page::Sniff::Undecided => {}
+        }
+        // An HTTP client sends its request line at once; bytes that only begin like one ("GET x", typed
+        // or sent without a newline) are echo after a short wait, not held until the idle timeout.
+        let wait = if head.is_empty() {
+            options.idle_timeout
+        } else {
+            SNIFF_GRACE
+        };
+        // Whatever ends the wait (data, EOF, an error, the idle timeout) is seen again by the echo loop.
+        match tokio::time::timeout(wait, echo::read_flushing(tls, &mut buf)).await {
+            Ok(Ok(n)) if n > 0 => head.extend_from_slice(&buf[..n]),
+            _ => return (Protocol::Echo, head),
+        }
+    }
+}
+
+/// A stream that first replays bytes already read from it.
+struct Rewind<S> {
+    prefix: Vec<u8>,
+    offset: usize,
+    inner: S,
+}
+
+impl<S> Rewind<S> {
+    fn new(prefix: Vec<u8>, inner: S) -> Self {
+        Self {
+            prefix,
+            offset: 0,
+            inner,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Rewind<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        if this.offset < this.prefix.len() {
+            let n = buf.remaining().min(this.prefix.len() - this.offset);
+            buf.put_slice(&this.prefix[this.offset..this.offset + n]);
+            this.offset += n;
+            return std::task::Poll::Ready(Ok(()));
+        }
+        std::pin::Pin::new(&mut this.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Rewind<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, data)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Answers a plain-HTTP request on the TLS port with a plaintext 400 saying so (as nginx does), so a
+/// browser or curl shows why instead of a reset connection. The request head is read first (bounded in
+/// size; the handshake deadline bounds the time): closing with unread bytes would reset the connection
+/// and lose the answer.
+async fn answer_plain_http(tcp: &TcpStream) {
+    const BODY: &str = "This port speaks HTTPS (TLS), not plain HTTP: use https:// in the address.\n";
+    let mut head = Vec::new();
+    let mut buf = [0u8; 2048];
+    while head.len() < 16 * 1024 && !head.windows(4).any(|w| w == b"\r\n\r\n") && !head.windows(2).any(|w| w == b"\n\n")
+    {
+        if tcp.readable().await.is_err() {
+            return;
+        }
+        match tcp.try_read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(_) => return,
+        }
+    }
+    let answer = format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let mut written = 0;
+    while written < answer.len() {
+        if tcp.writable().await.is_err() {
+            return;
+        }
+        match tcp.try_write(&answer.as_bytes()[written..]) {
+            Ok(n) => written += n,
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// Refuses, with a reason, a client whose first bytes are not a TLS handshake record, so plain HTTP or
+/// an SSLv2 hello is named in the log instead of showing up as a parse error. `Err("")` means the
+/// client closed without sending anything (a port probe or health check).
+async fn check_first_bytes(tcp: &TcpStream) -> Result<(), String> {
+    let mut head = [0u8; 8];
+    let n = tcp
+        .peek(&mut head)
+        .await
+        .map_err(|err| diagnose::io_error(&err, Side::Server))?;
+    let head = &head[..n];
+    match head {
+        [] => Err(String::new()),
+        [0x16, ..] => Ok(()),
+        [b, _, 0x01, ..] if b & 0x80 != 0 => {
+            // A fatal protocol_version alert in a TLS record, as tlsfuzzer expects; best effort, since
+            // the socket is about to close anyway.
+            let _ = tcp.try_write(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46]);
+            Err("client sent an SSLv2-style hello; this server speaks TLS 1.2 and 1.3 only".into())
+        }
+        _ if head.iter().all(|b| b.is_ascii_uppercase() || *b == b' ' || *b == b'/') => {
+            let reason = format!("not TLS (plain HTTP?): it began with \"{}\"", Escaped(head));
+            answer_plain_http(tcp).await;
+            Err(reason)
+        }
+        _ => Err(format!("not TLS: it began with \"{}\"", Escaped(head))),
+    }
+}
