@@ -208,7 +208,8 @@ pub async fn run(options: Options, live: Arc<Live>) -> Report {
         }
     }
     watchdog.abort();
-    let seconds = started.elapsed().min(options.duration).as_secs_f64();
+    // The time it really took (a run that gave up early is shorter than asked).
+    let seconds = started.elapsed().as_secs_f64();
     Report {
         mode: options.mode,
         target: options.addr.clone(),
@@ -392,14 +393,26 @@ async fn throughput(options: &Options, live: &Live, deadline: Instant) -> Tally 
     let deadline = tokio::time::Instant::from_std(deadline);
     // Writing and reading at once: a server that echoes as it reads never waits on us.
     // Bounded by the deadline too: a server that stops reading must not hold the benchmark.
+    // The clock is checked on every write too: a small write completes at once, and the timeout
+    // alone would then never get the chance to fire.
     let write = async {
-        while let Ok(Ok(())) = tokio::time::timeout_at(deadline, writer.write_all(&chunk)).await {}
+        while tokio::time::Instant::now() < deadline {
+            if !matches!(
+                tokio::time::timeout_at(deadline, writer.write_all(&chunk)).await,
+                Ok(Ok(()))
+            ) {
+                break;
+            }
+        }
         writer
     };
     let read = async {
         let mut buf = vec![0u8; 64 * 1024];
         let mut received = 0u64;
         loop {
+            if tokio::time::Instant::now() >= deadline {
+                break Ok(received);
+            }
             match tokio::time::timeout_at(deadline, reader.read(&mut buf)).await {
                 Ok(Ok(0)) | Err(_) => break Ok(received),
                 Ok(Ok(n)) => {

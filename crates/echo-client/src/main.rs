@@ -62,8 +62,8 @@ struct BenchArgs {
     #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_core::args::positive_seconds)]
     duration: Duration,
     /// Bytes per write [default: 12 (Hello World!) for handshake, 65536 for throughput, 64 for latency;
-    /// 0 in handshake mode: no echo]
-    #[arg(long, value_name = "BYTES")]
+    /// 0 in handshake mode: no echo; at most 64 MiB]
+    #[arg(long, value_name = "BYTES", value_parser = tls_core::args::write_size)]
     size: Option<usize>,
     /// Handshake mode: resume sessions with tickets instead of full handshakes
     #[arg(long)]
@@ -137,6 +137,17 @@ async fn main() -> ExitCode {
     if let Some(code) = args.extras.handle(<Args as clap::CommandFactory>::command()) {
         return code;
     }
+    let dash = |path: &PathBuf| path.as_os_str() == "-";
+    let target = &args.target;
+    if args.stdin && (target.ca.iter().any(dash) || target.cert.iter().any(dash) || target.key.iter().any(dash)) {
+        use clap::CommandFactory as _;
+        Args::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "standard input cannot be both a file (-) and the data --stdin sends: give that file by its name",
+            )
+            .exit();
+    }
     let result = match args.command {
         Some(Command::Bench(bench)) => run_bench(bench).await,
         None => run(args).await.map(|()| ExitCode::SUCCESS),
@@ -176,6 +187,7 @@ fn connection_setup(
     ClientOptions,
 )> {
     // The demo CA is the default trust only when nothing else was asked for.
+    let dash = |path: &PathBuf| path.as_os_str() == "-";
     let ca_paths = match (args.ca.is_empty(), args.webpki_roots || !args.pins.is_empty()) {
         (false, _) => args.ca.clone(),
         (true, true) => Vec::new(),
@@ -187,7 +199,12 @@ fn connection_setup(
     }
     if verbose {
         for path in &ca_paths {
-            eprintln!("trusting the CA certificates in {}", path.display());
+            let shown = if dash(path) {
+                "standard input".into()
+            } else {
+                path.display().to_string()
+            };
+            eprintln!("trusting the CA certificates in {shown}");
         }
         if ca_paths.is_empty() && !args.webpki_roots {
             eprintln!("trusting no CA: only the pins given");
@@ -258,16 +275,16 @@ async fn run(args: Args) -> tls_core::Result<()> {
             message.len() - taken
         );
     }
+    // The message is the whole session: sent, then close_notify, then the echo to the server's close
+    // (a `\r` ending the message comes back only when the stream ends).
     let mut echoed = Vec::with_capacity(message.len());
-    let result = conn.echo_into(message, &mut echoed).await;
-    if let Err(err) = result {
+    if let Err(err) = conn.echo_stream(message, &mut echoed).await {
         // What came back is shown even when the echo then failed, as it came: nothing added.
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(&echoed).and_then(|()| out.flush());
         return Err(err);
     }
-    print_echo(&echoed)?;
-    conn.close().await
+    print_echo(&echoed)
 }
 
 /// Runs the benchmark and prints its report; exits 1 when any operation failed, since a figure measured
@@ -281,6 +298,16 @@ async fn run_bench(args: BenchArgs) -> tls_core::Result<ExitCode> {
             eprintln!("warning: cannot raise the open-file limit ({err}); connections may fail with EMFILE");
         }
     }
+    let size = args.size.unwrap_or_else(|| args.mode.default_size());
+    if size == 0 && matches!(args.mode, bench::Mode::Throughput | bench::Mode::Latency) {
+        use clap::CommandFactory as _;
+        Args::command()
+            .error(
+                clap::error::ErrorKind::ValueValidation,
+                "--size 0 sends nothing to echo; it means \"no echo\" in handshake mode only",
+            )
+            .exit();
+    }
     let options = bench::Options {
         addr,
         server_name,
@@ -288,7 +315,7 @@ async fn run_bench(args: BenchArgs) -> tls_core::Result<ExitCode> {
         mode: args.mode,
         connections: args.connections,
         duration: args.duration,
-        size: args.size.unwrap_or_else(|| args.mode.default_size()),
+        size,
         resume: args.resume,
         timeouts,
     };

@@ -155,15 +155,22 @@ async fn run(args: Args) -> tls_core::Result<()> {
         (None, true, false) => pem::default_file("certs/ca.pem", "--serve-ca FILE").ok(),
         _ => None,
     };
-    let pairs: Vec<(PathBuf, PathBuf)> = if args.cert.is_empty() {
+    // Each certificate with its key's file; no key file: the certificate file holds the key too.
+    let pairs: Vec<(PathBuf, Option<PathBuf>)> = if args.scenario.is_some() {
+        Vec::new()
+    } else if args.cert.is_empty() {
         vec![(
             pem::default_file("certs/server.pem", "--cert FILE --key FILE")?,
-            pem::default_file("certs/server.key", "--cert FILE --key FILE")?,
+            Some(pem::default_file("certs/server.key", "--cert FILE --key FILE")?),
         )]
     } else if args.key.is_empty() {
-        args.cert.iter().map(|cert| (cert.clone(), cert.clone())).collect()
+        args.cert.iter().map(|cert| (cert.clone(), None)).collect()
     } else {
-        args.cert.iter().cloned().zip(args.key.iter().cloned()).collect()
+        args.cert
+            .iter()
+            .cloned()
+            .zip(args.key.iter().cloned().map(Some))
+            .collect()
     };
     let (identities, cert, serve_ca) = match args.scenario {
         Some(kind) => {
@@ -224,6 +231,8 @@ async fn run(args: Args) -> tls_core::Result<()> {
     let listener = server::bind_with(&args.listen.to_string(), args.reuse_port).await?;
     let local = server::local_addr(&listener)?;
     server::check_reachable(&listener).await?;
+    // Listening for Ctrl-C and SIGTERM before saying so: a signal right after this line is handled.
+    let mut signals = StopSignals::listen();
     println!("listening on {local}");
     tracing::info!(
         cert = %cert,
@@ -238,10 +247,10 @@ async fn run(args: Args) -> tls_core::Result<()> {
     let shutdown = {
         let force_stop = force_stop.clone();
         async move {
-            let signal = shutdown_signal().await;
+            let signal = signals.next().await;
             tracing::info!("{signal}: shutdown requested (Ctrl-C again closes every session now)");
             tokio::spawn(async move {
-                let signal = shutdown_signal().await;
+                let signal = signals.next().await;
                 tracing::info!("{signal} again: closing every session now");
                 force_stop.cancel();
             });
@@ -263,14 +272,13 @@ async fn run(args: Args) -> tls_core::Result<()> {
 }
 
 /// Loads every --cert/--key pair and checks each (preflight).
-fn load_checked(pairs: &[(PathBuf, PathBuf)]) -> tls_core::Result<Vec<Identity>> {
+fn load_checked(pairs: &[(PathBuf, Option<PathBuf>)]) -> tls_core::Result<Vec<Identity>> {
     pairs
         .iter()
         .map(|(cert, key)| {
-            let identity = if cert == key {
-                pem::load_combined(cert)?
-            } else {
-                pem::load_identity(cert, key)?
+            let identity = match key {
+                Some(key) => pem::load_identity(cert, key)?,
+                None => pem::load_combined(cert)?,
             };
             preflight(&identity.chain, cert)?;
             Ok(identity)
@@ -284,7 +292,7 @@ fn load_checked(pairs: &[(PathBuf, PathBuf)]) -> tls_core::Result<Vec<Identity>>
 ///
 /// The SIGHUP handler is installed here, before the returned future first runs: a SIGHUP that arrives
 /// as soon as the server says it listens must reload, not end the process (SIGHUP's default).
-fn reload_when_asked(certs: Arc<CertStore>, pairs: Vec<(PathBuf, PathBuf)>) -> impl Future<Output = ()> {
+fn reload_when_asked(certs: Arc<CertStore>, pairs: Vec<(PathBuf, Option<PathBuf>)>) -> impl Future<Output = ()> {
     #[cfg(unix)]
     let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
     #[cfg(not(unix))]
@@ -297,11 +305,11 @@ type Hangup = Option<tokio::signal::unix::Signal>;
 #[cfg(not(unix))]
 type Hangup = Option<()>;
 
-async fn watch(certs: Arc<CertStore>, pairs: Vec<(PathBuf, PathBuf)>, mut hangup: Hangup) {
-    let stamp = |pairs: &[(PathBuf, PathBuf)]| -> Vec<Option<(std::time::SystemTime, u64, u64)>> {
+async fn watch(certs: Arc<CertStore>, pairs: Vec<(PathBuf, Option<PathBuf>)>, mut hangup: Hangup) {
+    let stamp = |pairs: &[(PathBuf, Option<PathBuf>)]| -> Vec<Option<(std::time::SystemTime, u64, u64)>> {
         pairs
             .iter()
-            .flat_map(|(c, k)| [c, k])
+            .flat_map(|(c, k)| std::iter::once(c).chain(k))
             .map(|path| {
                 let meta = std::fs::metadata(path).ok()?;
                 #[cfg(unix)]
@@ -331,13 +339,12 @@ async fn watch(certs: Arc<CertStore>, pairs: Vec<(PathBuf, PathBuf)>, mut hangup
                 if now == seen {
                     continue;
                 }
-                seen = now;
                 "files changed"
             }
         };
         if pairs
             .iter()
-            .flat_map(|(c, k)| [c, k])
+            .flat_map(|(c, k)| std::iter::once(c).chain(k))
             .any(|path| path.as_os_str() == "-")
         {
             tracing::warn!(
@@ -345,6 +352,9 @@ async fn watch(certs: Arc<CertStore>, pairs: Vec<(PathBuf, PathBuf)>, mut hangup
             );
             continue;
         }
+        // One reload per change: a SIGHUP after editing the files is not followed by a second reload
+        // when the next tick sees the same change.
+        seen = stamp(&pairs);
         match load_checked(&pairs).and_then(|identities| certs.replace(identities)) {
             Ok(()) => tracing::info!(
                 "reloaded certificates ({why}): new connections get {}",
@@ -391,26 +401,50 @@ fn renewal_hint(chain: &[tls_core::pki_types::CertificateDer<'static>]) -> Strin
     )
 }
 
-/// Completes on Ctrl-C or, on Unix, SIGTERM, and says which.
-async fn shutdown_signal() -> &'static str {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// Ctrl-C (SIGINT) and, on Unix, SIGTERM, listened for from the moment this is made, so a signal
+/// that arrives before anyone waits is kept, not lost (or, for SIGTERM, fatal).
+struct StopSignals {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sig) => {
-                sig.recv().await;
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Self {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => "Ctrl-C (SIGINT)",
-        () = term => "SIGTERM",
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// The next stop signal, by name.
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            async fn recv(signal: Option<&mut tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            }
+            tokio::select! {
+                () = recv(self.interrupt.as_mut()) => "Ctrl-C (SIGINT)",
+                () = recv(self.terminate.as_mut()) => "SIGTERM",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
     }
 }

@@ -384,6 +384,43 @@ async fn a_combined_pem_serves_with_cert_alone() {
 }
 
 #[tokio::test]
+async fn a_silent_session_is_idle_once_with_the_page_on() {
+    let pki = PkiFiles::new();
+    let mut server = Server::start(&pki, &["--idle-timeout", "1"]).await;
+    let _silent = common::connect(&server, &pki, "127.0.0.1").await;
+    let line = server.peer.wait_for(Output::Stderr, "end=idle for 1 s").await;
+    let duration: u64 = line
+        .split("duration_ms=")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or_else(|| panic!("a duration in {line}"));
+    // Not twice the timeout (once waiting to tell the page from the echo, once more in the echo).
+    assert!((1000..1900).contains(&duration), "{line}");
+}
+
+#[tokio::test]
+async fn a_scenario_needs_no_certs_folder() {
+    let pki = PkiFiles::new();
+    let away = test_support::temp_dir();
+    let copy = away.path().join("echo-server");
+    std::fs::copy(SERVER, &copy).expect("copy the program");
+    let (ca, ca_key) = (pki.arg("ca.pem"), pki.arg("ca.key"));
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--scenario",
+        "good",
+        "--scenario-ca",
+        &ca,
+        "--scenario-ca-key",
+        &ca_key,
+    ];
+    let mut server = Peer::spawn_in(away.path(), &copy.display().to_string(), &args, "(built by cargo)");
+    server.wait_for(Output::Stdout, "listening on").await;
+}
+
+#[tokio::test]
 async fn client_ca_requires_and_logs_the_client_certificate() {
     let pki = PkiFiles::new();
     let ca = pki.arg("ca.pem");
@@ -630,6 +667,28 @@ async fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
         let err = bad_value(&[&format!("{flag}={value}")]).await;
         assert!(err.contains(why), "{flag} {value}: {err}");
     }
+    // A limit the clock cannot add (it made every handshake panic) and one too small to mean anything.
+    let err = bad_value(&["--handshake-timeout", "1e19"]).await;
+    assert!(err.contains("seconds is more than a year"), "{err}");
+    let err = bad_value(&["--idle-timeout", "0.0000001"]).await;
+    assert!(
+        err.contains("seconds leaves no time at all; give 0.001 or more"),
+        "{err}"
+    );
+    // --cert - and --key - would read standard input twice.
+    let ran = test_support::run(
+        SERVER,
+        &["--listen", "127.0.0.1:0", "--cert", "-", "--key", "-"],
+        "(built by cargo)",
+        pki.pki.server.cert_pem.as_bytes(),
+    )
+    .await;
+    assert_eq!(ran.code, Some(2));
+    assert!(
+        ran.stderr.contains("standard input was read already, for another file"),
+        "{}",
+        ran.stderr
+    );
     // A negative number is a value the parser judges, not an unknown flag.
     let err = bad_value(&["--idle-timeout", "-1"]).await;
     assert!(err.contains("\"-1\" is not a number of seconds"), "{err}");

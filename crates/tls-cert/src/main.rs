@@ -69,7 +69,7 @@ struct VerifyArgs {
     )]
     cert: Option<PathBuf>,
     /// Verify the chain a TLS server presents instead of a file
-    #[arg(long, value_name = "HOST:PORT")]
+    #[arg(long, value_name = "HOST:PORT", value_parser = address)]
     connect: Option<String>,
     /// The DNS name or IP address a client would connect to [default: the host of --connect, else the
     /// certificate's first SAN] (--name is an older spelling)
@@ -95,9 +95,9 @@ struct GenerateArgs {
     /// Lifetime of the server and client certificates, in days (825 is the most macOS and iOS accept)
     #[arg(long, default_value_t = generate::LEAF_DAYS, value_name = "N", value_parser = days)]
     days: u64,
-    /// Lifetime of a new CA, in days
-    #[arg(long, default_value_t = generate::CA_DAYS, value_name = "N", value_parser = days)]
-    ca_days: u64,
+    /// Lifetime of a new CA, in days [default: 3650]
+    #[arg(long, value_name = "N", value_parser = days)]
+    ca_days: Option<u64>,
     /// Also make a client certificate (clientAuth) with this name, written as NAME.pem and NAME.key
     #[arg(long = "client", value_name = "NAME")]
     clients: Vec<String>,
@@ -125,7 +125,7 @@ struct InspectArgs {
     #[arg(value_name = "FILE", required_unless_present = "connect", conflicts_with = "connect")]
     files: Vec<PathBuf>,
     /// Fetch the chain a TLS server presents, without trusting it
-    #[arg(long, value_name = "HOST:PORT")]
+    #[arg(long, value_name = "HOST:PORT", value_parser = address)]
     connect: Option<String>,
     /// Name to send as SNI with --connect [default: the host of --connect]
     #[arg(long, value_name = "NAME", requires = "connect")]
@@ -155,6 +155,11 @@ async fn main() -> ExitCode {
             ExitCode::from(UNREADABLE)
         }
     }
+}
+
+/// A `HOST:PORT` to connect to, checked as echo-client checks `--connect`.
+fn address(text: &str) -> Result<String, String> {
+    tls_core::args::connect_address(text).map(|_| text.to_owned())
 }
 
 /// A number of days from 1 to [`generate::MAX_DAYS`].
@@ -255,9 +260,15 @@ fn run_generate(args: &GenerateArgs) -> ExitCode {
             args.out.display()
         ));
     }
-    if let (Some(name), Some((cert, _)), None) = (&args.ca_name, &ca_files, &args.ca) {
+    // Settings of a new CA, while an existing one signs: refused, with a way that overwrites nothing.
+    let new_ca_flag = match (&args.ca_name, args.ca_days) {
+        (Some(_), _) => Some("--ca-name"),
+        (None, Some(_)) => Some("--ca-days"),
+        (None, None) => None,
+    };
+    if let (Some(flag), Some((cert, _))) = (new_ca_flag, &ca_files) {
         return refuse(&format_args!(
-            "--ca-name {name:?} names a new CA, but {} holds one already, which signs what is made here; add --new-ca --force to replace it",
+            "{flag} is for a new CA, but the CA in {} signs what is made here; for a PKI with a new CA, give a new folder: tls-cert generate --out NEW_DIR {flag} ...",
             cert.display()
         ));
     }
@@ -276,7 +287,7 @@ fn run_generate(args: &GenerateArgs) -> ExitCode {
         },
         key_type: args.key_type,
         leaf_days: args.days,
-        ca_days: args.ca_days,
+        ca_days: args.ca_days.unwrap_or(generate::CA_DAYS),
         ca_name: args.ca_name.clone().unwrap_or_else(unique_ca_name),
         clients: args.clients.clone(),
         // `--client NAME` alone adds a client to a PKI that has its server certificate already.

@@ -255,7 +255,11 @@ async fn generate_refuses_what_would_overwrite_or_mislead() {
             &["--san", "example.test."][..],
             "ends with a dot, and TLS clients match names without it",
         ),
-        (&["--ca-name", "Other"][..], "names a new CA, but"),
+        (&["--ca-name", "Other"][..], "--ca-name is for a new CA, but the CA in"),
+        (
+            &["--client", "carol", "--ca-days", "10"][..],
+            "--ca-days is for a new CA, but the CA in",
+        ),
         (&["--days", "99999999"][..], "is more than 36500 (100 years)"),
     ] {
         let mut all = vec!["generate", "--out", &out];
@@ -550,6 +554,14 @@ async fn verify_and_inspect_exit_2_on_unreadable_input() {
         ran.stdout
     );
     assert!(!ran.stdout.contains("clock"), "{}", ran.stdout);
+    let ran = tls_cert(&["inspect", "--connect", "127.0.0.1:0"]).await;
+    assert_eq!(
+        ran.code,
+        Some(2),
+        "port 0 is refused as echo-client refuses it: {}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains("has port 0"), "{}", ran.stderr);
     let ran = verify(&["--ca", &ca, &server, "--at", "yesterday"]).await;
     assert_eq!(ran.code, Some(2));
     assert!(

@@ -7,12 +7,25 @@ use std::time::Duration;
 /// # Errors
 /// A sentence naming the text when it is not a non-negative number.
 pub fn seconds(text: &str) -> Result<Duration, String> {
-    text.trim()
+    let value = text
+        .trim()
         .parse::<f64>()
         .ok()
-        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-        .ok_or_else(|| format!("{text:?} is not a number of seconds (such as 10 or 0.5)"))
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .ok_or_else(|| format!("{text:?} is not a number of seconds (such as 10 or 0.5)"))?;
+    // Every limit is added to the clock: a year is far more than any wait here needs, and far less
+    // than what would overflow it.
+    if value > LONGEST.as_secs_f64() {
+        return Err(format!(
+            "{text:?} seconds is more than a year ({} s); give less",
+            LONGEST.as_secs()
+        ));
+    }
+    Ok(Duration::from_secs_f64(value))
 }
+
+/// The longest time limit taken.
+const LONGEST: Duration = Duration::from_secs(365 * 86_400);
 
 /// As [`seconds`], for a limit on a wait: 0 would end every wait at once, so it is refused.
 ///
@@ -20,8 +33,8 @@ pub fn seconds(text: &str) -> Result<Duration, String> {
 /// As [`seconds`], and a sentence saying why 0 does not work.
 pub fn positive_seconds(text: &str) -> Result<Duration, String> {
     match seconds(text)? {
-        Duration::ZERO => Err(format!(
-            "{text:?} seconds leaves no time at all; give more than 0 (such as 10 or 0.5)"
+        limit if limit < Duration::from_millis(1) => Err(format!(
+            "{text:?} seconds leaves no time at all; give 0.001 or more (such as 10 or 0.5)"
         )),
         limit => Ok(limit),
     }
@@ -34,8 +47,27 @@ pub fn positive_seconds(text: &str) -> Result<Duration, String> {
 pub fn count(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
         Ok(0) => Err("0 would allow nothing at all; give 1 or more".to_owned()),
+        Ok(n) if n > MOST => Err(format!(
+            "{n} is more than {MOST}, more than any machine has sockets for"
+        )),
         Ok(n) => Ok(n),
         Err(_) => Err(format!("{text:?} is not a whole number of at least 1")),
+    }
+}
+
+/// The largest count taken (connections): beyond what file descriptors allow anywhere.
+const MOST: usize = 10_000_000;
+
+/// Parses a size in bytes for one write, from 1 byte to 64 MiB.
+///
+/// # Errors
+/// A sentence when it is 0, larger, or not a whole number.
+pub fn write_size(text: &str) -> Result<usize, String> {
+    const LARGEST: usize = 64 * 1024 * 1024;
+    match text.trim().parse::<usize>() {
+        Ok(n) if n > LARGEST => Err(format!("{n} bytes is more than 64 MiB per write; give less")),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a whole number of bytes")),
     }
 }
 

@@ -73,9 +73,7 @@ pub async fn connect(
 ) -> Result<Connection> {
     let connect_error = |cause: std::io::Error| {
         let hint = match cause.kind() {
-            std::io::ErrorKind::ConnectionRefused => {
-                "; is echo-server running there? start it with: cargo run -p echo-server"
-            }
+            std::io::ErrorKind::ConnectionRefused => "; is the server running, and on that port?",
             _ if cause.to_string().contains("invalid socket address") => "; give HOST:PORT such as 127.0.0.1:7777",
             _ => "",
         };
@@ -217,12 +215,17 @@ impl Connection {
         let send = async {
             let mut buf = vec![0u8; 16 * 1024];
             let mut sent = 0u64;
+            let mut send_failed = None;
             let cut_short = loop {
                 let n = input.read(&mut buf).await.map_err(|cause| Error::Input { cause })?;
                 if n == 0 {
-                    let mut tail = Vec::new();
-                    expected.end_of_stream(&mut tail);
-                    let _ = queue.send(tail);
+                    // Only the end of the stream releases a `\r` held at the start of a line; data
+                    // sent on a session that goes on leaves it held, on both sides.
+                    if to_end {
+                        let mut tail = Vec::new();
+                        expected.end_of_stream(&mut tail);
+                        let _ = queue.send(tail);
+                    }
                     break false;
                 }
                 if sent == 0 && crate::page::sniff(&buf[..n], n + 1) == crate::page::Sniff::Http {
@@ -237,7 +240,12 @@ impl Connection {
                         let _ = empty_line_at.set(sent + upto as u64);
                     }
                 }
-                timed("sending", peer, limit, writer.write_all(&buf[..taken])).await?;
+                // A failed write is kept, not returned at once: the server that stopped taking data has
+                // mostly said why (an alert, a close), which the reading side reports better.
+                if let Err(err) = timed("sending", peer, limit, writer.write_all(&buf[..taken])).await {
+                    send_failed = Some(err);
+                    break false;
+                }
                 sent += taken as u64;
                 if progress == Progress::Finished {
                     // Whatever follows the empty line is not part of the session. (Only what came in
@@ -246,10 +254,12 @@ impl Connection {
                 }
             };
             drop(queue);
-            if to_end {
-                timed("sending close_notify", peer, limit, writer.shutdown()).await?;
+            if to_end && send_failed.is_none() {
+                if let Err(err) = timed("sending close_notify", peer, limit, writer.shutdown()).await {
+                    send_failed = Some(err);
+                }
             }
-            Ok::<_, Error>((sent, cut_short))
+            Ok::<_, Error>((sent, cut_short, send_failed))
         };
         let receive = async {
             let mut want: std::collections::VecDeque<u8> = std::collections::VecDeque::new();
@@ -285,10 +295,12 @@ impl Connection {
                                 (Some(line), _) => Error::AnsweredHttp {
                                     peer,
                                     why: format!("the message starts like an HTTP request (\"{line}\")"),
+                                    alpn: http,
                                 },
                                 (None, true) => Error::AnsweredHttp {
                                     peer,
                                     why: "ALPN agreed on http/1.1".to_owned(),
+                                    alpn: true,
                                 },
                                 (None, false) => Error::Timeout {
                                     phase: "reading the echo",
@@ -303,7 +315,16 @@ impl Connection {
                 let close_notify = matches!(read, Ok(0));
                 let n = match read {
                     Ok(n) => n,
-                    Err(cause) if cause.kind() == std::io::ErrorKind::UnexpectedEof => 0,
+                    // A bare TCP close; or a reset, which is how a close looks when our close_notify
+                    // was still unread on the server's side.
+                    Err(cause)
+                        if matches!(
+                            cause.kind(),
+                            std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset
+                        ) =>
+                    {
+                        0
+                    }
                     Err(cause) => {
                         return Err(Error::Session {
                             step: "reading the echo",
@@ -325,6 +346,14 @@ impl Connection {
                             why: format!(
                                 "the message starts like an HTTP request (\"{line}\"), and it closed with no echo"
                             ),
+                            alpn: http,
+                        });
+                    }
+                    if !everything_back && received == 0 && http {
+                        return Err(Error::AnsweredHttp {
+                            peer,
+                            why: "ALPN agreed on http/1.1, and it closed with no echo".to_owned(),
+                            alpn: true,
                         });
                     }
                     if let (false, Some(&offset)) = (everything_back, empty_line_at.get()) {
@@ -367,6 +396,7 @@ impl Connection {
                         return Err(Error::AnsweredHttp {
                             peer,
                             why: Escaped(&got[..got.len().min(40)]).to_string(),
+                            alpn: http,
                         });
                     }
                     return Err(Error::NotAnEcho {
@@ -384,8 +414,11 @@ impl Connection {
         let joined = tokio::try_join!(send, receive);
         // What did come back is written out even when the session then failed.
         let flushed = output.flush().await.map_err(|cause| Error::Output { cause });
-        let ((sent, cut_short), received) = joined?;
+        let ((sent, cut_short, send_failed), received) = joined?;
         flushed?;
+        if let Some(err) = send_failed {
+            return Err(err);
+        }
         Ok(Streamed {
             sent,
             received,

@@ -504,8 +504,6 @@ pub enum Presenter {
     Server,
     /// A file given to `tls-cert verify`.
     File,
-    /// A file given to `tls-cert verify`, checked at a time the user chose (`--at`).
-    FileAtGivenTime,
 }
 
 /// rustls' webpki server-certificate verifier trusting `roots`, whose rejections come back as
@@ -514,6 +512,19 @@ pub enum Presenter {
 /// # Errors
 /// [`Error::Config`] when the roots are unusable (none at all, for example).
 pub fn explaining_verifier(roots: Arc<RootCertStore>, presenter: Presenter) -> Result<Arc<dyn ServerCertVerifier>> {
+    explaining_verifier_with(roots, presenter, false)
+}
+
+/// As [`explaining_verifier`]; with `time_given`, the time checked is one the user chose (`--at`), so
+/// explanations say "the time checked" and never blame a clock.
+///
+/// # Errors
+/// As [`explaining_verifier`].
+pub fn explaining_verifier_with(
+    roots: Arc<RootCertStore>,
+    presenter: Presenter,
+    time_given: bool,
+) -> Result<Arc<dyn ServerCertVerifier>> {
     let inner = WebPkiServerVerifier::builder_with_provider(roots.clone(), Arc::new(provider()))
         .build()
         .map_err(|err| Error::Config {
@@ -524,6 +535,7 @@ pub fn explaining_verifier(roots: Arc<RootCertStore>, presenter: Presenter) -> R
         inner,
         roots,
         presenter,
+        time_given,
     }))
 }
 
@@ -563,6 +575,8 @@ struct ExplainingVerifier {
     inner: Arc<WebPkiServerVerifier>,
     roots: Arc<RootCertStore>,
     presenter: Presenter,
+    /// The time checked is the user's choice, not the clock's.
+    time_given: bool,
 }
 
 impl ServerCertVerifier for ExplainingVerifier {
@@ -619,9 +633,9 @@ fn explain(
 ) -> String {
     let name = server_name.to_str();
     let subject = certinfo::subject(end_entity);
-    let today = match verifier.presenter {
-        Presenter::Server => "today is",
-        Presenter::File | Presenter::FileAtGivenTime => "the time checked is",
+    let today = match (verifier.presenter, verifier.time_given) {
+        (Presenter::Server, false) => "today is",
+        _ => "the time checked is",
     };
     let dates = || {
         certinfo::validity(end_entity).map_or_else(String::new, |(from, to)| {
@@ -662,9 +676,10 @@ fn explain(
             format!("certificate {subject} has expired: {}", dates())
         }
         CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            let clock = match verifier.presenter {
-                Presenter::FileAtGivenTime => "",
-                Presenter::Server | Presenter::File => " (is a clock wrong?)",
+            let clock = if verifier.time_given {
+                ""
+            } else {
+                " (is a clock wrong?)"
             };
             format!("certificate {subject} is not valid yet: {}{clock}", dates())
         }
@@ -732,9 +747,7 @@ fn explain_unknown_issuer(
     }
     let (who, fix) = match verifier.presenter {
         Presenter::Server => ("the server", "it must send its intermediates"),
-        Presenter::File | Presenter::FileAtGivenTime => {
-            ("the file", "put the intermediates in the file, after the certificate")
-        }
+        Presenter::File => ("the file", "put the intermediates in the file, after the certificate"),
     };
     let sent = if intermediates.is_empty() {
         format!("{who} holds only the certificate itself")

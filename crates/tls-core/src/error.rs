@@ -326,13 +326,16 @@ pub enum Error {
     },
     /// The server took the session for HTTP (echo-server shows its page then) instead of echoing.
     #[error(
-        "{peer} answered with HTTP instead of an echo ({why}): echo-server serves its HTTPS page when ALPN agrees on http/1.1 or the first line is an HTTP request; drop --alpn http/1.1, start the message differently, or start the server with --no-page"
+        "{peer} answered with HTTP instead of an echo ({why}): echo-server serves its HTTPS page when ALPN agrees on http/1.1 or the first line is an HTTP request; {}, or start the server with --no-page",
+        if *alpn { "drop --alpn http/1.1" } else { "start the message differently" }
     )]
     AnsweredHttp {
         /// The other side.
         peer: SocketAddr,
         /// What made the session HTTP, or the answer's first bytes.
         why: String,
+        /// Whether ALPN agreed on http/1.1 (else the message looked like a request).
+        alpn: bool,
     },
     /// Reading the data to send failed.
     #[error("cannot read the input to send: {cause}")]

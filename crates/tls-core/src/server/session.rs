@@ -68,7 +68,11 @@ pub(super) async fn run(
         SessionInfo::from_connection(conn, conn.server_name())
     };
     let served = seen.served(info.resumed);
-    let (protocol, prefix) = choose_protocol(&mut tls, &info, options).await;
+    let (protocol, prefix) = tokio::select! {
+        chosen = choose_protocol(&mut tls, &info, options) => chosen,
+        // At shutdown the echo loop (which watches `cancel` too) ends it with close_notify.
+        () = cancel.cancelled() => (Protocol::Echo, Vec::new()),
+    };
     let mut stream = Rewind::new(prefix, tls);
     let log = SessionLog {
         peer,
@@ -87,7 +91,18 @@ pub(super) async fn run(
         log.https(&outcome);
         return;
     }
-    let outcome = echo::drive(&mut stream, options.mode, options.idle_timeout, cancel).await;
+    let outcome = if protocol == Protocol::Idle {
+        // As the echo loop ends an idle session: close_notify, bounded.
+        let _ = tokio::time::timeout(Duration::from_secs(1), tokio::io::AsyncWriteExt::shutdown(&mut stream)).await;
+        echo::Outcome {
+            bytes_in: 0,
+            bytes_out: 0,
+            end: echo::End::IdleTimeout(options.idle_timeout),
+            preview: Vec::new(),
+        }
+    } else {
+        echo::drive(&mut stream, options.mode, options.idle_timeout, cancel).await
+    };
     drop(stream);
     drop(place);
     log.echo(&outcome);
@@ -114,7 +129,7 @@ macro_rules! session_line {
             sni = $log.info.sni.as_deref(),
             alpn = $log.info.alpn.as_deref(),
             client_cert = $log.info.peer_subject.as_deref(),
-            cert = $log.served.map(Served::subject),
+            cert = $log.cert(),
             cert_sha256 = $log.served.map(Served::fingerprint),
             duration_ms = $log.started.elapsed().as_millis() as u64,
             $($field)*
@@ -124,6 +139,16 @@ macro_rules! session_line {
 }
 
 impl SessionLog<'_> {
+    /// The certificate's subject; for a session resumed from a certificate a reload has replaced since,
+    /// says so rather than leave it out.
+    fn cert(&self) -> Option<&str> {
+        match (self.served, self.info.resumed) {
+            (Some(served), _) => Some(served.subject()),
+            (None, true) => Some("(a resumed session's; replaced by a reload since)"),
+            (None, false) => None,
+        }
+    }
+
     fn https(&self, outcome: &page::HttpOutcome) {
         session_line!(
             self,
@@ -151,6 +176,8 @@ const SNIFF_GRACE: Duration = Duration::from_millis(200);
 enum Protocol {
     Echo,
     Http,
+    /// Nothing arrived for the idle timeout: the session ends without either.
+    Idle,
 }
 
 /// HTTP when the client agreed to `http/1.1` by ALPN or starts with an HTTP/1.x request line (and the
@@ -184,9 +211,11 @@ async fn choose_protocol(
         } else {
             SNIFF_GRACE
         };
-        // Whatever ends the wait (data, EOF, an error, the idle timeout) is seen again by the echo loop.
+        // Whatever else ends the wait (EOF, an error) is seen again by the echo loop; a silent client's
+        // idle timeout is the session's, counted once.
         match tokio::time::timeout(wait, echo::read_flushing(tls, &mut buf)).await {
             Ok(Ok(n)) if n > 0 => head.extend_from_slice(&buf[..n]),
+            Err(_) if head.is_empty() => return (Protocol::Idle, head),
             _ => return (Protocol::Echo, head),
         }
     }
