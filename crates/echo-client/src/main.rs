@@ -275,10 +275,15 @@ async fn run(args: Args) -> tls_core::Result<()> {
             message.len() - taken
         );
     }
-    // The message is the whole session: sent, then close_notify, then the echo to the server's close
-    // (a `\r` ending the message comes back only when the stream ends).
+    // The message and its echo, then close_notify and what the end of the stream releases (a `\r`
+    // ending the message) up to the server's close. close_notify goes only after the echo: sent early,
+    // it would sit unread on a server that closes as soon as it has answered, and reset the connection.
     let mut echoed = Vec::with_capacity(message.len());
-    if let Err(err) = conn.echo_stream(message, &mut echoed).await {
+    let result = match conn.echo_into(message, &mut echoed).await {
+        Ok(()) => conn.echo_stream(&[][..], &mut echoed).await.map(|_| ()),
+        Err(err) => Err(err),
+    };
+    if let Err(err) = result {
         // What came back is shown even when the echo then failed, as it came: nothing added.
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(&echoed).and_then(|()| out.flush());

@@ -159,8 +159,8 @@ async fn certificate_failures_each_get_their_sentence() {
     let (other_ca, _) = pki.add("other-ca", &other.issued);
     let err = failure(&["--connect", &addr, "--ca", &other_ca]).await;
     assert!(
-        err.contains("is signed by CN=tls-echo demo CA, which is not in the trusted roots")
-            && err.contains("--ca FILE"),
+        err.contains("is signed by CN=tls-echo demo CA, which is not in the trusted roots (CN=Other CA)")
+            && err.contains("pass --ca with its certificate"),
         "{err}"
     );
     server.stop().await;

@@ -220,7 +220,8 @@ async fn run(args: Args) -> tls_core::Result<()> {
     let certs = Arc::new(CertStore::new(identities)?);
     let config = config::server_config_with(certs.clone(), client_ca.as_deref(), &tls)?;
     if args.scenario.is_none() {
-        tokio::spawn(reload_when_asked(certs.clone(), pairs));
+        let served_ca = page.clone().zip(serve_ca.clone());
+        tokio::spawn(reload_when_asked(certs.clone(), pairs, served_ca));
     }
     if let Some(problem) = config::key_log_file_problem() {
         tracing::warn!("{problem}");
@@ -292,12 +293,16 @@ fn load_checked(pairs: &[(PathBuf, Option<PathBuf>)]) -> tls_core::Result<Vec<Id
 ///
 /// The SIGHUP handler is installed here, before the returned future first runs: a SIGHUP that arrives
 /// as soon as the server says it listens must reload, not end the process (SIGHUP's default).
-fn reload_when_asked(certs: Arc<CertStore>, pairs: Vec<(PathBuf, Option<PathBuf>)>) -> impl Future<Output = ()> {
+fn reload_when_asked(
+    certs: Arc<CertStore>,
+    pairs: Vec<(PathBuf, Option<PathBuf>)>,
+    served_ca: Option<(Arc<PageInfo>, PathBuf)>,
+) -> impl Future<Output = ()> {
     #[cfg(unix)]
     let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
     #[cfg(not(unix))]
     let hangup: Option<()> = None;
-    watch(certs, pairs, hangup)
+    watch(certs, pairs, served_ca, hangup)
 }
 
 #[cfg(unix)]
@@ -305,11 +310,20 @@ type Hangup = Option<tokio::signal::unix::Signal>;
 #[cfg(not(unix))]
 type Hangup = Option<()>;
 
-async fn watch(certs: Arc<CertStore>, pairs: Vec<(PathBuf, Option<PathBuf>)>, mut hangup: Hangup) {
+async fn watch(
+    certs: Arc<CertStore>,
+    pairs: Vec<(PathBuf, Option<PathBuf>)>,
+    served_ca: Option<(Arc<PageInfo>, PathBuf)>,
+    mut hangup: Hangup,
+) {
+    // The page's CA file (--serve-ca) is watched with the certificates: a rotated CA is offered with
+    // the certificates it signed.
+    let ca_file = served_ca.as_ref().map(|(_, path)| path.clone());
     let stamp = |pairs: &[(PathBuf, Option<PathBuf>)]| -> Vec<Option<(std::time::SystemTime, u64, u64)>> {
         pairs
             .iter()
             .flat_map(|(c, k)| std::iter::once(c).chain(k))
+            .chain(&ca_file)
             .map(|path| {
                 let meta = std::fs::metadata(path).ok()?;
                 #[cfg(unix)]
@@ -355,6 +369,12 @@ async fn watch(certs: Arc<CertStore>, pairs: Vec<(PathBuf, Option<PathBuf>)>, mu
         // One reload per change: a SIGHUP after editing the files is not followed by a second reload
         // when the next tick sees the same change.
         seen = stamp(&pairs);
+        if let Some((page, path)) = &served_ca {
+            match pem::load_ca_certs(path) {
+                Ok(ca_certs) => page.replace_ca_certs(ca_certs),
+                Err(err) => tracing::error!("not reloading the page's CA ({why}): {err}; keeping the one in use"),
+            }
+        }
         match load_checked(&pairs).and_then(|identities| certs.replace(identities)) {
             Ok(()) => tracing::info!(
                 "reloaded certificates ({why}): new connections get {}",

@@ -126,6 +126,40 @@ async fn the_page_shows_the_certificate_each_client_got_even_after_a_reload() {
         fingerprint(&renewed.cert)
     );
     assert_ne!(fingerprint(&renewed.cert), fingerprint(&other.cert));
+
+    // A rotated CA: a new one signs other.test, and the --serve-ca file now holds it. After the reload
+    // /ca.pem offers the new CA with the certificate it signed.
+    let rotated_ca = CertificateAuthority::new("Rotated CA", Validity::days_from_now(30)).expect("CA");
+    let rotated = rotated_ca
+        .issue(&["other.test"], Usage::Server, Validity::days_from_now(30))
+        .expect("leaf");
+    let (rotated_ca_file, _) = pki.add("rotated-ca", &rotated_ca.issued);
+    write(
+        pki.dir(),
+        "both-cas.pem.new",
+        format!("{}{}", pki.pki.ca.issued.cert_pem, rotated_ca.issued.cert_pem),
+    );
+    write(pki.dir(), "other.key.new", &rotated.key_pem);
+    write(pki.dir(), "other.pem.new", &rotated.cert_pem);
+    for name in ["both-cas.pem", "other.key", "other.pem"] {
+        std::fs::rename(pki.path(&format!("{name}.new")), pki.path(name)).expect("rename");
+    }
+    server.peer.signal("HUP");
+    // Earlier reload lines may still be queued: read them one at a time until the new CA is offered.
+    let mut offered = String::new();
+    for _ in 0..4 {
+        server.peer.wait_for(Output::Stderr, "reloaded certificates").await;
+        let resolve = format!("other.test:{}:127.0.0.1", server.port);
+        let url = format!("https://other.test:{}/ca.pem", server.port);
+        // (Before the reload, curl refuses the old certificate with the new CA: that is a "not yet".)
+        offered = curl(&["--resolve", &resolve, "--cacert", &rotated_ca_file, &url])
+            .await
+            .stdout;
+        if offered == rotated_ca.issued.cert_pem {
+            break;
+        }
+    }
+    assert_eq!(offered, rotated_ca.issued.cert_pem);
 }
 
 /// `GET /json` through `openssl s_client`, saving or reusing a TLS session.

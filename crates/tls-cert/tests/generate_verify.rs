@@ -471,7 +471,7 @@ async fn verify_accepts_a_good_chain_and_explains_each_failure() {
     let (other_ca, _) = pki.add("other-ca", &other.issued);
     let text = invalid(&["--ca", &other_ca, &server]).await;
     assert!(
-        text.contains("is signed by CN=tls-echo demo CA, which is not in the trusted roots"),
+        text.contains("is signed by CN=tls-echo demo CA, which is not in the trusted roots (CN=Other CA)"),
         "{text}"
     );
 }
@@ -519,7 +519,7 @@ async fn verify_names_an_incomplete_chain_and_accepts_the_complete_one() {
     let ca = pki.arg("ca.pem");
     let text = invalid(&["--ca", &ca, &alone]).await;
     assert!(
-        text.contains("is signed by CN=tls-echo intermediate, which is not in the trusted roots and not in what the file presented (the file holds only the certificate itself): either the chain is incomplete (put the intermediates in the file, after the certificate)"),
+        text.contains("is signed by CN=tls-echo intermediate, which is not in the trusted roots (CN=tls-echo demo CA) and not in what the file presented (the file holds only the certificate itself): either the chain is incomplete (put the intermediates in the file, after the certificate)"),
         "{text}"
     );
     let ran = verify(&["--ca", &ca, &chained]).await;

@@ -709,6 +709,20 @@ fn same_name_other_ca(name: &str, issuer: &str) -> String {
 }
 
 impl ExplainingVerifier {
+    /// ` (CN=a, CN=b)`: the trusted CAs by name when there are a few (a --ca file), nothing for a large
+    /// store (Mozilla's roots).
+    fn trusted_names(&self) -> String {
+        let roots = &self.roots.roots;
+        if roots.is_empty() || roots.len() > 3 {
+            return String::new();
+        }
+        let names: Vec<String> = roots
+            .iter()
+            .filter_map(|anchor| certinfo::name_from_der_contents(anchor.subject.as_ref()))
+            .collect();
+        format!(" ({})", names.join("; "))
+    }
+
     /// Whether a trusted CA has the name `cert` gives as its issuer (compared as DER, so multi-part names
     /// match however they are written).
     fn trusts_a_ca_named_as_issuer_of(&self, cert: &CertificateDer<'_>) -> bool {
@@ -755,6 +769,7 @@ fn explain_unknown_issuer(
         format!("{who} holds {} intermediate certificate(s)", intermediates.len())
     };
     format!(
-        "certificate for {name} is signed by {issuer}, which is not in the trusted roots and not in what {who} presented ({sent}): either the chain is incomplete ({fix}) or {issuer} is a CA you do not trust yet (pass --ca FILE)"
+        "certificate for {name} is signed by {issuer}, which is not in the trusted roots{} and not in what {who} presented ({sent}): either the chain is incomplete ({fix}) or {issuer} is a CA you do not trust yet (pass --ca with its certificate)",
+        verifier.trusted_names()
     )
 }

@@ -35,9 +35,10 @@ pub const MAX_BODY: usize = 1024 * 1024;
 /// What the page shows besides the session: the CA certificates it may offer, and, for a scenario,
 /// what is wrong on purpose. The server's certificate is not here: each session shows the one it was
 /// sent.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct PageInfo {
-    ca_certs: Vec<CertificateDer<'static>>,
+    /// Replaced when the server reloads its files, as its certificates are.
+    ca_certs: std::sync::RwLock<Arc<Vec<CertificateDer<'static>>>>,
     scenario: Option<(String, String)>,
 }
 
@@ -45,8 +46,24 @@ impl PageInfo {
     /// A page offering, at `/ca.pem`, whichever of `ca_certs` issued the certificate a session got.
     pub fn new(ca_certs: Vec<CertificateDer<'static>>) -> Self {
         Self {
-            ca_certs,
+            ca_certs: std::sync::RwLock::new(Arc::new(ca_certs)),
             scenario: None,
+        }
+    }
+
+    /// Replaces the CA certificates offered (the file was reloaded); sessions from now on see the new ones.
+    pub fn replace_ca_certs(&self, ca_certs: Vec<CertificateDer<'static>>) {
+        let fresh = Arc::new(ca_certs);
+        match self.ca_certs.write() {
+            Ok(mut current) => *current = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+    }
+
+    fn ca_certs(&self) -> Arc<Vec<CertificateDer<'static>>> {
+        match self.ca_certs.read() {
+            Ok(current) => current.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
@@ -182,7 +199,8 @@ impl Context {
     /// `/ca.pem`: the CA certificates given to the page that issued the chain this session got (its last
     /// certificate's issuer, or that certificate itself when the chain ends in its root), as PEM.
     fn ca_pem(&self) -> Result<String, String> {
-        if self.page.ca_certs.is_empty() {
+        let ca_certs = self.page.ca_certs();
+        if ca_certs.is_empty() {
             return Err("this server was started without a CA to offer\n".to_owned());
         }
         let Some(served) = &self.session.served else {
@@ -193,9 +211,7 @@ impl Context {
         let Some(top) = served.chain().last() else {
             return Err("this connection was sent no certificate\n".to_owned());
         };
-        let issued: String = self
-            .page
-            .ca_certs
+        let issued: String = ca_certs
             .iter()
             .filter(|ca| *ca == top || certinfo::issued(ca, top))
             .map(crate::pem::certificate_pem)

@@ -195,8 +195,8 @@ async fn unknown_ca_is_named_with_the_fix() {
     let other = CertificateAuthority::new("Other CA", Validity::days_from_now(30)).expect("CA");
     let message = rejection(&server, &other, "127.0.0.1").await;
     assert!(
-        message.contains("signed by CN=tls-echo demo CA, which is not in the trusted roots")
-            && message.contains("--ca FILE"),
+        message.contains("signed by CN=tls-echo demo CA, which is not in the trusted roots (CN=Other CA)")
+            && message.contains("pass --ca with its certificate"),
         "{message}"
     );
     server.stop().await;
@@ -277,7 +277,7 @@ async fn chain_missing_its_intermediate_is_called_incomplete() {
     let server = RunningServer::start(server_config(leaf.identity()), ServerOptions::default()).await;
     let message = rejection(&server, &pki.ca, "127.0.0.1").await;
     assert!(
-        message.contains("is signed by CN=tls-echo demo intermediate, which is not in the trusted roots and not in what the server presented (the server holds only the certificate itself): either the chain is incomplete (it must send its intermediates)"),
+        message.contains("is signed by CN=tls-echo demo intermediate, which is not in the trusted roots (CN=tls-echo demo CA) and not in what the server presented (the server holds only the certificate itself): either the chain is incomplete (it must send its intermediates)"),
         "{message}"
     );
     server.stop().await;
