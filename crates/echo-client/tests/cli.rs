@@ -599,6 +599,19 @@ async fn bench_with_the_wrong_name_fails_with_the_reason() {
     server.stop().await;
 }
 
+/// Runs echo-client with `input` on standard input and checks it exits 0 with exactly `input` on
+/// standard output.
+async fn echoed_exactly(args: &[&str], input: &[u8]) {
+    let ran = test_support::run(CLIENT, args, "(built by cargo)", input).await;
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(
+        ran.stdout_bytes == input,
+        "{} bytes back of {}",
+        ran.stdout_bytes.len(),
+        input.len()
+    );
+}
+
 /// A tls-core server echoing in `mode`, with the page on (and http/1.1 in ALPN) when `page` is set.
 async fn serving_as(mode: tls_core::echo::Mode, page: bool, pki: &PkiFiles) -> RunningServer {
     let tls = TlsOptions {
@@ -670,14 +683,7 @@ async fn raw_mode_sends_binary_with_empty_lines_through_a_raw_server() {
         .cycle()
         .take(300_000)
         .collect();
-    let ran = test_support::run(CLIENT, &args, "(built by cargo)", &input).await;
-    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
-    assert!(
-        ran.stdout_bytes == input,
-        "{} bytes back of {}",
-        ran.stdout_bytes.len(),
-        input.len()
-    );
+    echoed_exactly(&args, &input).await;
     server.stop().await;
 }
 
@@ -688,14 +694,7 @@ async fn a_100_mb_line_goes_through_stdin() {
     let args = ["--connect", &server.address(), "--ca", &pki.arg("ca.pem"), "--stdin"];
     let mut line = vec![b'x'; 100 * 1024 * 1024];
     line.push(b'\n');
-    let ran = test_support::run(CLIENT, &args, "(built by cargo)", &line).await;
-    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
-    assert!(
-        ran.stdout_bytes == line,
-        "{} bytes back of {}",
-        ran.stdout_bytes.len(),
-        line.len()
-    );
+    echoed_exactly(&args, &line).await;
     server.stop().await;
 }
 

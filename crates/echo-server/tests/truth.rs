@@ -52,6 +52,14 @@ async fn two_certificates(pki: &PkiFiles, other: &(String, String), extra: &[&st
     Server::start_with(&args, None).await
 }
 
+/// Replaces files of the PKI folder as a deployment does: each written beside it, then renamed over it.
+fn replace_files(pki: &PkiFiles, files: &[(&str, &str)]) {
+    for (name, contents) in files {
+        write(pki.dir(), &format!("{name}.new"), contents);
+        std::fs::rename(pki.path(&format!("{name}.new")), pki.path(name)).expect("rename");
+    }
+}
+
 fn fingerprint(der: &tls_core::pki_types::CertificateDer<'_>) -> String {
     inspect::inspect(der, Position::Leaf)
         .expect("parses")
@@ -114,10 +122,10 @@ async fn the_page_shows_the_certificate_each_client_got_even_after_a_reload() {
     let renewed = other_ca
         .issue(&["other.test"], Usage::Server, Validity::days_from_now(60))
         .expect("leaf");
-    write(pki.dir(), "other.key.new", &renewed.key_pem);
-    write(pki.dir(), "other.pem.new", &renewed.cert_pem);
-    std::fs::rename(pki.path("other.key.new"), pki.path("other.key")).expect("rename");
-    std::fs::rename(pki.path("other.pem.new"), pki.path("other.pem")).expect("rename");
+    replace_files(
+        &pki,
+        &[("other.key", &renewed.key_pem), ("other.pem", &renewed.cert_pem)],
+    );
     server.peer.signal("HUP");
     server.peer.wait_for(Output::Stderr, "reloaded certificates").await;
     let json = json_as(&server, "other.test", &other_ca_file).await;
@@ -134,16 +142,15 @@ async fn the_page_shows_the_certificate_each_client_got_even_after_a_reload() {
         .issue(&["other.test"], Usage::Server, Validity::days_from_now(30))
         .expect("leaf");
     let (rotated_ca_file, _) = pki.add("rotated-ca", &rotated_ca.issued);
-    write(
-        pki.dir(),
-        "both-cas.pem.new",
-        format!("{}{}", pki.pki.ca.issued.cert_pem, rotated_ca.issued.cert_pem),
+    let both = format!("{}{}", pki.pki.ca.issued.cert_pem, rotated_ca.issued.cert_pem);
+    replace_files(
+        &pki,
+        &[
+            ("both-cas.pem", &both),
+            ("other.key", &rotated.key_pem),
+            ("other.pem", &rotated.cert_pem),
+        ],
     );
-    write(pki.dir(), "other.key.new", &rotated.key_pem);
-    write(pki.dir(), "other.pem.new", &rotated.cert_pem);
-    for name in ["both-cas.pem", "other.key", "other.pem"] {
-        std::fs::rename(pki.path(&format!("{name}.new")), pki.path(name)).expect("rename");
-    }
     server.peer.signal("HUP");
     // Earlier reload lines may still be queued: read them one at a time until the new CA is offered.
     let mut offered = String::new();
@@ -222,10 +229,10 @@ async fn a_resumed_session_names_the_certificate_of_the_session_it_resumes() {
         .ca
         .issue(&["other.test"], Usage::Server, Validity::days_from_now(60))
         .expect("leaf");
-    write(pki.dir(), "other.key.new", &renewed.key_pem);
-    write(pki.dir(), "other.pem.new", &renewed.cert_pem);
-    std::fs::rename(pki.path("other.key.new"), pki.path("other.key")).expect("rename");
-    std::fs::rename(pki.path("other.pem.new"), pki.path("other.pem")).expect("rename");
+    replace_files(
+        &pki,
+        &[("other.key", &renewed.key_pem), ("other.pem", &renewed.cert_pem)],
+    );
     server.peer.signal("HUP");
     server.peer.wait_for(Output::Stderr, "reloaded certificates").await;
     let after_reload = json_through_s_client(&server, &ca, ("-sess_in", &session)).await;
