@@ -51,7 +51,20 @@ fn man_page(command: clap::Command, out: &mut dyn std::io::Write) -> std::io::Re
         .filter(|sub| sub.get_name() != "help")
         .cloned()
         .collect();
-    clap_mangen::Man::new(command).render(out)?;
+    // clap_mangen names a page per subcommand (`tls-cert-generate(1)`); they are sections of this one.
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command).render(&mut page)?;
+    let mut page = String::from_utf8_lossy(&page).into_owned();
+    let roff_name = name.replace('-', "\\-");
+    for sub in &subcommands {
+        let sub_name = sub.get_name();
+        page = page.replace(
+            &format!("{roff_name}\\-{}(1)", sub_name.replace('-', "\\-")),
+            &format!("{roff_name} {} (below)", sub_name.replace('-', "\\-")),
+        );
+    }
+    page = page.replace(&format!(".TP\n{roff_name}\\-help(1)\n"), ".TP\nhelp\n");
+    out.write_all(page.as_bytes())?;
     for sub in subcommands {
         writeln!(out, ".SH \"{} {}\"", name.to_uppercase(), sub.get_name().to_uppercase())?;
         let man = clap_mangen::Man::new(sub);

@@ -76,6 +76,10 @@ async fn completions_load_in_bash_and_man_pages_render() {
             &ran.stdout[..ran.stdout.len().min(300)]
         );
         assert!(ran.stdout.contains(".SH OPTIONS"), "{name}");
+        assert!(
+            !ran.stdout.contains("(1)\n"),
+            "no reference to a page that is not installed: {name}"
+        );
         if name == "tls-cert" {
             // The subcommands' own options are in the one page.
             for (section, option) in [
