@@ -139,12 +139,19 @@ async fn main() -> ExitCode {
     }
     let dash = |path: &PathBuf| path.as_os_str() == "-";
     let target = &args.target;
-    if args.stdin && (target.ca.iter().any(dash) || target.cert.iter().any(dash) || target.key.iter().any(dash)) {
+    let dashes = target
+        .ca
+        .iter()
+        .chain(&target.cert)
+        .chain(&target.key)
+        .filter(|p| dash(p))
+        .count();
+    if dashes + usize::from(args.stdin) > 1 {
         use clap::CommandFactory as _;
         Args::command()
             .error(
                 clap::error::ErrorKind::ArgumentConflict,
-                "standard input cannot be both a file (-) and the data --stdin sends: give that file by its name",
+                "standard input is one file at most (-), or the data --stdin sends: give the others by their names",
             )
             .exit();
     }
@@ -349,8 +356,20 @@ async fn run_bench(args: BenchArgs) -> tls_core::Result<ExitCode> {
         _ => {}
     }
     let failed: u64 = report.errors.values().map(|e| e.count).sum();
-    if failed == 0 && report.ops > 0 {
+    // Something measured: operations, or for throughput echoed bytes.
+    let measured = match args.mode {
+        bench::Mode::Throughput => report.bytes > 0,
+        _ => report.ops > 0,
+    };
+    if failed == 0 && measured {
         return Ok(ExitCode::SUCCESS);
+    }
+    if failed == 0 {
+        eprintln!(
+            "error: nothing was measured in {} s, with no error either: give a longer --duration",
+            report.seconds
+        );
+        return Ok(ExitCode::FAILURE);
     }
     let first = report.errors.values().next().map_or_else(
         || "no operation completed".to_owned(),

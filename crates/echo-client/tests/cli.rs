@@ -1023,7 +1023,7 @@ async fn edges_of_message_stdin_and_bench_sizes() {
     .await;
     assert_eq!(code, Some(2));
     assert!(
-        err.contains("standard input cannot be both a file (-) and the data --stdin sends"),
+        err.contains("standard input is one file at most (-), or the data --stdin sends"),
         "{err}"
     );
     // A throughput run of tiny writes ends at its deadline, and says how long it really took.
@@ -1048,6 +1048,32 @@ async fn edges_of_message_stdin_and_bench_sizes() {
     let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     let seconds = report["seconds"].as_f64().unwrap_or(f64::MAX);
     assert!((0.3..5.0).contains(&seconds), "{out}");
+    // Two files on standard input cannot both be read from it.
+    let (code, _, err) = echo_client(&["--cert", &pki.arg("client.pem"), "--key", "-", "--ca", "-"], b"").await;
+    assert_eq!(code, Some(2));
+    assert!(err.contains("standard input is one file at most"), "{err}");
+    // A run too short to measure anything, with no error either, is not a success.
+    let args = [
+        "bench",
+        "--connect",
+        &addr,
+        "--ca",
+        &ca,
+        "--mode",
+        "latency",
+        "--duration",
+        "0.001",
+        "--connections",
+        "1",
+    ];
+    let (code, _, err) = echo_client(&args, b"").await;
+    assert!(
+        code == Some(1) && err.contains("give a longer --duration") || code == Some(0),
+        "{err}"
+    );
+    let (code, _, err) = echo_client(&["--timeout", "-1"], b"").await;
+    assert_eq!(code, Some(2));
+    assert!(err.contains("seconds is negative"), "{err}");
     for (args, why) in [
         (
             &["bench", "--mode", "throughput", "--size", "0"][..],

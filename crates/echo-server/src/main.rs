@@ -249,7 +249,7 @@ async fn run(args: Args) -> tls_core::Result<()> {
         let force_stop = force_stop.clone();
         async move {
             let signal = signals.next().await;
-            tracing::info!("{signal}: shutdown requested (Ctrl-C again closes every session now)");
+            tracing::info!("{signal}: shutdown requested (the same again closes every session now)");
             tokio::spawn(async move {
                 let signal = signals.next().await;
                 tracing::info!("{signal} again: closing every session now");

@@ -691,7 +691,7 @@ async fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
     );
     // A negative number is a value the parser judges, not an unknown flag.
     let err = bad_value(&["--idle-timeout", "-1"]).await;
-    assert!(err.contains("\"-1\" is not a number of seconds"), "{err}");
+    assert!(err.contains("\"-1\" seconds is negative"), "{err}");
 
     // A copy of the program outside the checkout has no certs/ to fall back on, and says what to give.
     let away = test_support::temp_dir();

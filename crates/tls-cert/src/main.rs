@@ -251,9 +251,23 @@ fn run_generate(args: &GenerateArgs) -> ExitCode {
     let (in_out_ca, in_out_key) = (args.out.join("ca.pem"), args.out.join("ca.key"));
     let ca_files = match (&args.ca, &args.ca_key) {
         (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
-        _ if !args.new_ca && in_out_ca.is_file() && in_out_key.is_file() => Some((in_out_ca, in_out_key)),
+        _ if !args.new_ca && in_out_ca.is_file() && in_out_key.is_file() => {
+            Some((in_out_ca.clone(), in_out_key.clone()))
+        }
         _ => None,
     };
+    if args.ca.is_none() && !args.new_ca && in_out_ca.is_file() != in_out_key.is_file() {
+        let (here, missing) = if in_out_ca.is_file() {
+            (&in_out_ca, &in_out_key)
+        } else {
+            (&in_out_key, &in_out_ca)
+        };
+        return refuse(&format_args!(
+            "{} is here but {} is missing, so the CA cannot sign: give the CA with --ca FILE --ca-key FILE, or use a new folder",
+            here.display(),
+            missing.display()
+        ));
+    }
     if args.out.exists() && !args.out.is_dir() {
         return refuse(&format_args!(
             "{} is a file, not a folder: give --out a folder",
@@ -270,6 +284,14 @@ fn run_generate(args: &GenerateArgs) -> ExitCode {
         return refuse(&format_args!(
             "{flag} is for a new CA, but the CA in {} signs what is made here; for a PKI with a new CA, give a new folder: tls-cert generate --out NEW_DIR {flag} ...",
             cert.display()
+        ));
+    }
+    // A folder with its CA and server certificate, asked for nothing new: nothing to make.
+    let complete = ca_files.is_some() && args.ca.is_none() && args.out.join("server.pem").exists();
+    if complete && args.clients.is_empty() && args.sans.is_empty() && !args.force {
+        return refuse(&format_args!(
+            "{} already has a CA and a server certificate: nothing to make (--client NAME adds a client, --san NAME makes the server certificate again)",
+            args.out.display()
         ));
     }
     // Certificates in --out signed by a CA that --new-ca is about to replace: said after writing.

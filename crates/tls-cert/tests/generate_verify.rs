@@ -172,7 +172,17 @@ async fn existing_files_are_kept_without_force() {
     let read = |name: &str| std::fs::read(dir.path().join(name)).expect("read");
     assert!(tls_cert(&["generate", "--out", &out]).await.ok());
     let (ca_key, server_key) = (read("ca.key"), read("server.key"));
+    // The same again asks for nothing new.
     let ran = tls_cert(&["generate", "--out", &out]).await;
+    assert_eq!(ran.code, Some(2));
+    assert_eq!(
+        ran.stderr.trim_end(),
+        format!(
+            "error: {out} already has a CA and a server certificate: nothing to make (--client NAME adds a client, --san NAME makes the server certificate again)"
+        )
+    );
+    // Remaking the server certificate without --force is refused, naming exactly the files.
+    let ran = tls_cert(&["generate", "--out", &out, "--san", "localhost"]).await;
     assert_eq!(ran.code, Some(2));
     assert_eq!(
         ran.stderr.trim_end(),
@@ -247,6 +257,7 @@ async fn generate_refuses_what_would_overwrite_or_mislead() {
         (&["--client", "server", "--force"][..], "the server's files"),
         (&["--client", ""][..], "a client name cannot be empty"),
         (&["--client", ".hidden"][..], "would be written as a hidden file"),
+        (&["--client", "../evil"][..], "a client name cannot hold a path"),
         (
             &["--client", "a b", "--client", "a_b"][..],
             "two clients would be written as a_b.pem",
@@ -281,6 +292,17 @@ async fn generate_refuses_what_would_overwrite_or_mislead() {
             "{} was signed by the CA just replaced",
             dir.path().join("bob.pem").display()
         )),
+        "{}",
+        ran.stderr
+    );
+    // Half a CA: its certificate without its key.
+    let half = dir.path().join("half");
+    std::fs::create_dir(&half).expect("folder");
+    std::fs::copy(dir.path().join("ca.pem"), half.join("ca.pem")).expect("copy");
+    let ran = tls_cert(&["generate", "--out", &half.display().to_string()]).await;
+    assert_eq!(ran.code, Some(2));
+    assert!(
+        ran.stderr.contains("ca.key is missing, so the CA cannot sign"),
         "{}",
         ran.stderr
     );

@@ -11,8 +11,13 @@ pub fn seconds(text: &str) -> Result<Duration, String> {
         .trim()
         .parse::<f64>()
         .ok()
-        .filter(|s| s.is_finite() && *s >= 0.0)
+        .filter(|s| s.is_finite())
         .ok_or_else(|| format!("{text:?} is not a number of seconds (such as 10 or 0.5)"))?;
+    if value < 0.0 {
+        return Err(format!(
+            "{text:?} seconds is negative: give 0 or more (such as 10 or 0.5)"
+        ));
+    }
     // Every limit is added to the clock: a year is far more than any wait here needs, and far less
     // than what would overflow it.
     if value > LONGEST.as_secs_f64() {

@@ -574,6 +574,10 @@ fn check_client_names(clients: &[String]) -> Result<()> {
         let stem = file_stem(name);
         let problem = if name.trim().is_empty() {
             Some("a client name cannot be empty".to_owned())
+        } else if name.contains(['/', '\\']) {
+            Some(format!(
+                "a client name cannot hold a path ({name:?}): it names the files NAME.pem and NAME.key in --out"
+            ))
         } else if stem == "ca" || stem == "server" {
             Some(format!(
                 "a client named {name:?} would be written as {stem}.pem and {stem}.key, the {} files: choose another name",
