@@ -311,6 +311,15 @@ async fn run_bench(args: BenchArgs) -> tls_core::Result<ExitCode> {
         }
     }
     let size = args.size.unwrap_or_else(|| args.mode.default_size());
+    if args.size.is_some() && args.mode == bench::Mode::Idle {
+        use clap::CommandFactory as _;
+        Args::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--size does nothing in idle mode: idle connections send nothing",
+            )
+            .exit();
+    }
     if size == 0 && matches!(args.mode, bench::Mode::Throughput | bench::Mode::Latency) {
         use clap::CommandFactory as _;
         Args::command()

@@ -1071,6 +1071,9 @@ async fn edges_of_message_stdin_and_bench_sizes() {
         code == Some(1) && err.contains("give a longer --duration") || code == Some(0),
         "{err}"
     );
+    let (code, _, err) = echo_client(&["bench", "--mode", "idle", "--size", "5"], b"").await;
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--size does nothing in idle mode"), "{err}");
     let (code, _, err) = echo_client(&["--timeout", "-1"], b"").await;
     assert_eq!(code, Some(2));
     assert!(err.contains("seconds is negative"), "{err}");

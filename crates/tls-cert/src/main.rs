@@ -428,6 +428,11 @@ struct Inspected<'a> {
 }
 
 async fn run_inspect(args: InspectArgs) -> ExitCode {
+    if args.server_name.is_some() && args.connect.is_none() {
+        return refuse(
+            &"--server-name goes with --connect (it is the name sent to the server); a file's certificates are read as they are",
+        );
+    }
     let sources: Vec<(String, Result<_, tls_core::Error>, Option<SessionInfo>)> = match &args.connect {
         Some(addr) => {
             let name = match &args.server_name {

@@ -576,6 +576,13 @@ async fn verify_and_inspect_exit_2_on_unreadable_input() {
         ran.stdout
     );
     assert!(!ran.stdout.contains("clock"), "{}", ran.stdout);
+    let ran = tls_cert(&["inspect", "--server-name", "foo", &server]).await;
+    assert_eq!(ran.code, Some(2));
+    assert!(
+        ran.stderr.contains("--server-name goes with --connect"),
+        "{}",
+        ran.stderr
+    );
     let ran = tls_cert(&["inspect", "--connect", "127.0.0.1:0"]).await;
     assert_eq!(
         ran.code,
