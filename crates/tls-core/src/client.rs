@@ -73,14 +73,14 @@ pub async fn connect(
 ) -> Result<Connection> {
     let connect_error = |cause: std::io::Error| {
         let hint = match cause.kind() {
-            std::io::ErrorKind::ConnectionRefused => "; is the server running, and on that port?",
-            _ if cause.to_string().contains("invalid socket address") => "; give HOST:PORT such as 127.0.0.1:7777",
-            _ => "",
+            std::io::ErrorKind::ConnectionRefused => Some("is the server running, and on that port?"),
+            _ if cause.to_string().contains("invalid socket address") => Some("give HOST:PORT such as 127.0.0.1:7777"),
+            _ => None,
         };
         Error::Connect {
             addr: addr.to_owned(),
             cause,
-            hint,
+            hint: crate::error::Hint(hint),
         }
     };
     let tcp = tokio::time::timeout(options.connect_timeout, TcpStream::connect(addr))

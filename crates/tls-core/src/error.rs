@@ -26,6 +26,20 @@ impl std::fmt::Display for Material {
     }
 }
 
+/// A suggestion that follows an error's message after `; `, or nothing: kept as data, written in one
+/// place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Hint(pub Option<&'static str>);
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(text) => write!(f, "; {text}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Why a certificate, key or CA file could not be used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -63,8 +77,8 @@ pub enum LoadProblem {
         wanted: &'static str,
         /// A summary of the blocks present, such as "1 PRIVATE KEY block".
         found: String,
-        /// A suggestion, starting with "; " when present.
-        hint: &'static str,
+        /// A suggestion, when there is one.
+        hint: Hint,
     },
     /// The file is neither PEM nor a DER structure of the expected kind.
     #[error("the file is neither PEM (no -----BEGIN line) nor a DER-encoded {wanted}")]
@@ -235,8 +249,8 @@ pub enum Error {
         addr: String,
         /// The OS error.
         cause: io::Error,
-        /// A suggestion, starting with "; " when present.
-        hint: &'static str,
+        /// A suggestion, when there is one.
+        hint: Hint,
     },
     /// A TCP connection could not be made.
     #[error("cannot connect to {addr}: {cause}{hint}")]
@@ -245,8 +259,8 @@ pub enum Error {
         addr: String,
         /// The OS error.
         cause: io::Error,
-        /// A suggestion, starting with "; " when present.
-        hint: &'static str,
+        /// A suggestion, when there is one.
+        hint: Hint,
     },
     /// A network phase took longer than allowed.
     #[error("{phase} with {peer} timed out after {}", fmt_duration(*after))]

@@ -12,7 +12,7 @@ use rustls_pki_types::pem::{self, PemObject, SectionKind};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::certinfo;
-use crate::error::{Error, LoadProblem, Material, Result};
+use crate::error::{Error, Hint, LoadProblem, Material, Result};
 
 /// A certificate chain and the private key that goes with its first certificate.
 #[derive(Debug)]
@@ -118,7 +118,9 @@ pub fn load_combined(path: &Path) -> Result<Identity> {
 }
 
 /// A certificate file given alone, without the key it should then hold.
-const ONE_FILE: &str = "; with no --key, the certificate file must hold its key too: give --key FILE";
+const ONE_FILE: Hint = Hint(Some(
+    "with no --key, the certificate file must hold its key too: give --key FILE",
+));
 
 /// Checks that `key` is the private key of `chain[0]`.
 ///
@@ -254,7 +256,7 @@ pub fn parse_private_key(name: &Path, bytes: Vec<u8>) -> Result<PrivateKeyDer<'s
                     Err(fail(LoadProblem::NotFound {
                         wanted: "PKCS#8, PKCS#1 or SEC1 private key",
                         found: summarize(&blocks),
-                        hint: if holds_certs { CERT_NOT_KEY } else { "" },
+                        hint: if holds_certs { CERT_NOT_KEY } else { Hint(None) },
                     }))
                 }
                 n => Err(fail(LoadProblem::SeveralKeys(n))),
@@ -306,11 +308,11 @@ fn find_default(relative: &str) -> Option<PathBuf> {
 }
 
 /// A certificate file that holds a key: said the same way wherever a certificate is read.
-const KEY_NOT_CERT: &str = "; that is a private key, not a certificate";
+const KEY_NOT_CERT: Hint = Hint(Some("that is a private key, not a certificate"));
 /// A key file that holds certificates.
-const CERT_NOT_KEY: &str = "; that is a certificate, not its private key";
+const CERT_NOT_KEY: Hint = Hint(Some("that is a certificate, not its private key"));
 /// Where a certificate and its key are read together, the likely cause of either of the above.
-const SWAPPED: &str = "; are the certificate and key files swapped?";
+const SWAPPED: Hint = Hint(Some("are the certificate and key files swapped?"));
 
 /// The certificate blocks of a file with the line each starts at (1 for DER), not yet parsed.
 fn certificate_blocks(path: &Path, what: Material, bytes: Vec<u8>) -> Result<Vec<(usize, Vec<u8>)>> {
@@ -341,7 +343,7 @@ fn certificate_blocks(path: &Path, what: Material, bytes: Vec<u8>) -> Result<Vec
                         _ => "CERTIFICATE block",
                     },
                     found: summarize(&blocks),
-                    hint: if holds_key { KEY_NOT_CERT } else { "" },
+                    hint: if holds_key { KEY_NOT_CERT } else { Hint(None) },
                 }));
             }
             certs

@@ -20,7 +20,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::certstore::CertStore;
 use crate::echo::Mode;
-use crate::error::{Error, Result, fmt_duration};
+use crate::error::{Error, Hint, Result, fmt_duration};
 use crate::page::PageInfo;
 
 mod session;
@@ -79,20 +79,20 @@ pub async fn bind_with(addr: &str, reuse_port: bool) -> Result<TcpListener> {
     let bind_error = |cause: std::io::Error| {
         let hint = match cause.kind() {
             std::io::ErrorKind::AddrInUse if reuse_port => {
-                "; the program there did not set --reuse-port: every process sharing the port must"
+                Some("the program there did not set --reuse-port: every process sharing the port must")
             }
             std::io::ErrorKind::AddrInUse => {
-                "; another program already listens there: stop it or pass --listen with another port"
+                Some("another program already listens there: stop it or pass --listen with another port")
             }
-            std::io::ErrorKind::PermissionDenied => "; ports below 1024 need privileges: use a port above 1024",
-            std::io::ErrorKind::AddrNotAvailable => "; that address is not on this machine: try 127.0.0.1",
-            _ if cause.to_string().contains("invalid socket address") => "; give HOST:PORT such as 127.0.0.1:7777",
-            _ => "",
+            std::io::ErrorKind::PermissionDenied => Some("ports below 1024 need privileges: use a port above 1024"),
+            std::io::ErrorKind::AddrNotAvailable => Some("that address is not on this machine: try 127.0.0.1"),
+            _ if cause.to_string().contains("invalid socket address") => Some("give HOST:PORT such as 127.0.0.1:7777"),
+            _ => None,
         };
         Error::Bind {
             addr: addr.to_owned(),
             cause,
-            hint,
+            hint: Hint(hint),
         }
     };
     let resolved = tokio::net::lookup_host(addr)
@@ -129,7 +129,7 @@ pub fn local_addr(listener: &TcpListener) -> Result<SocketAddr> {
     listener.local_addr().map_err(|cause| Error::Bind {
         addr: "the listening socket".to_owned(),
         cause,
-        hint: "",
+        hint: Hint(None),
     })
 }
 
