@@ -137,14 +137,13 @@ async fn main() -> ExitCode {
     if let Some(code) = args.extras.handle(<Args as clap::CommandFactory>::command()) {
         return code;
     }
-    let dash = |path: &PathBuf| path.as_os_str() == "-";
     let target = &args.target;
     let dashes = target
         .ca
         .iter()
         .chain(&target.cert)
         .chain(&target.key)
-        .filter(|p| dash(p))
+        .filter(|p| is_stdin(p))
         .count();
     if dashes + usize::from(args.stdin) > 1 {
         use clap::CommandFactory as _;
@@ -184,6 +183,11 @@ fn address_without_flag() -> Option<ExitCode> {
     Some(ExitCode::from(2))
 }
 
+/// Whether a file argument is `-`, standard input.
+fn is_stdin(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
+}
+
 /// The client configuration, server name and time limits `target` asks for.
 fn connection_setup(
     args: Target,
@@ -194,7 +198,6 @@ fn connection_setup(
     ClientOptions,
 )> {
     // The demo CA is the default trust only when nothing else was asked for.
-    let dash = |path: &PathBuf| path.as_os_str() == "-";
     let ca_paths = match (args.ca.is_empty(), args.webpki_roots || !args.pins.is_empty()) {
         (false, _) => args.ca.clone(),
         (true, true) => Vec::new(),
@@ -206,7 +209,7 @@ fn connection_setup(
     }
     if verbose {
         for path in &ca_paths {
-            let shown = if dash(path) {
+            let shown = if is_stdin(path) {
                 "standard input".into()
             } else {
                 path.display().to_string()

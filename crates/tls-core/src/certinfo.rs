@@ -109,13 +109,19 @@ pub fn name_from_der(der: &[u8]) -> Option<String> {
 /// A distinguished name given as the contents of its DER SEQUENCE (as webpki trust anchors hold it),
 /// as `CN=…, O=…`.
 pub fn name_from_der_contents(contents: &[u8]) -> Option<String> {
-    name_from_der(&der_element(0x30, contents))
+    name_from_der(&anchor_name(contents))
 }
 
 /// A trust anchor's subject and SubjectPublicKeyInfo (each as the contents of its SEQUENCE, as webpki
 /// holds them) as whole DER elements, the form [`signed_by`] takes.
 pub fn anchor_name_and_key(subject: &[u8], spki: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    (der_element(0x30, subject), der_element(0x30, spki))
+    (anchor_name(subject), der_element(0x30, spki))
+}
+
+/// A trust anchor's subject (the contents of its SEQUENCE) as a whole DER Name, comparable with a
+/// certificate's issuer ([`issuer_der`]).
+pub fn anchor_name(subject: &[u8]) -> Vec<u8> {
+    der_element(0x30, subject)
 }
 
 /// Whether basicConstraints says CA:TRUE.
