@@ -13,7 +13,7 @@ use tls_core::pem;
 fn main() -> tls_core::Result<()> {
     let path = std::env::args()
         .nth(1)
-        .map_or_else(|| pem::default_path("certs/server.pem"), PathBuf::from);
+        .map_or_else(|| PathBuf::from("certs/server.pem"), PathBuf::from);
     let chain = pem::load_cert_chain(&path)?;
     for (index, der) in chain.iter().enumerate() {
         let position = if chain.len() == 1 {

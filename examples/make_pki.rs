@@ -7,9 +7,10 @@
 //! cargo run --example make_pki -- [DIR]        # DIR defaults to a new temporary folder
 //! ```
 
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
-use tls_core::config::Presenter;
+use tls_core::Presenter;
 use tls_core::generate::{CertificateAuthority, KeyType, Pki, PkiRequest, Usage, Validity};
 use tls_core::inspect::{self, Position};
 use tls_core::verify;
@@ -27,8 +28,18 @@ fn main() -> tls_core::Result<()> {
         ..PkiRequest::default()
     };
     let pki = Pki::new(&request)?;
-    for file in pki.write(&dir, false)? {
-        println!("wrote {}", file.display());
+    // The library makes the files' contents; where and how to write them is the program's choice.
+    std::fs::create_dir_all(&dir).map_err(|cause| tls_core::Error::Write {
+        path: dir.clone(),
+        cause,
+    })?;
+    for file in pki.files() {
+        let path = dir.join(&file.name);
+        write_new(&path, file.contents, file.secret).map_err(|cause| tls_core::Error::Write {
+            path: path.clone(),
+            cause,
+        })?;
+        println!("wrote {}", path.display());
     }
 
     // Later: sign another server certificate with the CA kept on disk.
@@ -57,4 +68,13 @@ fn main() -> tls_core::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Writes a file that must not exist yet; a key (`secret`) readable by its owner only from the start.
+fn write_new(path: &Path, contents: &str, secret: bool) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, if secret { 0o600 } else { 0o644 });
+    options.open(path)?.write_all(contents.as_bytes())
 }

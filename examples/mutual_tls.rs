@@ -40,7 +40,7 @@ async fn main() -> tls_core::Result<()> {
                 "{label} a client certificate: echoed {}",
                 String::from_utf8_lossy(&echoed)
             ),
-            Err(err) => println!("{label} a client certificate: refused: {err}"),
+            Err(err) => println!("{label} a client certificate: refused: {}", err.report()),
         }
     }
 

@@ -1,9 +1,16 @@
-//! What `echo-server`, `echo-client` and `tls-cert` share on the command line: `--completions SHELL`
-//! prints a shell completion script (clap_complete) and `--man` prints the man page (clap_mangen),
-//! both made from the program's own clap definitions; and raising the open-file limit.
+//! What `echo-server`, `echo-client` and `tls-cert` share on the command line, so each `main.rs` stays
+//! glue:
+//! - [`values`]: parsing flag values (seconds, counts, sizes, `HOST:PORT`, ALPN names) for clap
+//! - [`defaults`]: finding `certs/server.pem` and the other default files when no flag names them
+//! - [`Extras`]: `--completions SHELL` (clap_complete) and `--man` (clap_mangen), made from the
+//!   program's own clap definitions
+//! - [`raise_fd_limit`]: room for 10,000+ connections
 
 use std::io::Write as _;
 use std::process::ExitCode;
+
+pub mod defaults;
+pub mod values;
 
 pub use clap_complete::Shell;
 

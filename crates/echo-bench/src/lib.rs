@@ -269,7 +269,7 @@ impl Tally {
 
     fn failed(&mut self, live: &Live, err: &Error) {
         live.errors.fetch_add(1, Ordering::Relaxed);
-        self.error(kind_of(err), &err.to_string());
+        self.error(kind_of(err), &err.report().to_string());
     }
 
     fn record(&mut self, started: Instant) {
@@ -429,10 +429,7 @@ async fn throughput(options: &Options, live: &Live, deadline: Instant) -> Tally 
             tally.bytes = received;
             tally.ops = 1;
         }
-        Err(err) => tally.error(
-            "session",
-            &tls_core::diagnose::io_error(&err, tls_core::diagnose::Side::Client),
-        ),
+        Err(err) => tally.error("session", &tls_core::io_error(&err, tls_core::Side::Client)),
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), writer.shutdown()).await;
     tally

@@ -1,14 +1,16 @@
 //! `echo-client`: connects to a TLS echo server, verifies it, sends a message and prints the echo.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use echo_bench as bench;
-use tls_core::args::HostPort;
+
+mod bench;
+
+use tls_core::HostPort;
 use tls_core::client::{self, ClientOptions};
 use tls_core::config::{self, TlsOptions};
 use tls_core::echo::{Echo, Mode};
@@ -17,7 +19,7 @@ use tls_core::pem;
 /// TLS echo client: verifies the server, sends a message, prints what comes back.
 #[derive(Debug, Parser)]
 #[command(version, about, args_conflicts_with_subcommands = true, allow_negative_numbers = true, after_help = AFTER_HELP)]
-struct Args {
+pub(crate) struct Args {
     #[command(subcommand)]
     command: Option<Command>,
     #[command(flatten)]
@@ -43,41 +45,15 @@ struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum Command {
     /// Measure a TLS echo server (ours or any other): handshakes, throughput, latency, idle connections
-    #[command(after_help = BENCH_AFTER_HELP)]
-    Bench(BenchArgs),
-}
-
-#[derive(Debug, clap::Args)]
-struct BenchArgs {
-    #[command(flatten)]
-    target: Target,
-    /// handshake: connect, handshake, echo Hello World!, close, in a loop; throughput: stream writes and
-    /// count the echo; latency: one echo in flight per connection, timed; idle: hold connections open
-    #[arg(long, default_value = "handshake", value_name = "MODE")]
-    mode: bench::Mode,
-    /// Connections at once
-    #[arg(long, default_value = "16", value_name = "N", value_parser = tls_core::args::count)]
-    connections: usize,
-    /// How long to measure
-    #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_core::args::positive_seconds)]
-    duration: Duration,
-    /// Bytes per write [default: 12 (Hello World!) for handshake, 65536 for throughput, 64 for latency;
-    /// 0 in handshake mode: no echo; at most 64 MiB]
-    #[arg(long, value_name = "BYTES", value_parser = tls_core::args::write_size)]
-    size: Option<usize>,
-    /// Handshake mode: resume sessions with tickets instead of full handshakes
-    #[arg(long)]
-    resume: bool,
-    /// Print the result as one JSON object
-    #[arg(long)]
-    json: bool,
+    #[command(after_help = bench::AFTER_HELP)]
+    Bench(bench::BenchArgs),
 }
 
 /// Where to connect and whom to trust: shared by the echo and by `bench`.
 #[derive(Debug, clap::Args)]
-struct Target {
+pub(crate) struct Target {
     /// Server address, HOST:PORT
-    #[arg(long, default_value = "127.0.0.1:7777", value_name = "ADDR", value_parser = tls_core::args::connect_address)]
+    #[arg(long, default_value = "127.0.0.1:7777", value_name = "ADDR", value_parser = tls_echo_cli::values::connect_address)]
     connect: HostPort,
     /// Name to verify the certificate against (and send as SNI) [default: the host of --connect]
     #[arg(long, value_name = "NAME")]
@@ -92,7 +68,7 @@ struct Target {
     /// Accept the server only if its public key has this pin (sha256//BASE64, from `tls-cert inspect`);
     /// repeat for several. With --ca both must hold; alone, the pin is the whole trust
     #[arg(long = "pin", value_name = "sha256//BASE64")]
-    pins: Vec<config::Pin>,
+    pins: Vec<tls_core::Pin>,
     /// Client certificate for mutual TLS
     #[arg(long, value_name = "FILE")]
     cert: Option<PathBuf>,
@@ -100,7 +76,7 @@ struct Target {
     #[arg(long, value_name = "FILE", requires = "cert")]
     key: Option<PathBuf>,
     /// ALPN protocol to offer; repeat for several
-    #[arg(long = "alpn", value_name = "PROTO", value_parser = tls_core::args::alpn)]
+    #[arg(long = "alpn", value_name = "PROTO", value_parser = tls_echo_cli::values::alpn)]
     alpn: Vec<String>,
     /// Refuse TLS 1.2
     #[arg(long)]
@@ -110,7 +86,7 @@ struct Target {
     #[arg(long)]
     classic_kx: bool,
     /// Limit on each phase: connect, handshake, each write and each wait for the echo
-    #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_core::args::positive_seconds)]
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_echo_cli::values::positive_seconds)]
     timeout: Duration,
 }
 
@@ -120,13 +96,6 @@ const AFTER_HELP: &str = "Examples:
   echo-client --connect localhost:8443 --ca my-ca.pem --server-name localhost -v
 
 Exit codes: 0 success; 1 the operation or check failed; 2 bad usage or input that cannot be used.";
-
-const BENCH_AFTER_HELP: &str = "Examples:
-  echo-client bench --mode handshake --connections 32 --duration 10
-  echo-client bench --mode latency --size 64 --json
-  echo-client bench --mode idle --connections 5000 --duration 30
-
-Exit codes: 0 every operation succeeded; 1 some failed (the report still prints); 2 bad usage.";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -155,14 +124,14 @@ async fn main() -> ExitCode {
             .exit();
     }
     let result = match args.command {
-        Some(Command::Bench(bench)) => run_bench(bench).await,
+        Some(Command::Bench(bench)) => bench::run(bench).await,
         None => run(args).await.map(|()| ExitCode::SUCCESS),
     };
     let code: i32 = match result {
         Ok(code) if code == ExitCode::SUCCESS => 0,
         Ok(_) => 1,
         Err(err) => {
-            eprintln!("error: {err}");
+            eprintln!("error: {}", err.report());
             err.exit_code().into()
         }
     };
@@ -189,7 +158,7 @@ fn is_stdin(path: &std::path::Path) -> bool {
 }
 
 /// The client configuration, server name and time limits `target` asks for.
-fn connection_setup(
+pub(crate) fn connection_setup(
     args: Target,
     verbose: bool,
 ) -> tls_core::Result<(
@@ -201,7 +170,7 @@ fn connection_setup(
     let ca_paths = match (args.ca.is_empty(), args.webpki_roots || !args.pins.is_empty()) {
         (false, _) => args.ca.clone(),
         (true, true) => Vec::new(),
-        (true, false) => vec![pem::default_file("certs/ca.pem", "--ca FILE")?],
+        (true, false) => vec![tls_echo_cli::defaults::default_file("certs/ca.pem", "--ca FILE")?],
     };
     let mut ca_certs = None::<Vec<_>>;
     for path in &ca_paths {
@@ -300,103 +269,6 @@ async fn run(args: Args) -> tls_core::Result<()> {
         return Err(err);
     }
     print_echo(&echoed)
-}
-
-/// Runs the benchmark and prints its report; exits 1 when any operation failed, since a figure measured
-/// beside failures (or instead of them) is not the figure asked for.
-async fn run_bench(args: BenchArgs) -> tls_core::Result<ExitCode> {
-    let addr = args.target.connect.to_string();
-    let (config, server_name, timeouts) = connection_setup(args.target, false)?;
-    if args.connections > 1000 {
-        // Each connection is a file descriptor; the soft limit is often 1024.
-        if let Err(err) = tls_echo_cli::raise_fd_limit() {
-            eprintln!("warning: cannot raise the open-file limit ({err}); connections may fail with EMFILE");
-        }
-    }
-    let size = args.size.unwrap_or_else(|| args.mode.default_size());
-    if args.size.is_some() && args.mode == bench::Mode::Idle {
-        use clap::CommandFactory as _;
-        Args::command()
-            .error(
-                clap::error::ErrorKind::ArgumentConflict,
-                "--size does nothing in idle mode: idle connections send nothing",
-            )
-            .exit();
-    }
-    if size == 0 && matches!(args.mode, bench::Mode::Throughput | bench::Mode::Latency) {
-        use clap::CommandFactory as _;
-        Args::command()
-            .error(
-                clap::error::ErrorKind::ValueValidation,
-                "--size 0 sends nothing to echo; it means \"no echo\" in handshake mode only",
-            )
-            .exit();
-    }
-    let options = bench::Options {
-        addr,
-        server_name,
-        config,
-        mode: args.mode,
-        connections: args.connections,
-        duration: args.duration,
-        size,
-        resume: args.resume,
-        timeouts,
-    };
-    let live = Arc::new(bench::Live::default());
-    let progress = std::io::stderr()
-        .is_terminal()
-        .then(|| bench::progress_line(live.clone(), args.mode, args.duration));
-    let report = bench::run(options, live).await;
-    if let Some(progress) = progress {
-        progress.abort();
-        eprintln!();
-    }
-    let text = if args.json {
-        serde_json::to_string(&report)
-            .map(|json| json + "\n")
-            .unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}\n"))
-    } else {
-        report.to_string()
-    };
-    // A reader that stops early (`| head`) is not an error; a full disk is.
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
-            return Err(tls_core::Error::Output { cause: err });
-        }
-        _ => {}
-    }
-    let failed: u64 = report.errors.values().map(|e| e.count).sum();
-    // Something measured: operations, or for throughput echoed bytes.
-    let measured = match args.mode {
-        bench::Mode::Throughput => report.bytes > 0,
-        _ => report.ops > 0,
-    };
-    if failed == 0 && measured {
-        return Ok(ExitCode::SUCCESS);
-    }
-    if failed == 0 {
-        eprintln!(
-            "error: nothing was measured in {} s, with no error either: give a longer --duration",
-            report.seconds
-        );
-        return Ok(ExitCode::FAILURE);
-    }
-    let first = report.errors.values().next().map_or_else(
-        || "no operation completed".to_owned(),
-        |e| format!("first: {}", e.example),
-    );
-    let early = if report.stopped_early {
-        " (stopped after a second with nothing but errors)"
-    } else {
-        ""
-    };
-    eprintln!(
-        "error: {failed} operation(s) failed, {} completed{early}; {first}",
-        report.ops
-    );
-    Ok(ExitCode::FAILURE)
 }
 
 /// The echo on stdout, with a newline after it when it has none.

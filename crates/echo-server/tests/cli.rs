@@ -300,7 +300,7 @@ async fn rejected_client_certificates_and_names_are_explained_in_the_log() {
     let ca = pki.arg("ca.pem");
     let mut server = Server::start(&pki, &["--client-ca", &ca]).await;
     // A CA made again with the demo CA's name signs a client certificate.
-    let ca_name = tls_core::certinfo::subject(&pki.pki.ca.issued.cert);
+    let ca_name = tls_core::x509::subject(&pki.pki.ca.issued.cert);
     let (cert, key) = pki.impostor_client();
     let (ok, ..) = lab_client(&server, &ca, "twin", &["--cert", &cert, "--key", &key]).await;
     assert!(

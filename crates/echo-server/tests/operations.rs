@@ -44,7 +44,7 @@ async fn sni_picks_the_certificate_by_name_and_the_log_says_which() {
     )
     .await;
     let api = presented(&server, &pki, "api.test").await;
-    assert_eq!(tls_core::certinfo::subject(&api), "CN=api.test");
+    assert_eq!(tls_core::x509::subject(&api), "CN=api.test");
     server.peer.wait_for(Output::Stderr, "sni=\"api.test\"").await;
     let default = presented(&server, &pki, "localhost").await;
     assert_eq!(default, pki.pki.server.cert, "other names get the first certificate");

@@ -12,9 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rustls::{ClientConfig, ServerConfig};
+use tls_core::Identity;
 use tls_core::config::{self, TlsOptions};
 use tls_core::generate::{CertificateAuthority, Issued, Usage, Validity};
-use tls_core::pem::Identity;
 use tls_core::server::{self, ServerHandle, ServerOptions};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
@@ -70,10 +70,20 @@ impl DemoPki {
             ("client", &self.client),
         ] {
             std::fs::write(dir.join(format!("{stem}.pem")), &issued.cert_pem).expect("write a certificate");
-            tls_core::generate::write_file(&dir.join(format!("{stem}.key")), issued.key_pem.as_bytes(), true)
-                .expect("write a key");
+            write_key(&dir.join(format!("{stem}.key")), &issued.key_pem);
         }
     }
+}
+
+/// Writes a private key readable by its owner only, as the programs do.
+pub fn write_key(path: &Path, pem: &str) {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).expect("create a key file");
+    file.write_all(pem.as_bytes()).expect("write a key");
 }
 
 impl Default for DemoPki {
@@ -121,7 +131,7 @@ impl PkiFiles {
     /// A client certificate signed by another CA that has this PKI's CA name (a CA made again), written
     /// as `impostor.pem` and `impostor.key`; returns their paths as strings.
     pub fn impostor_client(&self) -> (String, String) {
-        let name = tls_core::certinfo::subject(&self.pki.ca.issued.cert);
+        let name = tls_core::x509::subject(&self.pki.ca.issued.cert);
         let twin = CertificateAuthority::new(name.trim_start_matches("CN="), Validity::days_from_now(30))
             .expect("a CA of the same name");
         let impostor = twin

@@ -42,4 +42,5 @@ fn echo_chunking_corpus() {
 #[test]
 fn address_corpus() {
     replay("address", tls_core::fuzzing::address, 21);
+    replay("address", tls_echo_cli::values::fuzz, 21);
 }

@@ -332,7 +332,7 @@ async fn every_new_ca_has_its_own_name_and_lifetimes_are_checked() {
     let (one, two) = (dir.path().join("one"), dir.path().join("two"));
     let subject = |path: &Path| {
         let der = pem::load_cert_chain(&path.join("ca.pem")).expect("CA");
-        tls_core::certinfo::subject(&der[0])
+        tls_core::x509::subject(&der[0])
     };
     for out in [&one, &two] {
         assert!(tls_cert(&["generate", "--out", &out.display().to_string()]).await.ok());

@@ -43,7 +43,7 @@ impl Default for ClientOptions {
 /// [`Error::InvalidAddress`] when `addr` is not `HOST:PORT`, [`Error::InvalidServerName`] when the host
 /// is neither a DNS name nor an IP address.
 pub fn server_name_for(addr: &str) -> Result<ServerName<'static>> {
-    let address = crate::args::HostPort::parse(addr).map_err(|reason| Error::InvalidAddress { reason })?;
+    let address = crate::address::HostPort::parse(addr).map_err(|reason| Error::InvalidAddress { reason })?;
     parse_server_name(&address.host)
 }
 

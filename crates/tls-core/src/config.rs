@@ -4,22 +4,17 @@
 //! crypto provider is named explicitly (aws-lc-rs, with the post-quantum hybrid X25519MLKEM768 preferred),
 //! so no process-wide default has to be installed first.
 
-use std::fmt;
 use std::sync::Arc;
 
-use rustls::client::WebPkiServerVerifier;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::client::danger::ServerCertVerifier;
+use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::server::WebPkiClientVerifier;
-use rustls::{
-    CertificateError, CipherSuite, ClientConfig, DigitallySignedStruct, KeyLogFile, OtherError, RootCertStore,
-    ServerConfig, SignatureScheme, SupportedProtocolVersion,
-};
+use rustls::{CipherSuite, ClientConfig, KeyLogFile, RootCertStore, ServerConfig, SupportedProtocolVersion};
 
-use crate::certinfo;
 use crate::certstore::{self, CertStore};
 use crate::error::{Error, Result};
-use crate::pem::Identity;
+use crate::identity::Identity;
+use crate::verifier::{self, Pin, Presenter, explaining_verifier};
 
 /// Choices shared by both sides.
 #[derive(Debug, Clone, Default)]
@@ -116,10 +111,7 @@ pub fn server_config_with(
             let inner = WebPkiClientVerifier::builder_with_provider(roots.clone(), provider)
                 .build()
                 .map_err(|err| config_error(rustls::Error::General(err.to_string())))?;
-            builder.with_client_cert_verifier(Arc::new(ExplainingClientVerifier {
-                inner,
-                anchors: anchors(&roots),
-            }))
+            builder.with_client_cert_verifier(verifier::explaining_client_verifier(inner, &roots))
         }
         None => builder.with_no_client_auth(),
     };
@@ -176,21 +168,19 @@ pub fn pinned_client_config(
         ];
     }
     let provider = Arc::new(provider);
-    // A pin may name the key of the CA that vouches for the chain, too (as HTTP public-key pinning did).
-    let anchor_keys = roots.as_deref().map(anchors).unwrap_or_default();
     let verified = roots
-        .map(|roots| explaining_verifier(roots, Presenter::Server))
+        .as_ref()
+        .map(|roots| explaining_verifier(roots.clone(), Presenter::Server))
         .transpose()?;
     let verifier: Arc<dyn ServerCertVerifier> = match (verified, pins.is_empty()) {
         (Some(verifier), true) => verifier,
-        (inner, false) => Arc::new(KeyVerifier {
-            check: KeyCheck::Pins {
-                pins: pins.to_vec(),
-                inner,
-                anchors: anchor_keys,
-            },
-            algorithms: provider.signature_verification_algorithms,
-        }),
+        // A pin may name the key of the CA that vouches for the chain, too (as HTTP public-key pinning did).
+        (inner, false) => verifier::pinned_verifier(
+            pins,
+            inner,
+            roots.as_deref(),
+            provider.signature_verification_algorithms,
+        ),
         (None, true) => {
             return Err(config_error(rustls::Error::General(
                 "nothing to trust: give CA certificates or a pin".into(),
@@ -211,252 +201,6 @@ pub fn pinned_client_config(
     Ok(Arc::new(config))
 }
 
-/// A public-key pin: base64 of SHA-256 over a certificate's SubjectPublicKeyInfo, as
-/// `tls-cert inspect` prints it (pin-sha256).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pin(String);
-
-impl std::str::FromStr for Pin {
-    type Err = String;
-
-    /// Takes `sha256//BASE64` (curl's form) or the bare base64.
-    fn from_str(text: &str) -> std::result::Result<Self, String> {
-        use base64::Engine as _;
-        let value = text.strip_prefix("sha256//").unwrap_or(text);
-        match base64::engine::general_purpose::STANDARD.decode(value) {
-            Ok(bytes) if bytes.len() == 32 => Ok(Self(value.to_owned())),
-            _ => Err(format!(
-                "{text:?} is not a pin: give sha256// and the base64 SHA-256 of the public key, as `tls-cert inspect` prints it"
-            )),
-        }
-    }
-}
-
-impl fmt::Display for Pin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sha256//{}", self.0)
-    }
-}
-
-/// A verifier that judges the server's certificate by its key, and always checks that the handshake
-/// was signed with that key.
-#[derive(Debug)]
-struct KeyVerifier {
-    check: KeyCheck,
-    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
-}
-
-#[derive(Debug)]
-enum KeyCheck {
-    /// Any certificate: for looking at what a server presents, never for sending data.
-    AcceptAny,
-    /// `inner`, when there is one, must accept the chain, and one key of the chain must have one of
-    /// the pins: the server's own, that of a certificate it sent that signed the one before it, or
-    /// that of one of `anchors` that signed the top of the chain.
-    Pins {
-        pins: Vec<Pin>,
-        inner: Option<Arc<dyn ServerCertVerifier>>,
-        anchors: Vec<Anchor>,
-    },
-}
-
-/// rustls' webpki client-certificate verifier, whose rejections are explained in the server's log
-/// (through [`certstore::recording`]): which CA the certificate names, whether a CA of that name is trusted but did not sign it, and
-/// a server certificate offered as a client's.
-#[derive(Debug)]
-struct ExplainingClientVerifier {
-    inner: Arc<dyn rustls::server::danger::ClientCertVerifier>,
-    anchors: Vec<Anchor>,
-}
-
-impl rustls::server::danger::ClientCertVerifier for ExplainingClientVerifier {
-    fn root_hint_subjects(&self) -> &[rustls::DistinguishedName] {
-        self.inner.root_hint_subjects()
-    }
-
-    fn verify_client_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        now: UnixTime,
-    ) -> std::result::Result<rustls::server::danger::ClientCertVerified, rustls::Error> {
-        self.inner
-            .verify_client_cert(end_entity, intermediates, now)
-            .inspect_err(|err| {
-                // The error itself stays rustls' own, so the client gets the alert that fits
-                // (decrypt_error, unsupported_certificate, ...); the words go to the server's log.
-                if let rustls::Error::InvalidCertificate(kind) = err {
-                    certstore::note_client_certificate_problem(self.explain(kind, end_entity, intermediates));
-                }
-            })
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
-}
-
-impl ExplainingClientVerifier {
-    fn explain(
-        &self,
-        kind: &CertificateError,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-    ) -> String {
-        let subject = certinfo::subject(end_entity);
-        let last = intermediates.last().unwrap_or(end_entity);
-        let issuer = certinfo::issuer(last);
-        let issuer_der = certinfo::issuer_der(last);
-        let same_name = self.anchors.iter().any(|a| Some(&a.name) == issuer_der.as_ref());
-        match kind {
-            CertificateError::BadSignature | CertificateError::UnknownIssuer if same_name => format!(
-                "the client's certificate {subject} names {issuer} as its CA, and --client-ca holds a CA of that name, but not the one that signed it (was the CA made again with the same name?)"
-            ),
-            CertificateError::UnknownIssuer => {
-                format!("the client's certificate {subject} is signed by {issuer}, which is not in --client-ca")
-            }
-            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => format!(
-                "the client's certificate {subject} is not meant for clients (its extended key usage lacks clientAuth; a server certificate?): make a client certificate with tls-cert generate --client NAME"
-            ),
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-                format!("the client's certificate {subject} has expired")
-            }
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                format!("the client's certificate {subject} is not valid yet")
-            }
-            other => format!("the client's certificate {subject} was rejected: {other:?}"),
-        }
-    }
-}
-
-/// A CA's name and key (DER Name and SubjectPublicKeyInfo): enough to check what it signed, and its pin.
-#[derive(Debug, Clone)]
-struct Anchor {
-    name: Vec<u8>,
-    spki: Vec<u8>,
-}
-
-fn anchors(roots: &RootCertStore) -> Vec<Anchor> {
-    roots
-        .roots
-        .iter()
-        .map(|anchor| {
-            let (name, spki) =
-                certinfo::anchor_name_and_key(anchor.subject.as_ref(), anchor.subject_public_key_info.as_ref());
-            Anchor { name, spki }
-        })
-        .collect()
-}
-
-/// The keys that vouch for `end_entity`, as (whose, pin): its own, then that of each sent certificate
-/// or anchor that signed the one before, in order.
-fn vouching_keys(
-    end_entity: &CertificateDer<'_>,
-    intermediates: &[CertificateDer<'_>],
-    anchors: &[Anchor],
-) -> Vec<(String, String)> {
-    let mut keys = Vec::new();
-    let mut last = end_entity;
-    let mut used = vec![false; intermediates.len()];
-    loop {
-        if let Ok(pin) = crate::inspect::pin_sha256(last) {
-            keys.push((certinfo::subject(last), pin));
-        }
-        let next = (0..intermediates.len()).find(|&i| !used[i] && certinfo::issued(&intermediates[i], last));
-        if let Some(i) = next {
-            used[i] = true;
-            last = &intermediates[i];
-            continue;
-        }
-        if let Some(anchor) = anchors.iter().find(|a| certinfo::signed_by(last, &a.name, &a.spki)) {
-            let whose = certinfo::name_from_der(&anchor.name).unwrap_or_else(|| "(trust anchor)".into());
-            keys.push((whose, crate::inspect::pin_of_spki(&anchor.spki)));
-        }
-        return keys;
-    }
-}
-
-impl ServerCertVerifier for KeyVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        let KeyCheck::Pins { pins, inner, anchors } = &self.check else {
-            return Ok(ServerCertVerified::assertion());
-        };
-        crate::inspect::pin_sha256(end_entity).map_err(|_| CertificateError::BadEncoding)?;
-        // The chain first: a pin never excuses a certificate the CA does not vouch for.
-        let verified = match inner {
-            Some(inner) => inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)?,
-            None => ServerCertVerified::assertion(),
-        };
-        let keys = vouching_keys(end_entity, intermediates, anchors);
-        if keys.iter().any(|(_, key)| pins.iter().any(|pin| &pin.0 == key)) {
-            return Ok(verified);
-        }
-        let given: Vec<String> = pins.iter().map(Pin::to_string).collect();
-        let seen: Vec<String> = keys
-            .iter()
-            .map(|(subject, pin)| format!("{subject} sha256//{pin}"))
-            .collect();
-        let rejected = CertificateRejected {
-            kind: CertificateError::ApplicationVerificationFailure,
-            explanation: format!(
-                "no key of the server's chain has a pin given with --pin ({}); the chain's keys: {}",
-                given.join(", "),
-                seen.join("; ")
-            ),
-        };
-        Err(rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(
-            Arc::new(rejected),
-        ))))
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
-}
-
 /// A client configuration that accepts any certificate, for looking at what a server presents
 /// (`tls-cert inspect --connect`), never for sending data. Handshake signatures are still checked, so
 /// the server proves it holds the key of the certificate it shows.
@@ -465,10 +209,7 @@ impl ServerCertVerifier for KeyVerifier {
 /// [`Error::Config`] when rustls refuses the options.
 pub fn inspection_client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>> {
     let provider = Arc::new(provider());
-    let verifier = Arc::new(KeyVerifier {
-        check: KeyCheck::AcceptAny,
-        algorithms: provider.signature_verification_algorithms,
-    });
+    let verifier = verifier::accept_any(provider.signature_verification_algorithms);
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions(options))
         .map_err(|cause| Error::Config { side: "client", cause })?
@@ -495,281 +236,4 @@ pub fn root_store(ca_certs: &[CertificateDer<'static>], webpki_roots: bool) -> R
             .map_err(|cause| Error::Config { side: "client", cause })?;
     }
     Ok(Arc::new(store))
-}
-
-/// Who handed over the chain being verified, for the wording of explanations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Presenter {
-    /// A TLS server, during the handshake.
-    Server,
-    /// A file given to `tls-cert verify`.
-    File,
-}
-
-/// rustls' webpki server-certificate verifier trusting `roots`, whose rejections come back as
-/// [`CertificateRejected`] explanations.
-///
-/// # Errors
-/// [`Error::Config`] when the roots are unusable (none at all, for example).
-pub fn explaining_verifier(roots: Arc<RootCertStore>, presenter: Presenter) -> Result<Arc<dyn ServerCertVerifier>> {
-    explaining_verifier_with(roots, presenter, false)
-}
-
-/// As [`explaining_verifier`]; with `time_given`, the time checked is one the user chose (`--at`), so
-/// explanations say "the time checked" and never blame a clock.
-///
-/// # Errors
-/// As [`explaining_verifier`].
-pub fn explaining_verifier_with(
-    roots: Arc<RootCertStore>,
-    presenter: Presenter,
-    time_given: bool,
-) -> Result<Arc<dyn ServerCertVerifier>> {
-    let inner = WebPkiServerVerifier::builder_with_provider(roots.clone(), Arc::new(provider()))
-        .build()
-        .map_err(|err| Error::Config {
-            side: "client",
-            cause: rustls::Error::General(err.to_string()),
-        })?;
-    Ok(Arc::new(ExplainingVerifier {
-        inner,
-        roots,
-        presenter,
-        time_given,
-    }))
-}
-
-/// Why the server's certificate was rejected, in one sentence a person can act on.
-///
-/// Carried inside `CertificateError::Other` so it survives the trip through rustls and tokio-rustls;
-/// `kind` keeps rustls' own classification for programs.
-#[derive(Debug)]
-pub struct CertificateRejected {
-    /// rustls' classification of the failure.
-    pub kind: CertificateError,
-    /// The explanation.
-    pub explanation: String,
-}
-
-impl CertificateRejected {
-    /// The explanation inside a rustls error, when the error came from this crate's verifier.
-    pub fn find(err: &rustls::Error) -> Option<&Self> {
-        match err {
-            rustls::Error::InvalidCertificate(CertificateError::Other(other)) => other.0.downcast_ref::<Self>(),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for CertificateRejected {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.explanation)
-    }
-}
-
-impl std::error::Error for CertificateRejected {}
-
-/// rustls' webpki verifier, with each rejection rewritten as a [`CertificateRejected`].
-#[derive(Debug)]
-struct ExplainingVerifier {
-    inner: Arc<WebPkiServerVerifier>,
-    roots: Arc<RootCertStore>,
-    presenter: Presenter,
-    /// The time checked is the user's choice, not the clock's.
-    time_given: bool,
-}
-
-impl ServerCertVerifier for ExplainingVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        self.inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-            .map_err(|err| match err {
-                rustls::Error::InvalidCertificate(kind) => {
-                    let explanation = explain(&kind, end_entity, intermediates, server_name, now, self);
-                    let rejected = CertificateRejected { kind, explanation };
-                    rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(rejected))))
-                }
-                other => other,
-            })
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
-}
-
-fn explain(
-    kind: &CertificateError,
-    end_entity: &CertificateDer<'_>,
-    intermediates: &[CertificateDer<'_>],
-    server_name: &ServerName<'_>,
-    now: UnixTime,
-    verifier: &ExplainingVerifier,
-) -> String {
-    let name = server_name.to_str();
-    let subject = certinfo::subject(end_entity);
-    let today = match (verifier.presenter, verifier.time_given) {
-        (Presenter::Server, false) => "today is",
-        _ => "the time checked is",
-    };
-    let dates = || {
-        certinfo::validity(end_entity).map_or_else(String::new, |(from, to)| {
-            format!(
-                "it is valid from {from} to {to}, and {today} {}",
-                certinfo::unix_to_rfc3339(now.as_secs() as i64)
-            )
-        })
-    };
-    let last = intermediates.last().unwrap_or(end_entity);
-    if matches!(
-        kind,
-        CertificateError::BadSignature | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. }
-    ) && verifier.trusts_a_ca_named_as_issuer_of(last)
-    {
-        return same_name_other_ca(&name, &certinfo::issuer(last));
-    }
-    match kind {
-        CertificateError::UnknownIssuer => explain_unknown_issuer(end_entity, intermediates, &name, verifier),
-        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-            let names = certinfo::alt_names(end_entity);
-            let held = if names.is_empty() {
-                "no subject alternative names at all".to_owned()
-            } else {
-                names.join(", ")
-            };
-            let mut text = format!("certificate {subject} is valid for {held}, not for {name}");
-            if let ServerName::IpAddress(_) = server_name {
-                if names.iter().any(|n| n == &format!("DNS {name}")) {
-                    text.push_str(&format!(
-                        " (it writes {name} as a DNS name; an IP address must be in an IP subject alternative name)"
-                    ));
-                }
-            }
-            text + "; connect with a name it holds (--server-name) or make a certificate for this one"
-        }
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-            format!("certificate {subject} has expired: {}", dates())
-        }
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            let clock = if verifier.time_given {
-                ""
-            } else {
-                " (is a clock wrong?)"
-            };
-            format!("certificate {subject} is not valid yet: {}{clock}", dates())
-        }
-        // webpki's finer errors reach us wrapped in `Other`; their names are stable.
-        CertificateError::Other(other) if other.to_string().contains("CaUsedAsEndEntity") => format!(
-            "certificate {subject} is a CA certificate (CA:TRUE) used as the server's own certificate; the server must present a leaf certificate signed by that CA"
-        ),
-        CertificateError::Other(other) if other.to_string().contains("EndEntityUsedAsCa") => format!(
-            "the chain of {subject} has a certificate without CA:TRUE in the place of an intermediate CA; the intermediate must be made with basicConstraints CA:TRUE"
-        ),
-        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-            format!("certificate {subject} is not meant for TLS servers (its extended key usage lacks serverAuth)")
-        }
-        CertificateError::BadSignature => format!(
-            "certificate {subject} carries a signature that does not verify against its issuer {}",
-            certinfo::issuer(end_entity)
-        ),
-        other => format!("certificate {subject} was rejected: {other}"),
-    }
-}
-
-/// The CA that signed it has the name of a trusted CA, but another key.
-fn same_name_other_ca(name: &str, issuer: &str) -> String {
-    format!(
-        "certificate for {name} is signed by a CA named {issuer}, but not by the trusted certificate of that name (was the CA made again? pass --ca with the CA that signed it)"
-    )
-}
-
-impl ExplainingVerifier {
-    /// ` (CN=a, CN=b)`: the trusted CAs by name when there are a few (a --ca file), nothing for a large
-    /// store (Mozilla's roots).
-    fn trusted_names(&self) -> String {
-        let roots = &self.roots.roots;
-        if roots.is_empty() || roots.len() > 3 {
-            return String::new();
-        }
-        let names: Vec<String> = roots
-            .iter()
-            .filter_map(|anchor| certinfo::name_from_der_contents(anchor.subject.as_ref()))
-            .collect();
-        format!(" ({})", names.join("; "))
-    }
-
-    /// Whether a trusted CA has the name `cert` gives as its issuer (compared as DER, so multi-part names
-    /// match however they are written).
-    fn trusts_a_ca_named_as_issuer_of(&self, cert: &CertificateDer<'_>) -> bool {
-        let Some(issuer) = certinfo::issuer_der(cert) else {
-            return false;
-        };
-        self.roots
-            .roots
-            .iter()
-            .any(|anchor| certinfo::anchor_name(anchor.subject.as_ref()) == issuer)
-    }
-}
-
-fn explain_unknown_issuer(
-    end_entity: &CertificateDer<'_>,
-    intermediates: &[CertificateDer<'_>],
-    name: &str,
-    verifier: &ExplainingVerifier,
-) -> String {
-    let subject = certinfo::subject(end_entity);
-    if certinfo::is_self_issued(end_entity) {
-        return format!(
-            "certificate for {name} is self-signed ({subject}) and is not in the trusted roots; trust it with --ca FILE only if you know where it comes from"
-        );
-    }
-    let last = intermediates.last().unwrap_or(end_entity);
-    let issuer = certinfo::issuer(last);
-    if certinfo::is_self_issued(last) {
-        return format!(
-            "certificate for {name} chains up to {}, which is not in the trusted roots (pass --ca FILE with that CA)",
-            certinfo::subject(last)
-        );
-    }
-    if verifier.trusts_a_ca_named_as_issuer_of(last) {
-        return same_name_other_ca(name, &issuer);
-    }
-    let (who, fix) = match verifier.presenter {
-        Presenter::Server => ("the server", "it must send its intermediates"),
-        Presenter::File => ("the file", "put the intermediates in the file, after the certificate"),
-    };
-    let sent = if intermediates.is_empty() {
-        format!("{who} holds only the certificate itself")
-    } else {
-        format!("{who} holds {} intermediate certificate(s)", intermediates.len())
-    };
-    format!(
-        "certificate for {name} is signed by {issuer}, which is not in the trusted roots{} and not in what {who} presented ({sent}): either the chain is incomplete ({fix}) or {issuer} is a CA you do not trust yet (pass --ca with its certificate)",
-        verifier.trusted_names()
-    )
 }

@@ -4,7 +4,7 @@ use std::io;
 
 use rustls::{AlertDescription, Error as TlsError, InvalidMessage};
 
-use crate::config::CertificateRejected;
+use crate::verifier::CertificateRejected;
 
 /// Which end of the connection is asking, since the same alert means different things to each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +26,7 @@ impl Side {
 }
 
 /// The rustls error inside an I/O error from tokio-rustls, if there is one.
-pub fn tls_error(err: &io::Error) -> Option<&TlsError> {
+pub(crate) fn tls_error(err: &io::Error) -> Option<&TlsError> {
     err.get_ref()?.downcast_ref::<TlsError>()
 }
 

@@ -44,8 +44,8 @@ impl std::fmt::Display for Hint {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoadProblem {
-    /// The file could not be opened or read.
-    #[error("{0}")]
+    /// The file could not be opened or read: the OS error, as it is.
+    #[error(transparent)]
     Read(io::Error),
     /// The path names a directory.
     #[error("it is a directory, not a file")]
@@ -153,19 +153,21 @@ pub enum Error {
         cert: String,
     },
     /// rustls refused the material when building a configuration.
-    #[error("cannot build the TLS {side} configuration: {cause}")]
+    #[error("cannot build the TLS {side} configuration")]
     Config {
         /// "server" or "client".
         side: &'static str,
         /// The rustls error.
+        #[source]
         cause: rustls::Error,
     },
     /// rcgen could not make a key or certificate.
-    #[error("cannot make {step}: {cause}")]
+    #[error("cannot make {step}")]
     Generate {
         /// What was being made.
         step: &'static str,
         /// rcgen's error.
+        #[source]
         cause: rcgen::Error,
     },
     /// The server's certificate chain would make every client fail.
@@ -177,11 +179,12 @@ pub enum Error {
         problems: String,
     },
     /// The listening address cannot be reached from this machine.
-    #[error("listening on {addr}, but a test connection to it failed: {cause}; check the address and any firewall")]
+    #[error("listening on {addr}, but a test connection to it failed")]
     Unreachable {
         /// The address.
         addr: SocketAddr,
         /// The OS error.
+        #[source]
         cause: io::Error,
     },
     /// A certificate given as a CA is not one.
@@ -220,11 +223,12 @@ pub enum Error {
         problem: String,
     },
     /// Writing a file failed.
-    #[error("cannot write {}: {cause}", path.display())]
+    #[error("cannot write {}", path.display())]
     Write {
         /// The file or folder.
         path: PathBuf,
         /// The OS error.
+        #[source]
         cause: io::Error,
     },
     /// The server name for the client is neither a DNS name nor an IP address.
@@ -243,21 +247,23 @@ pub enum Error {
         step: &'static str,
     },
     /// Binding the listening socket failed.
-    #[error("cannot listen on {addr}: {cause}{hint}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         /// The address asked for.
         addr: String,
         /// The OS error.
+        #[source]
         cause: io::Error,
         /// A suggestion, when there is one.
         hint: Hint,
     },
     /// A TCP connection could not be made.
-    #[error("cannot connect to {addr}: {cause}{hint}")]
+    #[error("cannot connect to {addr}")]
     Connect {
         /// The address asked for.
         addr: String,
         /// The OS error.
+        #[source]
         cause: io::Error,
         /// A suggestion, when there is one.
         hint: Hint,
@@ -279,7 +285,8 @@ pub enum Error {
         peer: SocketAddr,
         /// One sentence a person can act on.
         reason: String,
-        /// The underlying error, for programs that want to look closer (already explained in `reason`).
+        /// The underlying error, for programs that want to look closer (already explained in `reason`,
+        /// so [`Report`] does not repeat it).
         cause: io::Error,
     },
     /// The connection ended before the whole echo came back.
@@ -352,14 +359,14 @@ pub enum Error {
         alpn: bool,
     },
     /// Reading the data to send failed.
-    #[error("cannot read the input to send: {cause}")]
+    #[error("cannot read the input to send")]
     Input {
         /// The OS error.
         #[source]
         cause: io::Error,
     },
     /// Writing the echo out failed.
-    #[error("cannot write the echo out: {cause}")]
+    #[error("cannot write the echo out")]
     Output {
         /// The OS error.
         #[source]
@@ -404,6 +411,41 @@ impl Error {
     /// The exit code the programs use: 2 for [`Error::is_input_problem`], else 1.
     pub fn exit_code(&self) -> u8 {
         if self.is_input_problem() { 2 } else { 1 }
+    }
+
+    /// What to do about it, when there is a suggestion: written after the causes by [`Report`].
+    pub fn hint(&self) -> Hint {
+        match self {
+            Self::Bind { hint, .. } | Self::Connect { hint, .. } => *hint,
+            Self::Unreachable { .. } => Hint(Some("check the address and any firewall")),
+            _ => Hint(None),
+        }
+    }
+
+    /// The whole error as a person reads it: see [`Report`].
+    pub fn report(&self) -> Report<'_> {
+        Report(self)
+    }
+}
+
+/// An error as the programs print it: its message, each cause in turn after `: ` (the OS's, rustls' or
+/// rcgen's words), then the hint after `; `, such as
+/// `cannot listen on 127.0.0.1:7777: Address in use (os error 98); is another echo-server running?`.
+///
+/// An [`Error`]'s own `Display` is its message alone; its causes are [`std::error::Error::source`]s,
+/// so a caller using its own error reporter (anyhow's `{:#}`, say) sees each once.
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a>(pub &'a Error);
+
+impl std::fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = std::error::Error::source(self.0);
+        while let Some(err) = cause {
+            write!(f, ": {err}")?;
+            cause = err.source();
+        }
+        write!(f, "{}", self.0.hint())
     }
 }
 

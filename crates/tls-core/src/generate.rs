@@ -1,8 +1,7 @@
 //! Making certificates with rcgen: a demo CA, server and client leaves, and certificates broken on
 //! purpose (expired, wrong names) for tests and demonstrations.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use rcgen::{
@@ -12,7 +11,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
-use crate::pem::Identity;
+use crate::identity::Identity;
 
 /// Leaf lifetime by default: 825 days, the most macOS and iOS accept for a TLS server certificate.
 pub const LEAF_DAYS: u64 = 825;
@@ -100,7 +99,7 @@ pub struct Issued {
 impl std::fmt::Debug for Issued {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Issued")
-            .field("subject", &crate::certinfo::subject(&self.cert))
+            .field("subject", &crate::x509::subject(&self.cert))
             .finish_non_exhaustive()
     }
 }
@@ -491,7 +490,7 @@ impl Pki {
                     problem: format!(
                         "certificates valid for {} would outlive their CA, which expires on {}, and clients refuse them once it has: give --days {most} or less, or use a CA that lasts longer",
                         days_text(request.leaf_days),
-                        crate::certinfo::unix_to_rfc3339(ca_end.unix_timestamp())
+                        crate::x509::unix_to_rfc3339(ca_end.unix_timestamp())
                     ),
                 });
             }
@@ -540,16 +539,53 @@ impl Pki {
         })
     }
 
-    /// Writes `ca.pem` and `ca.key` (for a new CA), `server.pem`, `server.key` (when made), and
-    /// `NAME.pem`, `NAME.key` for each client into `dir`, and nothing else; keys get mode 0600. Refuses
-    /// to replace any existing file unless `force`, before writing anything.
-    ///
-    /// # Errors
-    /// [`Error::Exists`] or [`Error::Write`] naming the file.
-    pub fn write(&self, dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
-        let clients: Vec<(&str, &Issued)> = self.clients.iter().map(|(n, i)| (n.as_str(), i)).collect();
-        let ca = self.ca_is_new.then_some(&self.ca.issued);
-        write_pki(dir, force, ca, self.server.as_ref(), &clients)
+    /// The files of this set, in the order a person reads them: `ca.pem` and `ca.key` (for a new CA),
+    /// `server.pem`, `server.key` (when made), and `NAME.pem`, `NAME.key` for each client. Writing them
+    /// (and whether to replace what is there) is the program's decision.
+    pub fn files(&self) -> Vec<PkiFile<'_>> {
+        let mut parts: Vec<(&str, &Issued)> = Vec::with_capacity(self.clients.len() + 2);
+        parts.extend(self.ca_is_new.then_some(("ca", &self.ca.issued)));
+        parts.extend(self.server.as_ref().map(|server| ("server", server)));
+        parts.extend(self.clients.iter().map(|(name, issued)| (name.as_str(), issued)));
+        parts
+            .into_iter()
+            .flat_map(|(name, issued)| {
+                let stem = file_stem(name);
+                [
+                    PkiFile {
+                        name: format!("{stem}.pem"),
+                        contents: &issued.cert_pem,
+                        secret: false,
+                    },
+                    PkiFile {
+                        name: format!("{stem}.key"),
+                        contents: &issued.key_pem,
+                        secret: true,
+                    },
+                ]
+            })
+            .collect()
+    }
+}
+
+/// One file of a [`Pki`]: its name in the output folder and what it holds.
+#[derive(Clone)]
+pub struct PkiFile<'a> {
+    /// `ca.pem`, `server.key`, `NAME.pem`, ...
+    pub name: String,
+    /// The PEM text.
+    pub contents: &'a str,
+    /// A private key: to be readable by its owner only.
+    pub secret: bool,
+}
+
+impl std::fmt::Debug for PkiFile<'_> {
+    // Never the contents: a key's PEM must not reach a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PkiFile")
+            .field("name", &self.name)
+            .field("secret", &self.secret)
+            .finish_non_exhaustive()
     }
 }
 
@@ -600,82 +636,4 @@ fn check_client_names(clients: &[String]) -> Result<()> {
         stems.push(stem);
     }
     Ok(())
-}
-
-fn write_pki(
-    dir: &Path,
-    force: bool,
-    ca: Option<&Issued>,
-    server: Option<&Issued>,
-    clients: &[(&str, &Issued)],
-) -> Result<Vec<PathBuf>> {
-    let mut parts: Vec<(&str, &Issued)> = Vec::with_capacity(clients.len() + 2);
-    parts.extend(ca.map(|ca| ("ca", ca)));
-    parts.extend(server.map(|server| ("server", server)));
-    parts.extend_from_slice(clients);
-    let files: Vec<(String, &str, bool)> = parts
-        .iter()
-        .flat_map(|(name, issued)| {
-            let stem = file_stem(name);
-            [
-                (format!("{stem}.pem"), issued.cert_pem.as_str(), false),
-                (format!("{stem}.key"), issued.key_pem.as_str(), true),
-            ]
-        })
-        .collect();
-    if !force {
-        let existing: Vec<PathBuf> = files
-            .iter()
-            .map(|(name, ..)| dir.join(name))
-            .filter(|path| path.exists())
-            .collect();
-        if !existing.is_empty() {
-            return Err(Error::Exists { paths: existing });
-        }
-    }
-    std::fs::create_dir_all(dir).map_err(|cause| Error::Write {
-        path: dir.to_owned(),
-        cause,
-    })?;
-    files
-        .iter()
-        .map(|(name, contents, secret)| {
-            let path = dir.join(name);
-            write_file(&path, contents.as_bytes(), *secret).map(|()| path)
-        })
-        .collect()
-}
-
-/// Writes `contents` to `path`, with mode 0600 when `secret` (set at creation, so the key is never
-/// readable by others, not even for a moment).
-///
-/// # Errors
-/// [`Error::Write`] naming the file.
-pub fn write_file(path: &Path, contents: &[u8], secret: bool) -> Result<()> {
-    let write_error = |cause| Error::Write {
-        path: path.to_owned(),
-        cause,
-    };
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
-        options.mode(if secret { 0o600 } else { 0o644 });
-        let mut file = options.open(path).map_err(write_error)?;
-        // An existing file keeps its old mode through open(): set it explicitly.
-        if secret {
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))
-                .map_err(write_error)?;
-        }
-        file.write_all(contents).map_err(write_error)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = secret;
-        options
-            .open(path)
-            .and_then(|mut f| f.write_all(contents))
-            .map_err(write_error)
-    }
 }

@@ -16,7 +16,7 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::public_key::PublicKey;
 use x509_parser::time::ASN1Time;
 
-use crate::certinfo;
+use crate::x509;
 
 /// Leaves valid longer than this are refused by macOS and iOS (and flagged here).
 pub const MAX_LEAF_DAYS: i64 = 825;
@@ -154,10 +154,10 @@ pub fn inspect_at(der: &CertificateDer<'_>, position: Position, now: i64) -> Res
     let mut info = CertificateInfo {
         version: cert.version().0 + 1,
         serial: serial_hex(cert.raw_serial()),
-        subject: certinfo::dn_string(cert.subject()),
-        issuer: certinfo::dn_string(cert.issuer()),
-        not_before: certinfo::unix_to_rfc3339(not_before),
-        not_after: certinfo::unix_to_rfc3339(not_after),
+        subject: x509::dn_string(cert.subject()),
+        issuer: x509::dn_string(cert.issuer()),
+        not_before: x509::unix_to_rfc3339(not_before),
+        not_after: x509::unix_to_rfc3339(not_after),
         expires_in_days: (not_after - now).div_euclid(86_400),
         expires_in_seconds: not_after.saturating_sub(now),
         san: alt_names(&cert),
@@ -360,7 +360,7 @@ fn signature_algorithm(cert: &X509Certificate<'_>) -> String {
 fn warnings(info: &CertificateInfo, position: Position, now: i64, not_before: i64, not_after: i64) -> Vec<String> {
     let mut out = Vec::new();
     if now > not_after {
-        out.push(format!("{}, on {}", certinfo::expiry(not_after - now), info.not_after));
+        out.push(format!("{}, on {}", x509::expiry(not_after - now), info.not_after));
     }
     if now < not_before {
         out.push(format!("not valid yet: valid from {}", info.not_before));
@@ -405,7 +405,7 @@ fn warnings(info: &CertificateInfo, position: Position, now: i64, not_before: i6
 /// Text in the layout of `certtool -i`, one certificate.
 impl fmt::Display for CertificateInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let expiry = certinfo::expiry(self.expires_in_seconds);
+        let expiry = x509::expiry(self.expires_in_seconds);
         writeln!(f, "X.509 Certificate Information:")?;
         writeln!(f, "\tVersion: {}", self.version)?;
         writeln!(f, "\tSerial Number (hex): {}", self.serial)?;

@@ -2,31 +2,40 @@
 //! echo protocol, and connect to it, with errors that say which file, address or step failed.
 //!
 //! # Layout
+//! The public modules, by what they handle; the names most programs need are also at the root
+//! ([`Identity`], [`CertStore`], [`SessionInfo`], [`Pin`], [`HostPort`], [`Error`], ...).
+//!
+//! Certificates (none of these reaches a socket; `tests/architecture.rs` keeps it so):
 //! - [`pem`]: reading certificate chains, private keys and CA bundles from PEM or DER files
-//! - [`crypto`]: the one crypto provider (aws-lc-rs, post-quantum hybrid first)
-//! - [`config`]: rustls `ServerConfig` / `ClientConfig` from loaded material; verification explained
+//! - [`x509`]: reading one certificate: names (one RFC 4514 rendering), SANs, dates, who signed it
+//! - [`inspect`]: every field of a certificate, fingerprints and pins, as text or JSON
+//! - [`generate`]: making a CA and leaf certificates (rcgen), in memory; writing them is the program's
+//! - [`verify`]: verifying a certificate file as the client would, with the reason in words
+//! - [`scenario`]: certificate chains broken on purpose (expired, wrong host, incomplete chain, ...)
+//! - (internal) `identity`: a chain and its key, and the checks that they match; `preflight`: checks on
+//!   the server's chain at start; `crypto`: the one crypto provider (aws-lc-rs, post-quantum first)
+//!
+//! TLS:
+//! - [`config`]: rustls `ServerConfig` / `ClientConfig` and root stores from loaded material
+//! - (internal) `verifier`: verifiers that explain their rejections, and pins; `certstore`: the server's
+//!   certificates by SNI, replaced on reload (`certstore/reload.rs`: SIGHUP and file changes);
+//!   `session`: what a session negotiated; `diagnose`: rustls and socket errors in words
+//!
+//! Network:
 //! - [`echo`]: the echo protocol as a sans-IO state machine, and the async loop that drives it
 //! - [`server`]: the accept loop `serve(listener, config, options, shutdown)` and `spawn` for a handle;
 //!   `server/session.rs` is one connection (first bytes, handshake, echo or page, its log line)
-//! - [`page`]: the HTTPS page on the echo port (HTML, JSON, /ca.pem, POST /echo) for browsers and curl
-//! - [`scenario`]: certificate chains broken on purpose (expired, wrong host, incomplete chain, ...)
-//! - [`preflight`]: checks on the server's chain at start (order, leaf, usage, dates)
 //! - [`client`]: connect, verify, echo round trips, close
-//! - [`session`]: what a session negotiated (version, suite, group, SNI, ALPN, peer certificate)
-//! - [`diagnose`]: rustls and socket errors turned into sentences
-//! - [`generate`]: making a demo CA and leaf certificates (rcgen), also broken ones for tests
-//! - [`inspect`]: every field of a certificate, fingerprints and pins, as text or JSON
-//! - [`verify`]: verifying a certificate file as the client would, with the reason in words
-//! - [`certstore`]: the server's certificates, chosen by SNI and replaceable while it runs
-//! - [`certinfo`]: the certificate fields messages need (subject, issuer, names, dates)
-//! - [`args`]: parsing command-line values the programs share
-//! - [`error`]: the one [`Error`] type
+//! - [`page`]: the HTTPS page on the echo port (HTML, JSON, /ca.pem, POST /echo) for browsers and curl
+//! - (internal) `address`: `HOST:PORT` parsed once ([`HostPort`])
+//!
+//! And [`error`]: the one [`Error`] type, with the parts its variants carry.
 //!
 //! # Example
 //! A server and a client in one process, with a certificate made in memory:
 //! ```
 //! # async fn demo() -> tls_core::Result<()> {
-//! use tls_core::{client, config, pem::Identity, server};
+//! use tls_core::{Identity, client, config, server};
 //! # let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
 //! # let cert = made.cert.der().clone();
 //! # let key = rustls::pki_types::PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into());
@@ -49,32 +58,48 @@
 //! ```
 #![warn(missing_docs)]
 
-pub mod args;
-pub mod certinfo;
-pub mod certstore;
-pub mod client;
+// Certificates.
+mod crypto;
+pub mod generate;
+mod identity;
+pub mod inspect;
+pub mod pem;
+mod preflight;
+pub mod scenario;
+pub mod verify;
+pub mod x509;
+
+// TLS.
+mod certstore;
 pub mod config;
-pub mod crypto;
-pub mod diagnose;
+mod diagnose;
+mod session;
+mod verifier;
+
+// Network.
+mod address;
+pub mod client;
 pub mod echo;
+pub mod page;
+pub mod server;
+
 pub mod error;
 /// The properties the fuzz targets in `fuzz/` check (and the corpus replay test runs); behind the
 /// `fuzzing` feature, not part of the library's surface.
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod generate;
-pub mod inspect;
-pub mod page;
-pub mod pem;
-pub mod preflight;
-pub mod scenario;
-pub mod server;
-pub mod session;
-pub mod verify;
 
+pub use address::HostPort;
+pub use certstore::{CertStore, Served, reload_on_change};
+pub use crypto::provider;
+pub use diagnose::{Side, handshake_error, io_error};
 pub use error::{Error, Result};
+pub use identity::{Identity, check_key_matches};
+pub use preflight::{Finding, Severity, check as preflight};
 /// rustls itself, for callers that hold its configurations.
 pub use rustls;
 /// The certificate and key types of the API (rustls-pki-types), re-exported for callers.
 pub use rustls::pki_types;
+pub use session::SessionInfo;
+pub use verifier::{CertificateRejected, Pin, Presenter, explaining_verifier, explaining_verifier_with};

@@ -22,10 +22,10 @@ use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::sync::CancellationToken;
 
-use crate::certinfo;
 use crate::certstore::Served;
 use crate::inspect::{self, Position};
 use crate::session::SessionInfo;
+use crate::x509;
 
 /// Largest request head (request line and headers) accepted; hyper answers 431 above it.
 pub const MAX_HEAD: usize = 16 * 1024;
@@ -213,14 +213,14 @@ impl Context {
         };
         let issued: String = ca_certs
             .iter()
-            .filter(|ca| *ca == top || certinfo::issued(ca, top))
+            .filter(|ca| *ca == top || x509::issued(ca, top))
             .map(crate::pem::certificate_pem)
             .collect();
         if issued.is_empty() {
             Err(format!(
                 "none of the CA certificates this server offers issued the certificate this connection got ({}, issued by {}): there is no CA to download for it\n",
-                certinfo::subject(&served.chain()[0]),
-                certinfo::issuer(top)
+                x509::subject(&served.chain()[0]),
+                x509::issuer(top)
             ))
         } else {
             Ok(issued)
@@ -433,7 +433,7 @@ fn html(context: &Context, request: &EchoedRequest) -> String {
             rows.push(("Issued by", cert.issuer));
             rows.push((
                 "Valid until",
-                format!("{} ({})", cert.not_after, certinfo::expiry(cert.expires_in_seconds)),
+                format!("{} ({})", cert.not_after, x509::expiry(cert.expires_in_seconds)),
             ));
             rows.push(("SHA-256 fingerprint", cert.fingerprint_sha256));
             rows.push(("pin-sha256", cert.pin_sha256));

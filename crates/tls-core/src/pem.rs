@@ -7,30 +7,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use rustls::RootCertStore;
-use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::{self, PemObject, SectionKind};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-use crate::certinfo;
 use crate::error::{Error, Hint, LoadProblem, Material, Result};
-
-/// A certificate chain and the private key that goes with its first certificate.
-#[derive(Debug)]
-pub struct Identity {
-    /// End-entity certificate first, then intermediates.
-    pub chain: Vec<CertificateDer<'static>>,
-    /// The private key of `chain[0]`.
-    pub key: PrivateKeyDer<'static>,
-}
-
-impl Clone for Identity {
-    fn clone(&self) -> Self {
-        Self {
-            chain: self.chain.clone(),
-            key: self.key.clone_key(),
-        }
-    }
-}
+use crate::identity::{self, Identity, check_key_matches};
+use crate::x509;
 
 /// Loads a certificate chain and its key, and checks that the key belongs to the first certificate.
 ///
@@ -65,12 +47,7 @@ fn identity_of(
     cert_path: &Path,
     key_path: &Path,
 ) -> Result<Identity> {
-    let leaf_key = chain
-        .first()
-        .and_then(|leaf| crate::inspect::inspect(leaf, crate::inspect::Position::Leaf).ok())
-        .map(|info| info.public_key);
-    if let Some(weak) = leaf_key.filter(|k| k.algorithm == "RSA" && k.bits.is_some_and(|b| b < 2048)) {
-        let bits = weak.bits.unwrap_or_default();
+    if let Some(bits) = identity::weak_rsa_bits(&chain) {
         return Err(load_error(
             Material::PrivateKey,
             key_path,
@@ -121,23 +98,6 @@ pub fn load_combined(path: &Path) -> Result<Identity> {
 const ONE_FILE: Hint = Hint(Some(
     "with no --key, the certificate file must hold its key too: give --key FILE",
 ));
-
-/// Checks that `key` is the private key of `chain[0]`.
-///
-/// # Errors
-/// [`Error::KeyMismatch`] when it is not; [`Error::Config`] when rustls cannot use the key at all.
-pub fn check_key_matches(chain: &[CertificateDer<'static>], key: &PrivateKeyDer<'static>) -> Result<()> {
-    let provider = crate::crypto::provider();
-    match CertifiedKey::from_der(chain.to_vec(), key.clone_key(), &provider) {
-        Ok(_) => Ok(()),
-        Err(rustls::Error::InconsistentKeys(_)) => Err(Error::KeyMismatch {
-            key: "given".into(),
-            subject: chain.first().map_or_else(|| "(none)".into(), |c| certinfo::subject(c)),
-            cert: String::new(),
-        }),
-        Err(cause) => Err(Error::Config { side: "server", cause }),
-    }
-}
 
 /// Loads the certificates of a chain (end-entity first) from a PEM or DER file.
 ///
@@ -191,14 +151,12 @@ pub fn parse_ca_certs(name: &Path, bytes: Vec<u8>) -> Result<Vec<CertificateDer<
     }
     // Trust anchors are CA certificates, or a self-signed certificate trusted as it is; a certificate
     // signed by someone else (a server's, given by mistake) anchors nothing.
-    let anchors_something = good
-        .iter()
-        .any(|cert| certinfo::is_self_issued(cert) || certinfo::is_ca(cert));
+    let anchors_something = good.iter().any(|cert| x509::is_self_issued(cert) || x509::is_ca(cert));
     if let (None, false, Some(first)) = (&first_bad, anchors_something, good.first()) {
         return Err(Error::NotACa {
             path: path.to_owned(),
-            subject: certinfo::subject(first),
-            issuer: certinfo::issuer(first),
+            subject: x509::subject(first),
+            issuer: x509::issuer(first),
         });
     }
     match first_bad {
@@ -277,34 +235,6 @@ pub fn certificate_pem(cert: &CertificateDer<'_>) -> String {
         out.push(c);
     }
     out + "\n-----END CERTIFICATE-----\n"
-}
-
-/// Finds a default file such as `certs/server.pem`: in the working directory or a folder above it, else
-/// in the folder of the running program or one above it (so `cargo run` and `target/debug/echo-server`
-/// work from anywhere in the checkout). No path is compiled in: a program copied elsewhere finds the
-/// files only where it runs or lives. Returns `relative` unchanged when it is nowhere, so the load
-/// error names it.
-pub fn default_path(relative: &str) -> PathBuf {
-    find_default(relative).unwrap_or_else(|| PathBuf::from(relative))
-}
-
-/// As [`default_path`], or an error saying where it was looked for and which flags to give instead.
-///
-/// # Errors
-/// [`Error::NoDefault`] when the file is in none of those places.
-pub fn default_file(relative: &'static str, flags: &'static str) -> Result<PathBuf> {
-    find_default(relative).ok_or(Error::NoDefault { file: relative, flags })
-}
-
-fn find_default(relative: &str) -> Option<PathBuf> {
-    let found_above = |start: &Path| start.ancestors().map(|dir| dir.join(relative)).find(|p| p.is_file());
-    let from_cwd = std::env::current_dir().ok().and_then(|cwd| found_above(&cwd));
-    let from_program = || {
-        std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().and_then(found_above))
-    };
-    from_cwd.or_else(from_program)
 }
 
 /// A certificate file that holds a key: said the same way wherever a certificate is read.

@@ -3,8 +3,8 @@
 
 use rustls_pki_types::CertificateDer;
 
-use crate::certinfo;
 use crate::inspect::{self, Position};
+use crate::x509;
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +77,7 @@ pub fn check(chain: &[CertificateDer<'_>], warn_days: i64) -> Vec<Finding> {
             text: format!(
                 "{} {} (on {}): every client will refuse it",
                 leaf.subject,
-                certinfo::expiry(leaf.expires_in_seconds),
+                x509::expiry(leaf.expires_in_seconds),
                 leaf.not_after
             ),
         });
@@ -88,7 +88,7 @@ pub fn check(chain: &[CertificateDer<'_>], warn_days: i64) -> Vec<Finding> {
                 "{} expires on {} (in {})",
                 leaf.subject,
                 leaf.not_after,
-                certinfo::span(leaf.expires_in_seconds)
+                x509::span(leaf.expires_in_seconds)
             ),
         });
     }

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use crate::error::Result;
 use crate::generate::{self, CertificateAuthority, Usage, Validity};
-use crate::pem::Identity;
+use crate::identity::Identity;
 
 /// The names the scenario certificates are made for (except `wrong-host`).
 const NAMES: [&str; 3] = generate::DEMO_SERVER_NAMES;

@@ -4,7 +4,7 @@ use std::fmt;
 
 use rustls::CommonState;
 
-use crate::certinfo;
+use crate::x509;
 
 /// The negotiated parameters of one TLS session.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -43,7 +43,7 @@ impl SessionInfo {
                 .map_or_else(unknown, |g| format!("{:?}", g.name())),
             sni: sni.map(str::to_owned),
             alpn: conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
-            peer_subject: conn.peer_certificates().and_then(|c| c.first()).map(certinfo::subject),
+            peer_subject: conn.peer_certificates().and_then(|c| c.first()).map(x509::subject),
             resumed: conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
         }
     }

@@ -4,9 +4,10 @@
 use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::{CertificateError, Error as TlsError};
 
-use crate::certinfo;
-use crate::config::{self, CertificateRejected, Presenter};
+use crate::config;
 use crate::error::{Error, Result};
+use crate::verifier::{self, CertificateRejected, Presenter};
+use crate::x509;
 
 /// A chain that verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,8 +55,8 @@ pub fn verify(
         None => match first_name(end_entity) {
             Some(name) => (name, false),
             None => {
-                let subject = certinfo::subject(end_entity);
-                let explanation = if certinfo::is_ca(end_entity) {
+                let subject = x509::subject(end_entity);
+                let explanation = if x509::is_ca(end_entity) {
                     format!(
                         "{subject} is a CA certificate (CA:TRUE), not a server's: give the server's certificate to check, and the CA with --ca"
                     )
@@ -73,15 +74,15 @@ pub fn verify(
     };
     let server_name = config::parse_server_name(&name)?;
     // A time the user chose is never blamed on a wrong clock.
-    let verifier = config::explaining_verifier_with(config::root_store(ca_certs, false)?, presenter, at.is_some())?;
+    let verifier = verifier::explaining_verifier_with(config::root_store(ca_certs, false)?, presenter, at.is_some())?;
     let now = at.unwrap_or_else(UnixTime::now);
     Ok(
         match verifier.verify_server_cert(end_entity, intermediates, &server_name, &[], now) {
             Ok(_) => Ok(Verified {
                 name,
                 name_given,
-                chain: chain.iter().map(certinfo::subject).collect(),
-                not_after: certinfo::validity(end_entity).map(|(_, to)| to).unwrap_or_default(),
+                chain: chain.iter().map(x509::subject).collect(),
+                not_after: x509::validity(end_entity).map(|(_, to)| to).unwrap_or_default(),
             }),
             Err(err) => Err(invalid(err)),
         },
@@ -103,7 +104,7 @@ fn invalid(err: TlsError) -> Invalid {
 
 /// The first DNS or IP subject alternative name, as a name to verify against.
 fn first_name(der: &CertificateDer<'_>) -> Option<String> {
-    certinfo::alt_names(der).into_iter().find_map(|n| {
+    x509::alt_names(der).into_iter().find_map(|n| {
         n.strip_prefix("DNS ")
             .or_else(|| n.strip_prefix("IP "))
             // A wildcard stands for any one label: check it with one.

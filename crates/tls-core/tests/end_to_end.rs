@@ -241,7 +241,7 @@ async fn expired_certificate_shows_its_dates_and_today() {
         .expect("leaf");
     let server = RunningServer::start(server_config(leaf.identity()), ServerOptions::default()).await;
     let message = rejection(&server, &pki.ca, "127.0.0.1").await;
-    let today = &tls_core::certinfo::unix_to_rfc3339(
+    let today = &tls_core::x509::unix_to_rfc3339(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .expect("clock after 1970")
@@ -263,7 +263,7 @@ async fn chain_missing_its_intermediate_is_called_incomplete() {
         .issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(30))
         .expect("leaf");
 
-    let complete = tls_core::pem::Identity {
+    let complete = tls_core::Identity {
         chain: vec![leaf.cert.clone(), intermediate.issued.cert.clone()],
         key: leaf.key.clone_key(),
     };
@@ -286,7 +286,7 @@ async fn chain_missing_its_intermediate_is_called_incomplete() {
 #[tokio::test]
 async fn self_signed_server_certificate_is_called_self_signed() {
     let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).expect("self-signed");
-    let identity = tls_core::pem::Identity {
+    let identity = tls_core::Identity {
         chain: vec![made.cert.der().clone()],
         key: rustls::pki_types::PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into()),
     };

@@ -23,7 +23,7 @@ fn openssl(dir: &Path, args: &[&str]) {
 }
 
 fn message<T: std::fmt::Debug>(result: tls_core::Result<T>) -> String {
-    result.expect_err("loading must fail").to_string()
+    result.expect_err("loading must fail").report().to_string()
 }
 
 #[test]
@@ -104,7 +104,7 @@ fn key_of_another_certificate_is_refused_with_both_files() {
         )
     );
     // The same check guards material handed over in memory.
-    let mismatched = pem::Identity {
+    let mismatched = tls_core::Identity {
         chain: vec![pki.server.cert.clone()],
         key: pki.client.key.clone_key(),
     };

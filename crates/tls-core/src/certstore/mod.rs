@@ -15,9 +15,12 @@ use rustls::server::{ClientHello, ProducesTickets, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use rustls_pki_types::CertificateDer;
 
-use crate::certinfo;
 use crate::error::{Error, Result};
-use crate::pem::Identity;
+use crate::identity::Identity;
+use crate::x509;
+
+mod reload;
+pub use reload::reload_on_change;
 
 /// A certificate with its subject, read once for the session log, and the SHA-256 of its DER, which
 /// identifies it in session tickets.
@@ -46,15 +49,13 @@ pub(crate) fn note_client_certificate_problem(text: String) {
 
 /// What [`recording`] saw of one handshake.
 #[derive(Debug, Default)]
-pub struct Handshake {
+pub(crate) struct Handshake {
     /// The certificate the resolver chose: the one sent, unless the session resumed (rustls chooses one
     /// before it knows whether it will resume).
     pub chosen: Option<Served>,
     /// The certificate named by the ticket the client offered, when one was offered and that
     /// certificate is still loaded: the one a resumed session was sent, back when it began.
     pub ticket_certificate: Option<Served>,
-    /// Whether the client offered one of our tickets.
-    pub ticket_offered: bool,
     /// Why the client's certificate was refused, in words, when it was.
     pub client_certificate_problem: Option<String>,
 }
@@ -62,7 +63,7 @@ pub struct Handshake {
 impl Handshake {
     /// The certificate this session was sent: for a resumed session the one of the session it resumes
     /// (`None` when a reload has removed it since), else the one the resolver chose.
-    pub fn served(self, resumed: bool) -> Option<Served> {
+    pub(crate) fn served(self, resumed: bool) -> Option<Served> {
         if resumed { self.ticket_certificate } else { self.chosen }
     }
 }
@@ -100,7 +101,7 @@ impl Served {
 /// Runs a server handshake, noting the certificate a [`CertStore`] resolver sends on it or, for a
 /// resumed session, the one its ticket names (looked up in `certs`), and why a client certificate was
 /// refused.
-pub async fn recording<F: Future>(certs: Option<&CertStore>, handshake: F) -> (F::Output, Handshake) {
+pub(crate) async fn recording<F: Future>(certs: Option<&CertStore>, handshake: F) -> (F::Output, Handshake) {
     let scoped = HANDSHAKE.scope(Mutex::new(Noted::default()), handshake);
     tokio::pin!(scoped);
     let output = (&mut scoped).await;
@@ -115,7 +116,6 @@ pub async fn recording<F: Future>(certs: Option<&CertStore>, handshake: F) -> (F
             .resumed
             .zip(certs)
             .and_then(|(fingerprint, certs)| certs.by_fingerprint(&fingerprint)),
-        ticket_offered: noted.resumed.is_some(),
         client_certificate_problem: noted.client_problem,
     };
     (output, seen)
@@ -125,7 +125,7 @@ pub async fn recording<F: Future>(certs: Option<&CertStore>, handshake: F) -> (F
 /// so a resumed session can name it. The ticket is sealed by `inner`, as before; the fingerprint rides
 /// inside the sealed part.
 #[derive(Debug)]
-pub struct NamingTickets(pub Arc<dyn ProducesTickets>);
+pub(crate) struct NamingTickets(pub Arc<dyn ProducesTickets>);
 
 impl ProducesTickets for NamingTickets {
     fn enabled(&self) -> bool {
@@ -256,19 +256,16 @@ fn snapshot(identities: Vec<Identity>) -> Result<Snapshot> {
     let provider = crate::crypto::provider();
     let mut keys = Vec::with_capacity(identities.len());
     for identity in identities {
-        crate::pem::check_key_matches(&identity.chain, &identity.key)?;
+        crate::identity::check_key_matches(&identity.chain, &identity.key)?;
         let names: Vec<String> = identity
             .chain
             .first()
-            .map(certinfo::alt_names)
+            .map(x509::alt_names)
             .unwrap_or_default()
             .into_iter()
             .filter_map(|n| n.strip_prefix("DNS ").map(str::to_ascii_lowercase))
             .collect();
-        let subject = identity
-            .chain
-            .first()
-            .map_or_else(|| "(none)".into(), certinfo::subject);
+        let subject = identity.chain.first().map_or_else(|| "(none)".into(), x509::subject);
         let mut fingerprint = [0u8; 32];
         if let Some(leaf) = identity.chain.first() {
             fingerprint.copy_from_slice(digest::digest(&digest::SHA256, leaf).as_ref());

@@ -1,0 +1,141 @@
+//! `echo-client bench`: the load generator (crate echo-bench) against any TLS echo server, its report
+//! on stdout, and an exit code that says whether every operation succeeded.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use echo_bench as bench;
+
+use crate::{Target, connection_setup};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct BenchArgs {
+    #[command(flatten)]
+    pub(crate) target: Target,
+    /// handshake: connect, handshake, echo Hello World!, close, in a loop; throughput: stream writes and
+    /// count the echo; latency: one echo in flight per connection, timed; idle: hold connections open
+    #[arg(long, default_value = "handshake", value_name = "MODE")]
+    pub(crate) mode: bench::Mode,
+    /// Connections at once
+    #[arg(long, default_value = "16", value_name = "N", value_parser = tls_echo_cli::values::count)]
+    pub(crate) connections: usize,
+    /// How long to measure
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = tls_echo_cli::values::positive_seconds)]
+    pub(crate) duration: Duration,
+    /// Bytes per write [default: 12 (Hello World!) for handshake, 65536 for throughput, 64 for latency;
+    /// 0 in handshake mode: no echo; at most 64 MiB]
+    #[arg(long, value_name = "BYTES", value_parser = tls_echo_cli::values::write_size)]
+    pub(crate) size: Option<usize>,
+    /// Handshake mode: resume sessions with tickets instead of full handshakes
+    #[arg(long)]
+    pub(crate) resume: bool,
+    /// Print the result as one JSON object
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+pub(crate) const AFTER_HELP: &str = "Examples:
+  echo-client bench --mode handshake --connections 32 --duration 10
+  echo-client bench --mode latency --size 64 --json
+  echo-client bench --mode idle --connections 5000 --duration 30
+
+Exit codes: 0 every operation succeeded; 1 some failed (the report still prints); 2 bad usage.";
+
+/// Runs the benchmark and prints its report; exits 1 when any operation failed, since a figure measured
+/// beside failures (or instead of them) is not the figure asked for.
+pub(crate) async fn run(args: BenchArgs) -> tls_core::Result<ExitCode> {
+    let addr = args.target.connect.to_string();
+    let (config, server_name, timeouts) = connection_setup(args.target, false)?;
+    if args.connections > 1000 {
+        // Each connection is a file descriptor; the soft limit is often 1024.
+        if let Err(err) = tls_echo_cli::raise_fd_limit() {
+            eprintln!("warning: cannot raise the open-file limit ({err}); connections may fail with EMFILE");
+        }
+    }
+    let size = args.size.unwrap_or_else(|| args.mode.default_size());
+    if args.size.is_some() && args.mode == bench::Mode::Idle {
+        use clap::CommandFactory as _;
+        crate::Args::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--size does nothing in idle mode: idle connections send nothing",
+            )
+            .exit();
+    }
+    if size == 0 && matches!(args.mode, bench::Mode::Throughput | bench::Mode::Latency) {
+        use clap::CommandFactory as _;
+        crate::Args::command()
+            .error(
+                clap::error::ErrorKind::ValueValidation,
+                "--size 0 sends nothing to echo; it means \"no echo\" in handshake mode only",
+            )
+            .exit();
+    }
+    let options = bench::Options {
+        addr,
+        server_name,
+        config,
+        mode: args.mode,
+        connections: args.connections,
+        duration: args.duration,
+        size,
+        resume: args.resume,
+        timeouts,
+    };
+    let live = Arc::new(bench::Live::default());
+    let progress = std::io::stderr()
+        .is_terminal()
+        .then(|| bench::progress_line(live.clone(), args.mode, args.duration));
+    let report = bench::run(options, live).await;
+    if let Some(progress) = progress {
+        progress.abort();
+        eprintln!();
+    }
+    let text = if args.json {
+        serde_json::to_string(&report)
+            .map(|json| json + "\n")
+            .unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}\n"))
+    } else {
+        report.to_string()
+    };
+    // A reader that stops early (`| head`) is not an error; a full disk is.
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(tls_core::Error::Output { cause: err });
+        }
+        _ => {}
+    }
+    let failed: u64 = report.errors.values().map(|e| e.count).sum();
+    // Something measured: operations, or for throughput echoed bytes.
+    let measured = match args.mode {
+        bench::Mode::Throughput => report.bytes > 0,
+        _ => report.ops > 0,
+    };
+    if failed == 0 && measured {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if failed == 0 {
+        eprintln!(
+            "error: nothing was measured in {} s, with no error either: give a longer --duration",
+            report.seconds
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let first = report.errors.values().next().map_or_else(
+        || "no operation completed".to_owned(),
+        |e| format!("first: {}", e.example),
+    );
+    let early = if report.stopped_early {
+        " (stopped after a second with nothing but errors)"
+    } else {
+        ""
+    };
+    eprintln!(
+        "error: {failed} operation(s) failed, {} completed{early}; {first}",
+        report.ops
+    );
+    Ok(ExitCode::FAILURE)
+}

@@ -1,0 +1,176 @@
+//! What the server presents: the certificates named by the flags (or the defaults, or a scenario made
+//! at start), each loaded and checked before the server listens, and loaded and checked the same way
+//! again on every reload.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tls_core::generate::CertificateAuthority;
+use tls_core::page::PageInfo;
+use tls_core::pki_types::CertificateDer;
+use tls_core::{CertStore, Identity, pem, scenario};
+use tls_echo_cli::defaults::default_file;
+
+/// Each certificate file with its key's file; no key file: the certificate file holds the key too.
+pub(crate) type Pairs = Vec<(PathBuf, Option<PathBuf>)>;
+
+/// What the flags ask the server to present.
+pub(crate) struct Chosen {
+    /// The certificates, loaded and checked.
+    pub(crate) identities: Vec<Identity>,
+    /// Their files, for the start-up line (or the scenario's name).
+    pub(crate) described: String,
+    /// The files to reload them from; empty for a scenario, made at start and never reloaded.
+    pub(crate) pairs: Pairs,
+    /// The CA certificate file the page offers at /ca.pem.
+    pub(crate) serve_ca: Option<PathBuf>,
+}
+
+/// The flags that decide what is presented.
+pub(crate) struct Flags<'a> {
+    pub(crate) cert: &'a [PathBuf],
+    pub(crate) key: &'a [PathBuf],
+    pub(crate) serve_ca: Option<&'a Path>,
+    pub(crate) no_page: bool,
+    pub(crate) scenario: Option<scenario::Kind>,
+    pub(crate) scenario_ca: Option<&'a Path>,
+    pub(crate) scenario_ca_key: Option<&'a Path>,
+}
+
+/// Loads and checks what `flags` name: the demo files in certs/ when nothing is named.
+///
+/// # Errors
+/// A default file that is nowhere, or any load or preflight error, naming the file.
+pub(crate) fn choose(flags: &Flags<'_>) -> tls_core::Result<Chosen> {
+    if let Some(kind) = flags.scenario {
+        let names = "--scenario-ca FILE --scenario-ca-key FILE";
+        let ca_cert = flags
+            .scenario_ca
+            .map_or_else(|| default_file("certs/ca.pem", names), |p| Ok(p.to_owned()))?;
+        let ca_key = flags
+            .scenario_ca_key
+            .map_or_else(|| default_file("certs/ca.key", names), |p| Ok(p.to_owned()))?;
+        let ca = CertificateAuthority::load(&ca_cert, &ca_key)?;
+        tracing::warn!("scenario {kind}: {}", kind.explanation());
+        return Ok(Chosen {
+            identities: vec![scenario::make(kind, &ca)?],
+            described: format!("(scenario {kind})"),
+            pairs: Vec::new(),
+            serve_ca: (!flags.no_page).then_some(ca_cert),
+        });
+    }
+    // The demo CA goes with the demo certificate; with your own certificate, only the CA you name.
+    let serve_ca = match (flags.serve_ca, flags.cert.is_empty(), flags.no_page) {
+        (Some(path), _, false) => Some(path.to_owned()),
+        // Without it, the page offers no CA (404 at /ca.pem, with the reason).
+        (None, true, false) => default_file("certs/ca.pem", "--serve-ca FILE").ok(),
+        _ => None,
+    };
+    let pairs: Pairs = if flags.cert.is_empty() {
+        let names = "--cert FILE --key FILE";
+        vec![(
+            default_file("certs/server.pem", names)?,
+            Some(default_file("certs/server.key", names)?),
+        )]
+    } else if flags.key.is_empty() {
+        flags.cert.iter().map(|cert| (cert.clone(), None)).collect()
+    } else {
+        flags
+            .cert
+            .iter()
+            .cloned()
+            .zip(flags.key.iter().cloned().map(Some))
+            .collect()
+    };
+    let described = pairs
+        .iter()
+        .map(|(cert, _)| cert.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(Chosen {
+        identities: load_checked(&pairs)?,
+        described,
+        pairs,
+        serve_ca,
+    })
+}
+
+/// Reloads `certs` from `pairs` on SIGHUP and when the files change, and the page's CA (`--serve-ca`)
+/// with them, so a rotated CA is offered with the certificates it signed. Started before the server
+/// says it listens: the SIGHUP handler is installed when this is called.
+pub(crate) fn reload_when_asked(
+    certs: Arc<CertStore>,
+    pairs: Pairs,
+    served_ca: Option<(Arc<PageInfo>, PathBuf)>,
+) -> impl Future<Output = ()> {
+    let files: Vec<PathBuf> = pairs
+        .iter()
+        .flat_map(|(cert, key)| std::iter::once(cert).chain(key))
+        .chain(served_ca.as_ref().map(|(_, path)| path))
+        .cloned()
+        .collect();
+    tls_core::reload_on_change(certs, files, move |why| {
+        if let Some((page, path)) = &served_ca {
+            match pem::load_ca_certs(path) {
+                Ok(ca_certs) => page.replace_ca_certs(ca_certs),
+                Err(err) => tracing::error!(
+                    "not reloading the page's CA ({why}): {}; keeping the one in use",
+                    err.report()
+                ),
+            }
+        }
+        load_checked(&pairs)
+    })
+}
+
+/// Loads every --cert/--key pair and checks each (preflight).
+fn load_checked(pairs: &[(PathBuf, Option<PathBuf>)]) -> tls_core::Result<Vec<Identity>> {
+    pairs
+        .iter()
+        .map(|(cert, key)| {
+            let identity = match key {
+                Some(key) => pem::load_identity(cert, key)?,
+                None => pem::load_combined(cert)?,
+            };
+            preflight(&identity.chain, cert)?;
+            Ok(identity)
+        })
+        .collect()
+}
+
+/// Refuses to start with a chain every client would reject; warns about the rest, expiry included.
+fn preflight(chain: &[CertificateDer<'static>], cert: &Path) -> tls_core::Result<()> {
+    let findings = tls_core::preflight(chain, 30);
+    let (errors, warnings): (Vec<_>, Vec<_>) = findings
+        .into_iter()
+        .partition(|f| f.severity == tls_core::Severity::Error);
+    for warning in warnings {
+        tracing::warn!("{}: {}; {}", cert.display(), warning.text, renewal_hint(chain));
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(tls_core::Error::Preflight {
+        source_name: cert.display().to_string(),
+        problems: errors.into_iter().map(|f| f.text).collect::<Vec<_>>().join("; "),
+    })
+}
+
+/// How to make a new certificate like the one in `chain`, into a new folder: its names, signed by the
+/// CA that signed it. Never a command that overwrites files the user did not name.
+fn renewal_hint(chain: &[CertificateDer<'static>]) -> String {
+    let Some(leaf) = chain.first() else {
+        return String::new();
+    };
+    let sans: Vec<String> = tls_core::x509::alt_names(leaf)
+        .iter()
+        .filter_map(|name| name.strip_prefix("DNS ").or_else(|| name.strip_prefix("IP ")))
+        .map(|name| format!(" --san {name}"))
+        .collect();
+    format!(
+        "make a new one into a new folder with: tls-cert generate --out NEW_DIR{} --ca CA.pem --ca-key CA.key (CA.pem being {}, which signed it), then serve NEW_DIR/server.pem and NEW_DIR/server.key",
+        sans.concat(),
+        tls_core::x509::issuer(leaf)
+    )
+}

@@ -1,0 +1,69 @@
+//! Writing a certificate set to disk, and the one rule about what is already there: nothing is
+//! replaced unless `--force` was given, and then only the files this run makes.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use tls_core::generate::Pki;
+use tls_core::{Error, Result};
+
+/// Writes the files of `pki` into `dir` (made when missing), keys with mode 0600. Unless `force`,
+/// refuses before writing anything when any of them exists.
+///
+/// # Errors
+/// [`Error::Exists`] listing the files that would be replaced, or [`Error::Write`] naming the file.
+pub(crate) fn write_pki(pki: &Pki, dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
+    let files = pki.files();
+    if !force {
+        let existing: Vec<PathBuf> = files
+            .iter()
+            .map(|file| dir.join(&file.name))
+            .filter(|path| path.exists())
+            .collect();
+        if !existing.is_empty() {
+            return Err(Error::Exists { paths: existing });
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|cause| Error::Write {
+        path: dir.to_owned(),
+        cause,
+    })?;
+    files
+        .iter()
+        .map(|file| {
+            let path = dir.join(&file.name);
+            write_file(&path, file.contents.as_bytes(), file.secret).map(|()| path)
+        })
+        .collect()
+}
+
+/// Writes `contents` to `path`, with mode 0600 when `secret` (set at creation, so the key is never
+/// readable by others, not even for a moment).
+fn write_file(path: &Path, contents: &[u8], secret: bool) -> Result<()> {
+    let write_error = |cause| Error::Write {
+        path: path.to_owned(),
+        cause,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        options.mode(if secret { 0o600 } else { 0o644 });
+        let mut file = options.open(path).map_err(write_error)?;
+        // An existing file keeps its old mode through open(): set it explicitly.
+        if secret {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(write_error)?;
+        }
+        file.write_all(contents).map_err(write_error)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = secret;
+        options
+            .open(path)
+            .and_then(|mut f| f.write_all(contents))
+            .map_err(write_error)
+    }
+}

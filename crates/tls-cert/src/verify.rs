@@ -1,0 +1,92 @@
+//! `tls-cert verify`: a certificate file, or the chain a server presents, verified as a TLS client
+//! would, with the reason in words when it fails.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use tls_core::client::{self, ClientOptions};
+use tls_core::config::TlsOptions;
+use tls_core::{Presenter, pem};
+
+use crate::{INVALID, Stdout, address, fail, refuse};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct VerifyArgs {
+    /// CA certificates to trust
+    #[arg(long, value_name = "CA_FILE")]
+    pub(crate) ca: PathBuf,
+    /// The certificate, followed by its intermediates, PEM or DER
+    #[arg(
+        value_name = "CERT_FILE",
+        required_unless_present = "connect",
+        conflicts_with = "connect"
+    )]
+    pub(crate) cert: Option<PathBuf>,
+    /// Verify the chain a TLS server presents instead of a file
+    #[arg(long, value_name = "HOST:PORT", value_parser = address)]
+    pub(crate) connect: Option<String>,
+    /// The DNS name or IP address a client would connect to [default: the host of --connect, else the
+    /// certificate's first SAN] (--name is an older spelling)
+    #[arg(long, value_name = "HOST_OR_IP", alias = "name")]
+    pub(crate) server_name: Option<String>,
+    /// Verify as of this time instead of now, RFC 3339 (2030-01-01T00:00:00Z)
+    #[arg(long, value_name = "RFC3339", value_parser = tls_core::verify::parse_time)]
+    pub(crate) at: Option<tls_core::pki_types::UnixTime>,
+}
+
+pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
+    let (source, chain, name, presenter) = match (&args.cert, &args.connect) {
+        (Some(path), _) => (
+            path.display().to_string(),
+            pem::load_cert_chain(path),
+            args.server_name.clone(),
+            Presenter::File,
+        ),
+        (None, Some(addr)) => {
+            let server_name = match &args.server_name {
+                Some(name) => client::parse_server_name(name),
+                None => client::server_name_for(addr),
+            };
+            let name = server_name.as_ref().ok().map(|name| name.to_str().into_owned());
+            let fetched = match server_name {
+                Ok(server_name) => {
+                    client::fetch_chain(addr, server_name, &TlsOptions::default(), ClientOptions::default())
+                        .await
+                        .map(|(chain, _)| chain)
+                }
+                Err(err) => Err(err),
+            };
+            (addr.clone(), fetched, name, Presenter::Server)
+        }
+        (None, None) => return refuse(&"give CERT_FILE or --connect HOST:PORT"),
+    };
+    let loaded = pem::load_ca_certs(&args.ca).and_then(|ca| Ok((ca, chain?)));
+    let verdict =
+        loaded.and_then(|(ca, chain)| tls_core::verify::verify(&ca, &chain, name.as_deref(), args.at, presenter));
+    let mut out = Stdout::default();
+    match verdict {
+        Err(err) => fail(&err),
+        Ok(Ok(verified)) => {
+            let name = if verified.name_given {
+                verified.name.clone()
+            } else {
+                format!(
+                    "{} (its first name; give --server-name to check another)",
+                    verified.name
+                )
+            };
+            out.line(&format!("valid: {source} for {name}"));
+            out.line(&format!(
+                "  chain: {} -> trusted CA from {}",
+                verified.chain.join(" -> "),
+                args.ca.display()
+            ));
+            out.line(&format!("  expires: {}", verified.not_after));
+            ExitCode::SUCCESS
+        }
+        Ok(Err(invalid)) => {
+            out.line(&format!("invalid: {source}: {invalid}"));
+            ExitCode::from(INVALID)
+        }
+    }
+}
