@@ -10,7 +10,7 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 /// Which echo rule applies.
@@ -187,27 +187,25 @@ pub struct Outcome {
     pub preview: Vec<u8>,
 }
 
-/// The first read buffer of a session: enough for typed lines and small messages.
-const SMALL_READ: usize = 1024;
-/// The read buffer once a read has filled the small one: several TLS records per read and per write.
-const LARGE_READ: usize = 64 * 1024;
-
 /// How many received bytes the session log shows.
 pub const PREVIEW_LEN: usize = 64;
 
 /// Runs the echo protocol over `stream` until it ends, then closes the stream with close_notify.
 ///
-/// `idle` bounds each read and each write, so a peer can neither sit silent nor refuse to read its
-/// echo for longer; `cancel` ends the session early (server shutdown). Received data is logged at
+/// Each chunk the stream gives ([`AsyncBufRead::fill_buf`]: for a TLS stream, one record's plaintext)
+/// goes back in one write, so a record of up to 16 KiB comes back as one record. The session holds no
+/// read buffer of its own: received data waits in the TLS layer's, and the echo is built in a buffer
+/// that stays empty while the peer is quiet.
+///
+/// `idle` bounds each wait for data and each write, so a peer can neither sit silent nor refuse to read
+/// its echo for longer; `cancel` ends the session early (server shutdown). A read error (a bad record,
+/// after which the TLS layer has sent its alert) ends the session at once. Received data is logged at
 /// debug level.
 pub async fn drive<S>(stream: &mut S, mode: Mode, idle: Duration, cancel: &CancellationToken) -> Outcome
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncBufRead + AsyncWrite + Unpin,
 {
     let mut machine = Echo::new(mode);
-    // Idle sessions are most sessions: start small and grow only while data streams in, so a held
-    // connection costs a few KiB, not the 128 KiB two full-size (LARGE_READ) buffers would.
-    let mut buf = vec![0u8; SMALL_READ];
     let mut out = Vec::new();
     let mut outcome = Outcome {
         bytes_in: 0,
@@ -216,46 +214,42 @@ where
         preview: Vec::new(),
     };
     outcome.end = loop {
-        let read = tokio::select! {
+        let ready = tokio::select! {
             () = cancel.cancelled() => break End::Shutdown,
-            read = tokio::time::timeout(idle, read_flushing(stream, &mut buf)) => read,
+            ready = tokio::time::timeout(idle, fill_flushing(stream)) => ready,
         };
-        let n = match read {
+        out.clear();
+        let data = match ready {
             Err(_) => break End::IdleTimeout(idle),
-            Ok(Ok(0)) => {
-                out.clear();
+            Ok(Ok([])) => {
                 machine.end_of_stream(&mut out);
                 break End::CloseNotify;
             }
-            Ok(Ok(n)) => n,
+            Ok(Ok(data)) => data,
             Ok(Err(err)) if err.kind() == io::ErrorKind::UnexpectedEof => {
-                out.clear();
                 machine.end_of_stream(&mut out);
                 break End::EofWithoutCloseNotify;
             }
             Ok(Err(err)) => break End::Failed(crate::diagnose::io_error(&err, crate::diagnose::Side::Server)),
         };
-        let filled = n == buf.len();
-        let data = &buf[..n];
+        let n = data.len();
         outcome.bytes_in += n as u64;
         let room = PREVIEW_LEN.saturating_sub(outcome.preview.len());
         outcome.preview.extend_from_slice(&data[..room.min(n)]);
         tracing::debug!(received = %Escaped(data), "data");
-        out.clear();
-        // Raw echo is the input itself: write it from the read buffer, one copy fewer per byte.
-        let (progress, echo) = match mode {
-            Mode::Raw => (Progress::Continue, data),
-            Mode::Line => (machine.feed(data, &mut out), out.as_slice()),
-        };
-        if let Err(end) = write_out(stream, echo, idle).await {
+        let progress = machine.feed(data, &mut out);
+        std::pin::Pin::new(&mut *stream).consume(n);
+        if let Err(end) = write_out(stream, &out, idle).await {
             break end;
         }
-        outcome.bytes_out += echo.len() as u64;
+        outcome.bytes_out += out.len() as u64;
         if progress == Progress::Finished {
             break End::EmptyLine;
         }
-        if filled && buf.len() < LARGE_READ {
-            buf.resize(LARGE_READ, 0);
+        // A burst is over when the next wait begins; what a large one grew is given back then, so a
+        // quiet session holds no echo buffer.
+        if out.capacity() > HELD_BETWEEN_READS {
+            out = Vec::new();
         }
     };
     // A held `\r` released at end of stream still goes back, best effort: the peer may be gone.
@@ -272,23 +266,29 @@ where
     outcome
 }
 
-/// Reads like `stream.read(buf)`, and while no data is there, sends what the TLS layer queued on its own
-/// in answer to what it read: a TLS 1.2 renegotiation request gets a no_renegotiation alert, which would
-/// otherwise wait for the next echo while the peer waits for the alert.
-pub(crate) async fn read_flushing<S>(stream: &mut S, buf: &mut [u8]) -> io::Result<usize>
+/// The largest echo buffer a session keeps between two chunks: a typed line's, not a stream's.
+const HELD_BETWEEN_READS: usize = 1024;
+
+/// Waits like `stream.fill_buf()`, and while no data is there, sends what the TLS layer queued on its
+/// own in answer to what it read: a TLS 1.2 renegotiation request gets a no_renegotiation alert, which
+/// would otherwise wait for the next echo while the peer waits for the alert. An empty chunk is the end
+/// of the stream.
+pub(crate) async fn fill_flushing<S>(stream: &mut S) -> io::Result<&[u8]>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncBufRead + AsyncWrite + Unpin,
 {
-    let mut buf = tokio::io::ReadBuf::new(buf);
-    std::future::poll_fn(|cx| match std::pin::Pin::new(&mut *stream).poll_read(cx, &mut buf) {
+    // Polled without holding the chunk: the borrow it carries starts only once data is there.
+    std::future::poll_fn(|cx| match std::pin::Pin::new(&mut *stream).poll_fill_buf(cx) {
         std::task::Poll::Pending => {
             // A failed or blocked flush shows up in the next read or write; the read decides.
             let _ = std::pin::Pin::new(&mut *stream).poll_flush(cx);
             std::task::Poll::Pending
         }
-        std::task::Poll::Ready(result) => std::task::Poll::Ready(result.map(|()| buf.filled().len())),
+        std::task::Poll::Ready(result) => std::task::Poll::Ready(result.map(<[u8]>::len)),
     })
-    .await
+    .await?;
+    // Ready now, without waiting: the same chunk, or the same end.
+    stream.fill_buf().await
 }
 
 async fn write_out<S: AsyncWrite + Unpin>(stream: &mut S, data: &[u8], limit: Duration) -> Result<(), End> {

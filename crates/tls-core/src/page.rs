@@ -168,6 +168,8 @@ where
         .header_read_timeout(idle)
         .keep_alive(true)
         .max_buf_size(MAX_HEAD.max(8192))
+        // Head and body in one write: an answer that fits one TLS record goes out as one.
+        .writev(false)
         .serve_connection(TokioIo::new(io), service);
     tokio::pin!(connection);
     let result = tokio::select! {
@@ -230,16 +232,7 @@ impl Context {
 
 async fn respond(request: Request<Incoming>, context: Arc<Context>) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = request.into_parts();
-    let echoed = EchoedRequest {
-        method: parts.method.to_string(),
-        path: parts.uri.to_string(),
-        version: format!("{:?}", parts.version),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(name, value)| (name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
-            .collect(),
-    };
+    let echoed = EchoedRequest::new(&parts);
     let path = parts.uri.path();
     let response = match (&parts.method, path) {
         (&Method::GET | &Method::HEAD, "/") => {
@@ -330,13 +323,58 @@ fn secure(response: &mut Response<Full<Bytes>>) {
     }
 }
 
-/// The request as the server received it.
+/// The request as the server received it, up to [`REFLECTED`] bytes of headers: a request head may be
+/// 16 KiB, and reflected whole it would push the answer past one TLS record.
 #[derive(Debug, Clone, Serialize)]
 struct EchoedRequest {
     method: String,
     path: String,
     version: String,
     headers: Vec<(String, String)>,
+    /// What was left out, when something was: "N header bytes not shown (the page shows 4096)".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cut: Option<String>,
+}
+
+/// How many bytes of the request's target and headers the page and /json show back.
+const REFLECTED: usize = 4096;
+
+impl EchoedRequest {
+    fn new(parts: &hyper::http::request::Parts) -> Self {
+        let mut room = REFLECTED;
+        let mut left_out = 0;
+        let mut take = |text: String| -> String {
+            let shown = shortened(&text, room);
+            room -= shown.len();
+            left_out += text.len() - shown.len();
+            shown.to_owned()
+        };
+        let path = take(parts.uri.to_string());
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(name, value)| (name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .map(|(name, value)| (take(name), take(value)))
+            .filter(|(name, _)| !name.is_empty())
+            .collect();
+        Self {
+            method: parts.method.to_string(),
+            path,
+            version: format!("{:?}", parts.version),
+            headers,
+            cut: (left_out > 0)
+                .then(|| format!("{left_out} bytes of the request not shown (the page shows {REFLECTED})")),
+        }
+    }
+}
+
+/// The longest prefix of `text` of at most `limit` bytes that ends on a character boundary.
+fn shortened(text: &str, limit: usize) -> &str {
+    let mut end = limit.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// `GET /json`.
@@ -479,6 +517,9 @@ fn html(context: &Context, request: &EchoedRequest) -> String {
     );
     for (name, value) in &request.headers {
         let _ = writeln!(body, "{}: {}", escape(name), escape(value));
+    }
+    if let Some(cut) = &request.cut {
+        let _ = writeln!(body, "({})", escape(cut));
     }
     body.push_str(
         "</pre>\n<p>Also here: <a href=\"/json\">/json</a> (this page as JSON), <a href=\"/ca.pem\">/ca.pem</a> \

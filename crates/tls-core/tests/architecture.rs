@@ -96,7 +96,11 @@ fn modules_are_used_by_their_own_paths() {
     let mut hidden = Vec::new();
     while let Some(path) = files.pop() {
         if path.is_dir() {
-            files.extend(std::fs::read_dir(&path).expect("a folder").map(|e| e.expect("an entry").path()));
+            files.extend(
+                std::fs::read_dir(&path)
+                    .expect("a folder")
+                    .map(|e| e.expect("an entry").path()),
+            );
             continue;
         }
         let text = std::fs::read_to_string(&path).expect("readable source");

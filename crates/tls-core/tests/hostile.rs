@@ -501,9 +501,15 @@ impl Records {
     /// Reads records until `want` bytes of application data arrived or the server sent an alert;
     /// handshake records (session tickets) are skipped. Returns the data and the alert, if any.
     async fn read(&mut self, tcp: &mut TcpStream, want: usize) -> (Vec<u8>, Option<Vec<u8>>) {
+        let (records, alert) = self.read_records(tcp, want).await;
+        (records.concat(), alert)
+    }
+
+    /// As [`Records::read`], with each application data record apart, as it came.
+    async fn read_records(&mut self, tcp: &mut TcpStream, want: usize) -> (Vec<Vec<u8>>, Option<Vec<u8>>) {
         let (key, iv, seq) = &mut self.rx;
         let mut data = Vec::new();
-        while data.len() < want {
+        while data.iter().map(Vec::len).sum::<usize>() < want {
             let mut header = [0u8; 5];
             bounded("a record header", tcp.read_exact(&mut header))
                 .await
@@ -517,7 +523,7 @@ impl Records {
             let end = plain.iter().rposition(|b| *b != 0).expect("an inner content type");
             match plain[end] {
                 0x16 => continue,
-                0x17 => data.extend_from_slice(&plain[..end]),
+                0x17 => data.push(plain[..end].to_vec()),
                 0x15 => return (data, Some(plain[..end].to_vec())),
                 other => panic!("unexpected inner content type {other}"),
             }
@@ -526,14 +532,12 @@ impl Records {
     }
 }
 
-#[tokio::test]
-async fn s17_zero_length_application_records_are_neither_eof_nor_an_empty_line() {
-    let pki = pki();
+/// A TLS 1.3 session with `server` whose records the test seals and opens itself.
+async fn sealed_session(server: &RunningServer, pki: &test_support::DemoPki) -> (TcpStream, Records) {
     let mut config = (*client_config(&pki.ca)).clone();
     config.enable_secret_extraction = true;
     let name = client::parse_server_name("127.0.0.1").expect("name");
     let mut conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).expect("client");
-    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
     let mut tcp = TcpStream::connect(server.addr).await.expect("connect");
     let mut hello = Vec::new();
     while conn.wants_write() {
@@ -541,7 +545,133 @@ async fn s17_zero_length_application_records_are_neither_eof_nor_an_empty_line()
     }
     tcp.write_all(&hello).await.expect("send the hello");
     finish_handshake(&mut conn, &mut tcp).await;
-    let mut records = Records::take(conn);
+    (tcp, Records::take(conn))
+}
+
+/// The server's two ways to run: the default (line echo, the page sniffed on the same port) and
+/// `--raw --no-page`; a long idle timeout, so that anything ended "at once" is not the idle timeout.
+fn both_modes() -> [(&'static str, ServerOptions); 2] {
+    let idle_timeout = Duration::from_secs(30);
+    [
+        (
+            "line with the page",
+            ServerOptions {
+                idle_timeout,
+                page: Some(std::sync::Arc::new(tls_core::page::PageInfo::new(Vec::new()))),
+                ..ServerOptions::default()
+            },
+        ),
+        (
+            "raw without the page",
+            ServerOptions {
+                idle_timeout,
+                mode: tls_core::echo::Mode::Raw,
+                ..ServerOptions::default()
+            },
+        ),
+    ]
+}
+
+/// tlsfuzzer's bad_record_mac, record_overflow and unexpected_message conversations: the alert goes out
+/// and the connection closes then, not at the idle timeout (one bad record must not hold a place).
+#[tokio::test]
+async fn a_bad_record_after_the_handshake_gets_its_alert_and_the_close_at_once() {
+    let pki = pki();
+    for (mode, options) in both_modes() {
+        let server = RunningServer::start(server_config(pki.server.identity()), options).await;
+        let (mut tcp, mut records) = sealed_session(&server, &pki).await;
+        let mut bad = records.seal(b"hello");
+        let last = bad.len() - 1;
+        bad[last] ^= 0x01; // the tag no longer matches
+        let sent = Instant::now();
+        tcp.write_all(&bad).await.expect("send the bad record");
+        let (echoed, alert) = records.read(&mut tcp, usize::MAX).await;
+        assert_eq!(echoed, b"", "{mode}: nothing is echoed of a record that does not open");
+        // Fatal (2) bad_record_mac (20), RFC 8446 6.2.
+        assert_eq!(alert, Some(vec![2, 20]), "{mode}: the alert");
+        let rest = bounded("the close after the alert", until_closed(&mut tcp)).await;
+        assert!(rest.is_empty(), "{mode}: nothing after the alert, got {rest:?}");
+        assert!(
+            sent.elapsed() < Duration::from_secs(5),
+            "{mode}: closed {:?} after the bad record; the idle timeout is 30 s",
+            sent.elapsed()
+        );
+        good_client_is_served(&server, &pki).await;
+        server.stop().await;
+    }
+}
+
+/// What arrives as one record of up to 16 KiB goes back as one record (tlsfuzzer's
+/// test-tls13-lengths and record-layer-limits "max size payload"), also when the page's sniff read it
+/// first, in two records, and replays them.
+#[tokio::test]
+async fn an_echoed_record_comes_back_as_one_record() {
+    let pki = pki();
+    for (mode, options) in both_modes() {
+        let server = RunningServer::start(server_config(pki.server.identity()), options).await;
+        let (mut tcp, mut records) = sealed_session(&server, &pki).await;
+        for size in [1, 1023, 1025, 5000, 16 * 1024] {
+            tcp.write_all(&records.seal(&vec![b'x'; size])).await.expect("send");
+            let (echoed, alert) = records.read_records(&mut tcp, size).await;
+            assert_eq!(alert, None, "{mode}: the server ended the session");
+            let sizes: Vec<usize> = echoed.iter().map(Vec::len).collect();
+            assert_eq!(
+                sizes,
+                [size],
+                "{mode}: a {size}-byte record came back as records of these sizes"
+            );
+        }
+        server.stop().await;
+    }
+    // Bytes that begin like an HTTP request line make the page's sniff wait for more: what it read
+    // comes back record by record.
+    let [(_, line), _] = both_modes();
+    let server = RunningServer::start(server_config(pki.server.identity()), line).await;
+    let (mut tcp, mut records) = sealed_session(&server, &pki).await;
+    let second = vec![b'y'; 5000];
+    tcp.write_all(&[records.seal(b"GET x"), records.seal(&second)].concat())
+        .await
+        .expect("send");
+    let (echoed, _) = records.read_records(&mut tcp, 5005).await;
+    assert_eq!(echoed, [b"GET x".to_vec(), second], "two records sniffed, two echoed");
+    server.stop().await;
+}
+
+/// The page reflects the request's headers, but not without bound: its answer to a 15,000-byte header
+/// still fits one record, and says what it left out.
+#[tokio::test]
+async fn the_page_answers_a_16_kib_request_head_in_one_record() {
+    let pki = pki();
+    let [(_, line), _] = both_modes();
+    let server = RunningServer::start(server_config(pki.server.identity()), line).await;
+    let (mut tcp, mut records) = sealed_session(&server, &pki).await;
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Large: {}\r\nConnection: close\r\n\r\n",
+        "v".repeat(15_000)
+    );
+    tcp.write_all(&records.seal(request.as_bytes()))
+        .await
+        .expect("send the request");
+    let (answer, _) = records.read_records(&mut tcp, usize::MAX).await;
+    let first = String::from_utf8_lossy(&answer[0]);
+    assert!(first.starts_with("HTTP/1.1 200 OK"), "{first}");
+    assert!(
+        first.ends_with("</html>\n"),
+        "the whole answer is in the first record: {first}"
+    );
+    assert!(answer[0].len() <= 16 * 1024, "{} bytes", answer[0].len());
+    assert!(
+        first.contains("bytes of the request not shown (the page shows 4096)"),
+        "{first}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn s17_zero_length_application_records_are_neither_eof_nor_an_empty_line() {
+    let pki = pki();
+    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
+    let (mut tcp, mut records) = sealed_session(&server, &pki).await;
     // Empty records first (an EOF mistaken here would end the session), then a line whose "\n" comes
     // after more empty records (an empty line mistaken here would end it too), then a real line.
     // Fewer than 32 in a row: rustls, like BoringSSL, refuses longer runs of empty records.

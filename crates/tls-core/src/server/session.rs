@@ -2,10 +2,11 @@
 //! SSLv2 answered and named), the handshake (noting the certificate sent), the choice between the
 //! echo and the page, and one log line at the end.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_rustls::TlsAcceptor;
@@ -68,12 +69,12 @@ pub(super) async fn run(
         SessionInfo::from_connection(conn, conn.server_name())
     };
     let served = seen.served(info.resumed);
-    let (protocol, prefix) = tokio::select! {
+    let (protocol, replay) = tokio::select! {
         chosen = choose_protocol(&mut tls, &info, options) => chosen,
         // At shutdown the echo loop (which watches `cancel` too) ends it with close_notify.
-        () = cancel.cancelled() => (Protocol::Echo, Vec::new()),
+        () = cancel.cancelled() => (Protocol::Echo, Replay::default()),
     };
-    let mut stream = Rewind::new(prefix, tls);
+    let mut stream = Rewind::new(replay, tls);
     let log = SessionLog {
         peer,
         info: &info,
@@ -181,27 +182,27 @@ enum Protocol {
 }
 
 /// HTTP when the client agreed to `http/1.1` by ALPN or starts with an HTTP/1.x request line (and the
-/// server has a page to show); echo otherwise. Returns the bytes read to decide, to be replayed.
+/// server has a page to show); echo otherwise. Returns what was read to decide, to be replayed.
 async fn choose_protocol(
     tls: &mut tokio_rustls::server::TlsStream<TcpStream>,
     info: &SessionInfo,
     options: &ServerOptions,
-) -> (Protocol, Vec<u8>) {
+) -> (Protocol, Replay) {
+    let mut replay = Replay::default();
     if options.page.is_none() {
-        return (Protocol::Echo, Vec::new());
+        return (Protocol::Echo, replay);
     }
     if info.alpn.as_deref() == Some("http/1.1") {
-        return (Protocol::Http, Vec::new());
+        return (Protocol::Http, replay);
     }
     if options.mode == Mode::Raw {
-        return (Protocol::Echo, Vec::new());
+        return (Protocol::Echo, replay);
     }
     let mut head = Vec::new();
-    let mut buf = [0u8; 4096];
     loop {
         match page::sniff(&head, page::MAX_HEAD) {
-            page::Sniff::Http => return (Protocol::Http, head),
-            page::Sniff::Echo => return (Protocol::Echo, head),
+            page::Sniff::Http => return (Protocol::Http, replay),
+            page::Sniff::Echo => return (Protocol::Echo, replay),
             page::Sniff::Undecided => {}
         }
         // An HTTP client sends its request line at once; bytes that only begin like one ("GET x", typed
@@ -211,30 +212,64 @@ async fn choose_protocol(
         } else {
             SNIFF_GRACE
         };
-        // Whatever else ends the wait (EOF, an error) is seen again by the echo loop; a silent client's
-        // idle timeout is the session's, counted once.
-        match tokio::time::timeout(wait, echo::read_flushing(tls, &mut buf)).await {
-            Ok(Ok(n)) if n > 0 => head.extend_from_slice(&buf[..n]),
-            Err(_) if head.is_empty() => return (Protocol::Idle, head),
-            _ => return (Protocol::Echo, head),
+        match tokio::time::timeout(wait, echo::fill_flushing(tls)).await {
+            Ok(Ok([])) => return (Protocol::Echo, replay),
+            Ok(Ok(chunk)) => {
+                let chunk = chunk.to_vec();
+                std::pin::Pin::new(&mut *tls).consume(chunk.len());
+                head.extend_from_slice(&chunk);
+                replay.chunks.push_back(chunk);
+            }
+            // The TLS layer reports a bad record once, when it reads it (having sent its alert), and
+            // then waits for bytes that may never come: the error ends the session, through the echo
+            // loop that reads it next, at once.
+            Ok(Err(err)) => {
+                replay.end = Some(err);
+                return (Protocol::Echo, replay);
+            }
+            Err(_) if head.is_empty() => return (Protocol::Idle, replay),
+            Err(_) => return (Protocol::Echo, replay),
         }
     }
 }
 
-/// A stream that first replays bytes already read from it.
+/// What the protocol sniff took from the stream: the chunks it read, each as it came (one TLS record
+/// each), then the read error that ended it, if one did.
+#[derive(Debug, Default)]
+struct Replay {
+    chunks: VecDeque<Vec<u8>>,
+    end: Option<std::io::Error>,
+}
+
+/// A stream that first gives back what the sniff took from it, chunk by chunk (so each record is still
+/// echoed as one), then the error that ended the sniff, then the stream itself.
 struct Rewind<S> {
-    prefix: Vec<u8>,
+    replay: Replay,
+    /// How much of the first chunk has been given already.
     offset: usize,
     inner: S,
 }
 
 impl<S> Rewind<S> {
-    fn new(prefix: Vec<u8>, inner: S) -> Self {
+    fn new(replay: Replay, inner: S) -> Self {
         Self {
-            prefix,
+            replay,
             offset: 0,
             inner,
         }
+    }
+
+    /// Takes `n` bytes of the chunk being replayed, if one is.
+    fn consume_replayed(&mut self, n: usize) -> bool {
+        let Some(front) = self.replay.chunks.front() else {
+            return false;
+        };
+        self.offset += n;
+        if self.offset >= front.len() {
+            self.replay.chunks.pop_front();
+            self.offset = 0;
+        }
+        true
     }
 }
 
@@ -245,13 +280,38 @@ impl<S: AsyncRead + Unpin> AsyncRead for Rewind<S> {
         buf: &mut ReadBuf<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
         let this = &mut *self;
-        if this.offset < this.prefix.len() {
-            let n = buf.remaining().min(this.prefix.len() - this.offset);
-            buf.put_slice(&this.prefix[this.offset..this.offset + n]);
-            this.offset += n;
+        if let Some(front) = this.replay.chunks.front() {
+            let n = buf.remaining().min(front.len() - this.offset);
+            buf.put_slice(&front[this.offset..this.offset + n]);
+            this.consume_replayed(n);
             return std::task::Poll::Ready(Ok(()));
         }
+        if let Some(err) = this.replay.end.take() {
+            return std::task::Poll::Ready(Err(err));
+        }
         std::pin::Pin::new(&mut this.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncBufRead + Unpin> AsyncBufRead for Rewind<S> {
+    fn poll_fill_buf(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<&[u8]>> {
+        let this = self.get_mut();
+        if let Some(err) = this.replay.chunks.is_empty().then(|| this.replay.end.take()).flatten() {
+            return std::task::Poll::Ready(Err(err));
+        }
+        match this.replay.chunks.front() {
+            Some(front) => std::task::Poll::Ready(Ok(&front[this.offset..])),
+            None => std::pin::Pin::new(&mut this.inner).poll_fill_buf(cx),
+        }
+    }
+
+    fn consume(mut self: std::pin::Pin<&mut Self>, n: usize) {
+        if !self.consume_replayed(n) {
+            std::pin::Pin::new(&mut self.inner).consume(n);
+        }
     }
 }
 
