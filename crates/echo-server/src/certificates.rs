@@ -52,7 +52,7 @@ pub(crate) fn choose(flags: &Flags<'_>) -> tls_core::Result<Chosen> {
             .scenario_ca_key
             .map_or_else(|| default_file("certs/ca.key", names), |p| Ok(p.to_owned()))?;
         let ca = CertificateAuthority::load(&ca_cert, &ca_key)?;
-        tracing::warn!("scenario {kind}: {}", kind.explanation());
+        tracing::warn!(target: "echo_server", "scenario {kind}: {}", kind.explanation());
         return Ok(Chosen {
             identities: vec![scenario::make(kind, &ca)?],
             described: format!("(scenario {kind})"),
@@ -98,30 +98,71 @@ pub(crate) fn choose(flags: &Flags<'_>) -> tls_core::Result<Chosen> {
 
 /// Reloads `certs` from `pairs` on SIGHUP and when the files change, and the page's CA (`--serve-ca`)
 /// with them, so a rotated CA is offered with the certificates it signed. Started before the server
-/// says it listens: the SIGHUP handler is installed when this is called.
+/// says it listens: the SIGHUP handler is installed when this is called. Logged as the program's own
+/// lines (target `echo_server`), as everything the server says about its certificates.
 pub(crate) fn reload_when_asked(
     certs: Arc<CertStore>,
     pairs: Pairs,
     served_ca: Option<(Arc<PageInfo>, PathBuf)>,
 ) -> impl Future<Output = ()> {
+    let from_stdin = pairs
+        .iter()
+        .flat_map(|(cert, key)| std::iter::once(cert).chain(key))
+        .any(|path| is_stdin(path));
+    // Standard input cannot change, nor be read again: only files are watched.
     let files: Vec<PathBuf> = pairs
         .iter()
         .flat_map(|(cert, key)| std::iter::once(cert).chain(key))
         .chain(served_ca.as_ref().map(|(_, path)| path))
+        .filter(|path| !is_stdin(path))
         .cloned()
         .collect();
-    tls_core::reload_on_change(certs, files, move |why| {
+    tls_core::reload::on_change(files, move |why| {
+        if from_stdin {
+            tracing::warn!(
+                target: "echo_server",
+                "not reloading certificates ({why}): they were read from standard input, which cannot be read again"
+            );
+            return;
+        }
         if let Some((page, path)) = &served_ca {
             match pem::load_ca_certs(path) {
                 Ok(ca_certs) => page.replace_ca_certs(ca_certs),
                 Err(err) => tracing::error!(
+                    target: "echo_server",
                     "not reloading the page's CA ({why}): {}; keeping the one in use",
                     err.report()
                 ),
             }
         }
-        load_checked(&pairs)
+        match load_checked(&pairs).and_then(|identities| certs.replace(identities)) {
+            Ok(()) => tracing::info!(
+                target: "echo_server",
+                "reloaded certificates ({why}): new connections get {}",
+                certs.subjects().join(" and ")
+            ),
+            Err(err) => tracing::error!(
+                target: "echo_server",
+                "not reloading certificates ({why}): {}; keeping the ones in use",
+                err.report()
+            ),
+        }
     })
+}
+
+/// A scenario's certificates are made at start: a SIGHUP says so instead of ending the process.
+pub(crate) fn no_reload(kind: scenario::Kind) -> impl Future<Output = ()> {
+    tls_core::reload::on_change(Vec::new(), move |why| {
+        tracing::warn!(
+            target: "echo_server",
+            "not reloading certificates ({why}): scenario {kind} makes them at start, from its CA"
+        );
+    })
+}
+
+/// Whether a file argument is `-`, standard input.
+pub(crate) fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
 }
 
 /// Loads every --cert/--key pair and checks each (preflight).
@@ -146,7 +187,7 @@ fn preflight(chain: &[CertificateDer<'static>], cert: &Path) -> tls_core::Result
         .into_iter()
         .partition(|f| f.severity == tls_core::Severity::Error);
     for warning in warnings {
-        tracing::warn!("{}: {}; {}", cert.display(), warning.text, renewal_hint(chain));
+        tracing::warn!(target: "echo_server", "{}: {}; {}", cert.display(), warning.text, renewal_hint(chain));
     }
     if errors.is_empty() {
         return Ok(());

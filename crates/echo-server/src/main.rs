@@ -108,6 +108,22 @@ async fn main() -> ExitCode {
     if let Some(code) = args.extras.handle(<Args as clap::CommandFactory>::command()) {
         return code;
     }
+    let files = args
+        .cert
+        .iter()
+        .chain(&args.key)
+        .chain(&args.client_ca)
+        .chain(&args.serve_ca);
+    let files = files.chain(&args.scenario_ca).chain(&args.scenario_ca_key);
+    if files.filter(|path| certificates::is_stdin(path)).count() > 1 {
+        use clap::CommandFactory as _;
+        Args::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "standard input is one file at most (-): give the others by their names",
+            )
+            .exit();
+    }
     // No --key at all: each --cert file holds its key too (HAProxy's combined PEM).
     if !args.key.is_empty() && args.cert.len() != args.key.len() {
         use clap::CommandFactory as _;
@@ -162,9 +178,14 @@ async fn run(args: Args) -> tls_core::Result<()> {
     let page = page(&args, chosen.serve_ca.as_deref())?;
     let certs = Arc::new(CertStore::new(chosen.identities)?);
     let config = tls_config(&args, certs.clone(), page.is_some())?;
-    if args.scenario.is_none() {
-        let served_ca = page.clone().zip(chosen.serve_ca.clone());
-        tokio::spawn(certificates::reload_when_asked(certs.clone(), chosen.pairs, served_ca));
+    match args.scenario {
+        None => {
+            let served_ca = page.clone().zip(chosen.serve_ca.clone());
+            tokio::spawn(certificates::reload_when_asked(certs.clone(), chosen.pairs, served_ca));
+        }
+        Some(kind) => {
+            tokio::spawn(certificates::no_reload(kind));
+        }
     }
     if let Some(problem) = config::key_log_file_problem() {
         tracing::warn!("{problem}");

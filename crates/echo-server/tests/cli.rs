@@ -675,20 +675,18 @@ async fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
         err.contains("seconds leaves no time at all; give 0.001 or more"),
         "{err}"
     );
-    // --cert - and --key - would read standard input twice.
-    let ran = test_support::run(
-        SERVER,
-        &["--listen", "127.0.0.1:0", "--cert", "-", "--key", "-"],
-        "(built by cargo)",
-        pki.pki.server.cert_pem.as_bytes(),
-    )
-    .await;
-    assert_eq!(ran.code, Some(2));
-    assert!(
-        ran.stderr.contains("standard input was read already, for another file"),
-        "{}",
-        ran.stderr
-    );
+    // --cert - and --key - would read standard input twice: refused before anything is read.
+    for twice in [&["--cert", "-", "--key", "-"][..], &["--cert", "-", "--client-ca", "-"]] {
+        let mut args = vec!["--listen", "127.0.0.1:0"];
+        args.extend_from_slice(twice);
+        let ran = test_support::run(SERVER, &args, "(built by cargo)", pki.pki.server.cert_pem.as_bytes()).await;
+        assert_eq!(ran.code, Some(2));
+        assert!(
+            ran.stderr.contains("standard input is one file at most (-)"),
+            "{twice:?}: {}",
+            ran.stderr
+        );
+    }
     // A negative number is a value the parser judges, not an unknown flag.
     let err = bad_value(&["--idle-timeout", "-1"]).await;
     assert!(err.contains("\"-1\" seconds is negative"), "{err}");

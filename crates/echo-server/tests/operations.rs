@@ -143,3 +143,62 @@ async fn a_symlink_swap_as_kubernetes_does_it_is_seen() {
     server.peer.wait_for(Output::Stderr, "reloaded certificates").await;
     assert_eq!(presented(&server, &pki, "127.0.0.1").await, second.cert);
 }
+
+/// The page's CA read from standard input cannot be read again, but the certificates, from files, still
+/// reload; the lines are the program's own (target `echo_server`), as they always were.
+#[tokio::test]
+async fn a_ca_from_standard_input_does_not_stop_the_certificates_reloading() {
+    let pki = PkiFiles::new();
+    let first = leaf(&pki, &["127.0.0.1"]);
+    let (cert, key) = pki.add("live", &first);
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+        "--serve-ca",
+        "-",
+    ];
+    let mut peer = test_support::Peer::spawn(common::SERVER, &args, "(built by cargo)");
+    peer.send(pki.pki.ca.issued.cert_pem.as_bytes()).await;
+    peer.close_stdin();
+    let line = peer.wait_for(Output::Stdout, "listening on ").await;
+    let addr = line.trim_start_matches("listening on ").to_owned();
+    let port = addr.rsplit(':').next().expect("a port").to_owned();
+    let mut server = Server { peer, addr, port };
+    let second = leaf(&pki, &["127.0.0.1"]);
+    swap_in(&pki, "live.key", &second.key_pem);
+    swap_in(&pki, "live.pem", &second.cert_pem);
+    let refused = server
+        .peer
+        .wait_for(Output::Stderr, "not reloading the page's CA")
+        .await;
+    assert!(refused.contains("standard input"), "{refused}");
+    let reloaded = server
+        .peer
+        .wait_for(Output::Stderr, "reloaded certificates (files changed)")
+        .await;
+    assert!(
+        reloaded.contains(" echo_server: "),
+        "the program's own line: {reloaded}"
+    );
+    assert_eq!(presented(&server, &pki, "127.0.0.1").await, second.cert);
+}
+
+/// A scenario's certificates are made at start: SIGHUP says there is nothing to reload, and the server
+/// goes on (SIGHUP's default would end it).
+#[tokio::test]
+async fn sighup_with_a_scenario_says_so_and_the_server_goes_on() {
+    let pki = PkiFiles::new();
+    let mut server = common::scenario(&pki, tls_core::scenario::Kind::Expired).await;
+    server.peer.signal("HUP");
+    let line = server
+        .peer
+        .wait_for(Output::Stderr, "not reloading certificates (SIGHUP)")
+        .await;
+    assert!(line.contains("scenario expired makes them at start"), "{line}");
+    let served = test_support::run("openssl", &["s_client", "-connect", &server.addr], "openssl", b"").await;
+    assert!(served.stdout.contains("CONNECTED"), "still serving: {}", served.stderr);
+}

@@ -37,8 +37,8 @@ pub(crate) fn write_pki(pki: &Pki, dir: &Path, force: bool) -> Result<Vec<PathBu
         .collect()
 }
 
-/// Writes `contents` to `path`, with mode 0600 when `secret` (set at creation, so the key is never
-/// readable by others, not even for a moment).
+/// Writes `contents` to `path`, with mode 0600 when `secret`: a new file is created with it, an existing
+/// one (`--force`) is given it before the key is written, so the key is never in a file others can read.
 fn write_file(path: &Path, contents: &[u8], secret: bool) -> Result<()> {
     let write_error = |cause| Error::Write {
         path: path.to_owned(),

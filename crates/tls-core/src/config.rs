@@ -27,7 +27,7 @@ pub struct TlsOptions {
     pub classic_kx: bool,
 }
 
-pub use crate::crypto::provider;
+use crate::crypto::provider;
 
 /// Parses a DNS name or IP address to verify the server's certificate against.
 ///

@@ -192,7 +192,7 @@ pub const PREVIEW_LEN: usize = 64;
 
 /// Runs the echo protocol over `stream` until it ends, then closes the stream with close_notify.
 ///
-/// Each chunk the stream gives ([`AsyncBufRead::fill_buf`]: for a TLS stream, one record's plaintext)
+/// Each chunk the stream gives ([`AsyncBufReadExt::fill_buf`]: for a TLS stream, one record's plaintext)
 /// goes back in one write, so a record of up to 16 KiB comes back as one record. The session holds no
 /// read buffer of its own: received data waits in the TLS layer's, and the echo is built in a buffer
 /// that stays empty while the peer is quiet.

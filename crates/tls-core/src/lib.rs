@@ -2,8 +2,8 @@
 //! echo protocol, and connect to it, with errors that say which file, address or step failed.
 //!
 //! # Layout
-//! The public modules, by what they handle; the names most programs need are also at the root
-//! ([`Identity`], [`CertStore`], [`SessionInfo`], [`Pin`], [`HostPort`], [`Error`], ...).
+//! The modules, by what they handle; the items of the internal ones are re-exported at the root
+//! ([`Identity`], [`CertStore`], [`SessionInfo`], [`Pin`], [`HostPort`], the verifiers, ...).
 //!
 //! Certificates (none of these reaches a socket; `tests/architecture.rs` keeps it so):
 //! - [`pem`]: reading certificate chains, private keys and CA bundles from PEM or DER files
@@ -18,7 +18,7 @@
 //! TLS:
 //! - [`config`]: rustls `ServerConfig` / `ClientConfig` and root stores from loaded material
 //! - (internal) `verifier`: verifiers that explain their rejections, and pins; `certstore`: the server's
-//!   certificates by SNI, replaced on reload (`certstore/reload.rs`: SIGHUP and file changes);
+//!   certificates by SNI, replaced on reload ([`reload`]: when, on SIGHUP and file changes);
 //!   `session`: what a session negotiated; `diagnose`: rustls and socket errors in words
 //!
 //! Network:
@@ -91,7 +91,7 @@ pub mod error;
 pub mod fuzzing;
 
 pub use address::HostPort;
-pub use certstore::{CertStore, Served, reload_on_change};
+pub use certstore::{CertStore, Served, reload};
 pub use crypto::provider;
 pub use diagnose::{Side, handshake_error, io_error};
 pub use error::{Error, Result};

@@ -19,8 +19,7 @@ use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::x509;
 
-mod reload;
-pub use reload::reload_on_change;
+pub mod reload;
 
 /// A certificate with its subject, read once for the session log, and the SHA-256 of its DER, which
 /// identifies it in session tickets.

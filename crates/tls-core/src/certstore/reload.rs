@@ -1,33 +1,31 @@
-//! Replacing the server's certificates while it runs: on SIGHUP, and when their files change (checked
-//! every second through symlinks, so atomic renames and Kubernetes-style `..data` swaps are seen). A bad
-//! new file keeps the certificates in use and says why; sessions already established are never touched.
+//! When to replace the server's certificates while it runs: on SIGHUP, and when their files change
+//! (checked every second through symlinks, so atomic renames and Kubernetes-style `..data` swaps are
+//! seen). What to load then, and what to say about it, is the caller's: it loads the files again and
+//! hands them to [`super::CertStore::replace`], which keeps the certificates in use when the new ones are
+//! bad; sessions already established are never touched.
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-
-use super::CertStore;
-use crate::error::Result;
-use crate::identity::Identity;
 
 /// How often the files are looked at.
 const EVERY: Duration = Duration::from_secs(1);
 
-/// Reloads `certs` with what `load` returns whenever SIGHUP arrives or one of `files` changes; `load`
-/// is given the reason (`SIGHUP`, `files changed`) for what it logs itself.
+/// Calls `on_change` with the reason (`SIGHUP` or `files changed`) whenever SIGHUP arrives or one of
+/// `files` changes: once per change, however many ticks see it.
 ///
 /// The SIGHUP handler is installed here, before the returned future first runs: a SIGHUP that arrives
-/// as soon as the server says it listens must reload, not end the process (SIGHUP's default).
-pub fn reload_on_change<L>(certs: Arc<CertStore>, files: Vec<PathBuf>, load: L) -> impl Future<Output = ()>
+/// as soon as the server says it listens must reload, not end the process (SIGHUP's default). So with
+/// nothing to watch, a SIGHUP still reaches `on_change` instead of ending the process.
+pub fn on_change<F>(files: Vec<PathBuf>, on_change: F) -> impl Future<Output = ()>
 where
-    L: FnMut(&'static str) -> Result<Vec<Identity>>,
+    F: FnMut(&'static str),
 {
     #[cfg(unix)]
     let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
     #[cfg(not(unix))]
     let hangup: Option<()> = None;
-    watch(certs, files, load, hangup)
+    watch(files, on_change, hangup)
 }
 
 #[cfg(unix)]
@@ -52,9 +50,9 @@ fn stamp(files: &[PathBuf]) -> Vec<Stamp> {
         .collect()
 }
 
-async fn watch<L>(certs: Arc<CertStore>, files: Vec<PathBuf>, mut load: L, mut hangup: Hangup)
+async fn watch<F>(files: Vec<PathBuf>, mut on_change: F, mut hangup: Hangup)
 where
-    L: FnMut(&'static str) -> Result<Vec<Identity>>,
+    F: FnMut(&'static str),
 {
     let mut seen = stamp(&files);
     let mut ticks = tokio::time::interval(EVERY);
@@ -77,24 +75,9 @@ where
                 "files changed"
             }
         };
-        if files.iter().any(|path| path.as_os_str() == "-") {
-            tracing::warn!(
-                "not reloading certificates ({why}): they were read from standard input, which cannot be read again"
-            );
-            continue;
-        }
-        // One reload per change: a SIGHUP after editing the files is not followed by a second reload
-        // when the next tick sees the same change.
+        // One call per change: a SIGHUP after editing the files is not followed by a second call when
+        // the next tick sees the same change, nor is a change that cannot be loaded seen again.
         seen = stamp(&files);
-        match load(why).and_then(|identities| certs.replace(identities)) {
-            Ok(()) => tracing::info!(
-                "reloaded certificates ({why}): new connections get {}",
-                certs.subjects().join(" and ")
-            ),
-            Err(err) => tracing::error!(
-                "not reloading certificates ({why}): {}; keeping the ones in use",
-                err.report()
-            ),
-        }
+        on_change(why);
     }
 }

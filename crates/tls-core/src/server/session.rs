@@ -38,11 +38,15 @@ pub(super) async fn run(
         acceptor
             .accept(tcp)
             .await
+            // On the heap once, not in each of the places the session's future moves it through.
+            .map(Box::new)
             .map_err(|err| diagnose::handshake_error(&err, Side::Server))
     };
     // The certificate this client was sent (or, resumed, the one its ticket names), noted during the
     // handshake itself: the log and the page name it even if a reload replaces it meanwhile.
-    let handshake = certstore::recording(options.certs.as_deref(), handshake);
+    // Each phase's future is boxed: the session's task then holds only the one running now (an idle
+    // session is most of what a server holds), not room for the largest of them all (hyper's).
+    let handshake = Box::pin(certstore::recording(options.certs.as_deref(), handshake));
     let (result, seen) = tokio::select! {
         () = cancel.cancelled() => (Err("server shutting down".to_owned()), Default::default()),
         result = tokio::time::timeout_at(deadline, handshake) => result.unwrap_or_else(|_| {
@@ -70,7 +74,7 @@ pub(super) async fn run(
     };
     let served = seen.served(info.resumed);
     let (protocol, replay) = tokio::select! {
-        chosen = choose_protocol(&mut tls, &info, options) => chosen,
+        chosen = Box::pin(choose_protocol(&mut tls, &info, options)) => chosen,
         // At shutdown the echo loop (which watches `cancel` too) ends it with close_notify.
         () = cancel.cancelled() => (Protocol::Echo, Replay::default()),
     };
@@ -87,7 +91,7 @@ pub(super) async fn run(
             served: served.clone(),
             peer,
         };
-        let outcome = page::serve(stream, session, page.clone(), options.idle_timeout, cancel).await;
+        let outcome = Box::pin(page::serve(stream, session, page.clone(), options.idle_timeout, cancel)).await;
         drop(place);
         log.https(&outcome);
         return;
