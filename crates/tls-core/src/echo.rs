@@ -98,7 +98,7 @@ impl Echo {
                 }
             }
             // Mid-line: everything up to and including the next newline goes out as it is.
-            match input.iter().position(|&b| b == b'\n') {
+            match memchr::memchr(b'\n', input) {
                 Some(end) => {
                     out.extend_from_slice(&input[..=end]);
                     input = &input[end + 1..];
@@ -213,10 +213,16 @@ where
         end: End::Shutdown,
         preview: Vec::new(),
     };
+    // What a look ahead found that is not data: the next turn ends the session with it (a TLS stream
+    // reports a read error once).
+    let mut stashed: Option<io::Error> = None;
     outcome.end = loop {
-        let ready = tokio::select! {
-            () = cancel.cancelled() => break End::Shutdown,
-            ready = tokio::time::timeout(idle, fill_flushing(stream)) => ready,
+        let ready = match stashed.take() {
+            Some(err) => Ok(Err(err)),
+            None => tokio::select! {
+                () = cancel.cancelled() => break End::Shutdown,
+                ready = tokio::time::timeout(idle, fill_flushing(stream)) => ready,
+            },
         };
         out.clear();
         let data = match ready {
@@ -233,12 +239,33 @@ where
             Ok(Err(err)) => break End::Failed(crate::diagnose::io_error(&err, crate::diagnose::Side::Server)),
         };
         let n = data.len();
-        outcome.bytes_in += n as u64;
-        let room = PREVIEW_LEN.saturating_sub(outcome.preview.len());
-        outcome.preview.extend_from_slice(&data[..room.min(n)]);
-        tracing::debug!(received = %Escaped(data), "data");
-        let progress = machine.feed(data, &mut out);
+        let mut progress = take(&mut machine, data, &mut out, &mut outcome);
+        let mut full = n == FULL_RECORD;
         std::pin::Pin::new(&mut *stream).consume(n);
+        // Full records that are already here go out in one write, which the TLS layer cuts at the same
+        // 16 KiB boundaries they came in (a shorter record ends the batch, as the last of the write): one
+        // system call for a burst, and every record still comes back as one.
+        let mut quiet = false;
+        while full && progress == Progress::Continue && out.len() < BATCH {
+            match next_now(stream) {
+                Some(Ok(0)) => break,
+                Some(Ok(_)) => {
+                    let data = stream.fill_buf().await.unwrap_or_default();
+                    progress = take(&mut machine, data, &mut out, &mut outcome);
+                    full = data.len() == FULL_RECORD;
+                    let n = data.len();
+                    std::pin::Pin::new(&mut *stream).consume(n);
+                }
+                Some(Err(err)) => {
+                    stashed = Some(err);
+                    break;
+                }
+                None => {
+                    quiet = true;
+                    break;
+                }
+            }
+        }
         if let Err(end) = write_out(stream, &out, idle).await {
             break end;
         }
@@ -246,9 +273,9 @@ where
         if progress == Progress::Finished {
             break End::EmptyLine;
         }
-        // A burst is over when the next wait begins; what a large one grew is given back then, so a
-        // quiet session holds no echo buffer.
-        if out.capacity() > HELD_BETWEEN_READS {
+        // A burst is over when nothing more is there; what it grew is given back then, so a quiet
+        // session holds no echo buffer.
+        if (quiet || !full) && out.capacity() > HELD_BETWEEN_READS {
             out = Vec::new();
         }
     };
@@ -266,8 +293,34 @@ where
     outcome
 }
 
-/// The largest echo buffer a session keeps between two chunks: a typed line's, not a stream's.
+/// The largest echo buffer a session keeps between two bursts: a typed line's, not a stream's.
 const HELD_BETWEEN_READS: usize = 1024;
+
+/// The largest TLS record's plaintext (2^14 bytes, RFC 8446 5.1): the size the TLS layer cuts writes at.
+const FULL_RECORD: usize = 16 * 1024;
+
+/// The most echo built up before it is written, in full records.
+const BATCH: usize = 4 * FULL_RECORD;
+
+/// Counts and previews `data` in `outcome` and feeds it to the machine, the echo into `out`.
+fn take(machine: &mut Echo, data: &[u8], out: &mut Vec<u8>, outcome: &mut Outcome) -> Progress {
+    outcome.bytes_in += data.len() as u64;
+    let room = PREVIEW_LEN.saturating_sub(outcome.preview.len());
+    outcome.preview.extend_from_slice(&data[..room.min(data.len())]);
+    tracing::debug!(received = %Escaped(data), "data");
+    machine.feed(data, out)
+}
+
+/// What the stream has now, without waiting: the length of its next chunk (0 at its end), its error, or
+/// `None` when nothing is there yet.
+fn next_now<S: AsyncBufRead + Unpin>(stream: &mut S) -> Option<io::Result<usize>> {
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    match std::pin::Pin::new(stream).poll_fill_buf(&mut cx) {
+        std::task::Poll::Ready(result) => Some(result.map(<[u8]>::len)),
+        std::task::Poll::Pending => None,
+    }
+}
 
 /// Waits like `stream.fill_buf()`, and while no data is there, sends what the TLS layer queued on its
 /// own in answer to what it read: a TLS 1.2 renegotiation request gets a no_renegotiation alert, which

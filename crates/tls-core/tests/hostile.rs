@@ -597,6 +597,7 @@ async fn a_bad_record_after_the_handshake_gets_its_alert_and_the_close_at_once()
             sent.elapsed()
         );
         good_client_is_served(&server, &pki).await;
+        drop(tcp);
         server.stop().await;
     }
 }
@@ -621,6 +622,16 @@ async fn an_echoed_record_comes_back_as_one_record() {
                 "{mode}: a {size}-byte record came back as records of these sizes"
             );
         }
+        // A burst of full records and a short one, sent at once: the server may write them together,
+        // but each comes back as it came.
+        let burst = [16 * 1024, 16 * 1024, 16 * 1024, 5000, 16 * 1024, 7];
+        let sealed: Vec<u8> = burst.iter().flat_map(|&n| records.seal(&vec![b'z'; n])).collect();
+        tcp.write_all(&sealed).await.expect("send the burst");
+        let (echoed, alert) = records.read_records(&mut tcp, burst.iter().sum()).await;
+        assert_eq!(alert, None, "{mode}: the server ended the session");
+        let sizes: Vec<usize> = echoed.iter().map(Vec::len).collect();
+        assert_eq!(sizes, burst, "{mode}: the burst's records");
+        drop(tcp);
         server.stop().await;
     }
     // Bytes that begin like an HTTP request line make the page's sniff wait for more: what it read
@@ -634,6 +645,7 @@ async fn an_echoed_record_comes_back_as_one_record() {
         .expect("send");
     let (echoed, _) = records.read_records(&mut tcp, 5005).await;
     assert_eq!(echoed, [b"GET x".to_vec(), second], "two records sniffed, two echoed");
+    drop(tcp);
     server.stop().await;
 }
 
@@ -664,6 +676,7 @@ async fn the_page_answers_a_16_kib_request_head_in_one_record() {
         first.contains("bytes of the request not shown (the page shows 4096)"),
         "{first}"
     );
+    drop(tcp);
     server.stop().await;
 }
 
