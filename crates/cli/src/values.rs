@@ -79,6 +79,22 @@ pub fn write_size(text: &str) -> Result<usize, String> {
     }
 }
 
+/// Parses a rate in operations per second, such as `20000` or `0.5`: more than 0, at most a million.
+///
+/// # Errors
+/// A sentence naming the text when it is not such a number.
+pub fn rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 && rate <= 1e6 => Ok(rate),
+        Ok(rate) if rate.is_finite() && rate > 1e6 => {
+            Err(format!("{text:?} per second is more than a million; give less"))
+        }
+        _ => Err(format!(
+            "{text:?} is not a rate per second above 0 (such as 20000 or 0.5)"
+        )),
+    }
+}
+
 /// As [`HostPort::parse`], for an address to connect to: port 0 (any free port, when listening) is
 /// refused.
 ///

@@ -82,6 +82,9 @@ pub struct Options {
     pub size: usize,
     /// Handshake mode: resume sessions with tickets instead of full handshakes.
     pub resume: bool,
+    /// Latency mode: echoes per second offered across all connections, each timed from when it was due
+    /// (open loop, as wrk2 does), instead of one after another as fast as they come back.
+    pub rate: Option<f64>,
     /// Per-phase limits.
     pub timeouts: ClientOptions,
 }
@@ -142,6 +145,8 @@ pub struct Report {
     pub size: usize,
     /// Whether sessions were resumed.
     pub resume: bool,
+    /// The offered rate, echoes per second (latency mode, open loop), when one was given.
+    pub rate: Option<f64>,
     /// Measured time, seconds.
     pub seconds: f64,
     /// Operations completed: handshakes (handshake), echoes (latency), or connections held (idle).
@@ -216,6 +221,7 @@ pub async fn run(options: Options, live: Arc<Live>) -> Report {
         connections: options.connections,
         size: options.size,
         resume: options.resume,
+        rate: options.rate,
         seconds,
         ops: total.ops,
         ops_per_sec: total.ops as f64 / seconds,
@@ -441,8 +447,22 @@ async fn latency(options: &Options, live: &Live, deadline: Instant) -> Tally {
         return tally;
     };
     let message = payload(options.size.max(1));
+    // Open loop: each echo is due at its time, and timed from then, so a late answer also counts the
+    // wait of the echoes queued behind it (closed-loop percentiles leave that out).
+    let every = options
+        .rate
+        .map(|rate| Duration::from_secs_f64(options.connections as f64 / rate));
+    let mut due = Instant::now();
     while Instant::now() < deadline {
-        let started = Instant::now();
+        let started = match every {
+            Some(every) => {
+                tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
+                let started = due;
+                due += every;
+                started
+            }
+            None => Instant::now(),
+        };
         match conn.echo(&message).await {
             Ok(_) => {
                 tally.record(started);
@@ -486,10 +506,11 @@ async fn idle(options: &Options, live: &Live, deadline: Instant) -> Tally {
 impl fmt::Display for Report {
     /// A small table for people.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mode = match (self.mode, self.resume) {
-            (Mode::Handshake, true) => "handshake (resumed sessions)".to_owned(),
-            (Mode::Handshake, false) => "handshake (full, resumption off)".to_owned(),
-            (mode, _) => format!("{mode:?}").to_lowercase(),
+        let mode = match (self.mode, self.resume, self.rate) {
+            (Mode::Handshake, true, _) => "handshake (resumed sessions)".to_owned(),
+            (Mode::Handshake, false, _) => "handshake (full, resumption off)".to_owned(),
+            (Mode::Latency, _, Some(rate)) => format!("latency (open loop, {rate:.0} echoes/s offered)"),
+            (mode, _, _) => format!("{mode:?}").to_lowercase(),
         };
         writeln!(f, "mode         {mode}")?;
         writeln!(f, "target       {}", self.target)?;

@@ -31,6 +31,10 @@ pub(crate) struct BenchArgs {
     /// Handshake mode: resume sessions with tickets instead of full handshakes
     #[arg(long)]
     pub(crate) resume: bool,
+    /// Latency mode: offer this many echoes per second across all connections, each timed from when it
+    /// was due (open loop), instead of sending the next as soon as an echo returns
+    #[arg(long, value_name = "PER_SEC", value_parser = tls_echo_cli::values::rate)]
+    pub(crate) rate: Option<f64>,
     /// Print the result as one JSON object
     #[arg(long)]
     pub(crate) json: bool,
@@ -42,6 +46,15 @@ pub(crate) const AFTER_HELP: &str = "Examples:
   echo-client bench --mode idle --connections 5000 --duration 30
 
 Exit codes: 0 every operation succeeded; 1 some failed (the report still prints); 2 bad usage.";
+
+/// Refuses a combination of flags the way clap refuses a bad one, with `echo-client bench`'s usage.
+fn usage_error(kind: clap::error::ErrorKind, message: &str) -> ! {
+    use clap::CommandFactory as _;
+    let mut command = crate::Args::command();
+    command.build();
+    let bench = command.find_subcommand_mut("bench").map(std::mem::take);
+    bench.unwrap_or(command).error(kind, message).exit()
+}
 
 /// Runs the benchmark and prints its report; exits 1 when any operation failed, since a figure measured
 /// beside failures (or instead of them) is not the figure asked for.
@@ -56,22 +69,22 @@ pub(crate) async fn run(args: BenchArgs) -> tls_core::Result<ExitCode> {
     }
     let size = args.size.unwrap_or_else(|| args.mode.default_size());
     if args.size.is_some() && args.mode == bench::Mode::Idle {
-        use clap::CommandFactory as _;
-        crate::Args::command()
-            .error(
-                clap::error::ErrorKind::ArgumentConflict,
-                "--size does nothing in idle mode: idle connections send nothing",
-            )
-            .exit();
+        usage_error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--size does nothing in idle mode: idle connections send nothing",
+        );
+    }
+    if args.rate.is_some() && args.mode != bench::Mode::Latency {
+        usage_error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--rate sets the pace of latency mode's echoes: give --mode latency with it",
+        );
     }
     if size == 0 && matches!(args.mode, bench::Mode::Throughput | bench::Mode::Latency) {
-        use clap::CommandFactory as _;
-        crate::Args::command()
-            .error(
-                clap::error::ErrorKind::ValueValidation,
-                "--size 0 sends nothing to echo; it means \"no echo\" in handshake mode only",
-            )
-            .exit();
+        usage_error(
+            clap::error::ErrorKind::ValueValidation,
+            "--size 0 sends nothing to echo; it means \"no echo\" in handshake mode only",
+        );
     }
     let options = bench::Options {
         addr,
@@ -82,6 +95,7 @@ pub(crate) async fn run(args: BenchArgs) -> tls_core::Result<ExitCode> {
         duration: args.duration,
         size,
         resume: args.resume,
+        rate: args.rate,
         timeouts,
     };
     let live = Arc::new(bench::Live::default());
