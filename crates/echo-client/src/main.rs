@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::Parser;
 
 mod bench;
+mod trace;
 
 use tls_core::HostPort;
 use tls_core::client::{self, ClientOptions};
@@ -40,6 +41,13 @@ pub(crate) struct Args {
     /// server's certificate subject
     #[arg(short, long)]
     verbose: bool,
+    /// After the echo, show the handshake on standard error: every record and message decoded, TLS 1.3
+    /// records decrypted, both Finished values checked (against any TLS server)
+    #[arg(long)]
+    trace: bool,
+    /// Write the same handshake x-ray as JSON to FILE
+    #[arg(long, value_name = "FILE")]
+    trace_json: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -224,8 +232,37 @@ pub(crate) fn connection_setup(
 
 async fn run(args: Args) -> tls_core::Result<()> {
     let addr = args.target.connect.to_string();
+    let echoing = Echoing {
+        message: args.message,
+        stdin: args.stdin,
+        raw: args.raw,
+        verbose: args.verbose,
+    };
     let (config, server_name, options) = connection_setup(args.target, args.verbose)?;
-    let mut conn = client::connect(&addr, server_name, config, options).await?;
+    if !args.trace && args.trace_json.is_none() {
+        let conn = client::connect(&addr, server_name, config, options).await?;
+        return session(conn, &echoing).await;
+    }
+    // The x-ray is shown whatever happened: a handshake that failed is worth a look too.
+    let (connected, capture) = client::connect_traced(&addr, server_name, config, options).await;
+    let result = match connected {
+        Ok(conn) => session(conn, &echoing).await,
+        Err(err) => Err(err),
+    };
+    trace::report(&capture.trace(), args.trace, args.trace_json.as_deref())?;
+    result
+}
+
+/// What to send, and how.
+struct Echoing {
+    message: String,
+    stdin: bool,
+    raw: bool,
+    verbose: bool,
+}
+
+/// The echo of one connection: the message (or standard input) and what comes back.
+async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Result<()> {
     if args.verbose {
         let info = conn.info();
         eprintln!(

@@ -44,3 +44,8 @@ fn address_corpus() {
     replay("address", tls_core::fuzzing::address, 21);
     replay("address", tls_echo_cli::values::fuzz, 21);
 }
+
+#[test]
+fn xray_corpus() {
+    replay("xray", tls_core::fuzzing::xray, 10);
+}

@@ -15,6 +15,7 @@ use crate::diagnose::{self, Side};
 use crate::echo::{Echo, Escaped, Mode, Progress};
 use crate::error::{Error, Result};
 use crate::session::SessionInfo;
+use crate::xray::{Capture, Direction, Tap};
 
 /// Time limits for each phase of a client session.
 #[derive(Debug, Clone, Copy)]
@@ -52,7 +53,7 @@ pub use crate::config::parse_server_name;
 /// An established, verified TLS session with an echo server.
 #[derive(Debug)]
 pub struct Connection {
-    stream: TlsStream<TcpStream>,
+    stream: TlsStream<Tap<TcpStream>>,
     peer: SocketAddr,
     info: SessionInfo,
     options: ClientOptions,
@@ -70,6 +71,34 @@ pub async fn connect(
     server_name: ServerName<'static>,
     config: Arc<ClientConfig>,
     options: ClientOptions,
+) -> Result<Connection> {
+    connect_with(addr, server_name, config, options, None).await
+}
+
+/// As [`connect`], recording the connection for the x-ray: its bytes both ways and its secrets, kept in
+/// memory. The capture comes back whatever happened, so a failed handshake can be looked at too.
+///
+/// # Errors
+/// As [`connect`].
+pub async fn connect_traced(
+    addr: &str,
+    server_name: ServerName<'static>,
+    config: Arc<ClientConfig>,
+    options: ClientOptions,
+) -> (Result<Connection>, Capture) {
+    let capture = Capture::new();
+    let mut traced = (*config).clone();
+    traced.key_log = Arc::new(capture.clone());
+    let connected = connect_with(addr, server_name, Arc::new(traced), options, Some(capture.clone())).await;
+    (connected, capture)
+}
+
+async fn connect_with(
+    addr: &str,
+    server_name: ServerName<'static>,
+    config: Arc<ClientConfig>,
+    options: ClientOptions,
+    capture: Option<Capture>,
 ) -> Result<Connection> {
     let connect_error = |cause: std::io::Error| {
         let hint = match cause.kind() {
@@ -96,6 +125,9 @@ pub async fn connect(
         })?
         .map_err(connect_error)?;
     let peer = tcp.peer_addr().map_err(connect_error)?;
+    if let Some(capture) = &capture {
+        capture.restart_clock();
+    }
     let _ = tcp.set_nodelay(true);
     // What the client sends as SNI: rustls sends a DNS name, never an IP address.
     let sni = match &server_name {
@@ -104,7 +136,7 @@ pub async fn connect(
     };
     let stream = tokio::time::timeout(
         options.handshake_timeout,
-        TlsConnector::from(config).connect(server_name, tcp),
+        TlsConnector::from(config).connect(server_name, Tap::new(tcp, capture, Direction::Client)),
     )
     .await
     .map_err(|_| Error::Timeout {
@@ -427,7 +459,7 @@ impl Connection {
     }
 
     /// The TLS stream itself, for callers that want to drive it directly.
-    pub fn into_stream(self) -> TlsStream<TcpStream> {
+    pub fn into_stream(self) -> TlsStream<Tap<TcpStream>> {
         self.stream
     }
 

@@ -125,3 +125,34 @@ pub fn address(data: &[u8]) {
         ),
     }
 }
+
+/// Any bytes as a captured connection (each first byte `n` says how many of the bytes after it, `8n + 1`,
+/// one side sent before the other answers) decode into a trace, its text and its JSON without a panic;
+/// a capture that gave no record says why.
+pub fn xray(data: &[u8]) {
+    use crate::xray::{Chunk, Direction};
+    let mut chunks = Vec::new();
+    let mut rest = data;
+    let mut direction = Direction::Client;
+    while let Some((&n, tail)) = rest.split_first() {
+        let take = (usize::from(n) * 8 + 1).min(tail.len());
+        chunks.push(Chunk {
+            direction,
+            offset_us: 0,
+            bytes: tail[..take].to_vec(),
+        });
+        rest = &tail[take..];
+        direction = match direction {
+            Direction::Client => Direction::Server,
+            Direction::Server => Direction::Client,
+        };
+    }
+    let trace = crate::xray::decode(&chunks, &[], 0);
+    let _ = trace.to_string();
+    let _ = serde_json::to_string(&trace);
+    let sent = chunks.iter().any(|c| !c.bytes.is_empty());
+    assert!(
+        !sent || !trace.records.is_empty() || trace.problem.is_some(),
+        "bytes that gave no record and no reason: {data:?}"
+    );
+}

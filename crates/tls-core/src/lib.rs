@@ -20,6 +20,8 @@
 //! - (internal) `verifier`: verifiers that explain their rejections, and pins; `certstore`: the server's
 //!   certificates by SNI, replaced on reload ([`reload`]: when, on SIGHUP and file changes);
 //!   `session`: what a session negotiated; `diagnose`: rustls and socket errors in words
+//! - [`xray`]: one connection's bytes and secrets captured, every record and handshake message decoded,
+//!   TLS 1.3 decrypted, both Finished values recomputed
 //!
 //! Network:
 //! - [`echo`]: the echo protocol as a sans-IO state machine, and the async loop that drives it
@@ -75,6 +77,7 @@ pub mod config;
 mod diagnose;
 mod session;
 mod verifier;
+pub mod xray;
 
 // Network.
 mod address;

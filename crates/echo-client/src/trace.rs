@@ -1,0 +1,29 @@
+//! `--trace` and `--trace-json FILE`: the handshake x-ray of the connection, after the echo.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use tls_core::xray::Trace;
+
+/// Shows `trace` on standard error (`text`) and writes it as JSON to `json`, when asked.
+///
+/// # Errors
+/// [`tls_core::Error::Write`] naming the JSON file, [`tls_core::Error::Output`] when standard error
+/// cannot take the text.
+pub(crate) fn report(trace: &Trace, text: bool, json: Option<&Path>) -> tls_core::Result<()> {
+    if text {
+        let mut err = std::io::stderr().lock();
+        write!(err, "{trace}")
+            .and_then(|()| err.flush())
+            .map_err(|cause| tls_core::Error::Output { cause })?;
+    }
+    if let Some(path) = json {
+        let mut written = serde_json::to_string_pretty(trace).unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}"));
+        written.push('\n');
+        std::fs::write(path, written).map_err(|cause| tls_core::Error::Write {
+            path: path.to_owned(),
+            cause,
+        })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! `echo-client --trace` and `--trace-json`: the handshake x-ray of a real connection, against our
+//! server and against servers we did not write (gnutls-serv, openssl s_server with TLS 1.2). The
+//! oracle for the decryption is the TLS library itself: both Finished values only verify when every
+//! record before them was opened with the right keys and every message was read whole.
+
+use serde_json::Value;
+use test_support::{Output, Peer, PkiFiles, RunningServer, temp_dir};
+use tls_core::server::ServerOptions;
+
+const CLIENT: &str = env!("CARGO_BIN_EXE_echo-client");
+
+/// Runs echo-client against `addr` with the x-ray on; returns (exit code, stderr, the JSON).
+async fn traced(pki: &PkiFiles, addr: &str, extra: &[&str]) -> (Option<i32>, String, Value) {
+    let dir = temp_dir();
+    let json = dir.path().join("trace.json").display().to_string();
+    let ca = pki.arg("ca.pem");
+    let mut args = vec!["--connect", addr, "--ca", &ca, "--trace", "--trace-json", &json];
+    args.extend_from_slice(extra);
+    let ran = test_support::run(CLIENT, &args, "(built by cargo)", b"").await;
+    let text = std::fs::read_to_string(&json).unwrap_or_else(|err| panic!("{json}: {err}; stderr: {}", ran.stderr));
+    let parsed = serde_json::from_str(&text).unwrap_or_else(|err| panic!("{json} is not JSON: {err}\n{text}"));
+    (ran.code, ran.stderr, parsed)
+}
+
+/// Every handshake message's type, in order, each record's in turn.
+fn message_types(trace: &Value) -> Vec<String> {
+    trace["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .flat_map(|record| record["messages"].as_array().cloned().unwrap_or_default())
+        .filter_map(|message| message["type"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The message of type `kind`.
+fn message<'a>(trace: &'a Value, kind: &str) -> &'a Value {
+    trace["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .flat_map(|record| record["messages"].as_array().expect("messages"))
+        .find(|message| message["type"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {trace:#}"))
+}
+
+/// The extension `name` of a hello.
+fn extension<'a>(hello: &'a Value, name: &str) -> &'a Value {
+    hello["extensions"]
+        .as_array()
+        .expect("extensions")
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {hello:#}"))
+}
+
+#[tokio::test]
+async fn a_session_with_echo_server_is_decoded_decrypted_and_both_finished_verify() {
+    let pki = PkiFiles::new();
+    let server = RunningServer::start(
+        test_support::server_config(pki.pki.server.identity()),
+        ServerOptions::default(),
+    )
+    .await;
+    let (code, stderr, trace) = traced(&pki, &server.address(), &["--server-name", "localhost"]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(trace["version"], "TLS 1.3");
+    assert_eq!(trace["group"], "X25519MLKEM768");
+    assert_eq!(trace["finished"]["server"], "verified", "{trace:#}");
+    assert_eq!(trace["finished"]["client"], "verified", "{trace:#}");
+    let types = message_types(&trace);
+    let handshake: Vec<&str> = types.iter().map(String::as_str).filter(|t| *t != "alert").collect();
+    assert_eq!(
+        &handshake[..7],
+        [
+            "client_hello",
+            "server_hello",
+            "encrypted_extensions",
+            "certificate",
+            "certificate_verify",
+            "finished",
+            "finished"
+        ],
+        "{types:?}"
+    );
+    assert!(types.iter().any(|t| t == "new_session_ticket"), "{types:?}");
+    // The post-quantum hybrid's key shares: 1,216 bytes from the client, 1,120 from the server.
+    let hello = message(&trace, "client_hello");
+    let shares = &extension(hello, "key_share")["shares"];
+    assert_eq!(shares[0]["group"], "X25519MLKEM768");
+    assert_eq!(shares[0]["key_exchange_bytes"], 1216);
+    assert_eq!(extension(hello, "server_name")["host_name"], "localhost");
+    let server_share = extension(message(&trace, "server_hello"), "key_share");
+    assert_eq!(server_share["key_exchange_bytes"], 1120);
+    assert_eq!(
+        message(&trace, "certificate")["certificates"][0]["subject"],
+        "CN=127.0.0.1"
+    );
+    // Each record's length is the record's own; each message's the message's own length field.
+    let first = &trace["records"][0];
+    assert_eq!(first["direction"], "client");
+    assert_eq!(first["length"].as_u64(), hello["length"].as_u64().map(|n| n + 4));
+    assert!(
+        trace["ja4"].as_str().is_some_and(|j| j.starts_with("t13d")),
+        "{}",
+        trace["ja4"]
+    );
+    // The echo itself, decrypted: "Hello World!" both ways.
+    let data: Vec<&Value> = trace["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter(|r| r["inner_content_type"] == "application_data")
+        .collect();
+    assert_eq!(data.len(), 2, "{trace:#}");
+    assert!(
+        data.iter().all(|r| r["note"] == "12 bytes of application data"),
+        "{data:?}"
+    );
+    assert!(
+        stderr.contains("Finished: server verified, client verified")
+            && stderr.contains("client → server  handshake record")
+            && stderr.contains("opened with SERVER_HANDSHAKE_TRAFFIC_SECRET's keys"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn gnutls_serv_over_tls_1_3_is_decrypted_and_verified_too() {
+    let pki = PkiFiles::new();
+    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
+    let mut gnutls = Peer::spawn(
+        "gnutls-serv",
+        &["--echo", "-p", "0", "--x509certfile", &cert, "--x509keyfile", &key],
+        "gnutls-bin",
+    );
+    gnutls.wait_for(Output::Stderr, "listening on IPv4").await;
+    let addr = format!("127.0.0.1:{}", gnutls.listening_port());
+    let (code, stderr, trace) = traced(&pki, &addr, &["--message", "Hello gnutls\n"]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(trace["version"], "TLS 1.3");
+    assert_eq!(trace["finished"]["server"], "verified", "{trace:#}");
+    assert_eq!(trace["finished"]["client"], "verified", "{trace:#}");
+}
+
+#[tokio::test]
+async fn openssl_s_server_over_tls_1_2_shows_its_key_exchange_and_says_what_is_not_decrypted() {
+    let pki = PkiFiles::new();
+    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
+    let port = test_support::free_port().to_string();
+    let accept = format!("127.0.0.1:{port}");
+    let _server = Peer::spawn(
+        "openssl",
+        &[
+            "s_server", "-accept", &accept, "-cert", &cert, "-key", &key, "-tls1_2", "-quiet",
+        ],
+        "openssl",
+    );
+    test_support::wait_until_accepting(&accept).await;
+    // s_server does not echo: the session fails, and the x-ray is still written.
+    let (_, stderr, trace) = traced(&pki, &accept, &["--timeout", "1"]).await;
+    assert_eq!(trace["version"], "TLS 1.2", "{stderr}");
+    let types = message_types(&trace);
+    for kind in [
+        "client_hello",
+        "server_hello",
+        "certificate",
+        "server_key_exchange",
+        "server_hello_done",
+        "client_key_exchange",
+    ] {
+        assert!(types.iter().any(|t| t == kind), "{kind} missing: {types:?}");
+    }
+    let exchange = message(&trace, "server_key_exchange");
+    assert_eq!(exchange["group"], "x25519", "{exchange}");
+    assert_eq!(exchange["public_key_bytes"], 32);
+    assert_eq!(trace["finished"]["server"], "not seen");
+    assert!(
+        stderr.contains("this version of the x-ray decrypts TLS 1.3 only"),
+        "{stderr}"
+    );
+}

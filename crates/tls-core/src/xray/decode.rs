@@ -1,0 +1,1085 @@
+//! A captured connection read back: bytes into records (type, version, length), records into handshake
+//! messages (a message may span records, a record may hold several), each message's fields by name,
+//! TLS 1.3 records opened with the keys the logged secrets give, and both Finished values recomputed.
+
+use std::fmt::{self, Write as _};
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::keys::{self, RecordKeys, Suite};
+use super::names;
+use super::{Chunk, Direction, Secret};
+
+/// The largest handshake message read (rustls accepts no larger): past it, the decoder stops there.
+const LARGEST_MESSAGE: usize = 64 * 1024;
+
+/// Application data records shown one by one per direction; the rest are counted.
+const SHOWN_APPLICATION_RECORDS: usize = 8;
+
+/// A decoded connection.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trace {
+    /// The version the server chose (`TLS 1.3`, `TLS 1.2`), once its ServerHello was read.
+    pub version: Option<String>,
+    /// The cipher suite the server chose.
+    pub cipher_suite: Option<String>,
+    /// The key exchange group of the server's key share (TLS 1.3).
+    pub group: Option<String>,
+    /// Every record, in the order they crossed the socket.
+    pub records: Vec<Record>,
+    /// Whether each side's Finished matched the one recomputed from the transcript.
+    pub finished: Finished,
+    /// The ClientHello's JA4 fingerprint (FoxIO's specification).
+    pub ja4: Option<String>,
+    /// JA4's raw form: the readable part, then the sorted suites, the sorted extensions and the
+    /// signature algorithms that its hashes are of.
+    pub ja4_r: Option<String>,
+    /// The transcript hash that the server's CertificateVerify signs (ClientHello to Certificate), hex.
+    pub certificate_verify_transcript: Option<String>,
+    /// How each record key was derived, for redoing it with any HKDF tool.
+    pub key_derivation: Vec<String>,
+    /// Application data records not shown one by one.
+    pub more_application_records: usize,
+    /// Bytes the capture did not keep (past its limit).
+    pub bytes_not_captured: usize,
+    /// Why decoding stopped early, in one sentence, when it did.
+    pub problem: Option<String>,
+}
+
+/// Both Finished checks.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Finished {
+    /// The client's Finished.
+    pub client: FinishedCheck,
+    /// The server's Finished.
+    pub server: FinishedCheck,
+}
+
+/// The result of recomputing one Finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FinishedCheck {
+    /// It matches.
+    #[serde(rename = "verified")]
+    Verified,
+    /// It does not match.
+    #[serde(rename = "mismatch")]
+    Mismatch,
+    /// It was not seen (not sent yet, not decrypted, or not TLS 1.3).
+    #[serde(rename = "not seen")]
+    NotSeen,
+}
+
+impl fmt::Display for FinishedCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Verified => "verified",
+            Self::Mismatch => "DOES NOT MATCH",
+            Self::NotSeen => "not seen",
+        })
+    }
+}
+
+/// One TLS record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    /// Who sent it.
+    pub direction: Direction,
+    /// When the bytes it ends in arrived, µs since the connection began.
+    pub offset_us: u64,
+    /// The record's content type (`handshake`, `application_data`, ...).
+    pub content_type: String,
+    /// The record header's version field.
+    pub version: String,
+    /// The record's length field.
+    pub length: usize,
+    /// Whether its content is protected.
+    pub encrypted: bool,
+    /// The secret whose keys opened it, when it was opened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decrypted_with: Option<String>,
+    /// The content type inside a protected TLS 1.3 record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inner_content_type: Option<String>,
+    /// The handshake messages that end in this record, or its alert.
+    pub messages: Vec<Message>,
+    /// Something to say about it: application data's size, a record that did not open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One handshake message (or alert) and its fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    /// As RFC 8446 names it: `client_hello`, `server_hello`, ... (`alert` for an alert).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The message's own length field.
+    pub length: usize,
+    /// Its fields, by name, in the order the message holds them.
+    #[serde(flatten)]
+    pub fields: Fields,
+}
+
+/// Named values in the order they were read (a JSON object keeps that order too).
+#[derive(Debug, Clone, Default)]
+pub struct Fields(Vec<(String, Value)>);
+
+impl Fields {
+    fn insert(&mut self, name: String, value: Value) {
+        self.0.push((name, value));
+    }
+
+    /// The value named `name`.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// Every name and value, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl Serialize for Fields {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+/// One direction of the connection as the decoder goes.
+struct Side {
+    direction: Direction,
+    /// Bytes not yet cut into records.
+    pending: Vec<u8>,
+    /// Handshake bytes not yet cut into messages.
+    handshake: Vec<u8>,
+    /// Handshake messages of this direction that span records: how many records the current one took.
+    spans: usize,
+    keys: Option<RecordKeys>,
+    /// A ChangeCipherSpec was seen: under TLS 1.2, what follows is encrypted.
+    changed_cipher: bool,
+    application_records: usize,
+}
+
+struct Decoder<'a> {
+    secrets: &'a [Secret],
+    trace: Trace,
+    client_random: Option<Vec<u8>>,
+    suite: Option<Suite>,
+    tls13: bool,
+    /// Every handshake message in order, for the transcript hash.
+    transcript: Vec<u8>,
+    /// The ServerHello being read is a HelloRetryRequest.
+    retry: bool,
+    /// Keys the client's records use from its next record on (set when the server's hello is read).
+    client_keys: Option<RecordKeys>,
+}
+
+/// Decodes the runs of bytes of one connection, with the secrets its TLS library logged.
+pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
+    let mut decoder = Decoder {
+        secrets,
+        trace: Trace {
+            version: None,
+            cipher_suite: None,
+            group: None,
+            records: Vec::new(),
+            finished: Finished {
+                client: FinishedCheck::NotSeen,
+                server: FinishedCheck::NotSeen,
+            },
+            ja4: None,
+            ja4_r: None,
+            certificate_verify_transcript: None,
+            key_derivation: Vec::new(),
+            more_application_records: 0,
+            bytes_not_captured: dropped,
+            problem: None,
+        },
+        client_random: None,
+        suite: None,
+        tls13: false,
+        transcript: Vec::new(),
+        retry: false,
+        client_keys: None,
+    };
+    let mut client = Side::new(Direction::Client);
+    let mut server = Side::new(Direction::Server);
+    for chunk in chunks {
+        let side = match chunk.direction {
+            Direction::Client => &mut client,
+            Direction::Server => &mut server,
+        };
+        side.pending.extend_from_slice(&chunk.bytes);
+        if let Err(problem) = decoder.records(side, chunk.offset_us) {
+            decoder.trace.problem = Some(problem);
+            break;
+        }
+    }
+    if decoder.trace.problem.is_none() {
+        for side in [&client, &server] {
+            if !side.pending.is_empty() {
+                decoder.trace.problem = Some(format!(
+                    "the {} sent {} bytes that do not make a whole record (the capture ends inside one)",
+                    who(side.direction),
+                    side.pending.len()
+                ));
+            }
+        }
+    }
+    decoder.trace
+}
+
+fn who(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Client => "client",
+        Direction::Server => "server",
+    }
+}
+
+impl Side {
+    fn new(direction: Direction) -> Self {
+        Self {
+            direction,
+            pending: Vec::new(),
+            handshake: Vec::new(),
+            spans: 0,
+            keys: None,
+            changed_cipher: false,
+            application_records: 0,
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+/// A cursor over a message's bytes that says what it could not read.
+struct Reader<'a> {
+    data: &'a [u8],
+    what: &'static str,
+}
+
+impl<'a> Reader<'a> {
+    fn new(data: &'a [u8], what: &'static str) -> Self {
+        Self { data, what }
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        if self.data.len() < n {
+            return Err(format!(
+                "the {} ends early: {} more bytes expected, {} there",
+                self.what,
+                n,
+                self.data.len()
+            ));
+        }
+        let (head, rest) = self.data.split_at(n);
+        self.data = rest;
+        Ok(head)
+    }
+
+    fn u8(&mut self) -> Result<u8, String> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u16(&mut self) -> Result<u16, String> {
+        let b = self.take(2)?;
+        Ok(u16::from_be_bytes([b[0], b[1]]))
+    }
+
+    fn u24(&mut self) -> Result<usize, String> {
+        let b = self.take(3)?;
+        Ok(usize::from(b[0]) << 16 | usize::from(b[1]) << 8 | usize::from(b[2]))
+    }
+
+    fn u32(&mut self) -> Result<u32, String> {
+        let b = self.take(4)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn vec8(&mut self) -> Result<&'a [u8], String> {
+        let n = usize::from(self.u8()?);
+        self.take(n)
+    }
+
+    fn vec16(&mut self) -> Result<&'a [u8], String> {
+        let n = usize::from(self.u16()?);
+        self.take(n)
+    }
+
+    fn vec24(&mut self) -> Result<&'a [u8], String> {
+        let n = self.u24()?;
+        self.take(n)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+}
+
+fn u16s(data: &[u8]) -> Vec<u16> {
+    data.chunks_exact(2).map(|p| u16::from_be_bytes([p[0], p[1]])).collect()
+}
+
+impl Decoder<'_> {
+    fn secret(&self, label: &str) -> Option<&[u8]> {
+        let random = self.client_random.as_deref()?;
+        self.secrets
+            .iter()
+            .rev()
+            .find(|s| s.label == label && s.client_random == random)
+            .map(|s| s.secret.as_slice())
+    }
+
+    /// Keys for `label`'s secret, and a line saying how they were derived.
+    fn keys_for(&mut self, label: &str) -> Option<RecordKeys> {
+        let suite = self.suite?;
+        let secret = self.secret(label)?.to_vec();
+        let keys = RecordKeys::new(suite, &secret, label)?;
+        self.trace.key_derivation.push(format!(
+            "{label}: key = HKDF-Expand-Label({label}, \"key\", \"\", {}) and iv = HKDF-Expand-Label({label}, \"iv\", \"\", 12), with HKDF-{}",
+            suite.key_len,
+            suite.hash.name()
+        ));
+        Some(keys)
+    }
+
+    /// Cuts `side`'s pending bytes into records and reads each.
+    fn records(&mut self, side: &mut Side, offset_us: u64) -> Result<(), String> {
+        loop {
+            if side.pending.len() < 5 {
+                return Ok(());
+            }
+            let header: [u8; 5] = side.pending[..5].try_into().map_err(|_| "a record header".to_owned())?;
+            if !(20..=24).contains(&header[0]) {
+                return Err(format!(
+                    "the {} sent bytes that are not a TLS record (they begin with 0x{:02x} 0x{:02x}): not TLS, or a capture that starts mid-stream",
+                    who(side.direction),
+                    header[0],
+                    header[1]
+                ));
+            }
+            let length = usize::from(u16::from_be_bytes([header[3], header[4]]));
+            if length > 16384 + 256 {
+                return Err(format!(
+                    "the {} sent a record of {length} bytes, more than TLS allows (16,640)",
+                    who(side.direction)
+                ));
+            }
+            if side.pending.len() < 5 + length {
+                return Ok(());
+            }
+            let body: Vec<u8> = side.pending[5..5 + length].to_vec();
+            side.pending.drain(..5 + length);
+            self.record(side, offset_us, header, &body)?;
+        }
+    }
+
+    fn record(&mut self, side: &mut Side, offset_us: u64, header: [u8; 5], body: &[u8]) -> Result<(), String> {
+        if side.direction == Direction::Client && self.client_keys.is_some() {
+            side.keys = self.client_keys.take();
+        }
+        let mut record = Record {
+            direction: side.direction,
+            offset_us,
+            content_type: names::content_type(header[0]),
+            version: names::version(u16::from_be_bytes([header[1], header[2]])),
+            length: body.len(),
+            encrypted: false,
+            decrypted_with: None,
+            inner_content_type: None,
+            messages: Vec::new(),
+            note: None,
+        };
+        let (content_type, plain) = match header[0] {
+            23 if self.tls13 && side.keys.is_some() => {
+                record.encrypted = true;
+                let Some(keys) = side.keys.as_mut() else {
+                    return Ok(());
+                };
+                match keys.open(&header, body) {
+                    Some((inner, plain)) => {
+                        record.decrypted_with = Some(keys.label.clone());
+                        record.inner_content_type = Some(names::content_type(inner));
+                        (inner, plain)
+                    }
+                    None => {
+                        record.note = Some(format!(
+                            "does not open with the keys of {} (record {}): shown as it is, not guessed",
+                            keys.label, keys.sequence
+                        ));
+                        self.push(side, record);
+                        return Ok(());
+                    }
+                }
+            }
+            20 => (20, body.to_vec()),
+            _ if side.changed_cipher || (header[0] == 23 && !self.tls13) => {
+                record.encrypted = true;
+                record.note = Some(if self.tls13 {
+                    "encrypted; no secret was logged for it".to_owned()
+                } else {
+                    "encrypted (TLS 1.2: this version of the x-ray decrypts TLS 1.3 only)".to_owned()
+                });
+                self.push(side, record);
+                return Ok(());
+            }
+            23 => {
+                record.encrypted = true;
+                record.note = Some("encrypted; no secret was logged for it".to_owned());
+                self.push(side, record);
+                return Ok(());
+            }
+            other => (other, body.to_vec()),
+        };
+        match content_type {
+            22 => {
+                side.handshake.extend_from_slice(&plain);
+                side.spans += 1;
+                self.messages(side, &mut record)?;
+            }
+            21 => {
+                let mut fields = Fields::default();
+                if let [level, description, ..] = plain[..] {
+                    fields.insert("level".into(), json!(if level == 1 { "warning" } else { "fatal" }));
+                    fields.insert("description".into(), json!(names::alert(description)));
+                }
+                record.messages.push(Message {
+                    kind: "alert".into(),
+                    length: plain.len(),
+                    fields,
+                });
+            }
+            20 => {
+                side.changed_cipher = !self.tls13;
+                record.note = Some(if self.tls13 {
+                    "middlebox compatibility (RFC 8446 D.4): no meaning in TLS 1.3".to_owned()
+                } else {
+                    "what this side sends from here on is encrypted".to_owned()
+                });
+            }
+            23 => {
+                side.application_records += 1;
+                if side.application_records > SHOWN_APPLICATION_RECORDS {
+                    self.trace.more_application_records += 1;
+                    return Ok(());
+                }
+                record.note = Some(format!("{} bytes of application data", plain.len()));
+            }
+            _ => {}
+        }
+        self.push(side, record);
+        Ok(())
+    }
+
+    fn push(&mut self, _side: &Side, record: Record) {
+        self.trace.records.push(record);
+    }
+
+    /// Cuts the handshake bytes of `side` into messages, reads each into `record`.
+    fn messages(&mut self, side: &mut Side, record: &mut Record) -> Result<(), String> {
+        while side.handshake.len() >= 4 {
+            let kind = side.handshake[0];
+            let length = usize::from(side.handshake[1]) << 16
+                | usize::from(side.handshake[2]) << 8
+                | usize::from(side.handshake[3]);
+            if length > LARGEST_MESSAGE {
+                return Err(format!(
+                    "the {} sent a {} of {length} bytes, more than the 64 KiB the decoder reads",
+                    who(side.direction),
+                    names::handshake_type(kind)
+                ));
+            }
+            if side.handshake.len() < 4 + length {
+                return Ok(());
+            }
+            let message: Vec<u8> = side.handshake.drain(..4 + length).collect();
+            let mut fields = Fields::default();
+            if side.spans > 1 {
+                fields.insert("spans_records".into(), json!(side.spans));
+            }
+            side.spans = usize::from(!side.handshake.is_empty());
+            let read = self.message(side, kind, &message, &mut fields);
+            if let Err(problem) = read {
+                fields.insert("problem".into(), json!(problem));
+            }
+            record.messages.push(Message {
+                kind: names::handshake_type(kind),
+                length,
+                fields,
+            });
+        }
+        Ok(())
+    }
+
+    /// Reads one handshake message (`message` with its 4-byte header) and acts on it: the transcript,
+    /// the keys that change after it, the Finished checks.
+    fn message(&mut self, side: &mut Side, kind: u8, message: &[u8], fields: &mut Fields) -> Result<(), String> {
+        let body = &message[4..];
+        // Post-handshake messages (tickets, key updates) are not part of the transcript.
+        let in_transcript = !matches!(kind, 4 | 24);
+        let before = self.transcript.len();
+        let result = match kind {
+            1 => self.client_hello(body, fields),
+            2 => self.server_hello(body, fields),
+            8 => extensions_only(body, fields),
+            11 => certificate(body, fields, self.tls13),
+            13 => certificate_request(body, fields, self.tls13),
+            15 => certificate_verify(body, fields),
+            12 => server_key_exchange(body, fields),
+            16 => {
+                fields.insert("public_key_bytes".into(), json!(body.len().saturating_sub(1)));
+                Ok(())
+            }
+            4 => new_session_ticket(body, fields, self.tls13),
+            24 => {
+                let request = body.first().copied().unwrap_or(0);
+                fields.insert("request_update".into(), json!(request == 1));
+                Ok(())
+            }
+            20 => {
+                fields.insert("verify_data_bytes".into(), json!(body.len()));
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        if kind == 2 && self.retry {
+            // RFC 8446 4.4.1: the first ClientHello is replaced by a message_hash of it.
+            if let Some(suite) = self.suite {
+                let first = suite.hash.digest(&self.transcript[..before]);
+                let mut synthetic = vec![254, 0, 0, u8::try_from(first.len()).unwrap_or(0)];
+                synthetic.extend_from_slice(&first);
+                self.transcript = synthetic;
+            }
+        }
+        if kind == 20 && self.tls13 {
+            self.finished(side, body, fields);
+        }
+        if in_transcript {
+            self.transcript.extend_from_slice(message);
+        }
+        if kind == 11 && side.direction == Direction::Server {
+            if let Some(suite) = self.suite {
+                self.trace.certificate_verify_transcript = Some(hex(&suite.hash.digest(&self.transcript)));
+            }
+        }
+        if kind == 2 && self.tls13 && !self.retry {
+            // After the ServerHello, both sides protect records with their handshake traffic keys.
+            side.keys = self.keys_for("SERVER_HANDSHAKE_TRAFFIC_SECRET");
+            self.client_keys = self.keys_for("CLIENT_HANDSHAKE_TRAFFIC_SECRET");
+        }
+        if kind == 24 {
+            if let (Some(keys), Some(suite)) = (side.keys.as_ref(), self.suite) {
+                let next = keys::expand_label(suite.hash, &keys.secret, "traffic upd", &[], suite.hash.len());
+                let label = format!("{} (updated)", keys.label);
+                side.keys = RecordKeys::new(suite, &next, &label);
+            }
+        }
+        result
+    }
+}
+
+impl Decoder<'_> {
+    fn client_hello(&mut self, body: &[u8], fields: &mut Fields) -> Result<(), String> {
+        if self.trace.ja4.is_none() {
+            if let Some((ja4, raw)) = super::ja4::fingerprint(body) {
+                self.trace.ja4 = Some(ja4);
+                self.trace.ja4_r = Some(raw);
+            }
+        }
+        let mut r = Reader::new(body, "ClientHello");
+        fields.insert("legacy_version".into(), json!(names::version(r.u16()?)));
+        let random = r.take(32)?;
+        self.client_random = Some(random.to_vec());
+        fields.insert("random".into(), json!(hex(random)));
+        fields.insert("session_id_bytes".into(), json!(r.vec8()?.len()));
+        let suites = u16s(r.vec16()?);
+        fields.insert(
+            "cipher_suites".into(),
+            json!(suites.iter().map(|&c| names::cipher_suite(c)).collect::<Vec<_>>()),
+        );
+        fields.insert("compression_methods".into(), json!(r.vec8()?.len()));
+        if !r.is_empty() {
+            let extensions = r.vec16()?;
+            fields.insert(
+                "extensions".into(),
+                Value::Array(read_extensions(extensions, Hello::Client)?),
+            );
+        }
+        Ok(())
+    }
+
+    fn server_hello(&mut self, body: &[u8], fields: &mut Fields) -> Result<(), String> {
+        /// SHA-256("HelloRetryRequest"): the random of a HelloRetryRequest (RFC 8446 4.1.3).
+        const RETRY: [u8; 32] = [
+            0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2,
+            0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+        ];
+        let mut r = Reader::new(body, "ServerHello");
+        let legacy = r.u16()?;
+        fields.insert("legacy_version".into(), json!(names::version(legacy)));
+        let random = r.take(32)?;
+        self.retry = random == RETRY;
+        if self.retry {
+            fields.insert("hello_retry_request".into(), json!(true));
+        }
+        fields.insert("random".into(), json!(hex(random)));
+        fields.insert("session_id_bytes".into(), json!(r.vec8()?.len()));
+        let suite = r.u16()?;
+        fields.insert("cipher_suite".into(), json!(names::cipher_suite(suite)));
+        self.trace.cipher_suite = Some(names::cipher_suite(suite));
+        r.u8()?;
+        let mut version = legacy;
+        if !r.is_empty() {
+            let extensions = r.vec16()?;
+            let read = read_extensions(extensions, if self.retry { Hello::Retry } else { Hello::Server })?;
+            for extension in &read {
+                let name = extension.get("name").and_then(Value::as_str);
+                if name == Some("supported_versions")
+                    && extension.get("version").and_then(Value::as_str) == Some("TLS 1.3")
+                {
+                    version = 0x0304;
+                }
+                if let Some(group) = extension.get("group").and_then(Value::as_str) {
+                    self.trace.group = Some(group.to_owned());
+                }
+            }
+            fields.insert("extensions".into(), Value::Array(read));
+        }
+        self.trace.version = Some(names::version(version));
+        self.tls13 = version == 0x0304;
+        self.suite = if self.tls13 { Suite::tls13(suite) } else { None };
+        Ok(())
+    }
+
+    /// Recomputes `side`'s Finished from the transcript so far and its handshake traffic secret; then
+    /// its records go over to the application traffic keys.
+    fn finished(&mut self, side: &mut Side, verify_data: &[u8], fields: &mut Fields) {
+        let (handshake_label, application_label) = match side.direction {
+            Direction::Server => ("SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"),
+            Direction::Client => ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"),
+        };
+        let check = match (self.suite, self.secret(handshake_label)) {
+            (Some(suite), Some(secret)) => {
+                let transcript = suite.hash.digest(&self.transcript);
+                let expected = keys::finished(suite.hash, secret, &transcript);
+                fields.insert("transcript_hash".into(), json!(hex(&transcript)));
+                if expected == verify_data {
+                    FinishedCheck::Verified
+                } else {
+                    FinishedCheck::Mismatch
+                }
+            }
+            _ => FinishedCheck::NotSeen,
+        };
+        fields.insert("check".into(), json!(check));
+        match side.direction {
+            Direction::Server => self.trace.finished.server = check,
+            Direction::Client => self.trace.finished.client = check,
+        }
+        side.keys = self.keys_for(application_label);
+    }
+}
+
+/// Which hello an extension list belongs to: the same code means different things in each.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hello {
+    Client,
+    Server,
+    Retry,
+    /// EncryptedExtensions, CertificateRequest, tickets, certificate entries.
+    Other,
+}
+
+fn read_extensions(data: &[u8], hello: Hello) -> Result<Vec<Value>, String> {
+    let mut r = Reader::new(data, "extension list");
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let code = r.u16()?;
+        let body = r.vec16()?;
+        let mut fields = Map::new();
+        fields.insert("name".into(), json!(names::extension(code)));
+        fields.insert("bytes".into(), json!(body.len()));
+        // What an extension holds is read when it is one rustls speaks; a malformed one says so.
+        if let Err(problem) = extension_fields(code, body, hello, &mut fields) {
+            fields.insert("problem".into(), json!(problem));
+        }
+        out.push(Value::Object(fields));
+    }
+    Ok(out)
+}
+
+fn extension_fields(code: u16, body: &[u8], hello: Hello, fields: &mut Map<String, Value>) -> Result<(), String> {
+    let mut r = Reader::new(body, "extension");
+    match (code, hello) {
+        (0, Hello::Client) => {
+            let mut names = Reader::new(r.vec16()?, "server_name list");
+            let mut hosts = Vec::new();
+            while !names.is_empty() {
+                let kind = names.u8()?;
+                let name = names.vec16()?;
+                if kind == 0 {
+                    hosts.push(String::from_utf8_lossy(name).into_owned());
+                }
+            }
+            fields.insert("host_name".into(), json!(hosts.join(", ")));
+        }
+        (10, _) => {
+            let groups = u16s(r.vec16()?);
+            fields.insert(
+                "groups".into(),
+                json!(groups.iter().map(|&g| names::group(g)).collect::<Vec<_>>()),
+            );
+        }
+        (13 | 50, _) => {
+            let schemes = u16s(r.vec16()?);
+            fields.insert(
+                "schemes".into(),
+                json!(schemes.iter().map(|&s| names::signature_scheme(s)).collect::<Vec<_>>()),
+            );
+        }
+        (16, _) => {
+            let mut list = Reader::new(r.vec16()?, "ALPN list");
+            let mut protocols = Vec::new();
+            while !list.is_empty() {
+                protocols.push(String::from_utf8_lossy(list.vec8()?).into_owned());
+            }
+            fields.insert("protocols".into(), json!(protocols));
+        }
+        (43, Hello::Client) => {
+            let versions = u16s(r.vec8()?);
+            fields.insert(
+                "versions".into(),
+                json!(versions.iter().map(|&v| names::version(v)).collect::<Vec<_>>()),
+            );
+        }
+        (43, Hello::Server | Hello::Retry) => {
+            fields.insert("version".into(), json!(names::version(r.u16()?)));
+        }
+        (45, _) => {
+            let modes: Vec<&str> = r
+                .vec8()?
+                .iter()
+                .map(|m| if *m == 1 { "psk_dhe_ke" } else { "psk_ke" })
+                .collect();
+            fields.insert("modes".into(), json!(modes));
+        }
+        (51, Hello::Client) => {
+            let mut shares = Reader::new(r.vec16()?, "key_share list");
+            let mut out = Vec::new();
+            while !shares.is_empty() {
+                let group = shares.u16()?;
+                let key = shares.vec16()?;
+                out.push(json!({"group": names::group(group), "key_exchange_bytes": key.len()}));
+            }
+            fields.insert("shares".into(), Value::Array(out));
+        }
+        (51, Hello::Server) => {
+            let group = r.u16()?;
+            let key = r.vec16()?;
+            fields.insert("group".into(), json!(names::group(group)));
+            fields.insert("key_exchange_bytes".into(), json!(key.len()));
+        }
+        (51, Hello::Retry) => {
+            fields.insert("selected_group".into(), json!(names::group(r.u16()?)));
+        }
+        (41, Hello::Client) => {
+            let mut identities = Reader::new(r.vec16()?, "PSK identities");
+            let mut count = 0;
+            while !identities.is_empty() {
+                identities.vec16()?;
+                identities.u32()?;
+                count += 1;
+            }
+            fields.insert("identities".into(), json!(count));
+            fields.insert("binders_bytes".into(), json!(r.vec16()?.len()));
+        }
+        (41, Hello::Server) => {
+            fields.insert("selected_identity".into(), json!(r.u16()?));
+        }
+        (42, Hello::Other) if body.len() == 4 => {
+            fields.insert("max_early_data_size".into(), json!(r.u32()?));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn extensions_only(body: &[u8], fields: &mut Fields) -> Result<(), String> {
+    let mut r = Reader::new(body, "EncryptedExtensions");
+    fields.insert(
+        "extensions".into(),
+        Value::Array(read_extensions(r.vec16()?, Hello::Other)?),
+    );
+    Ok(())
+}
+
+fn certificate(body: &[u8], fields: &mut Fields, tls13: bool) -> Result<(), String> {
+    let mut r = Reader::new(body, "Certificate");
+    if tls13 {
+        fields.insert("request_context_bytes".into(), json!(r.vec8()?.len()));
+    }
+    let mut list = Reader::new(r.vec24()?, "certificate list");
+    let mut certificates = Vec::new();
+    while !list.is_empty() {
+        let der = rustls::pki_types::CertificateDer::from(list.vec24()?.to_vec());
+        if tls13 {
+            list.vec16()?;
+        }
+        let position = if certificates.is_empty() {
+            crate::inspect::Position::Leaf
+        } else {
+            crate::inspect::Position::Issuer
+        };
+        let mut entry = Map::new();
+        entry.insert("bytes".into(), json!(der.len()));
+        match crate::inspect::inspect(&der, position) {
+            Ok(info) => {
+                entry.insert("subject".into(), json!(info.subject));
+                entry.insert("issuer".into(), json!(info.issuer));
+                entry.insert("not_before".into(), json!(info.not_before));
+                entry.insert("not_after".into(), json!(info.not_after));
+                entry.insert("key".into(), json!(info.public_key.to_string()));
+            }
+            Err(err) => {
+                entry.insert("problem".into(), json!(err.to_string()));
+            }
+        }
+        certificates.push(Value::Object(entry));
+    }
+    fields.insert("certificates".into(), Value::Array(certificates));
+    Ok(())
+}
+
+fn certificate_request(body: &[u8], fields: &mut Fields, tls13: bool) -> Result<(), String> {
+    let mut r = Reader::new(body, "CertificateRequest");
+    if tls13 {
+        fields.insert("request_context_bytes".into(), json!(r.vec8()?.len()));
+        fields.insert(
+            "extensions".into(),
+            Value::Array(read_extensions(r.vec16()?, Hello::Other)?),
+        );
+    } else {
+        fields.insert("certificate_types".into(), json!(r.vec8()?.len()));
+        let schemes = u16s(r.vec16()?);
+        fields.insert(
+            "schemes".into(),
+            json!(schemes.iter().map(|&s| names::signature_scheme(s)).collect::<Vec<_>>()),
+        );
+    }
+    Ok(())
+}
+
+fn certificate_verify(body: &[u8], fields: &mut Fields) -> Result<(), String> {
+    let mut r = Reader::new(body, "CertificateVerify");
+    fields.insert("scheme".into(), json!(names::signature_scheme(r.u16()?)));
+    fields.insert("signature_bytes".into(), json!(r.vec16()?.len()));
+    Ok(())
+}
+
+fn server_key_exchange(body: &[u8], fields: &mut Fields) -> Result<(), String> {
+    let mut r = Reader::new(body, "ServerKeyExchange");
+    if r.u8()? != 3 {
+        return Err("not a named-curve ECDHE key exchange".into());
+    }
+    fields.insert("group".into(), json!(names::group(r.u16()?)));
+    fields.insert("public_key_bytes".into(), json!(r.vec8()?.len()));
+    fields.insert("scheme".into(), json!(names::signature_scheme(r.u16()?)));
+    fields.insert("signature_bytes".into(), json!(r.vec16()?.len()));
+    Ok(())
+}
+
+fn new_session_ticket(body: &[u8], fields: &mut Fields, tls13: bool) -> Result<(), String> {
+    let mut r = Reader::new(body, "NewSessionTicket");
+    fields.insert("lifetime_s".into(), json!(r.u32()?));
+    if tls13 {
+        fields.insert("age_add".into(), json!(r.u32()?));
+        fields.insert("nonce_bytes".into(), json!(r.vec8()?.len()));
+    }
+    fields.insert("ticket_bytes".into(), json!(r.vec16()?.len()));
+    if tls13 {
+        fields.insert(
+            "extensions".into(),
+            Value::Array(read_extensions(r.vec16()?, Hello::Other)?),
+        );
+    }
+    Ok(())
+}
+
+/// A field's value in a line: strings as they are, lists joined, objects as `name k=v`.
+fn summary(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Array(items) => items.iter().map(summary).collect::<Vec<_>>().join(", "),
+        Value::Object(map) => {
+            let name = map.get("name").and_then(Value::as_str);
+            let rest: Vec<String> = map
+                .iter()
+                .filter(|(k, _)| k.as_str() != "name" && !(name.is_some() && k.as_str() == "bytes"))
+                .map(|(k, v)| match v {
+                    Value::Array(_) => format!("{k} [{}]", summary(v)),
+                    _ => format!("{k} {}", summary(v)),
+                })
+                .collect();
+            match name {
+                Some(name) if rest.is_empty() => name.to_owned(),
+                Some(name) => format!("{name} ({})", rest.join(", ")),
+                None => rest.join(" "),
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+impl fmt::Display for Trace {
+    /// The handshake as a timeline: one line per record, its messages indented under it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unknown = "?".to_owned();
+        writeln!(
+            f,
+            "handshake x-ray: {}, {}, {}; Finished: server {}, client {}",
+            self.version.as_ref().unwrap_or(&unknown),
+            self.cipher_suite.as_ref().unwrap_or(&unknown),
+            self.group.as_ref().unwrap_or(&unknown),
+            self.finished.server,
+            self.finished.client
+        )?;
+        for record in &self.records {
+            let arrow = match record.direction {
+                Direction::Client => "client → server",
+                Direction::Server => "server → client",
+            };
+            let opened = match (&record.decrypted_with, &record.inner_content_type) {
+                (Some(label), Some(inner)) => format!(", encrypted {inner}, opened with {label}'s keys"),
+                _ if record.encrypted => ", encrypted".to_owned(),
+                _ => String::new(),
+            };
+            writeln!(
+                f,
+                "{:>10.3} ms  {arrow}  {} record, {} bytes{opened}",
+                record.offset_us as f64 / 1000.0,
+                record.content_type,
+                record.length
+            )?;
+            if let Some(note) = &record.note {
+                writeln!(f, "{:16}{note}", "")?;
+            }
+            for message in &record.messages {
+                let fields: Vec<String> = message
+                    .fields
+                    .iter()
+                    .map(|(k, v)| match v {
+                        Value::Array(_) => format!("{k} [{}]", summary(v)),
+                        _ => format!("{k} {}", summary(v)),
+                    })
+                    .collect();
+                writeln!(
+                    f,
+                    "{:16}{} ({} bytes): {}",
+                    "",
+                    message.kind,
+                    message.length,
+                    fields.join("; ")
+                )?;
+            }
+        }
+        if self.more_application_records > 0 {
+            writeln!(
+                f,
+                "{:16}(and {} more application data records)",
+                "", self.more_application_records
+            )?;
+        }
+        if let (Some(ja4), Some(raw)) = (&self.ja4, &self.ja4_r) {
+            writeln!(f, "the ClientHello's JA4: {ja4} (raw: {raw})")?;
+        }
+        if let Some(hash) = &self.certificate_verify_transcript {
+            writeln!(
+                f,
+                "the server's CertificateVerify signs the transcript hash {hash} (ClientHello to Certificate)"
+            )?;
+        }
+        for line in &self.key_derivation {
+            writeln!(f, "keys: {line}")?;
+        }
+        writeln!(
+            f,
+            "not shown: the (EC)DHE shared secret and the early, handshake and master secrets before the traffic secrets: the TLS library does not export them"
+        )?;
+        if self.bytes_not_captured > 0 {
+            writeln!(
+                f,
+                "{} bytes after the first {} KiB were not captured",
+                self.bytes_not_captured,
+                super::LIMIT / 1024
+            )?;
+        }
+        if let Some(problem) = &self.problem {
+            writeln!(f, "decoding stopped: {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A real rustls ClientHello (post-quantum key share, GREASE-free), as the first record.
+    fn client_hello() -> Vec<u8> {
+        let config = crate::config::inspection_client_config(&Default::default()).expect("a client config");
+        let name = rustls::pki_types::ServerName::try_from("localhost").expect("a name");
+        let mut conn = rustls::ClientConnection::new(config, name).expect("a client");
+        let mut hello = Vec::new();
+        while conn.wants_write() {
+            conn.write_tls(&mut hello).expect("write to a Vec");
+        }
+        hello
+    }
+
+    fn client(bytes: &[u8]) -> Vec<Chunk> {
+        vec![Chunk {
+            direction: Direction::Client,
+            offset_us: 0,
+            bytes: bytes.to_vec(),
+        }]
+    }
+
+    #[test]
+    fn a_client_hello_reads_whole_and_its_fingerprint_is_tls_1_3_with_sni() {
+        let trace = decode(&client(&client_hello()), &[], 0);
+        assert_eq!(trace.problem, None);
+        let hello = &trace.records[0].messages[0];
+        assert_eq!(hello.kind, "client_hello");
+        assert!(
+            trace.ja4.as_deref().is_some_and(|j| j.starts_with("t13d")),
+            "{:?}",
+            trace.ja4
+        );
+    }
+
+    /// Every byte flipped in turn and every truncation: a decoded prefix and a reason, never a panic.
+    #[test]
+    fn a_damaged_client_hello_gives_a_prefix_and_a_reason() {
+        let hello = client_hello();
+        for at in 0..hello.len() {
+            let mut flipped = hello.clone();
+            flipped[at] ^= 0xff;
+            let trace = decode(&client(&flipped), &[], 0);
+            let _ = trace.to_string();
+            let cut = decode(&client(&hello[..at]), &[], 0);
+            assert!(at == 0 || cut.problem.is_some(), "cut at {at}: no reason given");
+        }
+    }
+}

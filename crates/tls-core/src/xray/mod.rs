@@ -1,0 +1,247 @@
+//! The handshake x-ray: one connection's bytes, both ways, as they crossed the socket, and the secrets
+//! its TLS library derived, then every record and handshake message decoded, decrypted (TLS 1.3) and
+//! checked (both Finished values recomputed).
+//!
+//! - [`Capture`] keeps what a [`Tap`] around the socket sees, with the direction and the time since the
+//!   connection began, and is the rustls `KeyLog` that keeps this connection's secrets in memory (never
+//!   a file); bounded by [`LIMIT`].
+//! - [`decode`] reads a capture into a [`Trace`]: records, messages with their fields, what was
+//!   decrypted with which secret, the Finished checks. Bad or strange input gives the decoded prefix and
+//!   one sentence in [`Trace::problem`], never a panic.
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+mod decode;
+mod ja4;
+mod keys;
+mod names;
+
+pub use decode::{Fields, Finished, FinishedCheck, Message, Record, Trace, decode};
+
+/// The most bytes a capture keeps, both directions together: a handshake and the first echoes.
+pub const LIMIT: usize = 256 * 1024;
+
+/// Who sent a run of bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// The TLS client.
+    Client,
+    /// The TLS server.
+    Server,
+}
+
+/// Bytes as they crossed the socket in one read or write.
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    /// Who sent them.
+    pub direction: Direction,
+    /// Microseconds since the capture began (the connection was made).
+    pub offset_us: u64,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// A secret the TLS library logged, as in an SSLKEYLOGFILE line.
+#[derive(Clone)]
+pub struct Secret {
+    /// `CLIENT_HANDSHAKE_TRAFFIC_SECRET`, `SERVER_TRAFFIC_SECRET_0`, `CLIENT_RANDOM`, ...
+    pub label: String,
+    /// The ClientHello's random, which names the connection.
+    pub client_random: Vec<u8>,
+    /// The secret itself.
+    pub secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for Secret {
+    // Never the secret itself: a Debug print must not leak it to a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secret")
+            .field("label", &self.label)
+            .field("len", &self.secret.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug)]
+struct Recorded {
+    started: Instant,
+    chunks: Vec<Chunk>,
+    secrets: Vec<Secret>,
+    kept: usize,
+    /// Bytes that arrived after [`LIMIT`] and were not kept.
+    dropped: usize,
+}
+
+/// One connection's bytes and secrets, shared by the [`Tap`] that records them and the TLS
+/// configuration that logs the secrets. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Capture(Arc<Mutex<Recorded>>);
+
+impl Default for Capture {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Capture {
+    /// An empty capture; its clock starts now.
+    pub fn new() -> Self {
+        Self(Arc::new(Mutex::new(Recorded {
+            started: Instant::now(),
+            chunks: Vec::new(),
+            secrets: Vec::new(),
+            kept: 0,
+            dropped: 0,
+        })))
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Recorded) -> T) -> T {
+        f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Keeps `bytes` sent by `direction`, while the capture has room.
+    pub fn record(&self, direction: Direction, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        self.with(|recorded| {
+            let room = LIMIT - recorded.kept;
+            let kept = bytes.len().min(room);
+            recorded.dropped += bytes.len() - kept;
+            if kept == 0 {
+                return;
+            }
+            recorded.kept += kept;
+            let offset_us = u64::try_from(recorded.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            match recorded.chunks.last_mut() {
+                // One direction's bytes back to back are one run: records are cut from runs.
+                Some(last) if last.direction == direction => last.bytes.extend_from_slice(&bytes[..kept]),
+                _ => recorded.chunks.push(Chunk {
+                    direction,
+                    offset_us,
+                    bytes: bytes[..kept].to_vec(),
+                }),
+            }
+        });
+    }
+
+    /// Starts the clock again: offsets count from now (the connection was made).
+    pub fn restart_clock(&self) {
+        self.with(|recorded| recorded.started = Instant::now());
+    }
+
+    /// What was recorded so far: the runs of bytes, the secrets, and how many bytes did not fit.
+    pub fn snapshot(&self) -> (Vec<Chunk>, Vec<Secret>, usize) {
+        self.with(|recorded| (recorded.chunks.clone(), recorded.secrets.clone(), recorded.dropped))
+    }
+
+    /// The recorded connection decoded: see [`decode`].
+    pub fn trace(&self) -> Trace {
+        let (chunks, secrets, dropped) = self.snapshot();
+        decode(&chunks, &secrets, dropped)
+    }
+}
+
+impl rustls::KeyLog for Capture {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        self.with(|recorded| {
+            recorded.secrets.push(Secret {
+                label: label.to_owned(),
+                client_random: client_random.to_vec(),
+                secret: secret.to_vec(),
+            });
+        });
+    }
+
+    fn will_log(&self, _label: &str) -> bool {
+        true
+    }
+}
+
+/// A socket whose bytes, both ways, go into a [`Capture`] as they pass, when it has one (without, it
+/// only passes them on); `local` is the side this end is (a client's tap records what it writes as
+/// [`Direction::Client`]).
+#[derive(Debug)]
+pub struct Tap<S> {
+    inner: S,
+    capture: Option<Capture>,
+    local: Direction,
+}
+
+impl<S> Tap<S> {
+    /// Taps `inner`, the socket of side `local`, into `capture`.
+    pub fn new(inner: S, capture: Option<Capture>, local: Direction) -> Self {
+        Self { inner, capture, local }
+    }
+
+    /// The socket.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    fn remote(&self) -> Direction {
+        match self.local {
+            Direction::Client => Direction::Server,
+            Direction::Server => Direction::Client,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let (Poll::Ready(Ok(())), Some(capture)) = (&polled, &self.capture) {
+            capture.record(self.remote(), &buf.filled()[before..]);
+        }
+        polled
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, data);
+        if let (Poll::Ready(Ok(n)), Some(capture)) = (&polled, &self.capture) {
+            capture.record(self.local, &data[..*n]);
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if let (Poll::Ready(Ok(written)), Some(capture)) = (&polled, &self.capture) {
+            let mut n = *written;
+            for buf in bufs {
+                let taken = n.min(buf.len());
+                capture.record(self.local, &buf[..taken]);
+                n -= taken;
+                if n == 0 {
+                    break;
+                }
+            }
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
