@@ -48,6 +48,10 @@ pub(crate) struct Args {
     /// Write the same handshake x-ray as JSON to FILE
     #[arg(long, value_name = "FILE")]
     trace_json: Option<PathBuf>,
+    /// Write the connection as a pcapng FILE with its secrets inside: Wireshark and tshark open it
+    /// decrypted, with no key log file
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -239,7 +243,7 @@ async fn run(args: Args) -> tls_core::Result<()> {
         verbose: args.verbose,
     };
     let (config, server_name, options) = connection_setup(args.target, args.verbose)?;
-    if !args.trace && args.trace_json.is_none() {
+    if !args.trace && args.trace_json.is_none() && args.pcap.is_none() {
         let conn = client::connect(&addr, server_name, config, options).await?;
         return session(conn, &echoing).await;
     }
@@ -250,6 +254,12 @@ async fn run(args: Args) -> tls_core::Result<()> {
         Err(err) => Err(err),
     };
     trace::report(&capture.trace(), args.trace, args.trace_json.as_deref())?;
+    if let Some(path) = &args.pcap {
+        trace::write(
+            path,
+            &capture.pcapng(&format!("echo-client --pcap: a connection to {addr}")),
+        )?;
+    }
     result
 }
 

@@ -1,4 +1,5 @@
-//! `--trace` and `--trace-json FILE`: the handshake x-ray of the connection, after the echo.
+//! `--trace`, `--trace-json FILE` and `--pcap FILE`: the handshake x-ray of the connection, after the
+//! echo.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -20,10 +21,18 @@ pub(crate) fn report(trace: &Trace, text: bool, json: Option<&Path>) -> tls_core
     if let Some(path) = json {
         let mut written = serde_json::to_string_pretty(trace).unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}"));
         written.push('\n');
-        std::fs::write(path, written).map_err(|cause| tls_core::Error::Write {
-            path: path.to_owned(),
-            cause,
-        })?;
+        write(path, written.as_bytes())?;
     }
     Ok(())
+}
+
+/// Writes `contents` to `path`.
+///
+/// # Errors
+/// [`tls_core::Error::Write`] naming the file.
+pub(crate) fn write(path: &Path, contents: &[u8]) -> tls_core::Result<()> {
+    std::fs::write(path, contents).map_err(|cause| tls_core::Error::Write {
+        path: path.to_owned(),
+        cause,
+    })
 }

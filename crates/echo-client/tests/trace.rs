@@ -180,3 +180,132 @@ async fn openssl_s_server_over_tls_1_2_shows_its_key_exchange_and_says_what_is_n
         "{stderr}"
     );
 }
+
+/// RFC 8446's number of each handshake message type the x-ray names.
+fn type_number(name: &str) -> u64 {
+    match name {
+        "client_hello" => 1,
+        "server_hello" => 2,
+        "new_session_ticket" => 4,
+        "encrypted_extensions" => 8,
+        "certificate" => 11,
+        "server_key_exchange" => 12,
+        "certificate_request" => 13,
+        "server_hello_done" => 14,
+        "certificate_verify" => 15,
+        "client_key_exchange" => 16,
+        "finished" => 20,
+        "key_update" => 24,
+        other => panic!("no number for {other}"),
+    }
+}
+
+/// The handshake messages of the JSON as (type, length), in order.
+fn handshake_messages(trace: &Value) -> Vec<(u64, u64)> {
+    trace["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .flat_map(|record| record["messages"].as_array().cloned().unwrap_or_default())
+        .filter(|message| message["type"] != "alert")
+        .map(|message| {
+            let kind = type_number(message["type"].as_str().expect("a type"));
+            (kind, message["length"].as_u64().expect("a length"))
+        })
+        .collect()
+}
+
+/// The handshake messages tshark reads from `pcap` (decrypting with the secrets inside), in order.
+async fn tshark_messages(pcap: &str) -> Vec<(u64, u64)> {
+    let args = [
+        "-r",
+        pcap,
+        "-T",
+        "fields",
+        "-e",
+        "tls.handshake.type",
+        "-e",
+        "tls.handshake.length",
+    ];
+    let ran = test_support::run("tshark", &args, "tshark", b"").await;
+    assert!(ran.ok(), "tshark: {}", ran.stderr);
+    let mut messages = Vec::new();
+    for line in ran.stdout.lines() {
+        let (types, lengths) = line.split_once('\t').unwrap_or((line, ""));
+        let numbers = |text: &str| -> Vec<u64> { text.split(',').filter_map(|n| n.trim().parse().ok()).collect() };
+        messages.extend(numbers(types).into_iter().zip(numbers(lengths)));
+    }
+    messages
+}
+
+/// One connection, two readers: `--pcap` opened by tshark (which decrypts with the secrets the file
+/// holds) lists the same handshake messages, in the same order and with the same lengths, as
+/// `--trace-json` does, decrypted ones included.
+#[tokio::test]
+async fn tshark_reads_the_pcap_as_the_x_ray_reads_the_connection() {
+    let pki = PkiFiles::new();
+    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
+    let ours = RunningServer::start(
+        test_support::server_config(pki.pki.server.identity()),
+        ServerOptions::default(),
+    )
+    .await;
+    let mut gnutls = Peer::spawn(
+        "gnutls-serv",
+        &["--echo", "-p", "0", "--x509certfile", &cert, "--x509keyfile", &key],
+        "gnutls-bin",
+    );
+    gnutls.wait_for(Output::Stderr, "listening on IPv4").await;
+    let gnutls_addr = format!("127.0.0.1:{}", gnutls.listening_port());
+    let mut servers = vec![
+        ("echo-server", ours.address(), false),
+        ("gnutls-serv", gnutls_addr, false),
+    ];
+    let mut openssl = Vec::new();
+    for version in ["-tls1_3", "-tls1_2"] {
+        let accept = format!("127.0.0.1:{}", test_support::free_port());
+        openssl.push(Peer::spawn(
+            "openssl",
+            &[
+                "s_server", "-accept", &accept, "-cert", &cert, "-key", &key, version, "-quiet",
+            ],
+            "openssl",
+        ));
+        test_support::wait_until_accepting(&accept).await;
+        servers.push((
+            if version == "-tls1_3" {
+                "openssl TLS 1.3"
+            } else {
+                "openssl TLS 1.2"
+            },
+            accept,
+            version == "-tls1_2",
+        ));
+    }
+    for (name, addr, tls12) in servers {
+        let dir = temp_dir();
+        let pcap = dir.path().join("x.pcapng").display().to_string();
+        let (_, stderr, trace) = traced(
+            &pki,
+            &addr,
+            &["--pcap", &pcap, "--timeout", "2", "--message", "x-ray\n"],
+        )
+        .await;
+        let mine = handshake_messages(&trace);
+        let theirs = tshark_messages(&pcap).await;
+        if tls12 {
+            // tshark opens TLS 1.2's encrypted Finished with the CLIENT_RANDOM secret in the file; the
+            // x-ray leaves TLS 1.2 records encrypted: the rest must agree.
+            let finished = theirs.iter().filter(|(kind, _)| *kind == 20).count();
+            assert_eq!(finished, 2, "{name}: tshark decrypted both Finished: {theirs:?}");
+            let plain: Vec<(u64, u64)> = theirs.into_iter().filter(|(kind, _)| *kind != 20).collect();
+            assert_eq!(plain, mine, "{name}: {stderr}");
+        } else {
+            assert_eq!(theirs, mine, "{name}: {stderr}");
+            assert!(
+                mine.iter().filter(|(kind, _)| *kind == 20).count() == 2,
+                "{name}: {mine:?}"
+            );
+        }
+    }
+}

@@ -5,6 +5,7 @@
 //! - [`Capture`] keeps what a [`Tap`] around the socket sees, with the direction and the time since the
 //!   connection began, and is the rustls `KeyLog` that keeps this connection's secrets in memory (never
 //!   a file); bounded by [`LIMIT`].
+//! - [`Capture::pcapng`] writes it as a pcapng file with its secrets inside, for Wireshark.
 //! - [`decode`] reads a capture into a [`Trace`]: records, messages with their fields, what was
 //!   decrypted with which secret, the Finished checks. Bad or strange input gives the decoded prefix and
 //!   one sentence in [`Trace::problem`], never a panic.
@@ -12,7 +13,7 @@
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -20,6 +21,7 @@ mod decode;
 mod ja4;
 mod keys;
 mod names;
+mod pcap;
 
 pub use decode::{Fields, Finished, FinishedCheck, Message, Record, Trace, decode};
 
@@ -71,6 +73,8 @@ impl std::fmt::Debug for Secret {
 #[derive(Debug)]
 struct Recorded {
     started: Instant,
+    /// `started` on the wall clock, for the times in a pcapng file.
+    started_at: SystemTime,
     chunks: Vec<Chunk>,
     secrets: Vec<Secret>,
     kept: usize,
@@ -94,6 +98,7 @@ impl Capture {
     pub fn new() -> Self {
         Self(Arc::new(Mutex::new(Recorded {
             started: Instant::now(),
+            started_at: SystemTime::now(),
             chunks: Vec::new(),
             secrets: Vec::new(),
             kept: 0,
@@ -133,12 +138,28 @@ impl Capture {
 
     /// Starts the clock again: offsets count from now (the connection was made).
     pub fn restart_clock(&self) {
-        self.with(|recorded| recorded.started = Instant::now());
+        self.with(|recorded| {
+            recorded.started = Instant::now();
+            recorded.started_at = SystemTime::now();
+        });
     }
 
     /// What was recorded so far: the runs of bytes, the secrets, and how many bytes did not fit.
     pub fn snapshot(&self) -> (Vec<Chunk>, Vec<Secret>, usize) {
         self.with(|recorded| (recorded.chunks.clone(), recorded.secrets.clone(), recorded.dropped))
+    }
+
+    /// The recorded connection as a pcapng file that Wireshark and tshark open decrypted (the secrets
+    /// are in it); `comment`, such as where it was captured, goes in the file.
+    pub fn pcapng(&self, comment: &str) -> Vec<u8> {
+        let (chunks, secrets, _) = self.snapshot();
+        let epoch_us = self.with(|recorded| {
+            recorded
+                .started_at
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |since| u64::try_from(since.as_micros()).unwrap_or(0))
+        });
+        pcap::pcapng(&chunks, &secrets, comment, epoch_us)
     }
 
     /// The recorded connection decoded: see [`decode`].
