@@ -218,3 +218,30 @@ async fn the_good_scenario_loads_with_the_cas_pin_alone() {
     let visit = visit(&page_url(&server), &[&spki], home.path()).await;
     assert!(visit.dom.contains("Scenario: good"), "{visit:?}");
 }
+
+/// The browser's own handshake, seen from the server: its ClientHello (GREASE, the post-quantum key
+/// share), the server's flight decrypted, both Finished verified.
+#[tokio::test]
+async fn chromium_sees_its_own_handshake_at_slash_handshake() {
+    let pki = PkiFiles::new();
+    let server = Server::start(&pki, &[]).await;
+    let home = temp_dir();
+    let spki = format!("--ignore-certificate-errors-spki-list={}", pin(&pki.pki.server.cert));
+    let url = format!("{}handshake", page_url(&server));
+    let visit = visit(&url, &[&spki], home.path()).await;
+    let dom = &visit.dom;
+    assert!(dom.contains("<h1>Your TLS handshake</h1>"), "{visit:?}");
+    assert!(dom.contains("client_hello"), "{dom}");
+    assert!(
+        dom.contains("X25519MLKEM768 (1216 bytes)"),
+        "Chromium's hybrid key share: {dom}"
+    );
+    assert!(dom.contains("<th>Server Finished</th><td>verified</td>"), "{dom}");
+    assert!(dom.contains("<th>Your Finished</th><td>verified</td>"), "{dom}");
+    let grease = dom
+        .split("<th>GREASE values in your ClientHello</th><td>")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .and_then(|n| n.parse::<u32>().ok());
+    assert!(grease.is_some_and(|n| n > 0), "Chromium sends GREASE: {dom}");
+}

@@ -165,3 +165,51 @@ async fn no_page_echoes_http_like_anything_else() {
     assert!(ok, "{err}");
     assert_eq!(out, "GET / HTTP/1.0\r\n");
 }
+
+/// `/handshake.json` is curl's own handshake on this connection, seen from the server: the name curl
+/// sent as SNI, the server's flight decrypted, both Finished verified; and the page links to it.
+#[tokio::test]
+async fn curl_gets_its_own_handshake_with_the_sni_it_sent() {
+    let pki = PkiFiles::new();
+    let server = page_server(&pki).await;
+    let ca = pki.arg("ca.pem");
+    let resolve = format!("localhost:{}:127.0.0.1", server.port);
+    let ran = curl(&[
+        "--cacert",
+        &ca,
+        "--resolve",
+        &resolve,
+        &url(&server, "localhost", "/handshake.json"),
+    ])
+    .await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    let trace: Value = serde_json::from_str(&ran.stdout).expect("/handshake.json is JSON");
+    let hello = &trace["records"][0]["messages"][0];
+    assert_eq!(hello["type"], "client_hello", "{trace:#}");
+    let sni = hello["extensions"]
+        .as_array()
+        .expect("extensions")
+        .iter()
+        .find(|e| e["name"] == "server_name")
+        .expect("curl sends SNI for a name");
+    assert_eq!(sni["host_name"], "localhost");
+    assert_eq!(trace["finished"]["server"], "verified", "{trace:#}");
+    assert_eq!(trace["finished"]["client"], "verified", "{trace:#}");
+    assert!(
+        trace["ja4"].as_str().is_some_and(|j| j.starts_with("t13d")),
+        "{}",
+        trace["ja4"]
+    );
+    let page = curl(&["--cacert", &ca, &url(&server, "127.0.0.1", "/")]).await;
+    assert!(
+        page.stdout.contains("<a href=\"/handshake\">/handshake</a>"),
+        "{}",
+        page.stdout
+    );
+    let html = curl(&["--cacert", &ca, &url(&server, "127.0.0.1", "/handshake")]).await;
+    assert!(
+        html.stdout.contains("<h1>Your TLS handshake</h1>") && !html.stdout.contains("<script"),
+        "{}",
+        html.stdout
+    );
+}

@@ -142,6 +142,8 @@ pub struct Session {
     pub served: Option<Served>,
     /// The client's address.
     pub peer: SocketAddr,
+    /// This connection's bytes and secrets, for `/handshake`, when they were kept.
+    pub handshake: Option<crate::xray::Capture>,
 }
 
 /// Serves HTTP/1.1 on an established TLS session until the client closes it, `idle` passes without a
@@ -192,6 +194,11 @@ struct Context {
 }
 
 impl Context {
+    /// This connection's handshake, decoded now (with the requests so far).
+    fn handshake(&self) -> Option<crate::xray::Trace> {
+        self.session.handshake.as_ref().map(crate::xray::Capture::trace)
+    }
+
     /// The served leaf, read at the time of the request (so "expired" is about now).
     fn certificate(&self) -> Option<inspect::CertificateInfo> {
         let leaf = self.session.served.as_ref()?.chain().first()?;
@@ -243,6 +250,18 @@ async fn respond(request: Request<Incoming>, context: Arc<Context>) -> Result<Re
                 .unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}"));
             reply(StatusCode::OK, "application/json", json + "\n")
         }
+        (&Method::GET | &Method::HEAD, "/handshake") => match context.handshake() {
+            Some(trace) => reply(StatusCode::OK, "text/html; charset=utf-8", handshake_html(&trace)),
+            None => reply(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", NOT_KEPT.to_owned()),
+        },
+        (&Method::GET | &Method::HEAD, "/handshake.json") => match context.handshake() {
+            Some(trace) => {
+                let json =
+                    serde_json::to_string_pretty(&trace).unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}"));
+                reply(StatusCode::OK, "application/json", json + "\n")
+            }
+            None => reply(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", NOT_KEPT.to_owned()),
+        },
         (&Method::GET | &Method::HEAD, "/ca.pem") => match context.ca_pem() {
             Ok(pem) => reply(StatusCode::OK, "application/x-pem-file", pem),
             Err(why) => reply(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", why),
@@ -281,15 +300,15 @@ async fn respond(request: Request<Incoming>, context: Arc<Context>) -> Result<Re
                 }
             }
         }
-        (_, "/" | "/json" | "/ca.pem" | "/echo") => reply(
+        (_, "/" | "/json" | "/handshake" | "/handshake.json" | "/ca.pem" | "/echo") => reply(
             StatusCode::METHOD_NOT_ALLOWED,
             "text/plain; charset=utf-8",
-            "GET /, GET /json, GET /ca.pem, POST /echo\n".to_owned(),
+            "GET /, GET /json, GET /handshake, GET /handshake.json, GET /ca.pem, POST /echo\n".to_owned(),
         ),
         _ => reply(
             StatusCode::NOT_FOUND,
             "text/plain; charset=utf-8",
-            format!("no page at {path}: try /, /json, /ca.pem or POST /echo\n"),
+            format!("no page at {path}: try /, /json, /handshake, /handshake.json, /ca.pem or POST /echo\n"),
         ),
     };
     Ok(response)
@@ -428,6 +447,79 @@ fn report<'a>(context: &'a Context, request: &'a EchoedRequest) -> Report<'a> {
     }
 }
 
+/// Why there is no /handshake for a session.
+const NOT_KEPT: &str = "this connection's handshake was not kept: the server keeps it for connections that agree on http/1.1 by ALPN, as browsers and curl do\n";
+
+/// `GET /handshake`: this connection's own handshake, seen from the server: plain HTML, no scripts.
+fn handshake_html(trace: &crate::xray::Trace) -> String {
+    let mut body = String::from(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Your TLS handshake</title></head><body>\n<h1>Your TLS handshake</h1>\n",
+    );
+    let unknown = || "?".to_owned();
+    let hello = trace
+        .records
+        .iter()
+        .flat_map(|record| &record.messages)
+        .find(|message| message.kind == "client_hello");
+    let extension = |name: &str| {
+        hello
+            .and_then(|m| m.fields.get("extensions"))
+            .and_then(serde_json::Value::as_array)
+            .and_then(|all| all.iter().find(|e| e["name"] == name).cloned())
+    };
+    let shares = extension("key_share")
+        .and_then(|e| e["shares"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|s| {
+            format!(
+                "{} ({} bytes)",
+                s["group"].as_str().unwrap_or("?"),
+                s["key_exchange_bytes"]
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let groups = extension("supported_groups")
+        .and_then(|e| e["groups"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|g| g.as_str().map(str::to_owned))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let grease = hello
+        .map(|m| {
+            serde_json::to_string(&m.fields)
+                .unwrap_or_default()
+                .matches("GREASE")
+                .count()
+        })
+        .unwrap_or(0);
+    let rows = [
+        ("Version", trace.version.clone().unwrap_or_else(unknown)),
+        ("Cipher suite", trace.cipher_suite.clone().unwrap_or_else(unknown)),
+        ("Key exchange", trace.group.clone().unwrap_or_else(unknown)),
+        ("Your ClientHello's groups", groups),
+        ("Your key shares", shares),
+        ("GREASE values in your ClientHello", grease.to_string()),
+        ("JA4", trace.ja4.clone().unwrap_or_else(unknown)),
+        ("Server Finished", trace.finished.server.to_string()),
+        ("Your Finished", trace.finished.client.to_string()),
+    ];
+    body.push_str("<table>\n");
+    for (label, value) in rows {
+        let _ = writeln!(body, "<tr><th>{}</th><td>{}</td></tr>", escape(label), escape(&value));
+    }
+    body.push_str(
+        "</table>\n<p>Every record of this connection as it crossed the server's socket, decrypted with the \
+         secrets the server derived for it; both Finished values recomputed. The same as JSON: \
+         <a href=\"/handshake.json\">/handshake.json</a>. Back to <a href=\"/\">your session</a>.</p>\n<pre>",
+    );
+    body.push_str(&escape(&trace.to_string()));
+    body.push_str("</pre>\n</body></html>\n");
+    body
+}
+
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -522,7 +614,8 @@ fn html(context: &Context, request: &EchoedRequest) -> String {
         let _ = writeln!(body, "({})", escape(cut));
     }
     body.push_str(
-        "</pre>\n<p>Also here: <a href=\"/json\">/json</a> (this page as JSON), <a href=\"/ca.pem\">/ca.pem</a> \
+        "</pre>\n<p>Also here: <a href=\"/handshake\">/handshake</a> (your handshake, every record decoded and decrypted), \
+         <a href=\"/json\">/json</a> (this page as JSON), <a href=\"/ca.pem\">/ca.pem</a> \
          (the CA: compare its fingerprint with <code>tls-cert inspect</code> before trusting it), \
          and <code>POST /echo</code>.</p>\n</body></html>\n",
     );

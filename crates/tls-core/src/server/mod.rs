@@ -229,6 +229,20 @@ pub async fn serve(
     options: ServerOptions,
     shutdown: impl Future<Output = ()>,
 ) {
+    // With the page on, each session keeps its handshake for /handshake: the secrets rustls derives go
+    // to a store (and on to SSLKEYLOGFILE as before) where the session takes its own.
+    let secrets = options
+        .page
+        .as_ref()
+        .map(|_| Arc::new(crate::xray::SecretStore::new(config.key_log.clone())));
+    let config = match &secrets {
+        Some(store) => {
+            let mut tapped = (*config).clone();
+            tapped.key_log = store.clone();
+            Arc::new(tapped)
+        }
+        None => config,
+    };
     let acceptor = TlsAcceptor::from(config);
     let limit = Arc::new(Semaphore::new(options.max_connections));
     let tracker = TaskTracker::new();
@@ -271,8 +285,16 @@ pub async fn serve(
             continue;
         };
         let _ = tcp.set_nodelay(true);
-        let (acceptor, options, cancel) = (acceptor.clone(), options.clone(), cancel.clone());
-        tracker.spawn(async move { session::run(tcp, peer, &acceptor, &options, &cancel, permit).await });
+        let (acceptor, options, cancel, secrets) = (acceptor.clone(), options.clone(), cancel.clone(), secrets.clone());
+        tracker.spawn(async move {
+            let session = session::Session {
+                acceptor: &acceptor,
+                options: &options,
+                cancel: &cancel,
+                secrets: secrets.as_deref(),
+            };
+            session.run(tcp, peer, permit).await;
+        });
     }
     drop(listener);
     tracker.close();

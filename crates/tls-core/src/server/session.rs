@@ -19,24 +19,44 @@ use crate::echo::{self, Escaped, Mode};
 use crate::error::fmt_duration;
 use crate::page;
 use crate::session::SessionInfo;
+use crate::xray::{Capture, Direction, SecretStore, Tap};
 
 /// One connection, from first byte to close; logs one line at the end. `place` is the connection's
 /// place under `--max-connections`: given back as soon as the socket is closed, before the log line, so a
 /// client that reads the log and connects again finds it free.
-pub(super) async fn run(
-    tcp: TcpStream,
-    peer: SocketAddr,
-    acceptor: &TlsAcceptor,
-    options: &ServerOptions,
-    cancel: &CancellationToken,
-    place: OwnedSemaphorePermit,
-) {
+/// What every session of a server shares.
+pub(super) struct Session<'a> {
+    pub(super) acceptor: &'a TlsAcceptor,
+    pub(super) options: &'a ServerOptions,
+    pub(super) cancel: &'a CancellationToken,
+    /// Where rustls put the sessions' secrets, with the page on (for /handshake).
+    pub(super) secrets: Option<&'a SecretStore>,
+}
+
+/// The most of a connection kept for /handshake: its handshake and its first requests.
+const KEPT_FOR_THE_PAGE: usize = 32 * 1024;
+
+impl Session<'_> {
+    /// One connection; see [`run`].
+    pub(super) async fn run(self, tcp: TcpStream, peer: SocketAddr, place: OwnedSemaphorePermit) {
+        run(tcp, peer, self, place).await;
+    }
+}
+
+async fn run(tcp: TcpStream, peer: SocketAddr, shared: Session<'_>, place: OwnedSemaphorePermit) {
+    let Session {
+        acceptor,
+        options,
+        cancel,
+        secrets,
+    } = shared;
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + options.handshake_timeout;
+    let capture = secrets.map(|_| Capture::with_limit(KEPT_FOR_THE_PAGE));
     let handshake = async {
         check_first_bytes(&tcp).await?;
         acceptor
-            .accept(tcp)
+            .accept(Tap::new(tcp, capture.clone(), Direction::Server))
             .await
             // On the heap once, not in each of the places the session's future moves it through.
             .map(Box::new)
@@ -73,6 +93,26 @@ pub(super) async fn run(
         SessionInfo::from_connection(conn, conn.server_name())
     };
     let served = seen.served(info.resumed);
+    // The session's own secrets are taken from the store either way (so it never fills), and kept, with
+    // the capture, only for a session that agreed on http/1.1 by ALPN (browsers, curl): one that may
+    // ask for /handshake. Decided before anything else is read, so a quiet session holds neither.
+    let for_the_page = info.alpn.as_deref() == Some("http/1.1");
+    let capture = match (capture, secrets) {
+        (Some(capture), Some(store)) => {
+            let own = capture
+                .client_random()
+                .map(|random| store.take(&random))
+                .unwrap_or_default();
+            for_the_page.then(|| {
+                capture.add_secrets(own);
+                capture
+            })
+        }
+        _ => None,
+    };
+    if capture.is_none() {
+        tls.get_mut().0.stop();
+    }
     let (protocol, replay) = tokio::select! {
         chosen = Box::pin(choose_protocol(&mut tls, &info, options)) => chosen,
         // At shutdown the echo loop (which watches `cancel` too) ends it with close_notify.
@@ -90,6 +130,7 @@ pub(super) async fn run(
             info: info.clone(),
             served: served.clone(),
             peer,
+            handshake: capture,
         };
         let outcome = Box::pin(page::serve(stream, session, page.clone(), options.idle_timeout, cancel)).await;
         drop(place);
@@ -188,7 +229,7 @@ enum Protocol {
 /// HTTP when the client agreed to `http/1.1` by ALPN or starts with an HTTP/1.x request line (and the
 /// server has a page to show); echo otherwise. Returns what was read to decide, to be replayed.
 async fn choose_protocol(
-    tls: &mut tokio_rustls::server::TlsStream<TcpStream>,
+    tls: &mut tokio_rustls::server::TlsStream<Tap<TcpStream>>,
     info: &SessionInfo,
     options: &ServerOptions,
 ) -> (Protocol, Replay) {

@@ -78,7 +78,9 @@ struct Recorded {
     chunks: Vec<Chunk>,
     secrets: Vec<Secret>,
     kept: usize,
-    /// Bytes that arrived after [`LIMIT`] and were not kept.
+    /// The most bytes this capture keeps.
+    limit: usize,
+    /// Bytes that arrived after `limit` and were not kept.
     dropped: usize,
 }
 
@@ -94,14 +96,20 @@ impl Default for Capture {
 }
 
 impl Capture {
-    /// An empty capture; its clock starts now.
+    /// An empty capture keeping up to [`LIMIT`] bytes; its clock starts now.
     pub fn new() -> Self {
+        Self::with_limit(LIMIT)
+    }
+
+    /// An empty capture keeping up to `limit` bytes.
+    pub fn with_limit(limit: usize) -> Self {
         Self(Arc::new(Mutex::new(Recorded {
             started: Instant::now(),
             started_at: SystemTime::now(),
             chunks: Vec::new(),
             secrets: Vec::new(),
             kept: 0,
+            limit,
             dropped: 0,
         })))
     }
@@ -116,7 +124,7 @@ impl Capture {
             return;
         }
         self.with(|recorded| {
-            let room = LIMIT - recorded.kept;
+            let room = recorded.limit.saturating_sub(recorded.kept);
             let kept = bytes.len().min(room);
             recorded.dropped += bytes.len() - kept;
             if kept == 0 {
@@ -134,6 +142,23 @@ impl Capture {
                 }),
             }
         });
+    }
+
+    /// Adds secrets logged elsewhere (a server's, by [`SecretStore`]) to this connection's.
+    pub fn add_secrets(&self, secrets: Vec<Secret>) {
+        self.with(|recorded| recorded.secrets.extend(secrets));
+    }
+
+    /// The ClientHello's random, which names the connection in key logs, once the client sent it.
+    pub fn client_random(&self) -> Option<Vec<u8>> {
+        self.with(|recorded| {
+            let first = recorded.chunks.iter().find(|c| c.direction == Direction::Client)?;
+            // A handshake record (5 bytes), a ClientHello (1 + 3), its version (2), then the random.
+            match first.bytes.get(..5 + 4 + 2 + 32) {
+                Some(head) if head[0] == 22 && head[5] == 1 => Some(head[11..].to_vec()),
+                _ => None,
+            }
+        })
     }
 
     /// Starts the clock again: offsets count from now (the connection was made).
@@ -185,6 +210,73 @@ impl rustls::KeyLog for Capture {
     }
 }
 
+/// A server's key log that keeps each connection's secrets in memory, by client random, until the
+/// connection takes them ([`SecretStore::take`]); bounded (the oldest connections' secrets go first),
+/// and passing every line on to the key log it replaced (`SSLKEYLOGFILE`).
+pub struct SecretStore {
+    kept: Mutex<Kept>,
+    inner: Arc<dyn rustls::KeyLog>,
+}
+
+/// Secrets by client random, and the randoms in arrival order, for dropping the oldest.
+#[derive(Default)]
+struct Kept {
+    by_random: std::collections::HashMap<Vec<u8>, Vec<Secret>>,
+    order: std::collections::VecDeque<Vec<u8>>,
+}
+
+/// The most connections a [`SecretStore`] keeps secrets for: handshakes in flight, not yet taken.
+const KEPT_CONNECTIONS: usize = 4096;
+
+impl std::fmt::Debug for SecretStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretStore").finish_non_exhaustive()
+    }
+}
+
+impl SecretStore {
+    /// A store passing lines on to `inner` too.
+    pub fn new(inner: Arc<dyn rustls::KeyLog>) -> Self {
+        Self {
+            kept: Mutex::new(Kept::default()),
+            inner,
+        }
+    }
+
+    /// The secrets of the connection whose ClientHello had `client_random`, taken out of the store.
+    pub fn take(&self, client_random: &[u8]) -> Vec<Secret> {
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.by_random.remove(client_random).unwrap_or_default()
+    }
+}
+
+impl rustls::KeyLog for SecretStore {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        self.inner.log(label, client_random, secret);
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        let Kept { by_random, order } = &mut *kept;
+        let secrets = by_random.entry(client_random.to_vec()).or_insert_with(|| {
+            order.push_back(client_random.to_vec());
+            Vec::new()
+        });
+        secrets.push(Secret {
+            label: label.to_owned(),
+            client_random: client_random.to_vec(),
+            secret: secret.to_vec(),
+        });
+        // Connections that never took theirs (a handshake that failed) go, oldest first.
+        while order.len() > KEPT_CONNECTIONS {
+            if let Some(oldest) = order.pop_front() {
+                by_random.remove(&oldest);
+            }
+        }
+    }
+
+    fn will_log(&self, _label: &str) -> bool {
+        true
+    }
+}
+
 /// A socket whose bytes, both ways, go into a [`Capture`] as they pass, when it has one (without, it
 /// only passes them on); `local` is the side this end is (a client's tap records what it writes as
 /// [`Direction::Client`]).
@@ -204,6 +296,11 @@ impl<S> Tap<S> {
     /// The socket.
     pub fn get_ref(&self) -> &S {
         &self.inner
+    }
+
+    /// Stops recording: from here on the tap only passes bytes on.
+    pub fn stop(&mut self) {
+        self.capture = None;
     }
 
     fn remote(&self) -> Direction {
