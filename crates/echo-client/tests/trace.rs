@@ -144,7 +144,7 @@ async fn gnutls_serv_over_tls_1_3_is_decrypted_and_verified_too() {
 }
 
 #[tokio::test]
-async fn openssl_s_server_over_tls_1_2_shows_its_key_exchange_and_says_what_is_not_decrypted() {
+async fn openssl_s_server_over_tls_1_2_shows_its_key_exchange_and_both_finished_verify() {
     let pki = PkiFiles::new();
     let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
     let port = test_support::free_port().to_string();
@@ -174,9 +174,12 @@ async fn openssl_s_server_over_tls_1_2_shows_its_key_exchange_and_says_what_is_n
     let exchange = message(&trace, "server_key_exchange");
     assert_eq!(exchange["group"], "x25519", "{exchange}");
     assert_eq!(exchange["public_key_bytes"], 32);
-    assert_eq!(trace["finished"]["server"], "not seen");
+    assert_eq!(trace["group"], "x25519");
+    // The records after ChangeCipherSpec opened with the key block of the CLIENT_RANDOM secret.
+    assert_eq!(trace["finished"]["server"], "verified", "{trace:#}");
+    assert_eq!(trace["finished"]["client"], "verified", "{trace:#}");
     assert!(
-        stderr.contains("this version of the x-ray decrypts TLS 1.3 only"),
+        stderr.contains("opened with the CLIENT_RANDOM (server write key)"),
         "{stderr}"
     );
 }
@@ -257,10 +260,7 @@ async fn tshark_reads_the_pcap_as_the_x_ray_reads_the_connection() {
     );
     gnutls.wait_for(Output::Stderr, "listening on IPv4").await;
     let gnutls_addr = format!("127.0.0.1:{}", gnutls.listening_port());
-    let mut servers = vec![
-        ("echo-server", ours.address(), false),
-        ("gnutls-serv", gnutls_addr, false),
-    ];
+    let mut servers = vec![("echo-server", ours.address()), ("gnutls-serv", gnutls_addr)];
     let mut openssl = Vec::new();
     for version in ["-tls1_3", "-tls1_2"] {
         let accept = format!("127.0.0.1:{}", test_support::free_port());
@@ -279,10 +279,9 @@ async fn tshark_reads_the_pcap_as_the_x_ray_reads_the_connection() {
                 "openssl TLS 1.2"
             },
             accept,
-            version == "-tls1_2",
         ));
     }
-    for (name, addr, tls12) in servers {
+    for (name, addr) in servers {
         let dir = temp_dir();
         let pcap = dir.path().join("x.pcapng").display().to_string();
         let (_, stderr, trace) = traced(
@@ -293,19 +292,11 @@ async fn tshark_reads_the_pcap_as_the_x_ray_reads_the_connection() {
         .await;
         let mine = handshake_messages(&trace);
         let theirs = tshark_messages(&pcap).await;
-        if tls12 {
-            // tshark opens TLS 1.2's encrypted Finished with the CLIENT_RANDOM secret in the file; the
-            // x-ray leaves TLS 1.2 records encrypted: the rest must agree.
-            let finished = theirs.iter().filter(|(kind, _)| *kind == 20).count();
-            assert_eq!(finished, 2, "{name}: tshark decrypted both Finished: {theirs:?}");
-            let plain: Vec<(u64, u64)> = theirs.into_iter().filter(|(kind, _)| *kind != 20).collect();
-            assert_eq!(plain, mine, "{name}: {stderr}");
-        } else {
-            assert_eq!(theirs, mine, "{name}: {stderr}");
-            assert!(
-                mine.iter().filter(|(kind, _)| *kind == 20).count() == 2,
-                "{name}: {mine:?}"
-            );
-        }
+        // TLS 1.2 too: tshark and the x-ray both open the encrypted Finished messages.
+        assert_eq!(theirs, mine, "{name}: {stderr}");
+        assert!(
+            mine.iter().filter(|(kind, _)| *kind == 20).count() == 2,
+            "{name}: both Finished decrypted: {mine:?}"
+        );
     }
 }

@@ -7,7 +7,7 @@ use std::fmt::{self, Write as _};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::keys::{self, RecordKeys, Suite};
+use super::keys::{self, RecordKeys, Suite, Suite12};
 use super::names;
 use super::{Chunk, Direction, Secret};
 
@@ -179,6 +179,10 @@ struct Decoder<'a> {
     retry: bool,
     /// Keys the client's records use from its next record on (set when the server's hello is read).
     client_keys: Option<RecordKeys>,
+    /// TLS 1.2: the suite, the server's random, and each side's keys until its ChangeCipherSpec.
+    suite12: Option<Suite12>,
+    server_random: Option<Vec<u8>>,
+    keys12: [Option<RecordKeys>; 2],
 }
 
 /// Decodes the runs of bytes of one connection, with the secrets its TLS library logged.
@@ -208,6 +212,9 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
         transcript: Vec::new(),
         retry: false,
         client_keys: None,
+        suite12: None,
+        server_random: None,
+        keys12: [None, None],
     };
     let mut client = Side::new(Direction::Client);
     let mut server = Side::new(Direction::Server);
@@ -402,8 +409,13 @@ impl Decoder<'_> {
             messages: Vec::new(),
             note: None,
         };
+        let protected = if self.tls13 {
+            header[0] == 23
+        } else {
+            side.changed_cipher
+        };
         let (content_type, plain) = match header[0] {
-            23 if self.tls13 && side.keys.is_some() => {
+            _ if protected && side.keys.is_some() => {
                 record.encrypted = true;
                 let Some(keys) = side.keys.as_mut() else {
                     return Ok(());
@@ -411,7 +423,9 @@ impl Decoder<'_> {
                 match keys.open(&header, body) {
                     Some((inner, plain)) => {
                         record.decrypted_with = Some(keys.label.clone());
-                        record.inner_content_type = Some(names::content_type(inner));
+                        if self.tls13 {
+                            record.inner_content_type = Some(names::content_type(inner));
+                        }
                         (inner, plain)
                     }
                     None => {
@@ -430,7 +444,7 @@ impl Decoder<'_> {
                 record.note = Some(if self.tls13 {
                     "encrypted; no secret was logged for it".to_owned()
                 } else {
-                    "encrypted (TLS 1.2: this version of the x-ray decrypts TLS 1.3 only)".to_owned()
+                    "encrypted; no CLIENT_RANDOM secret was logged for it, or the suite is not an AEAD one".to_owned()
                 });
                 self.push(side, record);
                 return Ok(());
@@ -463,6 +477,13 @@ impl Decoder<'_> {
             }
             20 => {
                 side.changed_cipher = !self.tls13;
+                if !self.tls13 {
+                    let at = usize::from(side.direction == Direction::Server);
+                    if self.keys12[at].is_none() && self.keys12[1 - at].is_none() {
+                        self.derive_tls12_keys();
+                    }
+                    side.keys = self.keys12[at].take();
+                }
                 record.note = Some(if self.tls13 {
                     "middlebox compatibility (RFC 8446 D.4): no meaning in TLS 1.3".to_owned()
                 } else {
@@ -527,8 +548,8 @@ impl Decoder<'_> {
     /// the keys that change after it, the Finished checks.
     fn message(&mut self, side: &mut Side, kind: u8, message: &[u8], fields: &mut Fields) -> Result<(), String> {
         let body = &message[4..];
-        // Post-handshake messages (tickets, key updates) are not part of the transcript.
-        let in_transcript = !matches!(kind, 4 | 24);
+        // Post-handshake messages (TLS 1.3's tickets, key updates) are not part of the transcript.
+        let in_transcript = !(self.tls13 && matches!(kind, 4 | 24)) && kind != 0;
         let before = self.transcript.len();
         let result = match kind {
             1 => self.client_hello(body, fields),
@@ -537,7 +558,11 @@ impl Decoder<'_> {
             11 => certificate(body, fields, self.tls13),
             13 => certificate_request(body, fields, self.tls13),
             15 => certificate_verify(body, fields),
-            12 => server_key_exchange(body, fields),
+            12 => {
+                let read = server_key_exchange(body, fields);
+                self.trace.group = fields.get("group").and_then(Value::as_str).map(str::to_owned);
+                read
+            }
             16 => {
                 fields.insert("public_key_bytes".into(), json!(body.len().saturating_sub(1)));
                 Ok(())
@@ -565,6 +590,8 @@ impl Decoder<'_> {
         }
         if kind == 20 && self.tls13 {
             self.finished(side, body, fields);
+        } else if kind == 20 {
+            self.finished12(side, body, fields);
         }
         if in_transcript {
             self.transcript.extend_from_slice(message);
@@ -660,7 +687,54 @@ impl Decoder<'_> {
         self.trace.version = Some(names::version(version));
         self.tls13 = version == 0x0304;
         self.suite = if self.tls13 { Suite::tls13(suite) } else { None };
+        self.suite12 = if self.tls13 { None } else { Suite12::new(suite) };
+        self.server_random = Some(random.to_vec());
         Ok(())
+    }
+
+    /// TLS 1.2's record keys from the master secret (the CLIENT_RANDOM line) and the two randoms.
+    fn derive_tls12_keys(&mut self) {
+        let (Some(suite), Some(server_random), Some(client_random)) =
+            (self.suite12, self.server_random.clone(), self.client_random.clone())
+        else {
+            return;
+        };
+        let Some(master) = self.secret("CLIENT_RANDOM").map(<[u8]>::to_vec) else {
+            return;
+        };
+        if let Some((client, server)) = keys::tls12_keys(suite, &master, &client_random, &server_random) {
+            self.keys12 = [Some(client), Some(server)];
+            self.trace.key_derivation.push(format!(
+                "key block = PRF-{}(the master secret of the CLIENT_RANDOM line, \"key expansion\", server random + client random): client key, server key, client IV, server IV (RFC 5246 6.3)",
+                suite.hash.name()
+            ));
+        }
+    }
+
+    /// TLS 1.2's Finished (RFC 5246 7.4.9): PRF(master secret, "client finished" or "server finished",
+    /// the hash of the handshake so far), 12 bytes.
+    fn finished12(&mut self, side: &Side, verify_data: &[u8], fields: &mut Fields) {
+        let label = match side.direction {
+            Direction::Client => "client finished",
+            Direction::Server => "server finished",
+        };
+        let check = match (self.suite12, self.secret("CLIENT_RANDOM")) {
+            (Some(suite), Some(master)) => {
+                let transcript = suite.hash.digest(&self.transcript);
+                fields.insert("transcript_hash".into(), json!(hex(&transcript)));
+                if keys::prf(suite.hash, master, label, &transcript, 12) == verify_data {
+                    FinishedCheck::Verified
+                } else {
+                    FinishedCheck::Mismatch
+                }
+            }
+            _ => FinishedCheck::NotSeen,
+        };
+        fields.insert("check".into(), json!(check));
+        match side.direction {
+            Direction::Server => self.trace.finished.server = check,
+            Direction::Client => self.trace.finished.client = check,
+        }
     }
 
     /// Recomputes `side`'s Finished from the transcript so far and its handshake traffic secret; then
@@ -962,6 +1036,7 @@ impl fmt::Display for Trace {
             };
             let opened = match (&record.decrypted_with, &record.inner_content_type) {
                 (Some(label), Some(inner)) => format!(", encrypted {inner}, opened with {label}'s keys"),
+                (Some(label), None) => format!(", encrypted, opened with the {label}"),
                 _ if record.encrypted => ", encrypted".to_owned(),
                 _ => String::new(),
             };
@@ -1013,10 +1088,17 @@ impl fmt::Display for Trace {
         for line in &self.key_derivation {
             writeln!(f, "keys: {line}")?;
         }
-        writeln!(
-            f,
-            "not shown: the (EC)DHE shared secret and the early, handshake and master secrets before the traffic secrets: the TLS library does not export them"
-        )?;
+        if self.version.as_deref() == Some("TLS 1.2") {
+            writeln!(
+                f,
+                "not shown: the (EC)DHE shared secret (the pre-master secret) behind the master secret: the TLS library does not export it"
+            )?;
+        } else {
+            writeln!(
+                f,
+                "not shown: the (EC)DHE shared secret and the early, handshake and master secrets before the traffic secrets: the TLS library does not export them"
+            )?;
+        }
         if self.bytes_not_captured > 0 {
             writeln!(
                 f,

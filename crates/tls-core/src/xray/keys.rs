@@ -112,10 +112,108 @@ pub(super) fn expand_label(hash: Hash, secret: &[u8], label: &str, context: &[u8
     out
 }
 
+/// A TLS 1.2 AEAD suite (RFC 5288, RFC 7905): its AEAD, key and IV sizes, and the PRF's hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Suite12 {
+    aead: &'static aead::Algorithm,
+    key_len: usize,
+    /// 4 for AES-GCM (the rest of the nonce is sent with each record), 12 for ChaCha20-Poly1305.
+    iv_len: usize,
+    pub(super) hash: Hash,
+}
+
+impl Suite12 {
+    /// The TLS 1.2 suite with code `code`, when it is one of the AEAD suites rustls speaks.
+    pub(super) fn new(code: u16) -> Option<Self> {
+        let (aead, key_len, iv_len, hash) = match code {
+            0xc02b | 0xc02f => (&aead::AES_128_GCM, 16, 4, Hash::Sha256),
+            0xc02c | 0xc030 => (&aead::AES_256_GCM, 32, 4, Hash::Sha384),
+            0xcca8 | 0xcca9 => (&aead::CHACHA20_POLY1305, 32, 12, Hash::Sha256),
+            _ => return None,
+        };
+        Some(Self {
+            aead,
+            key_len,
+            iv_len,
+            hash,
+        })
+    }
+}
+
+/// TLS 1.2's PRF (RFC 5246 5): P_hash(secret, label + seed), `length` bytes.
+pub(super) fn prf(hash: Hash, secret: &[u8], label: &str, seed: &[u8], length: usize) -> Vec<u8> {
+    let key = hmac::Key::new(hash.hmac(), secret);
+    let mut label_seed = label.as_bytes().to_vec();
+    label_seed.extend_from_slice(seed);
+    let mut out = Vec::with_capacity(length + hash.len());
+    let mut a = hmac::sign(&key, &label_seed).as_ref().to_vec();
+    while out.len() < length {
+        let mut input = a.clone();
+        input.extend_from_slice(&label_seed);
+        out.extend_from_slice(hmac::sign(&key, &input).as_ref());
+        a = hmac::sign(&key, &a).as_ref().to_vec();
+    }
+    out.truncate(length);
+    out
+}
+
+/// Both directions' record keys of a TLS 1.2 session from its master secret (the key block of RFC 5246
+/// 6.3, MAC keys empty for AEAD suites): (client's, server's).
+pub(super) fn tls12_keys(
+    suite: Suite12,
+    master: &[u8],
+    client_random: &[u8],
+    server_random: &[u8],
+) -> Option<(RecordKeys, RecordKeys)> {
+    let seed = [server_random, client_random].concat();
+    let block = prf(
+        suite.hash,
+        master,
+        "key expansion",
+        &seed,
+        2 * (suite.key_len + suite.iv_len),
+    );
+    let (client_key, rest) = block.split_at(suite.key_len);
+    let (server_key, rest) = rest.split_at(suite.key_len);
+    let (client_iv, server_iv) = rest.split_at(suite.iv_len);
+    let keys = |key: &[u8], iv: &[u8], label: &str| -> Option<RecordKeys> {
+        let mut fixed = [0u8; 12];
+        fixed[..iv.len()].copy_from_slice(iv);
+        Some(RecordKeys {
+            key: aead::LessSafeKey::new(aead::UnboundKey::new(suite.aead, key).ok()?),
+            iv: fixed,
+            sequence: 0,
+            label: label.to_owned(),
+            secret: master.to_vec(),
+            nonce: if suite.iv_len == 4 {
+                NonceStyle::Tls12Explicit
+            } else {
+                NonceStyle::Tls12Xor
+            },
+        })
+    };
+    Some((
+        keys(client_key, client_iv, "CLIENT_RANDOM (client write key)")?,
+        keys(server_key, server_iv, "CLIENT_RANDOM (server write key)")?,
+    ))
+}
+
+/// How a record's nonce is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NonceStyle {
+    /// TLS 1.3 (and TLS 1.2 ChaCha20-Poly1305 below): the IV XOR the sequence number; inner content type.
+    Tls13,
+    /// TLS 1.2 AES-GCM: the 4-byte salt, then 8 bytes sent at the start of each record.
+    Tls12Explicit,
+    /// TLS 1.2 ChaCha20-Poly1305: the IV XOR the sequence number, no inner content type.
+    Tls12Xor,
+}
+
 /// One direction's record protection under one traffic secret: key, IV and the next sequence number.
 pub(super) struct RecordKeys {
     key: aead::LessSafeKey,
     iv: [u8; 12],
+    nonce: NonceStyle,
     pub(super) sequence: u64,
     /// The secret's label (`SERVER_HANDSHAKE_TRAFFIC_SECRET`, ...), said with what it opened.
     pub(super) label: String,
@@ -134,6 +232,7 @@ impl RecordKeys {
             sequence: 0,
             label: label.to_owned(),
             secret: secret.to_vec(),
+            nonce: NonceStyle::Tls13,
         })
     }
 
@@ -141,19 +240,39 @@ impl RecordKeys {
     /// plaintext, or `None` when the record does not open with these keys.
     pub(super) fn open(&mut self, header: &[u8], body: &[u8]) -> Option<(u8, Vec<u8>)> {
         let mut nonce = self.iv;
-        for (byte, seq) in nonce[4..].iter_mut().zip(self.sequence.to_be_bytes()) {
-            *byte ^= seq;
-        }
-        let mut data = body.to_vec();
+        let ciphertext = match self.nonce {
+            NonceStyle::Tls12Explicit => {
+                nonce[4..].copy_from_slice(body.get(..8)?);
+                &body[8..]
+            }
+            NonceStyle::Tls13 | NonceStyle::Tls12Xor => {
+                for (byte, seq) in nonce[4..].iter_mut().zip(self.sequence.to_be_bytes()) {
+                    *byte ^= seq;
+                }
+                body
+            }
+        };
+        let mut data = ciphertext.to_vec();
+        // TLS 1.2's additional data (RFC 5246 6.2.3.3): sequence number, type, version, plaintext length.
+        let mut aad12 = self.sequence.to_be_bytes().to_vec();
+        aad12.extend_from_slice(header.get(..3)?);
+        aad12.extend_from_slice(&u16::try_from(ciphertext.len().checked_sub(16)?).ok()?.to_be_bytes());
+        let aad = match self.nonce {
+            NonceStyle::Tls13 => header,
+            NonceStyle::Tls12Explicit | NonceStyle::Tls12Xor => aad12.as_slice(),
+        };
         let plain = self
             .key
             .open_in_place(
                 aead::Nonce::assume_unique_for_key(nonce),
-                aead::Aad::from(header),
+                aead::Aad::from(aad),
                 &mut data,
             )
             .ok()?;
         self.sequence += 1;
+        if self.nonce != NonceStyle::Tls13 {
+            return Some((header[0], plain.to_vec()));
+        }
         // TLSInnerPlaintext: content, the content type, then zero padding.
         let end = plain.iter().rposition(|&b| b != 0)?;
         Some((plain[end], plain[..end].to_vec()))
