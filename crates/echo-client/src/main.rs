@@ -41,10 +41,11 @@ pub(crate) struct Args {
     /// server's certificate subject
     #[arg(short, long)]
     verbose: bool,
-    /// After the echo, show the handshake on standard error: every record and message decoded, TLS 1.3
-    /// records decrypted, both Finished values checked (against any TLS server)
-    #[arg(long)]
-    trace: bool,
+    /// After the echo, show the handshake on standard error: every record and message decoded and
+    /// decrypted, both Finished values checked (against any TLS server); `--trace=full` adds each
+    /// message's bytes in hex
+    #[arg(long, value_name = "DETAIL", num_args = 0..=1, require_equals = true, default_missing_value = "brief", value_parser = ["brief", "full"])]
+    trace: Option<String>,
     /// Write the same handshake x-ray as JSON to FILE
     #[arg(long, value_name = "FILE")]
     trace_json: Option<PathBuf>,
@@ -243,7 +244,7 @@ async fn run(args: Args) -> tls_core::Result<()> {
         verbose: args.verbose,
     };
     let (config, server_name, options) = connection_setup(args.target, args.verbose)?;
-    if !args.trace && args.trace_json.is_none() && args.pcap.is_none() {
+    if args.trace.is_none() && args.trace_json.is_none() && args.pcap.is_none() {
         let conn = client::connect(&addr, server_name, config, options).await?;
         return session(conn, &echoing).await;
     }
@@ -253,7 +254,7 @@ async fn run(args: Args) -> tls_core::Result<()> {
         Ok(conn) => session(conn, &echoing).await,
         Err(err) => Err(err),
     };
-    trace::report(&capture.trace(), args.trace, args.trace_json.as_deref())?;
+    trace::report(&capture.trace(), args.trace.as_deref(), args.trace_json.as_deref())?;
     if let Some(path) = &args.pcap {
         trace::write(
             path,

@@ -6,15 +6,18 @@ use std::path::Path;
 
 use tls_core::xray::Trace;
 
-/// Shows `trace` on standard error (`text`) and writes it as JSON to `json`, when asked.
+/// Shows `trace` on standard error (`text`: `brief` or `full`, with colour on a terminal) and writes it
+/// as JSON to `json`, when asked.
 ///
 /// # Errors
 /// [`tls_core::Error::Write`] naming the JSON file, [`tls_core::Error::Output`] when standard error
 /// cannot take the text.
-pub(crate) fn report(trace: &Trace, text: bool, json: Option<&Path>) -> tls_core::Result<()> {
-    if text {
+pub(crate) fn report(trace: &Trace, text: Option<&str>, json: Option<&Path>) -> tls_core::Result<()> {
+    if let Some(detail) = text {
+        use std::io::IsTerminal as _;
         let mut err = std::io::stderr().lock();
-        write!(err, "{trace}")
+        let colour = err.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        write!(err, "{}", trace.render(detail == "full", colour))
             .and_then(|()| err.flush())
             .map_err(|cause| tls_core::Error::Output { cause })?;
     }

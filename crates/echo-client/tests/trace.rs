@@ -300,3 +300,39 @@ async fn tshark_reads_the_pcap_as_the_x_ray_reads_the_connection() {
         );
     }
 }
+
+/// `--trace=full` adds each message's bytes in hex (the ClientHello's start with its type, 01); no
+/// colour codes when standard error is not a terminal.
+#[tokio::test]
+async fn trace_full_shows_the_bytes_and_a_pipe_gets_no_colour() {
+    let pki = PkiFiles::new();
+    let server = RunningServer::start(
+        test_support::server_config(pki.pki.server.identity()),
+        ServerOptions::default(),
+    )
+    .await;
+    let addr = server.address();
+    let ca = pki.arg("ca.pem");
+    let ran = test_support::run(
+        CLIENT,
+        &["--connect", &addr, "--ca", &ca, "--trace=full"],
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    assert!(ran.stderr.contains("  0000  01 00 "), "{}", ran.stderr);
+    assert!(
+        !ran.stderr.contains('\u{1b}'),
+        "colour codes in a pipe: {:?}",
+        ran.stderr
+    );
+    let ran = test_support::run(
+        CLIENT,
+        &["--connect", &addr, "--ca", &ca, "--trace=everything"],
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+}

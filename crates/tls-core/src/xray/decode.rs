@@ -119,6 +119,9 @@ pub struct Message {
     /// Its fields, by name, in the order the message holds them.
     #[serde(flatten)]
     pub fields: Fields,
+    /// The message's bytes as sent (header included), for `--trace=full`.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
 }
 
 /// Named values in the order they were read (a JSON object keeps that order too).
@@ -473,6 +476,7 @@ impl Decoder<'_> {
                     kind: "alert".into(),
                     length: plain.len(),
                     fields,
+                    bytes: plain.clone(),
                 });
             }
             20 => {
@@ -539,6 +543,7 @@ impl Decoder<'_> {
                 kind: names::handshake_type(kind),
                 length,
                 fields,
+                bytes: message,
             });
         }
         Ok(())
@@ -1019,6 +1024,60 @@ fn summary(value: &Value) -> String {
 impl fmt::Display for Trace {
     /// The handshake as a timeline: one line per record, its messages indented under it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false, false))
+    }
+}
+
+/// ANSI colours for a terminal, or nothing.
+struct Paint(bool);
+
+impl Paint {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn check(&self, check: FinishedCheck) -> String {
+        match check {
+            FinishedCheck::Verified => self.paint("32", "verified"),
+            FinishedCheck::Mismatch => self.paint("1;31", "DOES NOT MATCH"),
+            FinishedCheck::NotSeen => "not seen".to_owned(),
+        }
+    }
+}
+
+/// `bytes` as hex lines of 16, each with its offset and the bytes as ASCII, indented by `indent`.
+fn hex_dump(out: &mut String, bytes: &[u8], indent: usize) {
+    for (row, line) in bytes.chunks(16).enumerate() {
+        let hex: Vec<String> = line.iter().map(|b| format!("{b:02x}")).collect();
+        let ascii: String = line
+            .iter()
+            .map(|&b| {
+                if b.is_ascii_graphic() || b == b' ' {
+                    char::from(b)
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "{:indent$}{:04x}  {:<47}  {ascii}", "", row * 16, hex.join(" "));
+    }
+}
+
+impl Trace {
+    /// The timeline as text; `full` adds each message's bytes as hex, `colour` paints directions and
+    /// checks for a terminal.
+    pub fn render(&self, full: bool, colour: bool) -> String {
+        let paint = Paint(colour);
+        let mut out = String::new();
+        let _ = self.write_to(&mut out, full, &paint);
+        out
+    }
+
+    fn write_to(&self, f: &mut String, full: bool, paint: &Paint) -> fmt::Result {
         let unknown = "?".to_owned();
         writeln!(
             f,
@@ -1026,13 +1085,13 @@ impl fmt::Display for Trace {
             self.version.as_ref().unwrap_or(&unknown),
             self.cipher_suite.as_ref().unwrap_or(&unknown),
             self.group.as_ref().unwrap_or(&unknown),
-            self.finished.server,
-            self.finished.client
+            paint.check(self.finished.server),
+            paint.check(self.finished.client)
         )?;
         for record in &self.records {
             let arrow = match record.direction {
-                Direction::Client => "client → server",
-                Direction::Server => "server → client",
+                Direction::Client => paint.paint("32", "client → server"),
+                Direction::Server => paint.paint("36", "server → client"),
             };
             let opened = match (&record.decrypted_with, &record.inner_content_type) {
                 (Some(label), Some(inner)) => format!(", encrypted {inner}, opened with {label}'s keys"),
@@ -1063,10 +1122,13 @@ impl fmt::Display for Trace {
                     f,
                     "{:16}{} ({} bytes): {}",
                     "",
-                    message.kind,
+                    paint.paint("1", &message.kind),
                     message.length,
                     fields.join("; ")
                 )?;
+                if full {
+                    hex_dump(f, &message.bytes, 18);
+                }
             }
         }
         if self.more_application_records > 0 {
