@@ -593,10 +593,8 @@ impl Decoder<'_> {
                 self.transcript = synthetic;
             }
         }
-        if kind == 20 && self.tls13 {
+        if kind == 20 {
             self.finished(side, body, fields);
-        } else if kind == 20 {
-            self.finished12(side, body, fields);
         }
         if in_transcript {
             self.transcript.extend_from_slice(message);
@@ -716,43 +714,36 @@ impl Decoder<'_> {
         }
     }
 
-    /// TLS 1.2's Finished (RFC 5246 7.4.9): PRF(master secret, "client finished" or "server finished",
-    /// the hash of the handshake so far), 12 bytes.
-    fn finished12(&mut self, side: &Side, verify_data: &[u8], fields: &mut Fields) {
-        let label = match side.direction {
-            Direction::Client => "client finished",
-            Direction::Server => "server finished",
-        };
-        let check = match (self.suite12, self.secret("CLIENT_RANDOM")) {
-            (Some(suite), Some(master)) => {
-                let transcript = suite.hash.digest(&self.transcript);
-                fields.insert("transcript_hash".into(), json!(hex(&transcript)));
-                if keys::prf(suite.hash, master, label, &transcript, 12) == verify_data {
-                    FinishedCheck::Verified
-                } else {
-                    FinishedCheck::Mismatch
-                }
-            }
-            _ => FinishedCheck::NotSeen,
-        };
-        fields.insert("check".into(), json!(check));
-        match side.direction {
-            Direction::Server => self.trace.finished.server = check,
-            Direction::Client => self.trace.finished.client = check,
+    /// The Finished `direction` must send, and the transcript hash it covers: TLS 1.3's HMAC keyed by
+    /// the side's handshake traffic secret (RFC 8446 4.4.4), or TLS 1.2's PRF(master secret, "client
+    /// finished" or "server finished", the handshake hash), 12 bytes (RFC 5246 7.4.9).
+    fn expected_finished(&self, direction: Direction) -> Option<(Vec<u8>, Vec<u8>)> {
+        if self.tls13 {
+            let suite = self.suite?;
+            let label = match direction {
+                Direction::Server => "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                Direction::Client => "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            };
+            let transcript = suite.hash.digest(&self.transcript);
+            let expected = keys::finished(suite.hash, self.secret(label)?, &transcript);
+            Some((transcript, expected))
+        } else {
+            let suite = self.suite12?;
+            let label = match direction {
+                Direction::Client => "client finished",
+                Direction::Server => "server finished",
+            };
+            let transcript = suite.hash.digest(&self.transcript);
+            let expected = keys::prf(suite.hash, self.secret("CLIENT_RANDOM")?, label, &transcript, 12);
+            Some((transcript, expected))
         }
     }
 
-    /// Recomputes `side`'s Finished from the transcript so far and its handshake traffic secret; then
-    /// its records go over to the application traffic keys.
+    /// Recomputes `side`'s Finished from the transcript so far; then, in TLS 1.3, its records go over
+    /// to the application traffic keys.
     fn finished(&mut self, side: &mut Side, verify_data: &[u8], fields: &mut Fields) {
-        let (handshake_label, application_label) = match side.direction {
-            Direction::Server => ("SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"),
-            Direction::Client => ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"),
-        };
-        let check = match (self.suite, self.secret(handshake_label)) {
-            (Some(suite), Some(secret)) => {
-                let transcript = suite.hash.digest(&self.transcript);
-                let expected = keys::finished(suite.hash, secret, &transcript);
+        let check = match self.expected_finished(side.direction) {
+            Some((transcript, expected)) => {
                 fields.insert("transcript_hash".into(), json!(hex(&transcript)));
                 if expected == verify_data {
                     FinishedCheck::Verified
@@ -760,14 +751,20 @@ impl Decoder<'_> {
                     FinishedCheck::Mismatch
                 }
             }
-            _ => FinishedCheck::NotSeen,
+            None => FinishedCheck::NotSeen,
         };
         fields.insert("check".into(), json!(check));
         match side.direction {
             Direction::Server => self.trace.finished.server = check,
             Direction::Client => self.trace.finished.client = check,
         }
-        side.keys = self.keys_for(application_label);
+        if self.tls13 {
+            let application_label = match side.direction {
+                Direction::Server => "SERVER_TRAFFIC_SECRET_0",
+                Direction::Client => "CLIENT_TRAFFIC_SECRET_0",
+            };
+            side.keys = self.keys_for(application_label);
+        }
     }
 }
 
@@ -822,11 +819,7 @@ fn extension_fields(code: u16, body: &[u8], hello: Hello, fields: &mut Map<Strin
             );
         }
         (13 | 50, _) => {
-            let schemes = u16s(r.vec16()?);
-            fields.insert(
-                "schemes".into(),
-                json!(schemes.iter().map(|&s| names::signature_scheme(s)).collect::<Vec<_>>()),
-            );
+            fields.insert("schemes".into(), schemes(r.vec16()?));
         }
         (16, _) => {
             let mut list = Reader::new(r.vec16()?, "ALPN list");
@@ -895,6 +888,16 @@ fn extension_fields(code: u16, body: &[u8], hello: Hello, fields: &mut Map<Strin
     Ok(())
 }
 
+/// A list of signature schemes by name.
+fn schemes(list: &[u8]) -> Value {
+    json!(
+        u16s(list)
+            .iter()
+            .map(|&s| names::signature_scheme(s))
+            .collect::<Vec<_>>()
+    )
+}
+
 fn extensions_only(body: &[u8], fields: &mut Fields) -> Result<(), String> {
     let mut r = Reader::new(body, "EncryptedExtensions");
     fields.insert(
@@ -951,11 +954,7 @@ fn certificate_request(body: &[u8], fields: &mut Fields, tls13: bool) -> Result<
         );
     } else {
         fields.insert("certificate_types".into(), json!(r.vec8()?.len()));
-        let schemes = u16s(r.vec16()?);
-        fields.insert(
-            "schemes".into(),
-            json!(schemes.iter().map(|&s| names::signature_scheme(s)).collect::<Vec<_>>()),
-        );
+        fields.insert("schemes".into(), schemes(r.vec16()?));
     }
     Ok(())
 }
