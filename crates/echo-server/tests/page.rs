@@ -213,3 +213,44 @@ async fn curl_gets_its_own_handshake_with_the_sni_it_sent() {
         html.stdout
     );
 }
+
+/// A HelloRetryRequest (openssl offers a key share the server does not take): the x-ray recognises it
+/// by its random, replaces the first ClientHello in the transcript by its hash (RFC 8446 4.4.1), and
+/// both Finished still verify.
+#[tokio::test]
+async fn a_hello_retry_request_is_named_and_the_finished_still_verify() {
+    let pki = PkiFiles::new();
+    let server = page_server(&pki).await;
+    let request = b"GET /handshake.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let ca = pki.arg("ca.pem");
+    let (_, out, err) = s_client(
+        &server,
+        &["-alpn", "http/1.1", "-groups", "ffdhe2048:P-256", "-CAfile", &ca],
+        request,
+    )
+    .await;
+    let json = out
+        .split_once('{')
+        .map(|(_, rest)| format!("{{{rest}"))
+        .unwrap_or_else(|| panic!("no JSON: {out} {err}"));
+    let trace: Value = serde_json::from_str(&json).expect("/handshake.json is JSON");
+    let types: Vec<&str> = trace["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .flat_map(|r| r["messages"].as_array().expect("messages"))
+        .filter_map(|m| m["type"].as_str())
+        .collect();
+    assert_eq!(
+        &types[..4],
+        ["client_hello", "server_hello", "client_hello", "server_hello"],
+        "{types:?}"
+    );
+    assert_eq!(
+        trace["records"][1]["messages"][0]["hello_retry_request"], true,
+        "{trace:#}"
+    );
+    assert_eq!(trace["group"], "secp256r1");
+    assert_eq!(trace["finished"]["server"], "verified", "{trace:#}");
+    assert_eq!(trace["finished"]["client"], "verified", "{trace:#}");
+}
