@@ -10,6 +10,11 @@ use tls_core::HostPort;
 /// # Errors
 /// A sentence naming the text when it is not a non-negative number.
 pub fn seconds(text: &str) -> Result<Duration, String> {
+    seconds_from(text, "0")
+}
+
+/// As [`seconds`], saying `least` is the least taken when the text is negative.
+fn seconds_from(text: &str, least: &str) -> Result<Duration, String> {
     let value = text
         .trim()
         .parse::<f64>()
@@ -18,7 +23,7 @@ pub fn seconds(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("{text:?} is not a number of seconds (such as 10 or 0.5)"))?;
     if value < 0.0 {
         return Err(format!(
-            "{text:?} seconds is negative: give 0 or more (such as 10 or 0.5)"
+            "{text:?} seconds is negative: give {least} or more (such as 10 or 0.5)"
         ));
     }
     // Every limit is added to the clock: a year is far more than any wait here needs, and far less
@@ -40,7 +45,7 @@ const LONGEST: Duration = Duration::from_secs(365 * 86_400);
 /// # Errors
 /// As [`seconds`], and a sentence saying why 0 does not work.
 pub fn positive_seconds(text: &str) -> Result<Duration, String> {
-    match seconds(text)? {
+    match seconds_from(text, "0.001")? {
         limit if limit < Duration::from_millis(1) => Err(format!(
             "{text:?} seconds leaves no time at all; give 0.001 or more (such as 10 or 0.5)"
         )),

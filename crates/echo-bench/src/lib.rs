@@ -182,13 +182,13 @@ pub async fn run(options: Options, live: Arc<Live>) -> Report {
     let started = Instant::now();
     let deadline = started + options.duration;
     let tasks: Vec<_> = (0..options.connections)
-        .map(|_| {
+        .map(|index| {
             let (options, live) = (options.clone(), live.clone());
             tokio::spawn(async move {
                 match options.mode {
                     Mode::Handshake => handshakes(&options, &live, deadline).await,
                     Mode::Throughput => throughput(&options, &live, deadline).await,
-                    Mode::Latency => latency(&options, &live, deadline).await,
+                    Mode::Latency => latency(&options, &live, deadline, index).await,
                     Mode::Idle => idle(&options, &live, deadline).await,
                 }
             })
@@ -441,7 +441,9 @@ async fn throughput(options: &Options, live: &Live, deadline: Instant) -> Tally 
     tally
 }
 
-async fn latency(options: &Options, live: &Live, deadline: Instant) -> Tally {
+/// One connection's echoes, one in flight; `index` staggers the open loop's connections over one
+/// interval, so the offered load arrives evenly rather than in bursts of all connections at once.
+async fn latency(options: &Options, live: &Live, deadline: Instant, index: usize) -> Tally {
     let mut tally = Tally::default();
     let Some(mut conn) = open(options, live, &mut tally).await else {
         return tally;
@@ -452,9 +454,18 @@ async fn latency(options: &Options, live: &Live, deadline: Instant) -> Tally {
     let every = options
         .rate
         .map(|rate| Duration::from_secs_f64(options.connections as f64 / rate));
-    let mut due = Instant::now();
+    let mut due = Instant::now()
+        + every.map_or(Duration::ZERO, |every| {
+            every.mul_f64(index as f64 / options.connections as f64)
+        });
     while Instant::now() < deadline {
         let started = match every {
+            // An echo due after the deadline is not sent: the run ends on time, whatever the rate, and
+            // lasts its whole duration (the rate is over all of it).
+            Some(_) if due >= deadline => {
+                tokio::time::sleep_until(tokio::time::Instant::from_std(deadline)).await;
+                break;
+            }
             Some(every) => {
                 tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
                 let started = due;
@@ -509,7 +520,7 @@ impl fmt::Display for Report {
         let mode = match (self.mode, self.resume, self.rate) {
             (Mode::Handshake, true, _) => "handshake (resumed sessions)".to_owned(),
             (Mode::Handshake, false, _) => "handshake (full, resumption off)".to_owned(),
-            (Mode::Latency, _, Some(rate)) => format!("latency (open loop, {rate:.0} echoes/s offered)"),
+            (Mode::Latency, _, Some(rate)) => format!("latency (open loop, {rate} echoes/s offered)"),
             (mode, _, _) => format!("{mode:?}").to_lowercase(),
         };
         writeln!(f, "mode         {mode}")?;
@@ -525,7 +536,15 @@ impl fmt::Display for Report {
                 "handshakes   {} ({:.1}/s), {} resumed",
                 self.ops, self.ops_per_sec, self.resumed
             )?,
-            Mode::Latency => writeln!(f, "echoes       {} ({:.1}/s)", self.ops, self.ops_per_sec)?,
+            Mode::Latency => {
+                writeln!(f, "echoes       {} ({:.1}/s)", self.ops, self.ops_per_sec)?;
+                if let Some(rate) = self.rate.filter(|&rate| self.ops_per_sec < 0.95 * rate) {
+                    writeln!(
+                        f,
+                        "             below the {rate} echoes/s offered: the client or the server could not keep the pace, so the percentiles include the backlog"
+                    )?;
+                }
+            }
             Mode::Idle => writeln!(f, "held         {} of {} connections", self.ops, self.connections)?,
             Mode::Throughput => {}
         }

@@ -26,7 +26,7 @@ pub(crate) struct Args {
     #[command(flatten)]
     extras: tls_echo_cli::Extras,
     #[command(flatten)]
-    target: Target,
+    pub(crate) target: Target,
     /// Text to send
     #[arg(long, default_value = "Hello World!", value_name = "TEXT", conflicts_with = "stdin")]
     message: String,
@@ -48,17 +48,17 @@ pub(crate) struct Args {
     trace: Option<String>,
     /// Write the same handshake x-ray as JSON to FILE
     #[arg(long, value_name = "FILE")]
-    trace_json: Option<PathBuf>,
+    pub(crate) trace_json: Option<PathBuf>,
     /// Write the connection as a pcapng FILE with its secrets inside: Wireshark and tshark open it
     /// decrypted, with no key log file
     #[arg(long, value_name = "FILE")]
-    pcap: Option<PathBuf>,
+    pub(crate) pcap: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Subcommand)]
 enum Command {
     /// Measure a TLS echo server (ours or any other): handshakes, throughput, latency, idle connections
-    #[command(after_help = bench::AFTER_HELP)]
+    #[command(after_help = bench::AFTER_HELP, allow_negative_numbers = true)]
     Bench(bench::BenchArgs),
 }
 
@@ -74,7 +74,7 @@ pub(crate) struct Target {
     /// CA certificates to trust, PEM or DER; repeat for several files [default: certs/ca.pem, unless
     /// only --webpki-roots or --pin is given]
     #[arg(long, value_name = "FILE")]
-    ca: Vec<PathBuf>,
+    pub(crate) ca: Vec<PathBuf>,
     /// Trust Mozilla's public roots (webpki-roots) too
     #[arg(long)]
     webpki_roots: bool,
@@ -84,10 +84,10 @@ pub(crate) struct Target {
     pins: Vec<tls_core::Pin>,
     /// Client certificate for mutual TLS
     #[arg(long, value_name = "FILE")]
-    cert: Option<PathBuf>,
+    pub(crate) cert: Option<PathBuf>,
     /// Private key of --cert [default: the --cert file itself, when it holds the key too]
     #[arg(long, value_name = "FILE", requires = "cert")]
-    key: Option<PathBuf>,
+    pub(crate) key: Option<PathBuf>,
     /// ALPN protocol to offer; repeat for several
     #[arg(long = "alpn", value_name = "PROTO", value_parser = tls_echo_cli::values::alpn)]
     alpn: Vec<String>,
@@ -134,6 +134,12 @@ async fn main() -> ExitCode {
                 clap::error::ErrorKind::ArgumentConflict,
                 "standard input is one file at most (-), or the data --stdin sends: give the others by their names",
             )
+            .exit();
+    }
+    if let Err(problem) = trace::check_outputs(&args) {
+        use clap::CommandFactory as _;
+        Args::command()
+            .error(clap::error::ErrorKind::ValueValidation, problem)
             .exit();
     }
     let result = match args.command {

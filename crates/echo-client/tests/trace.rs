@@ -118,7 +118,7 @@ async fn a_session_with_echo_server_is_decoded_decrypted_and_both_finished_verif
         "{data:?}"
     );
     assert!(
-        stderr.contains("Finished: server verified, client verified")
+        stderr.contains("Finished (each side's MAC over the transcript): server verified, client verified")
             && stderr.contains("client → server  handshake record")
             && stderr.contains("opened with SERVER_HANDSHAKE_TRAFFIC_SECRET's keys"),
         "{stderr}"
@@ -172,9 +172,9 @@ async fn openssl_s_server_over_tls_1_2_shows_its_key_exchange_and_both_finished_
         assert!(types.iter().any(|t| t == kind), "{kind} missing: {types:?}");
     }
     let exchange = message(&trace, "server_key_exchange");
-    assert_eq!(exchange["group"], "x25519", "{exchange}");
+    assert_eq!(exchange["group"], "X25519", "{exchange}");
     assert_eq!(exchange["public_key_bytes"], 32);
-    assert_eq!(trace["group"], "x25519");
+    assert_eq!(trace["group"], "X25519");
     // The records after ChangeCipherSpec opened with the key block of the CLIENT_RANDOM secret.
     assert_eq!(trace["finished"]["server"], "verified", "{trace:#}");
     assert_eq!(trace["finished"]["client"], "verified", "{trace:#}");
@@ -335,4 +335,113 @@ async fn trace_full_shows_the_bytes_and_a_pipe_gets_no_colour() {
     )
     .await;
     assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+}
+
+/// The x-ray's output files are checked before anything is sent: standard output (it carries the
+/// echo), a directory, a missing folder, and a file the program reads (the CA here) are refused with
+/// exit 2, and the CA file is left as it was.
+#[tokio::test]
+async fn x_ray_output_files_that_cannot_or_must_not_be_written_are_refused_first() {
+    let pki = PkiFiles::new();
+    let ca = pki.arg("ca.pem");
+    let dir = temp_dir();
+    let missing = dir.path().join("no/such/folder.json").display().to_string();
+    let folder = dir.path().display().to_string();
+    for (flag, path, why) in [
+        ("--trace-json", "-", "standard output carries the echo"),
+        ("--pcap", folder.as_str(), "is a directory"),
+        ("--trace-json", missing.as_str(), "its folder does not exist"),
+        ("--trace-json", ca.as_str(), "is the file given as --ca"),
+    ] {
+        // Port 9 on loopback: nothing is reached before the refusal.
+        let ran = test_support::run(
+            CLIENT,
+            &["--connect", "127.0.0.1:9", "--ca", &ca, flag, path],
+            "(built by cargo)",
+            b"",
+        )
+        .await;
+        assert_eq!(ran.code, Some(2), "{flag} {path}: {}", ran.stderr);
+        assert!(
+            ran.stderr.contains(why) && !ran.stderr.contains("cannot connect"),
+            "{flag} {path}: {}",
+            ran.stderr
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&ca).expect("the CA"),
+        pki.pki.ca.issued.cert_pem,
+        "the CA file is untouched"
+    );
+}
+
+/// With the x-ray on, SSLKEYLOGFILE still gets the session's secrets (the capture passes them on).
+#[tokio::test]
+async fn sslkeylogfile_still_works_with_the_x_ray_on() {
+    let pki = PkiFiles::new();
+    let server = RunningServer::start(
+        test_support::server_config(pki.pki.server.identity()),
+        ServerOptions::default(),
+    )
+    .await;
+    let dir = temp_dir();
+    let keylog = dir.path().join("keys.log");
+    let (addr, ca, json) = (
+        server.address(),
+        pki.arg("ca.pem"),
+        dir.path().join("t.json").display().to_string(),
+    );
+    let mut client = Peer::spawn_env(
+        CLIENT,
+        &["--connect", &addr, "--ca", &ca, "--trace-json", &json],
+        &[("SSLKEYLOGFILE", &keylog.display().to_string())],
+        "(built by cargo)",
+    );
+    assert_eq!(client.exit_code().await, Some(0));
+    let lines = std::fs::read_to_string(&keylog).expect("the key log");
+    assert!(
+        lines.contains("CLIENT_HANDSHAKE_TRAFFIC_SECRET ") && lines.contains("SERVER_TRAFFIC_SECRET_0 "),
+        "{lines}"
+    );
+}
+
+/// The open loop ends at --duration however low the rate: with one echo due every 1,000 s, one is sent
+/// and the run ends after its second.
+#[tokio::test]
+async fn an_open_loop_at_a_very_low_rate_still_ends_on_time() {
+    let pki = PkiFiles::new();
+    let server = RunningServer::start(
+        test_support::server_config(pki.pki.server.identity()),
+        ServerOptions::default(),
+    )
+    .await;
+    let (addr, ca) = (server.address(), pki.arg("ca.pem"));
+    let args = [
+        "bench",
+        "--connect",
+        &addr,
+        "--ca",
+        &ca,
+        "--mode",
+        "latency",
+        "--connections",
+        "1",
+        "--duration",
+        "1",
+        "--rate",
+        "0.001",
+        "--json",
+    ];
+    let ran = test_support::run_within(
+        std::time::Duration::from_secs(20),
+        CLIENT,
+        &args,
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    let report: Value = serde_json::from_str(&ran.stdout).expect("JSON");
+    assert_eq!(report["ops"], 1, "{report}");
+    assert_eq!(report["rate"], 0.001);
 }

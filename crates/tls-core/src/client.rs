@@ -87,6 +87,7 @@ pub async fn connect_traced(
     options: ClientOptions,
 ) -> (Result<Connection>, Capture) {
     let capture = Capture::new();
+    capture.forward_to(config.key_log.clone());
     let mut traced = (*config).clone();
     traced.key_log = Arc::new(capture.clone());
     let connected = connect_with(addr, server_name, Arc::new(traced), options, Some(capture.clone())).await;

@@ -350,7 +350,7 @@ struct EchoedRequest {
     path: String,
     version: String,
     headers: Vec<(String, String)>,
-    /// What was left out, when something was: "N header bytes not shown (the page shows 4096)".
+    /// What was left out, when something was: "N bytes of the request not shown: the page shows the first 4096".
     #[serde(skip_serializing_if = "Option::is_none")]
     cut: Option<String>,
 }
@@ -382,7 +382,7 @@ impl EchoedRequest {
             version: format!("{:?}", parts.version),
             headers,
             cut: (left_out > 0)
-                .then(|| format!("{left_out} bytes of the request not shown (the page shows {REFLECTED})")),
+                .then(|| format!("{left_out} bytes of the request not shown: the page shows the first {REFLECTED}")),
         }
     }
 }

@@ -673,7 +673,7 @@ async fn the_page_answers_a_16_kib_request_head_in_one_record() {
     );
     assert!(answer[0].len() <= 16 * 1024, "{} bytes", answer[0].len());
     assert!(
-        first.contains("bytes of the request not shown (the page shows 4096)"),
+        first.contains("bytes of the request not shown: the page shows the first 4096"),
         "{first}"
     );
     drop(tcp);

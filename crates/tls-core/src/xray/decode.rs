@@ -232,7 +232,8 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
             break;
         }
     }
-    if decoder.trace.problem.is_none() {
+    // A record cut by the capture's own limit is the limit, said as such below, not a problem.
+    if decoder.trace.problem.is_none() && dropped == 0 {
         for side in [&client, &server] {
             if !side.pending.is_empty() {
                 decoder.trace.problem = Some(format!(
@@ -1078,9 +1079,15 @@ impl Trace {
 
     fn write_to(&self, f: &mut String, full: bool, paint: &Paint) -> fmt::Result {
         let unknown = "?".to_owned();
+        if self.records.is_empty() && self.problem.is_none() && self.bytes_not_captured == 0 {
+            return writeln!(
+                f,
+                "handshake x-ray: nothing was exchanged (no TLS record crossed the connection)"
+            );
+        }
         writeln!(
             f,
-            "handshake x-ray: {}, {}, {}; Finished: server {}, client {}",
+            "handshake x-ray: {}, {}, {}; Finished (each side's MAC over the transcript): server {}, client {}",
             self.version.as_ref().unwrap_or(&unknown),
             self.cipher_suite.as_ref().unwrap_or(&unknown),
             self.group.as_ref().unwrap_or(&unknown),
@@ -1117,9 +1124,10 @@ impl Trace {
                         _ => format!("{k} {}", summary(v)),
                     })
                     .collect();
+                let colon = if fields.is_empty() { "" } else { ": " };
                 writeln!(
                     f,
-                    "{:16}{} ({} bytes): {}",
+                    "{:16}{} ({} bytes){colon}{}",
                     "",
                     paint.paint("1", &message.kind),
                     message.length,
@@ -1210,6 +1218,20 @@ mod tests {
             "{:?}",
             trace.ja4
         );
+    }
+
+    /// A connection that exchanged nothing says so in one line; a record cut by the capture's own limit
+    /// is the limit (said as such), not a problem.
+    #[test]
+    fn nothing_exchanged_and_a_full_capture_are_said_plainly() {
+        assert_eq!(
+            decode(&[], &[], 0).to_string(),
+            "handshake x-ray: nothing was exchanged (no TLS record crossed the connection)\n"
+        );
+        let hello = client_hello();
+        let cut = decode(&client(&hello[..hello.len() - 10]), &[], 10);
+        assert_eq!(cut.problem, None);
+        assert!(cut.to_string().contains("10 bytes after the first 256 KiB were not captured"), "{cut}");
     }
 
     /// Every byte flipped in turn and every truncation: a decoded prefix and a reason, never a panic.

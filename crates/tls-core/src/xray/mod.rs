@@ -82,6 +82,8 @@ struct Recorded {
     limit: usize,
     /// Bytes that arrived after `limit` and were not kept.
     dropped: usize,
+    /// The key log this capture stands in for (`SSLKEYLOGFILE`), which still gets every line.
+    forward: Option<Arc<dyn rustls::KeyLog>>,
 }
 
 /// One connection's bytes and secrets, shared by the [`Tap`] that records them and the TLS
@@ -111,6 +113,7 @@ impl Capture {
             kept: 0,
             limit,
             dropped: 0,
+            forward: None,
         })))
     }
 
@@ -142,6 +145,12 @@ impl Capture {
                 }),
             }
         });
+    }
+
+    /// Passes every secret on to `inner` too: the key log the capture replaces in a configuration
+    /// (`SSLKEYLOGFILE` goes on working with the x-ray on).
+    pub fn forward_to(&self, inner: Arc<dyn rustls::KeyLog>) {
+        self.with(|recorded| recorded.forward = Some(inner));
     }
 
     /// Adds secrets logged elsewhere (a server's, by [`SecretStore`]) to this connection's.
@@ -196,6 +205,9 @@ impl Capture {
 
 impl rustls::KeyLog for Capture {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        if let Some(inner) = self.with(|recorded| recorded.forward.clone()) {
+            inner.log(label, client_random, secret);
+        }
         self.with(|recorded| {
             recorded.secrets.push(Secret {
                 label: label.to_owned(),
