@@ -1231,7 +1231,11 @@ mod tests {
         let hello = client_hello();
         let cut = decode(&client(&hello[..hello.len() - 10]), &[], 10);
         assert_eq!(cut.problem, None);
-        assert!(cut.to_string().contains("10 bytes after the first 256 KiB were not captured"), "{cut}");
+        assert!(
+            cut.to_string()
+                .contains("10 bytes after the first 256 KiB were not captured"),
+            "{cut}"
+        );
     }
 
     /// Every byte flipped in turn and every truncation: a decoded prefix and a reason, never a panic.
