@@ -164,10 +164,7 @@ async fn a_ca_from_standard_input_does_not_stop_the_certificates_reloading() {
     let mut peer = test_support::Peer::spawn(common::SERVER, &args, "(built by cargo)");
     peer.send(pki.pki.ca.issued.cert_pem.as_bytes()).await;
     peer.close_stdin();
-    let line = peer.wait_for(Output::Stdout, "listening on ").await;
-    let addr = line.trim_start_matches("listening on ").to_owned();
-    let port = addr.rsplit(':').next().expect("a port").to_owned();
-    let mut server = Server { peer, addr, port };
+    let mut server = Server::listening(peer).await;
     let second = leaf(&pki, &["127.0.0.1"]);
     swap_in(&pki, "live.key", &second.key_pem);
     swap_in(&pki, "live.pem", &second.cert_pem);

@@ -27,10 +27,15 @@ impl Server {
     }
 
     pub async fn start_with(args: &[&str], dir: Option<&Path>) -> Self {
-        let mut peer = match dir {
+        let peer = match dir {
             Some(dir) => Peer::spawn_in(dir, SERVER, args, "(built by cargo)"),
             None => Peer::spawn(SERVER, args, "(built by cargo)"),
         };
+        Self::listening(peer).await
+    }
+
+    /// The server `peer` runs, once it says where it listens.
+    pub async fn listening(mut peer: Peer) -> Self {
         let line = peer.wait_for(Output::Stdout, "listening on ").await;
         let addr = line.trim_start_matches("listening on ").to_owned();
         let port = addr.rsplit(':').next().expect("ADDR has a port").to_owned();

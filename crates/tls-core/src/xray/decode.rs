@@ -437,7 +437,7 @@ impl Decoder<'_> {
                             "does not open with the keys of {} (record {}): shown as it is, not guessed",
                             keys.label, keys.sequence
                         ));
-                        self.push(side, record);
+                        self.trace.records.push(record);
                         return Ok(());
                     }
                 }
@@ -450,13 +450,13 @@ impl Decoder<'_> {
                 } else {
                     "encrypted; no CLIENT_RANDOM secret was logged for it, or the suite is not an AEAD one".to_owned()
                 });
-                self.push(side, record);
+                self.trace.records.push(record);
                 return Ok(());
             }
             23 => {
                 record.encrypted = true;
                 record.note = Some("encrypted; no secret was logged for it".to_owned());
-                self.push(side, record);
+                self.trace.records.push(record);
                 return Ok(());
             }
             other => (other, body.to_vec()),
@@ -505,12 +505,8 @@ impl Decoder<'_> {
             }
             _ => {}
         }
-        self.push(side, record);
-        Ok(())
-    }
-
-    fn push(&mut self, _side: &Side, record: Record) {
         self.trace.records.push(record);
+        Ok(())
     }
 
     /// Cuts the handshake bytes of `side` into messages, reads each into `record`.
