@@ -301,8 +301,9 @@ async fn tshark_reads_the_pcap_as_the_x_ray_reads_the_connection() {
     }
 }
 
-/// `--trace=full` adds each message's bytes in hex (the ClientHello's start with its type, 01); no
-/// colour codes when standard error is not a terminal.
+/// `--trace=full` adds each message's bytes as annotated hex (the ClientHello's first byte, 01, named
+/// as its type; each cipher suite beside its two bytes); no colour codes when standard error is not
+/// a terminal.
 #[tokio::test]
 async fn trace_full_shows_the_bytes_and_a_pipe_gets_no_colour() {
     let pki = PkiFiles::new();
@@ -321,7 +322,15 @@ async fn trace_full_shows_the_bytes_and_a_pipe_gets_no_colour() {
     )
     .await;
     assert!(ran.ok(), "{}", ran.stderr);
-    assert!(ran.stderr.contains("  0000  01 00 "), "{}", ran.stderr);
+    for row in [
+        "  0000  01                                               msg_type client_hello",
+        "  13 01                                            cipher_suite TLS_AES_128_GCM_SHA256",
+        "  0004  03 03                                            legacy_version TLS 1.2",
+        "cert_data X.509 certificate: subject CN=127.0.0.1, issuer CN=tls-echo demo CA",
+        "verify_data",
+    ] {
+        assert!(ran.stderr.contains(row), "no {row:?} in\n{}", ran.stderr);
+    }
     assert!(
         !ran.stderr.contains('\u{1b}'),
         "colour codes in a pipe: {:?}",

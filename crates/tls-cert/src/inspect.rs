@@ -8,6 +8,8 @@ use tls_core::client::{self, ClientOptions};
 use tls_core::config::TlsOptions;
 use tls_core::inspect::{self, Position};
 use tls_core::pem;
+use tls_core::pki_types::CertificateDer;
+use tls_core::xray::{Message, Record};
 
 use crate::{Stdout, address, fail, refuse};
 
@@ -36,6 +38,58 @@ struct Inspected<'a> {
     info: &'a inspect::CertificateInfo,
     #[serde(skip_serializing_if = "Option::is_none")]
     tls: Option<&'a SessionInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sent: Option<Sent<'a>>,
+}
+
+/// How a certificate crossed the wire, read from the connection's own bytes by the x-ray.
+#[derive(serde::Serialize)]
+struct Sent<'a> {
+    /// The certificate's DER as sent.
+    certificate_bytes: usize,
+    /// The Certificate message that carried the chain (its length field).
+    message_bytes: usize,
+    /// The record the message ended in: when it arrived (µs after connecting), whether it was
+    /// encrypted, and with which secret's keys the x-ray opened it.
+    record_offset_us: u64,
+    encrypted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    opened_with: Option<&'a str>,
+    /// How many records the message took.
+    records: u64,
+}
+
+/// The chain's way across the wire: the server's Certificate message as the x-ray read it, when its
+/// certificates are the ones the TLS library presents (they always should be).
+fn sent_as(fetched: &client::Fetched) -> Result<(&Record, &Message), &'static str> {
+    let (record, message) = fetched
+        .trace
+        .server_certificate()
+        .ok_or("the capture holds no Certificate message from the server")?;
+    if message.certificates() != fetched.chain {
+        return Err("the Certificate message read from the capture differs from the chain the TLS library took");
+    }
+    Ok((record, message))
+}
+
+/// The line that says how the chain was sent.
+fn sent_line(record: &Record, message: &Message) -> String {
+    let sizes: Vec<String> = message.certificates().iter().map(|der| der.len().to_string()).collect();
+    let spans = message.fields.get("spans_records").and_then(serde_json::Value::as_u64);
+    let how = match (&record.decrypted_with, &record.inner_content_type) {
+        (Some(label), Some(_)) => format!("in an encrypted record, opened with {label}'s keys"),
+        (Some(label), None) => format!("in an encrypted record, opened with the {label}"),
+        _ => "in the clear".to_owned(),
+    };
+    format!(
+        "# as sent: one Certificate message of {} bytes{}, {how}, {:.1} ms after connecting: {} certificate{} of {} bytes, in this order\n",
+        message.length,
+        spans.map(|n| format!(" across {n} records")).unwrap_or_default(),
+        record.offset_us as f64 / 1000.0,
+        sizes.len(),
+        if sizes.len() == 1 { "" } else { "s" },
+        sizes.join(", ")
+    )
 }
 
 pub(crate) async fn run(args: InspectArgs) -> ExitCode {
@@ -44,39 +98,67 @@ pub(crate) async fn run(args: InspectArgs) -> ExitCode {
             &"--server-name goes with --connect (it is the name sent to the server); a file's certificates are read as they are",
         );
     }
-    let sources: Vec<(String, Result<_, tls_core::Error>, Option<SessionInfo>)> = match &args.connect {
-        Some(addr) => {
-            let name = match &args.server_name {
-                Some(name) => client::parse_server_name(name),
-                None => client::server_name_for(addr),
-            };
-            let fetched = match name {
-                Ok(name) => client::fetch_chain(addr, name, &TlsOptions::default(), ClientOptions::default()).await,
-                Err(err) => Err(err),
-            };
-            match fetched {
-                Ok((chain, session)) => vec![(addr.clone(), Ok(chain), Some(session))],
-                Err(err) => return fail(&err),
-            }
-        }
-        None => args
+    let Some(addr) = &args.connect else {
+        let loaded: Vec<_> = args
             .files
             .iter()
-            .map(|path| (path.display().to_string(), pem::load_cert_chain(path), None))
-            .collect(),
+            .map(|path| (path.display().to_string(), pem::load_cert_chain(path)))
+            .collect();
+        let sources = loaded.iter().map(|(name, chain)| Source {
+            name,
+            chain: chain.as_deref(),
+            fetched: None,
+        });
+        return print(&args, sources.collect());
     };
+    let name = match &args.server_name {
+        Some(name) => client::parse_server_name(name),
+        None => client::server_name_for(addr),
+    };
+    let fetched = match name {
+        Ok(name) => client::fetch_chain(addr, name, &TlsOptions::default(), ClientOptions::default()).await,
+        Err(err) => Err(err),
+    };
+    match fetched {
+        Ok(fetched) => print(
+            &args,
+            vec![Source {
+                name: addr,
+                chain: Ok(&fetched.chain),
+                fetched: Some(&fetched),
+            }],
+        ),
+        Err(err) => fail(&err),
+    }
+}
+
+/// Where certificates came from: a file, or a server with what the connection showed.
+struct Source<'a> {
+    name: &'a str,
+    chain: Result<&'a [CertificateDer<'static>], &'a tls_core::Error>,
+    fetched: Option<&'a client::Fetched>,
+}
+
+fn print(args: &InspectArgs, sources: Vec<Source>) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     let mut out = Stdout::default();
-    for (source, chain, session) in &sources {
-        let chain = match chain {
+    let several = sources.len() > 1;
+    for source in &sources {
+        let chain = match source.chain {
             Ok(chain) => chain,
             Err(err) => {
                 code = fail(err);
                 continue;
             }
         };
-        if let (Some(session), false) = (session, args.json) {
-            out.line(&format!("# {source}: {session}\n"));
+        let sent = source.fetched.map(sent_as);
+        if let (Some(fetched), false) = (source.fetched, args.json) {
+            out.line(&format!("# {}: {}", source.name, fetched.session));
+            match &sent {
+                Some(Ok((record, message))) => out.line(&sent_line(record, message)),
+                Some(Err(why)) => out.line(&format!("# as sent: not shown: {why}\n")),
+                None => {}
+            }
         }
         for (index, der) in chain.iter().enumerate() {
             let position = match (chain.len(), index) {
@@ -87,24 +169,44 @@ pub(crate) async fn run(args: InspectArgs) -> ExitCode {
             let info = match inspect::inspect(der, position) {
                 Ok(info) => info,
                 Err(err) => {
-                    code = refuse(&format_args!("{source}: certificate #{}: {err}", index + 1));
+                    code = refuse(&format_args!("{}: certificate #{}: {err}", source.name, index + 1));
                     continue;
                 }
             };
             if args.json {
                 let record = Inspected {
-                    source,
+                    source: source.name,
                     index,
                     info: &info,
-                    tls: session.as_ref(),
+                    tls: source.fetched.map(|fetched| &fetched.session),
+                    sent: match &sent {
+                        Some(Ok((record, message))) => Some(Sent {
+                            certificate_bytes: der.len(),
+                            message_bytes: message.length,
+                            record_offset_us: record.offset_us,
+                            encrypted: record.encrypted,
+                            opened_with: record.decrypted_with.as_deref(),
+                            records: message
+                                .fields
+                                .get("spans_records")
+                                .and_then(serde_json::Value::as_u64)
+                                .unwrap_or(1),
+                        }),
+                        _ => None,
+                    },
                 };
                 match serde_json::to_string(&record) {
                     Ok(line) => out.line(&line),
                     Err(err) => code = refuse(&err),
                 }
             } else {
-                if chain.len() > 1 || sources.len() > 1 {
-                    out.line(&format!("# {source}: certificate {} of {}", index + 1, chain.len()));
+                if chain.len() > 1 || several {
+                    out.line(&format!(
+                        "# {}: certificate {} of {}",
+                        source.name,
+                        index + 1,
+                        chain.len()
+                    ));
                 }
                 out.line(&info.to_string());
             }

@@ -52,7 +52,7 @@ pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
                 Ok(server_name) => {
                     client::fetch_chain(addr, server_name, &TlsOptions::default(), ClientOptions::default())
                         .await
-                        .map(|(chain, _)| chain)
+                        .map(|fetched| fetched.chain)
                 }
                 Err(err) => Err(err),
             };

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use serde_json::Value;
-use test_support::{PkiFiles, Ran, RunningServer, bounded, run, temp_dir, write};
+use test_support::{Peer, PkiFiles, Ran, RunningServer, bounded, run, temp_dir, write};
 use tls_core::client::{self, ClientOptions};
 use tls_core::config::{self, TlsOptions};
 use tls_core::generate::{CertificateAuthority, Usage, Validity};
@@ -772,6 +772,10 @@ async fn inspect_connect_shows_an_untrusted_servers_chain_and_session() {
     assert_eq!(got["fingerprint_sha256"], expected.fingerprint_sha256.as_str());
     assert_eq!(got["tls"]["version"], "TLSv1.3");
     assert_eq!(got["tls"]["group"], "X25519MLKEM768");
+    // The chain as the x-ray read it off the wire: TLS 1.3 sends it encrypted, in one message.
+    assert_eq!(got["sent"]["certificate_bytes"], made.cert.len(), "{got:#}");
+    assert_eq!(got["sent"]["encrypted"], true);
+    assert_eq!(got["sent"]["opened_with"], "SERVER_HANDSHAKE_TRAFFIC_SECRET");
     // Connecting by IP sends no SNI (rustls sends DNS names only); naming the server sends it.
     assert_eq!(got["tls"]["sni"], Value::Null);
     let ran = tls_cert(&[
@@ -791,7 +795,67 @@ async fn inspect_connect_shows_an_untrusted_servers_chain_and_session() {
         "{}",
         ran.stdout
     );
+    let sent = format!("1 certificate of {} bytes, in this order", made.cert.len());
+    assert!(ran.stdout.contains(&sent), "{}", ran.stdout);
     server.stop().await;
+}
+
+/// `inspect --connect` shows the chain exactly as a server we did not write sent it: openssl
+/// s_server over TLS 1.2, told to send the CA after its own certificate, sends both in the clear, in
+/// that order, each of its file's size.
+#[tokio::test]
+async fn inspect_connect_shows_the_chain_as_openssl_sent_it_over_tls_1_2() {
+    let pki = PkiFiles::new();
+    let (cert, key, ca) = (pki.arg("server.pem"), pki.arg("server.key"), pki.arg("ca.pem"));
+    let accept = format!("127.0.0.1:{}", test_support::free_port());
+    let _server = Peer::spawn(
+        "openssl",
+        &[
+            "s_server",
+            "-accept",
+            &accept,
+            "-cert",
+            &cert,
+            "-key",
+            &key,
+            "-cert_chain",
+            &ca,
+            "-tls1_2",
+            "-quiet",
+        ],
+        "openssl",
+    );
+    test_support::wait_until_accepting(&accept).await;
+    let sizes: Vec<usize> = [pki.path("server.pem"), pki.path("ca.pem")]
+        .iter()
+        .map(|file| pem::load_cert_chain(file).expect("a certificate")[0].len())
+        .collect();
+    let ran = tls_cert(&["inspect", "--connect", &accept]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    let sent = format!(
+        "in the clear, .* ms after connecting: 2 certificates of {}, {} bytes, in this order",
+        sizes[0], sizes[1]
+    );
+    let line = ran
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("# as sent: one Certificate message of "));
+    let line = line.unwrap_or_else(|| panic!("no 'as sent' line in\n{}", ran.stdout));
+    let (before, after) = sent.split_once(".*").expect("a pattern");
+    assert!(line.contains(before) && line.ends_with(after), "{line}");
+    let ran = tls_cert(&["inspect", "--connect", &accept, "--json"]).await;
+    let lines: Vec<Value> = ran
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", ran.stdout);
+    for (line, size) in lines.iter().zip(&sizes) {
+        assert_eq!(line["sent"]["certificate_bytes"], *size, "{line:#}");
+        assert_eq!(line["sent"]["encrypted"], false);
+        assert_eq!(line["tls"]["version"], "TLSv1.2");
+    }
+    assert_eq!(lines[1]["subject"], "CN=tls-echo demo CA");
 }
 
 /// A server certificate from a CA nobody trusts.

@@ -15,7 +15,7 @@ use crate::diagnose::{self, Side};
 use crate::echo::{Echo, Escaped, Mode, Progress};
 use crate::error::{Error, Result};
 use crate::session::SessionInfo;
-use crate::xray::{Capture, Direction, Tap};
+use crate::xray::{Capture, Direction, Tap, Trace};
 
 /// Time limits for each phase of a client session.
 #[derive(Debug, Clone, Copy)]
@@ -521,8 +521,21 @@ async fn timed<T>(
     }
 }
 
+/// What [`fetch_chain`] saw of a server.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The certificates the server presented, in the order it sent them.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// What the session negotiated.
+    pub session: SessionInfo,
+    /// The handshake as the x-ray read it from the connection's own bytes:
+    /// [`Trace::server_certificate`] is the message that carried `chain`.
+    pub trace: Trace,
+}
+
 /// Fetches the certificate chain `addr` presents, without trusting it (so untrusted and broken servers
-/// can be examined), and what the session negotiated. Sends no data; closes with close_notify.
+/// can be examined), what the session negotiated, and the handshake as it crossed the socket. Sends
+/// no data; closes with close_notify.
 ///
 /// # Errors
 /// As [`connect`]; certificate problems do not stop it.
@@ -531,14 +544,19 @@ pub async fn fetch_chain(
     server_name: ServerName<'static>,
     tls: &crate::config::TlsOptions,
     options: ClientOptions,
-) -> Result<(Vec<CertificateDer<'static>>, SessionInfo)> {
+) -> Result<Fetched> {
     let config = crate::config::inspection_client_config(tls)?;
-    let conn = connect(addr, server_name, config, options).await?;
+    let (connected, capture) = connect_traced(addr, server_name, config, options).await;
+    let conn = connected?;
     let chain = conn.peer_chain();
-    let info = conn.info().clone();
+    let session = conn.info().clone();
     // The chain is what was asked for; a server that answers the goodbye badly changes nothing.
     let _ = conn.close().await;
-    Ok((chain, info))
+    Ok(Fetched {
+        chain,
+        session,
+        trace: capture.trace(),
+    })
 }
 
 /// Connects, sends `message`, reads back its echo and closes with close_notify: the lab's client in one

@@ -148,7 +148,17 @@ pub fn xray(data: &[u8]) {
         };
     }
     let trace = crate::xray::decode(&chunks, &[], 0);
-    let _ = trace.to_string();
+    let _ = trace.render(true, false);
+    for message in trace.records.iter().flat_map(|r| &r.messages) {
+        let mut end = 0;
+        for note in &message.annotations {
+            assert!(
+                note.at >= end && note.at + note.len <= message.bytes.len(),
+                "an annotation out of order or outside its message: {note:?} in {data:?}"
+            );
+            end = note.at + note.len;
+        }
+    }
     let _ = serde_json::to_string(&trace);
     let sent = chunks.iter().any(|c| !c.bytes.is_empty());
     assert!(

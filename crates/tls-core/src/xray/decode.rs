@@ -2,6 +2,7 @@
 //! messages (a message may span records, a record may hold several), each message's fields by name,
 //! TLS 1.3 records opened with the keys the logged secrets give, and both Finished values recomputed.
 
+use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 
 use serde::Serialize;
@@ -122,6 +123,34 @@ pub struct Message {
     /// The message's bytes as sent (header included), for `--trace=full`.
     #[serde(skip)]
     pub bytes: Vec<u8>,
+    /// What each run of `bytes` is, in order, as far as the decoder read them.
+    #[serde(skip)]
+    pub annotations: Vec<Annotation>,
+}
+
+impl Message {
+    /// A Certificate message's certificates, each as the DER bytes sent, in the order sent.
+    pub fn certificates(&self) -> Vec<rustls::pki_types::CertificateDer<'static>> {
+        self.annotations
+            .iter()
+            .filter(|note| self.kind == "certificate" && note.field == "cert_data")
+            .filter_map(|note| self.bytes.get(note.at..note.at + note.len))
+            .map(|der| rustls::pki_types::CertificateDer::from(der.to_vec()))
+            .collect()
+    }
+}
+
+impl Trace {
+    /// The server's Certificate message and the record it ended in.
+    pub fn server_certificate(&self) -> Option<(&Record, &Message)> {
+        self.records
+            .iter()
+            .filter(|record| record.direction == Direction::Server)
+            .find_map(|record| {
+                let message = record.messages.iter().find(|m| m.kind == "certificate")?;
+                Some((record, message))
+            })
+    }
 }
 
 /// Named values in the order they were read (a JSON object keeps that order too).
@@ -275,18 +304,52 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// A cursor over a message's bytes that says what it could not read.
-struct Reader<'a> {
-    data: &'a [u8],
-    what: &'static str,
+/// What one run of a message's bytes is, for `--trace=full`'s annotated hex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Annotation {
+    /// Where the run begins in the message's bytes (its header included).
+    pub at: usize,
+    /// How many bytes it is.
+    pub len: usize,
+    /// The field, as the RFC's structure names it (`legacy_version`, `cipher_suites length`, ...).
+    pub field: String,
+    /// What it holds, when that is short: a number, a name; empty for bytes shown as they are.
+    pub value: String,
 }
 
-impl<'a> Reader<'a> {
-    fn new(data: &'a [u8], what: &'static str) -> Self {
-        Self { data, what }
+/// The annotations of the message being read, shared by the readers of its nested lists.
+type Notes = RefCell<Vec<Annotation>>;
+
+/// A cursor over a message's bytes that says what it could not read and notes what each field is.
+struct Reader<'a, 'n> {
+    data: &'a [u8],
+    /// Where `data` begins in the message.
+    at: usize,
+    what: &'static str,
+    notes: &'n Notes,
+}
+
+impl<'a, 'n> Reader<'a, 'n> {
+    fn new(data: &'a [u8], what: &'static str, notes: &'n Notes) -> Self {
+        Self {
+            data,
+            at: 0,
+            what,
+            notes,
+        }
     }
 
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+    fn note(&self, at: usize, len: usize, field: &str, value: String) {
+        self.notes.borrow_mut().push(Annotation {
+            at,
+            len,
+            field: field.to_owned(),
+            value,
+        });
+    }
+
+    /// The next `n` bytes, noted as `field` unless it is empty.
+    fn take(&mut self, n: usize, field: &str) -> Result<&'a [u8], String> {
         if self.data.len() < n {
             return Err(format!(
                 "the {} ends early: {} more bytes expected, {} there",
@@ -296,51 +359,120 @@ impl<'a> Reader<'a> {
             ));
         }
         let (head, rest) = self.data.split_at(n);
+        if !field.is_empty() && n > 0 {
+            self.note(self.at, n, field, String::new());
+        }
         self.data = rest;
+        self.at += n;
         Ok(head)
     }
 
-    fn u8(&mut self) -> Result<u8, String> {
-        Ok(self.take(1)?[0])
+    /// A big-endian number of `n` bytes, noted as `field` with its value.
+    fn number(&mut self, n: usize, field: &str) -> Result<usize, String> {
+        let bytes = self.take(n, "")?;
+        let value = bytes.iter().fold(0, |value, &b| value << 8 | usize::from(b));
+        self.note(self.at - n, n, field, value.to_string());
+        Ok(value)
     }
 
-    fn u16(&mut self) -> Result<u16, String> {
-        let b = self.take(2)?;
-        Ok(u16::from_be_bytes([b[0], b[1]]))
+    fn u8(&mut self, field: &str) -> Result<u8, String> {
+        let value = self.take(1, "")?[0];
+        self.note(self.at - 1, 1, field, value.to_string());
+        Ok(value)
     }
 
-    fn u24(&mut self) -> Result<usize, String> {
-        let b = self.take(3)?;
-        Ok(usize::from(b[0]) << 16 | usize::from(b[1]) << 8 | usize::from(b[2]))
+    fn u16(&mut self, field: &str) -> Result<u16, String> {
+        let b = self.take(2, "")?;
+        let value = u16::from_be_bytes([b[0], b[1]]);
+        self.note(self.at - 2, 2, field, value.to_string());
+        Ok(value)
     }
 
-    fn u32(&mut self) -> Result<u32, String> {
-        let b = self.take(4)?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    fn u32(&mut self, field: &str) -> Result<u32, String> {
+        let b = self.take(4, "")?;
+        let value = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        self.note(self.at - 4, 4, field, value.to_string());
+        Ok(value)
     }
 
-    fn vec8(&mut self) -> Result<&'a [u8], String> {
-        let n = usize::from(self.u8()?);
-        self.take(n)
+    /// Says what the field read last holds (a name rather than its number); gives `value` back.
+    fn named(&self, value: String) -> String {
+        if let Some(last) = self.notes.borrow_mut().last_mut() {
+            last.value.clone_from(&value);
+        }
+        value
     }
 
-    fn vec16(&mut self) -> Result<&'a [u8], String> {
-        let n = usize::from(self.u16()?);
-        self.take(n)
+    /// A two-byte code, noted by the name `name` gives it.
+    fn code(&mut self, field: &str, name: fn(u16) -> String) -> Result<String, String> {
+        let code = self.u16(field)?;
+        Ok(self.named(name(code)))
     }
 
-    fn vec24(&mut self) -> Result<&'a [u8], String> {
-        let n = self.u24()?;
-        self.take(n)
+    /// Two-byte codes to the end, each noted by its name.
+    fn codes(&mut self, field: &str, name: fn(u16) -> String) -> Result<Vec<String>, String> {
+        let mut out = Vec::new();
+        while !self.is_empty() {
+            out.push(self.code(field, name)?);
+        }
+        Ok(out)
+    }
+
+    /// Bytes after a length of `width` bytes: the length noted as `field length`, the bytes as `field`.
+    fn vec(&mut self, width: usize, field: &str) -> Result<&'a [u8], String> {
+        let n = self.number(width, &format!("{field} length"))?;
+        self.take(n, field)
+    }
+
+    fn vec8(&mut self, field: &str) -> Result<&'a [u8], String> {
+        self.vec(1, field)
+    }
+
+    fn vec16(&mut self, field: &str) -> Result<&'a [u8], String> {
+        self.vec(2, field)
+    }
+
+    fn vec24(&mut self, field: &str) -> Result<&'a [u8], String> {
+        self.vec(3, field)
+    }
+
+    /// A list after a length of `width` bytes, read by a reader of its own whose reads note its items.
+    fn list(&mut self, width: usize, field: &str, what: &'static str) -> Result<Self, String> {
+        let n = self.number(width, &format!("{field} length"))?;
+        let at = self.at;
+        let data = self.take(n, "")?;
+        Ok(Reader {
+            data,
+            at,
+            what,
+            notes: self.notes,
+        })
+    }
+
+    fn list8(&mut self, field: &str, what: &'static str) -> Result<Self, String> {
+        self.list(1, field, what)
+    }
+
+    fn list16(&mut self, field: &str, what: &'static str) -> Result<Self, String> {
+        self.list(2, field, what)
+    }
+
+    fn list24(&mut self, field: &str, what: &'static str) -> Result<Self, String> {
+        self.list(3, field, what)
+    }
+
+    /// The bytes not read yet.
+    fn rest(&self) -> &'a [u8] {
+        self.data
+    }
+
+    fn len(&self) -> usize {
+        self.data.len()
     }
 
     fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
-}
-
-fn u16s(data: &[u8]) -> Vec<u16> {
-    data.chunks_exact(2).map(|p| u16::from_be_bytes([p[0], p[1]])).collect()
 }
 
 impl Decoder<'_> {
@@ -469,15 +601,21 @@ impl Decoder<'_> {
             }
             21 => {
                 let mut fields = Fields::default();
-                if let [level, description, ..] = plain[..] {
-                    fields.insert("level".into(), json!(if level == 1 { "warning" } else { "fatal" }));
-                    fields.insert("description".into(), json!(names::alert(description)));
+                let notes = Notes::default();
+                let mut r = Reader::new(&plain, "alert", &notes);
+                if let Ok(level) = r.u8("level") {
+                    let level = r.named((if level == 1 { "warning" } else { "fatal" }).to_owned());
+                    fields.insert("level".into(), json!(level));
+                    if let Ok(description) = r.u8("description") {
+                        fields.insert("description".into(), json!(r.named(names::alert(description))));
+                    }
                 }
                 record.messages.push(Message {
                     kind: "alert".into(),
                     length: plain.len(),
                     fields,
                     bytes: plain.clone(),
+                    annotations: notes.into_inner(),
                 });
             }
             20 => {
@@ -532,7 +670,8 @@ impl Decoder<'_> {
                 fields.insert("spans_records".into(), json!(side.spans));
             }
             side.spans = usize::from(!side.handshake.is_empty());
-            let read = self.message(side, kind, &message, &mut fields);
+            let notes = Notes::default();
+            let read = self.message(side, &message, &mut fields, &notes);
             if let Err(problem) = read {
                 fields.insert("problem".into(), json!(problem));
             }
@@ -541,6 +680,7 @@ impl Decoder<'_> {
                 length,
                 fields,
                 bytes: message,
+                annotations: notes.into_inner(),
             });
         }
         Ok(())
@@ -548,37 +688,45 @@ impl Decoder<'_> {
 
     /// Reads one handshake message (`message` with its 4-byte header) and acts on it: the transcript,
     /// the keys that change after it, the Finished checks.
-    fn message(&mut self, side: &mut Side, kind: u8, message: &[u8], fields: &mut Fields) -> Result<(), String> {
-        let body = &message[4..];
+    fn message(&mut self, side: &mut Side, message: &[u8], fields: &mut Fields, notes: &Notes) -> Result<(), String> {
+        let mut r = Reader::new(message, "handshake message", notes);
+        let kind = r.u8("msg_type")?;
+        r.named(names::handshake_type(kind));
+        r.number(3, "length")?;
+        let body = r.rest();
         // Post-handshake messages (TLS 1.3's tickets, key updates) are not part of the transcript.
         let in_transcript = !(self.tls13 && matches!(kind, 4 | 24)) && kind != 0;
         let before = self.transcript.len();
         let result = match kind {
-            1 => self.client_hello(body, fields),
-            2 => self.server_hello(body, fields),
-            8 => extensions_only(body, fields),
-            11 => certificate(body, fields, self.tls13),
-            13 => certificate_request(body, fields, self.tls13),
-            15 => certificate_verify(body, fields),
+            1 => self.client_hello(r, fields),
+            2 => self.server_hello(r, fields),
+            8 => extensions_only(r, fields),
+            11 => certificate(r, fields, self.tls13),
+            13 => certificate_request(r, fields, self.tls13),
+            15 => certificate_verify(r, fields),
             12 => {
-                let read = server_key_exchange(body, fields);
+                let read = server_key_exchange(r, fields);
                 self.trace.group = fields.get("group").and_then(Value::as_str).map(str::to_owned);
                 read
             }
-            16 => {
-                fields.insert("public_key_bytes".into(), json!(body.len().saturating_sub(1)));
-                Ok(())
-            }
-            4 => new_session_ticket(body, fields, self.tls13),
-            24 => {
-                let request = body.first().copied().unwrap_or(0);
+            16 => r.vec8("public").map(|key| {
+                fields.insert("public_key_bytes".into(), json!(key.len()));
+            }),
+            4 => new_session_ticket(r, fields, self.tls13),
+            24 => r.u8("request_update").map(|request| {
+                r.named(
+                    (if request == 1 {
+                        "update_requested"
+                    } else {
+                        "update_not_requested"
+                    })
+                    .to_owned(),
+                );
                 fields.insert("request_update".into(), json!(request == 1));
-                Ok(())
-            }
-            20 => {
-                fields.insert("verify_data_bytes".into(), json!(body.len()));
-                Ok(())
-            }
+            }),
+            20 => r.take(body.len(), "verify_data").map(|verify_data| {
+                fields.insert("verify_data_bytes".into(), json!(verify_data.len()));
+            }),
             _ => Ok(()),
         };
         if kind == 2 && self.retry {
@@ -618,27 +766,33 @@ impl Decoder<'_> {
 }
 
 impl Decoder<'_> {
-    fn client_hello(&mut self, body: &[u8], fields: &mut Fields) -> Result<(), String> {
+    fn client_hello(&mut self, mut r: Reader, fields: &mut Fields) -> Result<(), String> {
         if self.trace.ja4.is_none() {
-            if let Some((ja4, raw)) = super::ja4::fingerprint(body) {
+            if let Some((ja4, raw)) = super::ja4::fingerprint(r.rest()) {
                 self.trace.ja4 = Some(ja4);
                 self.trace.ja4_r = Some(raw);
             }
         }
-        let mut r = Reader::new(body, "ClientHello");
-        fields.insert("legacy_version".into(), json!(names::version(r.u16()?)));
-        let random = r.take(32)?;
+        r.what = "ClientHello";
+        fields.insert(
+            "legacy_version".into(),
+            json!(r.code("legacy_version", names::version)?),
+        );
+        let random = r.take(32, "random")?;
         self.client_random = Some(random.to_vec());
         fields.insert("random".into(), json!(hex(random)));
-        fields.insert("session_id_bytes".into(), json!(r.vec8()?.len()));
-        let suites = u16s(r.vec16()?);
+        fields.insert("session_id_bytes".into(), json!(r.vec8("legacy_session_id")?.len()));
+        let mut suites = r.list16("cipher_suites", "cipher suite list")?;
         fields.insert(
             "cipher_suites".into(),
-            json!(suites.iter().map(|&c| names::cipher_suite(c)).collect::<Vec<_>>()),
+            json!(suites.codes("cipher_suite", names::cipher_suite)?),
         );
-        fields.insert("compression_methods".into(), json!(r.vec8()?.len()));
+        fields.insert(
+            "compression_methods".into(),
+            json!(r.vec8("legacy_compression_methods")?.len()),
+        );
         if !r.is_empty() {
-            let extensions = r.vec16()?;
+            let extensions = r.list16("extensions", "extension list")?;
             fields.insert(
                 "extensions".into(),
                 Value::Array(read_extensions(extensions, Hello::Client)?),
@@ -647,29 +801,33 @@ impl Decoder<'_> {
         Ok(())
     }
 
-    fn server_hello(&mut self, body: &[u8], fields: &mut Fields) -> Result<(), String> {
+    fn server_hello(&mut self, mut r: Reader, fields: &mut Fields) -> Result<(), String> {
         /// SHA-256("HelloRetryRequest"): the random of a HelloRetryRequest (RFC 8446 4.1.3).
         const RETRY: [u8; 32] = [
             0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2,
             0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
         ];
-        let mut r = Reader::new(body, "ServerHello");
-        let legacy = r.u16()?;
-        fields.insert("legacy_version".into(), json!(names::version(legacy)));
-        let random = r.take(32)?;
+        r.what = "ServerHello";
+        let legacy = r.u16("legacy_version")?;
+        fields.insert("legacy_version".into(), json!(r.named(names::version(legacy))));
+        let random = r.take(32, "random")?;
         self.retry = random == RETRY;
         if self.retry {
+            r.named("SHA-256(\"HelloRetryRequest\"): a HelloRetryRequest".to_owned());
             fields.insert("hello_retry_request".into(), json!(true));
         }
         fields.insert("random".into(), json!(hex(random)));
-        fields.insert("session_id_bytes".into(), json!(r.vec8()?.len()));
-        let suite = r.u16()?;
-        fields.insert("cipher_suite".into(), json!(names::cipher_suite(suite)));
+        fields.insert(
+            "session_id_bytes".into(),
+            json!(r.vec8("legacy_session_id_echo")?.len()),
+        );
+        let suite = r.u16("cipher_suite")?;
+        fields.insert("cipher_suite".into(), json!(r.named(names::cipher_suite(suite))));
         self.trace.cipher_suite = Some(names::cipher_suite(suite));
-        r.u8()?;
+        r.u8("legacy_compression_method")?;
         let mut version = legacy;
         if !r.is_empty() {
-            let extensions = r.vec16()?;
+            let extensions = r.list16("extensions", "extension list")?;
             let read = read_extensions(extensions, if self.retry { Hello::Retry } else { Hello::Server })?;
             for extension in &read {
                 let name = extension.get("name").and_then(Value::as_str);
@@ -775,147 +933,136 @@ enum Hello {
     Other,
 }
 
-fn read_extensions(data: &[u8], hello: Hello) -> Result<Vec<Value>, String> {
-    let mut r = Reader::new(data, "extension list");
+fn read_extensions(mut r: Reader, hello: Hello) -> Result<Vec<Value>, String> {
     let mut out = Vec::new();
     while !r.is_empty() {
-        let code = r.u16()?;
-        let body = r.vec16()?;
+        let code = r.u16("extension_type")?;
+        let name = r.named(names::extension(code));
+        let mut body = r.list16(&name, "extension")?;
         let mut fields = Map::new();
-        fields.insert("name".into(), json!(names::extension(code)));
+        fields.insert("name".into(), json!(name));
         fields.insert("bytes".into(), json!(body.len()));
         // What an extension holds is read when it is one rustls speaks; a malformed one says so.
-        if let Err(problem) = extension_fields(code, body, hello, &mut fields) {
+        if let Err(problem) = extension_fields(code, &mut body, hello, &mut fields) {
             fields.insert("problem".into(), json!(problem));
         }
+        body.take(body.len(), &format!("{name} extension_data"))?;
         out.push(Value::Object(fields));
     }
     Ok(out)
 }
 
-fn extension_fields(code: u16, body: &[u8], hello: Hello, fields: &mut Map<String, Value>) -> Result<(), String> {
-    let mut r = Reader::new(body, "extension");
+fn extension_fields(code: u16, r: &mut Reader, hello: Hello, fields: &mut Map<String, Value>) -> Result<(), String> {
     match (code, hello) {
         (0, Hello::Client) => {
-            let mut names = Reader::new(r.vec16()?, "server_name list");
+            let mut names = r.list16("server_name_list", "server_name list")?;
             let mut hosts = Vec::new();
             while !names.is_empty() {
-                let kind = names.u8()?;
-                let name = names.vec16()?;
+                let kind = names.u8("name_type")?;
+                let name = names.vec16("host_name")?;
                 if kind == 0 {
-                    hosts.push(String::from_utf8_lossy(name).into_owned());
+                    hosts.push(names.named(String::from_utf8_lossy(name).into_owned()));
                 }
             }
             fields.insert("host_name".into(), json!(hosts.join(", ")));
         }
         (10, _) => {
-            let groups = u16s(r.vec16()?);
-            fields.insert(
-                "groups".into(),
-                json!(groups.iter().map(|&g| names::group(g)).collect::<Vec<_>>()),
-            );
+            let mut groups = r.list16("named_group_list", "supported_groups list")?;
+            fields.insert("groups".into(), json!(groups.codes("named_group", names::group)?));
         }
         (13 | 50, _) => {
-            fields.insert("schemes".into(), schemes(r.vec16()?));
+            let mut list = r.list16("supported_signature_algorithms", "signature scheme list")?;
+            fields.insert(
+                "schemes".into(),
+                json!(list.codes("signature_scheme", names::signature_scheme)?),
+            );
         }
         (16, _) => {
-            let mut list = Reader::new(r.vec16()?, "ALPN list");
+            let mut list = r.list16("protocol_name_list", "ALPN list")?;
             let mut protocols = Vec::new();
             while !list.is_empty() {
-                protocols.push(String::from_utf8_lossy(list.vec8()?).into_owned());
+                let protocol = list.vec8("protocol_name")?;
+                protocols.push(list.named(String::from_utf8_lossy(protocol).into_owned()));
             }
             fields.insert("protocols".into(), json!(protocols));
         }
         (43, Hello::Client) => {
-            let versions = u16s(r.vec8()?);
-            fields.insert(
-                "versions".into(),
-                json!(versions.iter().map(|&v| names::version(v)).collect::<Vec<_>>()),
-            );
+            let mut versions = r.list8("versions", "supported_versions list")?;
+            fields.insert("versions".into(), json!(versions.codes("version", names::version)?));
         }
         (43, Hello::Server | Hello::Retry) => {
-            fields.insert("version".into(), json!(names::version(r.u16()?)));
+            fields.insert("version".into(), json!(r.code("selected_version", names::version)?));
         }
         (45, _) => {
-            let modes: Vec<&str> = r
-                .vec8()?
-                .iter()
-                .map(|m| if *m == 1 { "psk_dhe_ke" } else { "psk_ke" })
-                .collect();
+            let mut list = r.list8("ke_modes", "psk_key_exchange_modes list")?;
+            let mut modes = Vec::new();
+            while !list.is_empty() {
+                let mode = list.u8("ke_mode")?;
+                modes.push(list.named((if mode == 1 { "psk_dhe_ke" } else { "psk_ke" }).to_owned()));
+            }
             fields.insert("modes".into(), json!(modes));
         }
         (51, Hello::Client) => {
-            let mut shares = Reader::new(r.vec16()?, "key_share list");
+            let mut shares = r.list16("client_shares", "key_share list")?;
             let mut out = Vec::new();
             while !shares.is_empty() {
-                let group = shares.u16()?;
-                let key = shares.vec16()?;
-                out.push(json!({"group": names::group(group), "key_exchange_bytes": key.len()}));
+                let group = shares.code("group", names::group)?;
+                let key = shares.vec16("key_exchange")?;
+                out.push(json!({"group": group, "key_exchange_bytes": key.len()}));
             }
             fields.insert("shares".into(), Value::Array(out));
         }
         (51, Hello::Server) => {
-            let group = r.u16()?;
-            let key = r.vec16()?;
-            fields.insert("group".into(), json!(names::group(group)));
-            fields.insert("key_exchange_bytes".into(), json!(key.len()));
+            fields.insert("group".into(), json!(r.code("group", names::group)?));
+            fields.insert("key_exchange_bytes".into(), json!(r.vec16("key_exchange")?.len()));
         }
         (51, Hello::Retry) => {
-            fields.insert("selected_group".into(), json!(names::group(r.u16()?)));
+            fields.insert("selected_group".into(), json!(r.code("selected_group", names::group)?));
         }
         (41, Hello::Client) => {
-            let mut identities = Reader::new(r.vec16()?, "PSK identities");
+            let mut identities = r.list16("identities", "PSK identities")?;
             let mut count = 0;
             while !identities.is_empty() {
-                identities.vec16()?;
-                identities.u32()?;
+                identities.vec16("identity")?;
+                identities.u32("obfuscated_ticket_age")?;
                 count += 1;
             }
             fields.insert("identities".into(), json!(count));
-            fields.insert("binders_bytes".into(), json!(r.vec16()?.len()));
+            fields.insert("binders_bytes".into(), json!(r.vec16("binders")?.len()));
         }
         (41, Hello::Server) => {
-            fields.insert("selected_identity".into(), json!(r.u16()?));
+            fields.insert("selected_identity".into(), json!(r.u16("selected_identity")?));
         }
-        (42, Hello::Other) if body.len() == 4 => {
-            fields.insert("max_early_data_size".into(), json!(r.u32()?));
+        (42, Hello::Other) if r.len() == 4 => {
+            fields.insert("max_early_data_size".into(), json!(r.u32("max_early_data_size")?));
         }
         _ => {}
     }
     Ok(())
 }
 
-/// A list of signature schemes by name.
-fn schemes(list: &[u8]) -> Value {
-    json!(
-        u16s(list)
-            .iter()
-            .map(|&s| names::signature_scheme(s))
-            .collect::<Vec<_>>()
-    )
-}
-
-fn extensions_only(body: &[u8], fields: &mut Fields) -> Result<(), String> {
-    let mut r = Reader::new(body, "EncryptedExtensions");
+fn extensions_only(mut r: Reader, fields: &mut Fields) -> Result<(), String> {
+    r.what = "EncryptedExtensions";
+    let extensions = r.list16("extensions", "extension list")?;
     fields.insert(
         "extensions".into(),
-        Value::Array(read_extensions(r.vec16()?, Hello::Other)?),
+        Value::Array(read_extensions(extensions, Hello::Other)?),
     );
     Ok(())
 }
 
-fn certificate(body: &[u8], fields: &mut Fields, tls13: bool) -> Result<(), String> {
-    let mut r = Reader::new(body, "Certificate");
+fn certificate(mut r: Reader, fields: &mut Fields, tls13: bool) -> Result<(), String> {
+    r.what = "Certificate";
     if tls13 {
-        fields.insert("request_context_bytes".into(), json!(r.vec8()?.len()));
+        fields.insert(
+            "request_context_bytes".into(),
+            json!(r.vec8("certificate_request_context")?.len()),
+        );
     }
-    let mut list = Reader::new(r.vec24()?, "certificate list");
+    let mut list = r.list24("certificate_list", "certificate list")?;
     let mut certificates = Vec::new();
     while !list.is_empty() {
-        let der = rustls::pki_types::CertificateDer::from(list.vec24()?.to_vec());
-        if tls13 {
-            list.vec16()?;
-        }
+        let der = rustls::pki_types::CertificateDer::from(list.vec24("cert_data")?.to_vec());
         let position = if certificates.is_empty() {
             crate::inspect::Position::Leaf
         } else {
@@ -925,6 +1072,10 @@ fn certificate(body: &[u8], fields: &mut Fields, tls13: bool) -> Result<(), Stri
         entry.insert("bytes".into(), json!(der.len()));
         match crate::inspect::inspect(&der, position) {
             Ok(info) => {
+                list.named(format!(
+                    "X.509 certificate: subject {}, issuer {}",
+                    info.subject, info.issuer
+                ));
                 entry.insert("subject".into(), json!(info.subject));
                 entry.insert("issuer".into(), json!(info.issuer));
                 entry.insert("not_before".into(), json!(info.not_before));
@@ -935,58 +1086,72 @@ fn certificate(body: &[u8], fields: &mut Fields, tls13: bool) -> Result<(), Stri
                 entry.insert("problem".into(), json!(err.to_string()));
             }
         }
+        if tls13 {
+            list.vec16("extensions")?;
+        }
         certificates.push(Value::Object(entry));
     }
     fields.insert("certificates".into(), Value::Array(certificates));
     Ok(())
 }
 
-fn certificate_request(body: &[u8], fields: &mut Fields, tls13: bool) -> Result<(), String> {
-    let mut r = Reader::new(body, "CertificateRequest");
+fn certificate_request(mut r: Reader, fields: &mut Fields, tls13: bool) -> Result<(), String> {
+    r.what = "CertificateRequest";
     if tls13 {
-        fields.insert("request_context_bytes".into(), json!(r.vec8()?.len()));
+        fields.insert(
+            "request_context_bytes".into(),
+            json!(r.vec8("certificate_request_context")?.len()),
+        );
+        let extensions = r.list16("extensions", "extension list")?;
         fields.insert(
             "extensions".into(),
-            Value::Array(read_extensions(r.vec16()?, Hello::Other)?),
+            Value::Array(read_extensions(extensions, Hello::Other)?),
         );
     } else {
-        fields.insert("certificate_types".into(), json!(r.vec8()?.len()));
-        fields.insert("schemes".into(), schemes(r.vec16()?));
+        fields.insert("certificate_types".into(), json!(r.vec8("certificate_types")?.len()));
+        let mut list = r.list16("supported_signature_algorithms", "signature scheme list")?;
+        fields.insert(
+            "schemes".into(),
+            json!(list.codes("signature_scheme", names::signature_scheme)?),
+        );
+        r.vec16("certificate_authorities")?;
     }
     Ok(())
 }
 
-fn certificate_verify(body: &[u8], fields: &mut Fields) -> Result<(), String> {
-    let mut r = Reader::new(body, "CertificateVerify");
-    fields.insert("scheme".into(), json!(names::signature_scheme(r.u16()?)));
-    fields.insert("signature_bytes".into(), json!(r.vec16()?.len()));
+fn certificate_verify(mut r: Reader, fields: &mut Fields) -> Result<(), String> {
+    r.what = "CertificateVerify";
+    fields.insert("scheme".into(), json!(r.code("algorithm", names::signature_scheme)?));
+    fields.insert("signature_bytes".into(), json!(r.vec16("signature")?.len()));
     Ok(())
 }
 
-fn server_key_exchange(body: &[u8], fields: &mut Fields) -> Result<(), String> {
-    let mut r = Reader::new(body, "ServerKeyExchange");
-    if r.u8()? != 3 {
+fn server_key_exchange(mut r: Reader, fields: &mut Fields) -> Result<(), String> {
+    r.what = "ServerKeyExchange";
+    if r.u8("curve_type")? != 3 {
         return Err("not a named-curve ECDHE key exchange".into());
     }
-    fields.insert("group".into(), json!(names::group(r.u16()?)));
-    fields.insert("public_key_bytes".into(), json!(r.vec8()?.len()));
-    fields.insert("scheme".into(), json!(names::signature_scheme(r.u16()?)));
-    fields.insert("signature_bytes".into(), json!(r.vec16()?.len()));
+    r.named("named_curve".to_owned());
+    fields.insert("group".into(), json!(r.code("namedcurve", names::group)?));
+    fields.insert("public_key_bytes".into(), json!(r.vec8("public")?.len()));
+    fields.insert("scheme".into(), json!(r.code("algorithm", names::signature_scheme)?));
+    fields.insert("signature_bytes".into(), json!(r.vec16("signature")?.len()));
     Ok(())
 }
 
-fn new_session_ticket(body: &[u8], fields: &mut Fields, tls13: bool) -> Result<(), String> {
-    let mut r = Reader::new(body, "NewSessionTicket");
-    fields.insert("lifetime_s".into(), json!(r.u32()?));
+fn new_session_ticket(mut r: Reader, fields: &mut Fields, tls13: bool) -> Result<(), String> {
+    r.what = "NewSessionTicket";
+    fields.insert("lifetime_s".into(), json!(r.u32("ticket_lifetime")?));
     if tls13 {
-        fields.insert("age_add".into(), json!(r.u32()?));
-        fields.insert("nonce_bytes".into(), json!(r.vec8()?.len()));
+        fields.insert("age_add".into(), json!(r.u32("ticket_age_add")?));
+        fields.insert("nonce_bytes".into(), json!(r.vec8("ticket_nonce")?.len()));
     }
-    fields.insert("ticket_bytes".into(), json!(r.vec16()?.len()));
+    fields.insert("ticket_bytes".into(), json!(r.vec16("ticket")?.len()));
     if tls13 {
+        let extensions = r.list16("extensions", "extension list")?;
         fields.insert(
             "extensions".into(),
-            Value::Array(read_extensions(r.vec16()?, Hello::Other)?),
+            Value::Array(read_extensions(extensions, Hello::Other)?),
         );
     }
     Ok(())
@@ -1045,22 +1210,35 @@ impl Paint {
     }
 }
 
-/// `bytes` as hex lines of 16, each with its offset and the bytes as ASCII, indented by `indent`.
-fn hex_dump(out: &mut String, bytes: &[u8], indent: usize) {
-    for (row, line) in bytes.chunks(16).enumerate() {
-        let hex: Vec<String> = line.iter().map(|b| format!("{b:02x}")).collect();
-        let ascii: String = line
-            .iter()
-            .map(|&b| {
-                if b.is_ascii_graphic() || b == b' ' {
-                    char::from(b)
-                } else {
-                    '.'
-                }
-            })
-            .collect();
-        let _ = writeln!(out, "{:indent$}{:04x}  {:<47}  {ascii}", "", row * 16, hex.join(" "));
+/// A message's bytes as hex, each field on lines of its own (16 bytes a line) with its name and value
+/// beside its first line; bytes the decoder did not read are shown without a name.
+fn annotated_hex(out: &mut String, message: &Message, indent: usize) {
+    let mut rows = |from: usize, to: usize, note: &str| {
+        let Some(bytes) = message.bytes.get(from..to) else {
+            return;
+        };
+        for (row, line) in bytes.chunks(16).enumerate() {
+            let hex: Vec<String> = line.iter().map(|b| format!("{b:02x}")).collect();
+            let text = if row == 0 { note } else { "" };
+            let line = format!("{:indent$}{:04x}  {:<47}  {text}", "", from + row * 16, hex.join(" "));
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+    };
+    let mut at = 0;
+    for note in &message.annotations {
+        if note.at < at {
+            continue;
+        }
+        rows(at, note.at, "");
+        let text = if note.value.is_empty() {
+            note.field.clone()
+        } else {
+            format!("{} {}", note.field, note.value)
+        };
+        rows(note.at, note.at + note.len, &text);
+        at = note.at + note.len;
     }
+    rows(at, message.bytes.len(), "");
 }
 
 impl Trace {
@@ -1130,7 +1308,7 @@ impl Trace {
                     fields.join("; ")
                 )?;
                 if full {
-                    hex_dump(f, &message.bytes, 18);
+                    annotated_hex(f, message, 18);
                 }
             }
         }
@@ -1216,6 +1394,46 @@ mod tests {
         );
     }
 
+    /// `--trace=full` names every byte of a real ClientHello: the annotations follow one another from
+    /// the message's first byte to its last, each cipher suite and group on a line of its own.
+    #[test]
+    fn every_byte_of_a_client_hello_is_annotated_in_order() {
+        let trace = decode(&client(&client_hello()), &[], 0);
+        let hello = &trace.records[0].messages[0];
+        let mut at = 0;
+        for note in &hello.annotations {
+            assert_eq!(note.at, at, "a gap or an overlap before {note:?}");
+            at += note.len;
+        }
+        assert_eq!(at, hello.bytes.len());
+        let full = trace.render(true, false);
+        for row in [
+            "0000  01                                               msg_type client_hello",
+            "0004  03 03                                            legacy_version TLS 1.2",
+            "  13 01                                            cipher_suite TLS_AES_128_GCM_SHA256",
+            "  11 ec                                            named_group X25519MLKEM768",
+            "  04 c0                                            key_exchange length 1216",
+            "  host_name localhost",
+        ] {
+            assert!(full.contains(row), "no {row:?} in\n{full}");
+        }
+    }
+
+    /// Annotations of damaged input still lie inside the message, in order, without overlapping, so
+    /// the hex beside each name is the field's own.
+    fn assert_annotations_in_bounds(trace: &Trace) {
+        for message in trace.records.iter().flat_map(|r| &r.messages) {
+            let mut end = 0;
+            for note in &message.annotations {
+                assert!(
+                    note.at >= end && note.at + note.len <= message.bytes.len(),
+                    "{note:?} in {message:?}"
+                );
+                end = note.at + note.len;
+            }
+        }
+    }
+
     /// A connection that exchanged nothing says so in one line; a record cut by the capture's own limit
     /// is the limit (said as such), not a problem.
     #[test]
@@ -1242,7 +1460,8 @@ mod tests {
             let mut flipped = hello.clone();
             flipped[at] ^= 0xff;
             let trace = decode(&client(&flipped), &[], 0);
-            let _ = trace.to_string();
+            let _ = trace.render(true, false);
+            assert_annotations_in_bounds(&trace);
             let cut = decode(&client(&hello[..at]), &[], 0);
             assert!(at == 0 || cut.problem.is_some(), "cut at {at}: no reason given");
         }

@@ -23,7 +23,7 @@ mod keys;
 mod names;
 mod pcap;
 
-pub use decode::{Fields, Finished, FinishedCheck, Message, Record, Trace, decode};
+pub use decode::{Annotation, Fields, Finished, FinishedCheck, Message, Record, Trace, decode};
 
 /// The most bytes a capture keeps, both directions together: a handshake and the first echoes.
 pub const LIMIT: usize = 256 * 1024;
