@@ -212,6 +212,16 @@ async fn curl_gets_its_own_handshake_with_the_sni_it_sent() {
         "{}",
         html.stdout
     );
+    // Each line of the timeline is a block of its own, so a long one wraps under itself, never cut
+    // off; nothing is fetched from elsewhere.
+    assert!(
+        html.stdout.contains("<div class=\"m\">client_hello (")
+            && !html.stdout.contains("<pre")
+            && !html.stdout.contains("src=")
+            && !html.stdout.contains("href=\"http"),
+        "{}",
+        html.stdout
+    );
 }
 
 /// A HelloRetryRequest (openssl offers a key share the server does not take): the x-ray recognises it

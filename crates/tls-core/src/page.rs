@@ -450,10 +450,18 @@ fn report<'a>(context: &'a Context, request: &'a EchoedRequest) -> Report<'a> {
 /// Why there is no /handshake for a session.
 const NOT_KEPT: &str = "this connection's handshake was not kept: the server keeps it for connections that agree on http/1.1 by ALPN, as browsers and curl do\n";
 
+/// How far the x-ray's timeline indents the lines under a record.
+const MESSAGE_INDENT: &str = "                ";
+
 /// `GET /handshake`: this connection's own handshake, seen from the server: plain HTML, no scripts.
 fn handshake_html(trace: &crate::xray::Trace) -> String {
     let mut body = String::from(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Your TLS handshake</title></head><body>\n<h1>Your TLS handshake</h1>\n",
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your TLS handshake</title>\n\
+         <style>body{font-family:sans-serif;margin:2em;line-height:1.4}\
+         th{text-align:left;padding-right:1em;vertical-align:top}td{font-family:monospace;overflow-wrap:anywhere}\
+         .xray{font-family:monospace;font-size:90%}\
+         .xray div{white-space:pre-wrap;overflow-wrap:anywhere;padding-left:4ch;text-indent:-4ch}\
+         .xray div.m{padding-left:20ch}</style></head><body>\n<h1>Your TLS handshake</h1>\n",
     );
     let unknown = || "?".to_owned();
     let hello = trace
@@ -513,10 +521,19 @@ fn handshake_html(trace: &crate::xray::Trace) -> String {
     body.push_str(
         "</table>\n<p>Every record of this connection as it crossed the server's socket, decrypted with the \
          secrets the server derived for it; both Finished values recomputed. The same as JSON: \
-         <a href=\"/handshake.json\">/handshake.json</a>. Back to <a href=\"/\">your session</a>.</p>\n<pre>",
+         <a href=\"/handshake.json\">/handshake.json</a>. Back to <a href=\"/\">your session</a>.</p>\n\
+         <div class=\"xray\">\n",
     );
-    body.push_str(&escape(&trace.to_string()));
-    body.push_str("</pre>\n</body></html>\n");
+    // One block per line of the timeline, so a long line wraps under itself: a message's fields stay
+    // indented under their record however narrow the window.
+    for line in trace.to_string().lines() {
+        let (class, text) = match line.strip_prefix(MESSAGE_INDENT) {
+            Some(message) => (" class=\"m\"", message),
+            None => ("", line),
+        };
+        let _ = writeln!(body, "<div{class}>{}</div>", escape(text));
+    }
+    body.push_str("</div>\n</body></html>\n");
     body
 }
 
