@@ -133,6 +133,19 @@ async fn plaintext_server_is_called_not_tls() {
     assert!(err.contains("the server did not answer with TLS"), "{err}");
 }
 
+/// A server that does speak TLS records but sends a broken ServerHello is not called "not TLS": the
+/// records were TLS's, a message inside was malformed.
+#[tokio::test]
+async fn a_malformed_server_hello_is_a_broken_tls_server_not_a_plain_one() {
+    let pki = PkiFiles::new();
+    let (_server, addr) = lab_server(&pki, "bad-hello").await;
+    let err = failure(&["--connect", &addr, "--ca", &pki.arg("ca.pem")]).await;
+    assert!(
+        err.contains("the server sent a malformed TLS message") && !err.contains("did not answer with TLS"),
+        "{err}"
+    );
+}
+
 /// A tls-core server presenting `leaf`; the CA in `pki` signed it.
 async fn serving(leaf: &tls_core::generate::Issued, client_ca: Option<&CertificateAuthority>) -> RunningServer {
     let cas = client_ca.map(|ca| vec![ca.issued.cert.clone()]);
@@ -705,8 +718,9 @@ async fn an_http_answer_is_named_instead_of_a_timeout() {
     let (addr, ca) = (server.address(), pki.arg("ca.pem"));
     let err = failure(&["--connect", &addr, "--ca", &ca, "--alpn", "http/1.1", "--timeout", "1"]).await;
     assert!(
-        err.contains("answered with HTTP instead of an echo (ALPN agreed on http/1.1")
-            && err.contains("drop --alpn http/1.1, or start the server with --no-page"),
+        err.contains(
+            "took the session for HTTP instead of echoing (ALPN agreed on http/1.1, and no echo came within 1 s)"
+        ) && err.contains("drop --alpn http/1.1, or start the server with --no-page"),
         "{err}"
     );
     let err = failure(&[
@@ -720,7 +734,7 @@ async fn an_http_answer_is_named_instead_of_a_timeout() {
     .await;
     assert!(
         // The page's answer, or its close with no echo: either way it is named as HTTP.
-        err.contains("answered with HTTP instead of an echo ("),
+        err.contains("took the session for HTTP instead of echoing ("),
         "{err}"
     );
     server.stop().await;
@@ -774,7 +788,7 @@ async fn a_message_that_only_begins_like_http_is_echoed() {
         )
         .await;
         assert_eq!(code, Some(1));
-        assert!(err.contains("answered with HTTP instead of an echo"), "{err}");
+        assert!(err.contains("took the session for HTTP instead of echoing"), "{err}");
     }
     server.stop().await;
 }

@@ -85,10 +85,11 @@ pub(crate) fn run(args: &GenerateArgs) -> ExitCode {
             missing.display()
         ));
     }
-    if args.out.exists() && !args.out.is_dir() {
+    // --out itself, or a folder on the way to it, that is a file (`--out notes.txt/pki`).
+    if let Some(file) = args.out.ancestors().find(|path| path.exists() && !path.is_dir()) {
         return refuse(&format_args!(
             "{} is a file, not a folder: give --out a folder",
-            args.out.display()
+            file.display()
         ));
     }
     // Settings of a new CA, while an existing one signs: refused, with a way that overwrites nothing.

@@ -310,6 +310,15 @@ async fn generate_refuses_what_would_overwrite_or_mislead() {
     let ran = tls_cert(&["generate", "--out", &file.display().to_string()]).await;
     assert_eq!(ran.code, Some(2));
     assert!(ran.stderr.contains("is a file, not a folder"), "{}", ran.stderr);
+    // A file on the way to --out is the same mistake, named as such, and nothing is written.
+    let below = file.join("pki");
+    let ran = tls_cert(&["generate", "--out", &below.display().to_string()]).await;
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert_eq!(
+        ran.stderr.trim_end(),
+        format!("error: {} is a file, not a folder: give --out a folder", file.display())
+    );
+    assert_eq!(std::fs::read_to_string(&file).expect("still there"), "x");
     // A CA and its certificates made with the same number of days is fine, down to one day.
     for days in ["825", "1"] {
         let ran = tls_cert(&[

@@ -327,12 +327,18 @@ impl Connection {
                             return Err(match (sent_http_line.get(), http) {
                                 (Some(line), _) => Error::AnsweredHttp {
                                     peer,
-                                    why: format!("the message starts like an HTTP request (\"{line}\")"),
+                                    why: format!(
+                                        "the message starts like an HTTP request (\"{line}\"), and no echo came within {}",
+                                        crate::error::fmt_duration(limit)
+                                    ),
                                     alpn: http,
                                 },
                                 (None, true) => Error::AnsweredHttp {
                                     peer,
-                                    why: "ALPN agreed on http/1.1".to_owned(),
+                                    why: format!(
+                                        "ALPN agreed on http/1.1, and no echo came within {}",
+                                        crate::error::fmt_duration(limit)
+                                    ),
                                     alpn: true,
                                 },
                                 (None, false) => Error::Timeout {

@@ -74,9 +74,14 @@ fn explain_tls(err: &TlsError, side: Side) -> String {
             Side::Client => "the server sent no certificate".into(),
         },
         TlsError::AlertReceived(alert) => explain_alert(*alert, side),
-        TlsError::InvalidMessage(InvalidMessage::InvalidContentType) | TlsError::InvalidMessage(_)
-            if side == Side::Client =>
-        {
+        // A record header that is not TLS's (a content type or version TLS does not have, a length
+        // past TLS's limit): what a plain TCP or HTTP service's first bytes look like. Any other
+        // malformed message came inside well-formed records: a TLS peer that got something wrong.
+        TlsError::InvalidMessage(
+            InvalidMessage::InvalidContentType
+            | InvalidMessage::UnknownProtocolVersion
+            | InvalidMessage::MessageTooLarge,
+        ) if side == Side::Client => {
             "the server did not answer with TLS (is it a plain TCP or HTTP service, or the wrong port?)".into()
         }
         TlsError::InappropriateHandshakeMessage {

@@ -347,7 +347,7 @@ pub enum Error {
     },
     /// The server took the session for HTTP (echo-server shows its page then) instead of echoing.
     #[error(
-        "{peer} answered with HTTP instead of an echo ({why}): echo-server serves its HTTPS page when ALPN agrees on http/1.1 or the first line is an HTTP request; {}, or start the server with --no-page",
+        "{peer} took the session for HTTP instead of echoing ({why}): echo-server serves its HTTPS page when ALPN agrees on http/1.1 or the first line is an HTTP request; {}, or start the server with --no-page",
         if *alpn { "drop --alpn http/1.1" } else { "start the message differently" }
     )]
     AnsweredHttp {

@@ -11,7 +11,7 @@ use crate::x509;
 pub struct SessionInfo {
     /// "TLSv1.3" or "TLSv1.2".
     pub version: String,
-    /// Such as "TLS13_AES_256_GCM_SHA384".
+    /// The IANA name, such as "TLS_AES_256_GCM_SHA384" (as the x-ray, openssl and Wireshark write it).
     pub cipher_suite: String,
     /// Key-exchange group, such as "X25519MLKEM768" (post-quantum hybrid) or "X25519".
     pub group: String,
@@ -37,7 +37,7 @@ impl SessionInfo {
             }),
             cipher_suite: conn
                 .negotiated_cipher_suite()
-                .map_or_else(unknown, |s| format!("{:?}", s.suite())),
+                .map_or_else(unknown, |s| crate::xray::names::cipher_suite(u16::from(s.suite()))),
             group: conn
                 .negotiated_key_exchange_group()
                 .map_or_else(unknown, |g| format!("{:?}", g.name())),

@@ -1,11 +1,12 @@
 """The lab's Python TLS echo server, used as a real peer for echo-client: serves one connection on
 127.0.0.1 with a port from the OS, printed as "listening on 127.0.0.1:PORT".
 
-usage: lab_server.py CERT KEY [echo|truncate|plain]
+usage: lab_server.py CERT KEY [echo|truncate|plain|bad-hello]
 
 echo      TLS, echo everything until the client closes, then close_notify (Python's unwrap)
 truncate  TLS, echo only the first 3 bytes, then close the TCP connection without close_notify
 plain     no TLS at all: answer like a plain HTTP server would
+bad-hello a well-formed TLS record holding a ServerHello cut short: a broken TLS server
 """
 
 import socket
@@ -27,6 +28,13 @@ def main() -> int:
         if mode == "plain":
             conn.recv(4096)
             conn.sendall(b"HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            conn.close()
+            return 0
+        if mode == "bad-hello":
+            conn.recv(4096)
+            # Record: handshake, TLS 1.2, 6 bytes; message: server_hello of 2 bytes (0x0303, no random).
+            conn.sendall(bytes.fromhex("16030300060200000203 03".replace(" ", "")))
+            conn.recv(4096)
             conn.close()
             return 0
         tls = context.wrap_socket(conn, server_side=True)

@@ -1069,7 +1069,6 @@ fn certificate(mut r: Reader, fields: &mut Fields, tls13: bool) -> Result<(), St
             crate::inspect::Position::Issuer
         };
         let mut entry = Map::new();
-        entry.insert("bytes".into(), json!(der.len()));
         match crate::inspect::inspect(&der, position) {
             Ok(info) => {
                 list.named(format!(
@@ -1078,14 +1077,15 @@ fn certificate(mut r: Reader, fields: &mut Fields, tls13: bool) -> Result<(), St
                 ));
                 entry.insert("subject".into(), json!(info.subject));
                 entry.insert("issuer".into(), json!(info.issuer));
+                entry.insert("key".into(), json!(info.public_key.to_string()));
                 entry.insert("not_before".into(), json!(info.not_before));
                 entry.insert("not_after".into(), json!(info.not_after));
-                entry.insert("key".into(), json!(info.public_key.to_string()));
             }
             Err(err) => {
                 entry.insert("problem".into(), json!(err.to_string()));
             }
         }
+        entry.insert("bytes".into(), json!(der.len()));
         if tls13 {
             list.vec16("extensions")?;
         }

@@ -20,7 +20,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 mod decode;
 mod ja4;
 mod keys;
-mod names;
+pub(crate) mod names;
 mod pcap;
 
 pub use decode::{Annotation, Fields, Finished, FinishedCheck, Message, Record, Trace, decode};

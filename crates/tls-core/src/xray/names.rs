@@ -7,7 +7,7 @@ pub(super) fn is_grease(value: u16) -> bool {
 }
 
 /// A cipher suite by name, GREASE as such, else its number.
-pub(super) fn cipher_suite(code: u16) -> String {
+pub(crate) fn cipher_suite(code: u16) -> String {
     let name = match code {
         0x1301 => "TLS_AES_128_GCM_SHA256",
         0x1302 => "TLS_AES_256_GCM_SHA384",
