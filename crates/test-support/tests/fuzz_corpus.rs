@@ -49,3 +49,24 @@ fn address_corpus() {
 fn xray_corpus() {
     replay("xray", tls_core::fuzzing::xray, 10);
 }
+
+/// The RFC 8448 seed decrypts with the secret the target gives the decoder: the fuzzer starts from a
+/// capture whose encrypted flight opens and whose server Finished verifies.
+#[test]
+fn the_rfc_8448_seed_decrypts_and_its_server_finished_verifies() {
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/xray/rfc8448-hellos-and-flight");
+    let data = std::fs::read(&seed).unwrap_or_else(|err| panic!("{}: {err}", seed.display()));
+    let (_, trace) = tls_core::fuzzing::xray_trace(&data);
+    assert_eq!(
+        trace.finished.server,
+        tls_core::xray::FinishedCheck::Verified,
+        "{trace}"
+    );
+    let kinds: Vec<&str> = trace
+        .records
+        .iter()
+        .flat_map(|r| &r.messages)
+        .map(|m| m.kind.as_str())
+        .collect();
+    assert!(kinds.contains(&"certificate_verify"), "{kinds:?}");
+}

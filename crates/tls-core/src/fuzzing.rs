@@ -126,28 +126,28 @@ pub fn address(data: &[u8]) {
     }
 }
 
+/// RFC 8448 3's server handshake traffic secret, named by its ClientHello's random: inputs holding that
+/// handshake (the seed fuzz/corpus/xray/rfc8448-hellos-and-flight) decrypt, so the fuzzer reaches the
+/// decoding of encrypted messages and the Finished check too.
+pub fn rfc8448_secret() -> Vec<crate::xray::Secret> {
+    let hex = |text: &str| -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .filter_map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+            .collect()
+    };
+    vec![crate::xray::Secret {
+        label: "SERVER_HANDSHAKE_TRAFFIC_SECRET".to_owned(),
+        client_random: hex("cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7"),
+        secret: hex("b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38"),
+    }]
+}
+
 /// Any bytes as a captured connection (each first byte `n` says how many of the bytes after it, `8n + 1`,
 /// one side sent before the other answers) decode into a trace, its text and its JSON without a panic;
 /// a capture that gave no record says why.
 pub fn xray(data: &[u8]) {
-    use crate::xray::{Chunk, Direction};
-    let mut chunks = Vec::new();
-    let mut rest = data;
-    let mut direction = Direction::Client;
-    while let Some((&n, tail)) = rest.split_first() {
-        let take = (usize::from(n) * 8 + 1).min(tail.len());
-        chunks.push(Chunk {
-            direction,
-            offset_us: 0,
-            bytes: tail[..take].to_vec(),
-        });
-        rest = &tail[take..];
-        direction = match direction {
-            Direction::Client => Direction::Server,
-            Direction::Server => Direction::Client,
-        };
-    }
-    let trace = crate::xray::decode(&chunks, &[], 0);
+    let (chunks, trace) = xray_trace(data);
     let _ = trace.render(true, false);
     for message in trace.records.iter().flat_map(|r| &r.messages) {
         let mut end = 0;
@@ -165,4 +165,27 @@ pub fn xray(data: &[u8]) {
         !sent || !trace.records.is_empty() || trace.problem.is_some(),
         "bytes that gave no record and no reason: {data:?}"
     );
+}
+
+/// The capture `data` stands for (see [`xray`]) and its decoding, with [`rfc8448_secret`].
+pub fn xray_trace(data: &[u8]) -> (Vec<crate::xray::Chunk>, crate::xray::Trace) {
+    use crate::xray::{Chunk, Direction};
+    let mut chunks = Vec::new();
+    let mut rest = data;
+    let mut direction = Direction::Client;
+    while let Some((&n, tail)) = rest.split_first() {
+        let take = (usize::from(n) * 8 + 1).min(tail.len());
+        chunks.push(Chunk {
+            direction,
+            offset_us: 0,
+            bytes: tail[..take].to_vec(),
+        });
+        rest = &tail[take..];
+        direction = match direction {
+            Direction::Client => Direction::Server,
+            Direction::Server => Direction::Client,
+        };
+    }
+    let trace = crate::xray::decode(&chunks, &rfc8448_secret(), 0);
+    (chunks, trace)
 }
