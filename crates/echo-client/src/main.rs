@@ -94,15 +94,24 @@ async fn main() -> ExitCode {
             )
             .exit();
     }
-    if let Err(problem) = trace::check_outputs(&args) {
-        use clap::CommandFactory as _;
-        Args::command()
-            .error(clap::error::ErrorKind::ValueValidation, problem)
-            .exit();
-    }
+    let outputs = match trace::check_outputs(&args) {
+        Ok(outputs) => outputs,
+        Err(problem) => {
+            use clap::CommandFactory as _;
+            Args::command()
+                .error(clap::error::ErrorKind::ValueValidation, problem)
+                .exit();
+        }
+    };
     let result = match args.command {
-        Some(Command::Bench(bench)) => bench::run(bench).await,
-        None => run(args).await.map(|()| ExitCode::SUCCESS),
+        Some(Command::Bench(bench)) => {
+            // bench makes many connections and traces none of them.
+            for output in [outputs.json, outputs.pcap].into_iter().flatten() {
+                output.abandon();
+            }
+            bench::run(bench).await
+        }
+        None => run(args, outputs).await.map(|()| ExitCode::SUCCESS),
     };
     let code: i32 = match result {
         Ok(code) if code == ExitCode::SUCCESS => 0,
@@ -129,7 +138,7 @@ fn address_without_flag() -> Option<ExitCode> {
     Some(ExitCode::from(2))
 }
 
-async fn run(args: Args) -> tls_core::Result<()> {
+async fn run(args: Args, outputs: trace::Outputs) -> tls_core::Result<()> {
     let addr = args.target.connect.to_string();
     let echoing = Echoing {
         message: args.message,
@@ -144,18 +153,43 @@ async fn run(args: Args) -> tls_core::Result<()> {
     }
     // The x-ray is shown whatever happened: a handshake that failed is worth a look too.
     let (connected, capture) = client::connect_traced(&addr, server_name, config, options).await;
+    if let Err(err @ tls_core::Error::Connect { .. }) = connected {
+        // No connection, nothing to show: the files are left as they were.
+        let unwritten: Vec<String> = [outputs.json, outputs.pcap]
+            .into_iter()
+            .flatten()
+            .map(|output| output.abandon().display().to_string())
+            .collect();
+        eprintln!(
+            "handshake x-ray: none, no connection was made{}",
+            if unwritten.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} not written)", unwritten.join(" and "))
+            }
+        );
+        return Err(err);
+    }
     let result = match connected {
         Ok(conn) => session(conn, &echoing).await,
         Err(err) => Err(err),
     };
-    trace::report(&capture.trace(), args.trace.as_deref(), args.trace_json.as_deref())?;
-    if let Some(path) = &args.pcap {
-        trace::write(
-            path,
-            &capture.pcapng(&format!("echo-client --pcap: a connection to {addr}")),
-        )?;
+    // The session's own error comes first: a file that cannot be written after it is said too.
+    let written = trace::report(&capture.trace(), args.trace.as_deref(), outputs.json).and_then(|()| {
+        outputs.pcap.map_or(Ok(()), |output| {
+            output.write(&capture.pcapng(&format!(
+                "echo-client --pcap: a connection to {addr}. The TLS bytes and their times are the connection's own; the IPv4/TCP framing around them is made up (127.0.0.1:49152 to 127.0.0.2:443, so that Wireshark reads TLS without being told the port)"
+            )))
+        })
+    });
+    match (result, written) {
+        (Err(err), Err(also)) => {
+            eprintln!("error: {}", also.report());
+            Err(err)
+        }
+        (Err(err), Ok(())) | (Ok(()), Err(err)) => Err(err),
+        (Ok(()), Ok(())) => Ok(()),
     }
-    result
 }
 
 /// What to send, and how.

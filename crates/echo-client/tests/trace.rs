@@ -3,6 +3,8 @@
 //! oracle for the decryption is the TLS library itself: both Finished values only verify when every
 //! record before them was opened with the right keys and every message was read whole.
 
+use std::path::Path;
+
 use serde_json::Value;
 use test_support::{Output, Peer, PkiFiles, RunningServer, temp_dir};
 use tls_core::server::ServerOptions;
@@ -361,6 +363,11 @@ async fn x_ray_output_files_that_cannot_or_must_not_be_written_are_refused_first
         ("--pcap", folder.as_str(), "is a directory"),
         ("--trace-json", missing.as_str(), "its folder does not exist"),
         ("--trace-json", ca.as_str(), "is the file given as --ca"),
+        (
+            "--trace-json",
+            "/proc/x.json",
+            "--trace-json /proc/x.json: cannot write it: ",
+        ),
     ] {
         // Port 9 on loopback: nothing is reached before the refusal.
         let ran = test_support::run(
@@ -382,6 +389,73 @@ async fn x_ray_output_files_that_cannot_or_must_not_be_written_are_refused_first
         pki.pki.ca.issued.cert_pem,
         "the CA file is untouched"
     );
+    // One file under two spellings is one file; so is the SSLKEYLOGFILE the TLS library writes.
+    let same = dir.path().join("same.out").display().to_string();
+    let dotted = dir.path().join(".").join("same.out").display().to_string();
+    let ran = test_support::run(
+        CLIENT,
+        &[
+            "--connect",
+            "127.0.0.1:9",
+            "--ca",
+            &ca,
+            "--trace-json",
+            &same,
+            "--pcap",
+            &dotted,
+        ],
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("are the same file"), "{}", ran.stderr);
+    let mut client = Peer::spawn_env(
+        CLIENT,
+        &["--connect", "127.0.0.1:9", "--ca", &ca, "--trace-json", &dotted],
+        &[("SSLKEYLOGFILE", &same)],
+        "(built by cargo)",
+    );
+    let (_, stderr) = client.outputs().await;
+    assert!(stderr.contains("is the file given as SSLKEYLOGFILE"), "{stderr}");
+    assert_eq!(client.exit_code().await, Some(2));
+    assert!(!Path::new(&same).exists(), "nothing was written");
+}
+
+/// When no connection is made, no x-ray file is written: a file that was there is left as it was, one
+/// that was not is not left behind empty.
+#[tokio::test]
+async fn no_connection_writes_no_x_ray_files() {
+    let pki = PkiFiles::new();
+    let dir = temp_dir();
+    let old = test_support::write(dir.path(), "old.json", "the last run's trace");
+    let new = dir.path().join("new.pcapng");
+    let nothing_there = format!("127.0.0.1:{}", test_support::free_port());
+    let ran = test_support::run(
+        CLIENT,
+        &[
+            "--connect",
+            &nothing_there,
+            "--ca",
+            &pki.arg("ca.pem"),
+            "--trace",
+            "--trace-json",
+            &old.display().to_string(),
+            "--pcap",
+            &new.display().to_string(),
+        ],
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("handshake x-ray: none, no connection was made") && ran.stderr.contains("cannot connect"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&old).expect("old"), "the last run's trace");
+    assert!(!new.exists(), "an empty pcap left behind");
 }
 
 /// With the x-ray on, SSLKEYLOGFILE still gets the session's secrets (the capture passes them on).

@@ -28,6 +28,10 @@ pub use decode::{Annotation, Fields, Finished, FinishedCheck, Message, Record, T
 /// The most bytes a capture keeps, both directions together: a handshake and the first echoes.
 pub const LIMIT: usize = 256 * 1024;
 
+/// The most runs of bytes a capture keeps apart, each with its own time; past it (a peer writing a
+/// byte at a time), a direction's next bytes join its last run and take that run's time.
+const MOST_RUNS: usize = 8192;
+
 /// Who sent a run of bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -38,7 +42,8 @@ pub enum Direction {
     Server,
 }
 
-/// Bytes as they crossed the socket in one read or write.
+/// Bytes as they crossed the socket in one read or write; no bytes: that side ended its half of the
+/// connection then (a FIN).
 #[derive(Debug, Clone)]
 pub struct Chunk {
     /// Who sent them.
@@ -135,15 +140,42 @@ impl Capture {
             }
             recorded.kept += kept;
             let offset_us = u64::try_from(recorded.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            let crowded = recorded.chunks.len() >= MOST_RUNS;
             match recorded.chunks.last_mut() {
-                // One direction's bytes back to back are one run: records are cut from runs.
-                Some(last) if last.direction == direction => last.bytes.extend_from_slice(&bytes[..kept]),
+                // Each read and write is a run of its own, stamped when it crossed the socket (so a
+                // record is timed by the read it ends in), unless it is the same instant anyway.
+                Some(last)
+                    if last.direction == direction
+                        && !last.bytes.is_empty()
+                        && (last.offset_us == offset_us || crowded) =>
+                {
+                    last.bytes.extend_from_slice(&bytes[..kept]);
+                }
                 _ => recorded.chunks.push(Chunk {
                     direction,
                     offset_us,
                     bytes: bytes[..kept].to_vec(),
                 }),
             }
+        });
+    }
+
+    /// Notes that `direction` ended its half of the connection (its FIN): the end of its bytes, once.
+    pub fn end(&self, direction: Direction) {
+        self.with(|recorded| {
+            if recorded
+                .chunks
+                .iter()
+                .any(|c| c.direction == direction && c.bytes.is_empty())
+            {
+                return;
+            }
+            let offset_us = u64::try_from(recorded.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            recorded.chunks.push(Chunk {
+                direction,
+                offset_us,
+                bytes: Vec::new(),
+            });
         });
     }
 
@@ -161,9 +193,16 @@ impl Capture {
     /// The ClientHello's random, which names the connection in key logs, once the client sent it.
     pub fn client_random(&self) -> Option<Vec<u8>> {
         self.with(|recorded| {
-            let first = recorded.chunks.iter().find(|c| c.direction == Direction::Client)?;
-            // A handshake record (5 bytes), a ClientHello (1 + 3), its version (2), then the random.
-            match first.bytes.get(..5 + 4 + 2 + 32) {
+            // A handshake record (5 bytes), a ClientHello (1 + 3), its version (2), then the random:
+            // the client's first 43 bytes, whichever writes they came in.
+            let head: Vec<u8> = recorded
+                .chunks
+                .iter()
+                .filter(|c| c.direction == Direction::Client)
+                .flat_map(|c| c.bytes.iter().copied())
+                .take(5 + 4 + 2 + 32)
+                .collect();
+            match head.get(..5 + 4 + 2 + 32) {
                 Some(head) if head[0] == 22 && head[5] == 1 => Some(head[11..].to_vec()),
                 _ => None,
             }
@@ -326,9 +365,15 @@ impl<S> Tap<S> {
 impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
+        let room = buf.remaining() > 0;
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let (Poll::Ready(Ok(())), Some(capture)) = (&polled, &self.capture) {
-            capture.record(self.remote(), &buf.filled()[before..]);
+            let read = &buf.filled()[before..];
+            if read.is_empty() && room {
+                // Nothing read with room to read into: the other side closed its half.
+                capture.end(self.remote());
+            }
+            capture.record(self.remote(), read);
         }
         polled
     }
@@ -372,6 +417,35 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        let polled = Pin::new(&mut self.inner).poll_shutdown(cx);
+        if let (Poll::Ready(Ok(())), Some(capture)) = (&polled, &self.capture) {
+            capture.end(self.local);
+        }
+        polled
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One direction's writes at two moments are two runs, each with its own time: a record is timed
+    /// by the write it ends in, not by the first of a direction's writes in a row.
+    #[test]
+    fn writes_at_different_moments_keep_their_own_times() {
+        let capture = Capture::new();
+        capture.record(Direction::Server, b"first");
+        let (chunks, _, _) = capture.snapshot();
+        let first = chunks[0].offset_us;
+        // Until the clock has moved on by a microsecond or more (bounded, no sleep).
+        let deadline = Instant::now() + std::time::Duration::from_secs(1);
+        while capture.with(|recorded| recorded.started.elapsed().as_micros()) <= u128::from(first) {
+            assert!(Instant::now() < deadline, "the clock did not move in a second");
+        }
+        capture.record(Direction::Server, b"second");
+        let (chunks, _, _) = capture.snapshot();
+        assert_eq!(chunks.len(), 2, "{chunks:?}");
+        assert!(chunks[1].offset_us > first, "{chunks:?}");
+        assert_eq!(chunks[1].bytes, b"second");
     }
 }

@@ -3,8 +3,10 @@
 //! bytes in segments, acknowledged), and the connection's secrets in a Decryption Secrets Block
 //! (pcapng, draft-ietf-opsawg-pcapng 4.7) before the packets that need them.
 //!
-//! The server's port in the packets is 443, where Wireshark looks for TLS without being told; the real
-//! addresses are in the file's comment.
+//! Only the TLS bytes and their times are the connection's own: the framing is made up (127.0.0.1:49152
+//! to 127.0.0.2:443 whatever the real addresses, segments of 1,460 bytes, a FIN where a side closed
+//! its half). Port 443 is where Wireshark looks for TLS without being told; the real address is in the
+//! file's comment.
 
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
@@ -51,6 +53,10 @@ pub(super) fn pcapng(chunks: &[Chunk], secrets: &[Secret], comment: &str, epoch_
     tcp.packet(Direction::Server, start, SYN | ACK, &[]);
     tcp.packet(Direction::Client, start, ACK, &[]);
     for chunk in chunks {
+        if chunk.bytes.is_empty() {
+            // That side's FIN, when it closed its half.
+            tcp.packet(chunk.direction, epoch_us + chunk.offset_us, FIN | ACK, &[]);
+        }
         for segment in chunk.bytes.chunks(SEGMENT) {
             tcp.packet(chunk.direction, epoch_us + chunk.offset_us, ACK | PSH, segment);
         }
@@ -119,6 +125,7 @@ fn decryption_secrets(out: &mut Vec<u8>, keylog: &[u8]) {
     block(out, 0x0000_000A, &body);
 }
 
+const FIN: u8 = 0x01;
 const SYN: u8 = 0x02;
 const PSH: u8 = 0x08;
 const ACK: u8 = 0x10;
@@ -160,7 +167,8 @@ impl Tcp<'_> {
         packet.extend_from_slice(&ack.to_be_bytes());
         packet.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
         packet.extend_from_slice(payload);
-        let advance = u32::try_from(payload.len()).unwrap_or(0) + u32::from(flags & SYN != 0);
+        // SYN and FIN each take a sequence number of their own.
+        let advance = u32::try_from(payload.len()).unwrap_or(0) + u32::from(flags & (SYN | FIN) != 0);
         self.seq[me] = self.seq[me].wrapping_add(advance);
         // An Enhanced Packet Block: interface 0, the time in microseconds, the lengths, the packet.
         let mut body = Vec::with_capacity(20 + packet.len());
