@@ -70,7 +70,7 @@ Exit codes: 0 success; 1 the operation or check failed; 2 bad usage or input tha
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    if let Some(code) = address_without_flag() {
+    if let Some(code) = address_without_flag().or_else(trace_detail_without_equals) {
         return code;
     }
     let args = Args::parse();
@@ -125,6 +125,19 @@ async fn main() -> ExitCode {
     // would otherwise hold the process until the input moves.
     let _ = std::io::stdout().flush();
     std::process::exit(code)
+}
+
+/// `echo-client --trace full`: clap would take `full` for a subcommand; says to write `--trace=full`.
+fn trace_detail_without_equals() -> Option<ExitCode> {
+    let args: Vec<String> = std::env::args().collect();
+    let detail = args
+        .windows(2)
+        .find(|pair| pair[0] == "--trace" && (pair[1] == "full" || pair[1] == "brief"))?;
+    eprintln!(
+        "error: write --trace={} with '=': --trace takes its detail only after an equals sign",
+        detail[1]
+    );
+    Some(ExitCode::from(2))
 }
 
 /// `echo-client 127.0.0.1:7777` (an address where a subcommand would go): says how to write it, where

@@ -648,13 +648,13 @@ async fn refused_client_certificates_are_explained_to_the_client() {
     let (cert, key) = pki.impostor_client();
     let err = failure(&["--connect", &addr, "--ca", &ca, "--cert", &cert, "--key", &key]).await;
     assert!(
-        err.contains("the server could not verify our client certificate's signature (alert DecryptError)"),
+        err.contains("the server could not verify our client certificate's signature (alert decrypt_error)"),
         "{err}"
     );
     let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
     let err = failure(&["--connect", &addr, "--ca", &ca, "--cert", &cert, "--key", &key]).await;
     assert!(
-        err.contains("refused our client certificate as unsuitable (alert UnsupportedCertificate)"),
+        err.contains("refused our client certificate as unsuitable (alert unsupported_certificate)"),
         "{err}"
     );
     server.stop().await;

@@ -66,7 +66,7 @@ async fn a_session_with_echo_server_is_decoded_decrypted_and_both_finished_verif
     .await;
     let (code, stderr, trace) = traced(&pki, &server.address(), &["--server-name", "localhost"]).await;
     assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(trace["version"], "TLS 1.3");
+    assert_eq!(trace["version"], "TLSv1.3");
     assert_eq!(trace["group"], "X25519MLKEM768");
     assert_eq!(trace["finished"]["server"], "verified", "{trace:#}");
     assert_eq!(trace["finished"]["client"], "verified", "{trace:#}");
@@ -140,7 +140,7 @@ async fn gnutls_serv_over_tls_1_3_is_decrypted_and_verified_too() {
     let addr = format!("127.0.0.1:{}", gnutls.listening_port());
     let (code, stderr, trace) = traced(&pki, &addr, &["--message", "Hello gnutls\n"]).await;
     assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(trace["version"], "TLS 1.3");
+    assert_eq!(trace["version"], "TLSv1.3");
     assert_eq!(trace["finished"]["server"], "verified", "{trace:#}");
     assert_eq!(trace["finished"]["client"], "verified", "{trace:#}");
 }
@@ -161,7 +161,7 @@ async fn openssl_s_server_over_tls_1_2_shows_its_key_exchange_and_both_finished_
     test_support::wait_until_accepting(&accept).await;
     // s_server does not echo: the session fails, and the x-ray is still written.
     let (_, stderr, trace) = traced(&pki, &accept, &["--timeout", "1"]).await;
-    assert_eq!(trace["version"], "TLS 1.2", "{stderr}");
+    assert_eq!(trace["version"], "TLSv1.2", "{stderr}");
     let types = message_types(&trace);
     for kind in [
         "client_hello",
@@ -327,7 +327,7 @@ async fn trace_full_shows_the_bytes_and_a_pipe_gets_no_colour() {
     for row in [
         "  0000  01                                               msg_type client_hello",
         "  13 01                                            cipher_suite TLS_AES_128_GCM_SHA256",
-        "  0004  03 03                                            legacy_version TLS 1.2",
+        "  0004  03 03                                            legacy_version TLSv1.2",
         "cert_data X.509 certificate: subject CN=127.0.0.1, issuer CN=tls-echo demo CA",
         "verify_data",
     ] {
@@ -346,6 +346,19 @@ async fn trace_full_shows_the_bytes_and_a_pipe_gets_no_colour() {
     )
     .await;
     assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    // With a space, clap would read "full" as a subcommand: the error says how to write it.
+    let ran = test_support::run(
+        CLIENT,
+        &["--connect", &addr, "--ca", &ca, "--trace", "full"],
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert_eq!(
+        ran.stderr,
+        "error: write --trace=full with '=': --trace takes its detail only after an equals sign\n"
+    );
 }
 
 /// The x-ray's output files are checked before anything is sent: standard output (it carries the

@@ -42,7 +42,7 @@ struct Args {
     /// Require client certificates signed by a CA in FILE (mutual TLS)
     #[arg(long, value_name = "FILE")]
     client_ca: Option<PathBuf>,
-    /// ALPN protocol to accept; repeat for several, most preferred first [default: http/1.1, for the page]
+    /// ALPN protocol to accept; repeat for several, most preferred first [default: http/1.1 and http/1.0, for the page]
     #[arg(long = "alpn", value_name = "PROTO", value_parser = tls_echo_cli::values::alpn)]
     alpn: Vec<String>,
     /// Share the port with other echo-server processes started with --reuse-port (SO_REUSEPORT): the
@@ -238,12 +238,12 @@ fn page(args: &Args, serve_ca: Option<&Path>) -> tls_core::Result<Option<Arc<Pag
     })))
 }
 
-/// The rustls configuration: `certs` by SNI, client certificates when --client-ca, ALPN (http/1.1 for
-/// the page unless --alpn says otherwise).
+/// The rustls configuration: `certs` by SNI, client certificates when --client-ca, ALPN (http/1.1 and
+/// http/1.0 for the page unless --alpn says otherwise).
 fn tls_config(args: &Args, certs: Arc<CertStore>, page: bool) -> tls_core::Result<Arc<ServerConfig>> {
     let client_ca = args.client_ca.as_deref().map(pem::load_ca_certs).transpose()?;
     let alpn = if args.alpn.is_empty() && page {
-        vec![b"http/1.1".to_vec()]
+        vec![b"http/1.1".to_vec(), b"http/1.0".to_vec()]
     } else {
         args.alpn.iter().map(|proto| proto.clone().into_bytes()).collect()
     };

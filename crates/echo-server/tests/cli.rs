@@ -82,7 +82,7 @@ async fn openssl_s_client_with_another_ca_refuses_and_the_server_says_why() {
         .peer
         .wait_for(
             Output::Stderr,
-            "the client does not trust the CA that signed this server's certificate (alert UnknownCA)",
+            "the client does not trust the CA that signed this server's certificate (alert unknown_ca)",
         )
         .await;
 }

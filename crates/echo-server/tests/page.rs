@@ -53,6 +53,13 @@ async fn curl_gets_the_page_json_ca_and_echo_over_one_kept_alive_connection() {
     let ran = curl(&["--cacert", &ca, &url(&server, "127.0.0.1", "/ca.pem")]).await;
     assert_eq!(ran.stdout, pki.pki.ca.issued.cert_pem, "/ca.pem is the CA file");
 
+    // curl --http1.0 asks for http/1.0 by ALPN: the page answers it too.
+    let ran = curl(&["--http1.0", "--cacert", &ca, &url(&server, "localhost", "/json")]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    let json: Value = serde_json::from_str(&ran.stdout).expect("/json is JSON");
+    assert_eq!(json["tls"]["alpn"], "http/1.0");
+    assert_eq!(json["request"]["version"], "HTTP/1.0", "{json:#}");
+
     // Two requests on one connection: POST /echo, then a 404.
     let ran = curl(&[
         "--cacert",

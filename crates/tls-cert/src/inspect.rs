@@ -77,14 +77,14 @@ fn sent_line(record: &Record, message: &Message) -> String {
     let sizes: Vec<String> = message.certificates().iter().map(|der| der.len().to_string()).collect();
     let spans = message.fields.get("spans_records").and_then(serde_json::Value::as_u64);
     let how = match (&record.decrypted_with, &record.inner_content_type) {
-        (Some(label), Some(_)) => format!("in an encrypted record, opened with {label}'s keys"),
-        (Some(label), None) => format!("in an encrypted record, opened with the {label}"),
+        (Some(label), Some(_)) => format!("encrypted, opened with {label}'s keys"),
+        (Some(label), None) => format!("encrypted, opened with the {label}"),
         _ => "in the clear".to_owned(),
     };
     format!(
-        "# as sent: one Certificate message of {} bytes{}, {how}, {:.1} ms after connecting: {} certificate{} of {} bytes, in this order\n",
+        "# as sent: one Certificate message of {} bytes in {}, {how}, {:.1} ms after connecting: {} certificate{} of {} bytes, in this order\n",
         message.length,
-        spans.map(|n| format!(" across {n} records")).unwrap_or_default(),
+        spans.map_or_else(|| "one record".to_owned(), |n| format!("{n} records")),
         record.offset_us as f64 / 1000.0,
         sizes.len(),
         if sizes.len() == 1 { "" } else { "s" },

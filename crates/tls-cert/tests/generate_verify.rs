@@ -811,9 +811,9 @@ async fn inspect_connect_shows_an_untrusted_servers_chain_and_session() {
 
 /// `inspect --connect` shows the chain exactly as a server we did not write sent it: openssl
 /// s_server over TLS 1.2, told to send the CA after its own certificate, sends both in the clear, in
-/// that order, each of its file's size.
+/// that order, each of its file's size; over TLS 1.3 in small records, encrypted, across records.
 #[tokio::test]
-async fn inspect_connect_shows_the_chain_as_openssl_sent_it_over_tls_1_2() {
+async fn inspect_connect_shows_the_chain_as_openssl_sent_it() {
     let pki = PkiFiles::new();
     let (cert, key, ca) = (pki.arg("server.pem"), pki.arg("server.key"), pki.arg("ca.pem"));
     let accept = format!("127.0.0.1:{}", test_support::free_port());
@@ -865,6 +865,43 @@ async fn inspect_connect_shows_the_chain_as_openssl_sent_it_over_tls_1_2() {
         assert_eq!(line["tls"]["version"], "TLSv1.2");
     }
     assert_eq!(lines[1]["subject"], "CN=tls-echo demo CA");
+    // The same chain over TLS 1.3 in records of 512 bytes: one message across several encrypted
+    // records, said as such.
+    let small = format!("127.0.0.1:{}", test_support::free_port());
+    let _small_records = Peer::spawn(
+        "openssl",
+        &[
+            "s_server",
+            "-accept",
+            &small,
+            "-cert",
+            &cert,
+            "-key",
+            &key,
+            "-cert_chain",
+            &ca,
+            "-tls1_3",
+            "-max_send_frag",
+            "512",
+            "-quiet",
+        ],
+        "openssl",
+    );
+    test_support::wait_until_accepting(&small).await;
+    let ran = tls_cert(&["inspect", "--connect", &small]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    let line = ran.stdout.lines().find(|l| l.starts_with("# as sent: "));
+    let line = line.unwrap_or_else(|| panic!("no 'as sent' line in\n{}", ran.stdout));
+    let spread = [" in 2 records, ", " in 3 records, "];
+    assert!(
+        spread.iter().any(|n| line.contains(n))
+            && line.contains("encrypted, opened with SERVER_HANDSHAKE_TRAFFIC_SECRET's keys")
+            && line.ends_with(&format!(
+                "2 certificates of {}, {} bytes, in this order",
+                sizes[0], sizes[1]
+            )),
+        "{line}"
+    );
 }
 
 /// A server certificate from a CA nobody trusts.

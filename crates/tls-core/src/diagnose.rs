@@ -101,7 +101,8 @@ fn explain_tls(err: &TlsError, side: Side) -> String {
 
 fn explain_alert(alert: AlertDescription, side: Side) -> String {
     let peer = side.peer();
-    let name = format!("{alert:?}");
+    // As RFC 8446 and the x-ray write it: unknown_ca, not rustls' UnknownCA.
+    let name = crate::xray::names::alert(u8::from(alert));
     match (alert, side) {
         (AlertDescription::CertificateRequired, Side::Client) => {
             "the server requires a client certificate (mutual TLS) and none was sent; pass --cert and --key".into()

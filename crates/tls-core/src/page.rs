@@ -480,14 +480,17 @@ fn handshake_html(trace: &crate::xray::Trace) -> String {
         .unwrap_or_default()
         .iter()
         .map(|s| {
-            format!(
-                "{} ({} bytes)",
-                s["group"].as_str().unwrap_or("?"),
-                s["key_exchange_bytes"]
-            )
+            let size = s["key_exchange_bytes"].as_u64().unwrap_or(0);
+            let unit = if size == 1 { "byte" } else { "bytes" };
+            format!("{} ({size} {unit})", s["group"].as_str().unwrap_or("?"))
         })
         .collect::<Vec<_>>()
         .join(", ");
+    let shares = if shares.is_empty() {
+        "none: the ClientHello has no key_share (TLS 1.2's key exchange comes later, in ServerKeyExchange and ClientKeyExchange)".to_owned()
+    } else {
+        shares
+    };
     let groups = extension("supported_groups")
         .and_then(|e| e["groups"].as_array().cloned())
         .unwrap_or_default()

@@ -570,13 +570,17 @@ fn explain_unknown_issuer(
         Presenter::Server => ("the server", "it must send its intermediates"),
         Presenter::File => ("the file", "put the intermediates in the file, after the certificate"),
     };
-    let sent = if intermediates.is_empty() {
-        format!("{who} holds only the certificate itself")
-    } else {
-        format!("{who} holds {} intermediate certificate(s)", intermediates.len())
-    };
+    if intermediates.is_empty() {
+        return format!(
+            "certificate for {name} is signed by {issuer}, which is not in the trusted roots{} and not in what {who} presented ({who} holds only the certificate itself): either the chain is incomplete ({fix}) or {issuer} is a CA you do not trust yet (pass --ca with its certificate)",
+            verifier.trusted_names()
+        );
+    }
+    // The leaf is signed by what came with it, not by the issuer the chain ends at.
     format!(
-        "certificate for {name} is signed by {issuer}, which is not in the trusted roots{} and not in what {who} presented ({sent}): either the chain is incomplete ({fix}) or {issuer} is a CA you do not trust yet (pass --ca with its certificate)",
+        "certificate for {name} is signed by {}; the chain {who} presented ends at {}, signed by {issuer}, which is not in the trusted roots{} and was not presented: either the chain is incomplete ({fix}) or {issuer} is a CA you do not trust yet (pass --ca with its certificate)",
+        x509::issuer(end_entity),
+        x509::subject(last),
         verifier.trusted_names()
     )
 }

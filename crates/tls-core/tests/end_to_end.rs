@@ -165,7 +165,7 @@ async fn mutual_tls_admits_the_right_client_certificate_only() {
     assert!(
         refused
             .to_string()
-            .contains("the server does not trust the CA that signed our client certificate (alert UnknownCA)"),
+            .contains("the server does not trust the CA that signed our client certificate (alert unknown_ca)"),
         "unexpected message: {refused}"
     );
     server.stop().await;
@@ -278,6 +278,32 @@ async fn chain_missing_its_intermediate_is_called_incomplete() {
     let message = rejection(&server, &pki.ca, "127.0.0.1").await;
     assert!(
         message.contains("is signed by CN=tls-echo demo intermediate, which is not in the trusted roots (CN=tls-echo demo CA) and not in what the server presented (the server holds only the certificate itself): either the chain is incomplete (it must send its intermediates)"),
+        "{message}"
+    );
+    server.stop().await;
+}
+
+/// A complete chain (leaf, then intermediate) from a root the client does not trust: the leaf is named
+/// as signed by the intermediate, and the chain as ending at the intermediate, signed by the root.
+#[tokio::test]
+async fn a_complete_chain_from_an_untrusted_root_names_each_link_as_it_is() {
+    let pki = pki();
+    let intermediate = pki
+        .ca
+        .intermediate("tls-echo demo intermediate", Validity::days_from_now(30))
+        .expect("intermediate");
+    let leaf = intermediate
+        .issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(30))
+        .expect("leaf");
+    let complete = tls_core::Identity {
+        chain: vec![leaf.cert.clone(), intermediate.issued.cert.clone()],
+        key: leaf.key.clone_key(),
+    };
+    let server = RunningServer::start(server_config(complete), ServerOptions::default()).await;
+    let other = CertificateAuthority::new("another CA", Validity::days_from_now(30)).expect("CA");
+    let message = rejection(&server, &other, "127.0.0.1").await;
+    assert!(
+        message.contains("certificate for 127.0.0.1 is signed by CN=tls-echo demo intermediate; the chain the server presented ends at CN=tls-echo demo intermediate, signed by CN=tls-echo demo CA, which is not in the trusted roots (CN=another CA) and was not presented"),
         "{message}"
     );
     server.stop().await;

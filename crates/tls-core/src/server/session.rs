@@ -96,7 +96,7 @@ async fn run(tcp: TcpStream, peer: SocketAddr, shared: Session<'_>, place: Owned
     // The session's own secrets are taken from the store either way (so it never fills), and kept, with
     // the capture, only for a session that agreed on http/1.1 by ALPN (browsers, curl): one that may
     // ask for /handshake. Decided before anything else is read, so a quiet session holds neither.
-    let for_the_page = info.alpn.as_deref() == Some("http/1.1");
+    let for_the_page = agreed_http(&info);
     let capture = match (capture, secrets) {
         (Some(capture), Some(store)) => {
             let own = capture
@@ -226,6 +226,11 @@ enum Protocol {
     Idle,
 }
 
+/// Whether the session agreed by ALPN on HTTP/1.x (`http/1.1`, or `http/1.0` as `curl --http1.0` asks).
+fn agreed_http(info: &SessionInfo) -> bool {
+    matches!(info.alpn.as_deref(), Some("http/1.1" | "http/1.0"))
+}
+
 /// HTTP when the client agreed to `http/1.1` by ALPN or starts with an HTTP/1.x request line (and the
 /// server has a page to show); echo otherwise. Returns what was read to decide, to be replayed.
 async fn choose_protocol(
@@ -237,7 +242,7 @@ async fn choose_protocol(
     if options.page.is_none() {
         return (Protocol::Echo, replay);
     }
-    if info.alpn.as_deref() == Some("http/1.1") {
+    if agreed_http(info) {
         return (Protocol::Http, replay);
     }
     if options.mode == Mode::Raw {

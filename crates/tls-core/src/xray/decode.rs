@@ -21,7 +21,7 @@ const SHOWN_APPLICATION_RECORDS: usize = 8;
 /// A decoded connection.
 #[derive(Debug, Clone, Serialize)]
 pub struct Trace {
-    /// The version the server chose (`TLS 1.3`, `TLS 1.2`), once its ServerHello was read.
+    /// The version the server chose (`TLSv1.3`, `TLSv1.2`), once its ServerHello was read.
     pub version: Option<String>,
     /// The cipher suite the server chose.
     pub cipher_suite: Option<String>,
@@ -40,7 +40,8 @@ pub struct Trace {
     pub certificate_verify_transcript: Option<String>,
     /// How each record key was derived, for redoing it with any HKDF tool.
     pub key_derivation: Vec<String>,
-    /// Application data records not shown one by one.
+    /// Application data records decoded but not shown one by one (past the first few each way).
+    /// Records past the capture's limit are not counted: they are in `bytes_not_captured`.
     pub more_application_records: usize,
     /// Bytes the capture did not keep (past its limit).
     pub bytes_not_captured: usize,
@@ -264,16 +265,34 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
     // A record cut by the capture's own limit is the limit, said as such below, not a problem.
     if decoder.trace.problem.is_none() && dropped == 0 {
         for side in [&client, &server] {
-            if !side.pending.is_empty() {
-                decoder.trace.problem = Some(format!(
-                    "the {} sent {} bytes that do not make a whole record (the capture ends inside one)",
+            let last = &side.pending;
+            decoder.trace.problem = match last.get(3..5) {
+                _ if last.is_empty() => continue,
+                Some(length) => Some(format!(
+                    "the {}'s last {} are an unfinished record: its header promises {} bytes, {} came",
                     who(side.direction),
-                    side.pending.len()
-                ));
-            }
+                    bytes(last.len()),
+                    u16::from_be_bytes([length[0], length[1]]),
+                    last.len() - 5
+                )),
+                None => Some(format!(
+                    "the {}'s last {} are not even a record header (5 bytes)",
+                    who(side.direction),
+                    bytes(last.len())
+                )),
+            };
         }
     }
     decoder.trace
+}
+
+/// `n bytes`, or `1 byte`.
+fn bytes(n: usize) -> String {
+    if n == 1 {
+        "1 byte".to_owned()
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 fn who(direction: Direction) -> &'static str {
@@ -506,8 +525,15 @@ impl Decoder<'_> {
             }
             let header: [u8; 5] = side.pending[..5].try_into().map_err(|_| "a record header".to_owned())?;
             if !(20..=24).contains(&header[0]) {
+                // Shown as text too when they read as text: an HTTP answer, an SSH banner, an HTML page.
+                let start = &side.pending[..side.pending.len().min(16)];
+                let text = if start.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+                    format!(", \"{}\" as text", String::from_utf8_lossy(start))
+                } else {
+                    String::new()
+                };
                 return Err(format!(
-                    "the {} sent bytes that are not a TLS record (they begin with 0x{:02x} 0x{:02x}): not TLS, or a capture that starts mid-stream",
+                    "the {} sent bytes that are not a TLS record (they begin with 0x{:02x} 0x{:02x}{text}): it does not speak TLS",
                     who(side.direction),
                     header[0],
                     header[1]
@@ -639,7 +665,7 @@ impl Decoder<'_> {
                     self.trace.more_application_records += 1;
                     return Ok(());
                 }
-                record.note = Some(format!("{} bytes of application data", plain.len()));
+                record.note = Some(format!("{} of application data", bytes(plain.len())));
             }
             _ => {}
         }
@@ -832,7 +858,7 @@ impl Decoder<'_> {
             for extension in &read {
                 let name = extension.get("name").and_then(Value::as_str);
                 if name == Some("supported_versions")
-                    && extension.get("version").and_then(Value::as_str) == Some("TLS 1.3")
+                    && extension.get("version").and_then(Value::as_str) == Some("TLSv1.3")
                 {
                     version = 0x0304;
                 }
@@ -1134,7 +1160,21 @@ fn server_key_exchange(mut r: Reader, fields: &mut Fields) -> Result<(), String>
     r.named("named_curve".to_owned());
     fields.insert("group".into(), json!(r.code("namedcurve", names::group)?));
     fields.insert("public_key_bytes".into(), json!(r.vec8("public")?.len()));
-    fields.insert("scheme".into(), json!(r.code("algorithm", names::signature_scheme)?));
+    let scheme = r.code("algorithm", names::signature_scheme)?;
+    fields.insert("scheme".into(), json!(scheme));
+    // ecdsa_secp384r1_sha384 with a P-256 key is right in TLS 1.2: only TLS 1.3 ties the curve.
+    if let Some(hash) = scheme
+        .strip_prefix("ecdsa_secp")
+        .and_then(|rest| rest.split('_').nth(1))
+    {
+        fields.insert(
+            "scheme_in_tls_1_2".into(),
+            json!(format!(
+                "ECDSA with {}, on the certificate key's curve whatever the name says (only TLS 1.3 ties the curve to the name)",
+                hash.to_uppercase()
+            )),
+        );
+    }
     fields.insert("signature_bytes".into(), json!(r.vec16("signature")?.len()));
     Ok(())
 }
@@ -1259,15 +1299,20 @@ impl Trace {
                 "handshake x-ray: nothing was exchanged (no TLS record crossed the connection)"
             );
         }
-        writeln!(
-            f,
-            "handshake x-ray: {}, {}, {}; Finished (each side's MAC over the transcript): server {}, client {}",
-            self.version.as_ref().unwrap_or(&unknown),
-            self.cipher_suite.as_ref().unwrap_or(&unknown),
-            self.group.as_ref().unwrap_or(&unknown),
-            paint.check(self.finished.server),
-            paint.check(self.finished.client)
-        )?;
+        match &self.version {
+            Some(version) => writeln!(
+                f,
+                "handshake x-ray: {version}, {}, {}; Finished (each side's MAC over the transcript): server {}, client {}",
+                self.cipher_suite.as_ref().unwrap_or(&unknown),
+                self.group.as_ref().unwrap_or(&unknown),
+                paint.check(self.finished.server),
+                paint.check(self.finished.client)
+            )?,
+            None => writeln!(
+                f,
+                "handshake x-ray: no ServerHello was read, so no version, cipher suite or key exchange was agreed"
+            )?,
+        }
         for record in &self.records {
             let arrow = match record.direction {
                 Direction::Client => paint.paint("32", "client → server"),
@@ -1281,10 +1326,10 @@ impl Trace {
             };
             writeln!(
                 f,
-                "{:>10.3} ms  {arrow}  {} record, {} bytes{opened}",
+                "{:>10.3} ms  {arrow}  {} record, {}{opened}",
                 record.offset_us as f64 / 1000.0,
                 record.content_type,
-                record.length
+                bytes(record.length)
             )?;
             if let Some(note) = &record.note {
                 writeln!(f, "{:16}{note}", "")?;
@@ -1301,10 +1346,10 @@ impl Trace {
                 let colon = if fields.is_empty() { "" } else { ": " };
                 writeln!(
                     f,
-                    "{:16}{} ({} bytes){colon}{}",
+                    "{:16}{} ({}){colon}{}",
                     "",
                     paint.paint("1", &message.kind),
-                    message.length,
+                    bytes(message.length),
                     fields.join("; ")
                 )?;
                 if full {
@@ -1331,7 +1376,9 @@ impl Trace {
         for line in &self.key_derivation {
             writeln!(f, "keys: {line}")?;
         }
-        if self.version.as_deref() == Some("TLS 1.2") {
+        if self.version.is_none() {
+            // Nothing was agreed: no secrets to speak of.
+        } else if self.version.as_deref() == Some("TLSv1.2") {
             writeln!(
                 f,
                 "not shown: the (EC)DHE shared secret (the pre-master secret) behind the master secret: the TLS library does not export it"
@@ -1409,7 +1456,7 @@ mod tests {
         let full = trace.render(true, false);
         for row in [
             "0000  01                                               msg_type client_hello",
-            "0004  03 03                                            legacy_version TLS 1.2",
+            "0004  03 03                                            legacy_version TLSv1.2",
             "  13 01                                            cipher_suite TLS_AES_128_GCM_SHA256",
             "  11 ec                                            named_group X25519MLKEM768",
             "  04 c0                                            key_exchange length 1216",
@@ -1417,6 +1464,42 @@ mod tests {
         ] {
             assert!(full.contains(row), "no {row:?} in\n{full}");
         }
+    }
+
+    /// A server that answers in plain text is shown as text, and a header of a failed handshake says
+    /// nothing was agreed (no version, no "not shown" line about secrets that never existed).
+    #[test]
+    fn a_plain_text_answer_and_an_unfinished_record_are_said_as_they_are() {
+        let mut chunks = client(&client_hello());
+        chunks.push(Chunk {
+            direction: Direction::Server,
+            offset_us: 1,
+            bytes: b"HTTP/1.0 400 Bad Request\r\n\r\n".to_vec(),
+        });
+        let text = decode(&chunks, &[], 0).to_string();
+        assert!(
+            text.starts_with(
+                "handshake x-ray: no ServerHello was read, so no version, cipher suite or key exchange was agreed\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("(they begin with 0x48 0x54, \"HTTP/1.0 400 Bad\" as text): it does not speak TLS"),
+            "{text}"
+        );
+        assert!(!text.contains("not shown"), "{text}");
+        chunks[1].bytes = [&[22, 3, 3, 0, 64][..], &[0; 16]].concat();
+        let trace = decode(&chunks, &[], 0);
+        assert_eq!(
+            trace.problem.as_deref(),
+            Some("the server's last 21 bytes are an unfinished record: its header promises 64 bytes, 16 came")
+        );
+        chunks[1].bytes = vec![22, 3];
+        let trace = decode(&chunks, &[], 0);
+        assert_eq!(
+            trace.problem.as_deref(),
+            Some("the server's last 2 bytes are not even a record header (5 bytes)")
+        );
     }
 
     /// Annotations of damaged input still lie inside the message, in order, without overlapping, so

@@ -28,6 +28,23 @@ pub(crate) fn cipher_suite(code: u16) -> String {
         0x009d => "TLS_RSA_WITH_AES_256_GCM_SHA384",
         0x002f => "TLS_RSA_WITH_AES_128_CBC_SHA",
         0x0035 => "TLS_RSA_WITH_AES_256_CBC_SHA",
+        0x003c => "TLS_RSA_WITH_AES_128_CBC_SHA256",
+        0x003d => "TLS_RSA_WITH_AES_256_CBC_SHA256",
+        0x000a => "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+        0x0033 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+        0x0039 => "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+        0x0067 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
+        0x006b => "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
+        0x009e => "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+        0x009f => "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+        0xccaa => "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        0xc023 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+        0xc024 => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+        0xc027 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+        0xc028 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+        0xc0ac => "TLS_ECDHE_ECDSA_WITH_AES_128_CCM",
+        0xc0ad => "TLS_ECDHE_ECDSA_WITH_AES_256_CCM",
+        0x5600 => "TLS_FALLBACK_SCSV",
         0x00ff => "TLS_EMPTY_RENEGOTIATION_INFO_SCSV",
         _ => return other(code),
     };
@@ -44,6 +61,15 @@ pub(super) fn group(code: u16) -> String {
         0x001e => "X448",
         0x0100 => "ffdhe2048",
         0x0101 => "ffdhe3072",
+        0x0102 => "ffdhe4096",
+        0x0103 => "ffdhe6144",
+        0x0104 => "ffdhe8192",
+        0x001a => "brainpoolP256r1",
+        0x001b => "brainpoolP384r1",
+        0x001c => "brainpoolP512r1",
+        0x001f => "brainpoolP256r1tls13",
+        0x0020 => "brainpoolP384r1tls13",
+        0x0021 => "brainpoolP512r1tls13",
         0x0200 => "MLKEM512",
         0x0201 => "MLKEM768",
         0x0202 => "MLKEM1024",
@@ -67,6 +93,17 @@ pub(super) fn signature_scheme(code: u16) -> String {
         0x0503 => "ecdsa_secp384r1_sha384",
         0x0603 => "ecdsa_secp521r1_sha512",
         0x0203 => "ecdsa_sha1",
+        0x0202 => "dsa_sha1 (legacy)",
+        // TLS 1.2's (hash, signature) pairs with SHA-224 and DSA, which RFC 8446 left unnamed.
+        0x0301 => "rsa_pkcs1_sha224 (legacy)",
+        0x0302 => "dsa_sha224 (legacy)",
+        0x0303 => "ecdsa_sha224 (legacy)",
+        0x0402 => "dsa_sha256 (legacy)",
+        0x0502 => "dsa_sha384 (legacy)",
+        0x0602 => "dsa_sha512 (legacy)",
+        0x081a => "ecdsa_brainpoolP256r1tls13_sha256",
+        0x081b => "ecdsa_brainpoolP384r1tls13_sha384",
+        0x081c => "ecdsa_brainpoolP512r1tls13_sha512",
         0x0804 => "rsa_pss_rsae_sha256",
         0x0805 => "rsa_pss_rsae_sha384",
         0x0806 => "rsa_pss_rsae_sha512",
@@ -126,11 +163,11 @@ pub(super) fn extension(code: u16) -> String {
 /// A protocol version as TLS writes it.
 pub(super) fn version(code: u16) -> String {
     let name = match code {
-        0x0300 => "SSL 3.0",
-        0x0301 => "TLS 1.0",
-        0x0302 => "TLS 1.1",
-        0x0303 => "TLS 1.2",
-        0x0304 => "TLS 1.3",
+        0x0300 => "SSLv3",
+        0x0301 => "TLSv1.0",
+        0x0302 => "TLSv1.1",
+        0x0303 => "TLSv1.2",
+        0x0304 => "TLSv1.3",
         _ => return other(code),
     };
     name.to_owned()
@@ -174,7 +211,7 @@ pub(super) fn content_type(code: u8) -> String {
 }
 
 /// An alert's description.
-pub(super) fn alert(code: u8) -> String {
+pub(crate) fn alert(code: u8) -> String {
     let name = match code {
         0 => "close_notify",
         10 => "unexpected_message",
@@ -204,7 +241,7 @@ pub(super) fn alert(code: u8) -> String {
         115 => "unknown_psk_identity",
         116 => "certificate_required",
         120 => "no_application_protocol",
-        _ => return format!("alert {code}"),
+        _ => return code.to_string(),
     };
     name.to_owned()
 }
