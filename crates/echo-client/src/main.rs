@@ -236,11 +236,20 @@ async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Resu
         return Ok(());
     }
     let message = args.message.as_bytes();
+    if message.is_empty() && !args.raw {
+        eprintln!(
+            "warning: an empty message is the empty line that ends a session (the echo protocol's rule): the server echoes nothing"
+        );
+    }
     let (_, taken) = Echo::new(if args.raw { Mode::Raw } else { Mode::Line }).feed_counted(message, &mut Vec::new());
     if taken < message.len() {
         eprintln!(
-            "warning: the message has an empty line, which ends the session (the echo protocol's rule): the {} byte(s) after it are not sent; use --raw with `echo-server --raw` to send everything",
-            message.len() - taken
+            "warning: the message has an empty line, which ends the session (the echo protocol's rule): the {} after it {} not sent; use --raw with `echo-server --raw` to send everything",
+            match message.len() - taken {
+                1 => "1 byte".to_owned(),
+                n => format!("{n} bytes"),
+            },
+            if message.len() - taken == 1 { "is" } else { "are" }
         );
     }
     // The message and its echo, then close_notify and what the end of the stream releases (a `\r`
@@ -260,10 +269,14 @@ async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Resu
     print_echo(&echoed)
 }
 
-/// The echo on stdout, with a newline after it when it has none.
+/// The echo on stdout, with a newline after it when it has none (nothing for an empty echo).
 fn print_echo(echoed: &[u8]) -> tls_core::Result<()> {
     let mut out = std::io::stdout().lock();
-    let newline: &[u8] = if echoed.ends_with(b"\n") { b"" } else { b"\n" };
+    let newline: &[u8] = if echoed.is_empty() || echoed.ends_with(b"\n") {
+        b""
+    } else {
+        b"\n"
+    };
     out.write_all(echoed)
         .and_then(|()| out.write_all(newline))
         .and_then(|()| out.flush())

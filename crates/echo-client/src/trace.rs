@@ -34,33 +34,55 @@ pub(crate) fn report(trace: &Trace, text: Option<&str>, json: Option<Output>) ->
 pub(crate) struct Output {
     path: PathBuf,
     file: std::fs::File,
-    /// It did not exist before: if nothing is written to it, it is removed again.
-    created: bool,
+    /// Where the file really is (through any symbolic link), and whether this run made it: if nothing
+    /// is written to it, it is removed again.
+    made: Option<PathBuf>,
+}
+
+/// A file's identity: its device and inode, the same however it is named (a hard link, a symbolic
+/// link, `./x`, `/dev/stdout`).
+fn identity(metadata: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt as _;
+    (metadata.dev(), metadata.ino())
 }
 
 impl Output {
     fn open(flag: &str, path: &Path) -> Result<Self, String> {
-        let created = !path.exists();
+        let existed = path.exists();
         let file = std::fs::OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(false)
             .open(path)
             .map_err(|err| format!("{flag} {}: cannot write it: {err}", path.display()))?;
+        let made = (!existed).then(|| path.canonicalize().unwrap_or_else(|_| path.to_owned()));
         Ok(Self {
             path: path.to_owned(),
             file,
-            created,
+            made,
         })
     }
 
-    /// Replaces the file's contents with `contents`.
+    /// Whether the file, there before, holds PEM data: a certificate or a key is never written over,
+    /// whatever it is called.
+    fn holds_pem(&self) -> bool {
+        let mut start = [0; 11];
+        let read = std::fs::File::open(&self.path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut start));
+        self.made.is_none() && read.is_ok() && &start == b"-----BEGIN "
+    }
+
+    fn identity(&self) -> Option<(u64, u64)> {
+        self.file.metadata().ok().as_ref().map(identity)
+    }
+
+    /// Replaces the file's contents with `contents` (a device such as /dev/null is written to as it is).
     ///
     /// # Errors
     /// [`tls_core::Error::Write`] naming the file.
     pub(crate) fn write(mut self, contents: &[u8]) -> tls_core::Result<()> {
-        self.file
-            .set_len(0)
+        let regular = self.file.metadata().is_ok_and(|m| m.is_file());
+        let emptied = if regular { self.file.set_len(0) } else { Ok(()) };
+        emptied
             .and_then(|()| self.file.write_all(contents))
             .and_then(|()| self.file.flush())
             .map_err(|cause| tls_core::Error::Write {
@@ -71,8 +93,8 @@ impl Output {
 
     /// Leaves the file as it was: removed if this run made it, untouched if it was there before.
     pub(crate) fn abandon(self) -> PathBuf {
-        if self.created {
-            let _ = std::fs::remove_file(&self.path);
+        if let Some(made) = &self.made {
+            let _ = std::fs::remove_file(made);
         }
         self.path
     }
@@ -85,26 +107,28 @@ pub(crate) struct Outputs {
     pub(crate) pcap: Option<Output>,
 }
 
-/// Where `path` is, whatever way it is written (`./x`, `x`, an absolute path, a symbolic link), for
-/// telling whether two names are one file, even one that does not exist yet.
-fn resolved(path: &Path) -> PathBuf {
-    if let Ok(real) = path.canonicalize() {
-        return real;
-    }
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    match (folder.canonicalize(), path.file_name()) {
-        (Ok(folder), Some(name)) => folder.join(name),
-        _ => path.to_owned(),
+impl Outputs {
+    /// Leaves both files as they were (see [`Output::abandon`]).
+    pub(crate) fn abandon(self) -> Vec<PathBuf> {
+        [self.json, self.pcap]
+            .into_iter()
+            .flatten()
+            .map(Output::abandon)
+            .collect()
     }
 }
 
-/// Refuses, before anything is sent, an x-ray output file that cannot be written or would replace one
-/// of the program's own inputs: standard output (it carries the echo), a directory, a missing folder,
-/// the `--ca`, `--cert` or `--key` file, the `SSLKEYLOGFILE`, the same file for both outputs; then opens
-/// them.
+/// The identity of the file behind standard input or output, when it has one.
+fn standard(stream: &impl std::os::fd::AsFd) -> Option<(u64, u64)> {
+    let fd = stream.as_fd().try_clone_to_owned().ok()?;
+    std::fs::File::from(fd).metadata().ok().as_ref().map(identity)
+}
+
+/// Refuses, before anything is sent, an x-ray output file that cannot be written or would replace
+/// something the program reads or writes: standard output (it carries the echo), standard input (the
+/// data sent), a directory, a missing folder, the `--ca`, `--cert` or `--key` file, the
+/// `SSLKEYLOGFILE`, a PEM file, the same file for both outputs. Files are told apart by what they are,
+/// not how they are named (hard and symbolic links, `./x`, `/dev/stdout`). Then opens them.
 pub(crate) fn check_outputs(args: &crate::Args) -> Result<Outputs, String> {
     // With no --ca, the default CA file is an input too.
     let default_ca = args
@@ -127,15 +151,6 @@ pub(crate) fn check_outputs(args: &crate::Args) -> Result<Outputs, String> {
         .into_iter()
         .filter_map(|(flag, path)| path.as_deref().map(|p| (flag, p)))
         .collect();
-    if let [(_, first), (_, second)] = outputs[..] {
-        if resolved(first) == resolved(second) {
-            return Err(format!(
-                "--trace-json {} and --pcap {} are the same file: give each its own",
-                first.display(),
-                second.display()
-            ));
-        }
-    }
     for &(flag, path) in &outputs {
         if path.as_os_str() == "-" {
             return Err(format!("{flag} needs a file name: standard output carries the echo"));
@@ -150,29 +165,70 @@ pub(crate) fn check_outputs(args: &crate::Args) -> Result<Outputs, String> {
         if folder.is_some_and(|folder| !folder.is_dir()) {
             return Err(format!("{flag} {}: its folder does not exist", path.display()));
         }
-        if let Some((input, _)) = inputs.iter().find(|(_, input)| resolved(input) == resolved(path)) {
-            return Err(format!(
-                "{flag} {} is the file given as {input}: the x-ray would write over it; name another file",
-                path.display()
-            ));
-        }
     }
-    let mut opened = Outputs::default();
-    for (flag, path) in outputs {
-        let output = match Output::open(flag, path) {
-            Ok(output) => output,
+    let mut opened: Vec<(&str, Output)> = Vec::new();
+    for &(flag, path) in &outputs {
+        match Output::open(flag, path) {
+            Ok(output) => opened.push((flag, output)),
             Err(problem) => {
-                // The other one, opened already, is left as it was.
-                for other in [opened.json.take(), opened.pcap.take()].into_iter().flatten() {
+                // One opened already is left as it was.
+                for (_, other) in opened {
                     other.abandon();
                 }
                 return Err(problem);
             }
-        };
-        match flag {
-            "--pcap" => opened.pcap = Some(output),
-            _ => opened.json = Some(output),
         }
     }
-    Ok(opened)
+    // Now that each exists, compare what they are: each other, the inputs, standard input and output.
+    let taken: Vec<(String, (u64, u64))> = inputs
+        .iter()
+        .filter_map(|(flag, input)| {
+            let id = std::fs::metadata(input).ok().as_ref().map(identity)?;
+            Some((format!("the file given as {flag}"), id))
+        })
+        .chain(
+            standard(&std::io::stdin())
+                .filter(|_| args.stdin)
+                .map(|id| ("standard input (the data --stdin sends)".to_owned(), id)),
+        )
+        .chain(standard(&std::io::stdout()).map(|id| ("standard output (it carries the echo)".to_owned(), id)))
+        .collect();
+    // /dev/null is everyone's and holds nothing: writing to it takes nothing from anyone.
+    let null = std::fs::metadata("/dev/null").ok().as_ref().map(identity);
+    let clash = opened.iter().enumerate().find_map(|(at, (flag, output))| {
+        let id = output.identity().filter(|id| Some(*id) != null)?;
+        if let Some((other, first)) = opened[..at].iter().find(|(_, o)| o.identity() == Some(id)) {
+            return Some(format!(
+                "{other} {} and {flag} {} are the same file: give each its own",
+                first.path.display(),
+                output.path.display()
+            ));
+        }
+        if let Some((what, _)) = taken.iter().find(|(_, taken)| *taken == id) {
+            return Some(format!(
+                "{flag} {} is {what}: the x-ray would write over it; name another file",
+                output.path.display()
+            ));
+        }
+        output.holds_pem().then(|| {
+            format!(
+                "{flag} {} holds PEM data (a certificate or a key): the x-ray will not write over it; name another file",
+                output.path.display()
+            )
+        })
+    });
+    let mut chosen = Outputs::default();
+    for (flag, output) in opened {
+        match flag {
+            "--pcap" => chosen.pcap = Some(output),
+            _ => chosen.json = Some(output),
+        }
+    }
+    match clash {
+        Some(problem) => {
+            chosen.abandon();
+            Err(problem)
+        }
+        None => Ok(chosen),
+    }
 }

@@ -125,6 +125,20 @@ async fn server_closing_without_close_notify_is_reported_as_truncation() {
     );
 }
 
+/// The x-ray shows each side's FIN where it came, and says when one came without close_notify: the
+/// Python server closes the TCP connection without it.
+#[tokio::test]
+async fn the_x_ray_shows_a_fin_without_close_notify() {
+    let pki = PkiFiles::new();
+    let (_server, addr) = lab_server(&pki, "truncate").await;
+    let (code, out, err) = echo_client(&["--connect", &addr, "--ca", &pki.arg("ca.pem"), "--trace"], b"").await;
+    assert_eq!((code, out.as_str()), (Some(1), "Hel"), "{err}");
+    assert!(
+        err.contains("  FIN: the server closed its half of the connection, without close_notify first: the other side cannot tell this from a cut connection\n"),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn plaintext_server_is_called_not_tls() {
     let pki = PkiFiles::new();
@@ -480,6 +494,24 @@ async fn bad_input_gets_one_clear_line() {
     let (code, _, err) = echo_client(&["--ca", &ca, "--server-name", "not a name"], b"").await;
     assert_eq!(code, Some(2));
     assert!(err.contains("invalid server name \"not a name\""), "{err}");
+    // An empty message is the empty line that ends a session: nothing comes back, and it says so.
+    let server = serving(&pki.pki.server, None).await;
+    let (code, out, err) = echo_client(&["--connect", &server.address(), "--ca", &ca, "--message", ""], b"").await;
+    assert_eq!((code, out.as_str()), (Some(0), ""), "{err}");
+    assert!(
+        err.contains("an empty message is the empty line that ends a session"),
+        "{err}"
+    );
+    server.stop().await;
+    // Brackets around an IPv6 address, a name beyond ASCII: each says what to write instead.
+    for (name, advice) in [
+        ("[::1]", "write an IPv6 address without its brackets, such as ::1"),
+        ("exämple.com", "in its ASCII form (xn--..."),
+    ] {
+        let (code, _, err) = echo_client(&["--ca", &ca, "--server-name", name], b"").await;
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains(advice), "{name}: {err}");
+    }
 
     for (args, why) in [
         (

@@ -86,6 +86,13 @@ async fn a_session_with_echo_server_is_decoded_decrypted_and_both_finished_verif
         "{types:?}"
     );
     assert!(types.iter().any(|t| t == "new_session_ticket"), "{types:?}");
+    // The client closes its half after its close_notify (its FIN, in the timeline and the JSON).
+    assert_eq!(trace["closed"][0]["direction"], "client", "{trace:#}");
+    assert_eq!(trace["closed"][0]["close_notify_first"], true);
+    assert!(
+        stderr.contains("  FIN: the client closed its half of the connection, after its close_notify\n"),
+        "{stderr}"
+    );
     // The post-quantum hybrid's key shares: 1,216 bytes from the client, 1,120 from the server.
     let hello = message(&trace, "client_hello");
     let shares = &extension(hello, "key_share")["shares"];
@@ -346,6 +353,24 @@ async fn trace_full_shows_the_bytes_and_a_pipe_gets_no_colour() {
     )
     .await;
     assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    // /dev/null takes the JSON and the pcap (a device is written to, not emptied first).
+    let ran = test_support::run(
+        CLIENT,
+        &[
+            "--connect",
+            &addr,
+            "--ca",
+            &ca,
+            "--trace-json",
+            "/dev/null",
+            "--pcap",
+            "/dev/null",
+        ],
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    assert!(ran.ok(), "{}", ran.stderr);
     // With a space, clap would read "full" as a subcommand: the error says how to write it.
     let ran = test_support::run(
         CLIENT,
@@ -433,6 +458,64 @@ async fn x_ray_output_files_that_cannot_or_must_not_be_written_are_refused_first
     assert!(stderr.contains("is the file given as SSLKEYLOGFILE"), "{stderr}");
     assert_eq!(client.exit_code().await, Some(2));
     assert!(!Path::new(&same).exists(), "nothing was written");
+    // Files are told apart by what they are: a symbolic link to a file not made yet, a hard link to
+    // the CA, a certificate under a name that does not say so, the file --stdin reads, standard output as /dev/stdout.
+    let dangling = dir.path().join("link.json");
+    std::os::unix::fs::symlink(dir.path().join("target.json"), &dangling).expect("symlink");
+    let hard = dir.path().join("hard.pcap");
+    std::fs::hard_link(&ca, &hard).expect("hard link");
+    let input = test_support::write(dir.path(), "input.bin", [0u8, 1, 2, 255]);
+    let copy = test_support::write(dir.path(), "notes.json", &pki.pki.server.cert_pem);
+    let copy = copy.display().to_string();
+    let (dangling, hard, input) = (
+        dangling.display().to_string(),
+        hard.display().to_string(),
+        input.display().to_string(),
+    );
+    let target = dir.path().join("target.json").display().to_string();
+    for (args, why) in [
+        (vec!["--trace-json", &target, "--pcap", &dangling], "are the same file"),
+        (vec!["--pcap", &hard], "is the file given as --ca"),
+        (vec!["--trace-json", &copy], "holds PEM data (a certificate or a key)"),
+        (
+            vec!["--pcap", "/dev/stdout"],
+            "is standard output (it carries the echo)",
+        ),
+    ] {
+        let mut all = vec!["--connect", "127.0.0.1:9", "--ca", &ca];
+        all.extend(&args);
+        let ran = test_support::run(CLIENT, &all, "(built by cargo)", b"").await;
+        assert_eq!(ran.code, Some(2), "{args:?}: {}", ran.stderr);
+        assert!(ran.stderr.contains(why), "{args:?}: {}", ran.stderr);
+    }
+    // `echo-client --stdin --pcap input.bin < input.bin`: the data sent is not written over.
+    let from_input = tokio::process::Command::new(CLIENT)
+        .args(["--connect", "127.0.0.1:9", "--ca", &ca, "--stdin", "--pcap", &input])
+        .stdin(std::fs::File::open(&input).expect("input"))
+        .output();
+    let ran = test_support::bounded("echo-client reading the file it is told to write", from_input)
+        .await
+        .expect("echo-client ran");
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert_eq!(ran.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is standard input (the data --stdin sends)"),
+        "{stderr}"
+    );
+    assert!(
+        !Path::new(&target).exists(),
+        "the file the link would have made is not left behind"
+    );
+    assert_eq!(
+        std::fs::read(&input).expect("input"),
+        [0u8, 1, 2, 255],
+        "the input is untouched"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&hard).expect("the CA"),
+        pki.pki.ca.issued.cert_pem,
+        "the CA is untouched"
+    );
 }
 
 /// When no connection is made, no x-ray file is written: a file that was there is left as it was, one

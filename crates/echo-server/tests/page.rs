@@ -231,6 +231,45 @@ async fn curl_gets_its_own_handshake_with_the_sni_it_sent() {
     );
 }
 
+/// The page's summary says what kind of handshake it was: a HelloRetryRequest and the second
+/// ClientHello's share (curl offering X448 first), TLS 1.2's signed key exchange and no key shares,
+/// and a resumption with no certificate (openssl's saved session).
+#[tokio::test]
+async fn the_handshake_page_says_what_kind_of_handshake_it_was() {
+    let pki = PkiFiles::new();
+    let server = page_server(&pki).await;
+    let ca = pki.arg("ca.pem");
+    let address = url(&server, "localhost", "/handshake");
+    let retried = curl(&["--cacert", &ca, "--curves", "X448:P-256", &address]).await;
+    assert!(retried.ok(), "{}", retried.stderr);
+    for row in [
+        "<tr><th>Your key shares</th><td>in your first ClientHello: X448 (56 bytes)</td></tr>",
+        "<tr><th>HelloRetryRequest</th><td>yes: the server asked for a key share of secp256r1; your second ClientHello sent secp256r1 (65 bytes)</td></tr>",
+        "<tr><th>Server Finished</th><td>verified</td></tr>",
+    ] {
+        assert!(retried.stdout.contains(row), "no {row} in\n{}", retried.stdout);
+    }
+    let old = curl(&["--cacert", &ca, "--tls-max", "1.2", &address]).await;
+    for row in [
+        "<tr><th>Handshake</th><td>full: the server sent its certificate and signed its key exchange (ServerKeyExchange)</td></tr>",
+        "<tr><th>HelloRetryRequest</th><td>no (TLS 1.2 has none)</td></tr>",
+    ] {
+        assert!(old.stdout.contains(row), "no {row} in\n{}", old.stdout);
+    }
+    let dir = test_support::temp_dir();
+    let saved = dir.path().join("session.pem").display().to_string();
+    let request = b"GET /handshake HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    let first = ["-alpn", "http/1.1", "-CAfile", &ca, "-sess_out", &saved];
+    let (_, out, err) = s_client(&server, &first, request).await;
+    assert!(out.contains("<th>Handshake</th><td>full: "), "{out} {err}");
+    let again = ["-alpn", "http/1.1", "-CAfile", &ca, "-sess_in", &saved];
+    let (_, out, err) = s_client(&server, &again, request).await;
+    assert!(
+        out.contains("<tr><th>Handshake</th><td>resumed from an earlier session: no certificate and no signature in this handshake</td></tr>"),
+        "{out} {err}"
+    );
+}
+
 /// A HelloRetryRequest (openssl offers a key share the server does not take): the x-ray recognises it
 /// by its random, replaces the first ClientHello in the transcript by its hash (RFC 8446 4.4.1), and
 /// both Finished still verify.

@@ -232,7 +232,7 @@ pub enum Error {
         cause: io::Error,
     },
     /// The server name for the client is neither a DNS name nor an IP address.
-    #[error("invalid server name {0:?}: give a DNS name such as localhost or an IP address")]
+    #[error("invalid server name {:?}: {}", .0, server_name_advice(.0))]
     InvalidServerName(String),
     /// An address is not `HOST:PORT`.
     #[error("invalid address: {reason}")]
@@ -453,6 +453,17 @@ impl std::fmt::Display for Report<'_> {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Formats a duration the way a person reads it: "10 s", "250 ms".
+/// What to write instead of a server name that is not one.
+fn server_name_advice(name: &str) -> &'static str {
+    if name.starts_with('[') && name.ends_with(']') {
+        "write an IPv6 address without its brackets, such as ::1"
+    } else if !name.is_ascii() {
+        "write a name with letters beyond ASCII in its ASCII form (xn--..., as a browser's address bar shows it when copied); the TLS library takes no other"
+    } else {
+        "give a DNS name such as localhost or an IP address"
+    }
+}
+
 pub(crate) fn fmt_duration(d: Duration) -> String {
     if d.subsec_millis() == 0 && d.as_secs() > 0 {
         format!("{} s", d.as_secs())

@@ -448,7 +448,34 @@ fn report<'a>(context: &'a Context, request: &'a EchoedRequest) -> Report<'a> {
 }
 
 /// Why there is no /handshake for a session.
-const NOT_KEPT: &str = "this connection's handshake was not kept: the server keeps it for connections that agree on http/1.1 by ALPN, as browsers and curl do\n";
+const NOT_KEPT: &str = "this connection's handshake was not kept: the server keeps it for connections that agree on http/1.1 or http/1.0 by ALPN, as browsers and curl do\n";
+
+/// The extension `name` of a hello, as the x-ray read it.
+fn extension(hello: Option<&crate::xray::Message>, name: &str) -> Option<serde_json::Value> {
+    hello
+        .and_then(|m| m.fields.get("extensions"))
+        .and_then(serde_json::Value::as_array)
+        .and_then(|all| all.iter().find(|e| e["name"] == name).cloned())
+}
+
+/// A ClientHello's key shares with their sizes, or why there are none.
+fn key_shares(hello: Option<&crate::xray::Message>) -> String {
+    let shares: Vec<String> = extension(hello, "key_share")
+        .and_then(|e| e["shares"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|s| {
+            let size = s["key_exchange_bytes"].as_u64().unwrap_or(0);
+            let unit = if size == 1 { "byte" } else { "bytes" };
+            format!("{} ({size} {unit})", s["group"].as_str().unwrap_or("?"))
+        })
+        .collect();
+    if shares.is_empty() {
+        "none: the ClientHello has no key_share (TLS 1.2's key exchange comes later, in ServerKeyExchange and ClientKeyExchange)".to_owned()
+    } else {
+        shares.join(", ")
+    }
+}
 
 /// How far the x-ray's timeline indents the lines under a record.
 const MESSAGE_INDENT: &str = "                ";
@@ -464,34 +491,18 @@ fn handshake_html(trace: &crate::xray::Trace) -> String {
          .xray div.m{padding-left:20ch}</style></head><body>\n<h1>Your TLS handshake</h1>\n",
     );
     let unknown = || "?".to_owned();
-    let hello = trace
-        .records
+    let messages: Vec<&crate::xray::Message> = trace.records.iter().flat_map(|record| &record.messages).collect();
+    let hellos: Vec<&crate::xray::Message> = messages.iter().copied().filter(|m| m.kind == "client_hello").collect();
+    let server_hello = messages
         .iter()
-        .flat_map(|record| &record.messages)
-        .find(|message| message.kind == "client_hello");
-    let extension = |name: &str| {
-        hello
-            .and_then(|m| m.fields.get("extensions"))
-            .and_then(serde_json::Value::as_array)
-            .and_then(|all| all.iter().find(|e| e["name"] == name).cloned())
-    };
-    let shares = extension("key_share")
-        .and_then(|e| e["shares"].as_array().cloned())
-        .unwrap_or_default()
+        .copied()
+        .find(|m| m.kind == "server_hello" && m.fields.get("hello_retry_request").is_none());
+    let retry = messages
         .iter()
-        .map(|s| {
-            let size = s["key_exchange_bytes"].as_u64().unwrap_or(0);
-            let unit = if size == 1 { "byte" } else { "bytes" };
-            format!("{} ({size} {unit})", s["group"].as_str().unwrap_or("?"))
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let shares = if shares.is_empty() {
-        "none: the ClientHello has no key_share (TLS 1.2's key exchange comes later, in ServerKeyExchange and ClientKeyExchange)".to_owned()
-    } else {
-        shares
-    };
-    let groups = extension("supported_groups")
+        .copied()
+        .find(|m| m.kind == "server_hello" && m.fields.get("hello_retry_request").is_some());
+    let hello = hellos.first().copied();
+    let groups = extension(hello, "supported_groups")
         .and_then(|e| e["groups"].as_array().cloned())
         .unwrap_or_default()
         .iter()
@@ -506,12 +517,42 @@ fn handshake_html(trace: &crate::xray::Trace) -> String {
                 .count()
         })
         .unwrap_or(0);
+    let (shares, retried) = match (retry, hellos.get(1)) {
+        (Some(retry), second) => (
+            format!("in your first ClientHello: {}", key_shares(hello)),
+            format!(
+                "yes: the server asked for a key share of {}; your second ClientHello sent {}",
+                extension(Some(retry), "key_share")
+                    .and_then(|e| e["selected_group"].as_str().map(str::to_owned))
+                    .unwrap_or_else(unknown),
+                second.map_or_else(|| "nothing (not seen)".to_owned(), |m| key_shares(Some(m)))
+            ),
+        ),
+        (None, _) if trace.version.as_deref() == Some("TLSv1.2") => {
+            (key_shares(hello), "no (TLS 1.2 has none)".to_owned())
+        }
+        (None, _) => (key_shares(hello), "no: the server took a key share you sent".to_owned()),
+    };
+    // TLS 1.3 resumes by pre_shared_key; TLS 1.2 by a ticket or session id, with no Certificate.
+    let resumed = extension(server_hello, "pre_shared_key").is_some()
+        || (trace.version.as_deref() == Some("TLSv1.2")
+            && server_hello.is_some()
+            && !messages.iter().any(|m| m.kind == "certificate"));
+    let kind = match (resumed, trace.version.as_deref()) {
+        (true, _) => "resumed from an earlier session: no certificate and no signature in this handshake",
+        (false, Some("TLSv1.2")) => {
+            "full: the server sent its certificate and signed its key exchange (ServerKeyExchange)"
+        }
+        (false, _) => "full: the server sent its certificate and signed the transcript (CertificateVerify)",
+    };
     let rows = [
         ("Version", trace.version.clone().unwrap_or_else(unknown)),
         ("Cipher suite", trace.cipher_suite.clone().unwrap_or_else(unknown)),
         ("Key exchange", trace.group.clone().unwrap_or_else(unknown)),
+        ("Handshake", kind.to_owned()),
         ("Your ClientHello's groups", groups),
         ("Your key shares", shares),
+        ("HelloRetryRequest", retried),
         ("GREASE values in your ClientHello", grease.to_string()),
         ("JA4", trace.ja4.clone().unwrap_or_else(unknown)),
         ("Server Finished", trace.finished.server.to_string()),

@@ -559,8 +559,9 @@ fn explain_unknown_issuer(
     let issuer = x509::issuer(last);
     if x509::is_self_issued(last) {
         return format!(
-            "certificate for {name} chains up to {}, which is not in the trusted roots (pass --ca FILE with that CA)",
-            x509::subject(last)
+            "certificate for {name} chains up to {}, which is not in the trusted roots{} (pass --ca FILE with that CA, if you trust it)",
+            x509::subject(last),
+            verifier.trusted_names()
         );
     }
     if verifier.trusts_a_ca_named_as_issuer_of(last) {

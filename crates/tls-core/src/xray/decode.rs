@@ -45,6 +45,8 @@ pub struct Trace {
     pub more_application_records: usize,
     /// Bytes the capture did not keep (past its limit).
     pub bytes_not_captured: usize,
+    /// Each side that closed its half of the connection (its TCP FIN), in the order they did.
+    pub closed: Vec<Closed>,
     /// Why decoding stopped early, in one sentence, when it did.
     pub problem: Option<String>,
 }
@@ -56,6 +58,21 @@ pub struct Finished {
     pub client: FinishedCheck,
     /// The server's Finished.
     pub server: FinishedCheck,
+}
+
+/// A side's end of the connection: its FIN.
+#[derive(Debug, Clone, Serialize)]
+pub struct Closed {
+    /// Who closed.
+    pub direction: Direction,
+    /// When, µs since the connection began.
+    pub offset_us: u64,
+    /// Whether it sent close_notify first (`None`: some of its records could not be read, so it is not
+    /// known). Without it, the other side cannot tell a goodbye from a cut connection.
+    pub close_notify_first: Option<bool>,
+    /// How many records came before it (where it goes in the timeline).
+    #[serde(skip)]
+    pub after_records: usize,
 }
 
 /// The result of recomputing one Finished.
@@ -198,6 +215,9 @@ struct Side {
     /// A ChangeCipherSpec was seen: under TLS 1.2, what follows is encrypted.
     changed_cipher: bool,
     application_records: usize,
+    /// It sent close_notify; a record of it could not be read (so whether it did is not known).
+    sent_close_notify: bool,
+    unread: bool,
 }
 
 struct Decoder<'a> {
@@ -236,6 +256,7 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
             certificate_verify_transcript: None,
             key_derivation: Vec::new(),
             more_application_records: 0,
+            closed: Vec::new(),
             bytes_not_captured: dropped,
             problem: None,
         },
@@ -256,6 +277,15 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
             Direction::Client => &mut client,
             Direction::Server => &mut server,
         };
+        if chunk.bytes.is_empty() {
+            decoder.trace.closed.push(Closed {
+                direction: chunk.direction,
+                offset_us: chunk.offset_us,
+                close_notify_first: (!side.unread).then_some(side.sent_close_notify),
+                after_records: decoder.trace.records.len(),
+            });
+            continue;
+        }
         side.pending.extend_from_slice(&chunk.bytes);
         if let Err(problem) = decoder.records(side, chunk.offset_us) {
             decoder.trace.problem = Some(problem);
@@ -312,6 +342,8 @@ impl Side {
             keys: None,
             changed_cipher: false,
             application_records: 0,
+            sent_close_notify: false,
+            unread: false,
         }
     }
 }
@@ -591,6 +623,7 @@ impl Decoder<'_> {
                         (inner, plain)
                     }
                     None => {
+                        side.unread = true;
                         record.note = Some(format!(
                             "does not open with the keys of {} (record {}): shown as it is, not guessed",
                             keys.label, keys.sequence
@@ -603,6 +636,7 @@ impl Decoder<'_> {
             20 => (20, body.to_vec()),
             _ if side.changed_cipher || (header[0] == 23 && !self.tls13) => {
                 record.encrypted = true;
+                side.unread = true;
                 record.note = Some(if self.tls13 {
                     "encrypted; no secret was logged for it".to_owned()
                 } else {
@@ -613,6 +647,7 @@ impl Decoder<'_> {
             }
             23 => {
                 record.encrypted = true;
+                side.unread = true;
                 record.note = Some("encrypted; no secret was logged for it".to_owned());
                 self.trace.records.push(record);
                 return Ok(());
@@ -633,6 +668,7 @@ impl Decoder<'_> {
                     let level = r.named((if level == 1 { "warning" } else { "fatal" }).to_owned());
                     fields.insert("level".into(), json!(level));
                     if let Ok(description) = r.u8("description") {
+                        side.sent_close_notify |= description == 0;
                         fields.insert("description".into(), json!(r.named(names::alert(description))));
                     }
                 }
@@ -1293,7 +1329,7 @@ impl Trace {
 
     fn write_to(&self, f: &mut String, full: bool, paint: &Paint) -> fmt::Result {
         let unknown = "?".to_owned();
-        if self.records.is_empty() && self.problem.is_none() && self.bytes_not_captured == 0 {
+        if self.records.is_empty() && self.problem.is_none() && self.bytes_not_captured == 0 && self.closed.is_empty() {
             return writeln!(
                 f,
                 "handshake x-ray: nothing was exchanged (no TLS record crossed the connection)"
@@ -1313,7 +1349,29 @@ impl Trace {
                 "handshake x-ray: no ServerHello was read, so no version, cipher suite or key exchange was agreed"
             )?,
         }
-        for record in &self.records {
+        let closes = |f: &mut String, after: usize| -> fmt::Result {
+            for closed in self.closed.iter().filter(|c| c.after_records == after) {
+                let (arrow, who) = match closed.direction {
+                    Direction::Client => (paint.paint("32", "client → server"), "client"),
+                    Direction::Server => (paint.paint("36", "server → client"), "server"),
+                };
+                let remark = match closed.close_notify_first {
+                    Some(true) => ", after its close_notify",
+                    Some(false) => {
+                        ", without close_notify first: the other side cannot tell this from a cut connection"
+                    }
+                    None => "",
+                };
+                writeln!(
+                    f,
+                    "{:>10.3} ms  {arrow}  FIN: the {who} closed its half of the connection{remark}",
+                    closed.offset_us as f64 / 1000.0
+                )?;
+            }
+            Ok(())
+        };
+        closes(f, 0)?;
+        for (at, record) in self.records.iter().enumerate() {
             let arrow = match record.direction {
                 Direction::Client => paint.paint("32", "client → server"),
                 Direction::Server => paint.paint("36", "server → client"),
@@ -1356,12 +1414,15 @@ impl Trace {
                     annotated_hex(f, message, 18);
                 }
             }
+            closes(f, at + 1)?;
         }
         if self.more_application_records > 0 {
             writeln!(
                 f,
-                "{:16}(and {} more application data records)",
-                "", self.more_application_records
+                "{:16}(and {} more application data record{})",
+                "",
+                self.more_application_records,
+                if self.more_application_records == 1 { "" } else { "s" }
             )?;
         }
         if let (Some(ja4), Some(raw)) = (&self.ja4, &self.ja4_r) {

@@ -225,14 +225,22 @@ impl Capture {
     /// The recorded connection as a pcapng file that Wireshark and tshark open decrypted (the secrets
     /// are in it); `comment`, such as where it was captured, goes in the file.
     pub fn pcapng(&self, comment: &str) -> Vec<u8> {
-        let (chunks, secrets, _) = self.snapshot();
+        let (chunks, secrets, dropped) = self.snapshot();
+        let comment = if dropped > 0 {
+            format!(
+                "{comment}. The capture kept the first {} KiB: {dropped} more bytes crossed the connection and are not in this file, which ends there",
+                self.with(|recorded| recorded.limit) / 1024
+            )
+        } else {
+            comment.to_owned()
+        };
         let epoch_us = self.with(|recorded| {
             recorded
                 .started_at
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .map_or(0, |since| u64::try_from(since.as_micros()).unwrap_or(0))
         });
-        pcap::pcapng(&chunks, &secrets, comment, epoch_us)
+        pcap::pcapng(&chunks, &secrets, &comment, epoch_us)
     }
 
     /// The recorded connection decoded: see [`decode`].

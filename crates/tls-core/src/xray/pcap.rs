@@ -48,10 +48,11 @@ pub(super) fn pcapng(chunks: &[Chunk], secrets: &[Secret], comment: &str, epoch_
         server,
         seq: [1_000, 5_000],
     };
-    let start = epoch_us + chunks.first().map_or(0, |c| c.offset_us);
-    tcp.packet(Direction::Client, start, SYN, &[]);
-    tcp.packet(Direction::Server, start, SYN | ACK, &[]);
-    tcp.packet(Direction::Client, start, ACK, &[]);
+    // The three-way handshake at the capture's start, when the connection was made: the times after it
+    // are the x-ray's offsets.
+    tcp.packet(Direction::Client, epoch_us, SYN, &[]);
+    tcp.packet(Direction::Server, epoch_us, SYN | ACK, &[]);
+    tcp.packet(Direction::Client, epoch_us, ACK, &[]);
     for chunk in chunks {
         if chunk.bytes.is_empty() {
             // That side's FIN, when it closed its half.
