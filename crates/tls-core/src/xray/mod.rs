@@ -126,8 +126,13 @@ impl Capture {
         f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// Keeps `bytes` sent by `direction`, while the capture has room.
+    /// Keeps `bytes` sent by `direction` now, while the capture has room.
     pub fn record(&self, direction: Direction, bytes: &[u8]) {
+        self.record_at(direction, bytes, Instant::now());
+    }
+
+    /// Keeps `bytes` sent by `direction` at `at`, while the capture has room.
+    pub fn record_at(&self, direction: Direction, bytes: &[u8], at: Instant) {
         if bytes.is_empty() {
             return;
         }
@@ -139,7 +144,8 @@ impl Capture {
                 return;
             }
             recorded.kept += kept;
-            let offset_us = u64::try_from(recorded.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            let since = at.saturating_duration_since(recorded.started);
+            let offset_us = u64::try_from(since.as_micros()).unwrap_or(u64::MAX);
             let crowded = recorded.chunks.len() >= MOST_RUNS;
             match recorded.chunks.last_mut() {
                 // Each read and write is a run of its own, stamped when it crossed the socket (so a
@@ -389,9 +395,12 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
+        // Timed as the write begins: the peer may answer, and this process be preempted, before the
+        // call returns.
+        let at = self.capture.is_some().then(Instant::now);
         let polled = Pin::new(&mut self.inner).poll_write(cx, data);
-        if let (Poll::Ready(Ok(n)), Some(capture)) = (&polled, &self.capture) {
-            capture.record(self.local, &data[..*n]);
+        if let (Poll::Ready(Ok(n)), Some(capture), Some(at)) = (&polled, &self.capture, at) {
+            capture.record_at(self.local, &data[..*n], at);
         }
         polled
     }
@@ -401,12 +410,13 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
+        let at = self.capture.is_some().then(Instant::now);
         let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        if let (Poll::Ready(Ok(written)), Some(capture)) = (&polled, &self.capture) {
+        if let (Poll::Ready(Ok(written)), Some(capture), Some(at)) = (&polled, &self.capture, at) {
             let mut n = *written;
             for buf in bufs {
                 let taken = n.min(buf.len());
-                capture.record(self.local, &buf[..taken]);
+                capture.record_at(self.local, &buf[..taken], at);
                 n -= taken;
                 if n == 0 {
                     break;
