@@ -63,12 +63,18 @@ impl Output {
         })
     }
 
-    /// Whether the file, there before, holds PEM data: a certificate or a key is never written over,
-    /// whatever it is called.
-    fn holds_pem(&self) -> bool {
-        let mut start = [0; 11];
-        let read = std::fs::File::open(&self.path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut start));
-        self.made.is_none() && read.is_ok() && &start == b"-----BEGIN "
+    /// Whether the file, a regular one there before, holds certificates or keys (PEM anywhere in its
+    /// first 64 KiB, or one DER structure, as a `.der` certificate or key is): never written over,
+    /// whatever it is called. A pipe or a device is not read (a FIFO would wait for a writer).
+    fn holds_key_material(&self) -> bool {
+        if self.made.is_some() || !self.file.metadata().is_ok_and(|m| m.is_file()) {
+            return false;
+        }
+        let mut start = Vec::new();
+        let read = std::fs::File::open(&self.path)
+            .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 64 * 1024), &mut start));
+        let size = self.file.metadata().map_or(0, |m| m.len());
+        read.is_ok() && (start.windows(11).any(|w| w == b"-----BEGIN ") || is_one_der_structure(&start, size))
     }
 
     fn identity(&self) -> Option<(u64, u64)> {
@@ -98,6 +104,26 @@ impl Output {
         }
         self.path
     }
+}
+
+/// Whether `start`, the beginning of a file of `size` bytes, is one DER SEQUENCE spanning the whole
+/// file: what a DER certificate or key is.
+fn is_one_der_structure(start: &[u8], size: u64) -> bool {
+    let [0x30, first, rest @ ..] = start else {
+        return false;
+    };
+    let (header, length) = match *first {
+        short @ 0..=0x7f => (2, u64::from(short)),
+        0x81..=0x84 => {
+            let n = usize::from(first & 0x7f);
+            let Some(bytes) = rest.get(..n) else {
+                return false;
+            };
+            (2 + n as u64, bytes.iter().fold(0, |len, &b| len << 8 | u64::from(b)))
+        }
+        _ => return false,
+    };
+    header + length == size
 }
 
 /// The x-ray's output files, checked and opened.
@@ -162,6 +188,13 @@ pub(crate) fn check_outputs(args: &crate::Args) -> Result<Outputs, String> {
             ));
         }
         let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(file) = folder.and_then(|folder| folder.ancestors().find(|p| p.is_file())) {
+            return Err(format!(
+                "{flag} {}: {} is a file, not a folder",
+                path.display(),
+                file.display()
+            ));
+        }
         if folder.is_some_and(|folder| !folder.is_dir()) {
             return Err(format!("{flag} {}: its folder does not exist", path.display()));
         }
@@ -192,6 +225,14 @@ pub(crate) fn check_outputs(args: &crate::Args) -> Result<Outputs, String> {
                 .map(|id| ("standard input (the data --stdin sends)".to_owned(), id)),
         )
         .chain(standard(&std::io::stdout()).map(|id| ("standard output (it carries the echo)".to_owned(), id)))
+        .chain(standard(&std::io::stderr()).map(|id| {
+            let what = if args.trace.is_some() {
+                "standard error (it carries the --trace text)"
+            } else {
+                "standard error (it carries the errors)"
+            };
+            (what.to_owned(), id)
+        }))
         .collect();
     // /dev/null is everyone's and holds nothing: writing to it takes nothing from anyone.
     let null = std::fs::metadata("/dev/null").ok().as_ref().map(identity);
@@ -210,9 +251,9 @@ pub(crate) fn check_outputs(args: &crate::Args) -> Result<Outputs, String> {
                 output.path.display()
             ));
         }
-        output.holds_pem().then(|| {
+        output.holds_key_material().then(|| {
             format!(
-                "{flag} {} holds PEM data (a certificate or a key): the x-ray will not write over it; name another file",
+                "{flag} {} holds a certificate or a key (PEM or DER): the x-ray will not write over it; name another file",
                 output.path.display()
             )
         })

@@ -134,7 +134,7 @@ async fn the_x_ray_shows_a_fin_without_close_notify() {
     let (code, out, err) = echo_client(&["--connect", &addr, "--ca", &pki.arg("ca.pem"), "--trace"], b"").await;
     assert_eq!((code, out.as_str()), (Some(1), "Hel"), "{err}");
     assert!(
-        err.contains("  FIN: the server closed its half of the connection, without close_notify first: the other side cannot tell this from a cut connection\n"),
+        err.contains("  FIN: the server closed its side of the connection, without close_notify first: the other side cannot tell this from a cut connection\n"),
         "{err}"
     );
 }

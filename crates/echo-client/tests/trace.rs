@@ -90,7 +90,7 @@ async fn a_session_with_echo_server_is_decoded_decrypted_and_both_finished_verif
     assert_eq!(trace["closed"][0]["direction"], "client", "{trace:#}");
     assert_eq!(trace["closed"][0]["close_notify_first"], true);
     assert!(
-        stderr.contains("  FIN: the client closed its half of the connection, after its close_notify\n"),
+        stderr.contains("  FIN: the client closed its side of the connection, after its close_notify\n"),
         "{stderr}"
     );
     // The post-quantum hybrid's key shares: 1,216 bytes from the client, 1,120 from the server.
@@ -467,6 +467,16 @@ async fn x_ray_output_files_that_cannot_or_must_not_be_written_are_refused_first
     let input = test_support::write(dir.path(), "input.bin", [0u8, 1, 2, 255]);
     let copy = test_support::write(dir.path(), "notes.json", &pki.pki.server.cert_pem);
     let copy = copy.display().to_string();
+    // A DER copy of the CA (--ca takes DER too), a bundle that starts with a comment.
+    let der = test_support::write(dir.path(), "ca.der", pki.pki.ca.issued.cert.as_ref());
+    let der = der.display().to_string();
+    let bundle = test_support::write(
+        dir.path(),
+        "bundle.txt",
+        format!("# my bundle\n{}", pki.pki.ca.issued.cert_pem),
+    );
+    let bundle = bundle.display().to_string();
+    let under_a_file = format!("{copy}/x.pcapng");
     let (dangling, hard, input) = (
         dangling.display().to_string(),
         hard.display().to_string(),
@@ -476,7 +486,10 @@ async fn x_ray_output_files_that_cannot_or_must_not_be_written_are_refused_first
     for (args, why) in [
         (vec!["--trace-json", &target, "--pcap", &dangling], "are the same file"),
         (vec!["--pcap", &hard], "is the file given as --ca"),
-        (vec!["--trace-json", &copy], "holds PEM data (a certificate or a key)"),
+        (vec!["--trace-json", &copy], "holds a certificate or a key (PEM or DER)"),
+        (vec!["--pcap", &der], "holds a certificate or a key (PEM or DER)"),
+        (vec!["--pcap", &bundle], "holds a certificate or a key (PEM or DER)"),
+        (vec!["--pcap", &under_a_file], "is a file, not a folder"),
         (
             vec!["--pcap", "/dev/stdout"],
             "is standard output (it carries the echo)",
@@ -501,6 +514,25 @@ async fn x_ray_output_files_that_cannot_or_must_not_be_written_are_refused_first
     assert!(
         stderr.contains("is standard input (the data --stdin sends)"),
         "{stderr}"
+    );
+    // `echo-client --trace --pcap err.txt 2> err.txt`: the --trace text is not written over.
+    let errors = dir.path().join("err.txt");
+    // (spawned and waited for: `output()` would take standard error for itself)
+    let mut to_errors = tokio::process::Command::new(CLIENT)
+        .args(["--connect", "127.0.0.1:9", "--ca", &ca, "--trace", "--pcap"])
+        .arg(&errors)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&errors).expect("err.txt"))
+        .spawn()
+        .expect("echo-client started");
+    let status = test_support::bounded("echo-client writing its x-ray where its errors go", to_errors.wait())
+        .await
+        .expect("echo-client ran");
+    let written = std::fs::read_to_string(&errors).expect("err.txt");
+    assert_eq!(status.code(), Some(2), "{written}");
+    assert!(
+        written.contains("is standard error (it carries the --trace text)"),
+        "{written}"
     );
     assert!(
         !Path::new(&target).exists(),
@@ -623,4 +655,39 @@ async fn an_open_loop_at_a_very_low_rate_still_ends_on_time() {
     let report: Value = serde_json::from_str(&ran.stdout).expect("JSON");
     assert_eq!(report["ops"], 1, "{report}");
     assert_eq!(report["rate"], 0.001);
+}
+
+/// A FIFO as an output file (`--pcap >(tshark -r -)` in a shell): written to as it is, without
+/// waiting to read it first.
+#[tokio::test]
+async fn a_fifo_takes_the_pcap() {
+    let pki = PkiFiles::new();
+    let server = RunningServer::start(
+        test_support::server_config(pki.pki.server.identity()),
+        ServerOptions::default(),
+    )
+    .await;
+    let dir = temp_dir();
+    let fifo = dir.path().join("pcap.fifo").display().to_string();
+    let made = test_support::run("mkfifo", &[&fifo], "coreutils", b"").await;
+    assert!(made.ok(), "{}", made.stderr);
+    let mut reader = Peer::spawn("od", &["-A", "n", "-t", "x1", "-N", "4", &fifo], "coreutils");
+    let ran = test_support::run(
+        CLIENT,
+        &[
+            "--connect",
+            &server.address(),
+            "--ca",
+            &pki.arg("ca.pem"),
+            "--pcap",
+            &fifo,
+        ],
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    let (magic, _) = reader.outputs().await;
+    // A pcapng file begins with its Section Header Block's type, 0x0a0d0d0a.
+    assert_eq!(magic.trim(), "0a 0d 0d 0a");
 }

@@ -268,6 +268,20 @@ async fn the_handshake_page_says_what_kind_of_handshake_it_was() {
         out.contains("<tr><th>Handshake</th><td>resumed from an earlier session: no certificate and no signature in this handshake</td></tr>"),
         "{out} {err}"
     );
+    // A resumed TLS 1.2 session exchanges no keys: said so, not "unknown".
+    let saved = dir.path().join("session12.pem").display().to_string();
+    let first = ["-tls1_2", "-alpn", "http/1.1", "-CAfile", &ca, "-sess_out", &saved];
+    let (_, out, err) = s_client(&server, &first, request).await;
+    assert!(out.contains("<th>Handshake</th><td>full: "), "{out} {err}");
+    let again = ["-tls1_2", "-alpn", "http/1.1", "-CAfile", &ca, "-sess_in", &saved];
+    let (_, out, err) = s_client(&server, &again, request).await;
+    for row in [
+        "<tr><th>Key exchange</th><td>none in this handshake (resumed: the keys come from the earlier session&#39;s)</td></tr>",
+        "<tr><th>Your key shares</th><td>none: a TLS 1.2 ClientHello has no key_share, and a resumed TLS 1.2 handshake exchanges no keys</td></tr>",
+        "not shown: this handshake resumes an earlier session",
+    ] {
+        assert!(out.contains(row), "no {row} in\n{out} {err}");
+    }
 }
 
 /// A HelloRetryRequest (openssl offers a key share the server does not take): the x-ray recognises it

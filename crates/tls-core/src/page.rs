@@ -467,7 +467,7 @@ fn key_shares(hello: Option<&crate::xray::Message>) -> String {
         .map(|s| {
             let size = s["key_exchange_bytes"].as_u64().unwrap_or(0);
             let unit = if size == 1 { "byte" } else { "bytes" };
-            format!("{} ({size} {unit})", s["group"].as_str().unwrap_or("?"))
+            format!("{} ({size} {unit})", s["group"].as_str().unwrap_or("unknown"))
         })
         .collect();
     if shares.is_empty() {
@@ -490,13 +490,9 @@ fn handshake_html(trace: &crate::xray::Trace) -> String {
          .xray div{white-space:pre-wrap;overflow-wrap:anywhere;padding-left:4ch;text-indent:-4ch}\
          .xray div.m{padding-left:20ch}</style></head><body>\n<h1>Your TLS handshake</h1>\n",
     );
-    let unknown = || "?".to_owned();
+    let unknown = || "unknown".to_owned();
     let messages: Vec<&crate::xray::Message> = trace.records.iter().flat_map(|record| &record.messages).collect();
     let hellos: Vec<&crate::xray::Message> = messages.iter().copied().filter(|m| m.kind == "client_hello").collect();
-    let server_hello = messages
-        .iter()
-        .copied()
-        .find(|m| m.kind == "server_hello" && m.fields.get("hello_retry_request").is_none());
     let retry = messages
         .iter()
         .copied()
@@ -533,11 +529,17 @@ fn handshake_html(trace: &crate::xray::Trace) -> String {
         }
         (None, _) => (key_shares(hello), "no: the server took a key share you sent".to_owned()),
     };
-    // TLS 1.3 resumes by pre_shared_key; TLS 1.2 by a ticket or session id, with no Certificate.
-    let resumed = extension(server_hello, "pre_shared_key").is_some()
-        || (trace.version.as_deref() == Some("TLSv1.2")
-            && server_hello.is_some()
-            && !messages.iter().any(|m| m.kind == "certificate"));
+    let resumed = trace.resumed();
+    let shares = if resumed && trace.version.as_deref() == Some("TLSv1.2") {
+        "none: a TLS 1.2 ClientHello has no key_share, and a resumed TLS 1.2 handshake exchanges no keys".to_owned()
+    } else {
+        shares
+    };
+    let exchange = match (&trace.group, resumed) {
+        (Some(group), _) => group.clone(),
+        (None, true) => "none in this handshake (resumed: the keys come from the earlier session's)".to_owned(),
+        (None, false) => unknown(),
+    };
     let kind = match (resumed, trace.version.as_deref()) {
         (true, _) => "resumed from an earlier session: no certificate and no signature in this handshake",
         (false, Some("TLSv1.2")) => {
@@ -548,7 +550,7 @@ fn handshake_html(trace: &crate::xray::Trace) -> String {
     let rows = [
         ("Version", trace.version.clone().unwrap_or_else(unknown)),
         ("Cipher suite", trace.cipher_suite.clone().unwrap_or_else(unknown)),
-        ("Key exchange", trace.group.clone().unwrap_or_else(unknown)),
+        ("Key exchange", exchange),
         ("Handshake", kind.to_owned()),
         ("Your ClientHello's groups", groups),
         ("Your key shares", shares),

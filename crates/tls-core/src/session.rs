@@ -38,9 +38,14 @@ impl SessionInfo {
             cipher_suite: conn
                 .negotiated_cipher_suite()
                 .map_or_else(unknown, |s| crate::xray::names::cipher_suite(u16::from(s.suite()))),
-            group: conn
-                .negotiated_key_exchange_group()
-                .map_or_else(unknown, |g| format!("{:?}", g.name())),
+            group: conn.negotiated_key_exchange_group().map_or_else(
+                || match conn.handshake_kind() {
+                    // A resumed TLS 1.2 session exchanges no keys: its secret is the earlier one's.
+                    Some(rustls::HandshakeKind::Resumed) => "none (resumed)".to_owned(),
+                    _ => unknown(),
+                },
+                |g| format!("{:?}", g.name()),
+            ),
             sni: sni.map(str::to_owned),
             alpn: conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
             peer_subject: conn.peer_certificates().and_then(|c| c.first()).map(x509::subject),

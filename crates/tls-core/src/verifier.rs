@@ -559,7 +559,7 @@ fn explain_unknown_issuer(
     let issuer = x509::issuer(last);
     if x509::is_self_issued(last) {
         return format!(
-            "certificate for {name} chains up to {}, which is not in the trusted roots{} (pass --ca FILE with that CA, if you trust it)",
+            "certificate for {name} chains up to {}, which is not in the trusted roots{} (pass --ca with its certificate, if you trust it)",
             x509::subject(last),
             verifier.trusted_names()
         );
@@ -567,19 +567,27 @@ fn explain_unknown_issuer(
     if verifier.trusts_a_ca_named_as_issuer_of(last) {
         return same_name_other_ca(name, &issuer);
     }
-    let (who, fix) = match verifier.presenter {
-        Presenter::Server => ("the server", "it must send its intermediates"),
-        Presenter::File => ("the file", "put the intermediates in the file, after the certificate"),
+    let (who, fix, alone) = match verifier.presenter {
+        Presenter::Server => (
+            "the server",
+            "it must send its intermediates",
+            "the server sent only its own certificate",
+        ),
+        Presenter::File => (
+            "the file",
+            "put the intermediates in the file, after the certificate",
+            "the file holds only the certificate itself",
+        ),
     };
     if intermediates.is_empty() {
         return format!(
-            "certificate for {name} is signed by {issuer}, which is not in the trusted roots{} and not in what {who} presented ({who} holds only the certificate itself): either the chain is incomplete ({fix}) or {issuer} is a CA you do not trust yet (pass --ca with its certificate)",
+            "certificate for {name} is signed by {issuer}, which is not in the trusted roots{} and not in what {who} presented ({alone}): either the chain is incomplete ({fix}) or {issuer} is a CA you do not trust yet (pass --ca with its certificate, if you trust it)",
             verifier.trusted_names()
         );
     }
     // The leaf is signed by what came with it, not by the issuer the chain ends at.
     format!(
-        "certificate for {name} is signed by {}; the chain {who} presented ends at {}, signed by {issuer}, which is not in the trusted roots{} and was not presented: either the chain is incomplete ({fix}) or {issuer} is a CA you do not trust yet (pass --ca with its certificate)",
+        "certificate for {name} is signed by {}; the chain {who} presented ends at {}, signed by {issuer}, which is not in the trusted roots{} and was not presented: either {issuer} is a CA you do not trust yet (pass --ca with its certificate, if you trust it), or an intermediate is missing between them ({fix})",
         x509::issuer(end_entity),
         x509::subject(last),
         verifier.trusted_names()

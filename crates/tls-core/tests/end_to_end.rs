@@ -277,7 +277,7 @@ async fn chain_missing_its_intermediate_is_called_incomplete() {
     let server = RunningServer::start(server_config(leaf.identity()), ServerOptions::default()).await;
     let message = rejection(&server, &pki.ca, "127.0.0.1").await;
     assert!(
-        message.contains("is signed by CN=tls-echo demo intermediate, which is not in the trusted roots (CN=tls-echo demo CA) and not in what the server presented (the server holds only the certificate itself): either the chain is incomplete (it must send its intermediates)"),
+        message.contains("is signed by CN=tls-echo demo intermediate, which is not in the trusted roots (CN=tls-echo demo CA) and not in what the server presented (the server sent only its own certificate): either the chain is incomplete (it must send its intermediates)"),
         "{message}"
     );
     server.stop().await;
@@ -303,7 +303,7 @@ async fn a_complete_chain_from_an_untrusted_root_names_each_link_as_it_is() {
     let other = CertificateAuthority::new("another CA", Validity::days_from_now(30)).expect("CA");
     let message = rejection(&server, &other, "127.0.0.1").await;
     assert!(
-        message.contains("certificate for 127.0.0.1 is signed by CN=tls-echo demo intermediate; the chain the server presented ends at CN=tls-echo demo intermediate, signed by CN=tls-echo demo CA, which is not in the trusted roots (CN=another CA) and was not presented"),
+        message.contains("certificate for 127.0.0.1 is signed by CN=tls-echo demo intermediate; the chain the server presented ends at CN=tls-echo demo intermediate, signed by CN=tls-echo demo CA, which is not in the trusted roots (CN=another CA) and was not presented: either CN=tls-echo demo CA is a CA you do not trust yet"),
         "{message}"
     );
     server.stop().await;

@@ -67,8 +67,8 @@ pub struct Closed {
     pub direction: Direction,
     /// When, µs since the connection began.
     pub offset_us: u64,
-    /// Whether it sent close_notify first (`None`: some of its records could not be read, so it is not
-    /// known). Without it, the other side cannot tell a goodbye from a cut connection.
+    /// Whether it sent close_notify first (`None`: some of its records could not be read, or the capture
+    /// was cut before the end, so it is not known). Without it, the other side cannot tell a goodbye from a cut connection.
     pub close_notify_first: Option<bool>,
     /// How many records came before it (where it goes in the timeline).
     #[serde(skip)]
@@ -159,6 +159,24 @@ impl Message {
 }
 
 impl Trace {
+    /// Whether the handshake resumed an earlier session: TLS 1.3's ServerHello took a pre_shared_key;
+    /// TLS 1.2's server answered its hello with no Certificate and no key exchange.
+    pub fn resumed(&self) -> bool {
+        let messages = || self.records.iter().flat_map(|record| &record.messages);
+        let hello = messages().find(|m| m.kind == "server_hello" && m.fields.get("hello_retry_request").is_none());
+        let Some(hello) = hello else {
+            return false;
+        };
+        let took_psk = hello
+            .fields
+            .get("extensions")
+            .and_then(Value::as_array)
+            .is_some_and(|all| all.iter().any(|e| e["name"] == "pre_shared_key"));
+        took_psk
+            || (self.version.as_deref() == Some("TLSv1.2")
+                && !messages().any(|m| m.kind == "certificate" || m.kind == "server_key_exchange"))
+    }
+
     /// The server's Certificate message and the record it ended in.
     pub fn server_certificate(&self) -> Option<(&Record, &Message)> {
         self.records
@@ -281,7 +299,8 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
             decoder.trace.closed.push(Closed {
                 direction: chunk.direction,
                 offset_us: chunk.offset_us,
-                close_notify_first: (!side.unread).then_some(side.sent_close_notify),
+                // Not known when some of its records were not read, or not captured (past the limit).
+                close_notify_first: (!side.unread && dropped == 0).then_some(side.sent_close_notify),
                 after_records: decoder.trace.records.len(),
             });
             continue;
@@ -1328,7 +1347,7 @@ impl Trace {
     }
 
     fn write_to(&self, f: &mut String, full: bool, paint: &Paint) -> fmt::Result {
-        let unknown = "?".to_owned();
+        let unknown = "unknown".to_owned();
         if self.records.is_empty() && self.problem.is_none() && self.bytes_not_captured == 0 && self.closed.is_empty() {
             return writeln!(
                 f,
@@ -1340,7 +1359,11 @@ impl Trace {
                 f,
                 "handshake x-ray: {version}, {}, {}; Finished (each side's MAC over the transcript): server {}, client {}",
                 self.cipher_suite.as_ref().unwrap_or(&unknown),
-                self.group.as_ref().unwrap_or(&unknown),
+                match (&self.group, self.resumed()) {
+                    (Some(group), _) => group.as_str(),
+                    (None, true) => "no key exchange (resumed)",
+                    (None, false) => "unknown",
+                },
                 paint.check(self.finished.server),
                 paint.check(self.finished.client)
             )?,
@@ -1364,7 +1387,7 @@ impl Trace {
                 };
                 writeln!(
                     f,
-                    "{:>10.3} ms  {arrow}  FIN: the {who} closed its half of the connection{remark}",
+                    "{:>10.3} ms  {arrow}  FIN: the {who} closed its side of the connection{remark}",
                     closed.offset_us as f64 / 1000.0
                 )?;
             }
@@ -1439,6 +1462,11 @@ impl Trace {
         }
         if self.version.is_none() {
             // Nothing was agreed: no secrets to speak of.
+        } else if self.version.as_deref() == Some("TLSv1.2") && self.resumed() {
+            writeln!(
+                f,
+                "not shown: this handshake resumes an earlier session, whose key exchange made the master secret (the CLIENT_RANDOM line's); that exchange is not in this capture"
+            )?;
         } else if self.version.as_deref() == Some("TLSv1.2") {
             writeln!(
                 f,
@@ -1560,6 +1588,27 @@ mod tests {
         assert_eq!(
             trace.problem.as_deref(),
             Some("the server's last 2 bytes are not even a record header (5 bytes)")
+        );
+    }
+
+    /// A FIN after the capture was cut claims nothing about close_notify: the records before it may
+    /// not have been kept.
+    #[test]
+    fn a_fin_after_the_cut_does_not_say_whether_close_notify_came() {
+        let mut chunks = client(&client_hello());
+        chunks.push(Chunk {
+            direction: Direction::Client,
+            offset_us: 2,
+            bytes: Vec::new(),
+        });
+        let whole = decode(&chunks, &[], 0);
+        assert_eq!(whole.closed[0].close_notify_first, Some(false));
+        let cut = decode(&chunks, &[], 100);
+        assert_eq!(cut.closed[0].close_notify_first, None);
+        assert!(
+            cut.to_string()
+                .contains("FIN: the client closed its side of the connection\n"),
+            "{cut}"
         );
     }
 

@@ -376,6 +376,15 @@ impl<S> Tap<S> {
     }
 }
 
+impl<S> Drop for Tap<S> {
+    /// The socket closes with the tap: that is this side's FIN, unless it shut its half down before.
+    fn drop(&mut self) {
+        if let Some(capture) = &self.capture {
+            capture.end(self.local);
+        }
+    }
+}
+
 impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
