@@ -97,10 +97,9 @@ async fn main() -> ExitCode {
     let outputs = match trace::check_outputs(&args) {
         Ok(outputs) => outputs,
         Err(problem) => {
-            use clap::CommandFactory as _;
-            Args::command()
-                .error(clap::error::ErrorKind::ValueValidation, problem)
-                .exit();
+            // One line, as every error: the flags themselves were right.
+            eprintln!("error: {problem}");
+            return ExitCode::from(2);
         }
     };
     let result = match args.command {

@@ -49,6 +49,13 @@ fn identity(metadata: &std::fs::Metadata) -> (u64, u64) {
 impl Output {
     fn open(flag: &str, path: &Path) -> Result<Self, String> {
         let existed = path.exists();
+        if std::fs::metadata(path).is_ok_and(|m| std::os::unix::fs::FileTypeExt::is_fifo(&m.file_type())) {
+            // Opening a FIFO to write waits until something opens it to read.
+            eprintln!(
+                "{flag} {} is a FIFO or a pipe: if nothing reads it yet, this waits until something does",
+                path.display()
+            );
+        }
         let file = std::fs::OpenOptions::new()
             .write(true)
             .create(true)
@@ -150,6 +157,59 @@ fn standard(stream: &impl std::os::fd::AsFd) -> Option<(u64, u64)> {
     std::fs::File::from(fd).metadata().ok().as_ref().map(identity)
 }
 
+/// What an output must not be: the inputs (that exist), standard input when `--stdin` reads it,
+/// standard output and error; each with how to say it.
+fn taken(inputs: &[(&str, &Path)], args: &crate::Args) -> Vec<(String, (u64, u64))> {
+    inputs
+        .iter()
+        .filter_map(|(flag, input)| {
+            let id = std::fs::metadata(input).ok().as_ref().map(identity)?;
+            Some((format!("the file given as {flag}"), id))
+        })
+        .chain(
+            standard(&std::io::stdin())
+                .filter(|_| args.stdin)
+                .map(|id| ("standard input (the data --stdin sends)".to_owned(), id)),
+        )
+        .chain(standard(&std::io::stdout()).map(|id| ("standard output (it carries the echo)".to_owned(), id)))
+        .chain(standard(&std::io::stderr()).map(|id| {
+            let what = if args.trace.is_some() {
+                "standard error (it carries the --trace text)"
+            } else {
+                "standard error (it carries the errors)"
+            };
+            (what.to_owned(), id)
+        }))
+        .collect()
+}
+
+/// Why the opened outputs cannot be written, if they cannot: one is the other, or something taken,
+/// or holds a certificate or key. `/dev/null` (`null`) clashes with nothing.
+fn clash(opened: &[(&str, Output)], taken: &[(String, (u64, u64))], null: Option<(u64, u64)>) -> Option<String> {
+    opened.iter().enumerate().find_map(|(at, (flag, output))| {
+        let id = output.identity().filter(|id| Some(*id) != null)?;
+        if let Some((other, first)) = opened[..at].iter().find(|(_, o)| o.identity() == Some(id)) {
+            return Some(format!(
+                "{other} {} and {flag} {} are the same file: give each its own",
+                first.path.display(),
+                output.path.display()
+            ));
+        }
+        if let Some((what, _)) = taken.iter().find(|(_, taken)| *taken == id) {
+            return Some(format!(
+                "{flag} {} is {what}: the x-ray would write over it; name another file",
+                output.path.display()
+            ));
+        }
+        output.holds_key_material().then(|| {
+            format!(
+                "{flag} {} holds a certificate or a key (PEM or DER): the x-ray will not write over it; name another file",
+                output.path.display()
+            )
+        })
+    })
+}
+
 /// Refuses, before anything is sent, an x-ray output file that cannot be written or would replace
 /// something the program reads or writes: standard output (it carries the echo), standard input (the
 /// data sent), a directory, a missing folder, the `--ca`, `--cert` or `--key` file, the
@@ -199,6 +259,23 @@ pub(crate) fn check_outputs(args: &crate::Args) -> Result<Outputs, String> {
             return Err(format!("{flag} {}: its folder does not exist", path.display()));
         }
     }
+    // What the outputs must not be (looked at again after opening, when a file made through a link
+    // may have become one of them).
+    let taken_now = || taken(&inputs, args);
+    let taken = taken_now();
+    // /dev/null is everyone's and holds nothing: writing to it takes nothing from anyone.
+    let null = std::fs::metadata("/dev/null").ok().as_ref().map(identity);
+    // An output that is one of them already is refused before it is opened (opening a pipe or FIFO
+    // could wait).
+    for &(flag, path) in &outputs {
+        let id = std::fs::metadata(path).ok().as_ref().map(identity);
+        if let Some((what, _)) = taken.iter().find(|(_, taken)| Some(*taken) == id && id != null) {
+            return Err(format!(
+                "{flag} {} is {what}: the x-ray would write over it; name another file",
+                path.display()
+            ));
+        }
+    }
     let mut opened: Vec<(&str, Output)> = Vec::new();
     for &(flag, path) in &outputs {
         match Output::open(flag, path) {
@@ -212,52 +289,9 @@ pub(crate) fn check_outputs(args: &crate::Args) -> Result<Outputs, String> {
             }
         }
     }
-    // Now that each exists, compare what they are: each other, the inputs, standard input and output.
-    let taken: Vec<(String, (u64, u64))> = inputs
-        .iter()
-        .filter_map(|(flag, input)| {
-            let id = std::fs::metadata(input).ok().as_ref().map(identity)?;
-            Some((format!("the file given as {flag}"), id))
-        })
-        .chain(
-            standard(&std::io::stdin())
-                .filter(|_| args.stdin)
-                .map(|id| ("standard input (the data --stdin sends)".to_owned(), id)),
-        )
-        .chain(standard(&std::io::stdout()).map(|id| ("standard output (it carries the echo)".to_owned(), id)))
-        .chain(standard(&std::io::stderr()).map(|id| {
-            let what = if args.trace.is_some() {
-                "standard error (it carries the --trace text)"
-            } else {
-                "standard error (it carries the errors)"
-            };
-            (what.to_owned(), id)
-        }))
-        .collect();
-    // /dev/null is everyone's and holds nothing: writing to it takes nothing from anyone.
-    let null = std::fs::metadata("/dev/null").ok().as_ref().map(identity);
-    let clash = opened.iter().enumerate().find_map(|(at, (flag, output))| {
-        let id = output.identity().filter(|id| Some(*id) != null)?;
-        if let Some((other, first)) = opened[..at].iter().find(|(_, o)| o.identity() == Some(id)) {
-            return Some(format!(
-                "{other} {} and {flag} {} are the same file: give each its own",
-                first.path.display(),
-                output.path.display()
-            ));
-        }
-        if let Some((what, _)) = taken.iter().find(|(_, taken)| *taken == id) {
-            return Some(format!(
-                "{flag} {} is {what}: the x-ray would write over it; name another file",
-                output.path.display()
-            ));
-        }
-        output.holds_key_material().then(|| {
-            format!(
-                "{flag} {} holds a certificate or a key (PEM or DER): the x-ray will not write over it; name another file",
-                output.path.display()
-            )
-        })
-    });
+    // Now that each exists, compare them again: a file made just now through a link may be one of them.
+    let taken = taken_now();
+    let clash = clash(&opened, &taken, null);
     let mut chosen = Outputs::default();
     for (flag, output) in opened {
         match flag {

@@ -89,6 +89,7 @@ async fn a_session_with_echo_server_is_decoded_decrypted_and_both_finished_verif
     // The client closes its half after its close_notify (its FIN, in the timeline and the JSON).
     assert_eq!(trace["closed"][0]["direction"], "client", "{trace:#}");
     assert_eq!(trace["closed"][0]["close_notify_first"], true);
+    assert_eq!(trace["resumed"], false);
     assert!(
         stderr.contains("  FIN: the client closed its side of the connection, after its close_notify\n"),
         "{stderr}"
@@ -500,6 +501,7 @@ async fn x_ray_output_files_that_cannot_or_must_not_be_written_are_refused_first
         let ran = test_support::run(CLIENT, &all, "(built by cargo)", b"").await;
         assert_eq!(ran.code, Some(2), "{args:?}: {}", ran.stderr);
         assert!(ran.stderr.contains(why), "{args:?}: {}", ran.stderr);
+        assert_eq!(ran.stderr.lines().count(), 1, "one line: {}", ran.stderr);
     }
     // `echo-client --stdin --pcap input.bin < input.bin`: the data sent is not written over.
     let from_input = tokio::process::Command::new(CLIENT)
@@ -690,4 +692,49 @@ async fn a_fifo_takes_the_pcap() {
     let (magic, _) = reader.outputs().await;
     // A pcapng file begins with its Section Header Block's type, 0x0a0d0d0a.
     assert_eq!(magic.trim(), "0a 0d 0d 0a");
+    // With nothing reading it yet, the client says it waits, and goes on once something reads.
+    let mut client = Peer::spawn(
+        CLIENT,
+        &[
+            "--connect",
+            &server.address(),
+            "--ca",
+            &pki.arg("ca.pem"),
+            "--pcap",
+            &fifo,
+        ],
+        "(built by cargo)",
+    );
+    client
+        .wait_for(
+            Output::Stderr,
+            "is a FIFO or a pipe: if nothing reads it yet, this waits until something does",
+        )
+        .await;
+    let mut reader = Peer::spawn("od", &["-A", "n", "-t", "x1", "-N", "4", &fifo], "coreutils");
+    assert_eq!(client.exit_code().await, Some(0));
+    let (magic, _) = reader.outputs().await;
+    assert_eq!(magic.trim(), "0a 0d 0d 0a");
+}
+
+/// A client that refuses the server's certificate ends with a fatal alert, then its FIN: the timeline
+/// says the alert told why, not that the server cannot tell this from a cut connection.
+#[tokio::test]
+async fn a_fin_after_a_fatal_alert_says_the_alert_told_why() {
+    let (served, trusted) = (PkiFiles::new(), PkiFiles::new());
+    let server = RunningServer::start(
+        test_support::server_config(served.pki.server.identity()),
+        ServerOptions::default(),
+    )
+    .await;
+    let (code, stderr, trace) = traced(&trusted, &server.address(), &[]).await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("FIN: the client closed its side of the connection, after its fatal alert certificate_unknown, which says why\n"),
+        "{stderr}"
+    );
+    assert_eq!(
+        trace["closed"][0]["after_fatal_alert"], "certificate_unknown",
+        "{trace:#}"
+    );
 }

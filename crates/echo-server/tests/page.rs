@@ -282,6 +282,9 @@ async fn the_handshake_page_says_what_kind_of_handshake_it_was() {
     ] {
         assert!(out.contains(row), "no {row} in\n{out} {err}");
     }
+    let json = b"GET /handshake.json HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    let (_, out, err) = s_client(&server, &again, json).await;
+    assert!(out.contains("\"resumed\": true"), "{out} {err}");
 }
 
 /// A HelloRetryRequest (openssl offers a key share the server does not take): the x-ray recognises it

@@ -529,7 +529,7 @@ fn handshake_html(trace: &crate::xray::Trace) -> String {
         }
         (None, _) => (key_shares(hello), "no: the server took a key share you sent".to_owned()),
     };
-    let resumed = trace.resumed();
+    let resumed = trace.resumed;
     let shares = if resumed && trace.version.as_deref() == Some("TLSv1.2") {
         "none: a TLS 1.2 ClientHello has no key_share, and a resumed TLS 1.2 handshake exchanges no keys".to_owned()
     } else {

@@ -41,7 +41,7 @@ impl SessionInfo {
             group: conn.negotiated_key_exchange_group().map_or_else(
                 || match conn.handshake_kind() {
                     // A resumed TLS 1.2 session exchanges no keys: its secret is the earlier one's.
-                    Some(rustls::HandshakeKind::Resumed) => "none (resumed)".to_owned(),
+                    Some(rustls::HandshakeKind::Resumed) => "none".to_owned(),
                     _ => unknown(),
                 },
                 |g| format!("{:?}", g.name()),

@@ -47,6 +47,9 @@ pub struct Trace {
     pub bytes_not_captured: usize,
     /// Each side that closed its half of the connection (its TCP FIN), in the order they did.
     pub closed: Vec<Closed>,
+    /// Whether the handshake resumed an earlier session: TLS 1.3's ServerHello took a
+    /// pre_shared_key; TLS 1.2's server answered its hello with no Certificate and no key exchange.
+    pub resumed: bool,
     /// Why decoding stopped early, in one sentence, when it did.
     pub problem: Option<String>,
 }
@@ -70,6 +73,9 @@ pub struct Closed {
     /// Whether it sent close_notify first (`None`: some of its records could not be read, or the capture
     /// was cut before the end, so it is not known). Without it, the other side cannot tell a goodbye from a cut connection.
     pub close_notify_first: Option<bool>,
+    /// The fatal alert it sent before, which says why it closed, when it sent one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_fatal_alert: Option<String>,
     /// How many records came before it (where it goes in the timeline).
     #[serde(skip)]
     pub after_records: usize,
@@ -159,9 +165,8 @@ impl Message {
 }
 
 impl Trace {
-    /// Whether the handshake resumed an earlier session: TLS 1.3's ServerHello took a pre_shared_key;
-    /// TLS 1.2's server answered its hello with no Certificate and no key exchange.
-    pub fn resumed(&self) -> bool {
+    /// See [`Trace::resumed`].
+    fn was_resumed(&self) -> bool {
         let messages = || self.records.iter().flat_map(|record| &record.messages);
         let hello = messages().find(|m| m.kind == "server_hello" && m.fields.get("hello_retry_request").is_none());
         let Some(hello) = hello else {
@@ -235,6 +240,8 @@ struct Side {
     application_records: usize,
     /// It sent close_notify; a record of it could not be read (so whether it did is not known).
     sent_close_notify: bool,
+    /// The fatal alert it sent, by name, when it sent one.
+    sent_fatal: Option<String>,
     unread: bool,
 }
 
@@ -275,6 +282,7 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
             key_derivation: Vec::new(),
             more_application_records: 0,
             closed: Vec::new(),
+            resumed: false,
             bytes_not_captured: dropped,
             problem: None,
         },
@@ -301,6 +309,7 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
                 offset_us: chunk.offset_us,
                 // Not known when some of its records were not read, or not captured (past the limit).
                 close_notify_first: (!side.unread && dropped == 0).then_some(side.sent_close_notify),
+                after_fatal_alert: side.sent_fatal.clone(),
                 after_records: decoder.trace.records.len(),
             });
             continue;
@@ -311,6 +320,7 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
             break;
         }
     }
+    decoder.trace.resumed = decoder.trace.was_resumed();
     // A record cut by the capture's own limit is the limit, said as such below, not a problem.
     if decoder.trace.problem.is_none() && dropped == 0 {
         for side in [&client, &server] {
@@ -362,6 +372,7 @@ impl Side {
             changed_cipher: false,
             application_records: 0,
             sent_close_notify: false,
+            sent_fatal: None,
             unread: false,
         }
     }
@@ -688,6 +699,9 @@ impl Decoder<'_> {
                     fields.insert("level".into(), json!(level));
                     if let Ok(description) = r.u8("description") {
                         side.sent_close_notify |= description == 0;
+                        if level == "fatal" {
+                            side.sent_fatal = Some(names::alert(description));
+                        }
                         fields.insert("description".into(), json!(r.named(names::alert(description))));
                     }
                 }
@@ -1359,7 +1373,7 @@ impl Trace {
                 f,
                 "handshake x-ray: {version}, {}, {}; Finished (each side's MAC over the transcript): server {}, client {}",
                 self.cipher_suite.as_ref().unwrap_or(&unknown),
-                match (&self.group, self.resumed()) {
+                match (&self.group, self.resumed) {
                     (Some(group), _) => group.as_str(),
                     (None, true) => "no key exchange (resumed)",
                     (None, false) => "unknown",
@@ -1378,12 +1392,13 @@ impl Trace {
                     Direction::Client => (paint.paint("32", "client → server"), "client"),
                     Direction::Server => (paint.paint("36", "server → client"), "server"),
                 };
-                let remark = match closed.close_notify_first {
-                    Some(true) => ", after its close_notify",
-                    Some(false) => {
-                        ", without close_notify first: the other side cannot tell this from a cut connection"
+                let remark = match (closed.close_notify_first, &closed.after_fatal_alert) {
+                    (Some(true), _) => ", after its close_notify".to_owned(),
+                    (_, Some(alert)) => format!(", after its fatal alert {alert}, which says why"),
+                    (Some(false), None) => {
+                        ", without close_notify first: the other side cannot tell this from a cut connection".to_owned()
                     }
-                    None => "",
+                    (None, None) => String::new(),
                 };
                 writeln!(
                     f,
@@ -1437,6 +1452,15 @@ impl Trace {
                     annotated_hex(f, message, 18);
                 }
             }
+            if at + 1 == self.records.len() && self.bytes_not_captured > 0 {
+                writeln!(
+                    f,
+                    "{:16}(the capture's {} KiB were full here: the {} bytes after are not captured)",
+                    "",
+                    super::LIMIT / 1024,
+                    self.bytes_not_captured
+                )?;
+            }
             closes(f, at + 1)?;
         }
         if self.more_application_records > 0 {
@@ -1462,7 +1486,7 @@ impl Trace {
         }
         if self.version.is_none() {
             // Nothing was agreed: no secrets to speak of.
-        } else if self.version.as_deref() == Some("TLSv1.2") && self.resumed() {
+        } else if self.version.as_deref() == Some("TLSv1.2") && self.resumed {
             writeln!(
                 f,
                 "not shown: this handshake resumes an earlier session, whose key exchange made the master secret (the CLIENT_RANDOM line's); that exchange is not in this capture"
@@ -1605,6 +1629,10 @@ mod tests {
         assert_eq!(whole.closed[0].close_notify_first, Some(false));
         let cut = decode(&chunks, &[], 100);
         assert_eq!(cut.closed[0].close_notify_first, None);
+        // The cut is said where it happened in the timeline, before the FIN.
+        let text = cut.to_string();
+        let at = text.find("(the capture's 256 KiB were full here: the 100 bytes after are not captured)");
+        assert!(at.is_some_and(|at| Some(at) < text.find("FIN: ")), "{text}");
         assert!(
             cut.to_string()
                 .contains("FIN: the client closed its side of the connection\n"),
