@@ -31,15 +31,7 @@ async fn failure(args: &[&str]) -> String {
 #[tokio::test]
 async fn echoes_through_gnutls_serv() {
     let pki = PkiFiles::new();
-    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
-    let mut gnutls = Peer::spawn(
-        "gnutls-serv",
-        &["--echo", "-p", "0", "--x509certfile", &cert, "--x509keyfile", &key],
-        "gnutls-bin",
-    );
-    gnutls.wait_for(Output::Stderr, "listening on IPv4").await;
-    // gnutls-serv prints "port 0": the real port comes from /proc.
-    let addr = format!("127.0.0.1:{}", gnutls.listening_port());
+    let (_gnutls, addr) = test_support::gnutls_echo_server(&pki).await;
     // gnutls-serv echoes whole lines only, so the message ends with one.
     let (code, out, err) = echo_client(
         &[

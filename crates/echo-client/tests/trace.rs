@@ -24,6 +24,15 @@ async fn traced(pki: &PkiFiles, addr: &str, extra: &[&str]) -> (Option<i32>, Str
     (ran.code, ran.stderr, parsed)
 }
 
+/// echo-server's sessions on a port of their own, with the test PKI's server certificate.
+async fn serving(pki: &PkiFiles) -> RunningServer {
+    RunningServer::start(
+        test_support::server_config(pki.pki.server.identity()),
+        ServerOptions::default(),
+    )
+    .await
+}
+
 /// Every handshake message's type, in order, each record's in turn.
 fn message_types(trace: &Value) -> Vec<String> {
     trace["records"]
@@ -59,11 +68,7 @@ fn extension<'a>(hello: &'a Value, name: &str) -> &'a Value {
 #[tokio::test]
 async fn a_session_with_echo_server_is_decoded_decrypted_and_both_finished_verify() {
     let pki = PkiFiles::new();
-    let server = RunningServer::start(
-        test_support::server_config(pki.pki.server.identity()),
-        ServerOptions::default(),
-    )
-    .await;
+    let server = serving(&pki).await;
     let (code, stderr, trace) = traced(&pki, &server.address(), &["--server-name", "localhost"]).await;
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(trace["version"], "TLSv1.3");
@@ -138,14 +143,7 @@ async fn a_session_with_echo_server_is_decoded_decrypted_and_both_finished_verif
 #[tokio::test]
 async fn gnutls_serv_over_tls_1_3_is_decrypted_and_verified_too() {
     let pki = PkiFiles::new();
-    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
-    let mut gnutls = Peer::spawn(
-        "gnutls-serv",
-        &["--echo", "-p", "0", "--x509certfile", &cert, "--x509keyfile", &key],
-        "gnutls-bin",
-    );
-    gnutls.wait_for(Output::Stderr, "listening on IPv4").await;
-    let addr = format!("127.0.0.1:{}", gnutls.listening_port());
+    let (_gnutls, addr) = test_support::gnutls_echo_server(&pki).await;
     let (code, stderr, trace) = traced(&pki, &addr, &["--message", "Hello gnutls\n"]).await;
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(trace["version"], "TLSv1.3");
@@ -258,18 +256,8 @@ async fn tshark_messages(pcap: &str) -> Vec<(u64, u64)> {
 async fn tshark_reads_the_pcap_as_the_x_ray_reads_the_connection() {
     let pki = PkiFiles::new();
     let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
-    let ours = RunningServer::start(
-        test_support::server_config(pki.pki.server.identity()),
-        ServerOptions::default(),
-    )
-    .await;
-    let mut gnutls = Peer::spawn(
-        "gnutls-serv",
-        &["--echo", "-p", "0", "--x509certfile", &cert, "--x509keyfile", &key],
-        "gnutls-bin",
-    );
-    gnutls.wait_for(Output::Stderr, "listening on IPv4").await;
-    let gnutls_addr = format!("127.0.0.1:{}", gnutls.listening_port());
+    let ours = serving(&pki).await;
+    let (_gnutls, gnutls_addr) = test_support::gnutls_echo_server(&pki).await;
     let mut servers = vec![("echo-server", ours.address()), ("gnutls-serv", gnutls_addr)];
     let mut openssl = Vec::new();
     for version in ["-tls1_3", "-tls1_2"] {
@@ -317,11 +305,7 @@ async fn tshark_reads_the_pcap_as_the_x_ray_reads_the_connection() {
 #[tokio::test]
 async fn trace_full_shows_the_bytes_and_a_pipe_gets_no_colour() {
     let pki = PkiFiles::new();
-    let server = RunningServer::start(
-        test_support::server_config(pki.pki.server.identity()),
-        ServerOptions::default(),
-    )
-    .await;
+    let server = serving(&pki).await;
     let addr = server.address();
     let ca = pki.arg("ca.pem");
     let ran = test_support::run(
@@ -592,11 +576,7 @@ async fn no_connection_writes_no_x_ray_files() {
 #[tokio::test]
 async fn sslkeylogfile_still_works_with_the_x_ray_on() {
     let pki = PkiFiles::new();
-    let server = RunningServer::start(
-        test_support::server_config(pki.pki.server.identity()),
-        ServerOptions::default(),
-    )
-    .await;
+    let server = serving(&pki).await;
     let dir = temp_dir();
     let keylog = dir.path().join("keys.log");
     let (addr, ca, json) = (
@@ -623,11 +603,7 @@ async fn sslkeylogfile_still_works_with_the_x_ray_on() {
 #[tokio::test]
 async fn an_open_loop_at_a_very_low_rate_still_ends_on_time() {
     let pki = PkiFiles::new();
-    let server = RunningServer::start(
-        test_support::server_config(pki.pki.server.identity()),
-        ServerOptions::default(),
-    )
-    .await;
+    let server = serving(&pki).await;
     let (addr, ca) = (server.address(), pki.arg("ca.pem"));
     let args = [
         "bench",
@@ -664,11 +640,7 @@ async fn an_open_loop_at_a_very_low_rate_still_ends_on_time() {
 #[tokio::test]
 async fn a_fifo_takes_the_pcap() {
     let pki = PkiFiles::new();
-    let server = RunningServer::start(
-        test_support::server_config(pki.pki.server.identity()),
-        ServerOptions::default(),
-    )
-    .await;
+    let server = serving(&pki).await;
     let dir = temp_dir();
     let fifo = dir.path().join("pcap.fifo").display().to_string();
     let made = test_support::run("mkfifo", &[&fifo], "coreutils", b"").await;
@@ -722,11 +694,7 @@ async fn a_fifo_takes_the_pcap() {
 #[tokio::test]
 async fn a_fin_after_a_fatal_alert_says_the_alert_told_why() {
     let (served, trusted) = (PkiFiles::new(), PkiFiles::new());
-    let server = RunningServer::start(
-        test_support::server_config(served.pki.server.identity()),
-        ServerOptions::default(),
-    )
-    .await;
+    let server = serving(&served).await;
     let (code, stderr, trace) = traced(&trusted, &server.address(), &[]).await;
     assert_eq!(code, Some(1), "{stderr}");
     assert!(

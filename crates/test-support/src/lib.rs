@@ -558,6 +558,20 @@ fn forward_lines(
     rx
 }
 
+/// gnutls-serv echoing whole lines with `pki`'s server certificate, and the address it listens on
+/// (it prints "port 0", so the real port comes from /proc).
+pub async fn gnutls_echo_server(pki: &PkiFiles) -> (Peer, String) {
+    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
+    let mut gnutls = Peer::spawn(
+        "gnutls-serv",
+        &["--echo", "-p", "0", "--x509certfile", &cert, "--x509keyfile", &key],
+        "gnutls-bin",
+    );
+    gnutls.wait_for(Output::Stderr, "listening on IPv4").await;
+    let addr = format!("127.0.0.1:{}", gnutls.listening_port());
+    (gnutls, addr)
+}
+
 /// The TCP ports process `pid` listens on, read from /proc (Linux).
 pub fn listening_ports(pid: u32) -> Vec<u16> {
     let inodes = socket_inodes(pid);

@@ -75,7 +75,6 @@ fn sent_as(fetched: &client::Fetched) -> Result<(&Record, &Message), &'static st
 /// The line that says how the chain was sent.
 fn sent_line(record: &Record, message: &Message) -> String {
     let sizes: Vec<String> = message.certificates().iter().map(|der| der.len().to_string()).collect();
-    let spans = message.fields.get("spans_records").and_then(serde_json::Value::as_u64);
     let how = match (&record.decrypted_with, &record.inner_content_type) {
         (Some(label), Some(_)) => format!("encrypted, opened with {label}'s keys"),
         (Some(label), None) => format!("encrypted, opened with the {label}"),
@@ -84,7 +83,10 @@ fn sent_line(record: &Record, message: &Message) -> String {
     format!(
         "# as sent: one Certificate message of {} bytes in {}, {how}, {:.1} ms after connecting: {} certificate{} of {} bytes, in this order\n",
         message.length,
-        spans.map_or_else(|| "one record".to_owned(), |n| format!("{n} records")),
+        match message.records_taken() {
+            1 => "one record".to_owned(),
+            n => format!("{n} records"),
+        },
         record.offset_us as f64 / 1000.0,
         sizes.len(),
         if sizes.len() == 1 { "" } else { "s" },
@@ -186,11 +188,7 @@ fn print(args: &InspectArgs, sources: Vec<Source>) -> ExitCode {
                             record_offset_us: record.offset_us,
                             encrypted: record.encrypted,
                             opened_with: record.decrypted_with.as_deref(),
-                            records: message
-                                .fields
-                                .get("spans_records")
-                                .and_then(serde_json::Value::as_u64)
-                                .unwrap_or(1),
+                            records: message.records_taken(),
                         }),
                         _ => None,
                     },

@@ -450,24 +450,22 @@ fn report<'a>(context: &'a Context, request: &'a EchoedRequest) -> Report<'a> {
 /// Why there is no /handshake for a session.
 const NOT_KEPT: &str = "this connection's handshake was not kept: the server keeps it for connections that agree on http/1.1 or http/1.0 by ALPN, as browsers and curl do\n";
 
-/// The extension `name` of a hello, as the x-ray read it.
-fn extension(hello: Option<&crate::xray::Message>, name: &str) -> Option<serde_json::Value> {
-    hello
-        .and_then(|m| m.fields.get("extensions"))
-        .and_then(serde_json::Value::as_array)
-        .and_then(|all| all.iter().find(|e| e["name"] == name).cloned())
-}
-
 /// A ClientHello's key shares with their sizes, or why there are none.
 fn key_shares(hello: Option<&crate::xray::Message>) -> String {
-    let shares: Vec<String> = extension(hello, "key_share")
+    let shares: Vec<String> = hello
+        .and_then(|m| m.extension("key_share"))
         .and_then(|e| e["shares"].as_array().cloned())
         .unwrap_or_default()
         .iter()
         .map(|s| {
-            let size = s["key_exchange_bytes"].as_u64().unwrap_or(0);
-            let unit = if size == 1 { "byte" } else { "bytes" };
-            format!("{} ({size} {unit})", s["group"].as_str().unwrap_or("unknown"))
+            let size = s["key_exchange_bytes"]
+                .as_u64()
+                .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+            format!(
+                "{} ({})",
+                s["group"].as_str().unwrap_or("unknown"),
+                crate::xray::bytes(size)
+            )
         })
         .collect();
     if shares.is_empty() {
@@ -498,7 +496,8 @@ fn handshake_html(trace: &crate::xray::Trace) -> String {
         .copied()
         .find(|m| m.kind == "server_hello" && m.fields.get("hello_retry_request").is_some());
     let hello = hellos.first().copied();
-    let groups = extension(hello, "supported_groups")
+    let groups = hello
+        .and_then(|m| m.extension("supported_groups"))
         .and_then(|e| e["groups"].as_array().cloned())
         .unwrap_or_default()
         .iter()
@@ -518,7 +517,8 @@ fn handshake_html(trace: &crate::xray::Trace) -> String {
             format!("in your first ClientHello: {}", key_shares(hello)),
             format!(
                 "yes: the server asked for a key share of {}; your second ClientHello sent {}",
-                extension(Some(retry), "key_share")
+                retry
+                    .extension("key_share")
                     .and_then(|e| e["selected_group"].as_str().map(str::to_owned))
                     .unwrap_or_else(unknown),
                 second.map_or_else(|| "nothing (not seen)".to_owned(), |m| key_shares(Some(m)))

@@ -252,21 +252,26 @@ async fn expired_certificate_shows_its_dates_and_today() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn chain_missing_its_intermediate_is_called_incomplete() {
-    let pki = pki();
-    let intermediate = pki
-        .ca
+/// A server certificate for 127.0.0.1 from an intermediate under `ca`, and it with its chain (leaf,
+/// then intermediate).
+fn leaf_under_an_intermediate(ca: &CertificateAuthority) -> (tls_core::generate::Issued, tls_core::Identity) {
+    let intermediate = ca
         .intermediate("tls-echo demo intermediate", Validity::days_from_now(30))
         .expect("intermediate");
     let leaf = intermediate
         .issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(30))
         .expect("leaf");
-
     let complete = tls_core::Identity {
         chain: vec![leaf.cert.clone(), intermediate.issued.cert.clone()],
         key: leaf.key.clone_key(),
     };
+    (leaf, complete)
+}
+
+#[tokio::test]
+async fn chain_missing_its_intermediate_is_called_incomplete() {
+    let pki = pki();
+    let (leaf, complete) = leaf_under_an_intermediate(&pki.ca);
     let server = RunningServer::start(server_config(complete), ServerOptions::default()).await;
     let echoed = round_trip(&server, client_config(&pki.ca), b"chained")
         .await
@@ -288,17 +293,7 @@ async fn chain_missing_its_intermediate_is_called_incomplete() {
 #[tokio::test]
 async fn a_complete_chain_from_an_untrusted_root_names_each_link_as_it_is() {
     let pki = pki();
-    let intermediate = pki
-        .ca
-        .intermediate("tls-echo demo intermediate", Validity::days_from_now(30))
-        .expect("intermediate");
-    let leaf = intermediate
-        .issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(30))
-        .expect("leaf");
-    let complete = tls_core::Identity {
-        chain: vec![leaf.cert.clone(), intermediate.issued.cert.clone()],
-        key: leaf.key.clone_key(),
-    };
+    let (_, complete) = leaf_under_an_intermediate(&pki.ca);
     let server = RunningServer::start(server_config(complete), ServerOptions::default()).await;
     let other = CertificateAuthority::new("another CA", Validity::days_from_now(30)).expect("CA");
     let message = rejection(&server, &other, "127.0.0.1").await;

@@ -153,6 +153,19 @@ pub struct Message {
 }
 
 impl Message {
+    /// A hello's (or EncryptedExtensions') extension `name`, with the fields the decoder read from it.
+    pub fn extension(&self, name: &str) -> Option<&Value> {
+        self.fields
+            .get("extensions")
+            .and_then(Value::as_array)
+            .and_then(|all| all.iter().find(|e| e["name"] == name))
+    }
+
+    /// How many records the message took (1 when it fit in one).
+    pub fn records_taken(&self) -> u64 {
+        self.fields.get("spans_records").and_then(Value::as_u64).unwrap_or(1)
+    }
+
     /// A Certificate message's certificates, each as the DER bytes sent, in the order sent.
     pub fn certificates(&self) -> Vec<rustls::pki_types::CertificateDer<'static>> {
         self.annotations
@@ -172,11 +185,7 @@ impl Trace {
         let Some(hello) = hello else {
             return false;
         };
-        let took_psk = hello
-            .fields
-            .get("extensions")
-            .and_then(Value::as_array)
-            .is_some_and(|all| all.iter().any(|e| e["name"] == "pre_shared_key"));
+        let took_psk = hello.extension("pre_shared_key").is_some();
         took_psk
             || (self.version.as_deref() == Some("TLSv1.2")
                 && !messages().any(|m| m.kind == "certificate" || m.kind == "server_key_exchange"))
@@ -346,7 +355,7 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
 }
 
 /// `n bytes`, or `1 byte`.
-fn bytes(n: usize) -> String {
+pub(crate) fn bytes(n: usize) -> String {
     if n == 1 {
         "1 byte".to_owned()
     } else {

@@ -23,7 +23,8 @@ mod keys;
 pub(crate) mod names;
 mod pcap;
 
-pub use decode::{Annotation, Fields, Finished, FinishedCheck, Message, Record, Trace, decode};
+pub(crate) use decode::bytes;
+pub use decode::{Annotation, Closed, Fields, Finished, FinishedCheck, Message, Record, Trace, decode};
 
 /// The most bytes a capture keeps, both directions together: a handshake and the first echoes.
 pub const LIMIT: usize = 256 * 1024;
