@@ -16,7 +16,9 @@ const EVERY: Duration = Duration::from_secs(1);
 ///
 /// The SIGHUP handler is installed here, before the returned future first runs: a SIGHUP that arrives
 /// as soon as the server says it listens must reload, not end the process (SIGHUP's default). So with
-/// nothing to watch, a SIGHUP still reaches `on_change` instead of ending the process.
+/// nothing to watch, a SIGHUP still reaches `on_change` instead of ending the process. The files are
+/// looked at here too: a change made once the server says it listens, before the future first runs
+/// (a busy runtime may poll it late), is a change, not the state to compare with.
 pub fn on_change<F>(files: Vec<PathBuf>, on_change: F) -> impl Future<Output = ()>
 where
     F: FnMut(&'static str),
@@ -25,7 +27,8 @@ where
     let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
     #[cfg(not(unix))]
     let hangup: Option<()> = None;
-    watch(files, on_change, hangup)
+    let seen = stamp(&files);
+    watch(files, seen, on_change, hangup)
 }
 
 #[cfg(unix)]
@@ -50,11 +53,10 @@ fn stamp(files: &[PathBuf]) -> Vec<Stamp> {
         .collect()
 }
 
-async fn watch<F>(files: Vec<PathBuf>, mut on_change: F, mut hangup: Hangup)
+async fn watch<F>(files: Vec<PathBuf>, mut seen: Vec<Stamp>, mut on_change: F, mut hangup: Hangup)
 where
     F: FnMut(&'static str),
 {
-    let mut seen = stamp(&files);
     let mut ticks = tokio::time::interval(EVERY);
     loop {
         #[cfg(unix)]
@@ -79,5 +81,30 @@ where
         // the next tick sees the same change, nor is a change that cannot be loaded seen again.
         seen = stamp(&files);
         on_change(why);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server says it listens once `on_change` is called; a file replaced then, before the
+    /// runtime first polls the watcher, must still count as a change (CI saw it missed).
+    #[tokio::test]
+    async fn a_change_before_the_watcher_first_runs_is_seen() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let live = dir.path().join("live.pem");
+        std::fs::write(&live, "first").expect("write the first file");
+        let (told, mut heard) = tokio::sync::mpsc::unbounded_channel();
+        let watcher = on_change(vec![live.clone()], move |why| {
+            let _ = told.send(why);
+        });
+        let staged = dir.path().join(".live.pem.new");
+        std::fs::write(&staged, "second, longer").expect("write the second file");
+        std::fs::rename(&staged, &live).expect("rename over the live file");
+        let running = tokio::spawn(watcher);
+        let why = tokio::time::timeout(Duration::from_secs(10), heard.recv()).await;
+        running.abort();
+        assert_eq!(why, Ok(Some("files changed")));
     }
 }
