@@ -208,6 +208,83 @@ async fn certificate_failures_each_get_their_sentence() {
     server.stop().await;
 }
 
+/// A refused certificate ends the handshake with the alert that names the reason, as openssl s_server
+/// reads it (rustls sends certificate_unknown for a reason it is not told), and the client still prints
+/// its own sentence.
+#[tokio::test]
+async fn each_refusal_sends_the_alert_that_names_it() {
+    let pki = PkiFiles::new();
+    let expired = pki
+        .pki
+        .ca
+        .issue(&["127.0.0.1"], Usage::Server, Validity::expired_days_ago(2))
+        .expect("leaf");
+    let (expired_cert, expired_key) = pki.add("expired", &expired);
+    let stranger = CertificateAuthority::new("Other CA", Validity::days_from_now(30)).expect("CA");
+    let (stranger, _) = pki.add("stranger", &stranger.issued);
+    // A CA made again: the same name, another key.
+    let twin = PkiFiles::new();
+    let ca = pki.arg("ca.pem");
+    let wrong_pin = pin_of(&twin.pki.server.cert);
+    let cases: [(&str, &str, &[&str], &str, &str); 5] = [
+        (
+            "unknown CA",
+            "server",
+            &["--ca", &stranger],
+            "SSL alert number 48",
+            "which is not in the trusted roots (CN=Other CA)",
+        ),
+        (
+            "a CA of the same name",
+            "server",
+            &["--ca", &twin.arg("ca.pem")],
+            "SSL alert number 51",
+            "was the CA made again",
+        ),
+        (
+            "wrong name",
+            "server",
+            &["--ca", &ca, "--server-name", "example.com"],
+            "SSL alert number 42",
+            "not for example.com",
+        ),
+        (
+            "expired",
+            "expired",
+            &["--ca", &ca],
+            "SSL alert number 45",
+            "has expired",
+        ),
+        (
+            "pin",
+            "server",
+            &["--ca", &ca, "--pin", &wrong_pin],
+            "SSL alert number 49",
+            "no key of the server's chain has a pin",
+        ),
+    ];
+    for (case, stem, args, alert, sentence) in cases {
+        let (cert, key) = match stem {
+            "expired" => (expired_cert.clone(), expired_key.clone()),
+            _ => (pki.arg("server.pem"), pki.arg("server.key")),
+        };
+        let accept = format!("127.0.0.1:{}", test_support::free_port());
+        let mut server = Peer::spawn(
+            "openssl",
+            &["s_server", "-accept", &accept, "-cert", &cert, "-key", &key, "-quiet"],
+            "openssl",
+        );
+        test_support::wait_until_accepting(&accept).await;
+        let mut client_args = vec!["--connect", accept.as_str()];
+        client_args.extend_from_slice(args);
+        let err = failure(&client_args).await;
+        assert!(err.contains(sentence), "{case}: {err}");
+        let read = server.wait_for(Output::Stderr, "SSL alert number").await;
+        assert!(read.contains(alert), "{case}: openssl read {read}");
+        server.kill().await;
+    }
+}
+
 #[tokio::test]
 async fn each_broken_certificate_scenario_gets_its_sentence() {
     let pki = PkiFiles::new();

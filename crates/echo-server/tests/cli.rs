@@ -87,6 +87,41 @@ async fn openssl_s_client_with_another_ca_refuses_and_the_server_says_why() {
         .await;
 }
 
+/// A rustls client refusing by a pin, or trusting a CA of the same name but another key, sends
+/// access_denied or decrypt_error: the log says what each most likely means.
+#[tokio::test]
+async fn a_pin_or_a_ca_made_again_is_named_by_its_alert() {
+    let pki = PkiFiles::new();
+    let mut server = Server::start(&pki, &[]).await;
+    let twin = PkiFiles::new();
+    let twin_roots =
+        tls_core::config::root_store(std::slice::from_ref(&twin.pki.ca.issued.cert), false).expect("roots");
+    let pin: tls_core::Pin = format!(
+        "sha256//{}",
+        tls_core::inspect::pin_sha256(&twin.pki.server.cert).expect("a certificate")
+    )
+    .parse()
+    .expect("a pin");
+    let roots = tls_core::config::root_store(std::slice::from_ref(&pki.pki.ca.issued.cert), false).expect("roots");
+    let options = tls_core::config::TlsOptions::default();
+    let clients = [
+        (
+            tls_core::config::client_config(twin_roots, None, &options).expect("config"),
+            "the client could not verify a signature (alert decrypt_error): most often a CA it trusts has the name of the one that signed this server's certificate but another key",
+        ),
+        (
+            tls_core::config::pinned_client_config(Some(roots), &[pin], None, &options).expect("config"),
+            "the client refused this server's certificate by a rule of its own (alert access_denied), such as a pinned key",
+        ),
+    ];
+    for (config, logged) in clients {
+        let name = tls_core::config::parse_server_name("127.0.0.1").expect("name");
+        let refused = client::connect(&server.addr, name, config, ClientOptions::default()).await;
+        assert!(matches!(refused, Err(tls_core::Error::Handshake { .. })), "{refused:?}");
+        server.peer.wait_for(Output::Stderr, logged).await;
+    }
+}
+
 #[tokio::test]
 async fn tls12_clients_are_served_unless_tls13_only() {
     let pki = PkiFiles::new();

@@ -15,6 +15,7 @@ use crate::diagnose::{self, Side};
 use crate::echo::{Echo, Escaped, Mode, Progress};
 use crate::error::{Error, Result};
 use crate::session::SessionInfo;
+use crate::verifier;
 use crate::xray::{Capture, Direction, Tap, Trace};
 
 /// Time limits for each phase of a client session.
@@ -135,19 +136,22 @@ async fn connect_with(
         ServerName::DnsName(name) if config.enable_sni => Some(name.as_ref().to_owned()),
         _ => None,
     };
-    let stream = tokio::time::timeout(
-        options.handshake_timeout,
-        TlsConnector::from(config).connect(server_name, Tap::new(tcp, capture, Direction::Client)),
-    )
-    .await
-    .map_err(|_| Error::Timeout {
-        phase: "TLS handshake",
+    // A refused certificate's explanation comes aside, so rustls sends the alert that fits it.
+    let handshake =
+        verifier::explained(TlsConnector::from(config).connect(server_name, Tap::new(tcp, capture, Direction::Client)));
+    let (shaken, refused) = tokio::time::timeout(options.handshake_timeout, handshake)
+        .await
+        .map_err(|_| Error::Timeout {
+            phase: "TLS handshake",
+            peer,
+            after: options.handshake_timeout,
+        })?;
+    let stream = shaken.map_err(|cause| Error::Handshake {
         peer,
-        after: options.handshake_timeout,
-    })?
-    .map_err(|cause| Error::Handshake {
-        peer,
-        reason: diagnose::handshake_error(&cause, Side::Client),
+        reason: match refused {
+            Some(refused) => refused.explanation,
+            None => diagnose::handshake_error(&cause, Side::Client),
+        },
         cause,
     })?;
     let info = SessionInfo::from_connection(stream.get_ref().1, sni.as_deref());

@@ -113,6 +113,12 @@ fn explain_alert(alert: AlertDescription, side: Side) -> String {
         (AlertDescription::CertificateExpired, Side::Server) => format!(
             "the client found this server's certificate expired or not yet valid (alert {name}), by its own clock"
         ),
+        (AlertDescription::DecryptError, Side::Server) => format!(
+            "the client could not verify a signature (alert {name}): most often a CA it trusts has the name of the one that signed this server's certificate but another key (was the CA made again?); give it the CA that signed this certificate"
+        ),
+        (AlertDescription::AccessDenied, Side::Server) => format!(
+            "the client refused this server's certificate by a rule of its own (alert {name}), such as a pinned key (echo-client --pin) that this certificate's chain does not have"
+        ),
         (AlertDescription::BadCertificate | AlertDescription::CertificateUnknown, Side::Server) => format!(
             "the client rejected this server's certificate (alert {name}), without saying why: a name the certificate does not hold, dates, a CA it does not trust or an incomplete chain; the client's own error says which"
         ),

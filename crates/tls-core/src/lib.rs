@@ -75,6 +75,7 @@ pub mod x509;
 mod certstore;
 pub mod config;
 mod diagnose;
+mod noting;
 mod session;
 mod verifier;
 pub mod xray;

@@ -6,7 +6,8 @@
 //! [`explaining_verifier_with`] on its own.
 
 use std::fmt;
-use std::sync::Arc;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -229,17 +230,14 @@ impl ServerCertVerifier for KeyVerifier {
             .iter()
             .map(|(subject, pin)| format!("{subject} sha256//{pin}"))
             .collect();
-        let rejected = CertificateRejected {
+        Err(refused(CertificateRejected {
             kind: CertificateError::ApplicationVerificationFailure,
             explanation: format!(
                 "no key of the server's chain has a pin given with --pin ({}); the chain's keys: {}",
                 given.join(", "),
                 seen.join("; ")
             ),
-        };
-        Err(rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(
-            Arc::new(rejected),
-        ))))
+        }))
     }
 
     fn verify_tls12_signature(
@@ -348,8 +346,11 @@ pub fn explaining_verifier_with(
 
 /// Why the server's certificate was rejected, in one sentence a person can act on.
 ///
-/// Carried inside `CertificateError::Other` so it survives the trip through rustls and tokio-rustls;
-/// `kind` keeps rustls' own classification for programs.
+/// A handshake run by this crate's `client` module gets it aside, and the rustls error is `kind` itself, so the
+/// alert the server is sent says what was wrong (unknown_ca, certificate_expired, bad_certificate).
+/// Elsewhere (`tls-cert verify`, or a connector of the caller's own) it is carried inside
+/// `CertificateError::Other` so it survives the trip through rustls and tokio-rustls; rustls sends that
+/// as certificate_unknown. `kind` keeps rustls' own classification for programs.
 #[derive(Debug)]
 pub struct CertificateRejected {
     /// rustls' classification of the failure.
@@ -376,6 +377,30 @@ impl fmt::Display for CertificateRejected {
 
 impl std::error::Error for CertificateRejected {}
 
+tokio::task_local! {
+    /// Why the server's certificate was refused, for the handshake this task drives inside
+    /// [`explained`].
+    static REFUSED: Mutex<Option<CertificateRejected>>;
+}
+
+/// Runs a client handshake, giving back with its outcome the explanation of the server certificate
+/// it refused, when it refused one.
+pub(crate) async fn explained<F: Future>(handshake: F) -> (F::Output, Option<CertificateRejected>) {
+    crate::noting::noting(&REFUSED, handshake).await
+}
+
+/// The verifier's error for `rejected`: rustls' own kind inside [`explained`], the explanation noted
+/// aside; the explanation itself, inside `CertificateError::Other`, anywhere else.
+fn refused(rejected: CertificateRejected) -> rustls::Error {
+    let kind = rejected.kind.clone();
+    let mut carried = Some(rejected);
+    crate::noting::note(&REFUSED, |noted| *noted = carried.take());
+    match carried {
+        None => rustls::Error::InvalidCertificate(kind),
+        Some(rejected) => rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(rejected)))),
+    }
+}
+
 /// rustls' webpki verifier, with each rejection rewritten as a [`CertificateRejected`].
 #[derive(Debug)]
 struct ExplainingVerifier {
@@ -400,8 +425,7 @@ impl ServerCertVerifier for ExplainingVerifier {
             .map_err(|err| match err {
                 rustls::Error::InvalidCertificate(kind) => {
                     let explanation = explain(&kind, end_entity, intermediates, server_name, now, self);
-                    let rejected = CertificateRejected { kind, explanation };
-                    rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(rejected))))
+                    refused(CertificateRejected { kind, explanation })
                 }
                 other => other,
             })

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use aws_lc_rs::digest;
 use rustls::server::{ClientHello, ProducesTickets, ResolvesServerCert};
@@ -73,7 +73,7 @@ tokio::task_local! {
 }
 
 fn note(f: impl FnOnce(&mut Noted)) {
-    let _ = HANDSHAKE.try_with(|noted| f(&mut noted.lock().unwrap_or_else(PoisonError::into_inner)));
+    crate::noting::note(&HANDSHAKE, f);
 }
 
 /// The certificate one connection was given: its chain exactly as sent.
@@ -101,14 +101,7 @@ impl Served {
 /// resumed session, the one its ticket names (looked up in `certs`), and why a client certificate was
 /// refused.
 pub(crate) async fn recording<F: Future>(certs: Option<&CertStore>, handshake: F) -> (F::Output, Handshake) {
-    let scoped = HANDSHAKE.scope(Mutex::new(Noted::default()), handshake);
-    tokio::pin!(scoped);
-    let output = (&mut scoped).await;
-    let noted = scoped
-        .as_mut()
-        .take_value()
-        .map(|noted| noted.into_inner().unwrap_or_else(PoisonError::into_inner))
-        .unwrap_or_default();
+    let (output, noted) = crate::noting::noting(&HANDSHAKE, handshake).await;
     let seen = Handshake {
         chosen: noted.served.map(Served),
         ticket_certificate: noted
