@@ -131,6 +131,24 @@ async fn the_x_ray_shows_a_fin_without_close_notify() {
     );
 }
 
+/// Tracing, the client waits for the server's FIN after its close_notify, but only a second: a server
+/// that keeps the connection open does not hold it for the 10 s timeout, and no FIN is claimed.
+#[tokio::test]
+async fn the_x_ray_waits_a_second_for_a_fin_that_never_comes() {
+    let pki = PkiFiles::new();
+    let (_server, addr) = lab_server(&pki, "linger").await;
+    let started = std::time::Instant::now();
+    let (code, out, err) = echo_client(&["--connect", &addr, "--ca", &pki.arg("ca.pem"), "--trace"], b"").await;
+    let took = started.elapsed();
+    assert_eq!((code, out.as_str()), (Some(0), "Hello World!\n"), "{err}");
+    assert!(took < std::time::Duration::from_secs(8), "held for {took:?}");
+    assert!(
+        err.contains("  FIN: the client closed its side of the connection, after its close_notify\n"),
+        "{err}"
+    );
+    assert!(!err.contains("FIN: the server"), "{err}");
+}
+
 #[tokio::test]
 async fn plaintext_server_is_called_not_tls() {
     let pki = PkiFiles::new();

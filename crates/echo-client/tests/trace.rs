@@ -91,14 +91,10 @@ async fn a_session_with_echo_server_is_decoded_decrypted_and_both_finished_verif
         "{types:?}"
     );
     assert!(types.iter().any(|t| t == "new_session_ticket"), "{types:?}");
-    // The client closes its half after its close_notify (its FIN, in the timeline and the JSON).
-    assert_eq!(trace["closed"][0]["direction"], "client", "{trace:#}");
-    assert_eq!(trace["closed"][0]["close_notify_first"], true);
+    // Each side closes its half after its close_notify (its FIN, in the timeline and the JSON): the
+    // client first, then the server, whose FIN the client waits for when tracing.
+    assert_both_closed_cleanly(&stderr, &trace);
     assert_eq!(trace["resumed"], false);
-    assert!(
-        stderr.contains("  FIN: the client closed its side of the connection, after its close_notify\n"),
-        "{stderr}"
-    );
     // The post-quantum hybrid's key shares: 1,216 bytes from the client, 1,120 from the server.
     let hello = message(&trace, "client_hello");
     let shares = &extension(hello, "key_share")["shares"];
@@ -149,6 +145,22 @@ async fn gnutls_serv_over_tls_1_3_is_decrypted_and_verified_too() {
     assert_eq!(trace["version"], "TLSv1.3");
     assert_eq!(trace["finished"]["server"], "verified", "{trace:#}");
     assert_eq!(trace["finished"]["client"], "verified", "{trace:#}");
+    assert_both_closed_cleanly(&stderr, &trace);
+}
+
+/// The client's FIN, then the server's, each after its close_notify, in the timeline and the JSON.
+fn assert_both_closed_cleanly(stderr: &str, trace: &serde_json::Value) {
+    let closed: Vec<(&str, bool)> = trace["closed"]
+        .as_array()
+        .expect("closed")
+        .iter()
+        .map(|c| (c["direction"].as_str().unwrap_or("?"), c["close_notify_first"] == true))
+        .collect();
+    assert_eq!(closed, [("client", true), ("server", true)], "{trace:#}");
+    for side in ["client", "server"] {
+        let line = format!("  FIN: the {side} closed its side of the connection, after its close_notify\n");
+        assert!(stderr.contains(&line), "{side}: {stderr}");
+    }
 }
 
 #[tokio::test]

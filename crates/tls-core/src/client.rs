@@ -60,7 +60,13 @@ pub struct Connection {
     options: ClientOptions,
     /// The server's echo rule, mirrored to know what the answer must be.
     expected: Echo,
+    /// Recorded for the x-ray, which then waits for the server's FIN on closing.
+    traced: bool,
 }
+
+/// How long a traced connection, closing, waits for the server's FIN after its close_notify: a server
+/// that closes sends it at once; one that keeps the connection open costs the user no more than this.
+const FIN_WAIT: Duration = Duration::from_secs(1);
 
 /// Connects to `addr`, completes the handshake and verifies the server as `server_name`.
 ///
@@ -131,6 +137,7 @@ async fn connect_with(
         capture.restart_clock();
     }
     let _ = tcp.set_nodelay(true);
+    let traced = capture.is_some();
     // What the client sends as SNI: rustls sends a DNS name, never an IP address.
     let sni = match &server_name {
         ServerName::DnsName(name) if config.enable_sni => Some(name.as_ref().to_owned()),
@@ -161,6 +168,7 @@ async fn connect_with(
         info,
         options,
         expected: Echo::new(Mode::Line),
+        traced,
     })
 }
 
@@ -462,6 +470,9 @@ impl Connection {
         if let Some(err) = send_failed {
             return Err(err);
         }
+        if to_end {
+            self.await_fin().await;
+        }
         Ok(Streamed {
             sent,
             received,
@@ -474,7 +485,10 @@ impl Connection {
         self.stream
     }
 
-    /// Ends the session: sends close_notify and waits (bounded) for the server to close its side.
+    /// Ends the session: sends close_notify and waits (bounded) for the server to close its side. Traced
+    /// (the x-ray), it also waits up to a second for the server's FIN after its close_notify, so the
+    /// timeline shows how the server ended the connection too; [`Connection::echo_stream`] does the
+    /// same.
     ///
     /// # Errors
     /// [`Error::Timeout`] or [`Error::Session`] when close_notify cannot be sent.
@@ -490,10 +504,28 @@ impl Connection {
         // Whatever the server still sends is not an echo we asked for; its close (clean or not) ends it.
         loop {
             match tokio::time::timeout(self.options.io_timeout, self.stream.read(&mut buf)).await {
-                Ok(Ok(0) | Err(_)) | Err(_) => return Ok(()),
+                Ok(Ok(0)) => break,
+                Ok(Err(_)) | Err(_) => return Ok(()),
                 Ok(Ok(_)) => {}
             }
         }
+        self.await_fin().await;
+        Ok(())
+    }
+
+    /// Traced, once the session has ended: waits (bounded) for the server's FIN. rustls ends the
+    /// session at the server's close_notify; the connection ends at its FIN, which only a read of the
+    /// socket itself sees (the tap records it for the x-ray).
+    async fn await_fin(&mut self) {
+        if !self.traced {
+            return;
+        }
+        let mut buf = [0u8; 1024];
+        let socket = self.stream.get_mut().0;
+        let _ = tokio::time::timeout(FIN_WAIT.min(self.options.io_timeout), async {
+            while let Ok(1..) = socket.read(&mut buf).await {}
+        })
+        .await;
     }
 }
 

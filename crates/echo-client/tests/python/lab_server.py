@@ -1,9 +1,10 @@
 """The lab's Python TLS echo server, used as a real peer for echo-client: serves one connection on
 127.0.0.1 with a port from the OS, printed as "listening on 127.0.0.1:PORT".
 
-usage: lab_server.py CERT KEY [echo|truncate|plain|bad-hello]
+usage: lab_server.py CERT KEY [echo|linger|truncate|plain|bad-hello]
 
 echo      TLS, echo everything until the client closes, then close_notify (Python's unwrap)
+linger    as echo, then keep the TCP connection open (no FIN) for 30 s, as a stalled peer would
 truncate  TLS, echo only the first 3 bytes, then close the TCP connection without close_notify
 plain     no TLS at all: answer like a plain HTTP server would
 bad-hello a well-formed TLS record holding a ServerHello cut short: a broken TLS server
@@ -12,6 +13,7 @@ bad-hello a well-formed TLS record holding a ServerHello cut short: a broken TLS
 import socket
 import ssl
 import sys
+import time
 
 
 def main() -> int:
@@ -46,8 +48,10 @@ def main() -> int:
         while data:
             tls.sendall(data)
             data = tls.recv(4096)
-        tls.unwrap()
-        tls.close()
+        raw = tls.unwrap()
+        if mode == "linger":
+            time.sleep(30)
+        raw.close()
     return 0
 
 
