@@ -149,7 +149,7 @@ async fn gnutls_serv_over_tls_1_3_is_decrypted_and_verified_too() {
 }
 
 /// The client's FIN, then the server's, each after its close_notify, in the timeline and the JSON.
-fn assert_both_closed_cleanly(stderr: &str, trace: &serde_json::Value) {
+fn assert_both_closed_cleanly(stderr: &str, trace: &Value) {
     let closed: Vec<(&str, bool)> = trace["closed"]
         .as_array()
         .expect("closed")
