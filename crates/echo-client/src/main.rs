@@ -226,7 +226,9 @@ async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Resu
         conn.set_mode(Mode::Raw);
     }
     if args.stdin {
+        let peer = conn.peer();
         let streamed = conn.echo_stream(tokio::io::stdin(), tokio::io::stdout()).await?;
+        warn_if_unclosed(peer, &streamed);
         if streamed.cut_short {
             eprintln!(
                 "warning: an empty line ended the session (the echo protocol's rule), so the input after it was not sent; use --raw with `echo-server --raw` to send everything"
@@ -255,8 +257,12 @@ async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Resu
     // ending the message) up to the server's close. close_notify goes only after the echo: sent early,
     // it would sit unread on a server that closes as soon as it has answered, and reset the connection.
     let mut echoed = Vec::with_capacity(message.len());
+    let peer = conn.peer();
     let result = match conn.echo_into(message, &mut echoed).await {
-        Ok(()) => conn.echo_stream(&[][..], &mut echoed).await.map(|_| ()),
+        Ok(()) => conn
+            .echo_stream(&[][..], &mut echoed)
+            .await
+            .map(|streamed| warn_if_unclosed(peer, &streamed)),
         Err(err) => Err(err),
     };
     if let Err(err) = result {
@@ -266,6 +272,16 @@ async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Resu
         return Err(err);
     }
     print_echo(&echoed)
+}
+
+/// The echo came back whole, but the server did not answer our close_notify by closing.
+fn warn_if_unclosed(peer: std::net::SocketAddr, streamed: &client::Streamed) {
+    if let Some(waited) = streamed.unclosed_after {
+        eprintln!(
+            "warning: the echo is complete, but {peer} had not closed the session {} after our close_notify (a TLS server answers it with its own close_notify); not waiting longer",
+            tls_core::error::fmt_duration(waited)
+        );
+    }
 }
 
 /// The echo on stdout, with a newline after it when it has none (nothing for an empty echo).

@@ -149,6 +149,94 @@ async fn the_x_ray_waits_a_second_for_a_fin_that_never_comes() {
     assert!(!err.contains("FIN: the server"), "{err}");
 }
 
+/// A server that echoes and then neither closes nor answers close_notify: the echo is complete, so the
+/// client prints it, says the server did not close, and exits 0 a second later, not after the 10 s
+/// timeout with "reading the echo timed out".
+#[tokio::test]
+async fn a_server_that_never_closes_after_a_whole_echo_costs_a_second_and_a_warning() {
+    let pki = PkiFiles::new();
+    let (_server, addr) = lab_server(&pki, "hold").await;
+    let started = std::time::Instant::now();
+    let (code, out, err) = echo_client(&["--connect", &addr, "--ca", &pki.arg("ca.pem"), "--trace"], b"").await;
+    let took = started.elapsed();
+    assert_eq!((code, out.as_str()), (Some(0), "Hello World!\n"), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "warning: the echo is complete, but {addr} had not closed the session 1 s after our close_notify"
+        )),
+        "{err}"
+    );
+    assert!(took < std::time::Duration::from_secs(8), "held for {took:?}");
+    assert!(!err.contains("FIN: the server"), "{err}");
+}
+
+/// A server that resets the connection (RST) after answering: the error and the x-ray say "reset",
+/// the x-ray shows no FIN of the client (a reset socket sends none), and tshark reads an RST in the
+/// pcap, not a FIN.
+#[tokio::test]
+async fn a_reset_is_called_a_reset_and_no_fin_is_made_up() {
+    let pki = PkiFiles::new();
+    let (_server, addr) = lab_server(&pki, "reset").await;
+    let dir = test_support::temp_dir();
+    let pcap = dir.path().join("reset.pcapng").display().to_string();
+    let args = [
+        "--connect",
+        &addr,
+        "--ca",
+        &pki.arg("ca.pem"),
+        "--trace",
+        "--pcap",
+        &pcap,
+    ];
+    let (code, _, err) = echo_client(&args, b"").await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "error: {addr} reset the connection (TCP RST, no close_notify) after "
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("  RST: the server reset the connection, with no close_notify: what it had sent and was not read yet here is lost\n"),
+        "{err}"
+    );
+    assert!(!err.contains("FIN: "), "{err}");
+    let flags = test_support::run(
+        "tshark",
+        &[
+            "-r",
+            &pcap,
+            "-T",
+            "fields",
+            "-e",
+            "tcp.srcport",
+            "-e",
+            "tcp.flags.reset",
+            "-e",
+            "tcp.flags.fin",
+        ],
+        "tshark",
+        b"",
+    )
+    .await;
+    assert!(flags.ok(), "tshark: {}", flags.stderr);
+    // Each packet: its source port, then whether RST, whether FIN is set (1 or True, by tshark's version).
+    let set = |flag: &str| flag == "1" || flag == "True";
+    let packets: Vec<Vec<&str>> = flags.stdout.lines().map(|line| line.split('\t').collect()).collect();
+    let resets: Vec<&str> = packets
+        .iter()
+        .filter(|p| p.len() == 3 && set(p[1]))
+        .map(|p| p[0])
+        .collect();
+    let fins = packets.iter().filter(|p| p.len() == 3 && set(p[2])).count();
+    assert_eq!(
+        (resets, fins),
+        (vec!["443"], 0),
+        "the server's RST, no FIN: {}",
+        flags.stdout
+    );
+}
+
 #[tokio::test]
 async fn plaintext_server_is_called_not_tls() {
     let pki = PkiFiles::new();
@@ -883,6 +971,32 @@ async fn a_server_closing_an_idle_session_is_reported_as_it_happened() {
         )
     );
     assert_eq!(client.exit_code().await, Some(1));
+
+    // Traced: the server's close_notify and FIN come first, and the client answers with its own
+    // close_notify before its FIN, as TLS asks of each side.
+    let mut client = Peer::spawn(
+        CLIENT,
+        &[
+            "--connect",
+            &server.address(),
+            "--ca",
+            &pki.arg("ca.pem"),
+            "--stdin",
+            "--trace",
+        ],
+        "(built by cargo)",
+    );
+    client.wait_for(Output::Stderr, "handshake x-ray:").await;
+    assert_eq!(client.exit_code().await, Some(1));
+    let stderr = client.lines().join("\n");
+    let server_fin =
+        stderr.find("server → client  FIN: the server closed its side of the connection, after its close_notify");
+    let client_fin =
+        stderr.find("client → server  FIN: the client closed its side of the connection, after its close_notify");
+    assert!(
+        server_fin.is_some() && client_fin.is_some() && server_fin < client_fin,
+        "{stderr}"
+    );
     server.stop().await;
 }
 

@@ -64,9 +64,10 @@ pub struct Connection {
     traced: bool,
 }
 
-/// How long a traced connection, closing, waits for the server's FIN after its close_notify: a server
-/// that closes sends it at once; one that keeps the connection open costs the user no more than this.
-const FIN_WAIT: Duration = Duration::from_secs(1);
+/// How long a client that has said goodbye (its close_notify) waits for the server's: its close_notify,
+/// then, traced, its FIN. A server that closes answers at once; one that keeps the connection open
+/// costs the user no more than this (or `--timeout`, when shorter).
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
 
 /// Connects to `addr`, completes the handshake and verifies the server as `server_name`.
 ///
@@ -221,6 +222,21 @@ impl Connection {
         self.exchange(data, received, false).await.map(|_| ())
     }
 
+    /// After a failed exchange the session is over: it ends as TLS asks, with close_notify before the
+    /// write side closes (rustls sends none after a fatal alert of its own), then, traced, the server's
+    /// FIN is waited for. Bounded; any failure here changes nothing.
+    async fn goodbye(&mut self) {
+        // A server that closed first sent its FIN with its close_notify: read now, it is timed (and
+        // shown) before ours, as it came.
+        self.read_fin(Duration::ZERO).await;
+        let _ = tokio::time::timeout(self.close_wait(), self.stream.shutdown()).await;
+        self.await_fin().await;
+    }
+
+    fn close_wait(&self) -> Duration {
+        CLOSE_WAIT.min(self.options.io_timeout)
+    }
+
     /// Sends everything `input` gives, writing the echo to `output` as it comes, then ends the session:
     /// close_notify once the input ends (or, in line mode, once an empty line has ended the session),
     /// and the rest of the echo until the server closes. Byte-exact: any bytes, nothing added.
@@ -238,13 +254,30 @@ impl Connection {
 
     /// Writes `input` and reads its echo at the same time (a large input would otherwise fill both
     /// sides' buffers and stall), checking each byte against what the echo rule says must come back.
-    /// With `to_end`, also sends close_notify after the input and reads until the server closes.
-    async fn exchange<R, W>(&mut self, mut input: R, mut output: W, to_end: bool) -> Result<Streamed>
+    /// With `to_end`, also sends close_notify after the input and reads until the server closes. A
+    /// failure ends the session ([`Connection::goodbye`]).
+    async fn exchange<R, W>(&mut self, input: R, output: W, to_end: bool) -> Result<Streamed>
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        let exchanged = self.exchange_once(input, output, to_end).await;
+        match &exchanged {
+            Err(_) => self.goodbye().await,
+            // A server that has not closed the session will not send its FIN either.
+            Ok(streamed) if to_end && streamed.unclosed_after.is_none() => self.await_fin().await,
+            Ok(_) => {}
+        }
+        exchanged
+    }
+
+    async fn exchange_once<R, W>(&mut self, mut input: R, mut output: W, to_end: bool) -> Result<Streamed>
     where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
     {
         let (peer, limit) = (self.peer, self.options.io_timeout);
+        let close_wait = self.close_wait();
         let http = self.info.alpn.as_deref() == Some("http/1.1");
         let expected = &mut self.expected;
         let line_mode = !expected.is_raw();
@@ -261,6 +294,7 @@ impl Connection {
             let mut buf = vec![0u8; 16 * 1024];
             let mut sent = 0u64;
             let mut send_failed = None;
+            let mut close_failed = None;
             let cut_short = loop {
                 let n = input.read(&mut buf).await.map_err(|cause| Error::Input { cause })?;
                 if n == 0 {
@@ -301,10 +335,10 @@ impl Connection {
             drop(queue);
             if to_end && send_failed.is_none() {
                 if let Err(err) = timed("sending close_notify", peer, limit, writer.shutdown()).await {
-                    send_failed = Some(err);
+                    close_failed = Some(err);
                 }
             }
-            Ok::<_, Error>((sent, cut_short, send_failed))
+            Ok::<_, Error>((sent, cut_short, send_failed, close_failed))
         };
         let receive = async {
             let mut want: std::collections::VecDeque<u8> = std::collections::VecDeque::new();
@@ -319,8 +353,10 @@ impl Connection {
                     sender_done = true;
                 }
                 if want.is_empty() && sender_done && !to_end {
-                    return Ok(received);
+                    return Ok((received, false));
                 }
+                // Everything is back and the input is over: only the server's close is awaited, briefly.
+                let closing = to_end && sender_done && want.is_empty();
                 // An idle wait is bounded only once something is owed or the input has ended: a
                 // person typing may pause as long as they like.
                 let read = reader.read(&mut buf);
@@ -333,8 +369,9 @@ impl Connection {
                         }
                     }
                 } else {
-                    match tokio::time::timeout(limit, read).await {
+                    match tokio::time::timeout(if closing { close_wait } else { limit }, read).await {
                         Ok(read) => read,
+                        Err(_) if closing => return Ok((received, false)),
                         Err(_) => {
                             return Err(match (sent_http_line.get(), http) {
                                 (Some(line), _) => Error::AnsweredHttp {
@@ -364,6 +401,7 @@ impl Connection {
                 };
                 // tokio-rustls reads 0 bytes after close_notify, UnexpectedEof after a bare TCP close.
                 let close_notify = matches!(read, Ok(0));
+                let reset = matches!(&read, Err(cause) if cause.kind() == std::io::ErrorKind::ConnectionReset);
                 let n = match read {
                     Ok(n) => n,
                     // A bare TCP close; or a reset, which is how a close looks when our close_notify
@@ -411,13 +449,18 @@ impl Connection {
                         return Err(Error::EndedAtEmptyLine { peer, offset });
                     }
                     return match (want.is_empty(), expectations.is_closed()) {
-                        (true, true) => Ok(received),
-                        (true, false) => Err(Error::ClosedEarly { peer, close_notify }),
+                        (true, true) => Ok((received, true)),
+                        (true, false) => Err(Error::ClosedEarly {
+                            peer,
+                            close_notify,
+                            reset,
+                        }),
                         (false, _) => Err(Error::Truncated {
                             peer,
                             received,
                             owed: want.len(),
                             close_notify,
+                            reset,
                         }),
                     };
                 }
@@ -465,18 +508,18 @@ impl Connection {
         let joined = tokio::try_join!(send, receive);
         // What did come back is written out even when the session then failed.
         let flushed = output.flush().await.map_err(|cause| Error::Output { cause });
-        let ((sent, cut_short, send_failed), received) = joined?;
+        let ((sent, cut_short, send_failed, close_failed), (received, server_closed)) = joined?;
         flushed?;
-        if let Some(err) = send_failed {
+        // A close_notify that could not go out because the server had already closed (or reset) the
+        // connection, once everything came back, takes nothing from the echo.
+        if let Some(err) = send_failed.or(close_failed.filter(|_| !server_closed)) {
             return Err(err);
-        }
-        if to_end {
-            self.await_fin().await;
         }
         Ok(Streamed {
             sent,
             received,
             cut_short,
+            unclosed_after: (!server_closed).then_some(close_wait),
         })
     }
 
@@ -485,10 +528,10 @@ impl Connection {
         self.stream
     }
 
-    /// Ends the session: sends close_notify and waits (bounded) for the server to close its side. Traced
-    /// (the x-ray), it also waits up to a second for the server's FIN after its close_notify, so the
-    /// timeline shows how the server ended the connection too; [`Connection::echo_stream`] does the
-    /// same.
+    /// Ends the session: sends close_notify and waits up to a second (or the I/O timeout, when shorter)
+    /// for the server to close its side. Traced (the x-ray), it then waits as long again for the
+    /// server's FIN, so the timeline shows how the server ended the connection too;
+    /// [`Connection::echo_stream`] does the same.
     ///
     /// # Errors
     /// [`Error::Timeout`] or [`Error::Session`] when close_notify cannot be sent.
@@ -501,15 +544,23 @@ impl Connection {
         )
         .await?;
         let mut buf = [0u8; 1024];
-        // Whatever the server still sends is not an echo we asked for; its close (clean or not) ends it.
-        loop {
-            match tokio::time::timeout(self.options.io_timeout, self.stream.read(&mut buf)).await {
-                Ok(Ok(0)) => break,
-                Ok(Err(_)) | Err(_) => return Ok(()),
-                Ok(Ok(_)) => {}
+        // Whatever the server still sends is not an echo we asked for; its close (clean or not) ends
+        // it, or a second of waiting for that.
+        let wait = self.close_wait();
+        let stream = &mut self.stream;
+        let closed = tokio::time::timeout(wait, async {
+            loop {
+                match stream.read(&mut buf).await {
+                    Ok(0) => return true,
+                    Err(_) => return false,
+                    Ok(_) => {}
+                }
             }
+        })
+        .await;
+        if closed == Ok(true) {
+            self.await_fin().await;
         }
-        self.await_fin().await;
         Ok(())
     }
 
@@ -517,15 +568,18 @@ impl Connection {
     /// session at the server's close_notify; the connection ends at its FIN, which only a read of the
     /// socket itself sees (the tap records it for the x-ray).
     async fn await_fin(&mut self) {
+        self.read_fin(self.close_wait()).await;
+    }
+
+    /// Traced, reads the socket itself for up to `wait` (none: only what is there already), until the
+    /// server's FIN or an error.
+    async fn read_fin(&mut self, wait: Duration) {
         if !self.traced {
             return;
         }
         let mut buf = [0u8; 1024];
         let socket = self.stream.get_mut().0;
-        let _ = tokio::time::timeout(FIN_WAIT.min(self.options.io_timeout), async {
-            while let Ok(1..) = socket.read(&mut buf).await {}
-        })
-        .await;
+        let _ = tokio::time::timeout(wait, async { while let Ok(1..) = socket.read(&mut buf).await {} }).await;
     }
 }
 
@@ -538,6 +592,9 @@ pub struct Streamed {
     pub received: u64,
     /// In line mode, whether input followed the empty line that ended the session (and was not sent).
     pub cut_short: bool,
+    /// `None` when the server closed the session once everything had come back; else how long it was
+    /// waited for after that (a second, or the I/O timeout when shorter), before giving up on it.
+    pub unclosed_after: Option<Duration>,
 }
 
 /// Bounds one step of an established session and names it in the error.

@@ -290,8 +290,7 @@ pub enum Error {
         cause: io::Error,
     },
     /// The connection ended before the whole echo came back.
-    #[error("{peer} {} after {received} echoed bytes, with {owed} more owed{}",
-        if *close_notify { "ended the session with close_notify" } else { "closed the connection without close_notify" },
+    #[error("{peer} {} after {received} echoed bytes, with {owed} more owed{}", ending(*close_notify, *reset),
         if *close_notify { " (a server closes an idle session, or all of them when it shuts down)" } else { ": the reply may be truncated" })]
     Truncated {
         /// The other side.
@@ -302,16 +301,19 @@ pub enum Error {
         owed: usize,
         /// Whether it closed cleanly, with close_notify.
         close_notify: bool,
+        /// Whether the connection was reset (RST), which loses what had not been read yet.
+        reset: bool,
     },
     /// The server ended the session while the input was still coming, with nothing owed.
-    #[error("{peer} {} before the input ended{}",
-        if *close_notify { "ended the session with close_notify" } else { "closed the connection without close_notify" },
+    #[error("{peer} {} before the input ended{}", ending(*close_notify, *reset),
         if *close_notify { " (a server closes an idle session, or all of them when it shuts down)" } else { "" })]
     ClosedEarly {
         /// The other side.
         peer: SocketAddr,
         /// Whether it closed cleanly, with close_notify.
         close_notify: bool,
+        /// Whether the connection was reset (RST).
+        reset: bool,
     },
     /// The peer answered something other than the echo of what was sent.
     #[error("{peer} did not echo what was sent: at byte {offset} expected \"{expected}\", received \"{received}\"")]
@@ -464,7 +466,18 @@ fn server_name_advice(name: &str) -> &'static str {
     }
 }
 
-pub(crate) fn fmt_duration(d: Duration) -> String {
+/// How the server ended a session early, in words.
+fn ending(close_notify: bool, reset: bool) -> &'static str {
+    match (close_notify, reset) {
+        (true, false) => "ended the session with close_notify",
+        (true, true) => "ended the session with close_notify, then reset the connection",
+        (false, true) => "reset the connection (TCP RST, no close_notify)",
+        (false, false) => "closed the connection without close_notify",
+    }
+}
+
+/// A duration as the errors write it: `10 s` when whole seconds, else `200 ms`.
+pub fn fmt_duration(d: Duration) -> String {
     if d.subsec_millis() == 0 && d.as_secs() > 0 {
         format!("{} s", d.as_secs())
     } else {

@@ -179,6 +179,7 @@ pub fn xray_trace(data: &[u8]) -> (Vec<crate::xray::Chunk>, crate::xray::Trace) 
             direction,
             offset_us: 0,
             bytes: tail[..take].to_vec(),
+            reset: false,
         });
         rest = &tail[take..];
         direction = match direction {

@@ -1,10 +1,12 @@
 """The lab's Python TLS echo server, used as a real peer for echo-client: serves one connection on
 127.0.0.1 with a port from the OS, printed as "listening on 127.0.0.1:PORT".
 
-usage: lab_server.py CERT KEY [echo|linger|truncate|plain|bad-hello]
+usage: lab_server.py CERT KEY [echo|linger|hold|reset|truncate|plain|bad-hello]
 
 echo      TLS, echo everything until the client closes, then close_notify (Python's unwrap)
 linger    as echo, then keep the TCP connection open (no FIN) for 30 s, as a stalled peer would
+hold      TLS, echo the first read, then neither read nor close for 30 s
+reset     TLS, echo the first read, then reset the connection (RST: SO_LINGER with a zero timeout)
 truncate  TLS, echo only the first 3 bytes, then close the TCP connection without close_notify
 plain     no TLS at all: answer like a plain HTTP server would
 bad-hello a well-formed TLS record holding a ServerHello cut short: a broken TLS server
@@ -12,6 +14,7 @@ bad-hello a well-formed TLS record holding a ServerHello cut short: a broken TLS
 
 import socket
 import ssl
+import struct
 import sys
 import time
 
@@ -43,6 +46,15 @@ def main() -> int:
         data = tls.recv(4096)
         if mode == "truncate":
             tls.sendall(data[:3])
+            tls.close()
+            return 0
+        if mode == "hold":
+            tls.sendall(data)
+            time.sleep(30)
+            return 0
+        if mode == "reset":
+            tls.sendall(data)
+            tls.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             tls.close()
             return 0
         while data:

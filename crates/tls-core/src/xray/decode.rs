@@ -63,13 +63,15 @@ pub struct Finished {
     pub server: FinishedCheck,
 }
 
-/// A side's end of the connection: its FIN.
+/// A side's end of the connection: its FIN, or its reset (RST) of the whole connection.
 #[derive(Debug, Clone, Serialize)]
 pub struct Closed {
     /// Who closed.
     pub direction: Direction,
     /// When, µs since the connection began.
     pub offset_us: u64,
+    /// A reset (RST), not a FIN: whatever it had sent that was not read yet on this side is lost.
+    pub reset: bool,
     /// Whether it sent close_notify first (`None`: some of its records could not be read, or the capture
     /// was cut before the end, so it is not known). Without it, the other side cannot tell a goodbye from a cut connection.
     pub close_notify_first: Option<bool>,
@@ -316,6 +318,7 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
             decoder.trace.closed.push(Closed {
                 direction: chunk.direction,
                 offset_us: chunk.offset_us,
+                reset: chunk.reset,
                 // Not known when some of its records were not read, or not captured (past the limit).
                 close_notify_first: (!side.unread && dropped == 0).then_some(side.sent_close_notify),
                 after_fatal_alert: side.sent_fatal.clone(),
@@ -1404,16 +1407,25 @@ impl Trace {
                 let remark = match (closed.close_notify_first, &closed.after_fatal_alert) {
                     (Some(true), _) => ", after its close_notify".to_owned(),
                     (_, Some(alert)) => format!(", after its fatal alert {alert}, which says why"),
+                    // A reset is a cut connection, and says so itself.
+                    (Some(false), None) if closed.reset => ", with no close_notify".to_owned(),
                     (Some(false), None) => {
                         ", without close_notify first: the other side cannot tell this from a cut connection".to_owned()
                     }
                     (None, None) => String::new(),
                 };
-                writeln!(
-                    f,
-                    "{:>10.3} ms  {arrow}  FIN: the {who} closed its side of the connection{remark}",
-                    closed.offset_us as f64 / 1000.0
-                )?;
+                let at = closed.offset_us as f64 / 1000.0;
+                if closed.reset {
+                    writeln!(
+                        f,
+                        "{at:>10.3} ms  {arrow}  RST: the {who} reset the connection{remark}: what it had sent and was not read yet here is lost"
+                    )?;
+                } else {
+                    writeln!(
+                        f,
+                        "{at:>10.3} ms  {arrow}  FIN: the {who} closed its side of the connection{remark}"
+                    )?;
+                }
             }
             Ok(())
         };
@@ -1547,6 +1559,7 @@ mod tests {
             direction: Direction::Client,
             offset_us: 0,
             bytes: bytes.to_vec(),
+            reset: false,
         }]
     }
 
@@ -1597,6 +1610,7 @@ mod tests {
             direction: Direction::Server,
             offset_us: 1,
             bytes: b"HTTP/1.0 400 Bad Request\r\n\r\n".to_vec(),
+            reset: false,
         });
         let text = decode(&chunks, &[], 0).to_string();
         assert!(
@@ -1633,6 +1647,7 @@ mod tests {
             direction: Direction::Client,
             offset_us: 2,
             bytes: Vec::new(),
+            reset: false,
         });
         let whole = decode(&chunks, &[], 0);
         assert_eq!(whole.closed[0].close_notify_first, Some(false));

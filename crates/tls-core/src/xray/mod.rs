@@ -44,7 +44,7 @@ pub enum Direction {
 }
 
 /// Bytes as they crossed the socket in one read or write; no bytes: that side ended its half of the
-/// connection then (a FIN).
+/// connection then (a FIN), or the whole connection (a reset).
 #[derive(Debug, Clone)]
 pub struct Chunk {
     /// Who sent them.
@@ -53,6 +53,8 @@ pub struct Chunk {
     pub offset_us: u64,
     /// The bytes.
     pub bytes: Vec<u8>,
+    /// With no bytes: the end was a reset (RST), not a FIN.
+    pub reset: bool,
 }
 
 /// A secret the TLS library logged, as in an SSLKEYLOGFILE line.
@@ -162,19 +164,29 @@ impl Capture {
                     direction,
                     offset_us,
                     bytes: bytes[..kept].to_vec(),
+                    reset: false,
                 }),
             }
         });
     }
 
     /// Notes that `direction` ended its half of the connection (its FIN): the end of its bytes, once.
+    /// Nothing after a reset: a reset connection carries nothing more, either way (closing the socket
+    /// then sends no FIN).
     pub fn end(&self, direction: Direction) {
+        self.close(direction, false);
+    }
+
+    /// Notes that `direction` reset the connection (RST), once; after its FIN too (a socket closed for
+    /// good answers anything sent to it with a reset).
+    pub fn reset(&self, direction: Direction) {
+        self.close(direction, true);
+    }
+
+    fn close(&self, direction: Direction, reset: bool) {
         self.with(|recorded| {
-            if recorded
-                .chunks
-                .iter()
-                .any(|c| c.direction == direction && c.bytes.is_empty())
-            {
+            let ended = |c: &Chunk| c.bytes.is_empty() && (c.reset || (c.direction == direction && !reset));
+            if recorded.chunks.iter().any(ended) {
                 return;
             }
             let offset_us = u64::try_from(recorded.started.elapsed().as_micros()).unwrap_or(u64::MAX);
@@ -182,6 +194,7 @@ impl Capture {
                 direction,
                 offset_us,
                 bytes: Vec::new(),
+                reset,
             });
         });
     }
@@ -369,6 +382,15 @@ impl<S> Tap<S> {
         self.capture = None;
     }
 
+    /// A read or write failing with ECONNRESET: the other side reset the connection.
+    fn note_reset<T>(&self, polled: &Poll<std::io::Result<T>>) {
+        if let (Poll::Ready(Err(err)), Some(capture)) = (polled, &self.capture) {
+            if err.kind() == std::io::ErrorKind::ConnectionReset {
+                capture.reset(self.remote());
+            }
+        }
+    }
+
     fn remote(&self) -> Direction {
         match self.local {
             Direction::Client => Direction::Server,
@@ -391,6 +413,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
         let before = buf.filled().len();
         let room = buf.remaining() > 0;
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        self.note_reset(&polled);
         if let (Poll::Ready(Ok(())), Some(capture)) = (&polled, &self.capture) {
             let read = &buf.filled()[before..];
             if read.is_empty() && room {
@@ -409,6 +432,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
         // call returns.
         let at = self.capture.is_some().then(Instant::now);
         let polled = Pin::new(&mut self.inner).poll_write(cx, data);
+        self.note_reset(&polled);
         if let (Poll::Ready(Ok(n)), Some(capture), Some(at)) = (&polled, &self.capture, at) {
             capture.record_at(self.local, &data[..*n], at);
         }
@@ -422,6 +446,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
     ) -> Poll<std::io::Result<usize>> {
         let at = self.capture.is_some().then(Instant::now);
         let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.note_reset(&polled);
         if let (Poll::Ready(Ok(written)), Some(capture), Some(at)) = (&polled, &self.capture, at) {
             let mut n = *written;
             for buf in bufs {

@@ -54,6 +54,11 @@ pub(super) fn pcapng(chunks: &[Chunk], secrets: &[Secret], comment: &str, epoch_
     tcp.packet(Direction::Server, epoch_us, SYN | ACK, &[]);
     tcp.packet(Direction::Client, epoch_us, ACK, &[]);
     for chunk in chunks {
+        if chunk.bytes.is_empty() && chunk.reset {
+            // That side's reset of the connection: nothing answers it.
+            tcp.packet(chunk.direction, epoch_us + chunk.offset_us, RST | ACK, &[]);
+            continue;
+        }
         if chunk.bytes.is_empty() {
             // That side's FIN, when it closed its half.
             tcp.packet(chunk.direction, epoch_us + chunk.offset_us, FIN | ACK, &[]);
@@ -127,6 +132,7 @@ fn decryption_secrets(out: &mut Vec<u8>, keylog: &[u8]) {
 }
 
 const FIN: u8 = 0x01;
+const RST: u8 = 0x04;
 const SYN: u8 = 0x02;
 const PSH: u8 = 0x08;
 const ACK: u8 = 0x10;
