@@ -73,7 +73,14 @@ pub(crate) fn connection_setup(
     };
     let mut ca_certs = None::<Vec<_>>;
     for path in &ca_paths {
-        ca_certs.get_or_insert_default().extend(pem::load_ca_certs(path)?);
+        let loaded = pem::load_ca_certs(path)?;
+        for note in loaded
+            .iter()
+            .filter_map(|ca| tls_core::verify::trust_anchor_dates(ca, tls_core::pki_types::UnixTime::now()))
+        {
+            eprintln!("warning: --ca {}: {note}", path.display());
+        }
+        ca_certs.get_or_insert_default().extend(loaded);
     }
     if verbose {
         for path in &ca_paths {

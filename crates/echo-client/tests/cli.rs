@@ -391,6 +391,27 @@ async fn each_refusal_sends_the_alert_that_names_it() {
     }
 }
 
+/// rustls trusts a CA past its dates (a trust anchor's dates are not checked), so the echo goes
+/// through; echo-client says at once that OpenSSL and curl would refuse it.
+#[tokio::test]
+async fn an_expired_ca_is_warned_about_and_still_trusted() {
+    let pki = PkiFiles::new();
+    let old = CertificateAuthority::new("Old CA", Validity::expired_days_ago(5)).expect("CA");
+    let leaf = old
+        .issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(30))
+        .expect("leaf");
+    let (old_ca, _) = pki.add("old-ca", &old.issued);
+    let server = serving(&leaf, None).await;
+    let (code, out, err) = echo_client(&["--connect", &server.address(), "--ca", &old_ca], b"").await;
+    assert_eq!((code, out.as_str()), (Some(0), "Hello World!\n"), "{err}");
+    assert!(
+        err.starts_with(&format!("warning: --ca {old_ca}: the trusted CA CN=Old CA expired on "))
+            && err.contains("OpenSSL and curl refuse every certificate it signed"),
+        "{err}"
+    );
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn each_broken_certificate_scenario_gets_its_sentence() {
     let pki = PkiFiles::new();

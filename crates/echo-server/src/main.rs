@@ -242,6 +242,14 @@ fn page(args: &Args, serve_ca: Option<&Path>) -> tls_core::Result<Option<Arc<Pag
 /// http/1.0 for the page unless --alpn says otherwise).
 fn tls_config(args: &Args, certs: Arc<CertStore>, page: bool) -> tls_core::Result<Arc<ServerConfig>> {
     let client_ca = args.client_ca.as_deref().map(pem::load_ca_certs).transpose()?;
+    for (path, ca) in args.client_ca.iter().zip(client_ca.iter()) {
+        for note in ca
+            .iter()
+            .filter_map(|ca| tls_core::verify::trust_anchor_dates(ca, tls_core::pki_types::UnixTime::now()))
+        {
+            tracing::warn!("--client-ca {}: {note}", path.display());
+        }
+    }
     let alpn = if args.alpn.is_empty() && page {
         vec![b"http/1.1".to_vec(), b"http/1.0".to_vec()]
     } else {

@@ -630,6 +630,42 @@ async fn certificate_expiring_soon_is_warned_about_at_start() {
     );
 }
 
+/// A certificate whose dates begin later, and a --client-ca past its dates (which rustls still trusts):
+/// each a warning at start, the server serving still.
+#[tokio::test]
+async fn a_certificate_not_valid_yet_and_an_expired_client_ca_are_warned_about_at_start() {
+    let pki = PkiFiles::new();
+    let early = pki
+        .pki
+        .ca
+        .issue(&["127.0.0.1"], Usage::Server, Validity::starting_in_days(3))
+        .expect("leaf");
+    let (cert, key) = pki.add("early", &early);
+    let old = CertificateAuthority::new("Old client CA", Validity::expired_days_ago(5)).expect("CA");
+    let (old_ca, _) = pki.add("old-client-ca", &old.issued);
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+        "--client-ca",
+        &old_ca,
+    ];
+    let mut server = Server::start_with(&args, None).await;
+    let line = server.peer.wait_for(Output::Stderr, "is not valid until").await;
+    assert!(
+        line.contains("WARN") && line.contains("every client will refuse it until then"),
+        "{line}"
+    );
+    let line = server
+        .peer
+        .wait_for(Output::Stderr, "the trusted CA CN=Old client CA expired on")
+        .await;
+    assert!(line.contains(&format!("--client-ca {old_ca}: ")), "{line}");
+}
+
 #[tokio::test]
 async fn default_certificates_are_found_from_inside_the_checkout() {
     // Run from crates/echo-server with no --cert/--key: certs/ at the root must be found.

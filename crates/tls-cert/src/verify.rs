@@ -82,6 +82,9 @@ pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
                 args.ca.display()
             ));
             out.line(&format!("  expires: {}", verified.not_after));
+            for note in &verified.notes {
+                out.line(&format!("  note: {note}"));
+            }
             ExitCode::SUCCESS
         }
         Ok(Err(invalid)) => {

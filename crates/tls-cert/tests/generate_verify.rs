@@ -507,6 +507,41 @@ async fn verify_accepts_a_good_chain_and_explains_each_failure() {
     );
 }
 
+/// A CA past its dates still anchors a chain for rustls (RFC 5280 leaves a trust anchor's dates
+/// unchecked), while openssl refuses it: verify says valid, as echo-client would connect, and says the
+/// rest in a note; echo-client warns when it loads such a CA.
+#[tokio::test]
+async fn an_expired_ca_is_valid_for_rustls_with_a_note_that_openssl_refuses_it() {
+    let pki = PkiFiles::new();
+    let old = CertificateAuthority::new("Old CA", Validity::expired_days_ago(5)).expect("CA");
+    let leaf = old
+        .issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(30))
+        .expect("leaf");
+    let (old_ca, _) = pki.add("old-ca", &old.issued);
+    let (leaf_pem, _) = pki.add("leaf", &leaf);
+    let ran = verify(&["--ca", &old_ca, &leaf_pem]).await;
+    assert!(ran.ok(), "{}{}", ran.stdout, ran.stderr);
+    assert!(ran.stdout.starts_with("valid: "), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("  note: the trusted CA CN=Old CA expired on ")
+            && ran
+                .stdout
+                .contains("OpenSSL and curl refuse every certificate it signed"),
+        "{}",
+        ran.stdout
+    );
+    let openssl = run("openssl", &["verify", "-CAfile", &old_ca, &leaf_pem], "openssl", b"").await;
+    assert!(
+        !openssl.ok() && format!("{}{}", openssl.stdout, openssl.stderr).contains("certificate has expired"),
+        "openssl: {}{}",
+        openssl.stdout,
+        openssl.stderr
+    );
+    // A CA within its dates gets no note.
+    let ran = verify(&["--ca", &pki.arg("ca.pem"), &pki.arg("server.pem")]).await;
+    assert!(ran.ok() && !ran.stdout.contains("note:"), "{}", ran.stdout);
+}
+
 #[tokio::test]
 async fn verify_connect_explains_each_broken_certificate_scenario() {
     let pki = PkiFiles::new();

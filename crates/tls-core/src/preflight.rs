@@ -71,6 +71,22 @@ pub fn check(chain: &[CertificateDer<'_>], warn_days: i64) -> Vec<Finding> {
             )));
         }
     }
+    let now = x509_parser::time::ASN1Time::now().timestamp();
+    if let Some((not_before, _)) = chain
+        .first()
+        .and_then(x509::validity_unix)
+        .filter(|(from, _)| *from > now)
+    {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            text: format!(
+                "{} is not valid until {} (in {}): every client will refuse it until then (is this machine's clock right?)",
+                leaf.subject,
+                leaf.not_before,
+                x509::span(not_before - now)
+            ),
+        });
+    }
     if leaf.expires_in_seconds < 0 {
         findings.push(Finding {
             severity: Severity::Warning,
@@ -131,6 +147,20 @@ mod tests {
             .expect("client");
         let findings = check(&[client.cert], 30);
         assert!(findings[0].text.contains("lacks serverAuth"), "{findings:?}");
+    }
+
+    #[test]
+    fn a_certificate_not_valid_yet_is_a_warning_with_the_date() {
+        let leaf = ca()
+            .issue(&["localhost"], Usage::Server, Validity::starting_in_days(5))
+            .expect("leaf");
+        let findings = check(std::slice::from_ref(&leaf.cert), 30);
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.severity == Severity::Warning && f.text.contains("is not valid until")),
+            "{findings:?}"
+        );
     }
 
     #[test]

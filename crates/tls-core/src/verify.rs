@@ -20,6 +20,31 @@ pub struct Verified {
     pub chain: Vec<String>,
     /// When the certificate expires, RFC 3339.
     pub not_after: String,
+    /// What holds but is worth knowing: a trusted CA of the chain outside its dates
+    /// ([`trust_anchor_dates`]).
+    pub notes: Vec<String>,
+}
+
+/// Says so when `ca`, a trusted CA certificate, is outside its dates at `now`: rustls still trusts it, as RFC 5280 lets a trust anchor's dates go unchecked, but OpenSSL
+/// and curl refuse every chain up to it.
+pub fn trust_anchor_dates(ca: &CertificateDer<'_>, now: UnixTime) -> Option<String> {
+    let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+    let (not_before, not_after) = x509::validity_unix(ca)?;
+    let when = if now > not_after {
+        format!(
+            "expired on {} ({} ago)",
+            x509::unix_to_rfc3339(not_after),
+            x509::span(now - not_after)
+        )
+    } else if now < not_before {
+        format!("is not valid until {}", x509::unix_to_rfc3339(not_before))
+    } else {
+        return None;
+    };
+    Some(format!(
+        "the trusted CA {} {when}: rustls still trusts it (RFC 5280 does not check a trust anchor's dates), but OpenSSL and curl refuse every certificate it signed; make a new CA",
+        x509::subject(ca)
+    ))
 }
 
 /// A chain that did not verify, with the reason in words.
@@ -83,6 +108,12 @@ pub fn verify(
                 name_given,
                 chain: chain.iter().map(x509::subject).collect(),
                 not_after: x509::validity(end_entity).map(|(_, to)| to).unwrap_or_default(),
+                // The trusted CAs that signed a certificate of the chain: the anchors it was checked up to.
+                notes: ca_certs
+                    .iter()
+                    .filter(|ca| chain.iter().any(|cert| x509::issued(ca, cert)))
+                    .filter_map(|ca| trust_anchor_dates(ca, now))
+                    .collect(),
             }),
             Err(err) => Err(invalid(err)),
         },

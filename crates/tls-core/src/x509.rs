@@ -189,6 +189,14 @@ fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
     }
 }
 
+/// Not-before and not-after in seconds since the Unix epoch, when the certificate parses.
+pub fn validity_unix(der: &CertificateDer<'_>) -> Option<(i64, i64)> {
+    with_cert(der, None, |c| {
+        let v = c.validity();
+        Some((v.not_before.timestamp(), v.not_after.timestamp()))
+    })
+}
+
 /// Not-before and not-after as RFC 3339 strings, when the certificate parses.
 pub fn validity(der: &CertificateDer<'_>) -> Option<(String, String)> {
     with_cert(der, None, |c| {
