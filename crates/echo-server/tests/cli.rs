@@ -78,11 +78,29 @@ async fn openssl_s_client_with_another_ca_refuses_and_the_server_says_why() {
     let (ok, _, err) = s_client(&server, &["-CAfile", &other_ca, "-verify_return_error"], b"x\n").await;
     assert!(!ok, "s_client must refuse an unknown CA");
     assert!(err.contains("verify error"), "{err}");
+    // The log names the CA from the chain it sent, which ends at the leaf: that CA may be an
+    // intermediate the server should send.
+    let line = server
+        .peer
+        .wait_for(
+            Output::Stderr,
+            "the client does not trust CN=tls-echo demo CA, which signed CN=127.0.0.1 (alert unknown_ca): give it that CA",
+        )
+        .await;
+    assert!(
+        line.contains("or, if CN=tls-echo demo CA is an intermediate CA, this server must send it"),
+        "{line}"
+    );
+
+    // A self-signed certificate has no CA to give but itself.
+    let mut server = common::scenario(&pki, tls_core::scenario::Kind::SelfSigned).await;
+    let (ok, ..) = s_client(&server, &["-CAfile", &other_ca, "-verify_return_error"], b"x\n").await;
+    assert!(!ok, "s_client must refuse a self-signed certificate it does not trust");
     server
         .peer
         .wait_for(
             Output::Stderr,
-            "the client does not trust the CA that signed this server's certificate (alert unknown_ca)",
+            "the client does not trust this server's self-signed certificate CN=127.0.0.1 (alert unknown_ca): give it the certificate itself as its CA",
         )
         .await;
 }

@@ -30,6 +30,42 @@ pub(crate) fn tls_error(err: &io::Error) -> Option<&TlsError> {
     err.get_ref()?.downcast_ref::<TlsError>()
 }
 
+/// The alert the peer sent, when the error is one.
+pub(crate) fn alert_received(err: &io::Error) -> Option<AlertDescription> {
+    match tls_error(err)? {
+        TlsError::AlertReceived(alert) => Some(*alert),
+        _ => None,
+    }
+}
+
+/// The client refused the certificate this server sent, `chain`, as signed by a CA it does not trust:
+/// what to give it, from what the chain ends at (a self-signed certificate, a root, or a certificate
+/// whose issuer was not sent, which may be an intermediate the server should send).
+pub(crate) fn unknown_ca(chain: &[rustls::pki_types::CertificateDer<'static>]) -> String {
+    use crate::x509;
+    let hint = "curl --cacert, echo-client --ca";
+    let Some(top) = chain.last() else {
+        return format!(
+            "the client does not trust the CA that signed this server's certificate (alert unknown_ca): give it that CA ({hint})"
+        );
+    };
+    let subject = x509::subject(top);
+    match (chain.len(), x509::is_self_issued(top)) {
+        (1, true) => format!(
+            "the client does not trust this server's self-signed certificate {subject} (alert unknown_ca): give it the certificate itself as its CA ({hint})"
+        ),
+        (_, true) => format!(
+            "the client does not trust {subject}, the root this server's chain ends at (alert unknown_ca): give it that CA ({hint})"
+        ),
+        (_, false) => {
+            let issuer = x509::issuer(top);
+            format!(
+                "the client does not trust {issuer}, which signed {subject} (alert unknown_ca): give it that CA ({hint}); or, if {issuer} is an intermediate CA, this server must send it after {subject}, where its chain ends now"
+            )
+        }
+    }
+}
+
 /// Explains an error from a TLS handshake.
 pub fn handshake_error(err: &io::Error, side: Side) -> String {
     match (tls_error(err), side, err.kind()) {

@@ -53,14 +53,19 @@ async fn run(tcp: TcpStream, peer: SocketAddr, shared: Session<'_>, place: Owned
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + options.handshake_timeout;
     let capture = secrets.map(|_| Capture::with_limit(KEPT_FOR_THE_PAGE));
+    // A failure's reason, and whether the client refused our certificate's CA (unknown_ca), which the
+    // chain it was sent says more about.
     let handshake = async {
-        check_first_bytes(&tcp).await?;
+        check_first_bytes(&tcp).await.map_err(|reason| (reason, false))?;
         acceptor
             .accept(Tap::new(tcp, capture.clone(), Direction::Server))
             .await
             // On the heap once, not in each of the places the session's future moves it through.
             .map(Box::new)
-            .map_err(|err| diagnose::handshake_error(&err, Side::Server))
+            .map_err(|err| {
+                let unknown_ca = diagnose::alert_received(&err) == Some(rustls::AlertDescription::UnknownCA);
+                (diagnose::handshake_error(&err, Side::Server), unknown_ca)
+            })
     };
     // The certificate this client was sent (or, resumed, the one its ticket names), noted during the
     // handshake itself: the log and the page name it even if a reload replaces it meanwhile.
@@ -68,16 +73,20 @@ async fn run(tcp: TcpStream, peer: SocketAddr, shared: Session<'_>, place: Owned
     // session is most of what a server holds), not room for the largest of them all (hyper's).
     let handshake = Box::pin(certstore::recording(options.certs.as_deref(), handshake));
     let (result, seen) = tokio::select! {
-        () = cancel.cancelled() => (Err("server shutting down".to_owned()), Default::default()),
+        () = cancel.cancelled() => (Err(("server shutting down".to_owned(), false)), Default::default()),
         result = tokio::time::timeout_at(deadline, handshake) => result.unwrap_or_else(|_| {
             let reason = format!("no complete TLS handshake within {}", fmt_duration(options.handshake_timeout));
-            (Err(reason), Default::default())
+            (Err((reason, false)), Default::default())
         }),
     };
     let mut tls = match result {
         Ok(tls) => tls,
-        Err(reason) => {
-            let reason = seen.client_certificate_problem.unwrap_or(reason);
+        Err((reason, unknown_ca)) => {
+            let sent = seen.chosen.as_ref().map(Served::chain).filter(|_| unknown_ca);
+            let reason = seen
+                .client_certificate_problem
+                .or_else(|| sent.map(diagnose::unknown_ca))
+                .unwrap_or(reason);
             // The handshake, and with it the socket, is gone by now.
             drop(place);
             if reason.is_empty() {
