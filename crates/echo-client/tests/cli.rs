@@ -298,7 +298,9 @@ async fn certificate_failures_each_get_their_sentence() {
     let server = serving(&expired, None).await;
     let err = failure(&["--connect", &server.address(), "--ca", &ca]).await;
     assert!(
-        err.contains("has expired: it is valid from") && err.contains("and today is"),
+        err.contains("has expired: it is valid from")
+            && err.contains("and today is")
+            && err.ends_with("; the server needs a new one"),
         "{err}"
     );
     server.stop().await;

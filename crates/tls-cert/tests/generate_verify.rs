@@ -480,7 +480,9 @@ async fn verify_accepts_a_good_chain_and_explains_each_failure() {
 
     let text = invalid(&["--ca", &ca, &server, "--at", "2100-01-01T00:00:00Z"]).await;
     assert!(
-        text.contains("has expired") && text.contains("the time checked is 2100-01-01T00:00:00Z"),
+        text.contains("has expired")
+            && text.contains("the time checked is 2100-01-01T00:00:00Z")
+            && text.ends_with("; make a new one (tls-cert generate --ca CA.pem --ca-key CA.key --out NEW_DIR)"),
         "{text}"
     );
     let text = invalid(&["--ca", &ca, &server, "--at", "2001-01-01T00:00:00Z"]).await;

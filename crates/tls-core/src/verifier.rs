@@ -504,7 +504,11 @@ fn explain(
             text + "; connect with a name it holds (--server-name) or make a certificate for this one"
         }
         CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-            format!("certificate {subject} has expired: {}", dates())
+            let fix = match verifier.presenter {
+                Presenter::Server => "the server needs a new one",
+                Presenter::File => "make a new one (tls-cert generate --ca CA.pem --ca-key CA.key --out NEW_DIR)",
+            };
+            format!("certificate {subject} has expired: {}; {fix}", dates())
         }
         CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
             let clock = if verifier.time_given {
