@@ -148,6 +148,34 @@ async fn gnutls_serv_over_tls_1_3_is_decrypted_and_verified_too() {
     assert_both_closed_cleanly(&stderr, &trace);
 }
 
+/// A session longer than the timeline lists: the records not listed, and the capture's cut, are said
+/// where they came, before the FINs that followed them.
+#[tokio::test]
+async fn records_not_listed_and_the_cut_come_before_the_fins() {
+    let pki = PkiFiles::new();
+    let server = serving(&pki).await;
+    let (ca, addr) = (pki.arg("ca.pem"), server.address());
+    let args = ["--connect", addr.as_str(), "--ca", &ca, "--stdin", "--trace"];
+    // Ten lines, each echoed before the next is sent: ten records each way, two more than listed.
+    let mut client = Peer::spawn(CLIENT, &args, "(built by cargo)");
+    for i in 0..10 {
+        client.send(format!("line {i}\n").as_bytes()).await;
+        client.wait_for(Output::Stdout, &format!("line {i}")).await;
+    }
+    client.close_stdin();
+    let (_, stderr) = client.outputs().await;
+    // Two more each way, counted where they came: before the close_notify alerts and the FINs.
+    let more = stderr.find("(and 4 more application data records)");
+    assert!(more.is_some() && more < stderr.find("encrypted alert"), "{stderr}");
+
+    // 200 KB each way, past the capture's 256 KiB: the cut is said before the FINs.
+    let input = [&b"x".repeat(199)[..], b"\n"].concat().repeat(1_000);
+    let ran = test_support::run(CLIENT, &args, "(built by cargo)", &input).await;
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let cut = ran.stderr.find("(the capture's 256 KiB were full here");
+    assert!(cut.is_some() && cut < ran.stderr.find("  FIN: "), "{}", ran.stderr);
+}
+
 /// The client's FIN, then the server's, each after its close_notify, in the timeline and the JSON.
 fn assert_both_closed_cleanly(stderr: &str, trace: &Value) {
     let closed: Vec<(&str, bool)> = trace["closed"]

@@ -156,7 +156,7 @@ fn explain_alert(alert: AlertDescription, side: Side) -> String {
             "the client refused this server's certificate by a rule of its own (alert {name}), such as a pinned key (echo-client --pin) that this certificate's chain does not have"
         ),
         (AlertDescription::BadCertificate | AlertDescription::CertificateUnknown, Side::Server) => format!(
-            "the client rejected this server's certificate (alert {name}), without saying why: a name the certificate does not hold, dates, a CA it does not trust or an incomplete chain; the client's own error says which"
+            "the client rejected this server's certificate (alert {name}), without saying why: a name the certificate does not hold, dates, a CA it does not trust, an incomplete chain or a CA certificate served as the server's own; the client's own error says which"
         ),
         (AlertDescription::UnknownCA, Side::Client) => format!(
             "the server does not trust the CA that signed our client certificate (alert {name}): use a certificate from the CA in its --client-ca"

@@ -43,6 +43,9 @@ pub struct Trace {
     /// Application data records decoded but not shown one by one (past the first few each way).
     /// Records past the capture's limit are not counted: they are in `bytes_not_captured`.
     pub more_application_records: usize,
+    /// How many records were listed when the first of those came (where the timeline counts them).
+    #[serde(skip)]
+    pub more_application_after: usize,
     /// Bytes the capture did not keep (past its limit).
     pub bytes_not_captured: usize,
     /// Each side that closed its half of the connection (its TCP FIN), in the order they did.
@@ -292,6 +295,7 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
             certificate_verify_transcript: None,
             key_derivation: Vec::new(),
             more_application_records: 0,
+            more_application_after: 0,
             closed: Vec::new(),
             resumed: false,
             bytes_not_captured: dropped,
@@ -743,6 +747,9 @@ impl Decoder<'_> {
             23 => {
                 side.application_records += 1;
                 if side.application_records > SHOWN_APPLICATION_RECORDS {
+                    if self.trace.more_application_records == 0 {
+                        self.trace.more_application_after = self.trace.records.len();
+                    }
                     self.trace.more_application_records += 1;
                     return Ok(());
                 }
@@ -1412,7 +1419,10 @@ impl Trace {
                     (Some(false), None) => {
                         ", without close_notify first: the other side cannot tell this from a cut connection".to_owned()
                     }
-                    (None, None) => String::new(),
+                    (None, None) => {
+                        ", whether after a close_notify is not known: not all of its records were captured and read"
+                            .to_owned()
+                    }
                 };
                 let at = closed.offset_us as f64 / 1000.0;
                 if closed.reset {
@@ -1473,6 +1483,16 @@ impl Trace {
                     annotated_hex(f, message, 18);
                 }
             }
+            // What came after this record, in order: records not listed, the cut, the FINs.
+            if at + 1 == self.more_application_after && self.more_application_records > 0 {
+                writeln!(
+                    f,
+                    "{:16}(and {} more application data record{})",
+                    "",
+                    self.more_application_records,
+                    if self.more_application_records == 1 { "" } else { "s" }
+                )?;
+            }
             if at + 1 == self.records.len() && self.bytes_not_captured > 0 {
                 writeln!(
                     f,
@@ -1483,15 +1503,6 @@ impl Trace {
                 )?;
             }
             closes(f, at + 1)?;
-        }
-        if self.more_application_records > 0 {
-            writeln!(
-                f,
-                "{:16}(and {} more application data record{})",
-                "",
-                self.more_application_records,
-                if self.more_application_records == 1 { "" } else { "s" }
-            )?;
         }
         if let (Some(ja4), Some(raw)) = (&self.ja4, &self.ja4_r) {
             writeln!(f, "the ClientHello's JA4: {ja4} (raw: {raw})")?;
@@ -1659,7 +1670,7 @@ mod tests {
         assert!(at.is_some_and(|at| Some(at) < text.find("FIN: ")), "{text}");
         assert!(
             cut.to_string()
-                .contains("FIN: the client closed its side of the connection\n"),
+                .contains("FIN: the client closed its side of the connection, whether after a close_notify is not known: not all of its records were captured and read\n"),
             "{cut}"
         );
     }

@@ -248,7 +248,7 @@ impl Capture {
         let (chunks, secrets, dropped) = self.snapshot();
         let comment = if dropped > 0 {
             format!(
-                "{comment}. The capture kept the first {} KiB: {dropped} more bytes crossed the connection and are not in this file, which ends there",
+                "{comment}. The capture kept the first {} KiB: {dropped} more bytes crossed the connection and are not in this file, which ends there but for each side's FIN or reset",
                 self.with(|recorded| recorded.limit) / 1024
             )
         } else {
