@@ -120,10 +120,5 @@ pub(crate) fn connection_setup(
         Some(name) => client::parse_server_name(name)?,
         None => client::parse_server_name(&args.connect.host)?,
     };
-    let options = ClientOptions {
-        connect_timeout: args.timeout,
-        handshake_timeout: args.timeout,
-        io_timeout: args.timeout,
-    };
-    Ok((config, server_name, options))
+    Ok((config, server_name, ClientOptions::each(args.timeout)))
 }

@@ -27,6 +27,9 @@ pub(crate) struct InspectArgs {
     /// One JSON object per certificate, one per line, instead of text
     #[arg(long)]
     pub(crate) json: bool,
+    /// Limit on each phase of --connect: connect, handshake, the server's goodbye [default: 10]
+    #[arg(long, value_name = "SECS", requires = "connect", value_parser = tls_echo_cli::values::positive_seconds)]
+    pub(crate) timeout: Option<std::time::Duration>,
 }
 
 /// One certificate with where it came from, as printed.
@@ -100,6 +103,9 @@ pub(crate) async fn run(args: InspectArgs) -> ExitCode {
             &"--server-name goes with --connect (it is the name sent to the server); a file's certificates are read as they are",
         );
     }
+    if args.timeout.is_some() && args.connect.is_none() {
+        return refuse(&"--timeout goes with --connect (it bounds the connection); a file is read at once");
+    }
     let Some(addr) = &args.connect else {
         let loaded: Vec<_> = args
             .files
@@ -118,7 +124,15 @@ pub(crate) async fn run(args: InspectArgs) -> ExitCode {
         None => client::server_name_for(addr),
     };
     let fetched = match name {
-        Ok(name) => client::fetch_chain(addr, name, &TlsOptions::default(), ClientOptions::default()).await,
+        Ok(name) => {
+            client::fetch_chain(
+                addr,
+                name,
+                &TlsOptions::default(),
+                args.timeout.map_or_else(ClientOptions::default, ClientOptions::each),
+            )
+            .await
+        }
         Err(err) => Err(err),
     };
     match fetched {
@@ -160,6 +174,12 @@ fn print(args: &InspectArgs, sources: Vec<Source>) -> ExitCode {
                 Some(Ok((record, message))) => out.line(&sent_line(record, message)),
                 Some(Err(why)) => out.line(&format!("# as sent: not shown: {why}\n")),
                 None => {}
+            }
+            let mut messages = fetched.trace.records.iter().flat_map(|record| &record.messages);
+            if messages.any(|message| message.kind == "certificate_request") {
+                out.line(
+                    "# the server asked for a client certificate (CertificateRequest): none was sent, so it may end the session once its own chain, shown here, is sent (mutual TLS)\n",
+                );
             }
         }
         for (index, der) in chain.iter().enumerate() {

@@ -32,9 +32,15 @@ pub(crate) struct VerifyArgs {
     /// Verify as of this time instead of now, RFC 3339 (2030-01-01T00:00:00Z)
     #[arg(long, value_name = "RFC3339", value_parser = tls_core::verify::parse_time)]
     pub(crate) at: Option<tls_core::pki_types::UnixTime>,
+    /// Limit on each phase of --connect: connect, handshake, the server's goodbye [default: 10]
+    #[arg(long, value_name = "SECS", requires = "connect", value_parser = tls_echo_cli::values::positive_seconds)]
+    pub(crate) timeout: Option<std::time::Duration>,
 }
 
 pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
+    if args.timeout.is_some() && args.connect.is_none() {
+        return refuse(&"--timeout goes with --connect (it bounds the connection); a file is read at once");
+    }
     let (source, chain, name, presenter) = match (&args.cert, &args.connect) {
         (Some(path), _) => (
             path.display().to_string(),
@@ -49,11 +55,14 @@ pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
             };
             let name = server_name.as_ref().ok().map(|name| name.to_str().into_owned());
             let fetched = match server_name {
-                Ok(server_name) => {
-                    client::fetch_chain(addr, server_name, &TlsOptions::default(), ClientOptions::default())
-                        .await
-                        .map(|fetched| fetched.chain)
-                }
+                Ok(server_name) => client::fetch_chain(
+                    addr,
+                    server_name,
+                    &TlsOptions::default(),
+                    args.timeout.map_or_else(ClientOptions::default, ClientOptions::each),
+                )
+                .await
+                .map(|fetched| fetched.chain),
                 Err(err) => Err(err),
             };
             (addr.clone(), fetched, name, Presenter::Server)

@@ -807,6 +807,46 @@ async fn inspect_reads_a_five_certificate_chain() {
     assert!(ran.ok(), "{}", ran.stdout);
 }
 
+/// A server asking for a client certificate (mutual TLS) gets none from inspect, and inspect says so;
+/// a server that never answers costs --timeout, not more.
+#[tokio::test]
+async fn inspect_connect_says_a_client_certificate_was_asked_for_and_keeps_to_its_timeout() {
+    let pki = PkiFiles::new();
+    let cas = [pki.pki.ca.issued.cert.clone()];
+    let config = config::server_config(pki.pki.server.identity(), Some(&cas), &TlsOptions::default()).expect("config");
+    let server = RunningServer::start(config, ServerOptions::default()).await;
+    let ran = tls_cert(&["inspect", "--connect", &server.address()]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("# the server asked for a client certificate (CertificateRequest): none was sent"),
+        "{}",
+        ran.stdout
+    );
+    server.stop().await;
+
+    let silent = test_support::SilentServer::start().await;
+    let started = std::time::Instant::now();
+    let ran = tls_cert(&["inspect", "--connect", &silent.addr, "--timeout", "1"]).await;
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(ran.stderr.contains("timed out after 1 s"), "{}", ran.stderr);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "held for {:?}",
+        started.elapsed()
+    );
+    let ca = pki.arg("ca.pem");
+    for args in [vec!["inspect"], vec!["verify", "--ca", &ca]] {
+        let ran = tls_cert(&[&args[..], &["--timeout", "1", &pki.arg("server.pem")]].concat()).await;
+        assert_eq!(ran.code, Some(2), "{args:?}: {}", ran.stderr);
+        assert!(
+            ran.stderr.contains("--timeout goes with --connect"),
+            "{args:?}: {}",
+            ran.stderr
+        );
+    }
+}
+
 #[tokio::test]
 async fn inspect_connect_shows_an_untrusted_servers_chain_and_session() {
     let made = untrusted_leaf();

@@ -29,13 +29,20 @@ pub struct ClientOptions {
     pub io_timeout: Duration,
 }
 
+impl ClientOptions {
+    /// Every phase bounded by `limit` (the programs' `--timeout`).
+    pub fn each(limit: Duration) -> Self {
+        Self {
+            connect_timeout: limit,
+            handshake_timeout: limit,
+            io_timeout: limit,
+        }
+    }
+}
+
 impl Default for ClientOptions {
     fn default() -> Self {
-        Self {
-            connect_timeout: Duration::from_secs(10),
-            handshake_timeout: Duration::from_secs(10),
-            io_timeout: Duration::from_secs(10),
-        }
+        Self::each(Duration::from_secs(10))
     }
 }
 
