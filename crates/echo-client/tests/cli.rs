@@ -303,6 +303,25 @@ async fn certificate_failures_each_get_their_sentence() {
             && err.ends_with("; the server needs a new one"),
         "{err}"
     );
+    // What would fail once it is renewed is said now too: webpki stops at the dates.
+    let err = failure(&[
+        "--connect",
+        &server.address(),
+        "--ca",
+        &ca,
+        "--server-name",
+        "example.com",
+    ])
+    .await;
+    assert!(
+        err.contains("; the server needs a new one; and within its dates too, certificate CN=127.0.0.1 is valid for IP 127.0.0.1, not for example.com"),
+        "{err}"
+    );
+    let err = failure(&["--connect", &server.address(), "--ca", &other_ca]).await;
+    assert!(
+        err.contains("; and within its dates too, certificate for 127.0.0.1 is signed by CN=tls-echo demo CA, which is not in the trusted roots (CN=Other CA)"),
+        "{err}"
+    );
     server.stop().await;
 
     let early = pki

@@ -411,6 +411,41 @@ struct ExplainingVerifier {
     time_given: bool,
 }
 
+impl ExplainingVerifier {
+    /// webpki stops at the first problem, and checks the dates before the chain's trust and the name:
+    /// a certificate outside its dates is checked again at the middle of them, so the one who renews
+    /// it hears of what would fail next (another CA, another name) now, not after renewing.
+    fn beyond_the_dates(
+        &self,
+        kind: &CertificateError,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+    ) -> Option<String> {
+        let dated = |kind: &CertificateError| {
+            matches!(
+                kind,
+                CertificateError::Expired
+                    | CertificateError::ExpiredContext { .. }
+                    | CertificateError::NotValidYet
+                    | CertificateError::NotValidYetContext { .. }
+            )
+        };
+        let (from, to) = x509::validity_unix(end_entity).filter(|_| dated(kind))?;
+        let middle = UnixTime::since_unix_epoch(std::time::Duration::from_secs(u64::try_from(from / 2 + to / 2).ok()?));
+        match self
+            .inner
+            .verify_server_cert(end_entity, intermediates, server_name, &[], middle)
+        {
+            // Another date (an intermediate's) would be told as of that made-up time: left out.
+            Err(rustls::Error::InvalidCertificate(other)) if !dated(&other) => {
+                Some(explain(&other, end_entity, intermediates, server_name, middle, self))
+            }
+            _ => None,
+        }
+    }
+}
+
 impl ServerCertVerifier for ExplainingVerifier {
     fn verify_server_cert(
         &self,
@@ -424,7 +459,10 @@ impl ServerCertVerifier for ExplainingVerifier {
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
             .map_err(|err| match err {
                 rustls::Error::InvalidCertificate(kind) => {
-                    let explanation = explain(&kind, end_entity, intermediates, server_name, now, self);
+                    let mut explanation = explain(&kind, end_entity, intermediates, server_name, now, self);
+                    if let Some(more) = self.beyond_the_dates(&kind, end_entity, intermediates, server_name) {
+                        explanation = format!("{explanation}; and within its dates too, {more}");
+                    }
                     refused(CertificateRejected { kind, explanation })
                 }
                 other => other,
