@@ -417,11 +417,7 @@ async fn each_refusal_sends_the_alert_that_names_it() {
 #[tokio::test]
 async fn an_expired_ca_is_warned_about_and_still_trusted() {
     let pki = PkiFiles::new();
-    let old = CertificateAuthority::new("Old CA", Validity::expired_days_ago(5)).expect("CA");
-    let leaf = old
-        .issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(30))
-        .expect("leaf");
-    let (old_ca, _) = pki.add("old-ca", &old.issued);
+    let (old_ca, leaf) = pki.lapsed_ca("Old CA");
     let server = serving(&leaf, None).await;
     let (code, out, err) = echo_client(&["--connect", &server.address(), "--ca", &old_ca], b"").await;
     assert_eq!((code, out.as_str()), (Some(0), "Hello World!\n"), "{err}");

@@ -659,8 +659,7 @@ async fn a_certificate_not_valid_yet_and_an_expired_client_ca_are_warned_about_a
         .issue(&["127.0.0.1"], Usage::Server, Validity::starting_in_days(3))
         .expect("leaf");
     let (cert, key) = pki.add("early", &early);
-    let old = CertificateAuthority::new("Old client CA", Validity::expired_days_ago(5)).expect("CA");
-    let (old_ca, _) = pki.add("old-client-ca", &old.issued);
+    let (old_ca, _) = pki.lapsed_ca("Old client CA");
     let args = [
         "--listen",
         "127.0.0.1:0",

@@ -128,6 +128,17 @@ impl PkiFiles {
         self.path(name).display().to_string()
     }
 
+    /// A CA named `name` whose dates ended 5 days ago, written as `old-ca.pem` (its path is returned),
+    /// and a server certificate for 127.0.0.1 it signed, within its own dates: what rustls accepts and
+    /// OpenSSL refuses.
+    pub fn lapsed_ca(&self, name: &str) -> (String, Issued) {
+        let old = CertificateAuthority::new(name, Validity::expired_days_ago(5)).expect("CA");
+        let leaf = old
+            .issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(30))
+            .expect("leaf");
+        (self.add("old-ca", &old.issued).0, leaf)
+    }
+
     /// A client certificate signed by another CA that has this PKI's CA name (a CA made again), written
     /// as `impostor.pem` and `impostor.key`; returns their paths as strings.
     pub fn impostor_client(&self) -> (String, String) {

@@ -515,11 +515,7 @@ async fn verify_accepts_a_good_chain_and_explains_each_failure() {
 #[tokio::test]
 async fn an_expired_ca_is_valid_for_rustls_with_a_note_that_openssl_refuses_it() {
     let pki = PkiFiles::new();
-    let old = CertificateAuthority::new("Old CA", Validity::expired_days_ago(5)).expect("CA");
-    let leaf = old
-        .issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(30))
-        .expect("leaf");
-    let (old_ca, _) = pki.add("old-ca", &old.issued);
+    let (old_ca, leaf) = pki.lapsed_ca("Old CA");
     let (leaf_pem, _) = pki.add("leaf", &leaf);
     let ran = verify(&["--ca", &old_ca, &leaf_pem]).await;
     assert!(ran.ok(), "{}{}", ran.stdout, ran.stderr);
