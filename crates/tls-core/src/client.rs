@@ -61,7 +61,7 @@ pub use crate::config::parse_server_name;
 /// An established, verified TLS session with an echo server.
 #[derive(Debug)]
 pub struct Connection {
-    stream: TlsStream<Tap<TcpStream>>,
+    stream: TlsStream<Tap>,
     peer: SocketAddr,
     info: SessionInfo,
     options: ClientOptions,
@@ -531,7 +531,7 @@ impl Connection {
     }
 
     /// The TLS stream itself, for callers that want to drive it directly.
-    pub fn into_stream(self) -> TlsStream<Tap<TcpStream>> {
+    pub fn into_stream(self) -> TlsStream<Tap> {
         self.stream
     }
 

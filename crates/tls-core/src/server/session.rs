@@ -243,7 +243,7 @@ fn agreed_http(info: &SessionInfo) -> bool {
 /// HTTP when the client agreed to `http/1.1` by ALPN or starts with an HTTP/1.x request line (and the
 /// server has a page to show); echo otherwise. Returns what was read to decide, to be replayed.
 async fn choose_protocol(
-    tls: &mut tokio_rustls::server::TlsStream<Tap<TcpStream>>,
+    tls: &mut tokio_rustls::server::TlsStream<Tap>,
     info: &SessionInfo,
     options: &ServerOptions,
 ) -> (Protocol, Replay) {

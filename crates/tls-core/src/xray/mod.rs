@@ -16,6 +16,7 @@ use std::task::{Context, Poll};
 use std::time::{Instant, SystemTime};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 
 mod decode;
 mod ja4;
@@ -360,20 +361,20 @@ impl rustls::KeyLog for SecretStore {
 /// only passes them on); `local` is the side this end is (a client's tap records what it writes as
 /// [`Direction::Client`]).
 #[derive(Debug)]
-pub struct Tap<S> {
-    inner: S,
+pub struct Tap {
+    inner: TcpStream,
     capture: Option<Capture>,
     local: Direction,
 }
 
-impl<S> Tap<S> {
+impl Tap {
     /// Taps `inner`, the socket of side `local`, into `capture`.
-    pub fn new(inner: S, capture: Option<Capture>, local: Direction) -> Self {
+    pub fn new(inner: TcpStream, capture: Option<Capture>, local: Direction) -> Self {
         Self { inner, capture, local }
     }
 
     /// The socket.
-    pub fn get_ref(&self) -> &S {
+    pub fn get_ref(&self) -> &TcpStream {
         &self.inner
     }
 
@@ -391,6 +392,26 @@ impl<S> Tap<S> {
         }
     }
 
+    /// This side's end: its FIN, or, when the other side has reset the connection meanwhile, that
+    /// reset: a reset socket sends no FIN, and tokio does not say so (shutting one down succeeds). The
+    /// socket's pending error tells: ECONNRESET, or EPIPE for a reset after the other side's FIN
+    /// (Linux's tcp_reset).
+    fn end_here(&self) {
+        if let Some(capture) = &self.capture {
+            match self.inner.take_error() {
+                Ok(Some(err))
+                    if matches!(
+                        err.kind(),
+                        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+                    ) =>
+                {
+                    capture.reset(self.remote());
+                }
+                _ => capture.end(self.local),
+            }
+        }
+    }
+
     fn remote(&self) -> Direction {
         match self.local {
             Direction::Client => Direction::Server,
@@ -399,16 +420,14 @@ impl<S> Tap<S> {
     }
 }
 
-impl<S> Drop for Tap<S> {
+impl Drop for Tap {
     /// The socket closes with the tap: that is this side's FIN, unless it shut its half down before.
     fn drop(&mut self) {
-        if let Some(capture) = &self.capture {
-            capture.end(self.local);
-        }
+        self.end_here();
     }
 }
 
-impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
+impl AsyncRead for Tap {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
         let room = buf.remaining() > 0;
@@ -426,7 +445,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
+impl AsyncWrite for Tap {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
         // Timed as the write begins: the peer may answer, and this process be preempted, before the
         // call returns.
@@ -471,8 +490,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         let polled = Pin::new(&mut self.inner).poll_shutdown(cx);
-        if let (Poll::Ready(Ok(())), Some(capture)) = (&polled, &self.capture) {
-            capture.end(self.local);
+        match &polled {
+            Poll::Ready(Ok(())) => self.end_here(),
+            _ => self.note_reset(&polled),
         }
         polled
     }
