@@ -266,9 +266,19 @@ async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Resu
         Err(err) => Err(err),
     };
     if let Err(err) = result {
-        // What came back is shown even when the echo then failed, as it came: nothing added.
+        // What came back is shown even when the echo then failed, as it came: nothing added, but on a
+        // terminal a newline, so the error does not begin on the same line ("Helerror: ...").
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(&echoed).and_then(|()| out.flush());
+        let newline: &[u8] = if std::io::IsTerminal::is_terminal(&out) && !echoed.is_empty() && !echoed.ends_with(b"\n")
+        {
+            b"\n"
+        } else {
+            b""
+        };
+        let _ = out
+            .write_all(&echoed)
+            .and_then(|()| out.write_all(newline))
+            .and_then(|()| out.flush());
         return Err(err);
     }
     print_echo(&echoed)

@@ -29,28 +29,37 @@ Exit codes: 0 done or valid; 1 invalid, or the operation failed; 2 bad usage or 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Make a CA (or use yours), a server certificate it signs, and client certificates
-    #[command(after_help = "Examples:
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:
   tls-cert generate --out mypki                      a new CA, and a server certificate for this machine
   tls-cert generate --out mypki --client bob         add a client certificate, signed by mypki/ca.pem
   tls-cert generate --out site --ca mypki/ca.pem --ca-key mypki/ca.key --san app.test
 
-Exit codes: 0 done; 1 writing failed; 2 bad usage, a file that exists (see --force), or unusable input.")]
+Exit codes: 0 done; 1 writing failed; 2 bad usage, a file that exists (see --force), or unusable input."
+    )]
     Generate(generate::GenerateArgs),
     /// Show every field of the certificates in PEM/DER files, or in the chain a server presents
-    #[command(after_help = "Examples:
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:
   tls-cert inspect certs/server.pem certs/ca.pem
   tls-cert inspect --connect example.test:443 --json
   openssl s_client -connect host:443 </dev/null 2>/dev/null | tls-cert inspect -
 
-Exit codes: 0 done; 1 the server could not be reached; 2 bad usage or a file that cannot be read.")]
+Exit codes: 0 done; 1 the server could not be reached; 2 bad usage or a file that cannot be read."
+    )]
     Inspect(inspect::InspectArgs),
     /// Verify a certificate (chain) as a TLS client would, and say why it fails
-    #[command(after_help = "Examples:
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:
   tls-cert verify --ca certs/ca.pem certs/server.pem --server-name localhost
   tls-cert verify --ca certs/ca.pem --connect 127.0.0.1:7777
   tls-cert verify --ca certs/ca.pem certs/server.pem --at 2030-01-01
 
-Exit codes: 0 valid; 1 invalid, or the server could not be reached; 2 bad usage or unreadable input.")]
+Exit codes: 0 valid; 1 invalid, or the server could not be reached; 2 bad usage or unreadable input."
+    )]
     Verify(verify::VerifyArgs),
 }
 

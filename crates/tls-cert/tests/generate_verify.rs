@@ -524,7 +524,7 @@ async fn an_expired_ca_is_valid_for_rustls_with_a_note_that_openssl_refuses_it()
         ran.stdout.contains("  note: the trusted CA CN=Old CA expired on ")
             && ran
                 .stdout
-                .contains("OpenSSL and curl refuse every certificate it signed"),
+                .contains("OpenSSL (and curl, built on it) refuses every certificate it signed"),
         "{}",
         ran.stdout
     );
@@ -831,6 +831,10 @@ async fn inspect_connect_says_a_client_certificate_was_asked_for_and_keeps_to_it
         "held for {:?}",
         started.elapsed()
     );
+    // A negative number is a value that says why, not an unknown option.
+    let ran = tls_cert(&["inspect", "--connect", &silent.addr, "--timeout", "-1"]).await;
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("\"-1\" seconds is negative"), "{}", ran.stderr);
     let ca = pki.arg("ca.pem");
     for args in [vec!["inspect"], vec!["verify", "--ca", &ca]] {
         let ran = tls_cert(&[&args[..], &["--timeout", "1", &pki.arg("server.pem")]].concat()).await;

@@ -146,6 +146,8 @@ async fn connect_with(
     }
     let _ = tcp.set_nodelay(true);
     let traced = capture.is_some();
+    let watching = capture.clone();
+    let sends_a_certificate = config.client_auth_cert_resolver.has_certs();
     // What the client sends as SNI: rustls sends a DNS name, never an IP address.
     let sni = match &server_name {
         ServerName::DnsName(name) if config.enable_sni => Some(name.as_ref().to_owned()),
@@ -161,13 +163,23 @@ async fn connect_with(
             peer,
             after: options.handshake_timeout,
         })?;
-    let stream = shaken.map_err(|cause| Error::Handshake {
-        peer,
-        reason: match refused {
-            Some(refused) => refused.explanation,
-            None => diagnose::handshake_error(&cause, Side::Client),
-        },
-        cause,
+    let stream = shaken.map_err(|cause| {
+        // Traced, the handshake says whether the server asked for a client certificate that was not
+        // sent: over TLS 1.2 its alert (handshake_failure, decode_error) would not say so.
+        let asked = || {
+            let trace = watching.as_ref().map(Capture::trace);
+            let mut messages = trace.iter().flat_map(|t| &t.records).flat_map(|r| &r.messages);
+            messages.any(|message| message.kind == "certificate_request")
+        };
+        let reason = match (refused, diagnose::alert_received(&cause)) {
+            (Some(refused), _) => refused.explanation,
+            (None, Some(alert)) if !sends_a_certificate && asked() => format!(
+                "the server requires a client certificate (it sent CertificateRequest) and none was sent, so it ended the handshake (alert {}): pass --cert and --key (mutual TLS)",
+                crate::xray::names::alert(u8::from(alert))
+            ),
+            (None, _) => diagnose::handshake_error(&cause, Side::Client),
+        };
+        Error::Handshake { peer, reason, cause }
     })?;
     let info = SessionInfo::from_connection(stream.get_ref().1, sni.as_deref());
     Ok(Connection {

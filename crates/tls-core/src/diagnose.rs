@@ -176,7 +176,10 @@ fn explain_alert(alert: AlertDescription, side: Side) -> String {
         (AlertDescription::ProtocolVersion, _) => {
             format!("{peer} supports no TLS version we accept (alert {name})")
         }
-        (AlertDescription::HandshakeFailure, _) => {
+        (AlertDescription::HandshakeFailure, Side::Client) => format!(
+            "the server ended the handshake (alert {name}): it found no cipher suite, key exchange or signature scheme in common, or, over TLS 1.2, it requires a client certificate (mutual TLS: pass --cert and --key; --trace tells which)"
+        ),
+        (AlertDescription::HandshakeFailure, Side::Server) => {
             format!("{peer} found no cipher suite, key exchange or signature scheme in common (alert {name})")
         }
         _ => format!("{peer} sent alert {name}"),

@@ -290,7 +290,7 @@ pub enum Error {
         cause: io::Error,
     },
     /// The connection ended before the whole echo came back.
-    #[error("{peer} {} after {received} echoed bytes, with {owed} more owed{}", ending(*close_notify, *reset),
+    #[error("{peer} {} {}{}", ending(*close_notify, *reset), owing(*received, *owed),
         if *close_notify { " (a server closes an idle session, or all of them when it shuts down)" } else { ": the reply may be truncated" })]
     Truncated {
         /// The other side.
@@ -466,6 +466,14 @@ fn server_name_advice(name: &str) -> &'static str {
     }
 }
 
+/// How much of the echo had come back, in words.
+fn owing(received: u64, owed: usize) -> String {
+    match received {
+        0 => format!("before any echo came back, with {owed} bytes owed"),
+        _ => format!("after {received} echoed bytes, with {owed} more owed"),
+    }
+}
+
 /// How the server ended a session early, in words.
 fn ending(close_notify: bool, reset: bool) -> &'static str {
     match (close_notify, reset) {
@@ -482,5 +490,35 @@ pub fn fmt_duration(d: Duration) -> String {
         format!("{} s", d.as_secs())
     } else {
         format!("{} ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A session cut before anything came back says so, instead of "after 0 echoed bytes"; a reset is
+    /// called one.
+    #[test]
+    fn a_truncated_echo_says_how_much_came_and_how_it_ended() {
+        let peer: SocketAddr = "127.0.0.1:7777".parse().expect("address");
+        let cut = |received, close_notify, reset| {
+            Error::Truncated {
+                peer,
+                received,
+                owed: 12,
+                close_notify,
+                reset,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            cut(0, false, true),
+            "127.0.0.1:7777 reset the connection (TCP RST, no close_notify) before any echo came back, with 12 bytes owed: the reply may be truncated"
+        );
+        assert_eq!(
+            cut(3, false, false),
+            "127.0.0.1:7777 closed the connection without close_notify after 3 echoed bytes, with 12 more owed: the reply may be truncated"
+        );
     }
 }

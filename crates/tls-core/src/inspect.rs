@@ -37,7 +37,8 @@ pub struct CertificateInfo {
     pub not_before: String,
     /// End of validity, RFC 3339.
     pub not_after: String,
-    /// Whole days from now until `not_after`; negative once expired.
+    /// Whole days from now until `not_after`, counted toward zero as the text says them ("EXPIRED 3
+    /// days ago" is -3); negative once a whole day past it.
     pub expires_in_days: i64,
     /// Seconds from now until `not_after`; negative once expired.
     pub expires_in_seconds: i64,
@@ -158,7 +159,7 @@ pub fn inspect_at(der: &CertificateDer<'_>, position: Position, now: i64) -> Res
         issuer: x509::dn_string(cert.issuer()),
         not_before: x509::unix_to_rfc3339(not_before),
         not_after: x509::unix_to_rfc3339(not_after),
-        expires_in_days: (not_after - now).div_euclid(86_400),
+        expires_in_days: (not_after - now) / 86_400,
         expires_in_seconds: not_after.saturating_sub(now),
         san: alt_names(&cert),
         public_key: public_key(&cert),
@@ -484,6 +485,23 @@ mod tests {
         assert_eq!(serial_hex(&[0x00, 0x9a, 0x01]), "9a01");
         assert_eq!(serial_hex(&[0x01, 0x00]), "0100");
         assert_eq!(serial_hex(&[0x00]), "00");
+    }
+
+    /// The JSON's day count and the text's agree: 3 days and 20 seconds past the end is -3 and "EXPIRED
+    /// 3 days ago", 6 days and 23 hours before it is 6 and "expires in 6 days".
+    #[test]
+    fn days_are_counted_as_the_text_says_them() {
+        let ca = crate::generate::CertificateAuthority::new("Days CA", crate::generate::Validity::days_from_now(30))
+            .expect("CA");
+        let (_, not_after) = x509::validity_unix(&ca.issued.cert).expect("dates");
+        for (now, days, text) in [
+            (not_after + 3 * 86_400 + 20, -3, "EXPIRED 3 days ago"),
+            (not_after - 7 * 86_400 + 3_600, 6, "expires in 6 days"),
+        ] {
+            let info = inspect_at(&ca.issued.cert, Position::Alone, now).expect("a certificate");
+            assert_eq!(info.expires_in_days, days);
+            assert_eq!(x509::expiry(info.expires_in_seconds), text);
+        }
     }
 
     #[test]

@@ -30,19 +30,29 @@ pub struct Verified {
 pub fn trust_anchor_dates(ca: &CertificateDer<'_>, now: UnixTime) -> Option<String> {
     let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
     let (not_before, not_after) = x509::validity_unix(ca)?;
-    let when = if now > not_after {
-        format!(
-            "expired on {} ({} ago)",
-            x509::unix_to_rfc3339(not_after),
-            x509::span(now - not_after)
+    let (when, fix) = if now > not_after {
+        (
+            format!(
+                "expired on {} ({} ago)",
+                x509::unix_to_rfc3339(not_after),
+                x509::span(now - not_after)
+            ),
+            "make a new CA",
         )
     } else if now < not_before {
-        format!("is not valid until {}", x509::unix_to_rfc3339(not_before))
+        (
+            format!(
+                "is not valid until {} (in {})",
+                x509::unix_to_rfc3339(not_before),
+                x509::span(not_before - now)
+            ),
+            "wait until then, or check this machine's clock",
+        )
     } else {
         return None;
     };
     Some(format!(
-        "the trusted CA {} {when}: rustls still trusts it (RFC 5280 does not check a trust anchor's dates), but OpenSSL and curl refuse every certificate it signed; make a new CA",
+        "the trusted CA {} {when}: rustls still trusts it (RFC 5280 does not check a trust anchor's dates), but OpenSSL (and curl, built on it) refuses every certificate it signed; {fix}",
         x509::subject(ca)
     ))
 }
