@@ -58,6 +58,9 @@ fn days(text: &str) -> Result<u64, String> {
             generate::MAX_DAYS
         )),
         Ok(n) => Ok(n),
+        Err(_) if text.trim().starts_with('-') => {
+            Err(format!("{text:?} days is negative: a certificate needs 1 day or more"))
+        }
         Err(_) => Err(format!("{text:?} is not a whole number of days")),
     }
 }

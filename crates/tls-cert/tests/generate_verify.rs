@@ -272,6 +272,10 @@ async fn generate_refuses_what_would_overwrite_or_mislead() {
             "--ca-days is for a new CA, but the CA in",
         ),
         (&["--days", "99999999"][..], "is more than 36500 (100 years)"),
+        (
+            &["--days", "-1"][..],
+            "\"-1\" days is negative: a certificate needs 1 day or more",
+        ),
     ] {
         let mut all = vec!["generate", "--out", &out];
         all.extend_from_slice(args);

@@ -166,17 +166,38 @@ async fn connect_with(
     let stream = shaken.map_err(|cause| {
         // Traced, the handshake says whether the server asked for a client certificate that was not
         // sent: over TLS 1.2 its alert (handshake_failure, decode_error) would not say so.
-        let asked = || {
-            let trace = watching.as_ref().map(Capture::trace);
-            let mut messages = trace.iter().flat_map(|t| &t.records).flat_map(|r| &r.messages);
-            messages.any(|message| message.kind == "certificate_request")
-        };
+        // rustls sends an empty Certificate when it has none, or none of a kind the request allows.
+        let (asked, sent_none) = watching.as_ref().map(Capture::trace).map_or((false, false), |trace| {
+            let asked = trace
+                .records
+                .iter()
+                .flat_map(|r| &r.messages)
+                .any(|m| m.kind == "certificate_request");
+            let sent_none = trace
+                .records
+                .iter()
+                .filter(|r| r.direction == Direction::Client)
+                .flat_map(|r| &r.messages)
+                .any(|m| m.kind == "certificate" && m.certificates().is_empty());
+            (asked, sent_none)
+        });
         let reason = match (refused, diagnose::alert_received(&cause)) {
             (Some(refused), _) => refused.explanation,
-            (None, Some(alert)) if !sends_a_certificate && asked() => format!(
-                "the server requires a client certificate (it sent CertificateRequest) and none was sent, so it ended the handshake (alert {}): pass --cert and --key (mutual TLS)",
-                crate::xray::names::alert(u8::from(alert))
-            ),
+            (None, Some(alert)) if asked && sent_none => {
+                let name = crate::xray::names::alert(u8::from(alert));
+                if sends_a_certificate {
+                    format!(
+                        "the server requires a client certificate (it sent CertificateRequest), and ours is not of a kind it asked for (the key types and signature schemes its request lists), so none was sent and it ended the handshake (alert {name})"
+                    )
+                } else {
+                    format!(
+                        "the server requires a client certificate (it sent CertificateRequest) and none was sent, so it ended the handshake (alert {name}): give the client one from a CA the server trusts (echo-client: --cert and --key)"
+                    )
+                }
+            }
+            (None, Some(rustls::AlertDescription::HandshakeFailure)) if sends_a_certificate => {
+                "the server ended the handshake (alert handshake_failure): it found no cipher suite, key exchange or signature scheme in common, or, over TLS 1.2, it refused our client certificate or found it not of a kind it asked for".to_owned()
+            }
             (None, _) => diagnose::handshake_error(&cause, Side::Client),
         };
         Error::Handshake { peer, reason, cause }

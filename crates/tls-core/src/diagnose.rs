@@ -159,7 +159,7 @@ fn explain_alert(alert: AlertDescription, side: Side) -> String {
             "the client rejected this server's certificate (alert {name}), without saying why: a name the certificate does not hold, dates, a CA it does not trust, an incomplete chain or a CA certificate served as the server's own; the client's own error says which"
         ),
         (AlertDescription::UnknownCA, Side::Client) => format!(
-            "the server does not trust the CA that signed our client certificate (alert {name}): use a certificate from the CA in its --client-ca"
+            "the server does not trust the CA that signed our client certificate (alert {name}): use a certificate from a CA it trusts (echo-server's --client-ca)"
         ),
         (AlertDescription::DecryptError, Side::Client) => format!(
             "the server could not verify our client certificate's signature (alert {name}): it is likely signed by another CA with the same name as the one the server trusts (a CA made again?)"
@@ -177,7 +177,7 @@ fn explain_alert(alert: AlertDescription, side: Side) -> String {
             format!("{peer} supports no TLS version we accept (alert {name})")
         }
         (AlertDescription::HandshakeFailure, Side::Client) => format!(
-            "the server ended the handshake (alert {name}): it found no cipher suite, key exchange or signature scheme in common, or, over TLS 1.2, it requires a client certificate (mutual TLS: pass --cert and --key; --trace tells which)"
+            "the server ended the handshake (alert {name}): it found no cipher suite, key exchange or signature scheme in common, or, over TLS 1.2, it requires a client certificate (mutual TLS; echo-client: --cert and --key)"
         ),
         (AlertDescription::HandshakeFailure, Side::Server) => {
             format!("{peer} found no cipher suite, key exchange or signature scheme in common (alert {name})")
