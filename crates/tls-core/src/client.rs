@@ -246,7 +246,8 @@ impl Connection {
     /// # Errors
     /// [`Error::Timeout`], [`Error::Truncated`] when the server closes before the whole echo came
     /// back, [`Error::NotAnEcho`] when the answer differs, [`Error::AnsweredHttp`] when the server took
-    /// the session for HTTP, or [`Error::Session`].
+    /// the session for HTTP, or [`Error::Session`]. After an error the session is over: close_notify
+    /// has been sent, where TLS still allowed one.
     pub async fn echo(&mut self, data: &[u8]) -> Result<Vec<u8>> {
         let mut received = Vec::with_capacity(data.len());
         self.echo_into(data, &mut received).await?;
