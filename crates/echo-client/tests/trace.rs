@@ -685,38 +685,16 @@ async fn a_fifo_takes_the_pcap() {
     let fifo = dir.path().join("pcap.fifo").display().to_string();
     let made = test_support::run("mkfifo", &[&fifo], "coreutils", b"").await;
     assert!(made.ok(), "{}", made.stderr);
+    let (addr, ca) = (server.address(), pki.arg("ca.pem"));
+    let args = ["--connect", addr.as_str(), "--ca", &ca, "--pcap", &fifo];
     let mut reader = Peer::spawn("od", &["-A", "n", "-t", "x1", "-N", "4", &fifo], "coreutils");
-    let ran = test_support::run(
-        CLIENT,
-        &[
-            "--connect",
-            &server.address(),
-            "--ca",
-            &pki.arg("ca.pem"),
-            "--pcap",
-            &fifo,
-        ],
-        "(built by cargo)",
-        b"",
-    )
-    .await;
+    let ran = test_support::run(CLIENT, &args, "(built by cargo)", b"").await;
     assert!(ran.ok(), "{}", ran.stderr);
     let (magic, _) = reader.outputs().await;
     // A pcapng file begins with its Section Header Block's type, 0x0a0d0d0a.
     assert_eq!(magic.trim(), "0a 0d 0d 0a");
     // With nothing reading it yet, the client says it waits, and goes on once something reads.
-    let mut client = Peer::spawn(
-        CLIENT,
-        &[
-            "--connect",
-            &server.address(),
-            "--ca",
-            &pki.arg("ca.pem"),
-            "--pcap",
-            &fifo,
-        ],
-        "(built by cargo)",
-    );
+    let mut client = Peer::spawn(CLIENT, &args, "(built by cargo)");
     client
         .wait_for(
             Output::Stderr,

@@ -175,8 +175,7 @@ fn print(args: &InspectArgs, sources: Vec<Source>) -> ExitCode {
                 Some(Err(why)) => out.line(&format!("# as sent: not shown: {why}\n")),
                 None => {}
             }
-            let mut messages = fetched.trace.records.iter().flat_map(|record| &record.messages);
-            if messages.any(|message| message.kind == "certificate_request") {
+            if fetched.trace.client_certificate_requested() {
                 out.line(
                     "# the server asked for a client certificate (CertificateRequest): none was sent, so it may end the session once its own chain, shown here, is sent (mutual TLS)\n",
                 );

@@ -166,20 +166,8 @@ async fn connect_with(
     let stream = shaken.map_err(|cause| {
         // Traced, the handshake says whether the server asked for a client certificate that was not
         // sent: over TLS 1.2 its alert (handshake_failure, decode_error) would not say so.
-        // rustls sends an empty Certificate when it has none, or none of a kind the request allows.
         let (asked, sent_none) = watching.as_ref().map(Capture::trace).map_or((false, false), |trace| {
-            let asked = trace
-                .records
-                .iter()
-                .flat_map(|r| &r.messages)
-                .any(|m| m.kind == "certificate_request");
-            let sent_none = trace
-                .records
-                .iter()
-                .filter(|r| r.direction == Direction::Client)
-                .flat_map(|r| &r.messages)
-                .any(|m| m.kind == "certificate" && m.certificates().is_empty());
-            (asked, sent_none)
+            (trace.client_certificate_requested(), trace.client_sent_no_certificate())
         });
         let reason = match (refused, diagnose::alert_received(&cause)) {
             (Some(refused), _) => refused.explanation,

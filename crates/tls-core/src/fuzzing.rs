@@ -149,7 +149,7 @@ pub fn rfc8448_secret() -> Vec<crate::xray::Secret> {
 pub fn xray(data: &[u8]) {
     let (chunks, trace) = xray_trace(data);
     let _ = trace.render(true, false);
-    for message in trace.records.iter().flat_map(|r| &r.messages) {
+    for message in trace.messages() {
         let mut end = 0;
         for note in &message.annotations {
             assert!(

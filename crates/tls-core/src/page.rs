@@ -489,7 +489,7 @@ fn handshake_html(trace: &crate::xray::Trace) -> String {
          .xray div.m{padding-left:20ch}</style></head><body>\n<h1>Your TLS handshake</h1>\n",
     );
     let unknown = || "unknown".to_owned();
-    let messages: Vec<&crate::xray::Message> = trace.records.iter().flat_map(|record| &record.messages).collect();
+    let messages: Vec<&crate::xray::Message> = trace.messages().collect();
     let hellos: Vec<&crate::xray::Message> = messages.iter().copied().filter(|m| m.kind == "client_hello").collect();
     let retry = messages
         .iter()

@@ -183,17 +183,40 @@ impl Message {
 }
 
 impl Trace {
+    /// Every message read, each record's in turn.
+    pub fn messages(&self) -> impl Iterator<Item = &Message> {
+        self.records.iter().flat_map(|record| &record.messages)
+    }
+
+    /// Whether the server asked for a client certificate (a CertificateRequest: mutual TLS).
+    pub fn client_certificate_requested(&self) -> bool {
+        self.messages().any(|m| m.kind == "certificate_request")
+    }
+
+    /// Whether the client answered with a Certificate message holding no certificate: rustls sends one
+    /// when it has none, or none of a kind the server's request allows.
+    pub fn client_sent_no_certificate(&self) -> bool {
+        self.records
+            .iter()
+            .filter(|record| record.direction == Direction::Client)
+            .flat_map(|record| &record.messages)
+            .any(|m| m.kind == "certificate" && m.certificates().is_empty())
+    }
+
     /// See [`Trace::resumed`].
     fn was_resumed(&self) -> bool {
-        let messages = || self.records.iter().flat_map(|record| &record.messages);
-        let hello = messages().find(|m| m.kind == "server_hello" && m.fields.get("hello_retry_request").is_none());
+        let hello = self
+            .messages()
+            .find(|m| m.kind == "server_hello" && m.fields.get("hello_retry_request").is_none());
         let Some(hello) = hello else {
             return false;
         };
         let took_psk = hello.extension("pre_shared_key").is_some();
         took_psk
             || (self.version.as_deref() == Some("TLSv1.2")
-                && !messages().any(|m| m.kind == "certificate" || m.kind == "server_key_exchange"))
+                && !self
+                    .messages()
+                    .any(|m| m.kind == "certificate" || m.kind == "server_key_exchange"))
     }
 
     /// The server's Certificate message and the record it ended in.
