@@ -365,12 +365,21 @@ pub struct Tap {
     inner: TcpStream,
     capture: Option<Capture>,
     local: Direction,
+    /// The socket's pending error, when [`Tap::end_here`] took it (reading it clears it): given to the
+    /// next read instead of the end of the stream, as the socket itself would have, so tracing changes
+    /// nothing the reader sees.
+    taken: Option<std::io::ErrorKind>,
 }
 
 impl Tap {
     /// Taps `inner`, the socket of side `local`, into `capture`.
     pub fn new(inner: TcpStream, capture: Option<Capture>, local: Direction) -> Self {
-        Self { inner, capture, local }
+        Self {
+            inner,
+            capture,
+            local,
+            taken: None,
+        }
     }
 
     /// The socket.
@@ -396,7 +405,7 @@ impl Tap {
     /// reset: a reset socket sends no FIN, and tokio does not say so (shutting one down succeeds). The
     /// socket's pending error tells: ECONNRESET, or EPIPE for a reset after the other side's FIN
     /// (Linux's tcp_reset).
-    fn end_here(&self) {
+    fn end_here(&mut self) {
         if let Some(capture) = &self.capture {
             match self.inner.take_error() {
                 Ok(Some(err))
@@ -406,6 +415,7 @@ impl Tap {
                     ) =>
                 {
                     capture.reset(self.remote());
+                    self.taken = Some(err.kind());
                 }
                 _ => capture.end(self.local),
             }
@@ -433,6 +443,11 @@ impl AsyncRead for Tap {
         let room = buf.remaining() > 0;
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         self.note_reset(&polled);
+        if let (Poll::Ready(Ok(())), true) = (&polled, buf.filled().len() == before && room) {
+            if let Some(kind) = self.taken.take() {
+                return Poll::Ready(Err(kind.into()));
+            }
+        }
         if let (Poll::Ready(Ok(())), Some(capture)) = (&polled, &self.capture) {
             let read = &buf.filled()[before..];
             if read.is_empty() && room {
