@@ -517,6 +517,40 @@ impl AsyncWrite for Tap {
 mod tests {
     use super::*;
 
+    /// The server closes its half, then resets (its socket closed with a zero linger): the client's
+    /// shutdown sends no FIN, so the capture has the server's FIN and reset and no FIN of the client's,
+    /// and the next read gets the error the tap took from the socket, not an end of stream.
+    #[tokio::test]
+    async fn a_reset_after_the_servers_fin_is_a_reset_and_the_reader_still_hears_of_it() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let (client, accepted) = tokio::join!(TcpStream::connect(addr), listener.accept());
+        let (mut server, _) = accepted.expect("accept");
+        let capture = Capture::new();
+        let mut tap = Tap::new(client.expect("connect"), Some(capture.clone()), Direction::Client);
+        server.shutdown().await.expect("the server's FIN");
+        let mut buf = [0u8; 16];
+        assert_eq!(tap.read(&mut buf).await.expect("the end of the stream"), 0);
+        server.set_zero_linger().expect("zero linger");
+        drop(server);
+        // Loopback delivers the reset before the drop returns; the client's shutdown finds it.
+        tap.shutdown().await.expect("tokio reports success");
+        let read = tap.read(&mut buf).await;
+        assert_eq!(
+            read.map_err(|err| err.kind()).err(),
+            Some(std::io::ErrorKind::BrokenPipe)
+        );
+        let ends: Vec<(Direction, bool)> = capture
+            .snapshot()
+            .0
+            .iter()
+            .filter(|chunk| chunk.bytes.is_empty())
+            .map(|chunk| (chunk.direction, chunk.reset))
+            .collect();
+        assert_eq!(ends, [(Direction::Server, false), (Direction::Server, true)]);
+    }
+
     /// One direction's writes at two moments are two runs, each with its own time: a record is timed
     /// by the write it ends in, not by the first of a direction's writes in a row.
     #[test]
