@@ -4,6 +4,9 @@
 //! Fingerprints and key IDs are hashed with aws-lc-rs, the library rustls already uses. Values follow
 //! what `certtool -i` and `openssl x509 -text -fingerprint` print, so they can be compared line by line.
 
+mod extension;
+mod key;
+
 use std::fmt::{self, Write as _};
 use std::net::IpAddr;
 
@@ -13,10 +16,25 @@ use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
-use x509_parser::public_key::PublicKey;
+use x509_parser::signature_algorithm::RsaSsaPssParams;
 use x509_parser::time::ASN1Time;
 
+pub use self::extension::{
+    Access, DistributionPoint, Extension, ExtensionValue, Name, OtherName, Policy, Purpose, Qualifier, Sct, TlsFeature,
+};
+pub use self::key::{PssParameters, PublicKeyInfo};
 use crate::x509;
+
+/// The extensions rustls-webpki reads; a critical extension outside this list makes it refuse the
+/// certificate.
+const WEBPKI_PROCESSES: [&str; 6] = [
+    "2.5.29.15",
+    "2.5.29.17",
+    "2.5.29.19",
+    "2.5.29.30",
+    "2.5.29.31",
+    "2.5.29.37",
+];
 
 /// Leaves valid longer than this are refused by macOS and iOS (and flagged here).
 pub const MAX_LEAF_DAYS: i64 = 825;
@@ -46,11 +64,12 @@ pub struct CertificateInfo {
     pub san: SubjectAltNames,
     /// The public key.
     pub public_key: PublicKeyInfo,
-    /// basicConstraints CA:TRUE.
+    /// Whether it may act as a CA: basicConstraints says CA:TRUE (false when it has no basicConstraints;
+    /// [`extensions`](Self::extensions) says which).
     pub is_ca: bool,
     /// basicConstraints pathLenConstraint, when present.
     pub path_len: Option<u32>,
-    /// Key usage bits set, such as `digitalSignature`, `keyCertSign`.
+    /// Key usage bits set, such as `digitalSignature`, `keyCertSign` (empty without keyUsage).
     pub key_usage: Vec<String>,
     /// Extended key usages, such as `serverAuth`, `clientAuth` (others as dotted OIDs).
     pub extended_key_usage: Vec<String>,
@@ -58,8 +77,14 @@ pub struct CertificateInfo {
     pub subject_key_id: Option<String>,
     /// Authority key identifier (its keyIdentifier), lowercase hex.
     pub authority_key_id: Option<String>,
+    /// Every extension, in the certificate's order, with its criticality and values. The fields above
+    /// summarise a few of them; this is what the certificate holds.
+    pub extensions: Vec<Extension>,
     /// Signature algorithm, as openssl names it (`ecdsa-with-SHA256`, `sha256WithRSAEncryption`, `ED25519`).
     pub signature_algorithm: String,
+    /// RSA-PSS parameters of the signature, when it is `rsassaPss`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature_pss: Option<PssParameters>,
     /// The signature, lowercase hex.
     pub signature: String,
     /// SHA-1 over the certificate DER, lowercase hex.
@@ -88,31 +113,6 @@ pub struct SubjectAltNames {
     pub email: Vec<String>,
     /// uniformResourceIdentifier entries.
     pub uri: Vec<String>,
-}
-
-/// The public key's algorithm and strength.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PublicKeyInfo {
-    /// `RSA`, `EC`, `Ed25519`, `Ed448`, or the dotted OID.
-    pub algorithm: String,
-    /// Modulus size, for RSA.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bits: Option<u32>,
-    /// Curve, for EC keys (`P-256`, `P-384`, `P-521`) and EdDSA (`Ed25519`, `Ed448`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub curve: Option<String>,
-}
-
-impl fmt::Display for PublicKeyInfo {
-    /// `EC P-256`, `RSA 2048 bits`, `Ed25519`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.algorithm)?;
-        match (&self.bits, &self.curve) {
-            (Some(bits), _) => write!(f, " {bits} bits"),
-            (None, Some(curve)) if curve != &self.algorithm => write!(f, " {curve}"),
-            _ => Ok(()),
-        }
-    }
 }
 
 /// Where a certificate sits, which changes what deserves a warning.
@@ -162,14 +162,16 @@ pub fn inspect_at(der: &CertificateDer<'_>, position: Position, now: i64) -> Res
         expires_in_days: (not_after - now) / 86_400,
         expires_in_seconds: not_after.saturating_sub(now),
         san: alt_names(&cert),
-        public_key: public_key(&cert),
+        public_key: key::read(cert.public_key()),
         is_ca,
         path_len,
         key_usage: key_usage(&cert),
         extended_key_usage: extended_key_usage(&cert),
         subject_key_id: None,
         authority_key_id: None,
+        extensions: extension::read_all(cert.extensions()),
         signature_algorithm: signature_algorithm(&cert),
+        signature_pss: signature_pss(&cert.signature_algorithm),
         signature: hex(&cert.signature_value.data),
         fingerprint_sha1: hex(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, der).as_ref()),
         fingerprint_sha256: hex(digest::digest(&digest::SHA256, der).as_ref()),
@@ -209,7 +211,8 @@ fn pin_sha256_of_spki(spki: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(digest::digest(&digest::SHA256, spki))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex, no separators.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
         let _ = write!(s, "{b:02x}");
         s
@@ -218,8 +221,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The serial as its integer value in hex: DER's sign-padding zero bytes are dropped, as openssl does.
 fn serial_hex(raw: &[u8]) -> String {
-    let first = raw.iter().position(|&b| b != 0).unwrap_or(raw.len().saturating_sub(1));
-    hex(&raw[first..])
+    hex(key::unsigned(raw))
 }
 
 fn alt_names(cert: &X509Certificate<'_>) -> SubjectAltNames {
@@ -228,7 +230,7 @@ fn alt_names(cert: &X509Certificate<'_>) -> SubjectAltNames {
         for name in &san.value.general_names {
             match name {
                 GeneralName::DNSName(n) => names.dns.push((*n).to_owned()),
-                GeneralName::IPAddress(bytes) => names.ip.push(ip_text(bytes)),
+                GeneralName::IPAddress(bytes) => names.ip.push(extension::ip_address(bytes)),
                 GeneralName::RFC822Name(n) => names.email.push((*n).to_owned()),
                 GeneralName::URI(n) => names.uri.push((*n).to_owned()),
                 _ => {}
@@ -238,61 +240,13 @@ fn alt_names(cert: &X509Certificate<'_>) -> SubjectAltNames {
     names
 }
 
-fn ip_text(bytes: &[u8]) -> String {
-    match bytes.len() {
-        4 => <[u8; 4]>::try_from(bytes)
-            .map(|b| IpAddr::from(b).to_string())
-            .unwrap_or_default(),
-        16 => <[u8; 16]>::try_from(bytes)
-            .map(|b| IpAddr::from(b).to_string())
-            .unwrap_or_default(),
-        _ => format!("#{}", hex(bytes)),
+/// The signature's RSA-PSS parameters, when it is RSA-PSS.
+fn signature_pss(algorithm: &x509_parser::x509::AlgorithmIdentifier<'_>) -> Option<PssParameters> {
+    if algorithm.algorithm.to_id_string() != key::OID_RSA_PSS {
+        return None;
     }
-}
-
-const OID_EC: &str = "1.2.840.10045.2.1";
-const OID_RSA: &str = "1.2.840.113549.1.1.1";
-const OID_ED25519: &str = "1.3.101.112";
-const OID_ED448: &str = "1.3.101.113";
-
-fn public_key(cert: &X509Certificate<'_>) -> PublicKeyInfo {
-    let spki = cert.public_key();
-    let oid = spki.algorithm.algorithm.to_id_string();
-    let (algorithm, bits, curve) = match oid.as_str() {
-        OID_RSA => {
-            let bits = match spki.parsed() {
-                Ok(PublicKey::RSA(rsa)) => Some(unsigned_bits(rsa.modulus)),
-                _ => None,
-            };
-            ("RSA".to_owned(), bits, None)
-        }
-        OID_EC => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok())
-                .map(|curve| match curve.to_id_string().as_str() {
-                    "1.2.840.10045.3.1.7" => "P-256".to_owned(),
-                    "1.3.132.0.34" => "P-384".to_owned(),
-                    "1.3.132.0.35" => "P-521".to_owned(),
-                    other => other.to_owned(),
-                });
-            ("EC".to_owned(), None, curve)
-        }
-        OID_ED25519 => ("Ed25519".to_owned(), None, Some("Ed25519".to_owned())),
-        OID_ED448 => ("Ed448".to_owned(), None, Some("Ed448".to_owned())),
-        other => (other.to_owned(), None, None),
-    };
-    PublicKeyInfo { algorithm, bits, curve }
-}
-
-/// Bits in a big-endian unsigned integer, leading zeros not counted.
-fn unsigned_bits(bytes: &[u8]) -> u32 {
-    let Some(first) = bytes.iter().position(|&b| b != 0) else {
-        return 0;
-    };
-    (bytes.len() - first) as u32 * 8 - bytes[first].leading_zeros()
+    let params = RsaSsaPssParams::try_from(algorithm.parameters.as_ref()?).ok()?;
+    Some(key::pss_parameters(&params))
 }
 
 fn key_usage(cert: &X509Certificate<'_>) -> Vec<String> {
@@ -351,8 +305,8 @@ fn signature_algorithm(cert: &X509Certificate<'_>) -> String {
         "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
         "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
         "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
-        OID_ED25519 => "ED25519",
-        OID_ED448 => "ED448",
+        key::OID_ED25519 => "ED25519",
+        key::OID_ED448 => "ED448",
         _ => return oid,
     }
     .to_owned()
@@ -366,14 +320,38 @@ fn warnings(info: &CertificateInfo, position: Position, now: i64, not_before: i6
     if now < not_before {
         out.push(format!("not valid yet: valid from {}", info.not_before));
     }
-    if info.public_key.algorithm == "RSA" && info.public_key.bits.is_some_and(|b| b < 2048) {
+    if info.public_key.algorithm.starts_with("RSA") && info.public_key.bits.is_some_and(|b| b < 2048) {
         out.push(format!(
             "RSA key of {} bits: TLS clients refuse RSA keys under 2048 bits",
             info.public_key.bits.unwrap_or(0)
         ));
     }
-    if info.signature_algorithm.to_ascii_lowercase().contains("sha1") {
+    if info.signature_algorithm.to_ascii_lowercase().contains("sha1")
+        || info.signature_pss.as_ref().is_some_and(|pss| pss.hash == "sha1")
+    {
         out.push("signed with SHA-1, which TLS clients no longer accept".into());
+    }
+    match info.public_key.curve.as_deref() {
+        Some(curve @ ("P-192" | "P-224" | "secp256k1" | "SM2" | "explicit parameters"))
+        | Some(curve @ ("brainpoolP256r1" | "brainpoolP384r1" | "brainpoolP512r1")) => out.push(format!(
+            "EC key on {curve}: rustls, browsers and curl accept only P-256 and P-384 (and P-521 in some)"
+        )),
+        _ => {}
+    }
+    for extension in info
+        .extensions
+        .iter()
+        .filter(|e| e.critical && !WEBPKI_PROCESSES.contains(&e.oid.as_str()))
+    {
+        let name = if extension.name == extension::UNKNOWN {
+            "an unknown extension"
+        } else {
+            extension.name
+        };
+        out.push(format!(
+            "critical extension {} ({name}) that rustls does not process: rustls refuses the certificate (UnsupportedCriticalExtension)",
+            extension.oid
+        ));
     }
     let names_a_server = !info.san.dns.is_empty() || !info.san.ip.is_empty();
     let is_leaf = match position {
@@ -416,45 +394,23 @@ impl fmt::Display for CertificateInfo {
         writeln!(f, "\t\tNot After: {} ({expiry})", self.not_after)?;
         writeln!(f, "\tSubject: {}", self.subject)?;
         writeln!(f, "\tSubject Public Key Algorithm: {}", self.public_key)?;
-        writeln!(f, "\tExtensions:")?;
-        match (self.is_ca, self.path_len) {
-            (true, Some(len)) => writeln!(f, "\t\tBasic Constraints: CA:TRUE, pathlen:{len}")?,
-            (true, None) => writeln!(f, "\t\tBasic Constraints: CA:TRUE")?,
-            (false, _) => writeln!(f, "\t\tBasic Constraints: CA:FALSE")?,
-        }
-        let san = &self.san;
-        if !(san.dns.is_empty() && san.ip.is_empty() && san.email.is_empty() && san.uri.is_empty()) {
-            writeln!(f, "\t\tSubject Alternative Name:")?;
-            for (label, values) in [
-                ("DNSname", &san.dns),
-                ("IPAddress", &san.ip),
-                ("RFC822Name", &san.email),
-                ("URI", &san.uri),
-            ] {
-                for value in values {
-                    writeln!(f, "\t\t\t{label}: {value}")?;
-                }
+        let mut text = String::new();
+        self.public_key.write_numbers(&mut text, 2);
+        // A v1 certificate has no extensions field, and a v3 one may have none: no section then, as
+        // certtool does.
+        if !self.extensions.is_empty() {
+            text.push_str("\tExtensions:\n");
+            for extension in &self.extensions {
+                extension.write_text(&mut text, 2);
             }
         }
-        if !self.key_usage.is_empty() {
-            writeln!(f, "\t\tKey Usage: {}", self.key_usage.join(", "))?;
+        let _ = writeln!(text, "\tSignature Algorithm: {}", self.signature_algorithm);
+        if let Some(pss) = &self.signature_pss {
+            let _ = writeln!(text, "\t\tRSA-PSS: {pss}");
         }
-        if !self.extended_key_usage.is_empty() {
-            writeln!(f, "\t\tKey Purpose: {}", self.extended_key_usage.join(", "))?;
-        }
-        if let Some(id) = &self.subject_key_id {
-            writeln!(f, "\t\tSubject Key Identifier: {id}")?;
-        }
-        if let Some(id) = &self.authority_key_id {
-            writeln!(f, "\t\tAuthority Key Identifier: {id}")?;
-        }
-        writeln!(f, "\tSignature Algorithm: {}", self.signature_algorithm)?;
-        writeln!(f, "\tSignature:")?;
-        // 16 bytes a line, colon-separated, as certtool and openssl show it.
-        for line in self.signature.as_bytes().chunks(32) {
-            let pairs: Vec<&str> = line.chunks(2).filter_map(|p| std::str::from_utf8(p).ok()).collect();
-            writeln!(f, "\t\t{}", pairs.join(":"))?;
-        }
+        text.push_str("\tSignature:\n");
+        key::hex_block(&mut text, "\t\t", &self.signature);
+        f.write_str(&text)?;
         writeln!(f, "Other Information:")?;
         writeln!(f, "\tFingerprint:")?;
         writeln!(f, "\t\tsha1:{}", self.fingerprint_sha1)?;
@@ -502,11 +458,5 @@ mod tests {
             assert_eq!(info.expires_in_days, days);
             assert_eq!(x509::expiry(info.expires_in_seconds), text);
         }
-    }
-
-    #[test]
-    fn modulus_bits_ignore_leading_zeros() {
-        assert_eq!(unsigned_bits(&[0x00, 0x80, 0x00]), 16);
-        assert_eq!(unsigned_bits(&[0x01, 0xff]), 9);
     }
 }

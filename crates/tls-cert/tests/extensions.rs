@@ -1,0 +1,454 @@
+//! `tls-cert inspect` shows exactly the extensions a certificate holds, as `certtool -i` does: the same
+//! headers in the same order with the same criticality, and every value certtool shows inside each of
+//! them; the public key's numbers equal certtool's. Certificates are made here by openssl with every
+//! kind of extension, and by certtool with a template.
+//!
+//! Where certtool does not decode an extension ("Unknown extension 2.5.29.36"), we do: there our
+//! decoded values are checked against `openssl x509 -text` instead.
+
+use std::path::Path;
+
+use serde_json::Value;
+use test_support::{run, temp_dir, write};
+
+const TLS_CERT: &str = env!("CARGO_BIN_EXE_tls-cert");
+
+async fn stdout_of(program: &str, args: &[&str], package: &str) -> String {
+    let ran = run(program, args, package, b"").await;
+    assert!(ran.ok(), "{program} {args:?} failed: {}", ran.stderr);
+    ran.stdout
+}
+
+/// One extension as a tool printed it: its header and the lines under it, trimmed.
+#[derive(Debug)]
+struct Block {
+    header: String,
+    lines: Vec<String>,
+}
+
+/// The blocks of a `certtool -i`-style "Extensions:" section (certtool's or ours): each header is one
+/// tab deeper than "Extensions:", its values deeper still.
+fn extension_blocks(text: &str) -> Option<Vec<Block>> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.iter().position(|l| l.trim() == "Extensions:")?;
+    let depth = |l: &str| l.len() - l.trim_start_matches('\t').len();
+    let base = depth(lines[start]);
+    let mut blocks: Vec<Block> = Vec::new();
+    for line in &lines[start + 1..] {
+        match depth(line) {
+            d if d <= base => break,
+            d if d == base + 1 => blocks.push(Block {
+                header: line.trim().to_owned(),
+                lines: Vec::new(),
+            }),
+            _ => blocks.last_mut()?.lines.push(line.trim().to_owned()),
+        }
+    }
+    Some(blocks)
+}
+
+/// certtool's header as (name or OID, critical).
+fn certtool_header(header: &str) -> (String, bool) {
+    let critical = header.contains("(critical)");
+    let name = header.split(" (").next().unwrap_or(header);
+    let name = name.strip_prefix("Unknown extension ").unwrap_or(name);
+    let name = if name.starts_with("Inhibit anyPolicy skip certs") {
+        "Inhibit anyPolicy"
+    } else {
+        name
+    };
+    (name.to_owned(), critical)
+}
+
+/// Extensions certtool shows as "Unknown extension OID" and we decode; their values are checked
+/// against openssl's text.
+const CERTTOOL_UNDECODED: [&str; 6] = [
+    "2.5.29.36",              // Policy Constraints
+    "2.5.29.33",              // Policy Mappings
+    "1.3.6.1.5.5.7.1.11",     // Subject Information Access
+    "2.16.840.1.113730.1.1",  // Netscape Certificate Type
+    "2.16.840.1.113730.1.13", // Netscape Comment
+    "1.3.6.1.5.5.7.48.1.5",   // OCSP No Check
+];
+
+/// Every string and number inside a JSON value.
+fn leaves(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => out.push(s.clone()),
+        Value::Number(n) => out.push(n.to_string()),
+        Value::Array(items) => items.iter().for_each(|v| leaves(v, out)),
+        // openssl names an access method (`CA Repository`) where we give its OID beside the name.
+        Value::Object(map) => map
+            .iter()
+            .filter(|(key, _)| key.as_str() != "method")
+            .for_each(|(_, v)| leaves(v, out)),
+        _ => {}
+    }
+}
+
+/// The lines under an `openssl x509 -text` extension heading that contains `heading`.
+fn openssl_section(text: &str, heading: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(start) = lines.iter().position(|l| l.contains(heading)) else {
+        panic!("openssl -text has no {heading:?}:\n{text}");
+    };
+    let depth = |l: &str| l.len() - l.trim_start().len();
+    lines[start + 1..]
+        .iter()
+        .take_while(|l| depth(l) > depth(lines[start]))
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn hex_only(text: &str) -> String {
+    text.chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+fn number(hex: &str) -> String {
+    let digits = hex_only(hex);
+    let trimmed = digits.trim_start_matches('0');
+    if trimmed.is_empty() { "0".into() } else { trimmed.into() }
+}
+
+/// The hex under a certtool key heading such as "Modulus (bits 2048):" or "X:".
+fn certtool_numbers(text: &str, heading: &str) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.iter().position(|l| l.trim().starts_with(heading))?;
+    let depth = |l: &str| l.len() - l.trim_start().len();
+    Some(
+        lines[start + 1..]
+            .iter()
+            .take_while(|l| depth(l) > depth(lines[start]))
+            .map(|l| l.trim())
+            .collect::<String>(),
+    )
+}
+
+/// Compares our view of `file` with certtool's (and openssl's for what certtool does not decode).
+async fn compare(file: &Path) {
+    let file = file.display().to_string();
+    let text = stdout_of(TLS_CERT, &["inspect", &file], "(built by cargo)").await;
+    let json: Value = serde_json::from_str(
+        stdout_of(TLS_CERT, &["inspect", "--json", &file], "(built by cargo)")
+            .await
+            .lines()
+            .next()
+            .expect("a JSON line"),
+    )
+    .expect("JSON");
+    let certtool = stdout_of("certtool", &["-i", "--infile", &file], "gnutls-bin").await;
+    let openssl = stdout_of("openssl", &["x509", "-in", &file, "-noout", "-text"], "openssl").await;
+    let ours = extension_blocks(&text).unwrap_or_default();
+    let theirs = extension_blocks(&certtool).unwrap_or_default();
+    let extensions = json["extensions"].as_array().expect("an extensions array");
+    assert_eq!(
+        ours.len(),
+        theirs.len(),
+        "{file}: extension count\nours: {ours:#?}\ncerttool: {theirs:#?}"
+    );
+    assert_eq!(extensions.len(), theirs.len(), "{file}: JSON extension count");
+    for ((our, their), object) in ours.iter().zip(&theirs).zip(extensions) {
+        let (name, critical) = certtool_header(&their.header);
+        assert_eq!(object["critical"], Value::Bool(critical), "{file}: {}", their.header);
+        if name == object["oid"] {
+            // certtool does not know it: ours names it, and decodes it unless nobody knows it.
+            let oid = name.as_str();
+            if object["name"] == "Unknown extension" {
+                let hexdump = their
+                    .lines
+                    .iter()
+                    .find(|l| l.starts_with("Hexdump:"))
+                    .expect("a hexdump");
+                assert!(our.lines.contains(hexdump), "{file}: {oid}: {hexdump} not in {our:?}");
+            } else {
+                assert!(
+                    CERTTOOL_UNDECODED.contains(&oid),
+                    "{file}: certtool does not decode {oid}"
+                );
+                let heading = openssl_heading(oid);
+                let section = openssl_section(&openssl, heading).to_ascii_lowercase();
+                let mut values = Vec::new();
+                for (key, value) in object.as_object().expect("an object") {
+                    if !["oid", "name", "critical"].contains(&key.as_str()) {
+                        leaves(value, &mut values);
+                    }
+                }
+                for value in values {
+                    let value = value.to_ascii_lowercase();
+                    let value = value
+                        .strip_prefix("id-ad-")
+                        .unwrap_or(&value)
+                        .replace("carepository", "ca repository");
+                    assert!(
+                        section.contains(&value),
+                        "{file}: {oid}: {value:?} not in openssl's {section:?}"
+                    );
+                }
+            }
+        } else {
+            assert_eq!(
+                object["name"],
+                Value::from(name.as_str()),
+                "{file}: header {}",
+                their.header
+            );
+            let expected = their.header.clone();
+            assert_eq!(our.header, expected, "{file}: header");
+            for line in &their.lines {
+                // certtool's ASCII lines dump DER bytes with dots; ours decode the string instead.
+                // An SCT's time is RFC 3339 in ours (checked through the JSON in its own test).
+                if line.starts_with("ASCII:") || line.starts_with("otherName ASCII:") || line.starts_with("Time:") {
+                    continue;
+                }
+                assert!(
+                    our.lines.contains(line),
+                    "{file}: {}: certtool's {line:?} is not in ours: {:?}",
+                    their.header,
+                    our.lines
+                );
+            }
+        }
+    }
+    compare_key(&file, &json["public_key"], &certtool);
+}
+
+fn openssl_heading(oid: &str) -> &'static str {
+    match oid {
+        "2.5.29.36" => "Policy Constraints",
+        "2.5.29.33" => "Policy Mappings",
+        "1.3.6.1.5.5.7.1.11" => "Subject Information Access",
+        "2.16.840.1.113730.1.1" => "Netscape Cert Type",
+        "2.16.840.1.113730.1.13" => "Netscape Comment",
+        "1.3.6.1.5.5.7.48.1.5" => "OCSP No Check",
+        other => panic!("no openssl heading for {other}"),
+    }
+}
+
+fn compare_key(file: &str, key: &Value, certtool: &str) {
+    let ours = |field: &str| {
+        number(
+            key[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("{file}: no {field} in {key}")),
+        )
+    };
+    match key["algorithm"].as_str() {
+        Some("RSA" | "RSA-PSS") => {
+            let modulus = certtool_numbers(certtool, "Modulus").expect("certtool's modulus");
+            assert_eq!(number(&modulus), ours("modulus"), "{file}: modulus");
+            let exponent = certtool_numbers(certtool, "Exponent").expect("certtool's exponent");
+            assert_eq!(number(&exponent), ours("exponent"), "{file}: exponent");
+        }
+        Some("EC") => {
+            for field in ["x", "y"] {
+                let theirs = certtool_numbers(certtool, &format!("{}:", field.to_ascii_uppercase())).expect("X, Y");
+                assert_eq!(number(&theirs), ours(field), "{file}: {field}");
+            }
+        }
+        Some("Ed25519" | "Ed448") => {
+            let theirs = certtool_numbers(certtool, "X:").expect("certtool's key");
+            assert_eq!(
+                hex_only(&theirs),
+                key["key"].as_str().unwrap_or_default(),
+                "{file}: key"
+            );
+        }
+        other => panic!("{file}: unexpected algorithm {other:?}"),
+    }
+}
+
+/// An openssl configuration with one section per set of extensions.
+const OPENSSL_CNF: &str = r#"[req]
+distinguished_name = dn
+[dn]
+[every]
+basicConstraints = critical,CA:TRUE,pathlen:2
+keyUsage = critical,keyCertSign,cRLSign,digitalSignature
+extendedKeyUsage = serverAuth,clientAuth,1.2.3.4.5
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:a.example,IP:10.0.0.1,IP:2001:db8::1,email:x@example.org,URI:https://u.example/,dirName:dir_sect,otherName:1.3.6.1.4.1.311.20.2.3;UTF8:user@upn,otherName:1.2.3.4;UTF8:other value,RID:1.2.3.9
+authorityInfoAccess = OCSP;URI:http://ocsp.example/,caIssuers;URI:http://ca.example/ca.crt
+crlDistributionPoints = URI:http://crl.example/ca.crl,URI:http://crl2.example/ca.crl
+certificatePolicies = 2.23.140.1.2.1,@pol
+nameConstraints = critical,permitted;DNS:.example,permitted;IP:10.0.0.0/255.0.0.0,permitted;IP:2001:db8::/ffff:ffff::,excluded;DNS:bad.example,excluded;email:.bad.org,excluded;URI:.bad.example
+policyConstraints = requireExplicitPolicy:1,inhibitPolicyMapping:2
+inhibitAnyPolicy = 3
+tlsfeature = status_request
+1.2.3.4.5.6 = ASN1:UTF8String:hello private
+1.2.3.4.5.7 = critical,DER:01:02:03:ff
+issuerAltName = DNS:issuer.example
+[more]
+keyUsage = digitalSignature,nonRepudiation,keyEncipherment,dataEncipherment,keyAgreement,keyCertSign,cRLSign,encipherOnly,decipherOnly
+extendedKeyUsage = serverAuth,clientAuth,codeSigning,emailProtection,timeStamping,OCSPSigning,anyExtendedKeyUsage,ipsecIKE,msSGC,1.3.6.1.4.1.311.20.2.2
+subjectInfoAccess = caRepository;URI:http://sia.example/
+policyMappings = 1.2.3.4:1.2.3.5
+nsComment = hello
+nsCertType = server,client
+noCheck = ignored
+certificatePolicies = 2.23.140.1.2.2,2.23.140.1.2.3,2.23.140.1.1,2.5.29.32.0,1.3.6.1.4.1.44947.1.1.1
+authorityKeyIdentifier = keyid,issuer:always
+[leaf_without_basic_constraints]
+subjectAltName = DNS:leaf.example
+extendedKeyUsage = serverAuth
+[dir_sect]
+CN = Dir Name
+O = Dir Org
+[pol]
+policyIdentifier = 1.3.6.1.4.1.99999.1
+CPS.1 = https://cps.example/
+userNotice.1 = @notice
+[notice]
+explicitText = "Be nice"
+organization = "Org"
+noticeNumbers = 1,2
+"#;
+
+#[tokio::test]
+async fn every_extension_openssl_writes_reads_as_certtool_shows_it() {
+    let dir = temp_dir();
+    let cnf = write(dir.path(), "ext.cnf", OPENSSL_CNF).display().to_string();
+    let d = dir.path().display().to_string();
+    for (name, newkey, section) in [
+        (
+            "every-p256",
+            vec!["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+            "every",
+        ),
+        ("more-rsa", vec!["-newkey", "rsa:2048"], "more"),
+        (
+            "plain-ed448",
+            vec!["-newkey", "ed448"],
+            "leaf_without_basic_constraints",
+        ),
+        (
+            "plain-ed25519",
+            vec!["-newkey", "ed25519"],
+            "leaf_without_basic_constraints",
+        ),
+        (
+            "pss",
+            vec!["-newkey", "rsa-pss", "-pkeyopt", "rsa_keygen_bits:2048"],
+            "leaf_without_basic_constraints",
+        ),
+    ] {
+        let (key, cert) = (format!("{d}/{name}.key"), format!("{d}/{name}.pem"));
+        let mut args = vec![
+            "req", "-x509", "-nodes", "-utf8", "-keyout", &key, "-out", &cert, "-days", "30",
+        ];
+        args.extend(newkey);
+        args.extend([
+            "-subj",
+            "/C=FR/O=Lab Société/CN=ext.example",
+            "-config",
+            &cnf,
+            "-extensions",
+            section,
+        ]);
+        stdout_of("openssl", &args, "openssl").await;
+        compare(Path::new(&cert)).await;
+        if section == "leaf_without_basic_constraints" {
+            let text = stdout_of(TLS_CERT, &["inspect", &cert], "(built by cargo)").await;
+            assert!(
+                !text.contains("Basic Constraints"),
+                "{name}: no basicConstraints, none shown:\n{text}"
+            );
+            assert!(text.contains("O=Lab Société"), "{name}: UTF-8 kept:\n{text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_version_1_certificate_has_no_extensions_section() {
+    let dir = temp_dir();
+    let d = dir.path().display().to_string();
+    let (key, csr, cert) = (format!("{d}/v1.key"), format!("{d}/v1.csr"), format!("{d}/v1.pem"));
+    stdout_of(
+        "openssl",
+        &[
+            "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-subj", "/CN=v1", "-out", &csr,
+        ],
+        "openssl",
+    )
+    .await;
+    stdout_of(
+        "openssl",
+        &[
+            "x509", "-req", "-in", &csr, "-signkey", &key, "-days", "3", "-out", &cert,
+        ],
+        "openssl",
+    )
+    .await;
+    let certtool = stdout_of("certtool", &["-i", "--infile", &cert], "gnutls-bin").await;
+    assert!(
+        certtool.contains("Version: 1") && !certtool.contains("Extensions:"),
+        "{certtool}"
+    );
+    let text = stdout_of(TLS_CERT, &["inspect", &cert], "(built by cargo)").await;
+    assert!(text.contains("Version: 1"), "{text}");
+    assert!(
+        !text.contains("Extensions:") && !text.contains("Basic Constraints"),
+        "{text}"
+    );
+    compare(Path::new(&cert)).await;
+}
+
+#[tokio::test]
+async fn certtool_template_extensions_read_as_certtool_shows_them() {
+    let dir = temp_dir();
+    let template = write(
+        dir.path(),
+        "template.cfg",
+        "cn = \"gnutls.example\"\norganization = \"GnuTLS Lab\"\ndns_name = \"gnutls.example\"\nip_address = \"::1\"\n\
+         email = \"lab@example.org\"\nuri = \"https://gnutls.example/\"\nca\ntls_www_server\ntls_www_client\nsigning_key\n\
+         cert_signing_key\nocsp_uri = \"http://ocsp.gnutls.example/\"\nca_issuers_uri = \"http://ca.gnutls.example/ca.crt\"\n\
+         crl_dist_points = \"http://crl.gnutls.example/ca.crl\"\npolicy1 = 1.3.6.1.4.1.5484.1.10.99.1.0\n\
+         policy1_txt = \"This is a long policy to summarize\"\npolicy1_url = \"https://cps.gnutls.example/\"\n\
+         tls_feature = 5\nnc_permit_dns = \"gnutls.example\"\nnc_exclude_email = \"bad.example\"\n\
+         add_extension = \"1.2.3.4.99 0403010203\"\nexpiration_days = 30\n",
+    );
+    let template = template.display().to_string();
+    let key = dir.path().join("key.pem").display().to_string();
+    let cert = dir.path().join("cert.pem").display().to_string();
+    stdout_of(
+        "certtool",
+        &[
+            "--generate-privkey",
+            "--key-type=ecdsa",
+            "--curve=secp384r1",
+            "--outfile",
+            &key,
+        ],
+        "gnutls-bin",
+    )
+    .await;
+    stdout_of(
+        "certtool",
+        &[
+            "--generate-self-signed",
+            "--load-privkey",
+            &key,
+            "--template",
+            &template,
+            "--outfile",
+            &cert,
+        ],
+        "gnutls-bin",
+    )
+    .await;
+    compare(Path::new(&cert)).await;
+    let text = stdout_of(TLS_CERT, &["inspect", &cert], "(built by cargo)").await;
+    for expected in [
+        "Authority Information Access (not critical):",
+        "CRL Distribution points (not critical):",
+        "Certificate Policies (not critical):",
+        "Name Constraints (critical):",
+        "TLS Features (not critical):",
+    ] {
+        assert!(text.contains(expected), "{expected}:\n{text}");
+    }
+}
