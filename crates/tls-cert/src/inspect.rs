@@ -7,17 +7,31 @@ use tls_core::SessionInfo;
 use tls_core::client::{self, ClientOptions};
 use tls_core::config::TlsOptions;
 use tls_core::inspect::{self, Position};
-use tls_core::pem;
 use tls_core::pki_types::CertificateDer;
 use tls_core::xray::{Message, Record};
 
 use crate::{Stdout, address, fail, refuse};
 
+mod documents;
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct InspectArgs {
-    /// Certificate files, PEM (chains too) or DER
-    #[arg(value_name = "FILE", required_unless_present = "connect", conflicts_with = "connect")]
+    /// Files to read, PEM or DER: certificates (chains too), CSRs, CRLs, PKCS#7 bundles, PKCS#12
+    #[arg(
+        value_name = "FILE",
+        required_unless_present_any = ["connect", "key_matches"],
+        conflicts_with_all = ["connect", "key_matches"]
+    )]
     pub(crate) files: Vec<PathBuf>,
+    /// Whether KEY is the private key of CERT's certificate: exit 0 yes, 1 no
+    #[arg(long, num_args = 2, value_names = ["CERT", "KEY"], conflicts_with = "connect")]
+    pub(crate) key_matches: Option<Vec<PathBuf>>,
+    /// CA certificates to check a CRL's signature against
+    #[arg(long, value_name = "CA_FILE", conflicts_with = "connect")]
+    pub(crate) ca: Option<PathBuf>,
+    /// The password of a PKCS#12 file, in the first line of FILE (- for standard input)
+    #[arg(long, value_name = "FILE", conflicts_with = "connect")]
+    pub(crate) password_file: Option<PathBuf>,
     /// Fetch the chain a TLS server presents, without trusting it
     #[arg(long, value_name = "HOST:PORT", value_parser = address)]
     pub(crate) connect: Option<String>,
@@ -36,6 +50,7 @@ pub(crate) struct InspectArgs {
 #[derive(serde::Serialize)]
 struct Inspected<'a> {
     source: &'a str,
+    kind: &'static str,
     index: usize,
     #[serde(flatten)]
     info: &'a inspect::CertificateInfo,
@@ -106,18 +121,11 @@ pub(crate) async fn run(args: InspectArgs) -> ExitCode {
     if args.timeout.is_some() && args.connect.is_none() {
         return refuse(&"--timeout goes with --connect (it bounds the connection); a file is read at once");
     }
+    if let Some(paths) = &args.key_matches {
+        return documents::key_matches(&paths[0], &paths[1]);
+    }
     let Some(addr) = &args.connect else {
-        let loaded: Vec<_> = args
-            .files
-            .iter()
-            .map(|path| (path.display().to_string(), pem::load_cert_chain(path)))
-            .collect();
-        let sources = loaded.iter().map(|(name, chain)| Source {
-            name,
-            chain: chain.as_deref(),
-            fetched: None,
-        });
-        return print(&args, sources.collect());
+        return documents::inspect_files(&args);
     };
     let name = match &args.server_name {
         Some(name) => client::parse_server_name(name),
@@ -143,22 +151,24 @@ pub(crate) async fn run(args: InspectArgs) -> ExitCode {
                 chain: Ok(&fetched.chain),
                 fetched: Some(&fetched),
             }],
+            false,
         ),
         Err(err) => fail(&err),
     }
 }
 
 /// Where certificates came from: a file, or a server with what the connection showed.
-struct Source<'a> {
-    name: &'a str,
-    chain: Result<&'a [CertificateDer<'static>], &'a tls_core::Error>,
-    fetched: Option<&'a client::Fetched>,
+pub(crate) struct Source<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) chain: Result<&'a [CertificateDer<'static>], &'a tls_core::Error>,
+    pub(crate) fetched: Option<&'a client::Fetched>,
 }
 
-fn print(args: &InspectArgs, sources: Vec<Source>) -> ExitCode {
+/// Prints every certificate of `sources`; `several` says a heading names each, as more than one file or
+/// source is shown.
+pub(crate) fn print(args: &InspectArgs, sources: Vec<Source>, several: bool) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     let mut out = Stdout::default();
-    let several = sources.len() > 1;
     for source in &sources {
         let chain = match source.chain {
             Ok(chain) => chain,
@@ -197,6 +207,7 @@ fn print(args: &InspectArgs, sources: Vec<Source>) -> ExitCode {
             if args.json {
                 let record = Inspected {
                     source: source.name,
+                    kind: "certificate",
                     index,
                     info: &info,
                     tls: source.fetched.map(|fetched| &fetched.session),

@@ -14,6 +14,8 @@ pub enum Material {
     PrivateKey,
     /// One or more CA certificates to trust.
     CaCertificates,
+    /// Anything `tls-cert inspect` reads: certificates, a CSR, a CRL, PKCS#12, PKCS#7.
+    Inspectable,
 }
 
 impl std::fmt::Display for Material {
@@ -22,6 +24,7 @@ impl std::fmt::Display for Material {
             Self::CertificateChain => "certificate chain",
             Self::PrivateKey => "private key",
             Self::CaCertificates => "CA certificates",
+            Self::Inspectable => "a certificate, CSR, CRL or PKCS#12/PKCS#7 bundle",
         })
     }
 }
@@ -101,6 +104,16 @@ pub enum LoadProblem {
         /// 1-based position of the certificate in the file.
         index: usize,
         /// 1-based line where its block starts (1 for DER).
+        line: usize,
+        /// What the parser said.
+        detail: String,
+    },
+    /// A PEM block of a kind inspect reads does not parse as that kind.
+    #[error("the {label} block at line {line} does not parse: {detail}")]
+    Unparsable {
+        /// The block's label.
+        label: String,
+        /// 1-based line of its BEGIN line.
         line: usize,
         /// What the parser said.
         detail: String,

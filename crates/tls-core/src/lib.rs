@@ -99,7 +99,7 @@ pub use certstore::{CertStore, Served, reload};
 pub use crypto::provider;
 pub use diagnose::{Side, handshake_error, io_error};
 pub use error::{Error, Result};
-pub use identity::{Identity, check_key_matches};
+pub use identity::{Identity, check_key_matches, key_belongs_to};
 pub use preflight::{Finding, Severity, check as preflight};
 /// rustls itself, for callers that hold its configurations.
 pub use rustls;

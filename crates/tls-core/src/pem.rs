@@ -213,7 +213,7 @@ pub fn parse_private_key(name: &Path, bytes: Vec<u8>) -> Result<PrivateKeyDer<'s
                     let holds_certs = blocks.iter().any(|b| b.kind == Some(SectionKind::Certificate));
                     Err(fail(LoadProblem::NotFound {
                         wanted: "PKCS#8, PKCS#1 or SEC1 private key",
-                        found: summarize(&blocks),
+                        found: summarize(blocks.iter().map(|b| b.label.as_str())),
                         hint: if holds_certs { CERT_NOT_KEY } else { Hint(None) },
                     }))
                 }
@@ -235,6 +235,51 @@ pub fn certificate_pem(cert: &CertificateDer<'_>) -> String {
         out.push(c);
     }
     out + "\n-----END CERTIFICATE-----\n"
+}
+
+/// Reads a file for `tls-cert inspect` (certificates, CSR, CRL, PKCS#12, PKCS#7), with the same limits
+/// and messages as the loaders; `-` is standard input.
+///
+/// # Errors
+/// [`Error::Load`] naming the file: missing, a directory, empty, too large, unreadable.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let bytes = read_bytes(path, Material::Inspectable)?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(load_error(Material::Inspectable, path, LoadProblem::Empty));
+    }
+    Ok(bytes)
+}
+
+/// One PEM block with its label, for readers that go by label (inspect).
+pub(crate) struct Labeled {
+    /// The label of its BEGIN line.
+    pub(crate) label: String,
+    /// 1-based line of the BEGIN line.
+    pub(crate) line: usize,
+    /// Its contents (empty when encrypted or not base64).
+    pub(crate) der: Vec<u8>,
+}
+
+/// The PEM blocks of `bytes` with their labels, or `None` when it has no BEGIN line (DER, or neither).
+///
+/// # Errors
+/// [`Error::Load`] for broken PEM.
+pub(crate) fn labeled_blocks(path: &Path, bytes: &[u8]) -> Result<Option<Vec<Labeled>>> {
+    if !contains(bytes, b"-----BEGIN") {
+        return Ok(None);
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let blocks = scan_blocks(&text).map_err(|problem| load_error(Material::Inspectable, path, problem))?;
+    Ok(Some(
+        blocks
+            .into_iter()
+            .map(|b| Labeled {
+                label: b.label,
+                line: b.line,
+                der: b.der,
+            })
+            .collect(),
+    ))
 }
 
 /// A certificate file that holds a key: said the same way wherever a certificate is read.
@@ -272,7 +317,7 @@ fn certificate_blocks(path: &Path, what: Material, bytes: Vec<u8>) -> Result<Vec
                         Material::CaCertificates => "CERTIFICATE block, so no trust anchors",
                         _ => "CERTIFICATE block",
                     },
-                    found: summarize(&blocks),
+                    found: summarize(blocks.iter().map(|b| b.label.as_str())),
                     hint: if holds_key { KEY_NOT_CERT } else { Hint(None) },
                 }));
             }
@@ -483,9 +528,16 @@ fn decode_block(label: &str, line: usize, body: &str, encrypted: bool) -> Result
             block.der = der;
             Ok(block)
         }
-        // A label rustls-pki-types does not handle (e.g. "PUBLIC KEY" variants, "X509 CRL" is known):
-        // kept for the summary only.
-        Err(pem::Error::NoItemsFound) => Ok(block),
+        // A label rustls-pki-types does not handle (PKCS7, CMS, NEW CERTIFICATE REQUEST, ...): decoded
+        // here, for inspect; the loaders go by `kind` and skip it.
+        Err(pem::Error::NoItemsFound) => {
+            use base64::Engine as _;
+            let compact: String = body.split_whitespace().collect();
+            block.der = base64::engine::general_purpose::STANDARD
+                .decode(compact)
+                .unwrap_or_default();
+            Ok(block)
+        }
         Err(err) => Err(LoadProblem::BrokenPem {
             line,
             detail: format!("the base64 inside -----BEGIN {label}----- is corrupt ({err})"),
@@ -493,13 +545,13 @@ fn decode_block(label: &str, line: usize, body: &str, encrypted: bool) -> Result
     }
 }
 
-/// "2 CERTIFICATE blocks and 1 PRIVATE KEY block".
-fn summarize(blocks: &[Block]) -> String {
+/// "2 CERTIFICATE blocks and 1 PRIVATE KEY block", from the labels of a file's blocks in order.
+pub(crate) fn summarize<'a>(labels: impl Iterator<Item = &'a str>) -> String {
     let mut counts: Vec<(&str, usize)> = Vec::new();
-    for b in blocks {
-        match counts.iter_mut().find(|(label, _)| *label == b.label) {
+    for label in labels {
+        match counts.iter_mut().find(|(l, _)| *l == label) {
             Some((_, n)) => *n += 1,
-            None => counts.push((&b.label, 1)),
+            None => counts.push((label, 1)),
         }
     }
     let mut out = String::new();
@@ -518,16 +570,12 @@ mod tests {
 
     #[test]
     fn summary_counts_labels_in_order() {
-        let block = |label: &str| Block {
-            label: label.into(),
-            line: 1,
-            kind: None,
-            der: Vec::new(),
-            encrypted: false,
-        };
-        let blocks = [block("CERTIFICATE"), block("PRIVATE KEY"), block("CERTIFICATE")];
-        assert_eq!(summarize(&blocks), "2 CERTIFICATE blocks and 1 PRIVATE KEY block");
-        assert_eq!(summarize(&blocks[1..2]), "1 PRIVATE KEY block");
+        let labels = ["CERTIFICATE", "PRIVATE KEY", "CERTIFICATE", "X509 CRL"];
+        assert_eq!(
+            summarize(labels.into_iter()),
+            "2 CERTIFICATE blocks, 1 PRIVATE KEY block and 1 X509 CRL block"
+        );
+        assert_eq!(summarize(labels[1..2].iter().copied()), "1 PRIVATE KEY block");
     }
 
     #[test]

@@ -134,6 +134,8 @@ pub enum ExtensionValue {
     CrlNumber {
         /// The number, decimal.
         number: String,
+        /// The same, lowercase hex (as certtool shows it).
+        hex: String,
     },
     /// A revoked entry's reason (5.3.1).
     ReasonCode {
@@ -417,6 +419,7 @@ fn value_of(oid: &str, ext: &X509Extension<'_>) -> ExtensionValue {
         },
         ParsedExtension::CRLNumber(number) => ExtensionValue::CrlNumber {
             number: number.to_string(),
+            hex: number.to_str_radix(16),
         },
         ParsedExtension::ReasonCode(code) => ExtensionValue::ReasonCode {
             reason: reason_name(code.0),
@@ -494,7 +497,7 @@ fn der_string(bytes: &[u8]) -> Option<String> {
     string_of(&object)
 }
 
-fn string_of(object: &BerObject<'_>) -> Option<String> {
+pub(super) fn string_of(object: &BerObject<'_>) -> Option<String> {
     match &object.content {
         BerObjectContent::UTF8String(s)
         | BerObjectContent::IA5String(s)
@@ -1037,7 +1040,7 @@ impl ExtensionValue {
                     out.push(format!("\tSignature: {}", s.signature));
                 }
             }
-            Self::CrlNumber { number } => out.push(number.clone()),
+            Self::CrlNumber { number, hex } => out.push(format!("{number} (0x{hex})")),
             Self::ReasonCode { reason } => out.push((*reason).to_owned()),
             Self::NetscapeCertType { types } => out.extend(types.iter().map(|t| (*t).to_owned())),
             Self::Text { text } => out.push(format!("Text: {text}")),

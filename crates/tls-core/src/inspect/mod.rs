@@ -4,8 +4,14 @@
 //! Fingerprints and key IDs are hashed with aws-lc-rs, the library rustls already uses. Values follow
 //! what `certtool -i` and `openssl x509 -text -fingerprint` print, so they can be compared line by line.
 
+mod crl;
+mod der;
 mod extension;
+mod file;
 mod key;
+#[cfg(feature = "pkcs12")]
+mod pkcs12;
+mod request;
 
 use std::fmt::{self, Write as _};
 use std::net::IpAddr;
@@ -19,10 +25,16 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::signature_algorithm::RsaSsaPssParams;
 use x509_parser::time::ASN1Time;
 
+pub use self::crl::{CrlInfo, Revoked, SignatureCheck, read_crl};
+pub(crate) use self::der::rsa_public_numbers;
 pub use self::extension::{
     Access, DistributionPoint, Extension, ExtensionValue, Name, OtherName, Policy, Purpose, Qualifier, Sct, TlsFeature,
 };
+pub use self::file::{Item, identify};
 pub use self::key::{PssParameters, PublicKeyInfo};
+#[cfg(feature = "pkcs12")]
+pub use self::pkcs12::{Pkcs12Error, Pkcs12Info, Pkcs12Key, read_pkcs12};
+pub use self::request::{RequestAttribute, RequestInfo, read_request};
 use crate::x509;
 
 /// The extensions rustls-webpki reads; a critical extension outside this list makes it refuse the
@@ -170,7 +182,7 @@ pub fn inspect_at(der: &CertificateDer<'_>, position: Position, now: i64) -> Res
         subject_key_id: None,
         authority_key_id: None,
         extensions: extension::read_all(cert.extensions()),
-        signature_algorithm: signature_algorithm(&cert),
+        signature_algorithm: signature_algorithm(&cert.signature_algorithm),
         signature_pss: signature_pss(&cert.signature_algorithm),
         signature: hex(&cert.signature_value.data),
         fingerprint_sha1: hex(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, der).as_ref()),
@@ -293,8 +305,9 @@ fn extended_key_usage(cert: &X509Certificate<'_>) -> Vec<String> {
     out
 }
 
-fn signature_algorithm(cert: &X509Certificate<'_>) -> String {
-    let oid = cert.signature_algorithm.algorithm.to_id_string();
+/// A signature algorithm as openssl names it, or its OID.
+fn signature_algorithm(algorithm: &x509_parser::x509::AlgorithmIdentifier<'_>) -> String {
+    let oid = algorithm.algorithm.to_id_string();
     match oid.as_str() {
         "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
         "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",

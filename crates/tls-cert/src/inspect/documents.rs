@@ -1,0 +1,271 @@
+//! `tls-cert inspect FILE...`: what each file holds, in its order: certificates, CSRs, CRLs, PKCS#7
+//! bundles and PKCS#12 files; and `--key-matches CERT KEY`.
+
+use std::io::Read as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use tls_core::inspect::{self, Item};
+use tls_core::pem;
+use tls_core::pki_types::CertificateDer;
+
+use super::{InspectArgs, Source, print};
+use crate::{INVALID, Stdout, fail, refuse};
+
+/// Inspects every file of `args`, one after the other; a file that cannot be read is said and the rest
+/// are still read.
+pub(crate) fn inspect_files(args: &InspectArgs) -> ExitCode {
+    let stdin_files = args.files.iter().filter(|p| p.as_os_str() == "-").count();
+    let password_from_stdin = args.password_file.as_deref() == Some(Path::new("-"));
+    if stdin_files + usize::from(password_from_stdin) > 1 {
+        return refuse(&"standard input (-) can be read once: give the other file, or the password, as a file");
+    }
+    let cas = match &args.ca {
+        Some(path) => match pem::load_ca_certs(path) {
+            Ok(cas) => cas,
+            Err(err) => return fail(&err),
+        },
+        None => Vec::new(),
+    };
+    let password = match args.password_file.as_deref().map(read_password).transpose() {
+        Ok(password) => password,
+        Err(why) => return refuse(&why),
+    };
+    let context = Context {
+        args,
+        cas: &cas,
+        password: password.as_deref(),
+        several: args.files.len() > 1,
+    };
+    let mut code = ExitCode::SUCCESS;
+    let mut kinds = Vec::new();
+    for path in &args.files {
+        let name = if path.as_os_str() == "-" {
+            "standard input".to_owned()
+        } else {
+            path.display().to_string()
+        };
+        let items = match pem::read_file(path).and_then(|bytes| inspect::identify(path, &bytes)) {
+            Ok(items) => items,
+            Err(err) => {
+                code = fail(&err);
+                continue;
+            }
+        };
+        for item in &items {
+            kinds.push(std::mem::discriminant(item));
+            let outcome = context.show(&name, item);
+            if outcome != ExitCode::SUCCESS {
+                code = outcome;
+            }
+        }
+    }
+    let had = |probe: &Item| kinds.contains(&std::mem::discriminant(probe));
+    if args.ca.is_some() && !had(&Item::Crl(Vec::new())) {
+        eprintln!("note: --ca was not used: it checks a CRL's signature, and no file holds a CRL");
+    }
+    if args.password_file.is_some() && !had(&Item::Pkcs12(Vec::new())) {
+        eprintln!("note: --password-file was not used: no file is PKCS#12");
+    }
+    code
+}
+
+/// What every item of a run shares.
+struct Context<'a> {
+    args: &'a InspectArgs,
+    cas: &'a [CertificateDer<'static>],
+    password: Option<&'a str>,
+    several: bool,
+}
+
+impl Context<'_> {
+    fn show(&self, name: &str, item: &Item) -> ExitCode {
+        match item {
+            Item::Certificates(chain) => self.certificates(name, chain),
+            Item::Pkcs7(certificates) => self.certificates(&format!("{name} (PKCS#7)"), certificates),
+            Item::Request(der) => match inspect::read_request(der) {
+                Ok(info) => {
+                    let verified = info.signature_verified;
+                    self.emit(name, "csr", &info, &info.to_string());
+                    if verified {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(INVALID)
+                    }
+                }
+                Err(err) => refuse(&format_args!("{name}: a CSR that does not parse: {err}")),
+            },
+            Item::Crl(der) => match inspect::read_crl(der, self.cas, now()) {
+                Ok(info) => {
+                    let refused = info.signature_check.as_ref().is_some_and(|check| !check.verified);
+                    self.emit(name, "crl", &info, &info.to_string());
+                    if refused {
+                        ExitCode::from(INVALID)
+                    } else {
+                        ExitCode::SUCCESS
+                    }
+                }
+                Err(err) => refuse(&format_args!("{name}: a CRL that does not parse: {err}")),
+            },
+            Item::Pkcs12(der) => self.pkcs12(name, der),
+        }
+    }
+
+    fn certificates(&self, name: &str, chain: &[CertificateDer<'static>]) -> ExitCode {
+        print(
+            self.args,
+            vec![Source {
+                name,
+                chain: Ok(chain),
+                fetched: None,
+            }],
+            self.several,
+        )
+    }
+
+    /// Prints `info` as JSON (one line, with `source` and `kind`) or as `text`.
+    fn emit(&self, name: &str, kind: &str, info: &impl serde::Serialize, text: &str) {
+        let mut out = Stdout::default();
+        if self.args.json {
+            #[derive(serde::Serialize)]
+            struct Tagged<'a, T> {
+                source: &'a str,
+                kind: &'a str,
+                #[serde(flatten)]
+                info: &'a T,
+            }
+            match serde_json::to_string(&Tagged {
+                source: name,
+                kind,
+                info,
+            }) {
+                Ok(line) => out.line(&line),
+                Err(err) => eprintln!("error: {name}: {err}"),
+            }
+        } else {
+            if self.several {
+                out.line(&format!("# {name}"));
+            }
+            out.line(text);
+        }
+    }
+
+    fn pkcs12(&self, name: &str, der: &[u8]) -> ExitCode {
+        // Many PKCS#12 files have an empty password: try it before asking for one.
+        let opened = match (inspect::read_pkcs12(der, ""), self.password) {
+            (Ok(info), _) => Ok((info, self.password.is_none_or(str::is_empty))),
+            (Err(_), Some(password)) => inspect::read_pkcs12(der, password).map(|info| (info, false)),
+            (Err(inspect::Pkcs12Error::WrongPassword), None) => {
+                return refuse(&format_args!(
+                    "{name} is a PKCS#12 file, encrypted with a password: give it with --password-file FILE (the file's first line; - reads it from standard input)"
+                ));
+            }
+            (Err(err), None) => Err(err),
+        };
+        let (info, empty_password) = match opened {
+            Ok(opened) => opened,
+            Err(err) => return refuse(&format_args!("{name}: {err}")),
+        };
+        let label = format!("{name} (PKCS#12)");
+        let mut summary = format!(
+            "# {name}: PKCS#12{}, {} certificate{}, {} private key{} (never shown)\n",
+            if empty_password {
+                ", opened with an empty password"
+            } else {
+                ""
+            },
+            info.certificates.len(),
+            if info.certificates.len() == 1 { "" } else { "s" },
+            info.keys.len(),
+            if info.keys.len() == 1 { "" } else { "s" },
+        );
+        for (i, key) in info.keys.iter().enumerate() {
+            let owner = match key.certificate {
+                Some(index) => format!(
+                    "the key of certificate {} ({})",
+                    index + 1,
+                    tls_core::x509::subject(&info.certificates[index])
+                ),
+                None => "the key of none of its certificates".into(),
+            };
+            let alias = key.name.as_ref().map(|n| format!(" \"{n}\"")).unwrap_or_default();
+            summary.push_str(&format!("#   key {}{alias}: {}, {owner}\n", i + 1, key.kind));
+        }
+        if self.args.json {
+            self.emit(name, "pkcs12", &info, "");
+        } else {
+            Stdout::default().line(summary.trim_end());
+        }
+        let mut code = ExitCode::SUCCESS;
+        if !info.certificates.is_empty() {
+            code = print(
+                self.args,
+                vec![Source {
+                    name: &label,
+                    chain: Ok(&info.certificates),
+                    fetched: None,
+                }],
+                true,
+            );
+        }
+        code
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The first line of `path` (or standard input for `-`), without its line end.
+fn read_password(path: &Path) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    // A password file is one line; a few KiB bound what a wrong file costs.
+    let limit = 64 * 1024;
+    let read = if path == Path::new("-") {
+        std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
+    } else if path.is_dir() {
+        return Err(format!(
+            "--password-file {}: it is a directory, not a file",
+            path.display()
+        ));
+    } else {
+        std::fs::File::open(path).and_then(|file| file.take(limit).read_to_end(&mut bytes))
+    };
+    read.map_err(|err| format!("cannot read the password from {}: {err}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("the password in {} is not UTF-8 text", path.display()))?;
+    let line = text.split('\n').next().unwrap_or_default();
+    Ok(line.strip_suffix('\r').unwrap_or(line).to_owned())
+}
+
+/// `--key-matches CERT KEY`: exit 0 when KEY is the private key of CERT's (first) certificate, 1 when
+/// it is not, 2 when either file cannot be used.
+pub(crate) fn key_matches(cert: &Path, key: &Path) -> ExitCode {
+    let chain = match pem::load_cert_chain(cert) {
+        Ok(chain) => chain,
+        Err(err) => return fail(&err),
+    };
+    let private = match pem::load_private_key(key) {
+        Ok(private) => private,
+        Err(err) => return fail(&err),
+    };
+    let subject = tls_core::x509::subject(&chain[0]);
+    let (cert, key) = (cert.display(), key.display());
+    match tls_core::key_belongs_to(&chain[0], &private) {
+        Ok(true) => {
+            Stdout::default().line(&format!("yes: {key} is the private key of {subject} in {cert}"));
+            ExitCode::SUCCESS
+        }
+        Ok(false) => {
+            Stdout::default().line(&format!(
+                "no: {key} is not the private key of {subject} in {cert}: it belongs to another certificate"
+            ));
+            ExitCode::from(INVALID)
+        }
+        Err(tls_core::Error::Config { cause, .. }) => refuse(&format_args!(
+            "cannot tell whether {key} belongs to {cert}: the crypto library cannot load {key} ({cause})"
+        )),
+        Err(err) => fail(&err),
+    }
+}

@@ -1,0 +1,172 @@
+//! What a file handed to `tls-cert inspect` holds: certificates, a CSR, a CRL, a PKCS#12 or a PKCS#7
+//! bundle, told apart by PEM label or by DER structure. A file that holds none of these is named for what
+//! it is (its PEM labels, or its first bytes), because a wrong guess costs a student an hour.
+
+use std::path::Path;
+
+use rustls_pki_types::CertificateDer;
+use x509_parser::prelude::FromDer;
+
+use super::der;
+use crate::error::{Error, Hint, LoadProblem, Material, Result};
+use crate::pem;
+
+/// One thing in a file, in the file's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// Certificates: a chain (consecutive CERTIFICATE blocks or a DER certificate), the first the leaf.
+    Certificates(Vec<CertificateDer<'static>>),
+    /// The certificates of a PKCS#7 bundle (`.p7b`), in the bundle's order (not necessarily a chain).
+    Pkcs7(Vec<CertificateDer<'static>>),
+    /// A certificate signing request, DER.
+    Request(Vec<u8>),
+    /// A certificate revocation list, DER.
+    Crl(Vec<u8>),
+    /// A PKCS#12 file, DER: it needs its password to be read.
+    Pkcs12(Vec<u8>),
+}
+
+/// Labels a PEM certificate block has.
+const CERTIFICATE_LABELS: [&str; 3] = ["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"];
+const REQUEST_LABELS: [&str; 2] = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
+const WANTED: &str = "certificate, CSR (CERTIFICATE REQUEST), CRL (X509 CRL), PKCS#7 or PKCS#12";
+
+/// Tells what `bytes` (the contents of `name`) hold.
+///
+/// # Errors
+/// [`Error::Load`] naming the file when it holds nothing inspect reads, saying what it does hold (its PEM
+/// labels, a private key, or its first bytes), or when a block of a known kind does not parse.
+pub fn identify(name: &Path, bytes: &[u8]) -> Result<Vec<Item>> {
+    let fail = |problem| Error::Load {
+        what: Material::Inspectable,
+        path: if name == Path::new("-") {
+            "standard input".into()
+        } else {
+            name.to_owned()
+        },
+        problem,
+    };
+    let Some(blocks) = pem::labeled_blocks(name, bytes)? else {
+        return identify_der(bytes).map(|item| vec![item]).map_err(fail);
+    };
+    let mut items: Vec<Item> = Vec::new();
+    for block in &blocks {
+        let label = block.label.as_str();
+        let bad = |detail: String| {
+            fail(LoadProblem::Unparsable {
+                label: label.to_owned(),
+                line: block.line,
+                detail,
+            })
+        };
+        if CERTIFICATE_LABELS.contains(&label) {
+            x509_parser::parse_x509_certificate(&block.der).map_err(|e| bad(e.to_string()))?;
+            let der = CertificateDer::from(block.der.clone());
+            match items.last_mut() {
+                Some(Item::Certificates(chain)) => chain.push(der),
+                _ => items.push(Item::Certificates(vec![der])),
+            }
+        } else if REQUEST_LABELS.contains(&label) {
+            x509_parser::certification_request::X509CertificationRequest::from_der(&block.der)
+                .map_err(|e| bad(e.to_string()))?;
+            items.push(Item::Request(block.der.clone()));
+        } else if label == "X509 CRL" {
+            x509_parser::parse_x509_crl(&block.der).map_err(|e| bad(e.to_string()))?;
+            items.push(Item::Crl(block.der.clone()));
+        } else if label == "PKCS7" || label == "CMS" {
+            items.push(Item::Pkcs7(pkcs7(&block.der).map_err(bad)?));
+        } else if label == "PKCS12" {
+            items.push(Item::Pkcs12(block.der.clone()));
+        }
+        // Keys and other blocks beside certificates (HAProxy's combined PEM) are not shown.
+    }
+    if items.is_empty() {
+        let labels: Vec<&str> = blocks.iter().map(|b| b.label.as_str()).collect();
+        return Err(fail(LoadProblem::NotFound {
+            wanted: WANTED,
+            found: pem::summarize(labels.iter().copied()),
+            hint: hint_for(&labels),
+        }));
+    }
+    Ok(items)
+}
+
+fn identify_der(bytes: &[u8]) -> std::result::Result<Item, LoadProblem> {
+    if x509_parser::parse_x509_certificate(bytes).is_ok_and(|(rest, _)| rest.is_empty()) {
+        return Ok(Item::Certificates(vec![CertificateDer::from(bytes.to_vec())]));
+    }
+    if x509_parser::certification_request::X509CertificationRequest::from_der(bytes).is_ok() {
+        return Ok(Item::Request(bytes.to_vec()));
+    }
+    if x509_parser::parse_x509_crl(bytes).is_ok() {
+        return Ok(Item::Crl(bytes.to_vec()));
+    }
+    if der::is_pfx(bytes) {
+        return Ok(Item::Pkcs12(bytes.to_vec()));
+    }
+    if let Some((oid, _)) = der::content_info(bytes) {
+        return pkcs7(bytes).map(Item::Pkcs7).map_err(|detail| LoadProblem::NotFound {
+            wanted: WANTED,
+            found: format!("a DER ContentInfo of type {oid}: {detail}"),
+            hint: Hint(None),
+        });
+    }
+    let found = if rustls_pki_types::PrivateKeyDer::try_from(bytes).is_ok() {
+        return Err(LoadProblem::NotFound {
+            wanted: WANTED,
+            found: "a DER private key".into(),
+            hint: KEY_HINT,
+        });
+    } else if let Some((rest, whole)) = der::element(bytes) {
+        let extra = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(" and {} bytes after it", rest.len())
+        };
+        format!(
+            "a DER element of {} bytes (tag 0x{:02x}){extra} that is none of these",
+            whole.whole.len(),
+            whole.tag
+        )
+    } else if std::str::from_utf8(bytes).is_ok() {
+        let first: String = String::from_utf8_lossy(bytes).chars().take(24).collect();
+        format!("text with no -----BEGIN line, starting {first:?}")
+    } else {
+        let first: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        format!(
+            "{} bytes that are neither PEM nor DER, starting {}",
+            bytes.len(),
+            first.join(" ")
+        )
+    };
+    Err(LoadProblem::NotFound {
+        wanted: WANTED,
+        found,
+        hint: Hint(None),
+    })
+}
+
+fn pkcs7(der: &[u8]) -> std::result::Result<Vec<CertificateDer<'static>>, String> {
+    let certificates = der::pkcs7_certificates(der)?;
+    for (i, cert) in certificates.iter().enumerate() {
+        x509_parser::parse_x509_certificate(cert)
+            .map_err(|e| format!("its certificate #{} is not valid X.509 ({e})", i + 1))?;
+    }
+    Ok(certificates.into_iter().map(CertificateDer::from).collect())
+}
+
+const KEY_HINT: Hint = Hint(Some(
+    "that is a private key, which inspect does not show; to check it belongs to a certificate: tls-cert inspect --key-matches CERT KEY",
+));
+
+fn hint_for(labels: &[&str]) -> Hint {
+    if labels.iter().any(|l| l.contains("PRIVATE KEY")) {
+        KEY_HINT
+    } else if labels.contains(&"PUBLIC KEY") {
+        Hint(Some(
+            "a public key alone has no certificate fields; inspect the certificate it came from",
+        ))
+    } else {
+        Hint(None)
+    }
+}

@@ -1,0 +1,125 @@
+//! A PKCS#12 (`.p12`, `.pfx`) file opened with its password: its certificates, and for each private key
+//! its type and which certificate it belongs to. The key itself is never shown.
+
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use serde::Serialize;
+
+use super::der::{element, elements};
+
+/// What a PKCS#12 file holds; field names are the JSON keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pkcs12Info {
+    /// The certificates, in the file's order.
+    #[serde(skip)]
+    pub certificates: Vec<CertificateDer<'static>>,
+    /// Each certificate's friendly name (alias), when it has one, by position.
+    pub certificate_names: Vec<Option<String>>,
+    /// The private keys: their type and the certificate each belongs to; never the key.
+    pub keys: Vec<Pkcs12Key>,
+}
+
+/// A private key held in a PKCS#12 file, described without its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pkcs12Key {
+    /// `RSA 2048 bits`, `EC P-256`, `Ed25519`, or the algorithm's OID.
+    pub kind: String,
+    /// Its friendly name (alias), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The position (0-based) of the certificate whose public key it is, when one is.
+    pub certificate: Option<usize>,
+}
+
+/// Why a PKCS#12 file could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum Pkcs12Error {
+    /// The password does not open it (its MAC does not verify, or a bag does not decrypt).
+    #[error("the password does not open it (its integrity check fails with that password)")]
+    WrongPassword,
+    /// An encryption or MAC algorithm this reader lacks.
+    #[error(
+        "it uses an encryption this reader lacks ({0}); convert it with: openssl pkcs12 -in FILE -nodes -legacy | openssl pkcs12 -export -out NEW.p12"
+    )]
+    Unsupported(String),
+    /// Not PKCS#12, or broken.
+    #[error("it is not a readable PKCS#12 file ({0})")]
+    Broken(String),
+}
+
+/// Opens a DER PKCS#12 file with `password`.
+///
+/// # Errors
+/// [`Pkcs12Error`] for a wrong password, an encryption not supported, or a broken file.
+pub fn read_pkcs12(der: &[u8], password: &str) -> Result<Pkcs12Info, Pkcs12Error> {
+    use p12_keystore::error::Error as E;
+    let archive = p12_keystore::Pkcs12Archive::from_pkcs12(der, password).map_err(|err| match err {
+        E::MacError(_) | E::UnpadError | E::InvalidPrivateKey => Pkcs12Error::WrongPassword,
+        E::UnsupportedEncryptionScheme | E::UnsupportedMacAlgorithm | E::UnsupportedContentType => {
+            Pkcs12Error::Unsupported(err.to_string())
+        }
+        other => Pkcs12Error::Broken(other.to_string()),
+    })?;
+    let certificates: Vec<CertificateDer<'static>> = archive
+        .certs
+        .iter()
+        .map(|bag| CertificateDer::from(bag.cert.as_der().to_vec()))
+        .collect();
+    let keys = archive
+        .keys
+        .iter()
+        .map(|bag| {
+            let pkcs8 = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(bag.key.as_der().to_vec()));
+            Pkcs12Key {
+                kind: key_kind(bag.key.as_der()),
+                name: bag.friendly_name.clone(),
+                certificate: certificates
+                    .iter()
+                    .position(|cert| crate::key_belongs_to(cert, &pkcs8).unwrap_or(false)),
+            }
+        })
+        .collect();
+    Ok(Pkcs12Info {
+        certificate_names: archive.certs.iter().map(|bag| bag.friendly_name.clone()).collect(),
+        certificates,
+        keys,
+    })
+}
+
+/// A PKCS#8 key's type, read from its AlgorithmIdentifier (and an RSA key's size from its modulus);
+/// nothing secret is read into the result.
+fn key_kind(pkcs8: &[u8]) -> String {
+    let algorithm = || -> Option<(String, Option<String>, &[u8])> {
+        let (_, info) = element(pkcs8)?;
+        let items = elements(info.content)?;
+        let (_, algorithm) = element(items.get(1)?.whole)?;
+        let parts = elements(algorithm.content)?;
+        let oid = super::der::oid_text(parts.first()?)?;
+        let parameter = parts.get(1).and_then(super::der::oid_text);
+        Some((oid, parameter, items.get(2)?.content))
+    };
+    let Some((oid, parameter, private)) = algorithm() else {
+        return "(unreadable key)".into();
+    };
+    match oid.as_str() {
+        super::key::OID_RSA | super::key::OID_RSA_PSS => {
+            // RSAPrivateKey ::= SEQUENCE { version, modulus, ... }: the modulus is public.
+            let bits = element(private)
+                .and_then(|(_, seq)| elements(seq.content))
+                .and_then(|fields| fields.get(1).map(|m| super::key::unsigned_bits(m.content)));
+            match bits {
+                Some(bits) => format!("RSA {bits} bits"),
+                None => "RSA".into(),
+            }
+        }
+        "1.2.840.10045.2.1" => match parameter.as_deref() {
+            Some("1.2.840.10045.3.1.7") => "EC P-256".into(),
+            Some("1.3.132.0.34") => "EC P-384".into(),
+            Some("1.3.132.0.35") => "EC P-521".into(),
+            Some(curve) => format!("EC {curve}"),
+            None => "EC".into(),
+        },
+        super::key::OID_ED25519 => "Ed25519".into(),
+        super::key::OID_ED448 => "Ed448".into(),
+        other => other.to_owned(),
+    }
+}
