@@ -35,6 +35,11 @@ fn inspector_corpus() {
 }
 
 #[test]
+fn documents_corpus() {
+    replay("documents", tls_core::fuzzing::documents, 8);
+}
+
+#[test]
 fn echo_chunking_corpus() {
     replay("echo_chunking", tls_core::fuzzing::echo_chunking, 22);
 }

@@ -131,6 +131,7 @@ pub(crate) async fn run(args: InspectArgs) -> ExitCode {
         Some(name) => client::parse_server_name(name),
         None => client::server_name_for(addr),
     };
+    let asked = name.as_ref().ok().cloned();
     let fetched = match name {
         Ok(name) => {
             client::fetch_chain(
@@ -150,6 +151,7 @@ pub(crate) async fn run(args: InspectArgs) -> ExitCode {
                 name: addr,
                 chain: Ok(&fetched.chain),
                 fetched: Some(&fetched),
+                served_to: asked.as_ref(),
             }],
             false,
         ),
@@ -162,6 +164,8 @@ pub(crate) struct Source<'a> {
     pub(crate) name: &'a str,
     pub(crate) chain: Result<&'a [CertificateDer<'static>], &'a tls_core::Error>,
     pub(crate) fetched: Option<&'a client::Fetched>,
+    /// The name the chain was asked for, when it came from a server: its chain is checked for it.
+    pub(crate) served_to: Option<&'a tls_core::pki_types::ServerName<'static>>,
 }
 
 /// Prints every certificate of `sources`; `several` says a heading names each, as more than one file or
@@ -198,7 +202,12 @@ pub(crate) fn print(args: &InspectArgs, sources: Vec<Source>, several: bool) -> 
                 _ => Position::Issuer,
             };
             let info = match inspect::inspect(der, position) {
-                Ok(info) => info,
+                Ok(mut info) => {
+                    if let (0, Some(name)) = (index, source.served_to) {
+                        info.warnings.extend(inspect::served_chain_warnings(chain, name));
+                    }
+                    info
+                }
                 Err(err) => {
                     code = refuse(&format_args!("{}: certificate #{}: {err}", source.name, index + 1));
                     continue;

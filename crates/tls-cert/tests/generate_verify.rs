@@ -1069,3 +1069,43 @@ async fn l7_an_intermediate_without_ca_true_is_named_as_such() {
         "{said}"
     );
 }
+
+/// inspect --connect warns about what verify --connect would refuse: a name the certificate does not
+/// hold, and a chain that ends below a root the server did not send; a good chain for its own name
+/// gets no such warning.
+#[tokio::test]
+async fn inspect_connect_warns_about_the_name_and_an_incomplete_chain() {
+    let ca = CertificateAuthority::new("Inspect Connect CA", Validity::days_from_now(30)).expect("a CA");
+    let incomplete = test_support::scenario_server(tls_core::scenario::Kind::IncompleteChain, &ca).await;
+    let ran = tls_cert(&[
+        "inspect",
+        "--connect",
+        &incomplete.address(),
+        "--server-name",
+        "other.example",
+    ])
+    .await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    let warnings = ran.stdout.split("\tWarnings:").nth(1).unwrap_or_default();
+    assert!(
+        warnings.contains("not valid for other.example, the name asked for"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        warnings.contains("which the server did not send and which is not one of Mozilla's public roots"),
+        "{}",
+        ran.stdout
+    );
+    let json = tls_cert(&["inspect", "--connect", &incomplete.address(), "--json"]).await;
+    let first: Value = serde_json::from_str(json.stdout.lines().next().unwrap_or_default()).expect("JSON");
+    let listed = first["warnings"].as_array().expect("warnings").len();
+    assert!(listed >= 1, "{first}");
+    incomplete.stop().await;
+
+    let good = test_support::scenario_server(tls_core::scenario::Kind::Good, &ca).await;
+    let ran = tls_cert(&["inspect", "--connect", &good.address()]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    assert!(!ran.stdout.contains("not valid for"), "{}", ran.stdout);
+    good.stop().await;
+}

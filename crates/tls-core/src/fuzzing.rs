@@ -51,6 +51,68 @@ pub fn inspector(data: &[u8]) {
     }
 }
 
+/// Any bytes as a file handed to `tls-cert inspect`: told apart (certificates, CSR, CRL, PKCS#7,
+/// PKCS#12) or refused with an error naming the file; every item read and shown as text and JSON without
+/// panicking, and the two agree: the text has one extension header for each extension in the JSON. A
+/// PKCS#12 file is opened with an empty password (bounded: a file asking for more iterations than any
+/// real one is refused before any key derivation).
+pub fn documents(data: &[u8]) {
+    use crate::inspect::Item;
+    let now = 1_767_225_600;
+    let items = match inspect::identify(Path::new(NAME), data) {
+        Ok(items) => items,
+        Err(err) => {
+            let message = err.report().to_string();
+            assert!(
+                message.contains(NAME),
+                "an error that does not name the file: {message}"
+            );
+            return;
+        }
+    };
+    for item in items {
+        match item {
+            Item::Certificates(chain) | Item::Pkcs7(chain) => {
+                for der in &chain {
+                    if let Ok(info) = inspect::inspect_at(der, Position::Alone, now) {
+                        agree(&info.to_string(), &serde_json::to_value(&info).expect("JSON"));
+                    }
+                }
+            }
+            Item::Request(der) => {
+                if let Ok(info) = inspect::read_request(&der) {
+                    agree(&info.to_string(), &serde_json::to_value(&info).expect("JSON"));
+                }
+            }
+            Item::Crl(der) => {
+                if let Ok(info) = inspect::read_crl(&der, &[], now) {
+                    let _ = info.to_string();
+                    serde_json::to_string(&info).expect("a CRL's fields always serialize");
+                }
+            }
+            Item::Pkcs12(der) => {
+                if let Ok(info) = inspect::read_pkcs12(&der, "") {
+                    serde_json::to_string(&info).expect("a PKCS#12 summary always serializes");
+                }
+            }
+        }
+    }
+}
+
+/// The text shows one extension header (a line ending `critical):` or `critical)`) for each extension
+/// the JSON lists.
+fn agree(text: &str, json: &serde_json::Value) {
+    let listed = json["extensions"].as_array().map_or(0, Vec::len);
+    let headers = text
+        .lines()
+        .filter(|l| l.trim_end().ends_with("critical):") || l.trim_end().ends_with("critical)"))
+        .count();
+    assert_eq!(
+        headers, listed,
+        "text and JSON list different extensions:\n{text}\n{json}"
+    );
+}
+
 /// The echo state machine gives the same output whatever the chunking, and that output is what the
 /// protocol says: in line mode everything up to the first empty line (`\n` or `\r\n` at the start of a
 /// line), in raw mode everything.

@@ -118,6 +118,7 @@ impl Context<'_> {
                 name,
                 chain: Ok(chain),
                 fetched: None,
+                served_to: None,
             }],
             self.several,
         )
@@ -204,6 +205,7 @@ impl Context<'_> {
                     name: &label,
                     chain: Ok(&info.certificates),
                     fetched: None,
+                    served_to: None,
                 }],
                 true,
             );

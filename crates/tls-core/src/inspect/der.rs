@@ -144,6 +144,40 @@ pub(super) fn pkcs7_certificates(der: &[u8]) -> Result<Vec<Vec<u8>>, String> {
         .collect())
 }
 
+/// The largest iteration count a PKCS#12 file asks for: every INTEGER that follows an OCTET STRING (a
+/// salt) in a SEQUENCE, as in MacData and in PBKDF2 and PKCS#12 PBE parameters, searched through
+/// constructed elements and through OCTET STRINGs that hold DER, to a bounded depth. A file that asks
+/// for billions of iterations would keep a reader busy for hours; this lets it be refused first.
+pub(crate) fn largest_iteration_count(der: &[u8]) -> u64 {
+    fn walk(input: &[u8], depth: u8, largest: &mut u64) {
+        let Some(items) = elements(input) else {
+            return;
+        };
+        for pair in items.windows(2) {
+            if pair[0].tag == 0x04 && pair[1].tag == 0x02 {
+                let value = super::key::unsigned(pair[1].content);
+                let count = if value.len() > 8 {
+                    u64::MAX
+                } else {
+                    value.iter().fold(0u64, |n, &b| (n << 8) | u64::from(b))
+                };
+                *largest = (*largest).max(count);
+            }
+        }
+        if depth == 0 {
+            return;
+        }
+        for item in items {
+            if item.tag & 0x20 != 0 || item.tag == 0x04 {
+                walk(item.content, depth - 1, largest);
+            }
+        }
+    }
+    let mut largest = 0;
+    walk(der, 16, &mut largest);
+    largest
+}
+
 /// An RSA private key's public half, modulus and exponent (unsigned, big-endian), from PKCS#1
 /// (`pkcs1`) or PKCS#8 DER; `None` for another kind of key. The private numbers are not read.
 pub(crate) fn rsa_public_numbers(der: &[u8], pkcs1: bool) -> Option<(Vec<u8>, Vec<u8>)> {

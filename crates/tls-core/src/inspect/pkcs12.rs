@@ -6,6 +6,9 @@ use serde::Serialize;
 
 use super::der::{element, elements};
 
+/// Real files use 2,048 (OpenSSL) to 600,000 (password managers) iterations of their key derivation.
+const MOST_ITERATIONS: u64 = 10_000_000;
+
 /// What a PKCS#12 file holds; field names are the JSON keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pkcs12Info {
@@ -52,6 +55,12 @@ pub enum Pkcs12Error {
 /// [`Pkcs12Error`] for a wrong password, an encryption not supported, or a broken file.
 pub fn read_pkcs12(der: &[u8], password: &str) -> Result<Pkcs12Info, Pkcs12Error> {
     use p12_keystore::error::Error as E;
+    let iterations = super::largest_iteration_count(der);
+    if iterations > MOST_ITERATIONS {
+        return Err(Pkcs12Error::Broken(format!(
+            "it asks for {iterations} key-derivation iterations, more than the {MOST_ITERATIONS} any real file uses; reading it would take hours"
+        )));
+    }
     let archive = p12_keystore::Pkcs12Archive::from_pkcs12(der, password).map_err(|err| match err {
         E::MacError(_) | E::UnpadError | E::InvalidPrivateKey => Pkcs12Error::WrongPassword,
         E::UnsupportedEncryptionScheme | E::UnsupportedMacAlgorithm | E::UnsupportedContentType => {
@@ -121,5 +130,34 @@ fn key_kind(pkcs8: &[u8]) -> String {
         super::key::OID_ED25519 => "Ed25519".into(),
         super::key::OID_ED448 => "Ed448".into(),
         other => other.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PFX whose MAC asks for 2^31 - 1 iterations is refused at once, before any key derivation.
+    #[test]
+    fn a_file_asking_for_billions_of_iterations_is_refused_unread() {
+        let data_oid = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+        let mut content_info = vec![0x30, (data_oid.len() + 4) as u8];
+        content_info.extend(data_oid);
+        content_info.extend([0xa0, 0x02, 0x04, 0x00]);
+        let mac_data = [
+            0x30, 0x0c, 0x30, 0x00, 0x04, 0x02, 0xaa, 0xbb, 0x02, 0x04, 0x7f, 0xff, 0xff, 0xff,
+        ];
+        let mut body = vec![0x02, 0x01, 0x03];
+        body.extend(&content_info);
+        body.extend(mac_data);
+        let mut pfx = vec![0x30, body.len() as u8];
+        pfx.extend(body);
+        assert!(super::super::der::is_pfx(&pfx));
+        assert_eq!(super::super::largest_iteration_count(&pfx), 0x7fff_ffff);
+        let err = read_pkcs12(&pfx, "").expect_err("refused");
+        assert!(
+            err.to_string().contains("2147483647 key-derivation iterations"),
+            "{err}"
+        );
     }
 }
