@@ -359,6 +359,14 @@ pub async fn run(program: &str, args: &[&str], package: &str, input: &[u8]) -> R
     run_within(WAIT, program, args, package, input).await
 }
 
+/// Runs `program` as [`run`] does, with nothing on standard input, fails the test unless it exits 0,
+/// and returns its standard output.
+pub async fn stdout_of(program: &str, args: &[&str], package: &str) -> String {
+    let ran = run(program, args, package, b"").await;
+    assert!(ran.ok(), "{program} {args:?} failed: {}", ran.stderr);
+    ran.stdout
+}
+
 /// As [`run`], for slow programs (a TLS scanner), bounded by `limit` instead of [`WAIT`].
 pub async fn run_within(limit: Duration, program: &str, args: &[&str], package: &str, input: &[u8]) -> Ran {
     let mut child = spawn_piped(Command::new(program), program, args, package);

@@ -4,15 +4,9 @@
 //! that is none of these is named for what it is.
 
 use serde_json::Value;
-use test_support::{Ran, run, temp_dir, write};
+use test_support::{Ran, run, stdout_of, temp_dir, write};
 
 const TLS_CERT: &str = env!("CARGO_BIN_EXE_tls-cert");
-
-async fn stdout_of(program: &str, args: &[&str], package: &str) -> String {
-    let ran = run(program, args, package, b"").await;
-    assert!(ran.ok(), "{program} {args:?} failed: {}", ran.stderr);
-    ran.stdout
-}
 
 async fn ours(args: &[&str]) -> Ran {
     run(TLS_CERT, args, "(built by cargo)", b"").await
@@ -38,7 +32,13 @@ fn json_lines(text: &str) -> Vec<Value> {
 }
 
 /// A CA (P-256 key `ca.key`, certificate `ca.pem`) and a leaf `leaf.pem` it signed, made by openssl.
-async fn openssl_ca(d: &str) {
+/// A self-signed P-256 CA made by openssl: `{d}/{stem}.key` and `{d}/{stem}.pem`, named `CN={name}`.
+async fn openssl_self_signed_ca(d: &str, stem: &str, name: &str) {
+    let (key, cert, subject) = (
+        format!("{d}/{stem}.key"),
+        format!("{d}/{stem}.pem"),
+        format!("/CN={name}"),
+    );
     openssl(&[
         "req",
         "-x509",
@@ -48,15 +48,19 @@ async fn openssl_ca(d: &str) {
         "ec_paramgen_curve:P-256",
         "-nodes",
         "-keyout",
-        &format!("{d}/ca.key"),
+        &key,
         "-out",
-        &format!("{d}/ca.pem"),
+        &cert,
         "-subj",
-        "/CN=Docs CA",
+        &subject,
         "-days",
         "30",
     ])
     .await;
+}
+
+async fn openssl_ca(d: &str) {
+    openssl_self_signed_ca(d, "ca", "Docs CA").await;
     openssl(&[
         "req",
         "-new",
@@ -224,24 +228,7 @@ async fn a_crl_lists_every_revoked_serial_with_its_reason_and_checks_its_signatu
 
     // Checked against a CA that did not issue it: the check fails, exit 1, and says so.
     let other = format!("{d}/other-ca.pem");
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        &format!("{d}/other-ca.key"),
-        "-out",
-        &other,
-        "-subj",
-        "/CN=Other CA",
-        "-days",
-        "30",
-    ])
-    .await;
+    openssl_self_signed_ca(&d, "other-ca", "Other CA").await;
     let wrong = ours(&["inspect", &crl, "--ca", &other]).await;
     assert_eq!(wrong.code, Some(1), "{}", wrong.stderr);
     assert!(

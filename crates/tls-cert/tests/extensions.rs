@@ -9,15 +9,9 @@
 use std::path::Path;
 
 use serde_json::Value;
-use test_support::{run, temp_dir, write};
+use test_support::{stdout_of, temp_dir, write};
 
 const TLS_CERT: &str = env!("CARGO_BIN_EXE_tls-cert");
-
-async fn stdout_of(program: &str, args: &[&str], package: &str) -> String {
-    let ran = run(program, args, package, b"").await;
-    assert!(ran.ok(), "{program} {args:?} failed: {}", ran.stderr);
-    ran.stdout
-}
 
 /// One extension as a tool printed it: its header and the lines under it, trimmed.
 #[derive(Debug)]

@@ -6,17 +6,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
-use test_support::{run, temp_dir, write};
+use test_support::{stdout_of, temp_dir, write};
 
 const TLS_CERT: &str = env!("CARGO_BIN_EXE_tls-cert");
 
 /// Runs a tool that must succeed and returns its stdout.
-async fn stdout_of(program: &str, args: &[&str], package: &str) -> String {
-    let ran = run(program, args, package, b"").await;
-    assert!(ran.ok(), "{program} {args:?} failed: {}", ran.stderr);
-    ran.stdout
-}
-
 async fn ours(file: &str) -> Value {
     let text = stdout_of(TLS_CERT, &["inspect", "--json", file], "(built by cargo)").await;
     let line = text.lines().next().expect("one JSON object per certificate");
