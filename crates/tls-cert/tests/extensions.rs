@@ -276,6 +276,8 @@ tlsfeature = status_request
 1.2.3.4.5.6 = ASN1:UTF8String:hello private
 1.2.3.4.5.7 = critical,DER:01:02:03:ff
 issuerAltName = DNS:issuer.example
+# One signed certificate timestamp (RFC 6962): log ID 11..11, 2023-11-14T22:13:20.123Z, ECDSA-SHA256.
+1.3.6.1.4.1.11129.2.4.2 = DER:04:35:00:33:00:31:00:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:00:00:01:8b:cf:e5:68:7b:00:00:04:03:00:02:30:00
 [more]
 keyUsage = digitalSignature,nonRepudiation,keyEncipherment,dataEncipherment,keyAgreement,keyCertSign,cRLSign,encipherOnly,decipherOnly
 extendedKeyUsage = serverAuth,clientAuth,codeSigning,emailProtection,timeStamping,OCSPSigning,anyExtendedKeyUsage,ipsecIKE,msSGC,1.3.6.1.4.1.311.20.2.2
@@ -345,6 +347,17 @@ async fn every_extension_openssl_writes_reads_as_certtool_shows_it() {
         ]);
         stdout_of("openssl", &args, "openssl").await;
         compare(Path::new(&cert)).await;
+        if section == "every" {
+            let json = stdout_of(TLS_CERT, &["inspect", "--json", &cert], "(built by cargo)").await;
+            let json: Value = serde_json::from_str(json.lines().next().unwrap_or_default()).expect("JSON");
+            let sct = json["extensions"]
+                .as_array()
+                .and_then(|all| all.iter().find(|e| e["oid"] == "1.3.6.1.4.1.11129.2.4.2"))
+                .expect("the SCT extension");
+            assert_eq!(sct["timestamps"][0]["log_id"], "11".repeat(32));
+            assert_eq!(sct["timestamps"][0]["timestamp_ms"], 1_700_000_000_123_u64);
+            assert_eq!(sct["timestamps"][0]["time"], "2023-11-14T22:13:20Z");
+        }
         if section == "leaf_without_basic_constraints" {
             let text = stdout_of(TLS_CERT, &["inspect", &cert], "(built by cargo)").await;
             assert!(
