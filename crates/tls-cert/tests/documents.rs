@@ -140,6 +140,29 @@ async fn a_csr_reads_as_certtool_shows_it_and_a_changed_one_fails_its_self_signa
     let json = json_lines(&ours(&["inspect", "--json", &csr]).await.stdout);
     assert_eq!(json[0]["kind"], "csr");
     assert_eq!(json[0]["signature_verified"], true);
+
+    // An Ed448 request (a key this build's crypto library lacks) is not checked, and not called forged.
+    openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "ed448",
+        "-nodes",
+        "-keyout",
+        &format!("{d}/ed448.key"),
+        "-subj",
+        "/CN=ed448",
+        "-out",
+        &format!("{d}/ed448.csr"),
+    ])
+    .await;
+    let unchecked = ours(&["inspect", &format!("{d}/ed448.csr")]).await;
+    assert!(unchecked.ok(), "{}{}", unchecked.stdout, unchecked.stderr);
+    assert!(
+        unchecked.stdout.contains("Self signature: not checked:"),
+        "{}",
+        unchecked.stdout
+    );
     assert_eq!(json[0]["extensions"][0]["names"][0]["value"], "leaf.example");
 
     // The same request with one byte of its subject changed: the signature no longer verifies.
@@ -473,7 +496,7 @@ async fn a_file_that_is_none_of_these_is_named_for_what_it_is() {
     let cases: Vec<(String, &str)> = vec![
         (
             format!("{d}/ca.key"),
-            "the file holds 1 PRIVATE KEY block); that is a private key, which inspect does not show; to check it belongs to a certificate: tls-cert inspect --key-matches CERT KEY",
+            "the file holds 1 PRIVATE KEY block); that is a private key, not a certificate, and inspect does not show keys; to check it belongs to a certificate: tls-cert inspect --key-matches CERT KEY",
         ),
         (
             write(dir.path(), "random.bin", &random).display().to_string(),

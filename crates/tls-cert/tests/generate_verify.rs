@@ -673,7 +673,7 @@ async fn a_dash_reads_the_file_from_standard_input() {
     assert_eq!(ran.code, Some(2));
     assert_eq!(
         ran.stderr.trim_end(),
-        "error: cannot load certificate chain from standard input: the file is empty"
+        "error: cannot load a certificate, CSR, CRL or PKCS#12/PKCS#7 bundle from standard input: the file is empty"
     );
 }
 

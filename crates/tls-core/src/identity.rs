@@ -72,7 +72,13 @@ pub fn key_belongs_to(cert: &CertificateDer<'_>, key: &PrivateKeyDer<'static>) -
     let Ok((_, parsed)) = x509_parser::parse_x509_certificate(cert) else {
         return Ok(false);
     };
-    Ok(parsed.public_key().raw == public.as_ref())
+    // The key itself (the point, the EdDSA bytes), not the whole SubjectPublicKeyInfo: a certificate
+    // may spell its curve out (explicit parameters) where the derived key names it.
+    use x509_parser::prelude::FromDer;
+    let Ok((_, derived)) = x509_parser::x509::SubjectPublicKeyInfo::from_der(public.as_ref()) else {
+        return Ok(false);
+    };
+    Ok(parsed.public_key().subject_public_key.data == derived.subject_public_key.data)
 }
 
 /// The size of the leaf's RSA key when it is below 2048 bits, which no current client accepts.

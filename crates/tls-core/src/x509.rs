@@ -75,12 +75,39 @@ fn escape_dn_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for (i, c) in value.chars().enumerate() {
         let at_edge = i == 0 && (c == ' ' || c == '#') || i + 1 == value.chars().count() && c == ' ';
+        if c.is_control() {
+            // RFC 4514's \XX: a name can hold any byte, and printed raw a newline or an escape sequence
+            // would forge lines of our output.
+            for byte in c.to_string().bytes() {
+                out.push_str(&format!("\\{byte:02X}"));
+            }
+            continue;
+        }
         if at_edge || matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';') {
             out.push('\\');
         }
         out.push(c);
     }
     out
+}
+
+/// `text` with every control character (newline, escape, NUL, ...) written as `\xNN`, for values from a
+/// certificate or a peer printed on a terminal: they cannot start a line of their own or recolour one.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            for byte in c.to_string().bytes() {
+                out.push_str(&format!("\\x{byte:02x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// `contents` wrapped in a DER element with `tag`.
@@ -246,6 +273,8 @@ mod tests {
 
     #[test]
     fn dn_values_are_escaped_per_rfc4514() {
+        assert_eq!(escape_dn_value("a\nfake: line\u{1b}[31m"), "a\\0Afake: line\\1B[31m");
+        assert_eq!(visible("x\ny\u{0}"), "x\\x0ay\\x00");
         assert_eq!(escape_dn_value("a,b+c"), "a\\,b\\+c");
         assert_eq!(escape_dn_value(" #x "), "\\ #x\\ ");
     }

@@ -15,10 +15,13 @@ use crate::{INVALID, Stdout, fail, refuse};
 /// Inspects every file of `args`, one after the other; a file that cannot be read is said and the rest
 /// are still read.
 pub(crate) fn inspect_files(args: &InspectArgs) -> ExitCode {
-    let stdin_files = args.files.iter().filter(|p| p.as_os_str() == "-").count();
-    let password_from_stdin = args.password_file.as_deref() == Some(Path::new("-"));
-    if stdin_files + usize::from(password_from_stdin) > 1 {
-        return refuse(&"standard input (-) can be read once: give the other file, or the password, as a file");
+    // Two files from standard input are refused by the loader, naming the second; the password is read
+    // here, so its turn is checked here.
+    let reads_stdin = |path: Option<&Path>| path == Some(Path::new("-"));
+    if reads_stdin(args.password_file.as_deref())
+        && (args.files.iter().any(|p| reads_stdin(Some(p))) || reads_stdin(args.ca.as_deref()))
+    {
+        return refuse(&"standard input (-) can be read once: give the file, or the password, as a file");
     }
     let cas = match &args.ca {
         Some(path) => match pem::load_ca_certs(path) {
@@ -40,11 +43,7 @@ pub(crate) fn inspect_files(args: &InspectArgs) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     let mut kinds = Vec::new();
     for path in &args.files {
-        let name = if path.as_os_str() == "-" {
-            "standard input".to_owned()
-        } else {
-            path.display().to_string()
-        };
+        let name = path.display().to_string();
         let items = match pem::read_file(path).and_then(|bytes| inspect::identify(path, &bytes)) {
             Ok(items) => items,
             Err(err) => {
@@ -87,10 +86,11 @@ impl Context<'_> {
                 Ok(info) => {
                     let verified = info.signature_verified;
                     self.emit(name, "csr", &info, &info.to_string());
-                    if verified {
-                        ExitCode::SUCCESS
-                    } else {
+                    // Refused only when it was checked and failed; an algorithm not supported here is said.
+                    if verified == Some(false) {
                         ExitCode::from(INVALID)
+                    } else {
+                        ExitCode::SUCCESS
                     }
                 }
                 Err(err) => refuse(&format_args!("{name}: a CSR that does not parse: {err}")),

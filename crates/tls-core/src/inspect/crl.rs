@@ -115,11 +115,37 @@ fn check_signature(crl: &CertificateRevocationList<'_>, cas: &[CertificateDer<'_
         if cert.subject().as_raw() != issuer {
             continue;
         }
-        if crl.verify_signature(cert.public_key()).is_ok() {
-            return SignatureCheck {
-                verified: true,
-                detail: format!("verified with the key of {}", x509::dn_string(cert.subject())),
-            };
+        let signer = x509::dn_string(cert.subject());
+        match super::signature_outcome(crl.verify_signature(cert.public_key()), &crl.signature_algorithm) {
+            (Some(true), _) => {
+                // RFC 5280: a CRL's signer is a CA (basicConstraints CA:TRUE) allowed to sign CRLs.
+                let is_ca = cert.basic_constraints().ok().flatten().is_some_and(|bc| bc.value.ca);
+                let may_sign = cert.key_usage().ok().flatten().is_none_or(|ku| ku.value.crl_sign());
+                if !is_ca || !may_sign {
+                    return SignatureCheck {
+                        verified: false,
+                        detail: format!(
+                            "the signature is {signer}'s, but {signer} may not sign CRLs ({}): clients refuse it",
+                            if is_ca {
+                                "its key usage lacks cRLSign"
+                            } else {
+                                "it is not a CA"
+                            }
+                        ),
+                    };
+                }
+                return SignatureCheck {
+                    verified: true,
+                    detail: format!("verified with the key of {signer}"),
+                };
+            }
+            (None, why) => {
+                return SignatureCheck {
+                    verified: false,
+                    detail: format!("not checked: {}", why.unwrap_or_default()),
+                };
+            }
+            (Some(false), _) => {}
         }
         same_name.push(x509::dn_string(cert.subject()));
     }

@@ -933,9 +933,10 @@ impl Extension {
             _ => line(&tabs, &format!("{} ({criticality}):", self.name)),
         }
         for text in self.value.lines() {
+            // Values come from the file: a control character in one must not start a line of its own.
             match text.strip_prefix('\t') {
-                Some(deeper) => line(&format!("{inner}\t"), deeper),
-                None => line(&inner, &text),
+                Some(deeper) => line(&format!("{inner}\t"), &x509::visible(deeper)),
+                None => line(&inner, &x509::visible(&text)),
             }
         }
     }

@@ -124,7 +124,7 @@ fn identify_der(bytes: &[u8]) -> std::result::Result<Item, LoadProblem> {
             format!(" and {} bytes after it", rest.len())
         };
         format!(
-            "a DER element of {} bytes (tag 0x{:02x}){extra} that is none of these",
+            "bytes that are neither PEM nor DER of these kinds: a DER element of {} bytes (tag 0x{:02x}){extra}",
             whole.whole.len(),
             whole.tag
         )
@@ -156,7 +156,7 @@ fn pkcs7(der: &[u8]) -> std::result::Result<Vec<CertificateDer<'static>>, String
 }
 
 const KEY_HINT: Hint = Hint(Some(
-    "that is a private key, which inspect does not show; to check it belongs to a certificate: tls-cert inspect --key-matches CERT KEY",
+    "that is a private key, not a certificate, and inspect does not show keys; to check it belongs to a certificate: tls-cert inspect --key-matches CERT KEY",
 ));
 
 fn hint_for(labels: &[&str]) -> Hint {

@@ -301,6 +301,32 @@ fn alt_names(cert: &X509Certificate<'_>) -> SubjectAltNames {
     names
 }
 
+/// A signature check's outcome: verified, refused, or not checked (`None`) with why. The crypto library
+/// here lacks some algorithms (Ed448, brainpool, DSA) and some RSA-PSS parameters: those are not
+/// checked, rather than called forged.
+fn signature_outcome(
+    result: Result<(), x509_parser::error::X509Error>,
+    algorithm: &x509_parser::x509::AlgorithmIdentifier<'_>,
+) -> (Option<bool>, Option<String>) {
+    use x509_parser::error::X509Error;
+    let pss = algorithm.algorithm.to_id_string() == key::OID_RSA_PSS;
+    match result {
+        Ok(()) => (Some(true), None),
+        Err(X509Error::SignatureUnsupportedAlgorithm) => (
+            None,
+            Some(format!(
+                "{} is not supported by this build's crypto library",
+                signature_algorithm(algorithm)
+            )),
+        ),
+        Err(_) if pss => (
+            None,
+            Some("RSA-PSS with these parameters cannot be checked by this build's crypto library".into()),
+        ),
+        Err(err) => (Some(false), Some(err.to_string())),
+    }
+}
+
 /// The signature's RSA-PSS parameters, when it is RSA-PSS.
 fn signature_pss(algorithm: &x509_parser::x509::AlgorithmIdentifier<'_>) -> Option<PssParameters> {
     if algorithm.algorithm.to_id_string() != key::OID_RSA_PSS {

@@ -30,9 +30,10 @@ pub struct RequestInfo {
     /// The signature algorithm, as openssl names it.
     pub signature_algorithm: String,
     /// Whether the signature verifies with the request's own key (proof that the requester holds the
-    /// private key).
-    pub signature_verified: bool,
-    /// Why it does not, when it does not.
+    /// private key); `None` when it could not be checked here (an algorithm the crypto library lacks:
+    /// Ed448, brainpool, DSA, some RSA-PSS parameters).
+    pub signature_verified: Option<bool>,
+    /// Why it does not verify, or why it was not checked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signature_error: Option<String>,
     /// SHA-1 over the SubjectPublicKeyInfo, lowercase hex.
@@ -88,7 +89,7 @@ pub fn read_request(der: &[u8]) -> Result<RequestInfo, ParseError> {
             }),
         }
     }
-    let verified = csr.verify_signature();
+    let verified = super::signature_outcome(csr.verify_signature(), &csr.signature_algorithm);
     Ok(RequestInfo {
         version: info.version.0 + 1,
         subject: x509::dn_string(&info.subject),
@@ -96,8 +97,8 @@ pub fn read_request(der: &[u8]) -> Result<RequestInfo, ParseError> {
         extensions,
         attributes,
         signature_algorithm: signature_algorithm(&csr.signature_algorithm),
-        signature_verified: verified.is_ok(),
-        signature_error: verified.err().map(|err| err.to_string()),
+        signature_verified: verified.0,
+        signature_error: verified.1,
         public_key_id_sha1: hex(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, spki).as_ref()),
         public_key_id_sha256: hex(digest::digest(&digest::SHA256, spki).as_ref()),
         pin_sha256: pin_sha256_of_spki(spki),
@@ -150,9 +151,17 @@ impl fmt::Display for RequestInfo {
         let _ = writeln!(text, "\t\tsha1:{}", self.public_key_id_sha1);
         let _ = writeln!(text, "\t\tsha256:{}", self.public_key_id_sha256);
         let _ = writeln!(text, "\tPublic Key PIN:\n\t\tpin-sha256:{}", self.pin_sha256);
-        match &self.signature_error {
-            None => text.push_str("\nSelf signature: verified\n"),
-            Some(why) => {
+        match (self.signature_verified, &self.signature_error) {
+            (Some(true), _) => text.push_str("\nSelf signature: verified\n"),
+            (None, why) => {
+                let _ = writeln!(
+                    text,
+                    "\nSelf signature: not checked: {} (openssl req -verify checks it)",
+                    why.as_deref().unwrap_or("not supported here")
+                );
+            }
+            (Some(false), why) => {
+                let why = why.as_deref().unwrap_or("it does not verify");
                 let _ = writeln!(
                     text,
                     "\nSelf signature: FAILED ({why}): the request was changed after it was signed, or signed with another key"
