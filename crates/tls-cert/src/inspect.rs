@@ -204,7 +204,7 @@ pub(crate) fn print(args: &InspectArgs, sources: Vec<Source>, several: bool) -> 
             let info = match inspect::inspect(der, position) {
                 Ok(mut info) => {
                     if let (0, Some(name)) = (index, source.served_to) {
-                        info.warnings.extend(inspect::served_chain_warnings(chain, name));
+                        info.warnings.extend(tls_core::served_chain_warnings(chain, name));
                     }
                     info
                 }

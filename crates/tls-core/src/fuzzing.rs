@@ -57,9 +57,9 @@ pub fn inspector(data: &[u8]) {
 /// PKCS#12 file is opened with an empty password (bounded: a file asking for more iterations than any
 /// real one is refused before any key derivation).
 pub fn documents(data: &[u8]) {
-    use crate::inspect::Item;
+    use crate::pem::Item;
     let now = 1_767_225_600;
-    let items = match inspect::identify(Path::new(NAME), data) {
+    let items = match pem::identify(Path::new(NAME), data) {
         Ok(items) => items,
         Err(err) => {
             let message = err.report().to_string();

@@ -6,9 +6,11 @@
 //! ([`Identity`], [`CertStore`], [`SessionInfo`], [`Pin`], [`HostPort`], the verifiers, ...).
 //!
 //! Certificates (none of these reaches a socket; `tests/architecture.rs` keeps it so):
-//! - [`pem`]: reading certificate chains, private keys and CA bundles from PEM or DER files
+//! - [`pem`]: reading certificate chains, private keys and CA bundles from PEM or DER files, and
+//!   telling what a file holds ([`pem::identify`]: certificates, CSR, CRL, PKCS#7, PKCS#12)
 //! - [`x509`]: reading one certificate: names (one RFC 4514 rendering), SANs, dates, who signed it
-//! - [`inspect`]: every field of a certificate, fingerprints and pins, as text or JSON
+//! - [`inspect`]: every field of a certificate (every extension, typed), a CSR, a CRL or a PKCS#12
+//!   file, fingerprints and pins, as text or JSON
 //! - [`generate`]: making a CA and leaf certificates (rcgen), in memory; writing them is the program's
 //! - [`verify`]: verifying a certificate file as the client would, with the reason in words
 //! - [`scenario`]: certificate chains broken on purpose (expired, wrong host, incomplete chain, ...)
@@ -99,8 +101,9 @@ pub use certstore::{CertStore, Served, reload};
 pub use crypto::provider;
 pub use diagnose::{Side, handshake_error, io_error};
 pub use error::{Error, Result};
-pub use identity::{Identity, check_key_matches, key_belongs_to};
-pub use preflight::{Finding, Severity, check as preflight};
+pub use identity::{Identity, check_key_matches};
+pub use inspect::key_belongs_to;
+pub use preflight::{Finding, Severity, check as preflight, served_chain_warnings};
 /// rustls itself, for callers that hold its configurations.
 pub use rustls;
 /// The certificate and key types of the API (rustls-pki-types), re-exported for callers.

@@ -5,8 +5,9 @@ use std::io::Read as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use tls_core::inspect::{self, Item};
+use tls_core::inspect;
 use tls_core::pem;
+use tls_core::pem::Item;
 use tls_core::pki_types::CertificateDer;
 
 use super::{InspectArgs, Source, print};
@@ -44,7 +45,7 @@ pub(crate) fn inspect_files(args: &InspectArgs) -> ExitCode {
     let mut kinds = Vec::new();
     for path in &args.files {
         let name = path.display().to_string();
-        let items = match pem::read_file(path).and_then(|bytes| inspect::identify(path, &bytes)) {
+        let items = match pem::read_file(path).and_then(|bytes| pem::identify(path, &bytes)) {
             Ok(items) => items,
             Err(err) => {
                 code = fail(&err);

@@ -4,18 +4,18 @@
 
 /// One DER element.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Tlv<'a> {
+pub(crate) struct Tlv<'a> {
     /// The tag byte (one-byte tags only: every structure read here uses them).
-    pub(super) tag: u8,
+    pub(crate) tag: u8,
     /// The contents.
-    pub(super) content: &'a [u8],
+    pub(crate) content: &'a [u8],
     /// The whole element, tag and length included.
-    pub(super) whole: &'a [u8],
+    pub(crate) whole: &'a [u8],
 }
 
 /// The first element of `input` and what follows it, or `None` when it is not a whole definite-length
 /// DER element.
-pub(super) fn element(input: &[u8]) -> Option<(&[u8], Tlv<'_>)> {
+pub(crate) fn element(input: &[u8]) -> Option<(&[u8], Tlv<'_>)> {
     let (&tag, rest) = input.split_first()?;
     if tag & 0x1f == 0x1f {
         return None;
@@ -50,7 +50,7 @@ pub(super) fn element(input: &[u8]) -> Option<(&[u8], Tlv<'_>)> {
 }
 
 /// Every element of `content`, which must be whole elements and nothing else.
-pub(super) fn elements(mut content: &[u8]) -> Option<Vec<Tlv<'_>>> {
+pub(crate) fn elements(mut content: &[u8]) -> Option<Vec<Tlv<'_>>> {
     let mut out = Vec::new();
     while !content.is_empty() {
         let (rest, item) = element(content)?;
@@ -61,7 +61,7 @@ pub(super) fn elements(mut content: &[u8]) -> Option<Vec<Tlv<'_>>> {
 }
 
 /// An OBJECT IDENTIFIER element as dotted text.
-pub(super) fn oid_text(item: &Tlv<'_>) -> Option<String> {
+pub(crate) fn oid_text(item: &Tlv<'_>) -> Option<String> {
     if item.tag != 0x06 || item.content.is_empty() {
         return None;
     }
@@ -92,7 +92,7 @@ pub(super) fn oid_text(item: &Tlv<'_>) -> Option<String> {
 
 /// The content type OID of a ContentInfo (PKCS#7 / CMS) or of a PFX's authSafe, and the content's
 /// elements: `None` when `der` is not such a structure.
-pub(super) fn content_info(der: &[u8]) -> Option<(String, Tlv<'_>)> {
+pub(crate) fn content_info(der: &[u8]) -> Option<(String, Tlv<'_>)> {
     let (rest, outer) = element(der)?;
     if !rest.is_empty() || outer.tag != 0x30 {
         return None;
@@ -103,12 +103,12 @@ pub(super) fn content_info(der: &[u8]) -> Option<(String, Tlv<'_>)> {
 }
 
 /// PKCS#7 signedData.
-pub(super) const OID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
+pub(crate) const OID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
 /// PKCS#7 data.
-pub(super) const OID_DATA: &str = "1.2.840.113549.1.7.1";
+pub(crate) const OID_DATA: &str = "1.2.840.113549.1.7.1";
 
 /// Whether `der` is a PFX (PKCS#12): SEQUENCE { INTEGER 3, ContentInfo of data, ... }.
-pub(super) fn is_pfx(der: &[u8]) -> bool {
+pub(crate) fn is_pfx(der: &[u8]) -> bool {
     let pfx = || -> Option<bool> {
         let (rest, outer) = element(der)?;
         if !rest.is_empty() || outer.tag != 0x30 {
@@ -123,7 +123,7 @@ pub(super) fn is_pfx(der: &[u8]) -> bool {
 }
 
 /// The certificates of a PKCS#7 (CMS) signedData bundle (`.p7b`), in its order.
-pub(super) fn pkcs7_certificates(der: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+pub(crate) fn pkcs7_certificates(der: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     let (oid, explicit) = content_info(der).ok_or("not a PKCS#7 ContentInfo")?;
     if oid != OID_SIGNED_DATA {
         return Err(format!(

@@ -8,7 +8,10 @@ use x509_parser::public_key::PublicKey;
 use x509_parser::signature_algorithm::RsaSsaPssParams;
 use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
 
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
 use super::hex;
+use crate::error::{Error, Result};
 
 /// The public key's algorithm, strength and numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -271,6 +274,44 @@ impl fmt::Display for PublicKeyInfo {
             _ => Ok(()),
         }
     }
+}
+
+/// Whether `key` is the private key of `cert`: the public key derived from `key` is the certificate's.
+/// Unlike [`check_key_matches`], the certificate is not judged (a critical extension rustls does not
+/// process, say, does not stop the comparison).
+///
+/// # Errors
+/// [`Error::Config`] when the crypto library cannot load the key (an RSA key under 2048 bits, an
+/// unsupported algorithm).
+pub fn key_belongs_to(cert: &CertificateDer<'_>, key: &PrivateKeyDer<'static>) -> Result<bool> {
+    // An RSA key is compared by its modulus and exponent, which it holds: this works for keys the
+    // crypto library refuses to load (under 2048 bits), which a student may well hold.
+    let pkcs1 = matches!(key, PrivateKeyDer::Pkcs1(_));
+    if let Some((modulus, exponent)) = super::der::rsa_public_numbers(key.secret_der(), pkcs1) {
+        let Ok(info) = super::inspect(cert, super::Position::Alone) else {
+            return Ok(false);
+        };
+        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        return Ok(info.public_key.modulus == Some(hex(&modulus)) && info.public_key.exponent == Some(hex(&exponent)));
+    }
+    let signing = crate::crypto::provider()
+        .key_provider
+        .load_private_key(key.clone_key())
+        .map_err(|cause| Error::Config { side: "server", cause })?;
+    let public = signing.public_key().ok_or_else(|| Error::Config {
+        side: "server",
+        cause: rustls::Error::General("the crypto library gives no public key for this key".into()),
+    })?;
+    let Ok((_, parsed)) = x509_parser::parse_x509_certificate(cert) else {
+        return Ok(false);
+    };
+    // The key itself (the point, the EdDSA bytes), not the whole SubjectPublicKeyInfo: a certificate
+    // may spell its curve out (explicit parameters) where the derived key names it.
+    use x509_parser::prelude::FromDer;
+    let Ok((_, derived)) = SubjectPublicKeyInfo::from_der(public.as_ref()) else {
+        return Ok(false);
+    };
+    Ok(parsed.public_key().subject_public_key.data == derived.subject_public_key.data)
 }
 
 #[cfg(test)]

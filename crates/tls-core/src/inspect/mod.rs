@@ -5,9 +5,8 @@
 //! what `certtool -i` and `openssl x509 -text -fingerprint` print, so they can be compared line by line.
 
 mod crl;
-mod der;
+pub(crate) mod der;
 mod extension;
-mod file;
 mod key;
 #[cfg(feature = "pkcs12")]
 mod pkcs12;
@@ -26,12 +25,10 @@ use x509_parser::signature_algorithm::RsaSsaPssParams;
 use x509_parser::time::ASN1Time;
 
 pub use self::crl::{CrlInfo, Revoked, SignatureCheck, read_crl};
-pub(crate) use self::der::{largest_iteration_count, rsa_public_numbers};
 pub use self::extension::{
     Access, DistributionPoint, Extension, ExtensionValue, Name, OtherName, Policy, Purpose, Qualifier, Sct, TlsFeature,
 };
-pub use self::file::{Item, identify};
-pub use self::key::{PssParameters, PublicKeyInfo};
+pub use self::key::{PssParameters, PublicKeyInfo, key_belongs_to};
 #[cfg(feature = "pkcs12")]
 pub use self::pkcs12::{Pkcs12Error, Pkcs12Info, Pkcs12Key, read_pkcs12};
 pub use self::request::{RequestAttribute, RequestInfo, read_request};
@@ -203,55 +200,6 @@ pub fn inspect_at(der: &CertificateDer<'_>, position: Position, now: i64) -> Res
     }
     info.warnings = warnings(&info, position, now, not_before, not_after);
     Ok(info)
-}
-
-/// What a client connecting to `name` would find wrong with the chain a server sent, read without
-/// trusting it (as `tls-cert inspect --connect` fetches it): the first certificate not valid for the
-/// name, certificates out of order or the first one a CA (the server's preflight checks), and a chain
-/// that ends below a root, with whether Mozilla's roots hold its issuer. Dates and keys are each
-/// certificate's own [`CertificateInfo::warnings`].
-pub fn served_chain_warnings(chain: &[CertificateDer<'_>], name: &rustls_pki_types::ServerName<'_>) -> Vec<String> {
-    let Some(leaf) = chain.first() else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let valid_for_name = rustls::server::ParsedCertificate::try_from(leaf)
-        .and_then(|parsed| rustls::client::verify_server_name(&parsed, name));
-    if valid_for_name.is_err() {
-        let names = x509::alt_names(leaf);
-        out.push(format!(
-            "not valid for {}, the name asked for: {} holds {}; clients refuse it for that name",
-            name.to_str(),
-            x509::subject(leaf),
-            if names.is_empty() {
-                "no subject alternative names".into()
-            } else {
-                names.join(", ")
-            }
-        ));
-    }
-    let owned: Vec<CertificateDer<'static>> = chain.iter().map(|c| c.clone().into_owned()).collect();
-    out.extend(
-        crate::preflight(&owned, 0)
-            .into_iter()
-            .filter(|f| f.severity == crate::Severity::Error)
-            .map(|f| f.text),
-    );
-    if let Some(last) = chain.last().filter(|last| !x509::is_self_issued(last)) {
-        let issuer = x509::issuer(last);
-        let public = x509::issuer_der(last).is_some_and(|issuer_der| {
-            webpki_roots::TLS_SERVER_ROOTS
-                .iter()
-                .any(|root| x509::anchor_name(root.subject.as_ref()) == issuer_der)
-        });
-        if !public {
-            out.push(format!(
-                "the chain ends at {}, issued by {issuer}, which the server did not send and which is not one of Mozilla's public roots: clients must be given {issuer} as a trusted CA, or, if it is an intermediate, the server must send it (an incomplete chain)",
-                x509::subject(last)
-            ));
-        }
-    }
-    out
 }
 
 /// pin-sha256 of a certificate's public key: base64 of SHA-256 over its SubjectPublicKeyInfo.

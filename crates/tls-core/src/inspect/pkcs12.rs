@@ -55,7 +55,7 @@ pub enum Pkcs12Error {
 /// [`Pkcs12Error`] for a wrong password, an encryption not supported, or a broken file.
 pub fn read_pkcs12(der: &[u8], password: &str) -> Result<Pkcs12Info, Pkcs12Error> {
     use p12_keystore::error::Error as E;
-    let iterations = super::largest_iteration_count(der);
+    let iterations = super::der::largest_iteration_count(der);
     if iterations > MOST_ITERATIONS {
         return Err(Pkcs12Error::Broken(format!(
             "it asks for {iterations} key-derivation iterations, more than the {MOST_ITERATIONS} any real file uses; reading it would take hours"
@@ -83,7 +83,7 @@ pub fn read_pkcs12(der: &[u8], password: &str) -> Result<Pkcs12Info, Pkcs12Error
                 name: bag.friendly_name.clone(),
                 certificate: certificates
                     .iter()
-                    .position(|cert| crate::key_belongs_to(cert, &pkcs8).unwrap_or(false)),
+                    .position(|cert| super::key::key_belongs_to(cert, &pkcs8).unwrap_or(false)),
             }
         })
         .collect();
@@ -153,7 +153,7 @@ mod tests {
         let mut pfx = vec![0x30, body.len() as u8];
         pfx.extend(body);
         assert!(super::super::der::is_pfx(&pfx));
-        assert_eq!(super::super::largest_iteration_count(&pfx), 0x7fff_ffff);
+        assert_eq!(super::super::der::largest_iteration_count(&pfx), 0x7fff_ffff);
         let err = read_pkcs12(&pfx, "").expect_err("refused");
         assert!(
             err.to_string().contains("2147483647 key-derivation iterations"),

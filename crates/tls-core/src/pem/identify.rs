@@ -7,9 +7,8 @@ use std::path::Path;
 use rustls_pki_types::CertificateDer;
 use x509_parser::prelude::FromDer;
 
-use super::der;
 use crate::error::{Error, Hint, LoadProblem, Material, Result};
-use crate::pem;
+use crate::inspect::der;
 
 /// One thing in a file, in the file's order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +45,7 @@ pub fn identify(name: &Path, bytes: &[u8]) -> Result<Vec<Item>> {
         },
         problem,
     };
-    let Some(blocks) = pem::labeled_blocks(name, bytes)? else {
+    let Some(blocks) = super::labeled_blocks(name, bytes)? else {
         return identify_der(bytes).map(|item| vec![item]).map_err(fail);
     };
     let mut items: Vec<Item> = Vec::new();
@@ -84,7 +83,7 @@ pub fn identify(name: &Path, bytes: &[u8]) -> Result<Vec<Item>> {
         let labels: Vec<&str> = blocks.iter().map(|b| b.label.as_str()).collect();
         return Err(fail(LoadProblem::NotFound {
             wanted: WANTED,
-            found: pem::summarize(labels.iter().copied()),
+            found: super::summarize(labels.iter().copied()),
             hint: hint_for(&labels),
         }));
     }

@@ -10,6 +10,9 @@ use rustls::RootCertStore;
 use rustls_pki_types::pem::{self, PemObject, SectionKind};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
+mod identify;
+
+pub use self::identify::{Item, identify};
 use crate::error::{Error, Hint, LoadProblem, Material, Result};
 use crate::identity::{self, Identity, check_key_matches};
 use crate::x509;
