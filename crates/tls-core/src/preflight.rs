@@ -115,7 +115,7 @@ pub fn check(chain: &[CertificateDer<'_>], warn_days: i64) -> Vec<Finding> {
 /// trusting it (as `tls-cert inspect --connect` fetches it): the first certificate not valid for the
 /// name, certificates out of order or the first one a CA (the server's preflight checks), and a chain
 /// that ends below a root, with whether Mozilla's roots hold its issuer. Dates and keys are each
-/// certificate's own [`CertificateInfo::warnings`].
+/// certificate's own [`inspect::CertificateInfo::warnings`].
 pub fn served_chain_warnings(chain: &[CertificateDer<'_>], name: &rustls_pki_types::ServerName<'_>) -> Vec<String> {
     let Some(leaf) = chain.first() else {
         return Vec::new();

@@ -277,7 +277,7 @@ impl fmt::Display for PublicKeyInfo {
 }
 
 /// Whether `key` is the private key of `cert`: the public key derived from `key` is the certificate's.
-/// Unlike [`check_key_matches`], the certificate is not judged (a critical extension rustls does not
+/// Unlike [`check_key_matches`](crate::identity::check_key_matches), the certificate is not judged (a critical extension rustls does not
 /// process, say, does not stop the comparison).
 ///
 /// # Errors
