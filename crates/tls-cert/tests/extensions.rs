@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use serde_json::Value;
-use test_support::{stdout_of, temp_dir, write};
+use test_support::{run, stdout_of, temp_dir, write};
 
 const TLS_CERT: &str = env!("CARGO_BIN_EXE_tls-cert");
 
@@ -457,5 +457,96 @@ async fn certtool_template_extensions_read_as_certtool_shows_them() {
         "TLS Features (not critical):",
     ] {
         assert!(text.contains(expected), "{expected}:\n{text}");
+    }
+}
+
+/// `inspect --connect` examines a server whose certificate rustls would refuse outright (a critical
+/// extension it does not process, or version 1): the chain is read and the reason is a warning, where
+/// the handshake used to fail with a raw token. The handshake signature is still checked, against the
+/// certificate's key.
+#[tokio::test]
+async fn inspect_connect_reads_servers_whose_certificates_rustls_refuses() {
+    let dir = temp_dir();
+    let cnf = write(dir.path(), "ext.cnf", OPENSSL_CNF).display().to_string();
+    let d = dir.path().display().to_string();
+    let (key, critical, v1, csr) = (
+        format!("{d}/key.pem"),
+        format!("{d}/critical.pem"),
+        format!("{d}/v1.pem"),
+        format!("{d}/v1.csr"),
+    );
+    stdout_of(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-out",
+            &critical,
+            "-subj",
+            "/CN=a.example",
+            "-days",
+            "3",
+            "-config",
+            &cnf,
+            "-extensions",
+            "every",
+        ],
+        "openssl",
+    )
+    .await;
+    stdout_of(
+        "openssl",
+        &["req", "-new", "-key", &key, "-subj", "/CN=v1.example", "-out", &csr],
+        "openssl",
+    )
+    .await;
+    stdout_of(
+        "openssl",
+        &["x509", "-req", "-in", &csr, "-signkey", &key, "-days", "3", "-out", &v1],
+        "openssl",
+    )
+    .await;
+    for (cert, version, expected) in [
+        (
+            &critical,
+            "-tls1_3",
+            "critical extension 1.2.3.4.5.7 (an unknown extension) that rustls does not process",
+        ),
+        (
+            &v1,
+            "-tls1_2",
+            "a version 1 certificate: rustls refuses any but version 3",
+        ),
+    ] {
+        let mut server = test_support::Peer::spawn(
+            "openssl",
+            &["s_server", "-accept", "0", "-cert", cert, "-key", &key, version],
+            "openssl",
+        );
+        server.wait_for(test_support::Output::Stdout, "ACCEPT").await;
+        let address = format!("127.0.0.1:{}", server.listening_port());
+        let ran = run(
+            TLS_CERT,
+            &["inspect", "--connect", &address, "--server-name", "a.example"],
+            "(built by cargo)",
+            b"",
+        )
+        .await;
+        assert!(ran.ok(), "{cert}: {}", ran.stderr);
+        assert!(ran.stdout.contains(expected), "{cert}: {}", ran.stdout);
+        // The name it does hold is not called wrong because webpki cannot read the certificate.
+        assert!(
+            !ran.stdout.contains("not valid for a.example"),
+            "{cert}: {}",
+            ran.stdout
+        );
+        server.kill().await;
     }
 }

@@ -121,9 +121,17 @@ pub fn served_chain_warnings(chain: &[CertificateDer<'_>], name: &rustls_pki_typ
         return Vec::new();
     };
     let mut out = Vec::new();
-    let valid_for_name = rustls::server::ParsedCertificate::try_from(leaf)
-        .and_then(|parsed| rustls::client::verify_server_name(&parsed, name));
-    if valid_for_name.is_err() {
+    // A certificate webpki cannot read at all (v1, a critical extension it does not process) is
+    // warned about as such; its names are then not judged here.
+    let wrong_name = rustls::server::ParsedCertificate::try_from(leaf).is_ok_and(|parsed| {
+        matches!(
+            rustls::client::verify_server_name(&parsed, name),
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidForName | rustls::CertificateError::NotValidForNameContext { .. }
+            ))
+        )
+    });
+    if wrong_name {
         let names = x509::alt_names(leaf);
         out.push(format!(
             "not valid for {}, the name asked for: {} holds {}; clients refuse it for that name",

@@ -246,7 +246,10 @@ impl ServerCertVerifier for KeyVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+        match self.check {
+            KeyCheck::AcceptAny => signed_by_key_of(message, cert, dss, &self.algorithms),
+            KeyCheck::Pins { .. } => rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms),
+        }
     }
 
     fn verify_tls13_signature(
@@ -255,11 +258,68 @@ impl ServerCertVerifier for KeyVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+        match self.check {
+            // TLS 1.3 allows no PKCS#1 v1.5 and no SHA-1 signatures (RFC 8446 4.2.3).
+            KeyCheck::AcceptAny
+                if matches!(
+                    dss.scheme,
+                    SignatureScheme::ECDSA_NISTP256_SHA256
+                        | SignatureScheme::ECDSA_NISTP384_SHA384
+                        | SignatureScheme::ECDSA_NISTP521_SHA512
+                        | SignatureScheme::ED25519
+                        | SignatureScheme::ED448
+                        | SignatureScheme::RSA_PSS_SHA256
+                        | SignatureScheme::RSA_PSS_SHA384
+                        | SignatureScheme::RSA_PSS_SHA512
+                ) =>
+            {
+                signed_by_key_of(message, cert, dss, &self.algorithms)
+            }
+            _ => rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms),
+        }
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.algorithms.supported_schemes()
+    }
+}
+
+/// Whether the handshake was signed with the key in `cert`, read from its SubjectPublicKeyInfo alone.
+/// rustls' own check first parses the certificate as webpki would judge it, which refuses a v1
+/// certificate or one with a critical extension it does not process: looking at such a server (what
+/// `inspect --connect` is for) needs only its key.
+fn signed_by_key_of(
+    message: &[u8],
+    cert: &CertificateDer<'_>,
+    dss: &DigitallySignedStruct,
+    algorithms: &rustls::crypto::WebPkiSupportedAlgorithms,
+) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+    let (algorithm, key) = crate::inspect::der::spki_parts(cert).ok_or(CertificateError::BadEncoding)?;
+    let candidates = algorithms
+        .mapping
+        .iter()
+        .find(|(scheme, _)| *scheme == dss.scheme)
+        .map(|(_, candidates)| *candidates)
+        .ok_or(rustls::PeerMisbehaved::SignedHandshakeWithUnadvertisedSigScheme)?;
+    let fitting = candidates
+        .iter()
+        .filter(|alg| alg.public_key_alg_id().as_ref() == algorithm)
+        .collect::<Vec<_>>();
+    if fitting.is_empty() {
+        return Err(rustls::Error::InvalidCertificate(
+            CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext {
+                signature_algorithm_id: Vec::new(),
+                public_key_algorithm_id: algorithm.to_vec(),
+            },
+        ));
+    }
+    if fitting
+        .iter()
+        .any(|alg| alg.verify_signature(key, message, dss.signature()).is_ok())
+    {
+        Ok(HandshakeSignatureValid::assertion())
+    } else {
+        Err(rustls::Error::InvalidCertificate(CertificateError::BadSignature))
     }
 }
 

@@ -178,6 +178,20 @@ pub(crate) fn largest_iteration_count(der: &[u8]) -> u64 {
     largest
 }
 
+/// A certificate's SubjectPublicKeyInfo as its AlgorithmIdentifier's contents (what rustls'
+/// `public_key_alg_id` gives) and the key's bytes (the BIT STRING without its unused-bits byte).
+pub(crate) fn spki_parts(cert: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (_, certificate) = element(cert)?;
+    let (_, tbs) = element(certificate.content)?;
+    let fields = elements(tbs.content)?;
+    // version [0] is optional: the SubjectPublicKeyInfo is the sixth field with it, the fifth without.
+    let at = if fields.first()?.tag == 0xa0 { 6 } else { 5 };
+    let spki = fields.get(at)?;
+    let parts = elements(spki.content)?;
+    let key = parts.get(1).filter(|bits| bits.tag == 0x03)?.content.get(1..)?;
+    Some((parts.first()?.content, key))
+}
+
 /// An RSA private key's public half, modulus and exponent (unsigned, big-endian), from PKCS#1
 /// (`pkcs1`) or PKCS#8 DER; `None` for another kind of key. The private numbers are not read.
 pub(crate) fn rsa_public_numbers(der: &[u8], pkcs1: bool) -> Option<(Vec<u8>, Vec<u8>)> {

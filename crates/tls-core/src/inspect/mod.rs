@@ -56,6 +56,9 @@ pub struct CertificateInfo {
     pub version: u32,
     /// Serial number, lowercase hex without colons or leading zero bytes.
     pub serial: String,
+    /// Whether the serial's DER INTEGER is negative (its first bit set): RFC 5280 forbids it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub serial_negative: bool,
     /// Subject distinguished name, RFC 4514 (most specific first: `CN=x,O=y`).
     pub subject: String,
     /// Issuer distinguished name, RFC 4514.
@@ -164,6 +167,7 @@ pub fn inspect_at(der: &CertificateDer<'_>, position: Position, now: i64) -> Res
     let mut info = CertificateInfo {
         version: cert.version().0 + 1,
         serial: serial_hex(cert.raw_serial()),
+        serial_negative: cert.raw_serial().first().is_some_and(|b| b & 0x80 != 0),
         subject: x509::dn_string(cert.subject()),
         issuer: x509::dn_string(cert.issuer()),
         not_before: x509::unix_to_rfc3339(not_before),
@@ -373,6 +377,37 @@ fn warnings(info: &CertificateInfo, position: Position, now: i64, not_before: i6
             "EC key on {curve}: rustls, browsers and curl accept only P-256 and P-384 (and P-521 in some)"
         )),
         _ => {}
+    }
+    if info.version != 3 {
+        out.push(format!(
+            "a version {} certificate: rustls refuses any but version 3 (UnsupportedCertVersion), and RFC 5280 wants version 3 for extensions",
+            info.version
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for extension in &info.extensions {
+        if !seen.insert(extension.oid.as_str()) {
+            out.push(format!(
+                "the extension {} ({}) appears twice: RFC 5280 forbids it, and rustls and GnuTLS refuse the certificate",
+                extension.oid, extension.name
+            ));
+        }
+    }
+    if info.serial.trim_start_matches('0').is_empty() {
+        out.push("serial number 0: RFC 5280 wants a positive serial; some clients refuse it".into());
+    } else if info.serial_negative {
+        out.push("a negative serial number: RFC 5280 wants a positive one; some clients refuse it".into());
+    } else if info.serial.len() > 40 {
+        out.push(format!(
+            "a serial number of {} bytes: RFC 5280 allows 20 at most; some clients refuse it",
+            info.serial.len() / 2
+        ));
+    }
+    if not_before > not_after {
+        out.push(format!(
+            "its dates are the wrong way round: valid from {} to {}, so it is valid at no time",
+            info.not_before, info.not_after
+        ));
     }
     for extension in info
         .extensions
