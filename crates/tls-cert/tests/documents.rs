@@ -141,6 +141,49 @@ async fn a_csr_reads_as_certtool_shows_it_and_a_changed_one_fails_its_self_signa
     assert_eq!(json[0]["kind"], "csr");
     assert_eq!(json[0]["signature_verified"], true);
 
+    // Attributes other than the extension request, with their values and in the request's order, as
+    // openssl shows them.
+    let cnf = write(
+        dir.path(),
+        "attributes.cnf",
+        "[req]\ndistinguished_name = dn\nattributes = attrs\nreq_extensions = ext\nprompt = no\n[dn]\nCN = attr.example\n\
+         [attrs]\nchallengePassword = s3cretchallenge\nunstructuredName = Unstructured Inc\n[ext]\nsubjectAltName = DNS:attr.example\n",
+    )
+    .display()
+    .to_string();
+    let with_attributes = format!("{d}/attributes.csr");
+    openssl(&[
+        "req",
+        "-new",
+        "-key",
+        &format!("{d}/ca.key"),
+        "-config",
+        &cnf,
+        "-out",
+        &with_attributes,
+    ])
+    .await;
+    let openssl_text = openssl(&["req", "-in", &with_attributes, "-noout", "-text"]).await;
+    assert!(
+        openssl_text.contains("unstructuredName         :Unstructured Inc"),
+        "{openssl_text}"
+    );
+    let text = ours(&["inspect", &with_attributes]).await.stdout;
+    let order: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("challengePassword") || l.starts_with("unstructuredName") || *l == "Extensions:")
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "challengePassword (1.2.840.113549.1.9.7): s3cretchallenge",
+            "unstructuredName (1.2.840.113549.1.9.2): Unstructured Inc",
+            "Extensions:"
+        ],
+        "{text}"
+    );
+
     // An Ed448 request (a key this build's crypto library lacks) is not checked, and not called forged.
     openssl(&[
         "req",

@@ -550,3 +550,64 @@ async fn inspect_connect_reads_servers_whose_certificates_rustls_refuses() {
         server.kill().await;
     }
 }
+
+/// Names in every string type read as openssl reads them: a BMPString (UTF-16, as Windows CAs write)
+/// and a T61String (Latin-1), not as hex; a control character is escaped, never printed raw.
+#[tokio::test]
+async fn names_of_every_string_type_read_as_openssl_reads_them() {
+    let dir = temp_dir();
+    let cnf = write(
+        dir.path(),
+        "bmp.cnf",
+        "[req]\ndistinguished_name = dn\nstring_mask = default\nprompt = no\nutf8 = yes\n[dn]\nCN = 日本語 BMP\nO = Ünïcode T61\nOU = plain\n",
+    )
+    .display()
+    .to_string();
+    let (key, cert) = (
+        dir.path().join("bmp.key").display().to_string(),
+        dir.path().join("bmp.pem").display().to_string(),
+    );
+    stdout_of(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-out",
+            &cert,
+            "-days",
+            "3",
+            "-config",
+            &cnf,
+        ],
+        "openssl",
+    )
+    .await;
+    let theirs = stdout_of(
+        "openssl",
+        &[
+            "x509",
+            "-in",
+            &cert,
+            "-noout",
+            "-subject",
+            "-nameopt",
+            "RFC2253,-esc_msb",
+        ],
+        "openssl",
+    )
+    .await;
+    let ours = stdout_of(TLS_CERT, &["inspect", &cert], "(built by cargo)").await;
+    let subject = ours
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Subject: "))
+        .expect("a subject");
+    assert_eq!(Some(subject), theirs.trim().strip_prefix("subject="), "{ours}");
+    assert_eq!(subject, "OU=plain,O=Ünïcode T61,CN=日本語 BMP");
+}

@@ -49,9 +49,13 @@ pub fn dn_string(name: &x509_parser::x509::X509Name<'_>) -> String {
                 .map(|attr| {
                     let key = x509_parser::objects::oid2abbrev(attr.attr_type(), x509_parser::objects::oid_registry())
                         .map_or_else(|_| attr.attr_type().to_id_string(), str::to_owned);
-                    let value = match attr.as_str() {
-                        Ok(text) => escape_dn_value(text),
-                        Err(_) => format!(
+                    let value = match attr
+                        .as_str()
+                        .map(str::to_owned)
+                        .or_else(|_| wide_string(attr.attr_value()))
+                    {
+                        Ok(text) => escape_dn_value(&text),
+                        Err(()) => format!(
                             "#{}",
                             attr.attr_value()
                                 .as_bytes()
@@ -69,6 +73,28 @@ pub fn dn_string(name: &x509_parser::x509::X509Name<'_>) -> String {
     // X.509 stores the least specific first; RFC 4514 writes the most specific first.
     rdns.reverse();
     rdns.join(",")
+}
+
+/// A BMPString (UTF-16), UniversalString (UTF-32) or T61String (Latin-1) value as text: x509-parser reads only the 8-bit
+/// string types, and a name such as `CN=日本語` made by a Windows CA would otherwise show as hex.
+fn wide_string(value: &x509_parser::der_parser::asn1_rs::Any<'_>) -> Result<String, ()> {
+    let bytes = value.data;
+    match value.tag().0 {
+        30 if bytes.len() % 2 == 0 => {
+            let units: Vec<u16> = bytes
+                .chunks_exact(2)
+                .map(|p| u16::from_be_bytes([p[0], p[1]]))
+                .collect();
+            String::from_utf16(&units).map_err(|_| ())
+        }
+        // T61String: read as Latin-1, as OpenSSL does.
+        20 => Ok(bytes.iter().map(|&b| char::from(b)).collect()),
+        28 if bytes.len() % 4 == 0 => bytes
+            .chunks_exact(4)
+            .map(|q| char::from_u32(u32::from_be_bytes([q[0], q[1], q[2], q[3]])).ok_or(()))
+            .collect(),
+        _ => Err(()),
+    }
 }
 
 fn escape_dn_value(value: &str) -> String {

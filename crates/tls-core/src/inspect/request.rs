@@ -25,8 +25,11 @@ pub struct RequestInfo {
     pub public_key: PublicKeyInfo,
     /// The extensions asked for (the extensionRequest attribute), in the request's order.
     pub extensions: Vec<Extension>,
-    /// Every other attribute (a challenge password, say), by OID.
+    /// Every other attribute (a challenge password, say), by OID, in the request's order.
     pub attributes: Vec<RequestAttribute>,
+    /// Where the extension request stands among the attributes (how many come before it).
+    #[serde(skip)]
+    pub extensions_at: usize,
     /// The signature algorithm, as openssl names it.
     pub signature_algorithm: String,
     /// Whether the signature verifies with the request's own key (proof that the requester holds the
@@ -55,7 +58,7 @@ pub struct RequestAttribute {
     /// The value when it is one string.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// The attribute's values (the SET), lowercase hex.
+    /// The attribute's values (the SET's contents), lowercase hex.
     pub hex: String,
 }
 
@@ -70,25 +73,14 @@ pub fn read_request(der: &[u8]) -> Result<RequestInfo, ParseError> {
     let info = &csr.certification_request_info;
     let spki = info.subject_pki.raw;
     let mut extensions = Vec::new();
-    let mut attributes = Vec::new();
     for attribute in info.attributes() {
-        let oid = attribute.oid.to_id_string();
-        match attribute.parsed_attribute() {
-            ParsedCriAttribute::ExtensionRequest(request) if oid == OID_EXTENSION_REQUEST => {
-                extensions.extend(extension::read_all(&request.extensions));
-            }
-            _ => attributes.push(RequestAttribute {
-                name: match oid.as_str() {
-                    "1.2.840.113549.1.9.7" => Some("challengePassword"),
-                    "1.2.840.113549.1.9.2" => Some("unstructuredName"),
-                    _ => None,
-                },
-                text: set_of_one_string(attribute.value),
-                hex: hex(attribute.value),
-                oid,
-            }),
+        if let ParsedCriAttribute::ExtensionRequest(request) = attribute.parsed_attribute() {
+            extensions.extend(extension::read_all(&request.extensions));
         }
     }
+    // The other attributes are read from the request's own bytes: x509-parser keeps only the header
+    // of an attribute it does not parse.
+    let (attributes, extensions_at) = raw_attributes(info.raw);
     let verified = super::signature_outcome(csr.verify_signature(), &csr.signature_algorithm);
     Ok(RequestInfo {
         version: info.version.0 + 1,
@@ -96,6 +88,7 @@ pub fn read_request(der: &[u8]) -> Result<RequestInfo, ParseError> {
         public_key: key::read(&info.subject_pki),
         extensions,
         attributes,
+        extensions_at,
         signature_algorithm: signature_algorithm(&csr.signature_algorithm),
         signature_verified: verified.0,
         signature_error: verified.1,
@@ -105,15 +98,48 @@ pub fn read_request(der: &[u8]) -> Result<RequestInfo, ParseError> {
     })
 }
 
-/// The string inside a SET holding one string, as attribute values are.
-fn set_of_one_string(value: &[u8]) -> Option<String> {
-    let (_, set) = x509_parser::der_parser::der::parse_der(value).ok()?;
-    match &set.content {
-        x509_parser::der_parser::ber::BerObjectContent::Set(items) if items.len() == 1 => {
-            extension::string_of(&items[0])
+/// The attributes of a CertificationRequestInfo other than the extension request, in order, and how
+/// many of them come before the extension request.
+fn raw_attributes(info: &[u8]) -> (Vec<RequestAttribute>, usize) {
+    use super::der::{element, elements, oid_text};
+    let listed = || -> Option<Vec<(String, &[u8])>> {
+        let (_, sequence) = element(info)?;
+        let fields = elements(sequence.content)?;
+        let set = fields.iter().find(|f| f.tag == 0xa0)?;
+        elements(set.content)?
+            .iter()
+            .map(|attribute| {
+                let parts = elements(attribute.content)?;
+                Some((oid_text(parts.first()?)?, parts.get(1)?.content))
+            })
+            .collect()
+    };
+    let mut attributes = Vec::new();
+    let mut extensions_at = None;
+    for (oid, values) in listed().unwrap_or_default() {
+        if oid == OID_EXTENSION_REQUEST {
+            extensions_at.get_or_insert(attributes.len());
+            continue;
         }
-        _ => None,
+        let text = match elements(values).as_deref() {
+            Some([one]) => x509_parser::der_parser::der::parse_der(one.whole)
+                .ok()
+                .and_then(|(_, object)| extension::string_of(&object)),
+            _ => None,
+        };
+        attributes.push(RequestAttribute {
+            name: match oid.as_str() {
+                "1.2.840.113549.1.9.7" => Some("challengePassword"),
+                "1.2.840.113549.1.9.2" => Some("unstructuredName"),
+                _ => None,
+            },
+            text,
+            hex: hex(values),
+            oid,
+        });
     }
+    let count = attributes.len();
+    (attributes, extensions_at.unwrap_or(count))
 }
 
 /// Text in the layout of `certtool --crq-info`.
@@ -128,24 +154,27 @@ impl fmt::Display for RequestInfo {
         if !self.extensions.is_empty() || !self.attributes.is_empty() {
             text.push_str("\tAttributes:\n");
         }
+        let attribute = |text: &mut String, attribute: &RequestAttribute| {
+            let name = attribute
+                .name
+                .map_or_else(|| attribute.oid.clone(), |n| format!("{n} ({})", attribute.oid));
+            let value = attribute
+                .text
+                .as_deref()
+                .map_or_else(|| attribute.hex.clone(), |t| x509::visible(t).into_owned());
+            let _ = writeln!(text, "\t\t{name}: {value}");
+        };
+        for a in &self.attributes[..self.extensions_at.min(self.attributes.len())] {
+            attribute(&mut text, a);
+        }
         if !self.extensions.is_empty() {
             text.push_str("\t\tExtensions:\n");
             for extension in &self.extensions {
                 extension.write_text(&mut text, 3);
             }
         }
-        for attribute in &self.attributes {
-            let name = attribute
-                .name
-                .map_or_else(|| attribute.oid.clone(), |n| format!("{n} ({})", attribute.oid));
-            match &attribute.text {
-                Some(value) => {
-                    let _ = writeln!(text, "\t\t{name}: {value}");
-                }
-                None => {
-                    let _ = writeln!(text, "\t\t{name}: {}", attribute.hex);
-                }
-            }
+        for a in &self.attributes[self.extensions_at.min(self.attributes.len())..] {
+            attribute(&mut text, a);
         }
         text.push_str("Other Information:\n\tPublic Key ID:\n");
         let _ = writeln!(text, "\t\tsha1:{}", self.public_key_id_sha1);
