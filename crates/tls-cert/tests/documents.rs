@@ -292,6 +292,18 @@ async fn a_crl_lists_every_revoked_serial_with_its_reason_and_checks_its_signatu
     assert!(openssl_text.contains("Key Compromise"), "{openssl_text}");
     assert_eq!(crl_json["signature_check"]["verified"], true);
 
+    // The same CRL inside a PKCS#7 bundle, beside a certificate: both shown, the CRL checked too.
+    let bundle = format!("{d}/with-crl.p7b");
+    openssl(&["crl2pkcs7", "-in", &crl, "-certfile", &ca, "-out", &bundle]).await;
+    let ran = ours(&["inspect", &bundle, "--ca", &ca]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    assert!(
+        ran.stdout.contains("Subject: CN=Docs CA") && ran.stdout.contains("Revoked certificates (1):"),
+        "{}",
+        ran.stdout
+    );
+    assert!(!ran.stderr.contains("--ca was not used"), "{}", ran.stderr);
+
     // Checked against a CA that did not issue it: the check fails, exit 1, and says so.
     let other = format!("{d}/other-ca.pem");
     openssl_self_signed_ca(&d, "other-ca", "Other CA").await;
@@ -330,6 +342,23 @@ async fn a_crl_lists_every_revoked_serial_with_its_reason_and_checks_its_signatu
         "{}",
         text.stdout
     );
+}
+
+/// openssl's "MAC: sha256, Iteration 2048" (on standard error with -info) in our words.
+fn info_mac(stderr: &str) -> String {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("MAC: "))
+        .unwrap_or_else(|| panic!("no MAC line: {stderr}"));
+    let (hash, iterations) = line["MAC: ".len()..]
+        .split_once(", Iteration ")
+        .expect("hash, Iteration N");
+    let hash = match hash {
+        "sha1" => "SHA-1",
+        "sha256" => "SHA-256",
+        other => panic!("an unexpected MAC hash {other}"),
+    };
+    format!("HMAC-{hash}, {iterations} iterations")
 }
 
 /// openssl reads a legacy (RC2, 3DES) PKCS#12 file only when told to.
@@ -371,6 +400,19 @@ async fn pkcs12_files_show_their_certificates_and_key_type_never_the_key() {
 
         let text = ours(&["inspect", &p12, "--password-file", &password]).await;
         assert!(text.ok(), "{name}: {}", text.stderr);
+        // The integrity check and the encryptions, as openssl reports them.
+        let mac = info_mac(&run("openssl", &info_args, "openssl", b"").await.stderr);
+        assert!(
+            text.stdout.contains(&format!("#   integrity: {mac}")),
+            "{name}: {mac}: {}",
+            text.stdout
+        );
+        let expected = if name == "legacy" {
+            "#   encrypted with: RC2-40-CBC (legacy), 3DES-CBC (legacy)"
+        } else {
+            "#   encrypted with: AES-256-CBC (PBES2)"
+        };
+        assert!(text.stdout.contains(expected), "{name}: {}", text.stdout);
         assert!(
             text.stdout
                 .contains("PKCS#12, 2 certificates, 1 private key (never shown)"),
@@ -450,6 +492,28 @@ async fn pkcs12_files_show_their_certificates_and_key_type_never_the_key() {
         opened.stdout,
         opened.stderr
     );
+    let wrong_on_empty = ours(&["inspect", &empty, "--password-file", &wrong]).await;
+    assert!(
+        wrong_on_empty.ok()
+            && wrong_on_empty
+                .stdout
+                .contains("opened with an empty password: the password given does not open it"),
+        "{}{}",
+        wrong_on_empty.stdout,
+        wrong_on_empty.stderr
+    );
+    // Cut short, as by an interrupted copy: said so, not taken for a key.
+    let bytes = std::fs::read(&empty).expect("the file");
+    let cut = write(dir.path(), "cut.p12", &bytes[..bytes.len() / 2])
+        .display()
+        .to_string();
+    let refused = ours(&["inspect", &cut]).await;
+    assert_eq!(refused.code, Some(2));
+    assert!(
+        refused.stderr.contains("a DER structure cut short: it announces"),
+        "{}",
+        refused.stderr
+    );
 }
 
 #[tokio::test]
@@ -484,6 +548,23 @@ async fn a_pkcs7_bundle_shows_each_certificate_and_key_matches_answers_yes_or_no
         2,
         "DER too"
     );
+
+    // A bundle with no certificates says so.
+    let empty = format!("{d}/empty.p7b");
+    openssl(&["crl2pkcs7", "-nocrl", "-out", &empty]).await;
+    let ran = ours(&["inspect", &empty]).await;
+    assert!(
+        ran.ok() && ran.stdout.contains("a PKCS#7 bundle with no certificates and no CRLs"),
+        "{}",
+        ran.stdout
+    );
+    // A PEM that starts with a byte-order mark (as Windows editors save it) reads.
+    let pem = std::fs::read_to_string(format!("{d}/ca.pem")).expect("the CA");
+    let bom = write(dir.path(), "bom.pem", format!("\u{feff}{pem}"))
+        .display()
+        .to_string();
+    let ran = ours(&["inspect", &bom]).await;
+    assert!(ran.ok() && ran.stdout.contains("Subject: CN=Docs CA"), "{}", ran.stderr);
 
     let yes = ours(&[
         "inspect",

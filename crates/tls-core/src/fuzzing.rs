@@ -72,7 +72,10 @@ pub fn documents(data: &[u8]) {
     };
     for item in items {
         match item {
-            Item::Certificates(chain) | Item::Pkcs7(chain) => {
+            Item::Certificates(chain)
+            | Item::Pkcs7 {
+                certificates: chain, ..
+            } => {
                 for der in &chain {
                     if let Ok(info) = inspect::inspect_at(der, Position::Alone, now) {
                         agree(&info.to_string(), &serde_json::to_value(&info).expect("JSON"));

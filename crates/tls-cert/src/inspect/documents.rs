@@ -54,6 +54,9 @@ pub(crate) fn inspect_files(args: &InspectArgs) -> ExitCode {
         };
         for item in &items {
             kinds.push(std::mem::discriminant(item));
+            if matches!(item, Item::Pkcs7 { crls, .. } if !crls.is_empty()) {
+                kinds.push(std::mem::discriminant(&Item::Crl(Vec::new())));
+            }
             let outcome = context.show(&name, item);
             if outcome != ExitCode::SUCCESS {
                 code = outcome;
@@ -82,7 +85,7 @@ impl Context<'_> {
     fn show(&self, name: &str, item: &Item) -> ExitCode {
         match item {
             Item::Certificates(chain) => self.certificates(name, chain),
-            Item::Pkcs7(certificates) => self.certificates(&format!("{name} (PKCS#7)"), certificates),
+            Item::Pkcs7 { certificates, crls } => self.pkcs7(name, certificates, crls),
             Item::Request(der) => match inspect::read_request(der) {
                 Ok(info) => {
                     let verified = info.signature_verified;
@@ -110,6 +113,38 @@ impl Context<'_> {
             },
             Item::Pkcs12(der) => self.pkcs12(name, der),
         }
+    }
+
+    fn pkcs7(&self, name: &str, certificates: &[CertificateDer<'static>], crls: &[Vec<u8>]) -> ExitCode {
+        if certificates.is_empty() && crls.is_empty() {
+            #[derive(serde::Serialize)]
+            struct Empty {
+                certificates: usize,
+                crls: usize,
+            }
+            let text = format!("# {name}: a PKCS#7 bundle with no certificates and no CRLs");
+            self.emit(
+                name,
+                "pkcs7",
+                &Empty {
+                    certificates: 0,
+                    crls: 0,
+                },
+                &text,
+            );
+            return ExitCode::SUCCESS;
+        }
+        let mut code = ExitCode::SUCCESS;
+        if !certificates.is_empty() {
+            code = self.certificates(&format!("{name} (PKCS#7)"), certificates);
+        }
+        for crl in crls {
+            let outcome = self.show(&format!("{name} (PKCS#7)"), &Item::Crl(crl.clone()));
+            if outcome != ExitCode::SUCCESS {
+                code = outcome;
+            }
+        }
+        code
     }
 
     fn certificates(&self, name: &str, chain: &[CertificateDer<'static>]) -> ExitCode {
@@ -153,34 +188,53 @@ impl Context<'_> {
     }
 
     fn pkcs12(&self, name: &str, der: &[u8]) -> ExitCode {
-        // Many PKCS#12 files have an empty password: try it before asking for one.
-        let opened = match (inspect::read_pkcs12(der, ""), self.password) {
-            (Ok(info), _) => Ok((info, self.password.is_none_or(str::is_empty))),
-            (Err(_), Some(password)) => inspect::read_pkcs12(der, password).map(|info| (info, false)),
-            (Err(inspect::Pkcs12Error::WrongPassword), None) => {
-                return refuse(&format_args!(
-                    "{name} is a PKCS#12 file, encrypted with a password: give it with --password-file FILE (the file's first line; - reads it from standard input)"
-                ));
-            }
-            (Err(err), None) => Err(err),
+        // The password given first; then an empty one, which many files have (and which is tried
+        // before asking for a password).
+        let given = self.password.map(|password| inspect::read_pkcs12(der, password));
+        let (opened, note) = match given {
+            Some(Ok(info)) => (Ok(info), ""),
+            Some(Err(inspect::Pkcs12Error::WrongPassword)) => match inspect::read_pkcs12(der, "") {
+                Ok(info) => (
+                    Ok(info),
+                    ", opened with an empty password: the password given does not open it",
+                ),
+                Err(_) => (Err(inspect::Pkcs12Error::WrongPassword), ""),
+            },
+            Some(Err(err)) => (Err(err), ""),
+            None => match inspect::read_pkcs12(der, "") {
+                Ok(info) => (Ok(info), ", opened with an empty password"),
+                Err(inspect::Pkcs12Error::WrongPassword) => {
+                    return refuse(&format_args!(
+                        "{name} is a PKCS#12 file, encrypted with a password: give it with --password-file FILE (the file's first line; - reads it from standard input)"
+                    ));
+                }
+                Err(err) => (Err(err), ""),
+            },
         };
-        let (info, empty_password) = match opened {
-            Ok(opened) => opened,
+        let info = match opened {
+            Ok(info) => info,
             Err(err) => return refuse(&format_args!("{name}: {err}")),
         };
         let label = format!("{name} (PKCS#12)");
         let mut summary = format!(
-            "# {name}: PKCS#12{}, {} certificate{}, {} private key{} (never shown)\n",
-            if empty_password {
-                ", opened with an empty password"
-            } else {
-                ""
-            },
+            "# {name}: PKCS#12{note}, {} certificate{}, {} private key{} (never shown)\n",
             info.certificates.len(),
             if info.certificates.len() == 1 { "" } else { "s" },
             info.keys.len(),
             if info.keys.len() == 1 { "" } else { "s" },
         );
+        summary.push_str(&match &info.mac {
+            Some(mac) => format!("#   integrity: {mac}\n"),
+            None => "#   integrity: NONE: the file has no MAC, so nothing shows whether it was changed\n".to_owned(),
+        });
+        if !info.encryptions.is_empty() {
+            summary.push_str(&format!("#   encrypted with: {}\n", info.encryptions.join(", ")));
+        }
+        for (i, name) in info.certificate_names.iter().enumerate() {
+            if let Some(alias) = name {
+                summary.push_str(&format!("#   certificate {}: \"{alias}\"\n", i + 1));
+            }
+        }
         for (i, key) in info.keys.iter().enumerate() {
             let owner = match key.certificate {
                 Some(index) => format!(

@@ -122,8 +122,11 @@ pub(crate) fn is_pfx(der: &[u8]) -> bool {
     pfx().unwrap_or(false)
 }
 
-/// The certificates of a PKCS#7 (CMS) signedData bundle (`.p7b`), in its order.
-pub(crate) fn pkcs7_certificates(der: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+/// What a PKCS#7 bundle carries: its certificates and its CRLs, each DER, each in the bundle's order.
+pub(crate) type Bundle = (Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+/// The certificates and CRLs of a PKCS#7 (CMS) signedData bundle (`.p7b`), each in its order.
+pub(crate) fn pkcs7_contents(der: &[u8]) -> Result<Bundle, String> {
     let (oid, explicit) = content_info(der).ok_or("not a PKCS#7 ContentInfo")?;
     if oid != OID_SIGNED_DATA {
         return Err(format!(
@@ -132,16 +135,20 @@ pub(crate) fn pkcs7_certificates(der: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     }
     let (_, signed) = element(explicit.content).ok_or("its signedData does not decode")?;
     let fields = elements(signed.content).ok_or("its signedData does not decode")?;
-    // version, digestAlgorithms, encapContentInfo, then certificates [0] IMPLICIT when present.
-    let Some(certificates) = fields.iter().skip(3).find(|f| f.tag == 0xa0) else {
-        return Ok(Vec::new());
+    // version, digestAlgorithms, encapContentInfo, then certificates [0] and crls [1] IMPLICIT when
+    // present.
+    let field = |tag: u8| -> Result<Vec<Vec<u8>>, String> {
+        let Some(set) = fields.iter().skip(3).find(|f| f.tag == tag) else {
+            return Ok(Vec::new());
+        };
+        let items = elements(set.content).ok_or("its certificates or CRLs do not decode")?;
+        Ok(items
+            .iter()
+            .filter(|c| c.tag == 0x30)
+            .map(|c| c.whole.to_vec())
+            .collect())
     };
-    let certs = elements(certificates.content).ok_or("its certificates do not decode")?;
-    Ok(certs
-        .iter()
-        .filter(|c| c.tag == 0x30)
-        .map(|c| c.whole.to_vec())
-        .collect())
+    Ok((field(0xa0)?, field(0xa1)?))
 }
 
 /// The largest iteration count a PKCS#12 file asks for: every INTEGER that follows an OCTET STRING (a

@@ -119,6 +119,11 @@ pub(crate) fn read(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyInfo {
             info.curve = Some(name.into());
             info.key = Some(hex(bytes));
         }
+        "1.3.101.110" | "1.3.101.111" => {
+            // X25519 and X448 keys agree on keys and sign nothing: no TLS server certificate holds one.
+            info.algorithm = if oid == "1.3.101.110" { "X25519" } else { "X448" }.into();
+            info.key = Some(hex(bytes));
+        }
         OID_DSA => {
             info.algorithm = "DSA".into();
             info.key = Some(match spki.parsed() {

@@ -72,6 +72,12 @@ pub struct CertificateInfo {
     pub expires_in_days: i64,
     /// Seconds from now until `not_after`; negative once expired.
     pub expires_in_seconds: i64,
+    /// issuerUniqueID (v2 and v3 only; rare), lowercase hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer_unique_id: Option<String>,
+    /// subjectUniqueID, lowercase hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject_unique_id: Option<String>,
     /// Subject alternative names.
     pub san: SubjectAltNames,
     /// The public key.
@@ -174,6 +180,8 @@ pub fn inspect_at(der: &CertificateDer<'_>, position: Position, now: i64) -> Res
         not_after: x509::unix_to_rfc3339(not_after),
         expires_in_days: (not_after - now) / 86_400,
         expires_in_seconds: not_after.saturating_sub(now),
+        issuer_unique_id: cert.tbs_certificate.issuer_uid.as_ref().map(|id| hex(&id.0.data)),
+        subject_unique_id: cert.tbs_certificate.subject_uid.as_ref().map(|id| hex(&id.0.data)),
         san: alt_names(&cert),
         public_key: key::read(cert.public_key()),
         is_ca,
@@ -345,6 +353,8 @@ fn signature_algorithm(algorithm: &x509_parser::x509::AlgorithmIdentifier<'_>) -
         "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
         "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
         "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
+        "1.2.840.10040.4.3" => "dsaWithSHA1",
+        "2.16.840.1.101.3.4.3.2" => "dsa_with_SHA256",
         key::OID_ED25519 => "ED25519",
         key::OID_ED448 => "ED448",
         _ => return oid,
@@ -466,6 +476,11 @@ impl fmt::Display for CertificateInfo {
         writeln!(f, "\tSubject: {}", self.subject)?;
         writeln!(f, "\tSubject Public Key Algorithm: {}", self.public_key)?;
         let mut text = String::new();
+        for (label, id) in [("Issuer", &self.issuer_unique_id), ("Subject", &self.subject_unique_id)] {
+            if let Some(id) = id {
+                let _ = writeln!(text, "\t{label} Unique ID: {id}");
+            }
+        }
         self.public_key.write_numbers(&mut text, 2);
         // A v1 certificate has no extensions field, and a v3 one may have none: no section then, as
         // certtool does.

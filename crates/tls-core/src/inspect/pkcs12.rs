@@ -19,6 +19,10 @@ pub struct Pkcs12Info {
     pub certificate_names: Vec<Option<String>>,
     /// The private keys: their type and the certificate each belongs to; never the key.
     pub keys: Vec<Pkcs12Key>,
+    /// The integrity check (MAC): its hash and iteration count; `None` when the file has none.
+    pub mac: Option<String>,
+    /// The encryptions its parts use, in the file's order (`AES-256-CBC (PBES2)`, `RC2-40-CBC (legacy)`).
+    pub encryptions: Vec<String>,
 }
 
 /// A private key held in a PKCS#12 file, described without its secret.
@@ -37,7 +41,9 @@ pub struct Pkcs12Key {
 #[derive(Debug, thiserror::Error)]
 pub enum Pkcs12Error {
     /// The password does not open it (its MAC does not verify, or a bag does not decrypt).
-    #[error("the password does not open it (its integrity check fails with that password)")]
+    #[error(
+        "the password does not open it, or the file was changed after it was made (its integrity check fails with that password)"
+    )]
     WrongPassword,
     /// An encryption or MAC algorithm this reader lacks.
     #[error(
@@ -63,6 +69,8 @@ pub fn read_pkcs12(der: &[u8], password: &str) -> Result<Pkcs12Info, Pkcs12Error
     }
     let archive = p12_keystore::Pkcs12Archive::from_pkcs12(der, password).map_err(|err| match err {
         E::MacError(_) | E::UnpadError | E::InvalidPrivateKey => Pkcs12Error::WrongPassword,
+        // Without a MAC, a wrong password shows only when a part does not decrypt.
+        E::Pkcs5Error(ref why) if why.contains("decrypt") => Pkcs12Error::WrongPassword,
         E::UnsupportedEncryptionScheme | E::UnsupportedMacAlgorithm | E::UnsupportedContentType => {
             Pkcs12Error::Unsupported(err.to_string())
         }
@@ -87,11 +95,71 @@ pub fn read_pkcs12(der: &[u8], password: &str) -> Result<Pkcs12Info, Pkcs12Error
             }
         })
         .collect();
+    let (mac, encryptions) = protection(der);
     Ok(Pkcs12Info {
+        mac,
+        encryptions,
         certificate_names: archive.certs.iter().map(|bag| bag.friendly_name.clone()).collect(),
         certificates,
         keys,
     })
+}
+
+/// The MAC (hash, iterations) and the encryptions a PFX uses, read from its clear parts.
+fn protection(der: &[u8]) -> (Option<String>, Vec<String>) {
+    use super::der::oid_text;
+    let mac = || -> Option<String> {
+        let (_, pfx) = element(der)?;
+        let items = elements(pfx.content)?;
+        let mac_data = elements(items.get(2)?.content)?;
+        let digest_info = elements(mac_data.first()?.content)?;
+        let algorithm = elements(digest_info.first()?.content)?;
+        let hash = match oid_text(algorithm.first()?)?.as_str() {
+            "1.3.14.3.2.26" => "SHA-1".to_owned(),
+            "2.16.840.1.101.3.4.2.1" => "SHA-256".to_owned(),
+            "2.16.840.1.101.3.4.2.2" => "SHA-384".to_owned(),
+            "2.16.840.1.101.3.4.2.3" => "SHA-512".to_owned(),
+            other => other.to_owned(),
+        };
+        let iterations = mac_data.get(2).map_or(1, |n| {
+            super::key::unsigned(n.content)
+                .iter()
+                .fold(0u64, |v, &b| v.saturating_mul(256) | u64::from(b))
+        });
+        Some(format!("HMAC-{hash}, {iterations} iterations"))
+    };
+    let mut found = Vec::new();
+    collect_oids(der, 16, &mut found);
+    let mut encryptions: Vec<String> = Vec::new();
+    for oid in found {
+        let name = match oid.as_str() {
+            "1.2.840.113549.1.12.1.1" => "RC4-128 (legacy)",
+            "1.2.840.113549.1.12.1.3" => "3DES-CBC (legacy)",
+            "1.2.840.113549.1.12.1.6" => "RC2-40-CBC (legacy)",
+            "2.16.840.1.101.3.4.1.2" => "AES-128-CBC (PBES2)",
+            "2.16.840.1.101.3.4.1.22" => "AES-192-CBC (PBES2)",
+            "2.16.840.1.101.3.4.1.42" => "AES-256-CBC (PBES2)",
+            _ => continue,
+        };
+        if !encryptions.iter().any(|e| e == name) {
+            encryptions.push(name.to_owned());
+        }
+    }
+    (mac(), encryptions)
+}
+
+/// Every OID in `input`, through constructed elements and OCTET STRINGs that hold DER, to `depth`.
+fn collect_oids(input: &[u8], depth: u8, out: &mut Vec<String>) {
+    let Some(items) = elements(input) else {
+        return;
+    };
+    for item in items {
+        if let Some(oid) = super::der::oid_text(&item) {
+            out.push(oid);
+        } else if depth > 0 && (item.tag & 0x20 != 0 || item.tag == 0x04) {
+            collect_oids(item.content, depth - 1, out);
+        }
+    }
 }
 
 /// A PKCS#8 key's type, read from its AlgorithmIdentifier (and an RSA key's size from its modulus);

@@ -15,8 +15,14 @@ use crate::inspect::der;
 pub enum Item {
     /// Certificates: a chain (consecutive CERTIFICATE blocks or a DER certificate), the first the leaf.
     Certificates(Vec<CertificateDer<'static>>),
-    /// The certificates of a PKCS#7 bundle (`.p7b`), in the bundle's order (not necessarily a chain).
-    Pkcs7(Vec<CertificateDer<'static>>),
+    /// A PKCS#7 bundle (`.p7b`): its certificates, in the bundle's order (not necessarily a chain), and
+    /// its CRLs (DER).
+    Pkcs7 {
+        /// The certificates.
+        certificates: Vec<CertificateDer<'static>>,
+        /// The CRLs.
+        crls: Vec<Vec<u8>>,
+    },
     /// A certificate signing request, DER.
     Request(Vec<u8>),
     /// A certificate revocation list, DER.
@@ -73,7 +79,7 @@ pub fn identify(name: &Path, bytes: &[u8]) -> Result<Vec<Item>> {
             x509_parser::parse_x509_crl(&block.der).map_err(|e| bad(e.to_string()))?;
             items.push(Item::Crl(block.der.clone()));
         } else if label == "PKCS7" || label == "CMS" {
-            items.push(Item::Pkcs7(pkcs7(&block.der).map_err(bad)?));
+            items.push(pkcs7(&block.der).map_err(bad)?);
         } else if label == "PKCS12" {
             items.push(Item::Pkcs12(block.der.clone()));
         }
@@ -104,13 +110,14 @@ fn identify_der(bytes: &[u8]) -> std::result::Result<Item, LoadProblem> {
         return Ok(Item::Pkcs12(bytes.to_vec()));
     }
     if let Some((oid, _)) = der::content_info(bytes) {
-        return pkcs7(bytes).map(Item::Pkcs7).map_err(|detail| LoadProblem::NotFound {
+        return pkcs7(bytes).map_err(|detail| LoadProblem::NotFound {
             wanted: WANTED,
             found: format!("a DER ContentInfo of type {oid}: {detail}"),
             hint: Hint(None),
         });
     }
-    let found = if rustls_pki_types::PrivateKeyDer::try_from(bytes).is_ok() {
+    let whole = der::element(bytes).is_some_and(|(rest, _)| rest.is_empty());
+    let found = if whole && rustls_pki_types::PrivateKeyDer::try_from(bytes).is_ok() {
         return Err(LoadProblem::NotFound {
             wanted: WANTED,
             found: "a DER private key".into(),
@@ -126,6 +133,11 @@ fn identify_der(bytes: &[u8]) -> std::result::Result<Item, LoadProblem> {
             "bytes that are neither PEM nor DER of these kinds: a DER element of {} bytes (tag 0x{:02x}){extra}",
             whole.whole.len(),
             whole.tag
+        )
+    } else if let Some(announced) = cut_short(bytes) {
+        format!(
+            "a DER structure cut short: it announces {announced} bytes and the file has {} (an interrupted download or copy?)",
+            bytes.len()
         )
     } else if std::str::from_utf8(bytes).is_ok() {
         let first: String = String::from_utf8_lossy(bytes).chars().take(24).collect();
@@ -145,13 +157,35 @@ fn identify_der(bytes: &[u8]) -> std::result::Result<Item, LoadProblem> {
     })
 }
 
-fn pkcs7(der: &[u8]) -> std::result::Result<Vec<CertificateDer<'static>>, String> {
-    let certificates = der::pkcs7_certificates(der)?;
+fn pkcs7(der: &[u8]) -> std::result::Result<Item, String> {
+    let (certificates, crls) = der::pkcs7_contents(der)?;
     for (i, cert) in certificates.iter().enumerate() {
         x509_parser::parse_x509_certificate(cert)
             .map_err(|e| format!("its certificate #{} is not valid X.509 ({e})", i + 1))?;
     }
-    Ok(certificates.into_iter().map(CertificateDer::from).collect())
+    for (i, crl) in crls.iter().enumerate() {
+        x509_parser::parse_x509_crl(crl).map_err(|e| format!("its CRL #{} does not parse ({e})", i + 1))?;
+    }
+    Ok(Item::Pkcs7 {
+        certificates: certificates.into_iter().map(CertificateDer::from).collect(),
+        crls,
+    })
+}
+
+/// The length a DER SEQUENCE at the start of `bytes` announces, when it is more than the file holds.
+fn cut_short(bytes: &[u8]) -> Option<usize> {
+    let (&tag, rest) = bytes.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    if tag != 0x30 || !(0x81..=0x84).contains(&first) {
+        return None;
+    }
+    let count = usize::from(first & 0x7f);
+    let length = rest
+        .get(..count)?
+        .iter()
+        .fold(0usize, |n, &b| (n << 8) | usize::from(b));
+    let announced = 2 + count + length;
+    (announced > bytes.len()).then_some(announced)
 }
 
 const KEY_HINT: Hint = Hint(Some(

@@ -448,7 +448,8 @@ fn scan_blocks(text: &str) -> Result<Vec<Block>, LoadProblem> {
     let mut blocks = Vec::new();
     let mut open: Option<Open<'_>> = None;
     for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
+        // A byte-order mark (Windows editors write one) is not part of the first line.
+        let line = raw.trim_start_matches('\u{feff}').trim();
         let number = i + 1;
         if let Some(label) = marker(line, "BEGIN") {
             if let Some(prev) = &open {
