@@ -122,7 +122,7 @@ pub(crate) async fn run(args: InspectArgs) -> ExitCode {
         return refuse(&"--timeout goes with --connect (it bounds the connection); a file is read at once");
     }
     if let Some(paths) = &args.key_matches {
-        return documents::key_matches(&paths[0], &paths[1]);
+        return documents::key_matches(&paths[0], &paths[1], args.json);
     }
     let Some(addr) = &args.connect else {
         return documents::inspect_files(&args);

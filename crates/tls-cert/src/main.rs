@@ -39,15 +39,20 @@ enum Command {
 Exit codes: 0 done; 1 writing failed; 2 bad usage, a file that exists (see --force), or unusable input."
     )]
     Generate(generate::GenerateArgs),
-    /// Show every field of the certificates in PEM/DER files, or in the chain a server presents
+    /// Show everything in certificate, CSR, CRL, PKCS#7 and PKCS#12 files, or in the chain a server presents
     #[command(
         allow_negative_numbers = true,
         after_help = "Examples:
   tls-cert inspect certs/server.pem certs/ca.pem
   tls-cert inspect --connect example.test:443 --json
   openssl s_client -connect host:443 </dev/null 2>/dev/null | tls-cert inspect -
+  tls-cert inspect request.csr ca.crl --ca ca.pem
+  tls-cert inspect store.p12 --password-file pw.txt
+  tls-cert inspect --key-matches server.pem server.key
 
-Exit codes: 0 done; 1 the server could not be reached; 2 bad usage or a file that cannot be read."
+Exit codes: 0 done; 1 a check failed (a CSR's self-signature, a CRL's signature against --ca,
+--key-matches answering no) or the server could not be reached; 2 bad usage, a file that cannot be
+read or holds none of these, a PKCS#12 file without its password."
     )]
     Inspect(inspect::InspectArgs),
     /// Verify a certificate (chain) as a TLS client would, and say why it fails

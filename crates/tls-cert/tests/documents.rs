@@ -583,6 +583,18 @@ async fn a_pkcs7_bundle_shows_each_certificate_and_key_matches_answers_yes_or_no
     ])
     .await;
     assert_eq!(no.code, Some(1), "{}", no.stderr);
+    let json = ours(&[
+        "inspect",
+        "--json",
+        "--key-matches",
+        &format!("{d}/ca.pem"),
+        &format!("{d}/leaf.key"),
+    ])
+    .await;
+    assert_eq!(json.code, Some(1));
+    let answer: Value = serde_json::from_str(json.stdout.trim()).expect("one JSON object");
+    assert_eq!(answer["matches"], false);
+    assert_eq!(answer["subject"], "CN=Docs CA");
     assert!(no.stdout.starts_with("no: "), "{}", no.stdout);
     // An RSA-1024 key rustls will not load is still compared, by its numbers.
     openssl(&["genrsa", "-out", &format!("{d}/weak.key"), "1024"]).await;

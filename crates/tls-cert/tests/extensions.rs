@@ -610,4 +610,33 @@ async fn names_of_every_string_type_read_as_openssl_reads_them() {
         .expect("a subject");
     assert_eq!(Some(subject), theirs.trim().strip_prefix("subject="), "{ours}");
     assert_eq!(subject, "OU=plain,O=Ünïcode T61,CN=日本語 BMP");
+
+    // An attribute type with no name is written as its OID with its value's DER in hex (RFC 4514 2.4),
+    // as certtool writes it.
+    let oid_cert = dir.path().join("oid.pem").display().to_string();
+    stdout_of(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-key",
+            &key,
+            "-subj",
+            "/CN=x/1.2.3.4.5.6=custom",
+            "-days",
+            "2",
+            "-out",
+            &oid_cert,
+        ],
+        "openssl",
+    )
+    .await;
+    let certtool = stdout_of("certtool", &["-i", "--infile", &oid_cert], "gnutls-bin").await;
+    let ours = stdout_of(TLS_CERT, &["inspect", &oid_cert], "(built by cargo)").await;
+    let subject_of = |text: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix("Subject: ").map(str::to_owned))
+    };
+    assert_eq!(subject_of(&ours), subject_of(&certtool));
+    assert_eq!(subject_of(&ours).as_deref(), Some("1.2.3.4.5.6=#0c06637573746f6d,CN=x"));
 }

@@ -47,8 +47,15 @@ pub fn dn_string(name: &x509_parser::x509::X509Name<'_>) -> String {
         .map(|rdn| {
             rdn.iter()
                 .map(|attr| {
-                    let key = x509_parser::objects::oid2abbrev(attr.attr_type(), x509_parser::objects::oid_registry())
-                        .map_or_else(|_| attr.attr_type().to_id_string(), str::to_owned);
+                    let Ok(key) =
+                        x509_parser::objects::oid2abbrev(attr.attr_type(), x509_parser::objects::oid_registry())
+                    else {
+                        // RFC 4514 2.4: a type written as a dotted OID has its value as #hex of its DER.
+                        let value = attr.attr_value();
+                        let der = der_element(value.tag().0 as u8, value.data);
+                        let hex: String = der.iter().map(|b| format!("{b:02x}")).collect();
+                        return format!("{}=#{hex}", attr.attr_type().to_id_string());
+                    };
                     let value = match attr
                         .as_str()
                         .map(str::to_owned)

@@ -297,8 +297,9 @@ fn read_password(path: &Path) -> Result<String, String> {
 }
 
 /// `--key-matches CERT KEY`: exit 0 when KEY is the private key of CERT's (first) certificate, 1 when
-/// it is not, 2 when either file cannot be used.
-pub(crate) fn key_matches(cert: &Path, key: &Path) -> ExitCode {
+/// it is not, 2 when either file cannot be used; with `json`, one object
+/// `{"certificate", "key", "subject", "matches"}`.
+pub(crate) fn key_matches(cert: &Path, key: &Path, json: bool) -> ExitCode {
     let chain = match pem::load_cert_chain(cert) {
         Ok(chain) => chain,
         Err(err) => return fail(&err),
@@ -309,20 +310,32 @@ pub(crate) fn key_matches(cert: &Path, key: &Path) -> ExitCode {
     };
     let subject = tls_core::x509::subject(&chain[0]);
     let (cert, key) = (cert.display(), key.display());
-    match tls_core::key_belongs_to(&chain[0], &private) {
-        Ok(true) => {
-            Stdout::default().line(&format!("yes: {key} is the private key of {subject} in {cert}"));
-            ExitCode::SUCCESS
-        }
-        Ok(false) => {
-            Stdout::default().line(&format!(
-                "no: {key} is not the private key of {subject} in {cert}: it belongs to another certificate"
+    let matches = match tls_core::key_belongs_to(&chain[0], &private) {
+        Ok(matches) => matches,
+        Err(tls_core::Error::Config { cause, .. }) => {
+            return refuse(&format_args!(
+                "cannot tell whether {key} belongs to {cert}: the crypto library cannot load {key} ({cause})"
             ));
-            ExitCode::from(INVALID)
         }
-        Err(tls_core::Error::Config { cause, .. }) => refuse(&format_args!(
-            "cannot tell whether {key} belongs to {cert}: the crypto library cannot load {key} ({cause})"
-        )),
-        Err(err) => fail(&err),
+        Err(err) => return fail(&err),
+    };
+    let line = if json {
+        serde_json::json!({
+            "certificate": cert.to_string(),
+            "key": key.to_string(),
+            "subject": subject,
+            "matches": matches,
+        })
+        .to_string()
+    } else if matches {
+        format!("yes: {key} is the private key of {subject} in {cert}")
+    } else {
+        format!("no: {key} is not the private key of {subject} in {cert}: it belongs to another certificate")
+    };
+    Stdout::default().line(&line);
+    if matches {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(INVALID)
     }
 }
