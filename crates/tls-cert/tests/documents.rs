@@ -245,7 +245,9 @@ async fn a_crl_lists_every_revoked_serial_with_its_reason_and_checks_its_signatu
         "ca.cnf",
         format!(
             "[ca]\ndefault_ca = d\n[d]\ndatabase = {d}/index.txt\ncrlnumber = {d}/crlnumber\ndefault_md = sha256\n\
-             default_crl_days = 7\ncrl_extensions = crl_ext\n[crl_ext]\nauthorityKeyIdentifier = keyid\n"
+             default_crl_days = 7\ncrl_extensions = crl_ext\n[crl_ext]\nauthorityKeyIdentifier = keyid\n\
+             issuingDistributionPoint = critical,@idp\n[idp]\nfullname = URI:http://crl.docs.example/ca.crl\n\
+             onlyuser = TRUE\n"
         ),
     )
     .display()
@@ -263,7 +265,7 @@ async fn a_crl_lists_every_revoked_serial_with_its_reason_and_checks_its_signatu
     let leaf = format!("{d}/leaf.pem");
     let mut revoke = vec!["ca"];
     revoke.extend(ca_args);
-    revoke.extend(["-revoke", &leaf, "-crl_reason", "keyCompromise"]);
+    revoke.extend(["-revoke", &leaf, "-crl_compromise", "20240101000000Z"]);
     openssl(&revoke).await;
     let crl = format!("{d}/ca.crl");
     let mut gencrl = vec!["ca"];
@@ -289,6 +291,30 @@ async fn a_crl_lists_every_revoked_serial_with_its_reason_and_checks_its_signatu
     assert!(openssl_text.contains("4096"), "{openssl_text}");
     assert_eq!(crl_json["crl_number"], "4096");
     assert_eq!(crl_json["revoked"][0]["reason"], "keyCompromise");
+    // The compromise time (the entry's invalidity date) and the issuing distribution point, as openssl
+    // shows them.
+    assert!(
+        openssl_text.contains("Invalidity Date") && openssl_text.contains("Jan  1 00:00:00 2024 GMT"),
+        "{openssl_text}"
+    );
+    assert!(
+        checked
+            .stdout
+            .contains("Invalidity Date (not critical):\n\t\t\t\tTime: 2024-01-01T00:00:00Z"),
+        "{}",
+        checked.stdout
+    );
+    assert!(
+        openssl_text.contains("URI:http://crl.docs.example/ca.crl") && openssl_text.contains("Only User Certificates"),
+        "{openssl_text}"
+    );
+    for line in [
+        "Issuing Distribution Point (critical):",
+        "URI: http://crl.docs.example/ca.crl",
+        "Only user certificates",
+    ] {
+        assert!(checked.stdout.contains(line), "{line}: {}", checked.stdout);
+    }
     assert!(openssl_text.contains("Key Compromise"), "{openssl_text}");
     assert_eq!(crl_json["signature_check"]["verified"], true);
 

@@ -56,7 +56,8 @@ fn certtool_header(header: &str) -> (String, bool) {
 
 /// Extensions certtool shows as "Unknown extension OID" and we decode; their values are checked
 /// against openssl's text.
-const CERTTOOL_UNDECODED: [&str; 6] = [
+const CERTTOOL_UNDECODED: [&str; 7] = [
+    "2.5.29.46",              // Freshest CRL
     "2.5.29.36",              // Policy Constraints
     "2.5.29.33",              // Policy Mappings
     "1.3.6.1.5.5.7.1.11",     // Subject Information Access
@@ -120,6 +121,24 @@ fn certtool_numbers(text: &str, heading: &str) -> Option<String> {
             .map(|l| l.trim())
             .collect::<String>(),
     )
+}
+
+/// A certtool line with its date (`Thu Jan 01 00:00:00 UTC 2026`) written as RFC 3339, as ours are.
+fn rfc3339_dates(line: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let Some((label, date)) = line.split_once(": ") else {
+        return line.to_owned();
+    };
+    let parts: Vec<&str> = date.split_whitespace().collect();
+    match parts[..] {
+        [_, month, day, time, "UTC", year] => match MONTHS.iter().position(|m| *m == month) {
+            Some(m) => format!("{label}: {year}-{:02}-{day:0>2}T{time}Z", m + 1),
+            None => line.to_owned(),
+        },
+        _ => line.to_owned(),
+    }
 }
 
 /// Compares our view of `file` with certtool's (and openssl's for what certtool does not decode).
@@ -192,7 +211,8 @@ async fn compare(file: &Path) {
             );
             let expected = their.header.clone();
             assert_eq!(our.header, expected, "{file}: header");
-            for line in &their.lines {
+            for line in their.lines.iter().map(|l| rfc3339_dates(l)) {
+                let line = &line;
                 // certtool's ASCII lines dump DER bytes with dots; ours decode the string instead.
                 // An SCT's time is RFC 3339 in ours (checked through the JSON in its own test).
                 if line.starts_with("ASCII:") || line.starts_with("otherName ASCII:") || line.starts_with("Time:") {
@@ -218,6 +238,7 @@ fn openssl_heading(oid: &str) -> &'static str {
         "2.16.840.1.113730.1.1" => "Netscape Cert Type",
         "2.16.840.1.113730.1.13" => "Netscape Comment",
         "1.3.6.1.5.5.7.48.1.5" => "OCSP No Check",
+        "2.5.29.46" => "Freshest CRL",
         other => panic!("no openssl heading for {other}"),
     }
 }
@@ -288,6 +309,9 @@ nsCertType = server,client
 noCheck = ignored
 certificatePolicies = 2.23.140.1.2.2,2.23.140.1.2.3,2.23.140.1.1,2.5.29.32.0,1.3.6.1.4.1.44947.1.1.1
 authorityKeyIdentifier = keyid,issuer:always
+freshestCRL = URI:http://delta.example/ca.crl
+# privateKeyUsagePeriod from 2026-01-01 to 2027-01-01 (openssl has no name for it).
+2.5.29.16 = DER:30:22:80:0f:32:30:32:36:30:31:30:31:30:30:30:30:30:30:5a:81:0f:32:30:32:37:30:31:30:31:30:30:30:30:30:30:5a
 [leaf_without_basic_constraints]
 subjectAltName = DNS:leaf.example
 extendedKeyUsage = serverAuth

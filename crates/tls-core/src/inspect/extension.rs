@@ -137,6 +137,37 @@ pub enum ExtensionValue {
         /// The same, lowercase hex (as certtool shows it).
         hex: String,
     },
+    /// A point in time (a CRL entry's invalidityDate, RFC 5280 5.3.2).
+    Time {
+        /// RFC 3339, UTC.
+        time: String,
+    },
+    /// privateKeyUsagePeriod (RFC 3280 4.2.1.4): when the private key may be used.
+    UsagePeriod {
+        /// notBefore, RFC 3339.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        not_before: Option<String>,
+        /// notAfter, RFC 3339.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        not_after: Option<String>,
+    },
+    /// issuingDistributionPoint of a CRL (5.2.5): which certificates the CRL covers.
+    IssuingDistributionPoint {
+        /// Where the CRL is published.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        names: Vec<Name>,
+        /// onlyContainsUserCerts.
+        only_user_certificates: bool,
+        /// onlyContainsCACerts.
+        only_ca_certificates: bool,
+        /// onlySomeReasons, by their RFC names.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        only_some_reasons: Vec<&'static str>,
+        /// indirectCRL.
+        indirect: bool,
+        /// onlyContainsAttributeCerts.
+        only_attribute_certificates: bool,
+    },
     /// A revoked entry's reason (5.3.1).
     ReasonCode {
         /// The reason's RFC name (`keyCompromise`).
@@ -336,6 +367,17 @@ pub(crate) fn read(ext: &X509Extension<'_>) -> Extension {
 fn value_of(oid: &str, ext: &X509Extension<'_>) -> ExtensionValue {
     match oid {
         OID_TLS_FEATURE => return tls_features(ext.value).unwrap_or_else(|why| raw(ext.value, Some(why))),
+        // freshestCRL has cRLDistributionPoints' syntax; x509-parser reads only the latter by its OID.
+        "2.5.29.46" => {
+            use x509_parser::prelude::FromDer;
+            return match x509_parser::extensions::CRLDistributionPoints::from_der(ext.value) {
+                Ok((_, points)) => ExtensionValue::CrlDistributionPoints {
+                    points: points.points.iter().map(distribution_point).collect(),
+                },
+                Err(err) => raw(ext.value, Some(err.to_string())),
+            };
+        }
+        "2.5.29.16" => return usage_period(ext.value).unwrap_or_else(|| raw(ext.value, Some("not two times".into()))),
         OID_OCSP_NOCHECK | OID_CT_POISON
             if parse_der(ext.value)
                 .is_ok_and(|(rest, o)| rest.is_empty() && matches!(o.content, BerObjectContent::Null)) =>
@@ -420,6 +462,24 @@ fn value_of(oid: &str, ext: &X509Extension<'_>) -> ExtensionValue {
         ParsedExtension::CRLNumber(number) => ExtensionValue::CrlNumber {
             number: number.to_string(),
             hex: number.to_str_radix(16),
+        },
+        ParsedExtension::InvalidityDate(time) => ExtensionValue::Time {
+            time: x509::unix_to_rfc3339(time.timestamp()),
+        },
+        ParsedExtension::IssuingDistributionPoint(idp) => ExtensionValue::IssuingDistributionPoint {
+            names: match &idp.distribution_point {
+                Some(DistributionPointName::FullName(names)) => names.iter().map(|n| name(n, false)).collect(),
+                _ => Vec::new(),
+            },
+            only_user_certificates: idp.only_contains_user_certs,
+            only_ca_certificates: idp.only_contains_ca_certs,
+            only_some_reasons: idp
+                .only_some_reasons
+                .as_ref()
+                .map(|r| reason_flags(r.flags))
+                .unwrap_or_default(),
+            indirect: idp.indirect_crl,
+            only_attribute_certificates: idp.only_contains_attribute_certs,
         },
         ParsedExtension::ReasonCode(code) => ExtensionValue::ReasonCode {
             reason: reason_name(code.0),
@@ -596,6 +656,44 @@ fn tls_features(value: &[u8]) -> Result<ExtensionValue, String> {
         })
         .collect::<Result<_, String>>()?;
     Ok(ExtensionValue::TlsFeatures { features })
+}
+
+/// privateKeyUsagePeriod: SEQUENCE { notBefore [0] GeneralizedTime OPTIONAL, notAfter [1] ... }.
+fn usage_period(value: &[u8]) -> Option<ExtensionValue> {
+    let (_, object) = parse_der(value).ok()?;
+    let BerObjectContent::Sequence(items) = object.content else {
+        return None;
+    };
+    let (mut not_before, mut not_after) = (None, None);
+    for item in &items {
+        let BerObjectContent::Unknown(any) = &item.content else {
+            return None;
+        };
+        let time = generalized_time(any.data)?;
+        match item.header.raw_tag() {
+            Some([0x80]) => not_before = Some(time),
+            Some([0x81]) => not_after = Some(time),
+            _ => return None,
+        }
+    }
+    Some(ExtensionValue::UsagePeriod { not_before, not_after })
+}
+
+/// A GeneralizedTime's text (`20260101000000Z`) as RFC 3339, when it is that form.
+fn generalized_time(bytes: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(bytes).ok()?.strip_suffix('Z')?;
+    if text.len() != 14 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &text[0..4],
+        &text[4..6],
+        &text[6..8],
+        &text[8..10],
+        &text[10..12],
+        &text[12..14]
+    ))
 }
 
 fn netscape_types(value: &[u8]) -> Option<Vec<&'static str>> {
@@ -1043,6 +1141,34 @@ impl ExtensionValue {
             }
             Self::CrlNumber { number, hex } => out.push(format!("{number} (0x{hex})")),
             Self::ReasonCode { reason } => out.push((*reason).to_owned()),
+            Self::Time { time } => out.push(format!("Time: {time}")),
+            Self::UsagePeriod { not_before, not_after } => {
+                out.extend(not_before.as_ref().map(|t| format!("Not Before: {t}")));
+                out.extend(not_after.as_ref().map(|t| format!("Not After: {t}")));
+            }
+            Self::IssuingDistributionPoint {
+                names,
+                only_user_certificates,
+                only_ca_certificates,
+                only_some_reasons,
+                indirect,
+                only_attribute_certificates,
+            } => {
+                out.extend(names.iter().flat_map(Name::lines));
+                for (set, text) in [
+                    (*only_user_certificates, "Only user certificates"),
+                    (*only_ca_certificates, "Only CA certificates"),
+                    (*indirect, "Indirect CRL"),
+                    (*only_attribute_certificates, "Only attribute certificates"),
+                ] {
+                    if set {
+                        out.push(text.to_owned());
+                    }
+                }
+                if !only_some_reasons.is_empty() {
+                    out.push(format!("Only some reasons: {}", only_some_reasons.join(", ")));
+                }
+            }
             Self::NetscapeCertType { types } => out.extend(types.iter().map(|t| (*t).to_owned())),
             Self::Text { text } => out.push(format!("Text: {text}")),
             Self::Empty {} => out.push("Value: NULL".into()),
