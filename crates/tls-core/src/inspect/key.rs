@@ -282,8 +282,8 @@ impl fmt::Display for PublicKeyInfo {
 }
 
 /// Whether `key` is the private key of `cert`: the public key derived from `key` is the certificate's.
-/// Unlike [`check_key_matches`](crate::identity::check_key_matches), the certificate is not judged (a critical extension rustls does not
-/// process, say, does not stop the comparison).
+/// Unlike `check_key_matches` (which builds what rustls serves with), the certificate is not judged:
+/// a critical extension rustls does not process, say, does not stop the comparison.
 ///
 /// # Errors
 /// [`Error::Config`] when the crypto library cannot load the key (an RSA key under 2048 bits, an
