@@ -575,6 +575,38 @@ async fn a_pkcs7_bundle_shows_each_certificate_and_key_matches_answers_yes_or_no
         "DER too"
     );
 
+    // OpenSSL's TRUSTED CERTIFICATE: the fingerprint is the certificate's own, not over the trust
+    // settings appended to it, and the settings are shown for what they are.
+    let trusted = format!("{d}/trusted.pem");
+    openssl(&[
+        "x509",
+        "-in",
+        &format!("{d}/ca.pem"),
+        "-addtrust",
+        "serverAuth",
+        "-addreject",
+        "emailProtection",
+        "-setalias",
+        "docs alias",
+        "-out",
+        &trusted,
+    ])
+    .await;
+    let fingerprint = openssl(&["x509", "-in", &trusted, "-noout", "-fingerprint", "-sha256"]).await;
+    let fingerprint: String = fingerprint
+        .split_once('=')
+        .expect("NAME Fingerprint=HEX")
+        .1
+        .trim()
+        .replace(':', "")
+        .to_ascii_lowercase();
+    let objects = json_lines(&ours(&["inspect", "--json", &trusted]).await.stdout);
+    assert_eq!(objects[0]["fingerprint_sha256"], Value::from(fingerprint));
+    assert_eq!(objects[1]["kind"], "trust_settings");
+    assert_eq!(objects[1]["trusted"][0], "serverAuth");
+    assert_eq!(objects[1]["rejected"][0], "emailProtection");
+    assert_eq!(objects[1]["alias"], "docs alias");
+
     // A bundle with no certificates says so.
     let empty = format!("{d}/empty.p7b");
     openssl(&["crl2pkcs7", "-nocrl", "-out", &empty]).await;

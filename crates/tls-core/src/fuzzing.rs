@@ -72,6 +72,12 @@ pub fn documents(data: &[u8]) {
     };
     for item in items {
         match item {
+            Item::Trusted { certificate, settings } => {
+                serde_json::to_string(&settings).expect("trust settings always serialize");
+                if let Ok(info) = inspect::inspect_at(&certificate, Position::Alone, now) {
+                    agree(&info.to_string(), &serde_json::to_value(&info).expect("JSON"));
+                }
+            }
             Item::Certificates(chain)
             | Item::Pkcs7 {
                 certificates: chain, ..

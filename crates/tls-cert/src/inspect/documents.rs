@@ -86,6 +86,28 @@ impl Context<'_> {
         match item {
             Item::Certificates(chain) => self.certificates(name, chain),
             Item::Pkcs7 { certificates, crls } => self.pkcs7(name, certificates, crls),
+            Item::Trusted { certificate, settings } => {
+                let code = self.certificates(name, std::slice::from_ref(certificate));
+                let list = |purposes: &[String]| {
+                    if purposes.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        purposes.join(", ")
+                    }
+                };
+                let text = format!(
+                    "# {name}: OpenSSL trust settings (a TRUSTED CERTIFICATE; not part of the certificate, read by OpenSSL alone): trusted for {}; rejected for {}{}",
+                    list(&settings.trusted),
+                    list(&settings.rejected),
+                    settings
+                        .alias
+                        .as_ref()
+                        .map(|a| format!("; alias \"{a}\""))
+                        .unwrap_or_default()
+                );
+                self.emit(name, "trust_settings", settings, &text);
+                code
+            }
             Item::Request(der) => match inspect::read_request(der) {
                 Ok(info) => {
                     let verified = info.signature_verified;

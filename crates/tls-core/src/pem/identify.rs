@@ -23,12 +23,67 @@ pub enum Item {
         /// The CRLs.
         crls: Vec<Vec<u8>>,
     },
+    /// A certificate with OpenSSL's trust settings (a `TRUSTED CERTIFICATE` block).
+    Trusted {
+        /// The certificate alone.
+        certificate: CertificateDer<'static>,
+        /// What OpenSSL is told to trust it for.
+        settings: TrustSettings,
+    },
     /// A certificate signing request, DER.
     Request(Vec<u8>),
     /// A certificate revocation list, DER.
     Crl(Vec<u8>),
     /// A PKCS#12 file, DER: it needs its password to be read.
     Pkcs12(Vec<u8>),
+}
+
+/// OpenSSL's trust settings for a certificate (its `X509_CERT_AUX`): not part of the certificate, read
+/// only by OpenSSL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TrustSettings {
+    /// Purposes it is trusted for, by their RFC names (`serverAuth`) or OID.
+    pub trusted: Vec<String>,
+    /// Purposes it is refused for.
+    pub rejected: Vec<String>,
+    /// Its alias (friendly name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+}
+
+fn trust_settings(aux: &[u8]) -> std::result::Result<TrustSettings, String> {
+    let unreadable = || "its trust settings do not decode".to_owned();
+    let (_, sequence) = der::element(aux).ok_or_else(unreadable)?;
+    let mut settings = TrustSettings::default();
+    let purposes = |content: &[u8]| -> Option<Vec<String>> {
+        der::elements(content)?
+            .iter()
+            .map(|oid| der::oid_text(oid).map(|text| purpose_name(&text)))
+            .collect()
+    };
+    for field in der::elements(sequence.content).ok_or_else(unreadable)? {
+        match field.tag {
+            0x30 => settings.trusted = purposes(field.content).ok_or_else(unreadable)?,
+            0xa0 => settings.rejected = purposes(field.content).ok_or_else(unreadable)?,
+            0x0c => settings.alias = Some(String::from_utf8_lossy(field.content).into_owned()),
+            _ => {}
+        }
+    }
+    Ok(settings)
+}
+
+fn purpose_name(oid: &str) -> String {
+    match oid {
+        "1.3.6.1.5.5.7.3.1" => "serverAuth",
+        "1.3.6.1.5.5.7.3.2" => "clientAuth",
+        "1.3.6.1.5.5.7.3.3" => "codeSigning",
+        "1.3.6.1.5.5.7.3.4" => "emailProtection",
+        "1.3.6.1.5.5.7.3.8" => "timeStamping",
+        "1.3.6.1.5.5.7.3.9" => "OCSPSigning",
+        "2.5.29.37.0" => "anyExtendedKeyUsage",
+        other => return other.to_owned(),
+    }
+    .to_owned()
 }
 
 /// Labels a PEM certificate block has.
@@ -65,8 +120,17 @@ pub fn identify(name: &Path, bytes: &[u8]) -> Result<Vec<Item>> {
             })
         };
         if CERTIFICATE_LABELS.contains(&label) {
-            x509_parser::parse_x509_certificate(&block.der).map_err(|e| bad(e.to_string()))?;
-            let der = CertificateDer::from(block.der.clone());
+            let (rest, _) = x509_parser::parse_x509_certificate(&block.der).map_err(|e| bad(e.to_string()))?;
+            // The certificate alone: OpenSSL's TRUSTED CERTIFICATE appends its trust settings, which
+            // are no part of the certificate (nor of its fingerprint).
+            let der = CertificateDer::from(block.der[..block.der.len() - rest.len()].to_vec());
+            if label == "TRUSTED CERTIFICATE" && !rest.is_empty() {
+                items.push(Item::Trusted {
+                    certificate: der,
+                    settings: trust_settings(rest).map_err(bad)?,
+                });
+                continue;
+            }
             match items.last_mut() {
                 Some(Item::Certificates(chain)) => chain.push(der),
                 _ => items.push(Item::Certificates(vec![der])),

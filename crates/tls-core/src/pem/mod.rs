@@ -12,7 +12,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 mod identify;
 
-pub use self::identify::{Item, identify};
+pub use self::identify::{Item, TrustSettings, identify};
 use crate::error::{Error, Hint, LoadProblem, Material, Result};
 use crate::identity::{self, Identity, check_key_matches};
 use crate::x509;
