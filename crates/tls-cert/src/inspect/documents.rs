@@ -35,12 +35,6 @@ pub(crate) fn inspect_files(args: &InspectArgs) -> ExitCode {
         Ok(password) => password,
         Err(why) => return refuse(&why),
     };
-    let context = Context {
-        args,
-        cas: &cas,
-        password: password.as_deref(),
-        several: args.files.len() > 1,
-    };
     let mut code = ExitCode::SUCCESS;
     let mut kinds = Vec::new();
     for path in &args.files {
@@ -51,6 +45,13 @@ pub(crate) fn inspect_files(args: &InspectArgs) -> ExitCode {
                 code = fail(&err);
                 continue;
             }
+        };
+        // Each item is headed by its file's name when there is more than one file or one item.
+        let context = Context {
+            args,
+            cas: &cas,
+            password: password.as_deref(),
+            several: args.files.len() > 1 || items.len() > 1,
         };
         for item in &items {
             kinds.push(std::mem::discriminant(item));
@@ -64,6 +65,11 @@ pub(crate) fn inspect_files(args: &InspectArgs) -> ExitCode {
         }
     }
     let had = |probe: &Item| kinds.contains(&std::mem::discriminant(probe));
+    // A file that could not be read may have been the CRL or the PKCS#12: then nothing is said of the
+    // options it would have used.
+    if code != ExitCode::SUCCESS {
+        return code;
+    }
     if args.ca.is_some() && !had(&Item::Crl(Vec::new())) {
         eprintln!("note: --ca was not used: it checks a CRL's signature, and no file holds a CRL");
     }
