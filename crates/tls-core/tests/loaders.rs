@@ -264,6 +264,7 @@ fn missing_end_line_names_the_line() {
     );
 }
 
+/// The line with the bad character is named, and the block it is in.
 #[test]
 fn corrupt_base64_names_the_block() {
     let dir = temp();
@@ -275,7 +276,8 @@ fn corrupt_base64_names_the_block() {
     let ca_begin = pki.server.cert_pem.lines().count() + 1;
     assert!(
         text.contains(&format!(
-            "broken PEM at line {ca_begin}: the base64 inside -----BEGIN CERTIFICATE----- is corrupt"
+            "broken PEM at line {}: the base64 of -----BEGIN CERTIFICATE----- (line {ca_begin}) has '!', which base64 does not use",
+            ca_begin + 2
         )),
         "{text}"
     );

@@ -451,6 +451,13 @@ fn scan_blocks(text: &str) -> Result<Vec<Block>, LoadProblem> {
         // A byte-order mark (Windows editors write one) is not part of the first line.
         let line = raw.trim_start_matches('\u{feff}').trim();
         let number = i + 1;
+        if line.starts_with("-----BEGIN ") && marker(line, "BEGIN").is_some_and(|label| label.contains("-----")) {
+            // A whole block on one line: its line breaks were lost (pasted through a chat or a form).
+            return Err(broken(
+                number,
+                "the -----BEGIN line has more after it on the same line: PEM wants the BEGIN line, the base64 and the END line each on lines of their own (were the file's line breaks lost?)".into(),
+            ));
+        }
         if let Some(label) = marker(line, "BEGIN") {
             if let Some(prev) = &open {
                 return Err(broken(
@@ -488,6 +495,19 @@ fn scan_blocks(text: &str) -> Result<Vec<Block>, LoadProblem> {
             if line.contains(':') {
                 // An RFC 1421 header such as "Proc-Type: 4,ENCRYPTED" or "DEK-Info: ...".
                 block.encrypted |= line.starts_with("Proc-Type:") && line.contains("ENCRYPTED");
+            } else if let Some(bad) = line
+                .chars()
+                .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')))
+            {
+                if !block.encrypted {
+                    return Err(broken(
+                        number,
+                        format!(
+                            "the base64 of -----BEGIN {}----- (line {}) has {bad:?}, which base64 does not use",
+                            block.label, block.line
+                        ),
+                    ));
+                }
             } else {
                 block.body.push_str(line);
                 block.body.push('\n');
@@ -590,6 +610,20 @@ mod tests {
         );
         assert_eq!(marker("-----END CERTIFICATE-----", "BEGIN"), None);
         assert_eq!(marker("MIIB", "END"), None);
+    }
+
+    #[test]
+    fn a_block_on_one_line_and_a_bad_base64_character_are_named_at_their_line() {
+        let one_line = scan_blocks("-----BEGIN CERTIFICATE-----MIIB-----END CERTIFICATE-----\n").err();
+        assert!(
+            matches!(&one_line, Some(LoadProblem::BrokenPem { line: 1, detail }) if detail.contains("line breaks lost")),
+            "{one_line:?}"
+        );
+        let bad = scan_blocks("\n-----BEGIN CERTIFICATE-----\nMIIB\nMI!B\n-----END CERTIFICATE-----\n").err();
+        assert!(
+            matches!(&bad, Some(LoadProblem::BrokenPem { line: 4, detail }) if detail.contains("(line 2) has '!'")),
+            "{bad:?}"
+        );
     }
 
     #[test]
