@@ -264,6 +264,15 @@ fn compare_key(file: &str, key: &Value, certtool: &str) {
                 assert_eq!(number(&theirs), ours(field), "{file}: {field}");
             }
         }
+        Some("DSA") => {
+            let y = certtool_numbers(certtool, "Public key (bits").expect("certtool's Y");
+            assert_eq!(number(&y), ours("key"), "{file}: Y");
+            for (i, label) in ["P:", "Q:", "G:"].iter().enumerate() {
+                let theirs = certtool_numbers(certtool, label).expect("P, Q, G");
+                let mine = key["dsa"][i].as_str().unwrap_or_default();
+                assert_eq!(number(&theirs), number(mine), "{file}: {label}");
+            }
+        }
         Some("Ed25519" | "Ed448") => {
             let theirs = certtool_numbers(certtool, "X:").expect("certtool's key");
             assert_eq!(
@@ -333,7 +342,29 @@ async fn every_extension_openssl_writes_reads_as_certtool_shows_it() {
     let dir = temp_dir();
     let cnf = write(dir.path(), "ext.cnf", OPENSSL_CNF).display().to_string();
     let d = dir.path().display().to_string();
+    let dsa_params = format!("{d}/dsa-params.pem");
+    stdout_of(
+        "openssl",
+        &[
+            "genpkey",
+            "-genparam",
+            "-algorithm",
+            "DSA",
+            "-pkeyopt",
+            "dsa_paramgen_bits:1024",
+            "-out",
+            &dsa_params,
+        ],
+        "openssl",
+    )
+    .await;
+    let dsa_key = format!("dsa:{dsa_params}");
     for (name, newkey, section) in [
+        (
+            "dsa",
+            vec!["-newkey", dsa_key.as_str()],
+            "leaf_without_basic_constraints",
+        ),
         (
             "every-p256",
             vec!["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],

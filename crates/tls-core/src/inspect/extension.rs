@@ -491,7 +491,14 @@ fn value_of(oid: &str, ext: &X509Extension<'_>) -> ExtensionValue {
         ParsedExtension::NsCertComment(text) => ExtensionValue::Text {
             text: (*text).to_owned(),
         },
-        ParsedExtension::ParseError { error } => raw(ext.value, Some(error.to_string())),
+        // The parser's own words are a debug token (`NomError(Many1)`): say what failed instead.
+        ParsedExtension::ParseError { .. } => raw(
+            ext.value,
+            Some(format!(
+                "its value does not have this extension's structure ({} bytes)",
+                ext.value.len()
+            )),
+        ),
         // Known to x509-parser but shown as bytes here (IssuingDistributionPoint, InvalidityDate in a
         // certificate), and every extension nobody knows.
         _ => raw(ext.value, None),

@@ -40,6 +40,9 @@ pub struct PublicKeyInfo {
     /// EC point, a DSA key's Y, or a key of an algorithm not known here.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// DSA domain parameters P, Q and G, lowercase hex (the key itself, Y, is `key`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dsa: Option<[String; 3]>,
     /// RSA-PSS parameters the key is restricted to, when the key says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pss: Option<PssParameters>,
@@ -75,6 +78,7 @@ pub(crate) fn read(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyInfo {
         x: None,
         y: None,
         key: None,
+        dsa: None,
         pss: None,
     };
     let bytes = &spki.subject_public_key.data;
@@ -126,6 +130,11 @@ pub(crate) fn read(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyInfo {
         }
         OID_DSA => {
             info.algorithm = "DSA".into();
+            info.dsa = spki.algorithm.parameters.as_ref().and_then(|p| {
+                let numbers = super::der::elements(p.data)?;
+                let hex_of = |i: usize| numbers.get(i).map(|n| hex(unsigned(n.content)));
+                Some([hex_of(0)?, hex_of(1)?, hex_of(2)?])
+            });
             info.key = Some(match spki.parsed() {
                 Ok(PublicKey::DSA(y)) => hex(unsigned(y)),
                 _ => hex(bytes),
@@ -142,8 +151,10 @@ fn curve(algorithm: &AlgorithmIdentifier<'_>) -> String {
     let Some(parameters) = &algorithm.parameters else {
         return "(no curve given)".into();
     };
-    let Ok(oid) = parameters.as_oid() else {
-        return "explicit parameters".into();
+    // A curve given by OID; anything else (a SEQUENCE) spells the curve out.
+    let oid = match parameters.as_oid() {
+        Ok(oid) if parameters.tag().0 == 6 => oid,
+        _ => return "explicit parameters".into(),
     };
     let oid = oid.to_id_string();
     match oid.as_str() {
@@ -251,8 +262,14 @@ impl PublicKeyInfo {
                 hex_block(out, &inner, value);
             }
         }
+        if let Some(numbers) = &self.dsa {
+            for (label, value) in ["P", "Q", "G"].iter().zip(numbers) {
+                let _ = writeln!(out, "{tabs}{label}:");
+                hex_block(out, &inner, value);
+            }
+        }
         if let Some(key) = &self.key {
-            let _ = writeln!(out, "{tabs}Key:");
+            let _ = writeln!(out, "{tabs}{}:", if self.dsa.is_some() { "Y" } else { "Key" });
             hex_block(out, &inner, key);
         }
     }

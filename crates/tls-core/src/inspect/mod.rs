@@ -381,6 +381,9 @@ fn warnings(info: &CertificateInfo, position: Position, now: i64, not_before: i6
     {
         out.push("signed with SHA-1, which TLS clients no longer accept".into());
     }
+    if info.public_key.algorithm == "DSA" {
+        out.push("DSA key: TLS 1.3 has no DSA, and rustls, browsers and curl refuse it in TLS 1.2 too".into());
+    }
     match info.public_key.curve.as_deref() {
         Some(curve @ ("P-192" | "P-224" | "secp256k1" | "SM2" | "explicit parameters"))
         | Some(curve @ ("brainpoolP256r1" | "brainpoolP384r1" | "brainpoolP512r1")) => out.push(format!(
