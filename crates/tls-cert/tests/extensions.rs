@@ -695,3 +695,62 @@ async fn names_of_every_string_type_read_as_openssl_reads_them() {
     assert_eq!(subject_of(&ours), subject_of(&certtool));
     assert_eq!(subject_of(&ours).as_deref(), Some("1.2.3.4.5.6=#0c06637573746f6d,CN=x"));
 }
+
+/// Curves certtool cannot read (brainpool) and curves clients refuse (secp256k1) are named as openssl
+/// names them, with the point openssl prints, and warned about.
+#[tokio::test]
+async fn curves_certtool_lacks_read_as_openssl_shows_them() {
+    let dir = temp_dir();
+    for curve in ["brainpoolP256r1", "brainpoolP384r1", "secp256k1"] {
+        let (key, cert) = (
+            dir.path().join(format!("{curve}.key")).display().to_string(),
+            dir.path().join(format!("{curve}.pem")).display().to_string(),
+        );
+        stdout_of(
+            "openssl",
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                &format!("ec_paramgen_curve:{curve}"),
+                "-nodes",
+                "-keyout",
+                &key,
+                "-out",
+                &cert,
+                "-subj",
+                "/CN=curve",
+                "-days",
+                "2",
+            ],
+            "openssl",
+        )
+        .await;
+        let text = stdout_of("openssl", &["x509", "-in", &cert, "-noout", "-text"], "openssl").await;
+        assert!(text.contains(&format!("ASN1 OID: {curve}")), "{text}");
+        let lines: Vec<&str> = text.lines().collect();
+        let start = lines.iter().position(|l| l.trim() == "pub:").expect("openssl's pub:");
+        let point: String = lines[start + 1..]
+            .iter()
+            .take_while(|l| l.trim().contains(':') && !l.contains("ASN1"))
+            .map(|l| l.trim().replace(':', ""))
+            .collect();
+        let json = stdout_of(TLS_CERT, &["inspect", "--json", &cert], "(built by cargo)").await;
+        let json: Value = serde_json::from_str(json.lines().next().unwrap_or_default()).expect("JSON");
+        let key = &json["public_key"];
+        assert_eq!(key["curve"], curve);
+        let ours = format!(
+            "04{}{}",
+            key["x"].as_str().unwrap_or_default(),
+            key["y"].as_str().unwrap_or_default()
+        );
+        assert_eq!(ours, point, "{curve}: the point");
+        let warned = json["warnings"].as_array().into_iter().flatten().any(|w| {
+            w.as_str()
+                .is_some_and(|w| w.starts_with(&format!("EC key on {curve}: rustls, browsers and curl accept only")))
+        });
+        assert!(warned, "{curve}: {}", json["warnings"]);
+    }
+}
