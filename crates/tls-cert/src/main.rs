@@ -43,16 +43,11 @@ Exit codes: 0 done; 1 writing failed; 2 bad usage, a file that exists (see --for
     #[command(
         allow_negative_numbers = true,
         after_help = "Examples:
-  tls-cert inspect certs/server.pem certs/ca.pem
+  tls-cert inspect certs/server.pem request.csr ca.crl --ca certs/ca.pem
   tls-cert inspect --connect example.test:443 --json
-  openssl s_client -connect host:443 </dev/null 2>/dev/null | tls-cert inspect -
-  tls-cert inspect request.csr ca.crl --ca ca.pem
-  tls-cert inspect store.p12 --password-file pw.txt
-  tls-cert inspect --key-matches server.pem server.key
+  tls-cert inspect --key-matches certs/server.pem certs/server.key
 
-Exit codes: 0 done; 1 a check failed (a CSR's self-signature, a CRL's signature against --ca,
---key-matches answering no) or the server could not be reached; 2 bad usage, a file that cannot be
-read or holds none of these, a PKCS#12 file without its password."
+Exit codes: 0 done; 1 a check failed (a CSR's self-signature, a CRL's signature against --ca, --key-matches answering no) or the server could not be reached; 2 bad usage, a file that cannot be read or holds none of these, a PKCS#12 file without its password."
     )]
     Inspect(inspect::InspectArgs),
     /// Verify a certificate (chain) as a TLS client would, and say why it fails
