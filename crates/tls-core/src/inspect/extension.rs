@@ -365,28 +365,45 @@ pub(crate) fn read(ext: &X509Extension<'_>) -> Extension {
 /// Extensions that x509-parser does not decode (TLS Feature, OCSP No Check, ...) are read here; the rest
 /// from x509-parser's parse.
 fn value_of(oid: &str, ext: &X509Extension<'_>) -> ExtensionValue {
+    if let Some(value) = by_oid(oid, ext) {
+        return value;
+    }
+    let parsed = ext.parsed_extension();
+    names_and_keys(parsed, ext.value)
+        .or_else(|| paths_and_policies(parsed))
+        .unwrap_or_else(|| revocation_and_others(parsed, ext.value))
+}
+
+/// Extensions x509-parser does not decode, by OID.
+fn by_oid(oid: &str, ext: &X509Extension<'_>) -> Option<ExtensionValue> {
     match oid {
-        OID_TLS_FEATURE => return tls_features(ext.value).unwrap_or_else(|why| raw(ext.value, Some(why))),
+        OID_TLS_FEATURE => Some(tls_features(ext.value).unwrap_or_else(|why| raw(ext.value, Some(why)))),
         // freshestCRL has cRLDistributionPoints' syntax; x509-parser reads only the latter by its OID.
         "2.5.29.46" => {
             use x509_parser::prelude::FromDer;
-            return match x509_parser::extensions::CRLDistributionPoints::from_der(ext.value) {
-                Ok((_, points)) => ExtensionValue::CrlDistributionPoints {
-                    points: points.points.iter().map(distribution_point).collect(),
+            Some(
+                match x509_parser::extensions::CRLDistributionPoints::from_der(ext.value) {
+                    Ok((_, points)) => ExtensionValue::CrlDistributionPoints {
+                        points: points.points.iter().map(distribution_point).collect(),
+                    },
+                    Err(_) => raw(ext.value, Some("its value is not a list of distribution points".into())),
                 },
-                Err(err) => raw(ext.value, Some(err.to_string())),
-            };
+            )
         }
-        "2.5.29.16" => return usage_period(ext.value).unwrap_or_else(|| raw(ext.value, Some("not two times".into()))),
+        "2.5.29.16" => Some(usage_period(ext.value).unwrap_or_else(|| raw(ext.value, Some("not two times".into())))),
         OID_OCSP_NOCHECK | OID_CT_POISON
             if parse_der(ext.value)
                 .is_ok_and(|(rest, o)| rest.is_empty() && matches!(o.content, BerObjectContent::Null)) =>
         {
-            return ExtensionValue::Empty {};
+            Some(ExtensionValue::Empty {})
         }
-        _ => {}
+        _ => None,
     }
-    match ext.parsed_extension() {
+}
+
+/// The extensions that name and key a certificate's subject and issuer.
+fn names_and_keys(parsed: &ParsedExtension<'_>, value: &[u8]) -> Option<ExtensionValue> {
+    Some(match parsed {
         ParsedExtension::BasicConstraints(bc) => ExtensionValue::BasicConstraints {
             ca: bc.ca,
             path_len: bc.path_len_constraint,
@@ -399,9 +416,7 @@ fn value_of(oid: &str, ext: &X509Extension<'_>) -> ExtensionValue {
                 .map(|(_, (name, _))| *name)
                 .collect(),
         },
-        ParsedExtension::ExtendedKeyUsage(_) => {
-            extended_key_usage(ext.value).unwrap_or_else(|why| raw(ext.value, Some(why)))
-        }
+        ParsedExtension::ExtendedKeyUsage(_) => extended_key_usage(value).unwrap_or_else(|why| raw(value, Some(why))),
         ParsedExtension::SubjectKeyIdentifier(id) => ExtensionValue::SubjectKeyIdentifier { key_id: hex(id.0) },
         ParsedExtension::AuthorityKeyIdentifier(aki) => ExtensionValue::AuthorityKeyIdentifier {
             key_id: aki.key_identifier.as_ref().map(|id| hex(id.0)),
@@ -417,6 +432,13 @@ fn value_of(oid: &str, ext: &X509Extension<'_>) -> ExtensionValue {
         ParsedExtension::IssuerAlternativeName(ian) => alt_names(&ian.general_names),
         ParsedExtension::AuthorityInfoAccess(aia) => info_access(&aia.accessdescs),
         ParsedExtension::SubjectInfoAccess(sia) => info_access(&sia.accessdescs),
+        _ => return None,
+    })
+}
+
+/// The extensions that constrain certification paths, and the SCTs.
+fn paths_and_policies(parsed: &ParsedExtension<'_>) -> Option<ExtensionValue> {
+    Some(match parsed {
         ParsedExtension::CRLDistributionPoints(points) => ExtensionValue::CrlDistributionPoints {
             points: points.points.iter().map(distribution_point).collect(),
         },
@@ -459,6 +481,13 @@ fn value_of(oid: &str, ext: &X509Extension<'_>) -> ExtensionValue {
         ParsedExtension::SCT(scts) => ExtensionValue::Scts {
             timestamps: scts.iter().map(sct).collect(),
         },
+        _ => return None,
+    })
+}
+
+/// A CRL's and a CRL entry's extensions, Netscape's, and the rest as bytes.
+fn revocation_and_others(parsed: &ParsedExtension<'_>, value: &[u8]) -> ExtensionValue {
+    match parsed {
         ParsedExtension::CRLNumber(number) => ExtensionValue::CrlNumber {
             number: number.to_string(),
             hex: number.to_str_radix(16),
@@ -484,24 +513,23 @@ fn value_of(oid: &str, ext: &X509Extension<'_>) -> ExtensionValue {
         ParsedExtension::ReasonCode(code) => ExtensionValue::ReasonCode {
             reason: reason_name(code.0),
         },
-        ParsedExtension::NSCertType(_) => netscape_types(ext.value).map_or_else(
-            || raw(ext.value, None),
-            |types| ExtensionValue::NetscapeCertType { types },
-        ),
+        ParsedExtension::NSCertType(_) => {
+            netscape_types(value).map_or_else(|| raw(value, None), |types| ExtensionValue::NetscapeCertType { types })
+        }
         ParsedExtension::NsCertComment(text) => ExtensionValue::Text {
             text: (*text).to_owned(),
         },
         // The parser's own words are a debug token (`NomError(Many1)`): say what failed instead.
         ParsedExtension::ParseError { .. } => raw(
-            ext.value,
+            value,
             Some(format!(
                 "its value does not have this extension's structure ({} bytes)",
-                ext.value.len()
+                value.len()
             )),
         ),
         // Known to x509-parser but shown as bytes here (IssuingDistributionPoint, InvalidityDate in a
         // certificate), and every extension nobody knows.
-        _ => raw(ext.value, None),
+        _ => raw(value, None),
     }
 }
 
@@ -1051,6 +1079,14 @@ impl ExtensionValue {
     /// The value's lines, without indentation; a line starting with a tab goes one level deeper.
     fn lines(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if !self.names_and_keys_lines(&mut out) && !self.path_lines(&mut out) {
+            self.other_lines(&mut out);
+        }
+        out
+    }
+
+    /// The lines of the extensions that name and key the subject and issuer; false for another kind.
+    fn names_and_keys_lines(&self, out: &mut Vec<String>) -> bool {
         match self {
             Self::BasicConstraints { ca, path_len } => {
                 out.push(format!(
@@ -1111,6 +1147,14 @@ impl ExtensionValue {
                     .iter()
                     .map(|(issuer, subject)| format!("Issuer Policy: {issuer}, Subject Policy: {subject}")),
             ),
+            _ => return false,
+        }
+        true
+    }
+
+    /// The lines of the extensions that constrain paths, and of SCTs; false for another kind.
+    fn path_lines(&self, out: &mut Vec<String>) -> bool {
+        match self {
             Self::NameConstraints { permitted, excluded } => {
                 for (label, names) in [("Permitted:", permitted), ("Excluded:", excluded)] {
                     if !names.is_empty() {
@@ -1146,6 +1190,14 @@ impl ExtensionValue {
                     out.push(format!("\tSignature: {}", s.signature));
                 }
             }
+            _ => return false,
+        }
+        true
+    }
+
+    /// The lines of CRL, Netscape and undecoded extensions.
+    fn other_lines(&self, out: &mut Vec<String>) {
+        match self {
             Self::CrlNumber { number, hex } => out.push(format!("{number} (0x{hex})")),
             Self::ReasonCode { reason } => out.push((*reason).to_owned()),
             Self::Time { time } => out.push(format!("Time: {time}")),
@@ -1184,8 +1236,8 @@ impl ExtensionValue {
                 out.extend(text.as_ref().map(|t| format!("Text: {t}")));
                 out.push(format!("Hexdump: {hex}"));
             }
+            _ => {}
         }
-        out
     }
 }
 

@@ -362,14 +362,9 @@ fn signature_algorithm(algorithm: &x509_parser::x509::AlgorithmIdentifier<'_>) -
     .to_owned()
 }
 
-fn warnings(info: &CertificateInfo, position: Position, now: i64, not_before: i64, not_after: i64) -> Vec<String> {
+/// What clients say of the key and the signature.
+fn crypto_warnings(info: &CertificateInfo) -> Vec<String> {
     let mut out = Vec::new();
-    if now > not_after {
-        out.push(format!("{}, on {}", x509::expiry(not_after - now), info.not_after));
-    }
-    if now < not_before {
-        out.push(format!("not valid yet: valid from {}", info.not_before));
-    }
     if info.public_key.algorithm.starts_with("RSA") && info.public_key.bits.is_some_and(|b| b < 2048) {
         out.push(format!(
             "RSA key of {} bits: TLS clients refuse RSA keys under 2048 bits",
@@ -391,6 +386,13 @@ fn warnings(info: &CertificateInfo, position: Position, now: i64, not_before: i6
         )),
         _ => {}
     }
+    out
+}
+
+/// What RFC 5280 and the TLS libraries say of the certificate's make-up: its version, an extension twice,
+/// the serial, its dates' order, a critical extension rustls does not process.
+fn structure_warnings(info: &CertificateInfo, not_before: i64, not_after: i64) -> Vec<String> {
+    let mut out = Vec::new();
     if info.version != 3 {
         out.push(format!(
             "a version {} certificate: rustls refuses any but version 3 (UnsupportedCertVersion), and RFC 5280 wants version 3 for extensions",
@@ -437,6 +439,19 @@ fn warnings(info: &CertificateInfo, position: Position, now: i64, not_before: i6
             extension.oid
         ));
     }
+    out
+}
+
+fn warnings(info: &CertificateInfo, position: Position, now: i64, not_before: i64, not_after: i64) -> Vec<String> {
+    let mut out = Vec::new();
+    if now > not_after {
+        out.push(format!("{}, on {}", x509::expiry(not_after - now), info.not_after));
+    }
+    if now < not_before {
+        out.push(format!("not valid yet: valid from {}", info.not_before));
+    }
+    out.extend(crypto_warnings(info));
+    out.extend(structure_warnings(info, not_before, not_after));
     let names_a_server = !info.san.dns.is_empty() || !info.san.ip.is_empty();
     let is_leaf = match position {
         Position::Leaf => true,
