@@ -496,6 +496,36 @@ async fn pkcs12_files_show_their_certificates_and_key_type_never_the_key() {
         .await;
         assert!(from_stdin.ok(), "{}", from_stdin.stderr);
     }
+    // A friendly name with a newline and an escape sequence cannot forge a line of the output.
+    let (leaf, key) = (format!("{d}/leaf.pem"), format!("{d}/leaf.key"));
+    let evil = format!("{d}/evil.p12");
+    openssl(&[
+        "pkcs12",
+        "-export",
+        "-in",
+        &leaf,
+        "-inkey",
+        &key,
+        "-name",
+        "evil\nname\u{1b}[31m",
+        "-passout",
+        "pass:",
+        "-out",
+        &evil,
+    ])
+    .await;
+    let shown = ours(&["inspect", &evil]).await;
+    assert!(
+        shown.stdout.contains("key 1 \"evil\\0Aname\\1B[31m\""),
+        "{}",
+        shown.stdout
+    );
+    assert!(
+        !shown.stdout.contains('\u{1b}') && !shown.stdout.lines().any(|l| l.starts_with("name")),
+        "{}",
+        shown.stdout
+    );
+
     // An empty password opens without asking.
     let empty = format!("{d}/empty.p12");
     openssl(&[

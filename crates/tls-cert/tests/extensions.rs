@@ -568,16 +568,18 @@ async fn inspect_connect_reads_servers_whose_certificates_rustls_refuses() {
         "openssl",
     )
     .await;
-    for (cert, version, expected) in [
+    for (cert, version, expected, holds_a_example) in [
         (
             &critical,
             "-tls1_3",
             "critical extension 1.2.3.4.5.7 (an unknown extension) that rustls does not process",
+            true,
         ),
         (
             &v1,
             "-tls1_2",
             "a version 1 certificate: rustls refuses any but version 3",
+            false,
         ),
     ] {
         let mut server = test_support::Peer::spawn(
@@ -587,21 +589,22 @@ async fn inspect_connect_reads_servers_whose_certificates_rustls_refuses() {
         );
         server.wait_for(test_support::Output::Stdout, "ACCEPT").await;
         let address = format!("127.0.0.1:{}", server.listening_port());
-        let ran = run(
-            TLS_CERT,
-            &["inspect", "--connect", &address, "--server-name", "a.example"],
-            "(built by cargo)",
-            b"",
-        )
-        .await;
-        assert!(ran.ok(), "{cert}: {}", ran.stderr);
-        assert!(ran.stdout.contains(expected), "{cert}: {}", ran.stdout);
-        // The name it does hold is not called wrong because webpki cannot read the certificate.
-        assert!(
-            !ran.stdout.contains("not valid for a.example"),
-            "{cert}: {}",
-            ran.stdout
-        );
+        for (asked, held) in [("a.example", holds_a_example), ("wrong.example", false)] {
+            let ran = run(
+                TLS_CERT,
+                &["inspect", "--connect", &address, "--server-name", asked],
+                "(built by cargo)",
+                b"",
+            )
+            .await;
+            assert!(ran.ok(), "{cert}: {}", ran.stderr);
+            assert!(ran.stdout.contains(expected), "{cert}: {}", ran.stdout);
+            // Names are judged even where webpki cannot read the certificate.
+            let warned = ran
+                .stdout
+                .contains(&format!("not valid for {asked}, the name asked for"));
+            assert_eq!(warned, !held, "{cert} for {asked}: {}", ran.stdout);
+        }
         server.kill().await;
     }
 }

@@ -121,16 +121,17 @@ pub fn served_chain_warnings(chain: &[CertificateDer<'_>], name: &rustls_pki_typ
         return Vec::new();
     };
     let mut out = Vec::new();
-    // A certificate webpki cannot read at all (v1, a critical extension it does not process) is
-    // warned about as such; its names are then not judged here.
-    let wrong_name = rustls::server::ParsedCertificate::try_from(leaf).is_ok_and(|parsed| {
-        matches!(
+    let wrong_name = match rustls::server::ParsedCertificate::try_from(leaf) {
+        Ok(parsed) => matches!(
             rustls::client::verify_server_name(&parsed, name),
             Err(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::NotValidForName | rustls::CertificateError::NotValidForNameContext { .. }
             ))
-        )
-    });
+        ),
+        // webpki cannot read it (version 1, a critical extension it does not process): its names are
+        // matched here, as webpki would match them.
+        Err(_) => !x509::holds_name(leaf, name),
+    };
     if wrong_name {
         let names = x509::alt_names(leaf);
         out.push(format!(

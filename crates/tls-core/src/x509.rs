@@ -62,14 +62,12 @@ pub fn dn_string(name: &x509_parser::x509::X509Name<'_>) -> String {
                         .or_else(|_| wide_string(attr.attr_value()))
                     {
                         Ok(text) => escape_dn_value(&text),
-                        Err(()) => format!(
-                            "#{}",
-                            attr.attr_value()
-                                .as_bytes()
-                                .iter()
-                                .map(|b| format!("{b:02x}"))
-                                .collect::<String>()
-                        ),
+                        // RFC 4514 2.4: the value's whole DER, tag and length included.
+                        Err(()) => {
+                            let value = attr.attr_value();
+                            let der = der_element(value.tag().0 as u8, value.data);
+                            format!("#{}", der.iter().map(|b| format!("{b:02x}")).collect::<String>())
+                        }
                     };
                     format!("{key}={value}")
                 })
@@ -124,8 +122,9 @@ fn escape_dn_value(value: &str) -> String {
     out
 }
 
-/// `text` with every control character (newline, escape, NUL, ...) written as `\xNN`, for values from a
-/// certificate or a peer printed on a terminal: they cannot start a line of their own or recolour one.
+/// `text` with every control character (newline, escape, NUL, ...) written as `\XX`, the way names
+/// escape them (RFC 4514), for values from a file or a peer printed on a terminal: they cannot start a
+/// line of their own or recolour one.
 pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(char::is_control) {
         return std::borrow::Cow::Borrowed(text);
@@ -134,7 +133,7 @@ pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
     for c in text.chars() {
         if c.is_control() {
             for byte in c.to_string().bytes() {
-                out.push_str(&format!("\\x{byte:02x}"));
+                out.push_str(&format!("\\{byte:02X}"));
             }
         } else {
             out.push(c);
@@ -241,6 +240,32 @@ pub fn alt_names(der: &CertificateDer<'_>) -> Vec<String> {
     })
 }
 
+/// Whether the certificate's subject alternative names hold `name` as webpki matches them: a DNS name
+/// equal but for case, or under a wildcard `*.` that stands for exactly one label; an IP address equal.
+/// The common name is not looked at, as no current client does.
+pub fn holds_name(der: &CertificateDer<'_>, name: &rustls_pki_types::ServerName<'_>) -> bool {
+    with_cert(der, false, |c| {
+        let Ok(Some(san)) = c.subject_alternative_name() else {
+            return false;
+        };
+        san.value.general_names.iter().any(|general| match (general, name) {
+            (GeneralName::DNSName(held), rustls_pki_types::ServerName::DnsName(asked)) => {
+                let (held, asked) = (held.to_ascii_lowercase(), asked.as_ref().to_ascii_lowercase());
+                match held.strip_prefix("*.") {
+                    Some(suffix) => asked
+                        .split_once('.')
+                        .is_some_and(|(label, rest)| !label.is_empty() && rest == suffix),
+                    None => held.trim_end_matches('.') == asked.trim_end_matches('.'),
+                }
+            }
+            (GeneralName::IPAddress(bytes), rustls_pki_types::ServerName::IpAddress(asked)) => {
+                ip_from_bytes(bytes) == Some(IpAddr::from(*asked))
+            }
+            _ => false,
+        })
+    })
+}
+
 fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
     match bytes.len() {
         4 => <[u8; 4]>::try_from(bytes).ok().map(IpAddr::from),
@@ -307,7 +332,7 @@ mod tests {
     #[test]
     fn dn_values_are_escaped_per_rfc4514() {
         assert_eq!(escape_dn_value("a\nfake: line\u{1b}[31m"), "a\\0Afake: line\\1B[31m");
-        assert_eq!(visible("x\ny\u{0}"), "x\\x0ay\\x00");
+        assert_eq!(visible("x\ny\u{0}"), "x\\0Ay\\00");
         assert_eq!(escape_dn_value("a,b+c"), "a\\,b\\+c");
         assert_eq!(escape_dn_value(" #x "), "\\ #x\\ ");
     }
@@ -331,6 +356,26 @@ mod tests {
         assert_eq!(unix_to_rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(unix_to_rfc3339(1_795_564_799), "2026-11-24T23:59:59Z");
         assert_eq!(unix_to_rfc3339(-1), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn names_match_as_webpki_matches_them() {
+        let made =
+            rcgen::generate_simple_self_signed(vec!["*.lab.example".into(), "Exact.Example".into(), "10.0.0.1".into()])
+                .expect("rcgen");
+        let der = made.cert.der();
+        let name = |text: &str| rustls_pki_types::ServerName::try_from(text.to_owned()).expect("a name");
+        for (asked, held) in [
+            ("a.lab.example", true),
+            ("A.LAB.EXAMPLE", true),
+            ("lab.example", false),
+            ("a.b.lab.example", false),
+            ("exact.example", true),
+            ("10.0.0.1", true),
+            ("10.0.0.2", false),
+        ] {
+            assert_eq!(holds_name(der, &name(asked)), held, "{asked}");
+        }
     }
 
     #[test]

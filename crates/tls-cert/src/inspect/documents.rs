@@ -9,6 +9,7 @@ use tls_core::inspect;
 use tls_core::pem;
 use tls_core::pem::Item;
 use tls_core::pki_types::CertificateDer;
+use tls_core::x509::visible;
 
 use super::{InspectArgs, Source, print};
 use crate::{INVALID, Stdout, fail, refuse};
@@ -38,7 +39,8 @@ pub(crate) fn inspect_files(args: &InspectArgs) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     let mut kinds = Vec::new();
     for path in &args.files {
-        let name = path.display().to_string();
+        // A file name is shown as the user typed it, but a control character in it must not start a line.
+        let name = visible(&path.display().to_string()).into_owned();
         let items = match pem::read_file(path).and_then(|bytes| pem::identify(path, &bytes)) {
             Ok(items) => items,
             Err(err) => {
@@ -260,7 +262,7 @@ impl Context<'_> {
         }
         for (i, name) in info.certificate_names.iter().enumerate() {
             if let Some(alias) = name {
-                summary.push_str(&format!("#   certificate {}: \"{alias}\"\n", i + 1));
+                summary.push_str(&format!("#   certificate {}: \"{}\"\n", i + 1, visible(alias)));
             }
         }
         for (i, key) in info.keys.iter().enumerate() {
@@ -272,7 +274,11 @@ impl Context<'_> {
                 ),
                 None => "the key of none of its certificates".into(),
             };
-            let alias = key.name.as_ref().map(|n| format!(" \"{n}\"")).unwrap_or_default();
+            let alias = key
+                .name
+                .as_ref()
+                .map(|n| format!(" \"{}\"", visible(n)))
+                .unwrap_or_default();
             summary.push_str(&format!("#   key {}{alias}: {}, {owner}\n", i + 1, key.kind));
         }
         if self.args.json {

@@ -116,7 +116,8 @@ fn check_signature(crl: &CertificateRevocationList<'_>, cas: &[CertificateDer<'_
             continue;
         }
         let signer = x509::dn_string(cert.subject());
-        match super::signature_outcome(crl.verify_signature(cert.public_key()), &crl.signature_algorithm) {
+        let key = key::read(cert.public_key());
+        match super::signature_outcome(crl.verify_signature(cert.public_key()), &crl.signature_algorithm, &key) {
             (Some(true), _) => {
                 // RFC 5280: a CRL's signer is a CA (basicConstraints CA:TRUE) allowed to sign CRLs.
                 let is_ca = cert.basic_constraints().ok().flatten().is_some_and(|bc| bc.value.ca);

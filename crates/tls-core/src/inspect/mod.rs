@@ -267,6 +267,7 @@ fn alt_names(cert: &X509Certificate<'_>) -> SubjectAltNames {
 fn signature_outcome(
     result: Result<(), x509_parser::error::X509Error>,
     algorithm: &x509_parser::x509::AlgorithmIdentifier<'_>,
+    key: &PublicKeyInfo,
 ) -> (Option<bool>, Option<String>) {
     use x509_parser::error::X509Error;
     let pss = algorithm.algorithm.to_id_string() == key::OID_RSA_PSS;
@@ -275,7 +276,7 @@ fn signature_outcome(
         Err(X509Error::SignatureUnsupportedAlgorithm) => (
             None,
             Some(format!(
-                "{} is not supported by this build's crypto library",
+                "{} with a key of type {key} is not supported by this build's crypto library",
                 signature_algorithm(algorithm)
             )),
         ),
@@ -380,11 +381,10 @@ fn crypto_warnings(info: &CertificateInfo) -> Vec<String> {
         out.push("DSA key: TLS 1.3 has no DSA, and rustls, browsers and curl refuse it in TLS 1.2 too".into());
     }
     match info.public_key.curve.as_deref() {
-        Some(curve @ ("P-192" | "P-224" | "secp256k1" | "SM2" | "explicit parameters"))
-        | Some(curve @ ("brainpoolP256r1" | "brainpoolP384r1" | "brainpoolP512r1")) => out.push(format!(
+        Some("P-256" | "P-384" | "P-521" | "Ed25519" | "Ed448") | None => {}
+        Some(curve) => out.push(format!(
             "EC key on {curve}: rustls, browsers and curl accept only P-256 and P-384 (and P-521 in some)"
         )),
-        _ => {}
     }
     out
 }
@@ -393,6 +393,11 @@ fn crypto_warnings(info: &CertificateInfo) -> Vec<String> {
 /// the serial, its dates' order, a critical extension rustls does not process.
 fn structure_warnings(info: &CertificateInfo, not_before: i64, not_after: i64) -> Vec<String> {
     let mut out = Vec::new();
+    if info.version == 1 && !info.extensions.is_empty() {
+        out.push(
+            "a version 1 certificate with extensions: only version 3 may have them (RFC 5280); GnuTLS refuses to read it".into(),
+        );
+    }
     if info.version != 3 {
         out.push(format!(
             "a version {} certificate: rustls refuses any but version 3 (UnsupportedCertVersion), and RFC 5280 wants version 3 for extensions",
@@ -494,12 +499,13 @@ impl fmt::Display for CertificateInfo {
         writeln!(f, "\tSubject: {}", self.subject)?;
         writeln!(f, "\tSubject Public Key Algorithm: {}", self.public_key)?;
         let mut text = String::new();
+        self.public_key.write_numbers(&mut text, 2);
+        // After the key, where RFC 5280 has them (and openssl shows them).
         for (label, id) in [("Issuer", &self.issuer_unique_id), ("Subject", &self.subject_unique_id)] {
             if let Some(id) = id {
                 let _ = writeln!(text, "\t{label} Unique ID: {id}");
             }
         }
-        self.public_key.write_numbers(&mut text, 2);
         // A v1 certificate has no extensions field, and a v3 one may have none: no section then, as
         // certtool does.
         if !self.extensions.is_empty() {

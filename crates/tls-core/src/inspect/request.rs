@@ -81,11 +81,12 @@ pub fn read_request(der: &[u8]) -> Result<RequestInfo, ParseError> {
     // The other attributes are read from the request's own bytes: x509-parser keeps only the header
     // of an attribute it does not parse.
     let (attributes, extensions_at) = raw_attributes(info.raw);
-    let verified = super::signature_outcome(csr.verify_signature(), &csr.signature_algorithm);
+    let public_key = key::read(&info.subject_pki);
+    let verified = super::signature_outcome(csr.verify_signature(), &csr.signature_algorithm, &public_key);
     Ok(RequestInfo {
         version: info.version.0 + 1,
         subject: x509::dn_string(&info.subject),
-        public_key: key::read(&info.subject_pki),
+        public_key,
         extensions,
         attributes,
         extensions_at,
