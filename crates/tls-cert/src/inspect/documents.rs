@@ -223,17 +223,19 @@ impl Context<'_> {
         let given = self.password.map(|password| inspect::read_pkcs12(der, password));
         let (opened, note) = match given {
             Some(Ok(info)) => (Ok(info), ""),
-            Some(Err(inspect::Pkcs12Error::WrongPassword)) => match inspect::read_pkcs12(der, "") {
-                Ok(info) => (
-                    Ok(info),
-                    ", opened with an empty password: the password given does not open it",
-                ),
-                Err(_) => (Err(inspect::Pkcs12Error::WrongPassword), ""),
-            },
+            Some(Err(err @ (inspect::Pkcs12Error::WrongPassword | inspect::Pkcs12Error::NotDecrypted))) => {
+                match inspect::read_pkcs12(der, "") {
+                    Ok(info) => (
+                        Ok(info),
+                        ", opened with an empty password: the password given does not open it",
+                    ),
+                    Err(_) => (Err(err), ""),
+                }
+            }
             Some(Err(err)) => (Err(err), ""),
             None => match inspect::read_pkcs12(der, "") {
                 Ok(info) => (Ok(info), ", opened with an empty password"),
-                Err(inspect::Pkcs12Error::WrongPassword) => {
+                Err(inspect::Pkcs12Error::WrongPassword | inspect::Pkcs12Error::NotDecrypted) => {
                     return refuse(&format_args!(
                         "{name} is a PKCS#12 file, encrypted with a password: give it with --password-file FILE (the file's first line; - reads it from standard input)"
                     ));

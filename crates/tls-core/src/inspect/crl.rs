@@ -48,7 +48,10 @@ pub struct Revoked {
     pub serial: String,
     /// When it was revoked, RFC 3339.
     pub date: String,
-    /// The reason's RFC name (`keyCompromise`), when the entry gives one.
+    /// The reason's number (RFC 5280 5.3.1), when the entry gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<u64>,
+    /// Its RFC name (`keyCompromise`), when the entry gives a reason RFC 5280 defines.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
     /// The entry's extensions (reason, invalidity date, ...), in its order.
@@ -79,11 +82,22 @@ pub fn read_crl(der: &[u8], cas: &[CertificateDer<'_>], now: i64) -> Result<CrlI
     });
     let revoked = crl
         .iter_revoked_certificates()
-        .map(|entry| Revoked {
-            serial: serial_hex(entry.raw_serial()),
-            date: x509::unix_to_rfc3339(entry.revocation_date.timestamp()),
-            reason: entry.reason_code().map(|(_, code)| extension::reason_name(code.0)),
-            extensions: extension::read_all(entry.extensions()),
+        .map(|entry| {
+            let extensions = extension::read_all(entry.extensions());
+            let (reason_code, reason) = extensions
+                .iter()
+                .find_map(|e| match e.value {
+                    ExtensionValue::ReasonCode { code, reason } => Some((Some(code), reason)),
+                    _ => None,
+                })
+                .unwrap_or((None, None));
+            Revoked {
+                serial: serial_hex(entry.raw_serial()),
+                date: x509::unix_to_rfc3339(entry.revocation_date.timestamp()),
+                reason_code,
+                reason,
+                extensions,
+            }
         })
         .collect();
     let next = crl.next_update().map(|t| t.timestamp());
@@ -102,6 +116,7 @@ pub fn read_crl(der: &[u8], cas: &[CertificateDer<'_>], now: i64) -> Result<CrlI
         warnings: Vec::new(),
     };
     info.warnings = warnings(&info, crl.last_update().timestamp(), now);
+    info.warnings.extend(structure_warnings(&info, crl.version().is_none()));
     Ok(info)
 }
 
@@ -166,6 +181,49 @@ fn check_signature(crl: &CertificateRevocationList<'_>, cas: &[CertificateDer<'_
             )
         },
     }
+}
+
+/// What RFC 5280 says of the list's make-up: a serial listed twice, a version 1 list with
+/// extensions, dates the wrong way round, a delta CRL read as if it were whole.
+fn structure_warnings(info: &CrlInfo, version_1: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::with_capacity(info.revoked.len());
+    let twice: Vec<&str> = info
+        .revoked
+        .iter()
+        .filter(|entry| !seen.insert(entry.serial.as_str()))
+        .map(|entry| entry.serial.as_str())
+        .collect();
+    if let Some(first) = twice.first() {
+        out.push(format!(
+            "{} serial{} listed more than once (the first: {first}): RFC 5280 lists each revoked certificate once",
+            twice.len(),
+            if twice.len() == 1 { "" } else { "s" }
+        ));
+    }
+    let has_extensions = !info.extensions.is_empty() || info.revoked.iter().any(|e| !e.extensions.is_empty());
+    if version_1 && has_extensions {
+        out.push("a version 1 CRL with extensions: only version 2 may have them (RFC 5280 5.1.2.1)".into());
+    }
+    if info
+        .next_update
+        .as_deref()
+        .is_some_and(|next| next < info.this_update.as_str())
+    {
+        out.push(format!(
+            "its dates are the wrong way round: issued {} for use until {}",
+            info.this_update,
+            info.next_update.as_deref().unwrap_or("?")
+        ));
+    }
+    if let Some(base) = info.extensions.iter().find(|e| e.oid == "2.5.29.27") {
+        if let ExtensionValue::CrlNumber { number, .. } = &base.value {
+            out.push(format!(
+                "a delta CRL: it lists only what changed since CRL number {number}; a client needs that full CRL as well"
+            ));
+        }
+    }
+    out
 }
 
 fn warnings(info: &CrlInfo, this_update: i64, now: i64) -> Vec<String> {
@@ -238,5 +296,111 @@ impl fmt::Display for CrlInfo {
             }
         }
         f.write_str(&text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `contents` as one DER element with `tag`.
+    fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        match contents.len() {
+            n @ 0..0x80 => out.push(n as u8),
+            n @ 0x80..0x100 => out.extend([0x81, n as u8]),
+            n => out.extend([0x82, (n >> 8) as u8, n as u8]),
+        }
+        out.extend(contents);
+        out
+    }
+
+    /// A CRL (unsigned: reading does not check signatures) whose entries are (serial, reason code).
+    fn crl(entries: &[(u8, u8)], this_update: &str, next_update: &str, delta: Option<u8>) -> Vec<u8> {
+        let ecdsa_sha256 = der(0x30, &der(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]));
+        let cn = [der(0x06, &[0x55, 0x04, 0x03]), der(0x0c, b"Test CA")].concat();
+        let issuer = der(0x30, &der(0x31, &der(0x30, &cn)));
+        let revoked: Vec<u8> = entries
+            .iter()
+            .flat_map(|&(serial, reason)| {
+                let reason_ext = der(
+                    0x30,
+                    &[der(0x06, &[0x55, 0x1d, 0x15]), der(0x04, &der(0x0a, &[reason]))].concat(),
+                );
+                der(
+                    0x30,
+                    &[
+                        der(0x02, &[serial]),
+                        der(0x17, b"260101000000Z"),
+                        der(0x30, &reason_ext),
+                    ]
+                    .concat(),
+                )
+            })
+            .collect();
+        let mut tbs = [
+            der(0x02, &[1]),
+            ecdsa_sha256.clone(),
+            issuer,
+            der(0x17, this_update.as_bytes()),
+            der(0x17, next_update.as_bytes()),
+            der(0x30, &revoked),
+        ]
+        .concat();
+        if let Some(base) = delta {
+            let indicator = der(
+                0x30,
+                &[
+                    der(0x06, &[0x55, 0x1d, 0x1b]),
+                    der(0x01, &[0xff]),
+                    der(0x04, &der(0x02, &[base])),
+                ]
+                .concat(),
+            );
+            tbs.extend(der(0xa0, &der(0x30, &indicator)));
+        }
+        let signature = der(0x03, &[0x00, 0x30, 0x00]);
+        der(0x30, &[der(0x30, &tbs), ecdsa_sha256, signature].concat())
+    }
+
+    #[test]
+    fn every_reason_code_twice_listed_serials_and_delta_crls_are_said() {
+        let now = 1_767_225_600; // 2026-01-01T00:00:00Z
+        let info = read_crl(
+            &crl(&[(1, 1), (2, 99), (1, 7)], "251231000000Z", "260131000000Z", Some(41)),
+            &[],
+            now,
+        )
+        .expect("a CRL");
+        let reasons: Vec<(Option<u64>, Option<&str>)> =
+            info.revoked.iter().map(|r| (r.reason_code, r.reason)).collect();
+        assert_eq!(
+            reasons,
+            [(Some(1), Some("keyCompromise")), (Some(99), None), (Some(7), None)]
+        );
+        assert!(
+            info.to_string().contains("99 (not a reason RFC 5280 defines)"),
+            "{info}"
+        );
+        let warnings = info.warnings.join("\n");
+        assert!(
+            warnings.contains("1 serial listed more than once (the first: 01)"),
+            "{warnings}"
+        );
+        assert!(
+            warnings.contains("a delta CRL: it lists only what changed since CRL number 41"),
+            "{warnings}"
+        );
+        assert!(!warnings.contains("wrong way round"), "{warnings}");
+
+        let inverted = read_crl(&crl(&[], "260131000000Z", "251231000000Z", None), &[], now).expect("a CRL");
+        assert!(
+            inverted
+                .warnings
+                .iter()
+                .any(|w| w.starts_with("its dates are the wrong way round")),
+            "{:?}",
+            inverted.warnings
+        );
     }
 }

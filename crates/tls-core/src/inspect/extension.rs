@@ -170,8 +170,11 @@ pub enum ExtensionValue {
     },
     /// A revoked entry's reason (5.3.1).
     ReasonCode {
-        /// The reason's RFC name (`keyCompromise`).
-        reason: &'static str,
+        /// The reason's number.
+        code: u64,
+        /// Its RFC name (`keyCompromise`), when it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<&'static str>,
     },
     /// Netscape's certificate type bits.
     NetscapeCertType {
@@ -390,6 +393,35 @@ fn by_oid(oid: &str, ext: &X509Extension<'_>) -> Option<ExtensionValue> {
                 },
             )
         }
+        // x509-parser refuses reason codes it has no name for; the file holds them all the same.
+        "2.5.29.21" => match parse_der(ext.value) {
+            Ok(([], object)) => match object.content {
+                BerObjectContent::Enum(code) => Some(ExtensionValue::ReasonCode {
+                    code,
+                    reason: reason_name(code),
+                }),
+                _ => None,
+            },
+            _ => None,
+        },
+        // deltaCRLIndicator: the base CRL's number.
+        "2.5.29.27" => match parse_der(ext.value).ok().and_then(|(_, o)| o.as_biguint().ok()) {
+            Some(base) => Some(ExtensionValue::CrlNumber {
+                number: base.to_string(),
+                hex: base.to_str_radix(16),
+            }),
+            None => Some(raw(ext.value, Some("its value is not a CRL number".into()))),
+        },
+        // certificateIssuer of an indirect CRL's entry: GeneralNames.
+        "2.5.29.29" => {
+            use x509_parser::prelude::FromDer;
+            Some(
+                match x509_parser::extensions::IssuerAlternativeName::from_der(ext.value) {
+                    Ok((_, names)) => alt_names(&names.general_names),
+                    Err(_) => raw(ext.value, Some("its value is not a list of names".into())),
+                },
+            )
+        }
         "2.5.29.16" => Some(usage_period(ext.value).unwrap_or_else(|| raw(ext.value, Some("not two times".into())))),
         OID_OCSP_NOCHECK | OID_CT_POISON
             if parse_der(ext.value)
@@ -511,7 +543,8 @@ fn revocation_and_others(parsed: &ParsedExtension<'_>, value: &[u8]) -> Extensio
             only_attribute_certificates: idp.only_contains_attribute_certs,
         },
         ParsedExtension::ReasonCode(code) => ExtensionValue::ReasonCode {
-            reason: reason_name(code.0),
+            code: u64::from(code.0),
+            reason: reason_name(u64::from(code.0)),
         },
         ParsedExtension::NSCertType(_) => {
             netscape_types(value).map_or_else(|| raw(value, None), |types| ExtensionValue::NetscapeCertType { types })
@@ -550,6 +583,8 @@ fn name_of(oid: &str) -> &'static str {
         "2.5.29.20" => "CRL Number",
         "2.5.29.21" => "CRL Reason Code",
         "2.5.29.24" => "Invalidity Date",
+        "2.5.29.27" => "Delta CRL Indicator",
+        "2.5.29.29" => "Certificate Issuer",
         "2.5.29.28" => "Issuing Distribution Point",
         "2.5.29.30" => "Name Constraints",
         "2.5.29.31" => "CRL Distribution points",
@@ -900,19 +935,29 @@ const REASONS: [&str; 11] = [
     "aACompromise",
 ];
 
-/// A CRL reason's RFC name.
-pub(crate) fn reason_name(code: u8) -> &'static str {
-    REASONS.get(usize::from(code)).copied().unwrap_or("(unknown reason)")
+/// A CRL reason's RFC name; `None` for 7 (never assigned) and codes past aACompromise.
+pub(crate) fn reason_name(code: u64) -> Option<&'static str> {
+    let name = REASONS.get(usize::try_from(code).ok()?).copied()?;
+    (code != 7).then_some(name)
 }
 
-/// The reasons set in a ReasonFlags bit string, as x509-parser holds it (bit n of the string is bit n).
+/// The reasons set in a ReasonFlags bit string (RFC 5280 4.2.1.13), as x509-parser holds it (bit n of
+/// the string is bit n). Its bits are not CRLReason's codes: 7 is privilegeWithdrawn here.
 fn reason_flags(flags: u16) -> Vec<&'static str> {
-    (0..REASONS.len())
+    const FLAGS: [&str; 9] = [
+        "unused",
+        "keyCompromise",
+        "cACompromise",
+        "affiliationChanged",
+        "superseded",
+        "cessationOfOperation",
+        "certificateHold",
+        "privilegeWithdrawn",
+        "aACompromise",
+    ];
+    (0..FLAGS.len())
         .filter(|bit| flags & (1 << bit) != 0)
-        .map(|bit| match bit {
-            0 => "unused",
-            n => REASONS[n],
-        })
+        .map(|bit| FLAGS[bit])
         .collect()
 }
 
@@ -1199,7 +1244,10 @@ impl ExtensionValue {
     fn other_lines(&self, out: &mut Vec<String>) {
         match self {
             Self::CrlNumber { number, hex } => out.push(format!("{number} (0x{hex})")),
-            Self::ReasonCode { reason } => out.push((*reason).to_owned()),
+            Self::ReasonCode { code, reason } => out.push(match reason {
+                Some(reason) => (*reason).to_owned(),
+                None => format!("{code} (not a reason RFC 5280 defines)"),
+            }),
             Self::Time { time } => out.push(format!("Time: {time}")),
             Self::UsagePeriod { not_before, not_after } => {
                 out.extend(not_before.as_ref().map(|t| format!("Not Before: {t}")));

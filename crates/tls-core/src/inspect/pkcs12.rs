@@ -45,6 +45,11 @@ pub enum Pkcs12Error {
         "the password does not open it, or the file was changed after it was made (its integrity check fails with that password)"
     )]
     WrongPassword,
+    /// A part does not decrypt with the password, in a file with no integrity check (MAC).
+    #[error(
+        "the password does not open it: its parts do not decrypt with it (the file has no integrity check, so a wrong password and a changed file look the same)"
+    )]
+    NotDecrypted,
     /// An encryption or MAC algorithm this reader lacks.
     #[error(
         "it uses an encryption this reader lacks ({0}); convert it with: openssl pkcs12 -in FILE -nodes -legacy | openssl pkcs12 -export -out NEW.p12"
@@ -70,7 +75,7 @@ pub fn read_pkcs12(der: &[u8], password: &str) -> Result<Pkcs12Info, Pkcs12Error
     let archive = p12_keystore::Pkcs12Archive::from_pkcs12(der, password).map_err(|err| match err {
         E::MacError(_) | E::UnpadError | E::InvalidPrivateKey => Pkcs12Error::WrongPassword,
         // Without a MAC, a wrong password shows only when a part does not decrypt.
-        E::Pkcs5Error(ref why) if why.contains("decrypt") => Pkcs12Error::WrongPassword,
+        E::Pkcs5Error(ref why) if why.contains("decrypt") => Pkcs12Error::NotDecrypted,
         E::UnsupportedEncryptionScheme | E::UnsupportedMacAlgorithm | E::UnsupportedContentType => {
             Pkcs12Error::Unsupported(err.to_string())
         }
