@@ -684,6 +684,80 @@ async fn a_pkcs7_bundle_shows_each_certificate_and_key_matches_answers_yes_or_no
     assert_eq!(answer["matches"], false);
     assert_eq!(answer["subject"], "CN=Docs CA");
     assert!(no.stdout.starts_with("no: "), "{}", no.stdout);
+    // The key of the second certificate of a chain in the wrong order is said to be.
+    let reversed = write(
+        dir.path(),
+        "reversed.pem",
+        [
+            std::fs::read_to_string(format!("{d}/ca.pem")).expect("ca"),
+            std::fs::read_to_string(format!("{d}/leaf.pem")).expect("leaf"),
+        ]
+        .concat(),
+    )
+    .display()
+    .to_string();
+    let order = ours(&["inspect", "--key-matches", &reversed, &format!("{d}/leaf.key")]).await;
+    assert_eq!(order.code, Some(1));
+    assert!(
+        order
+            .stdout
+            .contains("but of certificate 2 there, CN=leaf.example: the server's own certificate must come first"),
+        "{}",
+        order.stdout
+    );
+    // A PKCS#12 file given as the certificate is named as such, with how to take its certificates out.
+    let p12 = format!("{d}/for-key-matches.p12");
+    openssl(&[
+        "pkcs12",
+        "-export",
+        "-in",
+        &format!("{d}/leaf.pem"),
+        "-inkey",
+        &format!("{d}/leaf.key"),
+        "-passout",
+        "pass:",
+        "-out",
+        &p12,
+    ])
+    .await;
+    let named = ours(&["inspect", "--key-matches", &p12, &format!("{d}/leaf.key")]).await;
+    assert_eq!(named.code, Some(2));
+    assert!(
+        named.stderr.contains(
+            "(the file holds PKCS#12 data (a .p12 or .pfx file)); take its certificates out with: openssl pkcs12"
+        ),
+        "{}",
+        named.stderr
+    );
+    // A key beside a certificate is named, never shown.
+    let combined = write(
+        dir.path(),
+        "combined.pem",
+        [
+            std::fs::read_to_string(format!("{d}/leaf.pem")).expect("leaf"),
+            std::fs::read_to_string(format!("{d}/leaf.key")).expect("key"),
+        ]
+        .concat(),
+    )
+    .display()
+    .to_string();
+    let shown = ours(&["inspect", &combined]).await;
+    assert!(shown.ok(), "{}", shown.stderr);
+    assert!(
+        shown.stdout.contains(": a PRIVATE KEY block at line "),
+        "{}",
+        shown.stdout
+    );
+    assert!(
+        shown.stdout.contains("not shown: inspect never shows keys"),
+        "{}",
+        shown.stdout
+    );
+    let key_text = std::fs::read_to_string(format!("{d}/leaf.key")).expect("key");
+    for line in key_text.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(!shown.stdout.contains(line), "key material shown");
+    }
+
     // An RSA-1024 key rustls will not load is still compared, by its numbers.
     openssl(&["genrsa", "-out", &format!("{d}/weak.key"), "1024"]).await;
     openssl(&[

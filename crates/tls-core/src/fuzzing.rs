@@ -72,6 +72,7 @@ pub fn documents(data: &[u8]) {
     };
     for item in items {
         match item {
+            Item::NotShown { .. } => {}
             Item::Trusted { certificate, settings } => {
                 serde_json::to_string(&settings).expect("trust settings always serialize");
                 if let Ok(info) = inspect::inspect_at(&certificate, Position::Alone, now) {

@@ -142,6 +142,28 @@ pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// What a parser's error means, in words: x509-parser's own (`Parsing Error: Der(UnexpectedTag {
+/// expected: Some(Tag(16)), actual: Tag(6) })`) are tokens a person cannot act on.
+pub(crate) fn parse_failure(err: &dyn std::fmt::Display) -> String {
+    let token = err.to_string();
+    let said = [
+        ("InvalidDate", "a date that is not a valid date"),
+        ("InvalidVersion", "a version number it cannot have"),
+        ("InvalidSerial", "a serial number that is not a valid INTEGER"),
+        ("InvalidExtensions", "extensions that do not decode"),
+        ("InvalidSignatureValue", "a signature field that does not decode"),
+        (
+            "UnexpectedTag",
+            "DER that does not have the structure of this kind of file",
+        ),
+        ("Incomplete", "DER cut short"),
+    ];
+    said.iter().find(|(key, _)| token.contains(key)).map_or_else(
+        || "DER that does not decode as this kind of file".into(),
+        |(_, words)| (*words).into(),
+    )
+}
+
 /// `contents` wrapped in a DER element with `tag`.
 fn der_element(tag: u8, contents: &[u8]) -> Vec<u8> {
     let mut der = vec![tag];

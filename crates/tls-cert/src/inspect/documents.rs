@@ -53,7 +53,11 @@ pub(crate) fn inspect_files(args: &InspectArgs) -> ExitCode {
             args,
             cas: &cas,
             password: password.as_deref(),
-            several: args.files.len() > 1 || items.len() > 1,
+            several: args.files.len() > 1
+                || items.len() > 1
+                || items
+                    .iter()
+                    .any(|i| matches!(i, Item::Pkcs7 { crls, .. } if !crls.is_empty())),
         };
         for item in &items {
             kinds.push(std::mem::discriminant(item));
@@ -94,6 +98,21 @@ impl Context<'_> {
         match item {
             Item::Certificates(chain) => self.certificates(name, chain),
             Item::Pkcs7 { certificates, crls } => self.pkcs7(name, certificates, crls),
+            Item::NotShown { label, line } => {
+                #[derive(serde::Serialize)]
+                struct NotShown<'a> {
+                    label: &'a str,
+                    line: usize,
+                }
+                let why = if label.contains("PRIVATE KEY") {
+                    "inspect never shows keys; tls-cert inspect --key-matches CERT KEY checks one against a certificate"
+                } else {
+                    "not a kind inspect reads"
+                };
+                let text = format!("# {name}: a {} block at line {line}, not shown: {why}", visible(label));
+                self.emit(name, "not_shown", &NotShown { label, line: *line }, &text);
+                ExitCode::SUCCESS
+            }
             Item::Trusted { certificate, settings } => {
                 let code = self.certificates(name, std::slice::from_ref(certificate));
                 let list = |purposes: &[String]| {
@@ -210,7 +229,8 @@ impl Context<'_> {
                 Err(err) => eprintln!("error: {name}: {err}"),
             }
         } else {
-            if self.several {
+            // A text that is itself a "# NAME: ..." line needs no heading.
+            if self.several && !text.starts_with("# ") {
                 out.line(&format!("# {name}"));
             }
             out.line(text);
@@ -366,7 +386,22 @@ pub(crate) fn key_matches(cert: &Path, key: &Path, json: bool) -> ExitCode {
     } else if matches {
         format!("yes: {key} is the private key of {subject} in {cert}")
     } else {
-        format!("no: {key} is not the private key of {subject} in {cert}: it belongs to another certificate")
+        // The key may be that of another certificate of the same file (a chain in the wrong order).
+        let other = chain
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find(|(_, der)| tls_core::key_belongs_to(der, &private).unwrap_or(false));
+        match other {
+            Some((i, der)) => format!(
+                "no: {key} is not the private key of {subject}, the first certificate in {cert}, but of certificate {} there, {}: the server's own certificate must come first",
+                i + 1,
+                tls_core::x509::subject(der)
+            ),
+            None => {
+                format!("no: {key} is not the private key of {subject} in {cert}: it belongs to another certificate")
+            }
+        }
     };
     Stdout::default().line(&line);
     if matches {

@@ -36,6 +36,14 @@ pub enum Item {
     Crl(Vec<u8>),
     /// A PKCS#12 file, DER: it needs its password to be read.
     Pkcs12(Vec<u8>),
+    /// A PEM block beside the others that inspect does not show (a private key, say): its label and
+    /// the line it starts at.
+    NotShown {
+        /// The block's label.
+        label: String,
+        /// 1-based line of its BEGIN line.
+        line: usize,
+    },
 }
 
 /// OpenSSL's trust settings for a certificate (its `X509_CERT_AUX`): not part of the certificate, read
@@ -110,6 +118,7 @@ pub fn identify(name: &Path, bytes: &[u8]) -> Result<Vec<Item>> {
         return identify_der(bytes).map(|item| vec![item]).map_err(fail);
     };
     let mut items: Vec<Item> = Vec::new();
+    let mut others = Vec::new();
     for block in &blocks {
         let label = block.label.as_str();
         let bad = |detail: String| {
@@ -120,7 +129,8 @@ pub fn identify(name: &Path, bytes: &[u8]) -> Result<Vec<Item>> {
             })
         };
         if CERTIFICATE_LABELS.contains(&label) {
-            let (rest, _) = x509_parser::parse_x509_certificate(&block.der).map_err(|e| bad(e.to_string()))?;
+            let (rest, _) =
+                x509_parser::parse_x509_certificate(&block.der).map_err(|e| bad(crate::x509::parse_failure(&e)))?;
             // The certificate alone: OpenSSL's TRUSTED CERTIFICATE appends its trust settings, which
             // are no part of the certificate (nor of its fingerprint).
             let der = CertificateDer::from(block.der[..block.der.len() - rest.len()].to_vec());
@@ -137,17 +147,22 @@ pub fn identify(name: &Path, bytes: &[u8]) -> Result<Vec<Item>> {
             }
         } else if REQUEST_LABELS.contains(&label) {
             x509_parser::certification_request::X509CertificationRequest::from_der(&block.der)
-                .map_err(|e| bad(e.to_string()))?;
+                .map_err(|e| bad(crate::x509::parse_failure(&e)))?;
             items.push(Item::Request(block.der.clone()));
         } else if label == "X509 CRL" {
-            x509_parser::parse_x509_crl(&block.der).map_err(|e| bad(e.to_string()))?;
+            x509_parser::parse_x509_crl(&block.der).map_err(|e| bad(crate::x509::parse_failure(&e)))?;
             items.push(Item::Crl(block.der.clone()));
         } else if label == "PKCS7" || label == "CMS" {
             items.push(pkcs7(&block.der).map_err(bad)?);
         } else if label == "PKCS12" {
             items.push(Item::Pkcs12(block.der.clone()));
+        } else {
+            // Keys and other blocks beside certificates (HAProxy's combined PEM) are named, not shown.
+            others.push((block.label.clone(), block.line));
         }
-        // Keys and other blocks beside certificates (HAProxy's combined PEM) are not shown.
+    }
+    if !items.is_empty() {
+        items.extend(others.into_iter().map(|(label, line)| Item::NotShown { label, line }));
     }
     if items.is_empty() {
         let labels: Vec<&str> = blocks.iter().map(|b| b.label.as_str()).collect();

@@ -246,7 +246,7 @@ pub fn certificate_pem(cert: &CertificateDer<'_>) -> String {
 /// # Errors
 /// [`Error::Load`] naming the file: missing, a directory, empty, too large, unreadable.
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let bytes = read_bytes(path, Material::Inspectable)?;
+    let bytes = read_at_most(path, Material::Inspectable, LARGEST_INSPECTED)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(load_error(Material::Inspectable, path, LoadProblem::Empty));
     }
@@ -287,6 +287,18 @@ pub(crate) fn labeled_blocks(path: &Path, bytes: &[u8]) -> Result<Option<Vec<Lab
 
 /// A certificate file that holds a key: said the same way wherever a certificate is read.
 const KEY_NOT_CERT: Hint = Hint(Some("that is a private key, not a certificate"));
+/// A PKCS#12 file given where certificates are read.
+const PKCS12_NOT_CERT: Hint = Hint(Some(
+    "take its certificates out with: openssl pkcs12 -in FILE -nokeys -out CERTS.pem (tls-cert inspect FILE shows them)",
+));
+/// A PKCS#7 bundle given where certificates are read.
+const PKCS7_NOT_CERT: Hint = Hint(Some(
+    "take its certificates out with: openssl pkcs7 -in FILE -print_certs -out CERTS.pem",
+));
+/// OpenSSL's TRUSTED CERTIFICATE given where certificates are read.
+const TRUSTED_NOT_CERT: Hint = Hint(Some(
+    "that is OpenSSL's TRUSTED CERTIFICATE form; write the certificate alone with: openssl x509 -in FILE -out CERT.pem",
+));
 /// A key file that holds certificates.
 const CERT_NOT_KEY: Hint = Hint(Some("that is a certificate, not its private key"));
 /// Where a certificate and its key are read together, the likely cause of either of the above.
@@ -297,8 +309,24 @@ fn certificate_blocks(path: &Path, what: Material, bytes: Vec<u8>) -> Result<Vec
     let fail = |problem| load_error(what, path, problem);
     let certs = match parse_contents(path, what, bytes)? {
         Contents::Der(bytes) => {
-            if x509_parser::parse_x509_certificate(&bytes).is_err() && PrivateKeyDer::try_from(bytes.as_slice()).is_ok()
-            {
+            let is_certificate = x509_parser::parse_x509_certificate(&bytes).is_ok();
+            // Bundles that hold certificates but are not one: said for what they are, with the command
+            // that takes the certificates out (PKCS#12 DER also looks like a private key to a quick test).
+            if !is_certificate && crate::inspect::der::is_pfx(&bytes) {
+                return Err(fail(LoadProblem::NotFound {
+                    wanted: "certificate",
+                    found: "PKCS#12 data (a .p12 or .pfx file)".into(),
+                    hint: PKCS12_NOT_CERT,
+                }));
+            }
+            if !is_certificate && crate::inspect::der::pkcs7_contents(&bytes).is_ok() {
+                return Err(fail(LoadProblem::NotFound {
+                    wanted: "certificate",
+                    found: "a PKCS#7 bundle".into(),
+                    hint: PKCS7_NOT_CERT,
+                }));
+            }
+            if !is_certificate && PrivateKeyDer::try_from(bytes.as_slice()).is_ok() {
                 return Err(fail(LoadProblem::NotFound {
                     wanted: "certificate",
                     found: "a DER private key".into(),
@@ -315,13 +343,22 @@ fn certificate_blocks(path: &Path, what: Material, bytes: Vec<u8>) -> Result<Vec
                 .collect();
             if certs.is_empty() {
                 let holds_key = blocks.iter().any(|b| b.encrypted || is_key(b.kind));
+                let has = |label: &str| blocks.iter().any(|b| b.label == label);
                 return Err(fail(LoadProblem::NotFound {
                     wanted: match what {
                         Material::CaCertificates => "CERTIFICATE block, so no trust anchors",
                         _ => "CERTIFICATE block",
                     },
                     found: summarize(blocks.iter().map(|b| b.label.as_str())),
-                    hint: if holds_key { KEY_NOT_CERT } else { Hint(None) },
+                    hint: if holds_key {
+                        KEY_NOT_CERT
+                    } else if has("TRUSTED CERTIFICATE") {
+                        TRUSTED_NOT_CERT
+                    } else if has("PKCS7") || has("CMS") {
+                        PKCS7_NOT_CERT
+                    } else {
+                        Hint(None)
+                    },
                 }));
             }
             certs
@@ -340,7 +377,7 @@ fn load_certificates(path: &Path, what: Material, bytes: Vec<u8>) -> Result<Vec<
             Err(err) => Err(fail(LoadProblem::BadCertificate {
                 index: i + 1,
                 line,
-                detail: err.to_string(),
+                detail: x509::parse_failure(&err),
             })),
         })
         .collect()
@@ -388,6 +425,15 @@ const LARGEST_FILE: u64 = 16 * 1024 * 1024;
 
 /// Reads a certificate, key or CA file whole; `-` is standard input.
 fn read_bytes(path: &Path, what: Material) -> Result<Vec<u8>> {
+    read_at_most(path, what, LARGEST_FILE)
+}
+
+/// CRLs run large (a public CA's can hold hundreds of thousands of serials): what inspect reads may be
+/// twice the loaders' limit, about 600,000 revoked certificates in PEM, read in about a gigabyte.
+const LARGEST_INSPECTED: u64 = 32 * 1024 * 1024;
+
+/// Reads a file whole, refusing it unread past `limit` bytes; `-` is standard input.
+fn read_at_most(path: &Path, what: Material, limit: u64) -> Result<Vec<u8>> {
     use std::io::Read as _;
     let fail = |problem| load_error(what, path, problem);
     let mut bytes = Vec::new();
@@ -397,16 +443,16 @@ fn read_bytes(path: &Path, what: Material) -> Result<Vec<u8>> {
         if READ.swap(true, std::sync::atomic::Ordering::SeqCst) {
             return Err(fail(LoadProblem::StdinTwice));
         }
-        std::io::stdin().lock().take(LARGEST_FILE + 1).read_to_end(&mut bytes)
+        std::io::stdin().lock().take(limit + 1).read_to_end(&mut bytes)
     } else {
         if path.is_dir() {
             return Err(fail(LoadProblem::Directory));
         }
-        std::fs::File::open(path).and_then(|file| file.take(LARGEST_FILE + 1).read_to_end(&mut bytes))
+        std::fs::File::open(path).and_then(|file| file.take(limit + 1).read_to_end(&mut bytes))
     };
     read.map_err(|err| fail(LoadProblem::Read(err)))?;
-    if bytes.len() as u64 > LARGEST_FILE {
-        return Err(fail(LoadProblem::TooLarge { limit: LARGEST_FILE }));
+    if bytes.len() as u64 > limit {
+        return Err(fail(LoadProblem::TooLarge { limit }));
     }
     Ok(bytes)
 }
