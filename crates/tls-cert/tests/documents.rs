@@ -31,6 +31,15 @@ fn json_lines(text: &str) -> Vec<Value> {
         .collect()
 }
 
+/// `files` one after the other in a new file `name` of `dir`; its path.
+fn joined(dir: &std::path::Path, name: &str, files: &[&str]) -> String {
+    let contents: String = files
+        .iter()
+        .map(|file| std::fs::read_to_string(file).unwrap_or_else(|err| panic!("{file}: {err}")))
+        .collect();
+    write(dir, name, contents).display().to_string()
+}
+
 /// A CA (P-256 key `ca.key`, certificate `ca.pem`) and a leaf `leaf.pem` it signed, made by openssl.
 /// A self-signed P-256 CA made by openssl: `{d}/{stem}.key` and `{d}/{stem}.pem`, named `CN={name}`.
 async fn openssl_self_signed_ca(d: &str, stem: &str, name: &str) {
@@ -685,17 +694,11 @@ async fn a_pkcs7_bundle_shows_each_certificate_and_key_matches_answers_yes_or_no
     assert_eq!(answer["subject"], "CN=Docs CA");
     assert!(no.stdout.starts_with("no: "), "{}", no.stdout);
     // The key of the second certificate of a chain in the wrong order is said to be.
-    let reversed = write(
+    let reversed = joined(
         dir.path(),
         "reversed.pem",
-        [
-            std::fs::read_to_string(format!("{d}/ca.pem")).expect("ca"),
-            std::fs::read_to_string(format!("{d}/leaf.pem")).expect("leaf"),
-        ]
-        .concat(),
-    )
-    .display()
-    .to_string();
+        &[&format!("{d}/ca.pem"), &format!("{d}/leaf.pem")],
+    );
     let order = ours(&["inspect", "--key-matches", &reversed, &format!("{d}/leaf.key")]).await;
     assert_eq!(order.code, Some(1));
     assert!(
@@ -730,17 +733,11 @@ async fn a_pkcs7_bundle_shows_each_certificate_and_key_matches_answers_yes_or_no
         named.stderr
     );
     // A key beside a certificate is named, never shown.
-    let combined = write(
+    let combined = joined(
         dir.path(),
         "combined.pem",
-        [
-            std::fs::read_to_string(format!("{d}/leaf.pem")).expect("leaf"),
-            std::fs::read_to_string(format!("{d}/leaf.key")).expect("key"),
-        ]
-        .concat(),
-    )
-    .display()
-    .to_string();
+        &[&format!("{d}/leaf.pem"), &format!("{d}/leaf.key")],
+    );
     let shown = ours(&["inspect", &combined]).await;
     assert!(shown.ok(), "{}", shown.stderr);
     assert!(

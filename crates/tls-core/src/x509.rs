@@ -85,21 +85,35 @@ pub fn dn_string(name: &x509_parser::x509::X509Name<'_>) -> String {
 fn wide_string(value: &x509_parser::der_parser::asn1_rs::Any<'_>) -> Result<String, ()> {
     let bytes = value.data;
     match value.tag().0 {
-        30 if bytes.len() % 2 == 0 => {
-            let units: Vec<u16> = bytes
-                .chunks_exact(2)
-                .map(|p| u16::from_be_bytes([p[0], p[1]]))
-                .collect();
-            String::from_utf16(&units).map_err(|_| ())
-        }
+        30 => bmp_text(bytes).ok_or(()),
         // T61String: read as Latin-1, as OpenSSL does.
         20 => Ok(bytes.iter().map(|&b| char::from(b)).collect()),
-        28 if bytes.len() % 4 == 0 => bytes
-            .chunks_exact(4)
-            .map(|q| char::from_u32(u32::from_be_bytes([q[0], q[1], q[2], q[3]])).ok_or(()))
-            .collect(),
+        28 => universal_text(bytes).ok_or(()),
         _ => Err(()),
     }
+}
+
+/// A BMPString's contents (UTF-16, big-endian) as text, when they are valid.
+pub(crate) fn bmp_text(bytes: &[u8]) -> Option<String> {
+    if bytes.len() % 2 != 0 {
+        return None;
+    }
+    let units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|p| u16::from_be_bytes([p[0], p[1]]))
+        .collect();
+    String::from_utf16(&units).ok()
+}
+
+/// A UniversalString's contents (UTF-32, big-endian) as text, when they are valid.
+pub(crate) fn universal_text(bytes: &[u8]) -> Option<String> {
+    if bytes.len() % 4 != 0 {
+        return None;
+    }
+    bytes
+        .chunks_exact(4)
+        .map(|q| char::from_u32(u32::from_be_bytes([q[0], q[1], q[2], q[3]])))
+        .collect()
 }
 
 fn escape_dn_value(value: &str) -> String {
@@ -288,7 +302,8 @@ pub fn holds_name(der: &CertificateDer<'_>, name: &rustls_pki_types::ServerName<
     })
 }
 
-fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
+/// An IPv4 or IPv6 address from its 4 or 16 bytes.
+pub(crate) fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
     match bytes.len() {
         4 => <[u8; 4]>::try_from(bytes).ok().map(IpAddr::from),
         16 => <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from),

@@ -7,7 +7,6 @@
 //! student can read both side by side.
 
 use std::fmt::{self, Write as _};
-use std::net::IpAddr;
 
 use serde::Serialize;
 use x509_parser::der_parser::ber::{BerObject, BerObjectContent};
@@ -637,17 +636,8 @@ pub(super) fn string_of(object: &BerObject<'_>) -> Option<String> {
         | BerObjectContent::T61String(s)
         | BerObjectContent::GeneralString(s)
         | BerObjectContent::GraphicString(s) => Some((*s).to_owned()),
-        BerObjectContent::BmpString(bytes) => {
-            let units: Vec<u16> = bytes
-                .chunks_exact(2)
-                .map(|p| u16::from_be_bytes([p[0], p[1]]))
-                .collect();
-            String::from_utf16(&units).ok()
-        }
-        BerObjectContent::UniversalString(bytes) => bytes
-            .chunks_exact(4)
-            .map(|q| char::from_u32(u32::from_be_bytes([q[0], q[1], q[2], q[3]])))
-            .collect(),
+        BerObjectContent::BmpString(bytes) => x509::bmp_text(bytes),
+        BerObjectContent::UniversalString(bytes) => x509::universal_text(bytes),
         _ => None,
     }
 }
@@ -860,15 +850,7 @@ fn other_name(oid: &str, value: &[u8]) -> OtherName {
 
 /// An IPv4 or IPv6 address from its 4 or 16 bytes; anything else in hex, as the file holds it.
 pub(crate) fn ip_address(bytes: &[u8]) -> String {
-    match bytes.len() {
-        4 => <[u8; 4]>::try_from(bytes)
-            .map(|b| IpAddr::from(b).to_string())
-            .unwrap_or_default(),
-        16 => <[u8; 16]>::try_from(bytes)
-            .map(|b| IpAddr::from(b).to_string())
-            .unwrap_or_default(),
-        _ => format!("#{}", hex(bytes)),
-    }
+    x509::ip_from_bytes(bytes).map_or_else(|| format!("#{}", hex(bytes)), |ip| ip.to_string())
 }
 
 /// A name constraint's address and mask as `10.0.0.0/8`, or `addr/mask` when the mask is not a prefix.
