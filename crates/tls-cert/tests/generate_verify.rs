@@ -1010,13 +1010,15 @@ async fn l8_weak_keys_and_sha1_signatures_are_warned_about_and_refused() {
     for name in ["rsa1024", "sha1"] {
         let file = format!("{d}/{name}.pem");
         let ran = verify(&["--ca", &file, &file, "--name", "127.0.0.1"]).await;
-        assert_ne!(
+        // Exit 1, "invalid": a panic, a crash or an unreadable-input exit must not pass for a refusal.
+        assert_eq!(
             ran.code,
-            Some(0),
+            Some(1),
             "{name} must not verify: {}{}",
             ran.stdout,
             ran.stderr
         );
+        assert!(ran.stdout.starts_with("invalid: "), "{name}: {}", ran.stdout);
     }
 }
 
