@@ -188,8 +188,8 @@ fn encrypted_keys_get_the_command_that_decrypts_them() {
     }
 }
 
-#[test]
-fn pkcs8_pkcs1_and_sec1_keys_load_and_serve() {
+#[tokio::test]
+async fn pkcs8_pkcs1_and_sec1_keys_load_and_serve() {
     let dir = temp();
     let d = dir.path();
     let keys = OpensslKeys::new();
@@ -215,13 +215,30 @@ fn pkcs8_pkcs1_and_sec1_keys_load_and_serve() {
             "/CN=localhost",
             "-addext",
             "subjectAltName=DNS:localhost",
+            // A leaf, so that a client takes it (openssl's default for -x509 is a CA).
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
         ],
     );
     openssl(d, &["pkey", "-in", "rsa8.key", "-traditional", "-out", "rsa1.key"]);
     let pkcs1 = std::fs::read_to_string(d.join("rsa1.key")).expect("read");
     assert!(pkcs1.starts_with("-----BEGIN RSA PRIVATE KEY-----"), "{pkcs1}");
     let identity = pem::load_identity(&d.join("rsa.pem"), &d.join("rsa1.key")).expect("PKCS#1 identity loads");
-    config::server_config(identity, None, &TlsOptions::default()).expect("and serves");
+    let certificate = identity.chain[0].clone();
+    let server_config = config::server_config(identity, None, &TlsOptions::default()).expect("a server config");
+    // And serves: a client trusting that certificate gets its echo back.
+    let server = test_support::RunningServer::start(server_config, Default::default()).await;
+    let roots = config::root_store(&[certificate], false).expect("a root store");
+    let client_config = config::client_config(roots, None, &TlsOptions::default()).expect("a client config");
+    let name = tls_core::client::parse_server_name("localhost").expect("a name");
+    let echoed = test_support::bounded(
+        "the round trip",
+        tls_core::client::round_trip(&server.address(), name, client_config, b"pkcs1", Default::default()),
+    )
+    .await
+    .expect("served with the PKCS#1 key");
+    assert_eq!(echoed, b"pkcs1");
+    server.stop().await;
 }
 
 #[test]
