@@ -42,42 +42,52 @@ pub fn issuer(der: &CertificateDer<'_>) -> String {
 /// as `openssl x509 -nameopt RFC2253` prints it. Relative names from the most specific (last) to the first, `,` between them, `+` inside a
 /// multi-valued one, special characters escaped.
 pub fn dn_string(name: &x509_parser::x509::X509Name<'_>) -> String {
-    let mut rdns: Vec<String> = name
-        .iter_rdn()
-        .map(|rdn| {
-            rdn.iter()
-                .map(|attr| {
-                    let Ok(key) =
-                        x509_parser::objects::oid2abbrev(attr.attr_type(), x509_parser::objects::oid_registry())
-                    else {
-                        // RFC 4514 2.4: a type written as a dotted OID has its value as #hex of its DER.
-                        let value = attr.attr_value();
-                        let der = der_element(value.tag().0 as u8, value.data);
-                        let hex: String = der.iter().map(|b| format!("{b:02x}")).collect();
-                        return format!("{}=#{hex}", attr.attr_type().to_id_string());
-                    };
-                    let value = match attr
-                        .as_str()
-                        .map(str::to_owned)
-                        .or_else(|_| wide_string(attr.attr_value()))
-                    {
-                        Ok(text) => escape_dn_value(&text),
-                        // RFC 4514 2.4: the value's whole DER, tag and length included.
-                        Err(()) => {
-                            let value = attr.attr_value();
-                            let der = der_element(value.tag().0 as u8, value.data);
-                            format!("#{}", der.iter().map(|b| format!("{b:02x}")).collect::<String>())
-                        }
-                    };
-                    format!("{key}={value}")
-                })
-                .collect::<Vec<_>>()
-                .join("+")
-        })
-        .collect();
+    let mut rdns: Vec<String> = name.iter_rdn().map(rdn_string).collect();
     // X.509 stores the least specific first; RFC 4514 writes the most specific first.
     rdns.reverse();
     rdns.join(",")
+}
+
+/// One relative distinguished name, RFC 4514: its attributes `TYPE=value`, `+` between them.
+pub(crate) fn rdn_string(rdn: &x509_parser::x509::RelativeDistinguishedName<'_>) -> String {
+    rdn.iter()
+        .map(|attr| {
+            let Ok(key) = x509_parser::objects::oid2abbrev(attr.attr_type(), x509_parser::objects::oid_registry())
+            else {
+                // RFC 4514 2.4: a type written as a dotted OID has its value as #hex of its DER.
+                return format!(
+                    "{}=#{}",
+                    attr.attr_type().to_id_string(),
+                    value_der_hex(attr.attr_value())
+                );
+            };
+            let value = match attr
+                .as_str()
+                .map(str::to_owned)
+                .or_else(|_| wide_string(attr.attr_value()))
+            {
+                Ok(text) => escape_dn_value(&text),
+                // RFC 4514 2.4: the value's whole DER, tag and length included.
+                Err(()) => format!("#{}", value_der_hex(attr.attr_value())),
+            };
+            format!("{key}={value}")
+        })
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
+/// An attribute value's whole DER (tag, length, contents) in hex, for RFC 4514's `#` form.
+fn value_der_hex(value: &x509_parser::der_parser::asn1_rs::Any<'_>) -> String {
+    hex(&der_element(value.tag().0 as u8, value.data))
+}
+
+/// Lowercase hex, no separators.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// A BMPString (UTF-16), UniversalString (UTF-32) or T61String (Latin-1) value as text: x509-parser reads only the 8-bit

@@ -874,20 +874,7 @@ fn ip_range(bytes: &[u8]) -> String {
 fn distribution_point(point: &x509_parser::extensions::CRLDistributionPoint<'_>) -> DistributionPoint {
     let (names, relative_name) = match &point.distribution_point {
         Some(DistributionPointName::FullName(names)) => (names.iter().map(|n| name(n, false)).collect(), None),
-        Some(DistributionPointName::NameRelativeToCRLIssuer(rdn)) => (
-            Vec::new(),
-            Some(
-                rdn.iter()
-                    .map(|attr| {
-                        let key =
-                            x509_parser::objects::oid2abbrev(attr.attr_type(), x509_parser::objects::oid_registry())
-                                .map_or_else(|_| attr.attr_type().to_id_string(), str::to_owned);
-                        format!("{key}={}", attr.as_str().unwrap_or("?"))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("+"),
-            ),
-        ),
+        Some(DistributionPointName::NameRelativeToCRLIssuer(rdn)) => (Vec::new(), Some(x509::rdn_string(rdn))),
         None => (Vec::new(), None),
     };
     DistributionPoint {

@@ -313,7 +313,6 @@ pub fn key_belongs_to(cert: &CertificateDer<'_>, key: &PrivateKeyDer<'static>) -
         let Ok(info) = super::inspect(cert, super::Position::Alone) else {
             return Ok(false);
         };
-        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
         return Ok(info.public_key.modulus == Some(hex(&modulus)) && info.public_key.exponent == Some(hex(&exponent)));
     }
     let signing = crate::crypto::provider()

@@ -33,6 +33,7 @@ pub use self::key::{PssParameters, PublicKeyInfo, key_belongs_to};
 pub use self::pkcs12::{Pkcs12Error, Pkcs12Info, Pkcs12Key, read_pkcs12};
 pub use self::request::{RequestAttribute, RequestInfo, read_request};
 use crate::x509;
+pub(crate) use crate::x509::hex;
 
 /// The extensions rustls-webpki reads; a critical extension outside this list makes it refuse the
 /// certificate.
@@ -230,14 +231,6 @@ pub fn pin_of_spki(spki: &[u8]) -> String {
 
 fn pin_sha256_of_spki(spki: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(digest::digest(&digest::SHA256, spki))
-}
-
-/// Lowercase hex, no separators.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// The serial as its integer value in hex: DER's sign-padding zero bytes are dropped, as openssl does.
