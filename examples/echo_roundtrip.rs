@@ -25,7 +25,7 @@ async fn main() -> tls_core::Result<()> {
     println!("server listening on {addr}");
 
     // Client: trust the CA, verify the server as 127.0.0.1, send, read the echo, close_notify.
-    let roots = config::root_store(std::slice::from_ref(&ca.issued.cert), false)?;
+    let roots = config::root_store(std::slice::from_ref(&ca.issued.cert))?;
     let client_config = config::client_config(roots, None, &TlsOptions::default())?;
     let mut conn = client::connect(
         &addr.to_string(),

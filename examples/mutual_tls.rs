@@ -25,7 +25,7 @@ async fn main() -> tls_core::Result<()> {
 
     let name = client::parse_server_name("127.0.0.1")?;
     for (label, identity) in [("with", Some(client_cert.identity())), ("without", None)] {
-        let roots = config::root_store(&ca, false)?;
+        let roots = config::root_store(&ca)?;
         let client_config = config::client_config(roots, identity, &TlsOptions::default())?;
         let result = client::round_trip(
             &addr.to_string(),

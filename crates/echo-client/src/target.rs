@@ -100,7 +100,8 @@ pub(crate) fn connection_setup(
     }
     let roots = match (ca_certs, args.webpki_roots) {
         (None, false) => None,
-        (ca, webpki) => Some(config::root_store(&ca.unwrap_or_default(), webpki)?),
+        (ca, false) => Some(config::root_store(&ca.unwrap_or_default())?),
+        (ca, true) => Some(config::root_store_with_mozilla(&ca.unwrap_or_default())?),
     };
     let identity = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => Some(pem::load_identity(cert, key)?),
@@ -111,6 +112,7 @@ pub(crate) fn connection_setup(
         alpn: args.alpn.into_iter().map(String::into_bytes).collect(),
         tls13_only: args.tls13_only,
         classic_kx: args.classic_kx,
+        key_log: true,
     };
     let config = config::pinned_client_config(roots, &args.pins, identity, &tls)?;
     if let Some(problem) = config::key_log_file_problem() {

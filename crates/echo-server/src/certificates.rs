@@ -117,7 +117,7 @@ pub(crate) fn reload_when_asked(
         .filter(|path| !is_stdin(path))
         .cloned()
         .collect();
-    tls_core::reload::on_change(files, move |why| {
+    crate::reload::on_change(files, move |why| {
         if from_stdin {
             tracing::warn!(
                 target: "echo_server",
@@ -152,7 +152,7 @@ pub(crate) fn reload_when_asked(
 
 /// A scenario's certificates are made at start: a SIGHUP says so instead of ending the process.
 pub(crate) fn no_reload(kind: scenario::Kind) -> impl Future<Output = ()> {
-    tls_core::reload::on_change(Vec::new(), move |why| {
+    crate::reload::on_change(Vec::new(), move |why| {
         tracing::warn!(
             target: "echo_server",
             "not reloading certificates ({why}): scenario {kind} makes them at start, from its CA"

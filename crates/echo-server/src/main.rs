@@ -16,6 +16,7 @@ use tls_core::{CertStore, HostPort, pem, scenario};
 
 mod certificates;
 mod json_log;
+mod reload;
 mod signals;
 
 use signals::StopSignals;
@@ -258,6 +259,7 @@ fn tls_config(args: &Args, certs: Arc<CertStore>, page: bool) -> tls_core::Resul
     let tls = TlsOptions {
         alpn,
         tls13_only: args.tls13_only,
+        key_log: true,
         ..TlsOptions::default()
     };
     config::server_config_with(certs, client_ca.as_deref(), &tls)

@@ -112,15 +112,14 @@ async fn a_pin_or_a_ca_made_again_is_named_by_its_alert() {
     let pki = PkiFiles::new();
     let mut server = Server::start(&pki, &[]).await;
     let twin = PkiFiles::new();
-    let twin_roots =
-        tls_core::config::root_store(std::slice::from_ref(&twin.pki.ca.issued.cert), false).expect("roots");
+    let twin_roots = tls_core::config::root_store(std::slice::from_ref(&twin.pki.ca.issued.cert)).expect("roots");
     let pin: tls_core::Pin = format!(
         "sha256//{}",
         tls_core::inspect::pin_sha256(&twin.pki.server.cert).expect("a certificate")
     )
     .parse()
     .expect("a pin");
-    let roots = tls_core::config::root_store(std::slice::from_ref(&pki.pki.ca.issued.cert), false).expect("roots");
+    let roots = tls_core::config::root_store(std::slice::from_ref(&pki.pki.ca.issued.cert)).expect("roots");
     let options = tls_core::config::TlsOptions::default();
     let clients = [
         (

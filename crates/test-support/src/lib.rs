@@ -196,7 +196,7 @@ pub fn client_config(ca: &CertificateAuthority) -> Arc<ClientConfig> {
 
 /// A client configuration trusting `ca`, presenting `identity` when asked.
 pub fn client_config_with(ca: &CertificateAuthority, identity: Option<Identity>) -> Arc<ClientConfig> {
-    let roots = config::root_store(std::slice::from_ref(&ca.issued.cert), false).expect("CA is a valid anchor");
+    let roots = config::root_store(std::slice::from_ref(&ca.issued.cert)).expect("CA is a valid anchor");
     config::client_config(roots, identity, &TlsOptions::default()).expect("client config builds")
 }
 

@@ -199,7 +199,7 @@ pub(crate) fn run(args: &GenerateArgs) -> ExitCode {
 
 /// The certificate files in `dir` (other than the CA's own) that the CA in `dir/ca.pem` signed.
 fn signed_by_the_ca_in(dir: &std::path::Path) -> Vec<PathBuf> {
-    let Ok(ca) = pem::load_ca_certs(&dir.join("ca.pem")) else {
+    let Ok(ca) = pem::load_ca_certs(dir.join("ca.pem")) else {
         return Vec::new();
     };
     let Ok(entries) = std::fs::read_dir(dir) else {

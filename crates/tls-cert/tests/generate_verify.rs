@@ -137,17 +137,13 @@ async fn every_key_type_serves_tls() {
         ])
         .await;
         assert!(ran.ok(), "{key_type}: {}", ran.stderr);
-        let identity =
-            pem::load_identity(&dir.path().join("server.pem"), &dir.path().join("server.key")).expect("loads");
+        let identity = pem::load_identity(dir.path().join("server.pem"), dir.path().join("server.key")).expect("loads");
         let server_config = config::server_config(identity, None, &TlsOptions::default()).expect("serves");
         let server = RunningServer::start(server_config, ServerOptions::default()).await;
-        let ca = pem::load_ca_certs(&dir.path().join("ca.pem")).expect("CA loads");
-        let client_config = config::client_config(
-            config::root_store(&ca, false).expect("roots"),
-            None,
-            &TlsOptions::default(),
-        )
-        .expect("client config");
+        let ca = pem::load_ca_certs(dir.path().join("ca.pem")).expect("CA loads");
+        let client_config =
+            config::client_config(config::root_store(&ca).expect("roots"), None, &TlsOptions::default())
+                .expect("client config");
         let echoed = bounded(
             "round trip",
             client::round_trip(
@@ -344,7 +340,7 @@ async fn every_new_ca_has_its_own_name_and_lifetimes_are_checked() {
     let dir = temp_dir();
     let (one, two) = (dir.path().join("one"), dir.path().join("two"));
     let subject = |path: &Path| {
-        let der = pem::load_cert_chain(&path.join("ca.pem")).expect("CA");
+        let der = pem::load_cert_chain(path.join("ca.pem")).expect("CA");
         tls_core::x509::subject(&der[0])
     };
     for out in [&one, &two] {

@@ -172,7 +172,7 @@ async fn connect_with(
         let reason = match (refused, diagnose::alert_received(&cause)) {
             (Some(refused), _) => refused.explanation,
             (None, Some(alert)) if asked && sent_none => {
-                let name = crate::xray::names::alert(u8::from(alert));
+                let name = crate::names::alert(u8::from(alert));
                 if sends_a_certificate {
                     format!(
                         "the server requires a client certificate (it sent CertificateRequest), and ours is not of a kind it asked for (the key types and signature schemes its request lists), so none was sent and it ended the handshake (alert {name})"
@@ -336,7 +336,7 @@ impl Connection {
                     }
                     break false;
                 }
-                if sent == 0 && crate::page::sniff(&buf[..n], n + 1) == crate::page::Sniff::Http {
+                if sent == 0 && crate::echo::sniff(&buf[..n], n + 1) == crate::echo::Sniff::Http {
                     let _ = sent_http_line.set(Escaped(&buf[..n.min(40)]).to_string());
                 }
                 let mut expect = Vec::new();

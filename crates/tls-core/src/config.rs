@@ -25,6 +25,10 @@ pub struct TlsOptions {
     pub tls13_only: bool,
     /// Offer only classic key exchange (X25519, P-256), not the post-quantum hybrid X25519MLKEM768.
     pub classic_kx: bool,
+    /// Write each session's secrets to the file `SSLKEYLOGFILE` names, when it is set, as browsers and
+    /// curl do, so Wireshark can decrypt a capture. Off by default, as in rustls: secrets leave the
+    /// process only when a program chooses so (the tls-echo programs do).
+    pub key_log: bool,
 }
 
 use crate::crypto::provider;
@@ -47,7 +51,8 @@ fn versions(options: &TlsOptions) -> &'static [&'static SupportedProtocolVersion
 }
 
 /// Why the file named by `SSLKEYLOGFILE` cannot take the session keys, when it is set and cannot
-/// (rustls then logs nothing, silently); programs say it once at start.
+/// (rustls then logs nothing, silently); programs that turn on [`TlsOptions::key_log`] say it once at
+/// start.
 pub fn key_log_file_problem() -> Option<String> {
     let path = std::env::var_os("SSLKEYLOGFILE")?;
     if path.is_empty() {
@@ -65,7 +70,7 @@ pub fn key_log_file_problem() -> Option<String> {
 /// A server configuration presenting `identity`, requiring client certificates signed by `client_ca`
 /// when given (mutual TLS).
 ///
-/// Honours `SSLKEYLOGFILE` so captures can be decrypted in Wireshark, and issues session tickets.
+/// Issues session tickets; writes session secrets to `SSLKEYLOGFILE` when `options.key_log` says so.
 ///
 /// # Errors
 /// [`Error::KeyMismatch`] when the key is not the certificate's, [`Error::Config`] when rustls refuses
@@ -107,7 +112,7 @@ pub fn server_config_with(
         .map_err(config_error)?;
     let builder = match client_ca {
         Some(cas) => {
-            let roots = root_store(cas, false)?;
+            let roots = root_store(cas)?;
             let inner = WebPkiClientVerifier::builder_with_provider(roots.clone(), provider)
                 .build()
                 .map_err(|err| config_error(rustls::Error::General(err.to_string())))?;
@@ -117,7 +122,9 @@ pub fn server_config_with(
     };
     let mut config = builder.with_cert_resolver(certs);
     config.alpn_protocols.clone_from(&options.alpn);
-    config.key_log = Arc::new(KeyLogFile::new());
+    if options.key_log {
+        config.key_log = Arc::new(KeyLogFile::new());
+    }
     config.ignore_client_order = true;
     // Tickets name the certificate of the session they resume (for the page and the log); resumption by
     // session ID, whose server-side cache could not, is off: TLS 1.2 clients without tickets do full
@@ -197,7 +204,9 @@ pub fn pinned_client_config(
         None => builder.with_no_client_auth(),
     };
     config.alpn_protocols.clone_from(&options.alpn);
-    config.key_log = Arc::new(KeyLogFile::new());
+    if options.key_log {
+        config.key_log = Arc::new(KeyLogFile::new());
+    }
     Ok(Arc::new(config))
 }
 
@@ -220,20 +229,58 @@ pub fn inspection_client_config(options: &TlsOptions) -> Result<Arc<ClientConfig
     Ok(Arc::new(config))
 }
 
-/// A root store holding `ca_certs`, plus Mozilla's roots from webpki-roots when `webpki_roots` is set.
+/// A root store holding `ca_certs`.
 ///
 /// # Errors
 /// [`Error::Config`] when a certificate cannot be a trust anchor (files loaded by
 /// [`crate::pem::load_ca_certs`] were checked already).
-pub fn root_store(ca_certs: &[CertificateDer<'static>], webpki_roots: bool) -> Result<Arc<RootCertStore>> {
+pub fn root_store(ca_certs: &[CertificateDer<'static>]) -> Result<Arc<RootCertStore>> {
+    roots_with(RootCertStore::empty(), ca_certs)
+}
+
+/// A root store holding Mozilla's root CAs (webpki-roots) and `ca_certs`: what a browser trusts, and
+/// the caller's own.
+///
+/// # Errors
+/// As [`root_store`].
+#[cfg(feature = "webpki-roots")]
+pub fn root_store_with_mozilla(ca_certs: &[CertificateDer<'static>]) -> Result<Arc<RootCertStore>> {
     let mut store = RootCertStore::empty();
-    if webpki_roots {
-        store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    }
+    store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    roots_with(store, ca_certs)
+}
+
+fn roots_with(mut store: RootCertStore, ca_certs: &[CertificateDer<'static>]) -> Result<Arc<RootCertStore>> {
     for cert in ca_certs {
         store
             .add(cert.clone())
             .map_err(|cause| Error::Config { side: "client", cause })?;
     }
     Ok(Arc::new(store))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{CertificateAuthority, Usage, Validity};
+
+    /// Secrets go to SSLKEYLOGFILE only when asked: rustls' own default is no key log at all.
+    #[test]
+    fn session_secrets_are_logged_only_when_asked() {
+        let ca = CertificateAuthority::new("Key Log CA", Validity::days_from_now(30)).expect("CA");
+        let leaf = ca
+            .issue(&["localhost"], Usage::Server, Validity::days_from_now(30))
+            .expect("leaf");
+        let roots = root_store(std::slice::from_ref(&ca.issued.cert)).expect("roots");
+        for key_log in [false, true] {
+            let options = TlsOptions {
+                key_log,
+                ..TlsOptions::default()
+            };
+            let server = server_config(leaf.identity(), None, &options).expect("server config");
+            let client = client_config(roots.clone(), None, &options).expect("client config");
+            assert_eq!(server.key_log.will_log("CLIENT_RANDOM"), key_log);
+            assert_eq!(client.key_log.will_log("CLIENT_RANDOM"), key_log);
+        }
+    }
 }

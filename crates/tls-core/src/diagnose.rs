@@ -31,6 +31,7 @@ pub(crate) fn tls_error(err: &io::Error) -> Option<&TlsError> {
 }
 
 /// The alert the peer sent, when the error is one.
+#[cfg(feature = "net")]
 pub(crate) fn alert_received(err: &io::Error) -> Option<AlertDescription> {
     match tls_error(err)? {
         TlsError::AlertReceived(alert) => Some(*alert),
@@ -41,6 +42,7 @@ pub(crate) fn alert_received(err: &io::Error) -> Option<AlertDescription> {
 /// The client refused the certificate this server sent, `chain`, as signed by a CA it does not trust:
 /// what to give it, from what the chain ends at (a self-signed certificate, a root, or a certificate
 /// whose issuer was not sent, which may be an intermediate the server should send).
+#[cfg(feature = "net")]
 pub(crate) fn unknown_ca(chain: &[rustls::pki_types::CertificateDer<'static>]) -> String {
     use crate::x509;
     let hint = "curl --cacert, echo-client --ca";
@@ -138,7 +140,7 @@ fn explain_tls(err: &TlsError, side: Side) -> String {
 fn explain_alert(alert: AlertDescription, side: Side) -> String {
     let peer = side.peer();
     // As RFC 8446 and the x-ray write it: unknown_ca, not rustls' UnknownCA.
-    let name = crate::xray::names::alert(u8::from(alert));
+    let name = crate::names::alert(u8::from(alert));
     match (alert, side) {
         (AlertDescription::CertificateRequired, Side::Client) => {
             "the server requires a client certificate (mutual TLS) and none was sent; pass --cert and --key".into()

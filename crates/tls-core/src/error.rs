@@ -179,9 +179,9 @@ pub enum Error {
     Generate {
         /// What was being made.
         step: &'static str,
-        /// rcgen's error.
+        /// The certificate maker's error (rcgen's, boxed so its crate is not part of this API).
         #[source]
-        cause: rcgen::Error,
+        cause: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The server's certificate chain would make every client fail.
     #[error("{source_name}: {problems}")]

@@ -183,7 +183,10 @@ impl std::fmt::Debug for CertificateAuthority {
 }
 
 fn generate_error(step: &'static str) -> impl Fn(rcgen::Error) -> Error {
-    move |cause| Error::Generate { step, cause }
+    move |cause| Error::Generate {
+        step,
+        cause: Box::new(cause),
+    }
 }
 
 fn issued(cert: &rcgen::Certificate, key: &KeyPair) -> Issued {

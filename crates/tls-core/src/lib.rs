@@ -20,7 +20,8 @@
 //! TLS:
 //! - [`config`]: rustls `ServerConfig` / `ClientConfig` and root stores from loaded material
 //! - (internal) `verifier`: verifiers that explain their rejections, and pins; `certstore`: the server's
-//!   certificates by SNI, replaced on reload ([`reload`]: when, on SIGHUP and file changes);
+//!   certificates by SNI, replaced on reload (when to reload is the program's: echo-server's
+//!   `reload.rs` watches SIGHUP and the files);
 //!   `session`: what a session negotiated; `diagnose`: rustls and socket errors in words
 //! - [`xray`]: one connection's bytes and secrets captured, every record and handshake message decoded,
 //!   TLS 1.3 decrypted, both Finished values recomputed
@@ -35,21 +36,35 @@
 //!
 //! And [`error`]: the one [`Error`] type, with the parts its variants carry.
 //!
+//! # Features
+//! The default is the certificate half, with no async runtime, no HTTP and no certificate maker: `pem`,
+//! `x509`, `inspect`, `verify`, `config` and the verifiers. The rest is opt-in:
+//! - `generate`: [`generate`] and [`scenario`] (rcgen)
+//! - `net`: [`server`], [`client`] and [`echo`] on tokio (with `xray`, which they record for)
+//! - `xray`: [`xray`], a connection's handshake decoded
+//! - `page`: the HTTPS page the server shows browsers on the echo port ([`page`], hyper)
+//! - `webpki-roots`: Mozilla's root CAs, for [`config::root_store_with_mozilla`]
+//! - `pkcs12`: reading `.p12`/`.pfx` files in [`inspect`]
+//!
+//! Nothing here installs a signal handler (echo-server's SIGHUP reload is its own), and session secrets
+//! go to `SSLKEYLOGFILE` only when [`config::TlsOptions::key_log`] asks for it, as in rustls.
+//!
 //! # Example
-//! A server and a client in one process, with a certificate made in memory:
+//! A server and a client in one process (features `net` and `generate`), with certificates made in
+//! memory; [`pem::load_identity`]`("server.pem", "server.key")` reads them from files instead:
 //! ```
+//! use tls_core::generate::{CertificateAuthority, Usage, Validity};
+//! use tls_core::{client, config, server};
+//!
 //! # async fn demo() -> tls_core::Result<()> {
-//! use tls_core::{Identity, client, config, server};
-//! # let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
-//! # let cert = made.cert.der().clone();
-//! # let key = rustls::pki_types::PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into());
-//! // `cert` and `key` would usually come from pem::load_identity("server.pem", "server.key").
-//! let identity = Identity { chain: vec![cert.clone()], key };
-//! let server_config = config::server_config(identity, None, &Default::default())?;
+//! let ca = CertificateAuthority::new("Example CA", Validity::days_from_now(30))?;
+//! let leaf = ca.issue(&["localhost"], Usage::Server, Validity::days_from_now(30))?;
+//!
+//! let server_config = config::server_config(leaf.identity(), None, &Default::default())?;
 //! let server = server::spawn("127.0.0.1:0", server_config, Default::default()).await?;
 //! let addr = server.local_addr().to_string();
 //!
-//! let roots = config::root_store(&[cert], false)?;
+//! let roots = config::root_store(std::slice::from_ref(&ca.issued.cert))?;
 //! let client_config = config::client_config(roots, None, &Default::default())?;
 //! let name = client::parse_server_name("localhost")?;
 //! let echoed = client::round_trip(&addr, name, client_config, b"Hello World!", Default::default()).await?;
@@ -64,11 +79,13 @@
 
 // Certificates.
 mod crypto;
+#[cfg(feature = "generate")]
 pub mod generate;
 mod identity;
 pub mod inspect;
 pub mod pem;
 mod preflight;
+#[cfg(feature = "generate")]
 pub mod scenario;
 pub mod verify;
 pub mod x509;
@@ -77,16 +94,24 @@ pub mod x509;
 mod certstore;
 pub mod config;
 mod diagnose;
+// The tables of TLS numbers' names; the x-ray reads most of them.
+#[cfg_attr(not(feature = "xray"), allow(dead_code))]
+mod names;
 mod noting;
 mod session;
 mod verifier;
+#[cfg(feature = "xray")]
 pub mod xray;
 
 // Network.
 mod address;
+#[cfg(feature = "net")]
 pub mod client;
+#[cfg(feature = "net")]
 pub mod echo;
+#[cfg(feature = "page")]
 pub mod page;
+#[cfg(feature = "net")]
 pub mod server;
 
 pub mod error;
@@ -97,7 +122,7 @@ pub mod error;
 pub mod fuzzing;
 
 pub use address::HostPort;
-pub use certstore::{CertStore, Served, reload};
+pub use certstore::{CertStore, Served};
 pub use crypto::provider;
 pub use diagnose::{Side, handshake_error, io_error};
 pub use error::{Error, Result};

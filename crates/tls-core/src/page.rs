@@ -75,53 +75,6 @@ impl PageInfo {
     }
 }
 
-/// HTTP methods whose request line marks a session as HTTP instead of echo.
-const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"];
-
-/// Whether the first bytes of a session are, or may still become, an HTTP/1.x request line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sniff {
-    /// A request line: `METHOD SP target SP HTTP/1.x`.
-    Http,
-    /// Not HTTP: echo them.
-    Echo,
-    /// Too few bytes to tell: read more.
-    Undecided,
-}
-
-/// Looks at the first bytes of a session. A line is needed to tell `GET /x HTTP/1.1` from a person
-/// typing `GET lucky`, so bytes that start like a method wait for their newline (bounded by `limit`).
-pub fn sniff(head: &[u8], limit: usize) -> Sniff {
-    let could_be_method = METHODS.iter().any(|m| {
-        let m = m.as_bytes();
-        let n = head.len().min(m.len() + 1);
-        let candidate = &head[..n];
-        candidate.len() <= m.len() && m.starts_with(candidate)
-            || candidate.len() == m.len() + 1 && candidate.starts_with(m) && candidate[m.len()] == b' '
-    });
-    if !could_be_method {
-        return Sniff::Echo;
-    }
-    let Some(end) = head.iter().position(|&b| b == b'\n') else {
-        return if head.len() >= limit {
-            Sniff::Echo
-        } else {
-            Sniff::Undecided
-        };
-    };
-    let line = head[..end].strip_suffix(b"\r").unwrap_or(&head[..end]);
-    let mut parts = line.split(|&b| b == b' ');
-    let (method, target, version) = (parts.next(), parts.next(), parts.next());
-    match (method, target, version, parts.next()) {
-        (Some(m), Some(t), Some(v), None)
-            if METHODS.iter().any(|known| known.as_bytes() == m) && !t.is_empty() && v.starts_with(b"HTTP/1.") =>
-        {
-            Sniff::Http
-        }
-        _ => Sniff::Echo,
-    }
-}
-
 /// What an HTTP session did, for the session log.
 #[derive(Debug, Default)]
 pub struct HttpOutcome {
@@ -688,23 +641,6 @@ fn html(context: &Context, request: &EchoedRequest) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn request_lines_are_http_and_everything_else_is_echo() {
-        assert_eq!(sniff(b"GET / HTTP/1.1\r\nHost: x\r\n", 8192), Sniff::Http);
-        assert_eq!(sniff(b"POST /echo HTTP/1.0\n", 8192), Sniff::Http);
-        assert_eq!(sniff(b"Hello World!", 8192), Sniff::Echo);
-        assert_eq!(sniff(b"GET lucky\n", 8192), Sniff::Echo);
-        assert_eq!(sniff(b"GETTING\n", 8192), Sniff::Echo);
-        assert_eq!(sniff(b"\n", 8192), Sniff::Echo);
-    }
-
-    #[test]
-    fn a_prefix_of_a_request_line_waits_for_more() {
-        assert_eq!(sniff(b"GE", 8192), Sniff::Undecided);
-        assert_eq!(sniff(b"GET /very/long", 8192), Sniff::Undecided);
-        assert_eq!(sniff(b"GET /very/long", 10), Sniff::Echo);
-    }
 
     #[test]
     fn html_escapes_what_the_client_sent() {

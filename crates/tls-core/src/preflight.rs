@@ -154,19 +154,34 @@ pub fn served_chain_warnings(chain: &[CertificateDer<'_>], name: &rustls_pki_typ
     );
     if let Some(last) = chain.last().filter(|last| !x509::is_self_issued(last)) {
         let issuer = x509::issuer(last);
-        let public = x509::issuer_der(last).is_some_and(|issuer_der| {
-            webpki_roots::TLS_SERVER_ROOTS
-                .iter()
-                .any(|root| x509::anchor_name(root.subject.as_ref()) == issuer_der)
-        });
-        if !public {
-            out.push(format!(
-                "the chain ends at {}, issued by {issuer}, which the server did not send and which is not one of Mozilla's public roots: clients must be given {issuer} as a trusted CA, or, if it is an intermediate, the server must send it (an incomplete chain)",
-                x509::subject(last)
-            ));
+        let subject = x509::subject(last);
+        match issued_by_a_public_root(last) {
+            Some(true) => {}
+            Some(false) => out.push(format!(
+                "the chain ends at {subject}, issued by {issuer}, which the server did not send and which is not one of Mozilla's public roots: clients must be given {issuer} as a trusted CA, or, if it is an intermediate, the server must send it (an incomplete chain)"
+            )),
+            None => out.push(format!(
+                "the chain ends at {subject}, issued by {issuer}, which the server did not send: unless {issuer} is a public root CA, clients must be given it as a trusted CA, or, if it is an intermediate, the server must send it (an incomplete chain)"
+            )),
         }
     }
     out
+}
+
+/// Whether `cert`'s issuer is one of Mozilla's root CAs; `None` without them (the `webpki-roots`
+/// feature).
+fn issued_by_a_public_root(cert: &CertificateDer<'_>) -> Option<bool> {
+    #[cfg(feature = "webpki-roots")]
+    return Some(x509::issuer_der(cert).is_some_and(|issuer_der| {
+        webpki_roots::TLS_SERVER_ROOTS
+            .iter()
+            .any(|root| x509::anchor_name(root.subject.as_ref()) == issuer_der)
+    }));
+    #[cfg(not(feature = "webpki-roots"))]
+    {
+        let _ = cert;
+        None
+    }
 }
 
 #[cfg(test)]

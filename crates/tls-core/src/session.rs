@@ -37,7 +37,7 @@ impl SessionInfo {
             }),
             cipher_suite: conn
                 .negotiated_cipher_suite()
-                .map_or_else(unknown, |s| crate::xray::names::cipher_suite(u16::from(s.suite()))),
+                .map_or_else(unknown, |s| crate::names::cipher_suite(u16::from(s.suite()))),
             group: conn.negotiated_key_exchange_group().map_or_else(
                 || match conn.handshake_kind() {
                     // A resumed TLS 1.2 session exchanges no keys: its secret is the earlier one's.

@@ -6,8 +6,7 @@
 //! [`explaining_verifier_with`] on its own.
 
 use std::fmt;
-use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -437,7 +436,7 @@ impl fmt::Display for CertificateRejected {
 
 impl std::error::Error for CertificateRejected {}
 
-tokio::task_local! {
+crate::noting::slot! {
     /// Why the server's certificate was refused, for the handshake this task drives inside
     /// [`explained`].
     static REFUSED: Mutex<Option<CertificateRejected>>;
@@ -445,6 +444,7 @@ tokio::task_local! {
 
 /// Runs a client handshake, giving back with its outcome the explanation of the server certificate
 /// it refused, when it refused one.
+#[cfg(feature = "net")]
 pub(crate) async fn explained<F: Future>(handshake: F) -> (F::Output, Option<CertificateRejected>) {
     crate::noting::noting(&REFUSED, handshake).await
 }

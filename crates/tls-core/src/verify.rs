@@ -109,7 +109,7 @@ pub fn verify(
     };
     let server_name = config::parse_server_name(&name)?;
     // A time the user chose is never blamed on a wrong clock.
-    let verifier = verifier::explaining_verifier_with(config::root_store(ca_certs, false)?, presenter, at.is_some())?;
+    let verifier = verifier::explaining_verifier_with(config::root_store(ca_certs)?, presenter, at.is_some())?;
     let now = at.unwrap_or_else(UnixTime::now);
     Ok(
         match verifier.verify_server_cert(end_entity, intermediates, &server_name, &[], now) {

@@ -194,7 +194,7 @@ async fn pkcs8_pkcs1_and_sec1_keys_load_and_serve() {
     let d = dir.path();
     let keys = OpensslKeys::new();
     for name in ["sec1.key", "pkcs8.key"] {
-        pem::load_private_key(&keys.path(name)).unwrap_or_else(|err| panic!("{name}: {err}"));
+        pem::load_private_key(keys.path(name)).unwrap_or_else(|err| panic!("{name}: {err}"));
     }
     // An RSA certificate made by openssl, its key as PKCS#1 ("BEGIN RSA PRIVATE KEY"): a full identity.
     openssl(
@@ -223,12 +223,12 @@ async fn pkcs8_pkcs1_and_sec1_keys_load_and_serve() {
     openssl(d, &["pkey", "-in", "rsa8.key", "-traditional", "-out", "rsa1.key"]);
     let pkcs1 = std::fs::read_to_string(d.join("rsa1.key")).expect("read");
     assert!(pkcs1.starts_with("-----BEGIN RSA PRIVATE KEY-----"), "{pkcs1}");
-    let identity = pem::load_identity(&d.join("rsa.pem"), &d.join("rsa1.key")).expect("PKCS#1 identity loads");
+    let identity = pem::load_identity(d.join("rsa.pem"), d.join("rsa1.key")).expect("PKCS#1 identity loads");
     let certificate = identity.chain[0].clone();
     let server_config = config::server_config(identity, None, &TlsOptions::default()).expect("a server config");
     // And serves: a client trusting that certificate gets its echo back.
     let server = test_support::RunningServer::start(server_config, Default::default()).await;
-    let roots = config::root_store(&[certificate], false).expect("a root store");
+    let roots = config::root_store(&[certificate]).expect("a root store");
     let client_config = config::client_config(roots, None, &TlsOptions::default()).expect("a client config");
     let name = tls_core::client::parse_server_name("localhost").expect("a name");
     let echoed = test_support::bounded(
@@ -248,10 +248,10 @@ fn crlf_no_trailing_newline_and_indentation_still_load() {
     let crlf = pki.server.cert_pem.replace('\n', "\r\n");
     let unterminated = pki.server.key_pem.trim_end().to_owned();
     let indented: String = pki.ca.issued.cert_pem.lines().map(|l| format!("   {l}\n")).collect();
-    let chain = pem::load_cert_chain(&write(dir.path(), "crlf.pem", crlf)).expect("CRLF loads");
+    let chain = pem::load_cert_chain(write(dir.path(), "crlf.pem", crlf)).expect("CRLF loads");
     assert_eq!(chain[0], pki.server.cert);
-    pem::load_private_key(&write(dir.path(), "k.key", unterminated)).expect("no trailing newline loads");
-    let cas = pem::load_ca_certs(&write(dir.path(), "ca.pem", indented)).expect("indented loads");
+    pem::load_private_key(write(dir.path(), "k.key", unterminated)).expect("no trailing newline loads");
+    let cas = pem::load_ca_certs(write(dir.path(), "ca.pem", indented)).expect("indented loads");
     assert_eq!(cas[0], pki.ca.issued.cert);
 }
 
@@ -272,7 +272,7 @@ fn missing_end_line_names_the_line() {
     let dir = temp();
     let pki = pki();
     let cut: String = pki.server.cert_pem.lines().take(4).map(|l| format!("{l}\n")).collect();
-    let text = message(pem::load_cert_chain(&write(dir.path(), "cut.pem", cut)));
+    let text = message(pem::load_cert_chain(write(dir.path(), "cut.pem", cut)));
     assert!(
         text.ends_with(
             "broken PEM at line 1: -----BEGIN CERTIFICATE----- has no -----END CERTIFICATE----- line (is the file cut short?)"
@@ -289,7 +289,7 @@ fn corrupt_base64_names_the_block() {
     let mut lines: Vec<String> = pki.ca.issued.cert_pem.lines().map(str::to_owned).collect();
     lines[2] = "!!!! not base64 !!!!".into();
     let corrupt = format!("{}{}", pki.server.cert_pem, lines.join("\n"));
-    let text = message(pem::load_cert_chain(&write(dir.path(), "corrupt.pem", corrupt)));
+    let text = message(pem::load_cert_chain(write(dir.path(), "corrupt.pem", corrupt)));
     let ca_begin = pki.server.cert_pem.lines().count() + 1;
     assert!(
         text.contains(&format!(

@@ -7,8 +7,7 @@
 //! session, which sends no certificate, names the one of the session it resumes.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use aws_lc_rs::digest;
 use rustls::server::{ClientHello, ProducesTickets, ResolvesServerCert};
@@ -18,8 +17,6 @@ use rustls_pki_types::CertificateDer;
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::x509;
-
-pub mod reload;
 
 /// A certificate with its subject, read once for the session log, and the SHA-256 of its DER, which
 /// identifies it in session tickets.
@@ -48,6 +45,7 @@ pub(crate) fn note_client_certificate_problem(text: String) {
 
 /// What [`recording`] saw of one handshake.
 #[derive(Debug, Default)]
+#[cfg(feature = "net")]
 pub(crate) struct Handshake {
     /// The certificate the resolver chose: the one sent, unless the session resumed (rustls chooses one
     /// before it knows whether it will resume).
@@ -59,6 +57,7 @@ pub(crate) struct Handshake {
     pub client_certificate_problem: Option<String>,
 }
 
+#[cfg(feature = "net")]
 impl Handshake {
     /// The certificate this session was sent: for a resumed session the one of the session it resumes
     /// (`None` when a reload has removed it since), else the one the resolver chose.
@@ -67,7 +66,7 @@ impl Handshake {
     }
 }
 
-tokio::task_local! {
+crate::noting::slot! {
     /// The handshake this task is driving, when it runs inside [`recording`].
     static HANDSHAKE: Mutex<Noted>;
 }
@@ -100,6 +99,7 @@ impl Served {
 /// Runs a server handshake, noting the certificate a [`CertStore`] resolver sends on it or, for a
 /// resumed session, the one its ticket names (looked up in `certs`), and why a client certificate was
 /// refused.
+#[cfg(feature = "net")]
 pub(crate) async fn recording<F: Future>(certs: Option<&CertStore>, handshake: F) -> (F::Output, Handshake) {
     let (output, noted) = crate::noting::noting(&HANDSHAKE, handshake).await;
     let seen = Handshake {
@@ -206,6 +206,7 @@ impl CertStore {
         self.snapshot().all.iter().map(|entry| entry.subject.clone()).collect()
     }
 
+    #[cfg(feature = "net")]
     fn by_fingerprint(&self, fingerprint: &[u8; 32]) -> Option<Served> {
         self.snapshot()
             .all

@@ -155,6 +155,7 @@ pub(crate) fn pkcs7_contents(der: &[u8]) -> Result<Bundle, String> {
 /// salt) in a SEQUENCE, as in MacData and in PBKDF2 and PKCS#12 PBE parameters, searched through
 /// constructed elements and through OCTET STRINGs that hold DER, to a bounded depth. A file that asks
 /// for billions of iterations would keep a reader busy for hours; this lets it be refused first.
+#[cfg(feature = "pkcs12")]
 pub(crate) fn largest_iteration_count(der: &[u8]) -> u64 {
     fn walk(input: &[u8], depth: u8, largest: &mut u64) {
         let Some(items) = elements(input) else {

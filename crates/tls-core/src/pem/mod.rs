@@ -21,7 +21,8 @@ use crate::x509;
 ///
 /// # Errors
 /// Any error of [`load_cert_chain`] or [`load_private_key`], or [`Error::KeyMismatch`] naming both files.
-pub fn load_identity(cert_path: &Path, key_path: &Path) -> Result<Identity> {
+pub fn load_identity(cert_path: impl AsRef<Path>, key_path: impl AsRef<Path>) -> Result<Identity> {
+    let (cert_path, key_path) = (cert_path.as_ref(), key_path.as_ref());
     let swapped = |err| match err {
         Error::Load {
             what,
@@ -74,7 +75,8 @@ fn identity_of(
 ///
 /// # Errors
 /// As [`load_identity`]; a file without a key says to give the key's file.
-pub fn load_combined(path: &Path) -> Result<Identity> {
+pub fn load_combined(path: impl AsRef<Path>) -> Result<Identity> {
+    let path = path.as_ref();
     // Read once: the file may be standard input.
     let bytes = read_bytes(path, Material::CertificateChain)?;
     let chain = parse_cert_chain(path, bytes.clone())?;
@@ -107,7 +109,8 @@ const ONE_FILE: Hint = Hint(Some(
 /// # Errors
 /// [`Error::Load`] naming the file: missing, a directory, empty, broken PEM, no certificate in it
 /// (with a hint when it holds a key instead), or a certificate that is not valid X.509.
-pub fn load_cert_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+pub fn load_cert_chain(path: impl AsRef<Path>) -> Result<Vec<CertificateDer<'static>>> {
+    let path = path.as_ref();
     parse_cert_chain(path, read_bytes(path, Material::CertificateChain)?)
 }
 
@@ -124,7 +127,8 @@ pub fn parse_cert_chain(name: &Path, bytes: Vec<u8>) -> Result<Vec<CertificateDe
 /// # Errors
 /// As [`load_cert_chain`], and [`LoadProblem::UnusableAnchors`] when any certificate cannot be a trust
 /// anchor, with the count of good and bad ones.
-pub fn load_ca_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+pub fn load_ca_certs(path: impl AsRef<Path>) -> Result<Vec<CertificateDer<'static>>> {
+    let path = path.as_ref();
     parse_ca_certs(path, read_bytes(path, Material::CaCertificates)?)
 }
 
@@ -181,7 +185,8 @@ pub fn parse_ca_certs(name: &Path, bytes: Vec<u8>) -> Result<Vec<CertificateDer<
 /// # Errors
 /// [`Error::Load`] naming the file; when it holds certificates instead the message asks whether
 /// `--cert` and `--key` were swapped, and an encrypted key gets the openssl command that decrypts it.
-pub fn load_private_key(path: &Path) -> Result<PrivateKeyDer<'static>> {
+pub fn load_private_key(path: impl AsRef<Path>) -> Result<PrivateKeyDer<'static>> {
+    let path = path.as_ref();
     parse_private_key(path, read_bytes(path, Material::PrivateKey)?)
 }
 
@@ -245,7 +250,8 @@ pub fn certificate_pem(cert: &CertificateDer<'_>) -> String {
 ///
 /// # Errors
 /// [`Error::Load`] naming the file: missing, a directory, empty, too large, unreadable.
-pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+pub fn read_file(path: impl AsRef<Path>) -> Result<Vec<u8>> {
+    let path = path.as_ref();
     let bytes = read_at_most(path, Material::Inspectable, LARGEST_INSPECTED)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(load_error(Material::Inspectable, path, LoadProblem::Empty));

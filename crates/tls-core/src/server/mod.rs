@@ -21,6 +21,7 @@ use tokio_util::task::TaskTracker;
 use crate::certstore::CertStore;
 use crate::echo::Mode;
 use crate::error::{Error, Hint, Result, fmt_duration};
+#[cfg(feature = "page")]
 use crate::page::PageInfo;
 
 mod session;
@@ -39,6 +40,7 @@ pub struct ServerOptions {
     /// At shutdown, how long live sessions may go on before they are closed.
     pub shutdown_grace: Duration,
     /// The HTTPS page to show HTTP clients on the same port; `None` serves echo only.
+    #[cfg(feature = "page")]
     pub page: Option<Arc<PageInfo>>,
     /// The certificates the config presents, so the session log can name the one each client got.
     pub certs: Option<Arc<CertStore>>,
@@ -55,6 +57,7 @@ impl Default for ServerOptions {
             idle_timeout: Duration::from_secs(60),
             max_connections: 10_000,
             shutdown_grace: Duration::from_secs(10),
+            #[cfg(feature = "page")]
             page: None,
             certs: None,
             force_stop: CancellationToken::new(),
@@ -219,6 +222,17 @@ pub async fn check_reachable(listener: &TcpListener) -> Result<()> {
     }
 }
 
+/// Whether HTTP clients are shown the page (and sessions keep their handshake for /handshake).
+fn shows_a_page(options: &ServerOptions) -> bool {
+    #[cfg(feature = "page")]
+    return options.page.is_some();
+    #[cfg(not(feature = "page"))]
+    {
+        let _ = options;
+        false
+    }
+}
+
 /// Serves TLS echo on `listener` until `shutdown` completes, then drains live sessions for up to
 /// `options.shutdown_grace` and closes the rest with close_notify.
 ///
@@ -231,10 +245,7 @@ pub async fn serve(
 ) {
     // With the page on, each session keeps its handshake for /handshake: the secrets rustls derives go
     // to a store (and on to SSLKEYLOGFILE as before) where the session takes its own.
-    let secrets = options
-        .page
-        .as_ref()
-        .map(|_| Arc::new(crate::xray::SecretStore::new(config.key_log.clone())));
+    let secrets = shows_a_page(&options).then(|| Arc::new(crate::xray::SecretStore::new(config.key_log.clone())));
     let config = match &secrets {
         Some(store) => {
             let mut tapped = (*config).clone();

@@ -15,15 +15,13 @@ use tokio_util::sync::CancellationToken;
 use super::ServerOptions;
 use crate::certstore::{self, Served};
 use crate::diagnose::{self, Side};
-use crate::echo::{self, Escaped, Mode};
+use crate::echo::{self, Escaped};
 use crate::error::fmt_duration;
+#[cfg(feature = "page")]
 use crate::page;
 use crate::session::SessionInfo;
 use crate::xray::{Capture, Direction, SecretStore, Tap};
 
-/// One connection, from first byte to close; logs one line at the end. `place` is the connection's
-/// place under `--max-connections`: given back as soon as the socket is closed, before the log line, so a
-/// client that reads the log and connects again finds it free.
 /// What every session of a server shares.
 pub(super) struct Session<'a> {
     pub(super) acceptor: &'a TlsAcceptor,
@@ -37,130 +35,161 @@ pub(super) struct Session<'a> {
 const KEPT_FOR_THE_PAGE: usize = 32 * 1024;
 
 impl Session<'_> {
-    /// One connection; see [`run`].
+    /// One connection, from first byte to close; logs one line at the end. `place` is the connection's
+    /// place under the connection limit: given back as soon as the socket is closed, before the log
+    /// line, so a client that reads the log and connects again finds it free.
     pub(super) async fn run(self, tcp: TcpStream, peer: SocketAddr, place: OwnedSemaphorePermit) {
-        run(tcp, peer, self, place).await;
+        let started = Instant::now();
+        match self.handshake(tcp).await {
+            Ok(accepted) => self.serve(accepted, peer, started, place).await,
+            Err(reason) => {
+                // The handshake, and with it the socket, is gone by now.
+                drop(place);
+                if reason.is_empty() {
+                    tracing::debug!(%peer, "closed before sending anything");
+                } else {
+                    tracing::info!(%peer, elapsed_ms = started.elapsed().as_millis() as u64, "handshake failed: {reason}");
+                }
+            }
+        }
+    }
+
+    /// The first bytes checked and the handshake, bounded by the handshake timeout; the reason in
+    /// words when it fails (empty for a client that closed before sending anything).
+    async fn handshake(&self, tcp: TcpStream) -> Result<Accepted, String> {
+        let options = self.options;
+        let deadline = tokio::time::Instant::now() + options.handshake_timeout;
+        let capture = self.secrets.map(|_| Capture::with_limit(KEPT_FOR_THE_PAGE));
+        // A failure's reason, and whether the client refused our certificate's CA (unknown_ca), which the
+        // chain it was sent says more about.
+        let handshake = async {
+            check_first_bytes(&tcp).await.map_err(|reason| (reason, false))?;
+            self.acceptor
+                .accept(Tap::new(tcp, capture.clone(), Direction::Server))
+                .await
+                // On the heap once, not in each of the places the session's future moves it through.
+                .map(Box::new)
+                .map_err(|err| {
+                    let unknown_ca = diagnose::alert_received(&err) == Some(rustls::AlertDescription::UnknownCA);
+                    (diagnose::handshake_error(&err, Side::Server), unknown_ca)
+                })
+        };
+        // The certificate this client was sent (or, resumed, the one its ticket names), noted during the
+        // handshake itself: the log and the page name it even if a reload replaces it meanwhile.
+        // Each phase's future is boxed: the session's task then holds only the one running now (an idle
+        // session is most of what a server holds), not room for the largest of them all (hyper's).
+        let handshake = Box::pin(certstore::recording(options.certs.as_deref(), handshake));
+        let (result, seen) = tokio::select! {
+            () = self.cancel.cancelled() => (Err(("server shutting down".to_owned(), false)), Default::default()),
+            result = tokio::time::timeout_at(deadline, handshake) => result.unwrap_or_else(|_| {
+                let reason = format!("no complete TLS handshake within {}", fmt_duration(options.handshake_timeout));
+                (Err((reason, false)), Default::default())
+            }),
+        };
+        let mut tls = match result {
+            Ok(tls) => tls,
+            Err((reason, unknown_ca)) => {
+                let sent = seen.chosen.as_ref().map(Served::chain).filter(|_| unknown_ca);
+                return Err(seen
+                    .client_certificate_problem
+                    .or_else(|| sent.map(diagnose::unknown_ca))
+                    .unwrap_or(reason));
+            }
+        };
+        let info = {
+            let (_, conn) = tls.get_ref();
+            SessionInfo::from_connection(conn, conn.server_name())
+        };
+        let served = seen.served(info.resumed);
+        let capture = self.kept_for_the_page(capture, &info);
+        if capture.is_none() {
+            tls.get_mut().0.stop();
+        }
+        Ok(Accepted {
+            tls,
+            info,
+            served,
+            capture,
+        })
+    }
+
+    /// The session's own secrets are taken from the store either way (so it never fills), and kept, with
+    /// the capture, only for a session that agreed on http/1.1 by ALPN (browsers, curl): one that may
+    /// ask for /handshake. Decided before anything else is read, so a quiet session holds neither.
+    fn kept_for_the_page(&self, capture: Option<Capture>, info: &SessionInfo) -> Option<Capture> {
+        let (capture, store) = capture.zip(self.secrets)?;
+        let own = capture
+            .client_random()
+            .map(|random| store.take(&random))
+            .unwrap_or_default();
+        agreed_http(info).then(|| {
+            capture.add_secrets(own);
+            capture
+        })
+    }
+
+    /// An established session: the echo, or the page, until it ends; then its log line.
+    async fn serve(&self, accepted: Accepted, peer: SocketAddr, started: Instant, place: OwnedSemaphorePermit) {
+        let Accepted {
+            mut tls,
+            info,
+            served,
+            capture,
+        } = accepted;
+        let (options, cancel) = (self.options, self.cancel);
+        let (protocol, replay) = tokio::select! {
+            chosen = Box::pin(choose_protocol(&mut tls, &info, options)) => chosen,
+            // At shutdown the echo loop (which watches `cancel` too) ends it with close_notify.
+            () = cancel.cancelled() => (Protocol::Echo, Replay::default()),
+        };
+        let mut stream = Rewind::new(replay, tls);
+        let log = SessionLog {
+            peer,
+            info: &info,
+            served: served.as_ref(),
+            started,
+        };
+        #[cfg(feature = "page")]
+        if let (Protocol::Http, Some(page)) = (protocol, &options.page) {
+            let session = page::Session {
+                info: info.clone(),
+                served: served.clone(),
+                peer,
+                handshake: capture,
+            };
+            let outcome = Box::pin(page::serve(stream, session, page.clone(), options.idle_timeout, cancel)).await;
+            drop(place);
+            log.https(&outcome);
+            return;
+        }
+        #[cfg(not(feature = "page"))]
+        drop(capture);
+        let outcome = if protocol == Protocol::Idle {
+            // As the echo loop ends an idle session: close_notify, bounded.
+            let _ = tokio::time::timeout(Duration::from_secs(1), tokio::io::AsyncWriteExt::shutdown(&mut stream)).await;
+            echo::Outcome {
+                bytes_in: 0,
+                bytes_out: 0,
+                end: echo::End::IdleTimeout(options.idle_timeout),
+                preview: Vec::new(),
+            }
+        } else {
+            echo::drive(&mut stream, options.mode, options.idle_timeout, cancel).await
+        };
+        drop(stream);
+        drop(place);
+        log.echo(&outcome);
     }
 }
 
-async fn run(tcp: TcpStream, peer: SocketAddr, shared: Session<'_>, place: OwnedSemaphorePermit) {
-    let Session {
-        acceptor,
-        options,
-        cancel,
-        secrets,
-    } = shared;
-    let started = Instant::now();
-    let deadline = tokio::time::Instant::now() + options.handshake_timeout;
-    let capture = secrets.map(|_| Capture::with_limit(KEPT_FOR_THE_PAGE));
-    // A failure's reason, and whether the client refused our certificate's CA (unknown_ca), which the
-    // chain it was sent says more about.
-    let handshake = async {
-        check_first_bytes(&tcp).await.map_err(|reason| (reason, false))?;
-        acceptor
-            .accept(Tap::new(tcp, capture.clone(), Direction::Server))
-            .await
-            // On the heap once, not in each of the places the session's future moves it through.
-            .map(Box::new)
-            .map_err(|err| {
-                let unknown_ca = diagnose::alert_received(&err) == Some(rustls::AlertDescription::UnknownCA);
-                (diagnose::handshake_error(&err, Side::Server), unknown_ca)
-            })
-    };
-    // The certificate this client was sent (or, resumed, the one its ticket names), noted during the
-    // handshake itself: the log and the page name it even if a reload replaces it meanwhile.
-    // Each phase's future is boxed: the session's task then holds only the one running now (an idle
-    // session is most of what a server holds), not room for the largest of them all (hyper's).
-    let handshake = Box::pin(certstore::recording(options.certs.as_deref(), handshake));
-    let (result, seen) = tokio::select! {
-        () = cancel.cancelled() => (Err(("server shutting down".to_owned(), false)), Default::default()),
-        result = tokio::time::timeout_at(deadline, handshake) => result.unwrap_or_else(|_| {
-            let reason = format!("no complete TLS handshake within {}", fmt_duration(options.handshake_timeout));
-            (Err((reason, false)), Default::default())
-        }),
-    };
-    let mut tls = match result {
-        Ok(tls) => tls,
-        Err((reason, unknown_ca)) => {
-            let sent = seen.chosen.as_ref().map(Served::chain).filter(|_| unknown_ca);
-            let reason = seen
-                .client_certificate_problem
-                .or_else(|| sent.map(diagnose::unknown_ca))
-                .unwrap_or(reason);
-            // The handshake, and with it the socket, is gone by now.
-            drop(place);
-            if reason.is_empty() {
-                tracing::debug!(%peer, "closed before sending anything");
-            } else {
-                tracing::info!(%peer, elapsed_ms = started.elapsed().as_millis() as u64, "handshake failed: {reason}");
-            }
-            return;
-        }
-    };
-    let info = {
-        let (_, conn) = tls.get_ref();
-        SessionInfo::from_connection(conn, conn.server_name())
-    };
-    let served = seen.served(info.resumed);
-    // The session's own secrets are taken from the store either way (so it never fills), and kept, with
-    // the capture, only for a session that agreed on http/1.1 by ALPN (browsers, curl): one that may
-    // ask for /handshake. Decided before anything else is read, so a quiet session holds neither.
-    let for_the_page = agreed_http(&info);
-    let capture = match (capture, secrets) {
-        (Some(capture), Some(store)) => {
-            let own = capture
-                .client_random()
-                .map(|random| store.take(&random))
-                .unwrap_or_default();
-            for_the_page.then(|| {
-                capture.add_secrets(own);
-                capture
-            })
-        }
-        _ => None,
-    };
-    if capture.is_none() {
-        tls.get_mut().0.stop();
-    }
-    let (protocol, replay) = tokio::select! {
-        chosen = Box::pin(choose_protocol(&mut tls, &info, options)) => chosen,
-        // At shutdown the echo loop (which watches `cancel` too) ends it with close_notify.
-        () = cancel.cancelled() => (Protocol::Echo, Replay::default()),
-    };
-    let mut stream = Rewind::new(replay, tls);
-    let log = SessionLog {
-        peer,
-        info: &info,
-        served: served.as_ref(),
-        started,
-    };
-    if let (Protocol::Http, Some(page)) = (protocol, &options.page) {
-        let session = page::Session {
-            info: info.clone(),
-            served: served.clone(),
-            peer,
-            handshake: capture,
-        };
-        let outcome = Box::pin(page::serve(stream, session, page.clone(), options.idle_timeout, cancel)).await;
-        drop(place);
-        log.https(&outcome);
-        return;
-    }
-    let outcome = if protocol == Protocol::Idle {
-        // As the echo loop ends an idle session: close_notify, bounded.
-        let _ = tokio::time::timeout(Duration::from_secs(1), tokio::io::AsyncWriteExt::shutdown(&mut stream)).await;
-        echo::Outcome {
-            bytes_in: 0,
-            bytes_out: 0,
-            end: echo::End::IdleTimeout(options.idle_timeout),
-            preview: Vec::new(),
-        }
-    } else {
-        echo::drive(&mut stream, options.mode, options.idle_timeout, cancel).await
-    };
-    drop(stream);
-    drop(place);
-    log.echo(&outcome);
+/// A session whose handshake is done.
+struct Accepted {
+    tls: Box<tokio_rustls::server::TlsStream<Tap>>,
+    info: SessionInfo,
+    /// The certificate it was sent.
+    served: Option<Served>,
+    /// Its bytes and secrets, kept for the page's /handshake.
+    capture: Option<Capture>,
 }
 
 /// The fields both kinds of session log, written once.
@@ -204,6 +233,7 @@ impl SessionLog<'_> {
         }
     }
 
+    #[cfg(feature = "page")]
     fn https(&self, outcome: &page::HttpOutcome) {
         session_line!(
             self,
@@ -225,9 +255,11 @@ impl SessionLog<'_> {
 
 /// How long bytes that begin like an HTTP request line may wait for the rest of the line before they
 /// are taken for echo.
+#[cfg(feature = "page")]
 const SNIFF_GRACE: Duration = Duration::from_millis(200);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(feature = "page"), allow(dead_code))]
 enum Protocol {
     Echo,
     Http,
@@ -240,8 +272,19 @@ fn agreed_http(info: &SessionInfo) -> bool {
     matches!(info.alpn.as_deref(), Some("http/1.1" | "http/1.0"))
 }
 
+/// Without the page, every session is echo.
+#[cfg(not(feature = "page"))]
+async fn choose_protocol(
+    _tls: &mut tokio_rustls::server::TlsStream<Tap>,
+    _info: &SessionInfo,
+    _options: &ServerOptions,
+) -> (Protocol, Replay) {
+    (Protocol::Echo, Replay::default())
+}
+
 /// HTTP when the client agreed to `http/1.1` by ALPN or starts with an HTTP/1.x request line (and the
 /// server has a page to show); echo otherwise. Returns what was read to decide, to be replayed.
+#[cfg(feature = "page")]
 async fn choose_protocol(
     tls: &mut tokio_rustls::server::TlsStream<Tap>,
     info: &SessionInfo,
@@ -254,15 +297,15 @@ async fn choose_protocol(
     if agreed_http(info) {
         return (Protocol::Http, replay);
     }
-    if options.mode == Mode::Raw {
+    if options.mode == echo::Mode::Raw {
         return (Protocol::Echo, replay);
     }
     let mut head = Vec::new();
     loop {
-        match page::sniff(&head, page::MAX_HEAD) {
-            page::Sniff::Http => return (Protocol::Http, replay),
-            page::Sniff::Echo => return (Protocol::Echo, replay),
-            page::Sniff::Undecided => {}
+        match echo::sniff(&head, page::MAX_HEAD) {
+            echo::Sniff::Http => return (Protocol::Http, replay),
+            echo::Sniff::Echo => return (Protocol::Echo, replay),
+            echo::Sniff::Undecided => {}
         }
         // An HTTP client sends its request line at once; bytes that only begin like one ("GET x", typed
         // or sent without a newline) are echo after a short wait, not held until the idle timeout.

@@ -9,8 +9,8 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::keys::{self, RecordKeys, Suite, Suite12};
-use super::names;
 use super::{Chunk, Direction, Secret};
+use crate::names;
 
 /// The largest handshake message read (rustls accepts no larger): past it, the decoder stops there.
 const LARGEST_MESSAGE: usize = 64 * 1024;

@@ -4,7 +4,7 @@
 //! signature algorithms in order. The raw form (JA4_r) shows what the hashes are of.
 
 use super::keys::Hash;
-use super::names::is_grease;
+use crate::names::is_grease;
 
 /// (JA4, JA4_r) of a ClientHello's body, or `None` when it does not parse.
 pub(super) fn fingerprint(body: &[u8]) -> Option<(String, String)> {

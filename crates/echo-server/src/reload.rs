@@ -1,7 +1,7 @@
 //! When to replace the server's certificates while it runs: on SIGHUP, and when their files change
 //! (checked every second through symlinks, so atomic renames and Kubernetes-style `..data` swaps are
 //! seen). What to load then, and what to say about it, is the caller's: it loads the files again and
-//! hands them to [`super::CertStore::replace`], which keeps the certificates in use when the new ones are
+//! hands them to `CertStore::replace`, which keeps the certificates in use when the new ones are
 //! bad; sessions already established are never touched.
 
 use std::future::Future;
@@ -19,7 +19,7 @@ const EVERY: Duration = Duration::from_secs(1);
 /// nothing to watch, a SIGHUP still reaches `on_change` instead of ending the process. The files are
 /// looked at here too: a change made once the server says it listens, before the future first runs
 /// (a busy runtime may poll it late), is a change, not the state to compare with.
-pub fn on_change<F>(files: Vec<PathBuf>, on_change: F) -> impl Future<Output = ()>
+pub(crate) fn on_change<F>(files: Vec<PathBuf>, on_change: F) -> impl Future<Output = ()>
 where
     F: FnMut(&'static str),
 {

@@ -1,7 +1,7 @@
 //! The names of TLS's numbers, as the IANA registries and RFC 8446 write them.
 
 /// Whether a 16-bit value is one of RFC 8701's GREASE values (0x0a0a, 0x1a1a, ... 0xfafa).
-pub(super) fn is_grease(value: u16) -> bool {
+pub(crate) fn is_grease(value: u16) -> bool {
     let [high, low] = value.to_be_bytes();
     high == low && low & 0x0f == 0x0a
 }
@@ -52,7 +52,7 @@ pub(crate) fn cipher_suite(code: u16) -> String {
 }
 
 /// A named group (supported_groups, key_share), GREASE as such, else its number.
-pub(super) fn group(code: u16) -> String {
+pub(crate) fn group(code: u16) -> String {
     let name = match code {
         0x0017 => "secp256r1",
         0x0018 => "secp384r1",
@@ -83,7 +83,7 @@ pub(super) fn group(code: u16) -> String {
 }
 
 /// A signature scheme, GREASE as such, else its number.
-pub(super) fn signature_scheme(code: u16) -> String {
+pub(crate) fn signature_scheme(code: u16) -> String {
     let name = match code {
         0x0401 => "rsa_pkcs1_sha256",
         0x0501 => "rsa_pkcs1_sha384",
@@ -121,7 +121,7 @@ pub(super) fn signature_scheme(code: u16) -> String {
 }
 
 /// An extension by its RFC name, GREASE as such, else its number.
-pub(super) fn extension(code: u16) -> String {
+pub(crate) fn extension(code: u16) -> String {
     let name = match code {
         0 => "server_name",
         1 => "max_fragment_length",
@@ -161,7 +161,7 @@ pub(super) fn extension(code: u16) -> String {
 }
 
 /// A protocol version as TLS writes it.
-pub(super) fn version(code: u16) -> String {
+pub(crate) fn version(code: u16) -> String {
     let name = match code {
         0x0300 => "SSLv3",
         0x0301 => "TLSv1.0",
@@ -174,7 +174,7 @@ pub(super) fn version(code: u16) -> String {
 }
 
 /// A handshake message type as RFC 8446 names it (`client_hello`, ...).
-pub(super) fn handshake_type(code: u8) -> String {
+pub(crate) fn handshake_type(code: u8) -> String {
     let name = match code {
         0 => "hello_request",
         1 => "client_hello",
@@ -198,7 +198,7 @@ pub(super) fn handshake_type(code: u8) -> String {
 }
 
 /// A record's content type.
-pub(super) fn content_type(code: u8) -> String {
+pub(crate) fn content_type(code: u8) -> String {
     let name = match code {
         20 => "change_cipher_spec",
         21 => "alert",
