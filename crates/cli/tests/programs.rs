@@ -104,3 +104,74 @@ async fn completions_load_in_bash_and_man_pages_render() {
     .await;
     assert_eq!(ran.code, Some(2), "an unknown shell is bad usage");
 }
+
+/// The commands `tls-cert generate` prints work as printed: the server its "serve it:" line starts
+/// offers, at /ca.pem (which its page links to), the CA its "trust it:" line names, and a client
+/// trusting that CA gets its echo back.
+#[tokio::test]
+async fn the_commands_generate_prints_work_as_printed() {
+    use test_support::{Output, Peer};
+    let dir = test_support::temp_dir();
+    let out = dir.path().join("pki");
+    let made = run(
+        &program("tls-cert"),
+        &["generate", "--out", &out.display().to_string()],
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    assert!(made.ok(), "{}", made.stderr);
+    let command_after = |label: &str| -> Vec<String> {
+        let line = made
+            .stdout
+            .lines()
+            .find_map(|line| line.strip_prefix(label))
+            .unwrap_or_else(|| panic!("no {label:?} line in:\n{}", made.stdout));
+        line.split("   (")
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    let serve = command_after("serve it:");
+    assert_eq!(serve[0], "echo-server", "{serve:?}");
+    // As printed, with a free port instead of 7777, which another test or program may hold.
+    let mut args: Vec<&str> = serve[1..].iter().map(String::as_str).collect();
+    args.extend(["--listen", "127.0.0.1:0"]);
+    let mut server = Peer::spawn(&program("echo-server"), &args, "(built by cargo)");
+    let listening = server.wait_for(Output::Stdout, "listening on").await;
+    let addr = listening.rsplit(' ').next().expect("an address").to_owned();
+    let port = addr.rsplit(':').next().expect("a port");
+
+    let ca_file = out.join("ca.pem");
+    let trust = command_after("trust it:");
+    assert_eq!(trust, ["echo-client", "--ca", &ca_file.display().to_string()]);
+    let fetched = run(
+        "curl",
+        &[
+            "--silent",
+            "--show-error",
+            "--fail",
+            "--max-time",
+            "10",
+            "--cacert",
+            &ca_file.display().to_string(),
+            "--resolve",
+            &format!("localhost:{port}:127.0.0.1"),
+            &format!("https://localhost:{port}/ca.pem"),
+        ],
+        "curl",
+        b"",
+    )
+    .await;
+    assert!(fetched.ok(), "GET /ca.pem: {}", fetched.stderr);
+    let ca = std::fs::read_to_string(&ca_file).expect("ca.pem");
+    assert_eq!(fetched.stdout.trim(), ca.trim(), "/ca.pem is the CA generate made");
+
+    let mut client: Vec<&str> = trust[1..].iter().map(String::as_str).collect();
+    client.extend(["--connect", &addr, "--message", "Hello World!"]);
+    let echoed = run(&program("echo-client"), &client, "(built by cargo)", b"").await;
+    assert!(echoed.ok(), "{}", echoed.stderr);
+    assert_eq!(echoed.stdout, "Hello World!\n");
+}

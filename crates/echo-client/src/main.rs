@@ -110,7 +110,7 @@ async fn main() -> ExitCode {
             }
             bench::run(bench).await
         }
-        None => run(args, outputs).await.map(|()| ExitCode::SUCCESS),
+        None => run(args, outputs).await,
     };
     let code: i32 = match result {
         Ok(code) if code == ExitCode::SUCCESS => 0,
@@ -150,7 +150,7 @@ fn address_without_flag() -> Option<ExitCode> {
     Some(ExitCode::from(2))
 }
 
-async fn run(args: Args, outputs: trace::Outputs) -> tls_core::Result<()> {
+async fn run(args: Args, outputs: trace::Outputs) -> tls_core::Result<ExitCode> {
     let addr = args.target.connect.to_string();
     let echoing = Echoing {
         message: args.message,
@@ -199,8 +199,8 @@ async fn run(args: Args, outputs: trace::Outputs) -> tls_core::Result<()> {
             eprintln!("error: {}", also.report());
             Err(err)
         }
-        (Err(err), Ok(())) | (Ok(()), Err(err)) => Err(err),
-        (Ok(()), Ok(())) => Ok(()),
+        (Err(err), Ok(())) | (Ok(_), Err(err)) => Err(err),
+        (Ok(code), Ok(())) => Ok(code),
     }
 }
 
@@ -212,8 +212,9 @@ struct Echoing {
     verbose: bool,
 }
 
-/// The echo of one connection: the message (or standard input) and what comes back.
-async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Result<()> {
+/// The echo of one connection: the message (or standard input) and what comes back; exit 1 when
+/// the session ended before all of standard input was sent.
+async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Result<ExitCode> {
     if args.verbose {
         let info = conn.info();
         eprintln!(
@@ -230,11 +231,14 @@ async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Resu
         let streamed = conn.echo_stream(tokio::io::stdin(), tokio::io::stdout()).await?;
         warn_if_unclosed(peer, &streamed);
         if streamed.cut_short {
+            // What came back is the echo of what was sent; the rest of the input was not: a failure.
             eprintln!(
-                "warning: an empty line ended the session (the echo protocol's rule), so the input after it was not sent; use --raw with `echo-server --raw` to send everything"
+                "error: an empty line after byte {} ended the session (the echo protocol's rule), so the rest of standard input was not sent; use --raw with `echo-server --raw` to send everything",
+                streamed.sent
             );
+            return Ok(ExitCode::from(1));
         }
-        return Ok(());
+        return Ok(ExitCode::SUCCESS);
     }
     let message = args.message.as_bytes();
     if message.is_empty() && !args.raw {
@@ -281,7 +285,7 @@ async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Resu
             .and_then(|()| out.flush());
         return Err(err);
     }
-    print_echo(&echoed)
+    print_echo(&echoed).map(|()| ExitCode::SUCCESS)
 }
 
 /// The echo came back whole, but the server did not answer our close_notify by closing.

@@ -625,8 +625,39 @@ async fn stdin_lines_are_echoed_until_the_empty_line() {
         b"first line\nsecond\n\nnever sent\n",
     )
     .await;
-    assert_eq!(code, Some(0), "{err}");
+    // The echo of what was sent; what followed the empty line was given and not sent: not a success.
+    assert_eq!(code, Some(1), "{err}");
     assert_eq!(out, "first line\nsecond\n");
+    assert_eq!(
+        err,
+        "error: an empty line after byte 19 ended the session (the echo protocol's rule), so the rest of standard input was not sent; use --raw with `echo-server --raw` to send everything\n"
+    );
+    server.stop().await;
+}
+
+/// Binary data to a line-mode server: its first empty line (two newlines in a row) ends the session,
+/// 20 MB or not; the run says how far it got and fails, and what came back is the echo of that part.
+#[tokio::test]
+async fn binary_stdin_cut_by_an_empty_line_is_a_failure_not_a_warning() {
+    let pki = PkiFiles::new();
+    let server = serving(&pki.pki.server, None).await;
+    let args = ["--connect", &server.address(), "--ca", &pki.arg("ca.pem"), "--stdin"];
+    let mut input: Vec<u8> = (0..64 * 1024).map(|i| (i % 251) as u8 | 0x80).collect();
+    input.extend_from_slice(b"\n\n");
+    input.extend(std::iter::repeat_n(0xa5u8, 4 * 1024 * 1024));
+    let ran = test_support::run(CLIENT, &args, "(built by cargo)", &input).await;
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert_eq!(
+        ran.stdout_bytes,
+        input[..64 * 1024 + 1].to_vec(),
+        "the echo of what was sent"
+    );
+    assert!(
+        ran.stderr.starts_with("error: an empty line after byte ")
+            && ran.stderr.contains("the rest of standard input was not sent"),
+        "{}",
+        ran.stderr
+    );
     server.stop().await;
 }
 

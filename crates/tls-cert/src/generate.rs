@@ -176,8 +176,10 @@ pub(crate) fn run(args: &GenerateArgs) -> ExitCode {
     if let Some(server) = &pki.server {
         describe(&mut out, "server", &server.cert);
         out.line(&format!("  names: {}", request.names.join(", ")));
+        // With the CA named, the page the server shows browsers offers it at /ca.pem, as it links to.
+        let ca_cert = ca_files.as_ref().map_or(&in_out_ca, |(cert, _)| cert).display();
         out.line(&format!(
-            "serve it:  echo-server --cert {dir}/server.pem --key {dir}/server.key"
+            "serve it:  echo-server --cert {dir}/server.pem --key {dir}/server.key --serve-ca {ca_cert}"
         ));
     }
     for (name, client) in &pki.clients {

@@ -371,6 +371,31 @@ async fn s6_an_sslv2_hello_gets_a_protocol_version_alert() {
     server.stop().await;
 }
 
+/// A first record that is TLS but not a handshake (a ChangeCipherSpec, an alert, application data)
+/// is answered by TLS itself: rustls' fatal unexpected_message alert (10), not a reset or "not TLS".
+#[tokio::test]
+async fn a_first_record_that_is_not_a_handshake_gets_unexpected_message() {
+    let pki = pki();
+    let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
+    let unexpected_message: &[u8] = &[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 10];
+    let records: [(&[u8], &[u8]); 3] = [
+        (&[0x14, 0x03, 0x03, 0x00, 0x01, 0x01], unexpected_message),
+        (
+            &[0x17, 0x03, 0x03, 0x00, 0x05, b'h', b'e', b'l', b'l', b'o'],
+            unexpected_message,
+        ),
+        // A fatal alert (handshake_failure) ends it: nothing is answered to a peer that has given up.
+        (&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 40], &[]),
+    ];
+    for (record, expected) in records {
+        let mut bad = TcpStream::connect(server.addr).await.expect("connect");
+        bad.write_all(record).await.expect("send");
+        assert_eq!(until_closed(&mut bad).await, expected, "the answer to {record:02x?}");
+    }
+    good_client_is_served(&server, &pki).await;
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn s8_repeated_warning_alerts_end_the_handshake() {
     let (_, hello, pki) = client_hello();

@@ -478,7 +478,7 @@ async fn answer_plain_http(tcp: &TcpStream) {
     }
 }
 
-/// Refuses, with a reason, a client whose first bytes are not a TLS handshake record, so plain HTTP or
+/// Refuses, with a reason, a client whose first bytes are not a TLS record, so plain HTTP or
 /// an SSLv2 hello is named in the log instead of showing up as a parse error. `Err("")` means the
 /// client closed without sending anything (a port probe or health check).
 async fn check_first_bytes(tcp: &TcpStream) -> Result<(), String> {
@@ -490,7 +490,9 @@ async fn check_first_bytes(tcp: &TcpStream) -> Result<(), String> {
     let head = &head[..n];
     match head {
         [] => Err(String::new()),
-        [0x16, ..] => Ok(()),
+        // A TLS record of any type: a handshake, or a ChangeCipherSpec, alert or application data out
+        // of place, which rustls answers as TLS says (unexpected_message), not a reset.
+        [0x16, ..] | [0x14..=0x18] | [0x14..=0x18, 0x03, ..] => Ok(()),
         [b, _, 0x01, ..] if b & 0x80 != 0 => {
             // A fatal protocol_version alert in a TLS record, as tlsfuzzer expects; best effort, since
             // the socket is about to close anyway.
