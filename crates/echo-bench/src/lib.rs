@@ -80,6 +80,9 @@ pub struct Options {
     pub duration: Duration,
     /// Bytes per write (0 in handshake mode: no echo at all).
     pub size: usize,
+    /// Each write ends with a newline (its last byte), for servers that echo whole lines only
+    /// (gnutls-serv --echo); `size` must then be 2 or more, or the write would be an empty line.
+    pub newline: bool,
     /// Handshake mode: resume sessions with tickets instead of full handshakes.
     pub resume: bool,
     /// Latency mode: echoes per second offered across all connections, each timed from when it was due
@@ -301,7 +304,10 @@ impl Tally {
 pub fn kind_of(err: &Error) -> &'static str {
     match err {
         Error::Connect { .. } => "connect",
-        Error::Timeout { phase, .. } if phase.contains("handshake") => "handshake timeout",
+        Error::Timeout {
+            phase: tls_core::error::Step::Handshake,
+            ..
+        } => "handshake timeout",
         Error::Timeout { .. } => "timeout",
         Error::Handshake { .. } => "handshake",
         Error::Truncated { .. } => "truncated echo",
@@ -312,17 +318,22 @@ pub fn kind_of(err: &Error) -> &'static str {
     }
 }
 
-fn payload(size: usize) -> Vec<u8> {
-    // No newline: line-mode servers (ours without --raw, gnutls-serv) must not see an empty line.
-    vec![b'x'; size]
+fn payload(size: usize, newline: bool) -> Vec<u8> {
+    // No newline but the last, when asked: line-mode servers (ours without --raw, gnutls-serv) must not
+    // see an empty line.
+    let mut bytes = vec![b'x'; size];
+    if let (true, Some(last)) = (newline, bytes.last_mut()) {
+        *last = b'\n';
+    }
+    bytes
 }
 
 async fn handshakes(options: &Options, live: &Live, deadline: Instant) -> Tally {
     let mut tally = Tally::default();
-    let message: &[u8] = if options.size == 12 {
-        b"Hello World!"
-    } else {
-        &payload(options.size)
+    let message: &[u8] = match (options.size, options.newline) {
+        (12, false) => b"Hello World!",
+        (12, true) => b"Hello World\n",
+        (size, newline) => &payload(size, newline),
     };
     let mut back_off = BackOff::default();
     while Instant::now() < deadline && live.going() {
@@ -395,7 +406,7 @@ async fn throughput(options: &Options, live: &Live, deadline: Instant) -> Tally 
         return tally;
     };
     let (mut reader, mut writer) = tokio::io::split(conn.into_stream());
-    let chunk = payload(options.size.max(1));
+    let chunk = payload(options.size.max(1), options.newline);
     let deadline = tokio::time::Instant::from_std(deadline);
     // Writing and reading at once: a server that echoes as it reads never waits on us.
     // Bounded by the deadline too: a server that stops reading must not hold the benchmark.
@@ -448,7 +459,7 @@ async fn latency(options: &Options, live: &Live, deadline: Instant, index: usize
     let Some(mut conn) = open(options, live, &mut tally).await else {
         return tally;
     };
-    let message = payload(options.size.max(1));
+    let message = payload(options.size.max(1), options.newline);
     let mut pacer = options.rate.map(|rate| Pacer::new(options.connections, rate, index));
     while Instant::now() < deadline {
         let started = match &mut pacer {

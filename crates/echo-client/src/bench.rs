@@ -28,6 +28,10 @@ pub(crate) struct BenchArgs {
     /// 0 in handshake mode: no echo; at most 64 MiB]
     #[arg(long, value_name = "BYTES", value_parser = tls_echo_cli::values::write_size)]
     pub(crate) size: Option<usize>,
+    /// End each message with a newline (its last byte), for servers that echo whole lines only, such as
+    /// gnutls-serv --echo
+    #[arg(long)]
+    pub(crate) newline: bool,
     /// Handshake mode: resume sessions with tickets instead of full handshakes
     #[arg(long)]
     pub(crate) resume: bool,
@@ -74,6 +78,18 @@ pub(crate) async fn run(args: BenchArgs) -> tls_core::Result<ExitCode> {
             "--size does nothing in idle mode: idle connections send nothing",
         );
     }
+    if args.newline && args.mode == bench::Mode::Idle {
+        usage_error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--newline does nothing in idle mode: idle connections send nothing",
+        );
+    }
+    if args.newline && size < 2 {
+        usage_error(
+            clap::error::ErrorKind::ValueValidation,
+            "--newline needs --size 2 or more: a message that is the newline alone is an empty line, which ends a line-mode session",
+        );
+    }
     if args.rate.is_some() && args.mode != bench::Mode::Latency {
         usage_error(
             clap::error::ErrorKind::ArgumentConflict,
@@ -94,6 +110,7 @@ pub(crate) async fn run(args: BenchArgs) -> tls_core::Result<ExitCode> {
         connections: args.connections,
         duration: args.duration,
         size,
+        newline: args.newline,
         resume: args.resume,
         rate: args.rate,
         timeouts,
@@ -151,5 +168,10 @@ pub(crate) async fn run(args: BenchArgs) -> tls_core::Result<ExitCode> {
         "error: {failed} operation(s) failed, {} completed{early}; {first}",
         report.ops
     );
+    if !args.newline && report.bytes == 0 && report.errors.contains_key("timeout") {
+        eprintln!(
+            "hint: no echo came back at all; a server that echoes whole lines only (gnutls-serv --echo, for one) waits for a newline: give --newline"
+        );
+    }
     Ok(ExitCode::FAILURE)
 }

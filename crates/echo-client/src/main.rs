@@ -15,6 +15,7 @@ pub(crate) use target::{Target, connection_setup, is_stdin};
 use tls_core::HostPort;
 use tls_core::client;
 use tls_core::echo::{Echo, Mode};
+use tls_core::error::Step;
 
 /// TLS echo client: verifies the server, sends a message, prints what comes back.
 #[derive(Debug, Parser)]
@@ -270,6 +271,21 @@ async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Resu
         Err(err) => Err(err),
     };
     if let Err(err) = result {
+        if matches!(
+            err,
+            tls_core::Error::Timeout {
+                phase: Step::ReadingEcho,
+                ..
+            }
+        ) && echoed.is_empty()
+            && !message.ends_with(b"\n")
+        {
+            eprintln!("error: {}", err.report());
+            eprintln!(
+                "hint: nothing came back; a server that echoes whole lines only (gnutls-serv --echo, for one) waits for a newline: end the message with one, as in --message $'Hello World!\\n'"
+            );
+            return Ok(ExitCode::FAILURE);
+        }
         // What came back is shown even when the echo then failed, as it came: nothing added, but on a
         // terminal a newline, so the error does not begin on the same line ("Helerror: ...").
         let mut out = std::io::stdout().lock();

@@ -51,6 +51,77 @@ async fn echoes_through_gnutls_serv() {
     assert!(err.contains("server certificate CN=127.0.0.1"), "{err}");
 }
 
+/// gnutls-serv echoes whole lines only: a message without a newline gets no echo, and the timeout
+/// says why, and how to end the message; bench has --newline for such servers, and says to use it.
+#[tokio::test]
+async fn a_server_that_echoes_whole_lines_only_gets_a_hint_and_bench_a_newline() {
+    let pki = PkiFiles::new();
+    let (_gnutls, addr) = test_support::gnutls_echo_server(&pki).await;
+    let ca = pki.arg("ca.pem");
+    let (code, out, err) = echo_client(
+        &[
+            "--connect",
+            &addr,
+            "--ca",
+            &ca,
+            "--message",
+            "no newline",
+            "--timeout",
+            "1",
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!((code, out.as_str()), (Some(1), ""), "{err}");
+    assert!(
+        err.starts_with("error: reading the echo with ") && err.contains("timed out after 1 s"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("hint: nothing came back; a server that echoes whole lines only (gnutls-serv --echo, for one) waits for a newline: end the message with one, as in --message $'Hello World!\\n'\n"),
+        "{err}"
+    );
+
+    let bench = |newline: bool| {
+        let mut args = vec![
+            "bench",
+            "--connect",
+            &addr,
+            "--ca",
+            &ca,
+            "--mode",
+            "latency",
+            "--connections",
+            "1",
+            "--duration",
+            "1",
+            "--timeout",
+            "1",
+            "--json",
+        ];
+        if newline {
+            args.push("--newline");
+        }
+        let args: Vec<String> = args.into_iter().map(str::to_owned).collect();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            test_support::run(CLIENT, &args, "(built by cargo)", b"").await
+        }
+    };
+    let without = bench(false).await;
+    assert_eq!(without.code, Some(1), "{}", without.stderr);
+    assert!(
+        without.stderr.contains("hint: no echo came back at all") && without.stderr.contains("give --newline"),
+        "{}",
+        without.stderr
+    );
+    let with = bench(true).await;
+    assert_eq!(with.code, Some(0), "{}", with.stderr);
+    let report: serde_json::Value = serde_json::from_str(&with.stdout).expect("one JSON object");
+    assert!(report["ops"].as_u64() > Some(0), "{report}");
+    assert!(report["bytes"].as_u64() > Some(0), "{report}");
+}
+
 #[tokio::test]
 async fn echoes_through_socat_and_cat() {
     let pki = PkiFiles::new();

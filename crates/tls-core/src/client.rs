@@ -13,7 +13,7 @@ use tokio_rustls::client::TlsStream;
 
 use crate::diagnose::{self, Side};
 use crate::echo::{Echo, Escaped, Mode, Progress};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Step};
 use crate::session::SessionInfo;
 use crate::verifier;
 use crate::xray::{Capture, Direction, Tap, Trace};
@@ -159,7 +159,7 @@ async fn connect_with(
     let (shaken, refused) = tokio::time::timeout(options.handshake_timeout, handshake)
         .await
         .map_err(|_| Error::Timeout {
-            phase: "TLS handshake",
+            phase: Step::Handshake,
             peer,
             after: options.handshake_timeout,
         })?;
@@ -350,7 +350,7 @@ impl Connection {
                 }
                 // A failed write is kept, not returned at once: the server that stopped taking data has
                 // mostly said why (an alert, a close), which the reading side reports better.
-                if let Err(err) = timed("sending", peer, limit, writer.write_all(&buf[..taken])).await {
+                if let Err(err) = timed(Step::Sending, peer, limit, writer.write_all(&buf[..taken])).await {
                     send_failed = Some(err);
                     break false;
                 }
@@ -363,7 +363,7 @@ impl Connection {
             };
             drop(queue);
             if to_end && send_failed.is_none() {
-                if let Err(err) = timed("sending close_notify", peer, limit, writer.shutdown()).await {
+                if let Err(err) = timed(Step::SendingCloseNotify, peer, limit, writer.shutdown()).await {
                     close_failed = Some(err);
                 }
             }
@@ -420,7 +420,7 @@ impl Connection {
                                     alpn: true,
                                 },
                                 (None, false) => Error::Timeout {
-                                    phase: "reading the echo",
+                                    phase: Step::ReadingEcho,
                                     peer,
                                     after: limit,
                                 },
@@ -445,7 +445,7 @@ impl Connection {
                     }
                     Err(cause) => {
                         return Err(Error::Session {
-                            step: "reading the echo",
+                            step: Step::ReadingEcho,
                             peer,
                             reason: diagnose::io_error(&cause, Side::Client),
                             cause,
@@ -566,7 +566,7 @@ impl Connection {
     /// [`Error::Timeout`] or [`Error::Session`] when close_notify cannot be sent.
     pub async fn close(mut self) -> Result<()> {
         timed(
-            "sending close_notify",
+            Step::SendingCloseNotify,
             self.peer,
             self.options.io_timeout,
             self.stream.shutdown(),
@@ -628,7 +628,7 @@ pub struct Streamed {
 
 /// Bounds one step of an established session and names it in the error.
 async fn timed<T>(
-    step: &'static str,
+    step: Step,
     peer: SocketAddr,
     limit: Duration,
     fut: impl Future<Output = std::io::Result<T>>,

@@ -284,8 +284,8 @@ pub enum Error {
     /// A network phase took longer than allowed.
     #[error("{phase} with {peer} timed out after {}", fmt_duration(*after))]
     Timeout {
-        /// The phase, such as "TLS handshake".
-        phase: &'static str,
+        /// The phase.
+        phase: Step,
         /// The other side.
         peer: SocketAddr,
         /// The limit that was reached.
@@ -390,8 +390,8 @@ pub enum Error {
     /// Reading or writing an established session failed.
     #[error("{step} with {peer} failed: {reason}")]
     Session {
-        /// The step, such as "reading the echo".
-        step: &'static str,
+        /// The step.
+        step: Step,
         /// The other side.
         peer: SocketAddr,
         /// One sentence a person can act on.
@@ -399,6 +399,31 @@ pub enum Error {
         /// The underlying error, for programs that want to look closer (already explained in `reason`).
         cause: io::Error,
     },
+}
+
+/// A step of a client session, as [`Error::Timeout`] and [`Error::Session`] name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Step {
+    /// The TLS handshake.
+    Handshake,
+    /// Sending data.
+    Sending,
+    /// Waiting for, and reading, the echo.
+    ReadingEcho,
+    /// Sending close_notify.
+    SendingCloseNotify,
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Handshake => "TLS handshake",
+            Self::Sending => "sending",
+            Self::ReadingEcho => "reading the echo",
+            Self::SendingCloseNotify => "sending close_notify",
+        })
+    }
 }
 
 impl Error {
