@@ -67,7 +67,7 @@ const AFTER_HELP: &str = "Examples:
   printf 'one\\ntwo\\n' | echo-client --stdin    standard input, byte for byte
   echo-client --connect localhost:8443 --ca my-ca.pem --server-name localhost -v
 
-Exit codes: 0 success; 1 the operation or check failed; 2 bad usage or input that cannot be used.";
+Exit codes: 0 success; 1 the operation or check failed; 2 bad usage or input that cannot be used; 130 Ctrl-C while tracing.";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -109,13 +109,14 @@ async fn main() -> ExitCode {
             for output in [outputs.json, outputs.pcap].into_iter().flatten() {
                 output.abandon();
             }
-            bench::run(bench).await
+            bench::run(bench)
+                .await
+                .map(|code| if code == ExitCode::SUCCESS { 0 } else { 1 })
         }
         None => run(args, outputs).await,
     };
     let code: i32 = match result {
-        Ok(code) if code == ExitCode::SUCCESS => 0,
-        Ok(_) => 1,
+        Ok(code) => code.into(),
         Err(err) => {
             eprintln!("error: {}", err.report());
             err.exit_code().into()
@@ -151,7 +152,12 @@ fn address_without_flag() -> Option<ExitCode> {
     Some(ExitCode::from(2))
 }
 
-async fn run(args: Args, outputs: trace::Outputs) -> tls_core::Result<ExitCode> {
+/// The exit code of a run that ended as it should.
+const SUCCESS: u8 = 0;
+/// The exit code of a run that did not do all it was asked (the operation or check failed).
+const FAILURE: u8 = 1;
+
+async fn run(args: Args, outputs: trace::Outputs) -> tls_core::Result<u8> {
     let addr = args.target.connect.to_string();
     let echoing = Echoing {
         message: args.message,
@@ -164,49 +170,16 @@ async fn run(args: Args, outputs: trace::Outputs) -> tls_core::Result<ExitCode> 
         let conn = client::connect(&addr, server_name, config, options).await?;
         return session(conn, &echoing).await;
     }
-    // The x-ray is shown whatever happened: a handshake that failed is worth a look too.
-    let (connected, capture) = client::connect_traced(&addr, server_name, config, options).await;
-    if let Err(err @ tls_core::Error::Connect { .. }) = connected {
-        // No connection, nothing to show: the files are left as they were.
-        let unwritten: Vec<String> = [outputs.json, outputs.pcap]
-            .into_iter()
-            .flatten()
-            .map(|output| output.abandon().display().to_string())
-            .collect();
-        eprintln!(
-            "handshake x-ray: none, no connection was made{}",
-            if unwritten.is_empty() {
-                String::new()
-            } else {
-                format!(" ({} not written)", unwritten.join(" and "))
-            }
-        );
-        return Err(err);
-    }
-    let result = match connected {
-        Ok(conn) => session(conn, &echoing).await,
-        Err(err) => Err(err),
+    let traced = trace::Traced {
+        addr,
+        detail: args.trace,
+        outputs,
     };
-    // The session's own error comes first: a file that cannot be written after it is said too.
-    let written = trace::report(&capture.trace(), args.trace.as_deref(), outputs.json).and_then(|()| {
-        outputs.pcap.map_or(Ok(()), |output| {
-            output.write(&capture.pcapng(&format!(
-                "echo-client --pcap: a connection to {addr}. The TLS bytes and their times are the connection's own; the IPv4/TCP framing around them is made up (127.0.0.1:49152 to 127.0.0.2:443, so that Wireshark reads TLS without being told the port)"
-            )))
-        })
-    });
-    match (result, written) {
-        (Err(err), Err(also)) => {
-            eprintln!("error: {}", also.report());
-            Err(err)
-        }
-        (Err(err), Ok(())) | (Ok(_), Err(err)) => Err(err),
-        (Ok(code), Ok(())) => Ok(code),
-    }
+    traced.run(server_name, config, options, &echoing).await
 }
 
 /// What to send, and how.
-struct Echoing {
+pub(crate) struct Echoing {
     message: String,
     stdin: bool,
     raw: bool,
@@ -215,7 +188,7 @@ struct Echoing {
 
 /// The echo of one connection: the message (or standard input) and what comes back; exit 1 when
 /// the session ended before all of standard input was sent.
-async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Result<ExitCode> {
+pub(crate) async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Result<u8> {
     if args.verbose {
         let info = conn.info();
         eprintln!(
@@ -237,9 +210,9 @@ async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Resu
                 "error: an empty line after byte {} ended the session (the echo protocol's rule), so the rest of standard input was not sent; use --raw with `echo-server --raw` to send everything",
                 streamed.sent
             );
-            return Ok(ExitCode::from(1));
+            return Ok(FAILURE);
         }
-        return Ok(ExitCode::SUCCESS);
+        return Ok(SUCCESS);
     }
     let message = args.message.as_bytes();
     if message.is_empty() && !args.raw {
@@ -284,7 +257,7 @@ async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Resu
             eprintln!(
                 "hint: nothing came back; a server that echoes whole lines only (gnutls-serv --echo, for one) waits for a newline: end the message with one, as in --message $'Hello World!\\n'"
             );
-            return Ok(ExitCode::FAILURE);
+            return Ok(FAILURE);
         }
         // What came back is shown even when the echo then failed, as it came: nothing added, but on a
         // terminal a newline, so the error does not begin on the same line ("Helerror: ...").
@@ -301,7 +274,7 @@ async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Resu
             .and_then(|()| out.flush());
         return Err(err);
     }
-    print_echo(&echoed).map(|()| ExitCode::SUCCESS)
+    print_echo(&echoed).map(|()| SUCCESS)
 }
 
 /// The echo came back whole, but the server did not answer our close_notify by closing.

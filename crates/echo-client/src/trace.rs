@@ -3,8 +3,99 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use tls_core::client::{self, ClientOptions};
+use tls_core::pki_types::ServerName;
+use tls_core::rustls::ClientConfig;
 use tls_core::xray::Trace;
+
+/// One traced connection: where to, and where its x-ray goes.
+pub(crate) struct Traced {
+    pub(crate) addr: String,
+    /// `--trace`'s detail (`brief` or `full`), when the x-ray is shown on standard error.
+    pub(crate) detail: Option<String>,
+    pub(crate) outputs: Outputs,
+}
+
+/// The exit code of a run ended by Ctrl-C (128 + SIGINT), as shells report it.
+const INTERRUPTED: u8 = 130;
+
+impl Traced {
+    /// Connects, recording the connection, runs the session and shows its x-ray whatever happened: a
+    /// handshake that failed is worth a look too. Ctrl-C during the session ends it there, and what was
+    /// captured so far is shown and written; during the connect, the files are left as they were.
+    /// Either way the exit code is 130.
+    pub(crate) async fn run(
+        self,
+        server_name: ServerName<'static>,
+        config: Arc<ClientConfig>,
+        options: ClientOptions,
+        echoing: &crate::Echoing,
+    ) -> tls_core::Result<u8> {
+        let Self { addr, detail, outputs } = self;
+        // Listened for from here on, once for the whole run: SIGINT no longer ends the process at once.
+        let interrupted = tokio::signal::ctrl_c();
+        tokio::pin!(interrupted);
+        let connect = client::connect_traced(&addr, server_name, config, options);
+        let (connected, capture) = tokio::select! {
+            connected = connect => connected,
+            _ = &mut interrupted => {
+                let unwritten = outputs.abandon();
+                eprintln!("interrupted before a connection was made{}", not_written(&unwritten));
+                return Ok(INTERRUPTED);
+            }
+        };
+        if let Err(err @ tls_core::Error::Connect { .. }) = connected {
+            // No connection, nothing to show: the files are left as they were.
+            let unwritten = outputs.abandon();
+            eprintln!(
+                "handshake x-ray: none, no connection was made{}",
+                not_written(&unwritten)
+            );
+            return Err(err);
+        }
+        let session = async {
+            match connected {
+                Ok(conn) => crate::session(conn, echoing).await,
+                Err(err) => Err(err),
+            }
+        };
+        let result = tokio::select! {
+            result = session => result,
+            _ = &mut interrupted => {
+                eprintln!("interrupted: the x-ray of what was captured until now follows");
+                Ok(INTERRUPTED)
+            }
+        };
+        // The session's own error comes first: a file that cannot be written after it is said too.
+        let Outputs { json, pcap } = outputs;
+        let written = report(&capture.trace(), detail.as_deref(), json).and_then(|()| {
+            pcap.map_or(Ok(()), |output| {
+                output.write(&capture.pcapng(&format!(
+                    "echo-client --pcap: a connection to {addr}. The TLS bytes and their times are the connection's own; the IPv4/TCP framing around them is made up (127.0.0.1:49152 to 127.0.0.2:443, so that Wireshark reads TLS without being told the port)"
+                )))
+            })
+        });
+        match (result, written) {
+            (Err(err), Err(also)) => {
+                eprintln!("error: {}", also.report());
+                Err(err)
+            }
+            (Err(err), Ok(())) | (Ok(_), Err(err)) => Err(err),
+            (Ok(code), Ok(())) => Ok(code),
+        }
+    }
+}
+
+/// " (FILE and FILE not written)", or nothing when there were no files.
+fn not_written(paths: &[PathBuf]) -> String {
+    if paths.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = paths.iter().map(|path| path.display().to_string()).collect();
+    format!(" ({} not written)", names.join(" and "))
+}
 
 /// Shows `trace` on standard error (`text`: `brief` or `full`, with colour on a terminal) and writes it
 /// as JSON to `json`, when asked.

@@ -725,3 +725,88 @@ async fn a_fin_after_a_fatal_alert_says_the_alert_told_why() {
     );
     assert_eq!(trace["closed"][0]["after_fatal_alert"], "decrypt_error", "{trace:#}");
 }
+
+/// Ctrl-C in the middle of a traced session (standard input still open) ends it there: the x-ray of
+/// what was captured so far is shown and written to both files, which tshark reads, and the exit code
+/// is 130, as a shell reports an interrupted program. Before a connection, the files are not left
+/// behind empty.
+#[tokio::test]
+async fn ctrl_c_during_a_traced_session_writes_what_was_captured_and_exits_130() {
+    let pki = PkiFiles::new();
+    let server = serving(&pki).await;
+    let dir = temp_dir();
+    let json = dir.path().join("trace.json").display().to_string();
+    let pcap = dir.path().join("trace.pcapng").display().to_string();
+    let ca = pki.arg("ca.pem");
+    let addr = server.address();
+    let args = [
+        "--connect",
+        &addr,
+        "--ca",
+        &ca,
+        "--stdin",
+        "-v",
+        "--trace",
+        "--trace-json",
+        &json,
+        "--pcap",
+        &pcap,
+    ];
+    let mut client = Peer::spawn(CLIENT, &args, "(built by cargo)");
+    client.send(b"one line, echoed\n").await;
+    client.wait_for(Output::Stdout, "one line, echoed").await;
+    client.signal("INT");
+    assert_eq!(client.exit_code().await, Some(130));
+    let (_, stderr) = client.outputs().await;
+    assert!(
+        stderr.contains("interrupted: the x-ray of what was captured until now follows"),
+        "{stderr}"
+    );
+    let trace: Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON was written"))
+        .expect("the JSON is whole");
+    let types = message_types(&trace);
+    assert!(
+        types.first().map(String::as_str) == Some("client_hello") && types.iter().any(|t| t == "finished"),
+        "{types:?}"
+    );
+    let theirs = tshark_messages(&pcap).await;
+    assert_eq!(
+        theirs.first().map(|m| m.0),
+        Some(1),
+        "tshark reads the ClientHello: {theirs:?}"
+    );
+    server.stop().await;
+
+    // Nothing listens where the client connects... slowly: a blackhole address would leave the run
+    // to the network, so a listener that never answers the handshake stands in.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let silent_addr = silent.local_addr().expect("address").to_string();
+    let json = dir.path().join("never.json").display().to_string();
+    let pcap = dir.path().join("never.pcapng").display().to_string();
+    let args = [
+        "--connect",
+        &silent_addr,
+        "--ca",
+        &ca,
+        "-v",
+        "--trace-json",
+        &json,
+        "--pcap",
+        &pcap,
+        "--timeout",
+        "30",
+    ];
+    let mut client = Peer::spawn(CLIENT, &args, "(built by cargo)");
+    // Accepted: the client is in its handshake now, waiting for a ServerHello that never comes.
+    let (_held, _) = test_support::bounded("the client connecting", silent.accept())
+        .await
+        .expect("accept");
+    client.signal("INT");
+    assert_eq!(client.exit_code().await, Some(130));
+    let (_, stderr) = client.outputs().await;
+    assert!(stderr.contains("interrupted before a connection was made"), "{stderr}");
+    assert!(
+        !Path::new(&json).exists() && !Path::new(&pcap).exists(),
+        "no empty files left: {stderr}"
+    );
+}
