@@ -7,15 +7,15 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod bench;
+mod echo;
 mod target;
 mod trace;
 
+pub(crate) use echo::{Echoing, session};
 pub(crate) use target::{Target, connection_setup, is_stdin};
 
 use tls_core::HostPort;
 use tls_core::client;
-use tls_core::echo::{Echo, Mode};
-use tls_core::error::Step;
 
 /// TLS echo client: verifies the server, sends a message, prints what comes back.
 #[derive(Debug, Parser)]
@@ -37,6 +37,10 @@ pub(crate) struct Args {
     /// Raw echo, as `echo-server --raw`: no empty-line rule, for binary data
     #[arg(long)]
     raw: bool,
+    /// Complete the handshake (the server verified as always), then close with close_notify, sending
+    /// nothing: for servers that do not echo, and a --trace at once
+    #[arg(long, conflicts_with_all = ["message", "stdin", "raw"])]
+    handshake_only: bool,
     /// Print which CA file is trusted, then the negotiated version, cipher suite, group, ALPN and the
     /// server's certificate subject
     #[arg(short, long)]
@@ -71,10 +75,16 @@ Exit codes: 0 success; 1 the operation or check failed; 2 bad usage or input tha
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    if let Some(code) = address_without_flag().or_else(trace_detail_without_equals) {
-        return code;
-    }
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(err) => match clearer(&err) {
+            Some(better) => {
+                eprintln!("error: {better}");
+                return ExitCode::from(2);
+            }
+            None => err.exit(),
+        },
+    };
     if let Some(code) = args.extras.handle(<Args as clap::CommandFactory>::command()) {
         return code;
     }
@@ -128,34 +138,32 @@ async fn main() -> ExitCode {
     std::process::exit(code)
 }
 
-/// `echo-client --trace full`: clap would take `full` for a subcommand; says to write `--trace=full`.
-fn trace_detail_without_equals() -> Option<ExitCode> {
-    let args: Vec<String> = std::env::args().collect();
-    let detail = args
-        .windows(2)
-        .find(|pair| pair[0] == "--trace" && (pair[1] == "full" || pair[1] == "brief"))?;
-    eprintln!(
-        "error: write --trace={} with '=': --trace takes its detail only after an equals sign",
-        detail[1]
-    );
-    Some(ExitCode::from(2))
-}
-
-/// `echo-client 127.0.0.1:7777` (an address where a subcommand would go): says how to write it, where
-/// clap would only say "unrecognized subcommand".
-fn address_without_flag() -> Option<ExitCode> {
-    let first = std::env::args().nth(1)?;
-    if first.starts_with('-') || first == "bench" || first == "help" || HostPort::parse(&first).is_err() {
+/// What to say instead of clap's "unrecognized subcommand" when the word is clearly meant otherwise:
+/// `echo-client --trace full` (`full` read as a subcommand) and `echo-client 127.0.0.1:7777` (an
+/// address where a subcommand would go).
+fn clearer(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    // An unknown word where a subcommand would go; after other arguments, clap says they conflict.
+    if !matches!(err.kind(), ErrorKind::InvalidSubcommand | ErrorKind::ArgumentConflict) {
         return None;
     }
-    eprintln!("error: {first:?} is an address: write echo-client --connect {first}");
-    Some(ExitCode::from(2))
+    let Some(ContextValue::String(word)) = err.get(ContextKind::InvalidSubcommand) else {
+        return None;
+    };
+    if word == "full" || word == "brief" {
+        return Some(format!(
+            "write --trace={word} with '=': --trace takes its detail only after an equals sign"
+        ));
+    }
+    HostPort::parse(word)
+        .is_ok()
+        .then(|| format!("{word:?} is an address: write echo-client --connect {word}"))
 }
 
 /// The exit code of a run that ended as it should.
-const SUCCESS: u8 = 0;
+pub(crate) const SUCCESS: u8 = 0;
 /// The exit code of a run that did not do all it was asked (the operation or check failed).
-const FAILURE: u8 = 1;
+pub(crate) const FAILURE: u8 = 1;
 
 async fn run(args: Args, outputs: trace::Outputs) -> tls_core::Result<u8> {
     let addr = args.target.connect.to_string();
@@ -163,6 +171,7 @@ async fn run(args: Args, outputs: trace::Outputs) -> tls_core::Result<u8> {
         message: args.message,
         stdin: args.stdin,
         raw: args.raw,
+        handshake_only: args.handshake_only,
         verbose: args.verbose,
     };
     let (config, server_name, options) = connection_setup(args.target, args.verbose)?;
@@ -176,127 +185,4 @@ async fn run(args: Args, outputs: trace::Outputs) -> tls_core::Result<u8> {
         outputs,
     };
     traced.run(server_name, config, options, &echoing).await
-}
-
-/// What to send, and how.
-pub(crate) struct Echoing {
-    message: String,
-    stdin: bool,
-    raw: bool,
-    verbose: bool,
-}
-
-/// The echo of one connection: the message (or standard input) and what comes back; exit 1 when
-/// the session ended before all of standard input was sent.
-pub(crate) async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Result<u8> {
-    if args.verbose {
-        let info = conn.info();
-        eprintln!(
-            "connected to {}: {info}; server certificate {}",
-            conn.peer(),
-            info.peer_subject.as_deref().unwrap_or("(none)")
-        );
-    }
-    if args.raw {
-        conn.set_mode(Mode::Raw);
-    }
-    if args.stdin {
-        let peer = conn.peer();
-        let streamed = conn.echo_stream(tokio::io::stdin(), tokio::io::stdout()).await?;
-        warn_if_unclosed(peer, &streamed);
-        if streamed.cut_short {
-            // What came back is the echo of what was sent; the rest of the input was not: a failure.
-            eprintln!(
-                "error: an empty line after byte {} ended the session (the echo protocol's rule), so the rest of standard input was not sent; use --raw with `echo-server --raw` to send everything",
-                streamed.sent
-            );
-            return Ok(FAILURE);
-        }
-        return Ok(SUCCESS);
-    }
-    let message = args.message.as_bytes();
-    if message.is_empty() && !args.raw {
-        eprintln!(
-            "warning: an empty message is the empty line that ends a session (the echo protocol's rule): the server echoes nothing"
-        );
-    }
-    let (_, taken) = Echo::new(if args.raw { Mode::Raw } else { Mode::Line }).feed_counted(message, &mut Vec::new());
-    if taken < message.len() {
-        eprintln!(
-            "warning: the message has an empty line, which ends the session (the echo protocol's rule): the {} after it {} not sent; use --raw with `echo-server --raw` to send everything",
-            match message.len() - taken {
-                1 => "1 byte".to_owned(),
-                n => format!("{n} bytes"),
-            },
-            if message.len() - taken == 1 { "is" } else { "are" }
-        );
-    }
-    // The message and its echo, then close_notify and what the end of the stream releases (a `\r`
-    // ending the message) up to the server's close. close_notify goes only after the echo: sent early,
-    // it would sit unread on a server that closes as soon as it has answered, and reset the connection.
-    let mut echoed = Vec::with_capacity(message.len());
-    let peer = conn.peer();
-    let result = match conn.echo_into(message, &mut echoed).await {
-        Ok(()) => conn
-            .echo_stream(&[][..], &mut echoed)
-            .await
-            .map(|streamed| warn_if_unclosed(peer, &streamed)),
-        Err(err) => Err(err),
-    };
-    if let Err(err) = result {
-        if matches!(
-            err,
-            tls_core::Error::Timeout {
-                phase: Step::ReadingEcho,
-                ..
-            }
-        ) && echoed.is_empty()
-            && !message.ends_with(b"\n")
-        {
-            eprintln!("error: {}", err.report());
-            eprintln!(
-                "hint: nothing came back; a server that echoes whole lines only (gnutls-serv --echo, for one) waits for a newline: end the message with one, as in --message $'Hello World!\\n'"
-            );
-            return Ok(FAILURE);
-        }
-        // What came back is shown even when the echo then failed, as it came: nothing added, but on a
-        // terminal a newline, so the error does not begin on the same line ("Helerror: ...").
-        let mut out = std::io::stdout().lock();
-        let newline: &[u8] = if std::io::IsTerminal::is_terminal(&out) && !echoed.is_empty() && !echoed.ends_with(b"\n")
-        {
-            b"\n"
-        } else {
-            b""
-        };
-        let _ = out
-            .write_all(&echoed)
-            .and_then(|()| out.write_all(newline))
-            .and_then(|()| out.flush());
-        return Err(err);
-    }
-    print_echo(&echoed).map(|()| SUCCESS)
-}
-
-/// The echo came back whole, but the server did not answer our close_notify by closing.
-fn warn_if_unclosed(peer: std::net::SocketAddr, streamed: &client::Streamed) {
-    if let Some(waited) = streamed.unclosed_after {
-        eprintln!(
-            "warning: the echo is complete, but {peer} had not closed the session {} after our close_notify (a TLS server answers it with its own close_notify); not waiting longer",
-            tls_core::error::fmt_duration(waited)
-        );
-    }
-}
-
-/// The echo on stdout, with a newline after it when it has none (nothing for an empty echo).
-fn print_echo(echoed: &[u8]) -> tls_core::Result<()> {
-    let mut out = std::io::stdout().lock();
-    let newline: &[u8] = if echoed.is_empty() || echoed.ends_with(b"\n") {
-        b""
-    } else {
-        b"\n"
-    };
-    out.write_all(echoed)
-        .and_then(|()| out.write_all(newline))
-        .and_then(|()| out.flush())
-        .map_err(|cause| tls_core::Error::Output { cause })
 }

@@ -467,13 +467,7 @@ async fn each_refusal_sends_the_alert_that_names_it() {
             "expired" => (expired_cert.clone(), expired_key.clone()),
             _ => (pki.arg("server.pem"), pki.arg("server.key")),
         };
-        let accept = format!("127.0.0.1:{}", test_support::free_port());
-        let mut server = Peer::spawn(
-            "openssl",
-            &["s_server", "-accept", &accept, "-cert", &cert, "-key", &key, "-quiet"],
-            "openssl",
-        );
-        test_support::wait_until_accepting(&accept).await;
+        let (mut server, accept) = test_support::openssl_server(&["-cert", &cert, "-key", &key, "-quiet"]).await;
         let mut client_args = vec!["--connect", accept.as_str()];
         client_args.extend_from_slice(args);
         let err = failure(&client_args).await;
@@ -508,13 +502,10 @@ async fn an_expired_ca_is_warned_about_and_still_trusted() {
 async fn a_tls_1_2_server_requiring_a_client_certificate_is_named_as_such() {
     let pki = PkiFiles::new();
     let (cert, key, ca) = (pki.arg("server.pem"), pki.arg("server.key"), pki.arg("ca.pem"));
-    let accept = format!("127.0.0.1:{}", test_support::free_port());
     let args = [
-        "s_server", "-accept", &accept, "-cert", &cert, "-key", &key, "-tls1_2", "-Verify", "1", "-CAfile", &ca,
-        "-quiet",
+        "-cert", &cert, "-key", &key, "-tls1_2", "-Verify", "1", "-CAfile", &ca, "-quiet",
     ];
-    let _server = Peer::spawn("openssl", &args, "openssl");
-    test_support::wait_until_accepting(&accept).await;
+    let (_server, accept) = test_support::openssl_server(&args).await;
     let err = failure(&["--connect", &accept, "--ca", &ca]).await;
     assert!(
         err.contains("(alert handshake_failure): it found no cipher suite, key exchange or signature scheme in common, or, over TLS 1.2, it requires a client certificate"),
@@ -534,11 +525,7 @@ async fn a_tls_1_2_server_requiring_a_client_certificate_is_named_as_such() {
 async fn a_client_certificate_of_a_kind_the_server_did_not_ask_for_is_named_as_such() {
     let pki = PkiFiles::new();
     let (cert, key, ca) = (pki.arg("server.pem"), pki.arg("server.key"), pki.arg("ca.pem"));
-    let accept = format!("127.0.0.1:{}", test_support::free_port());
     let args = [
-        "s_server",
-        "-accept",
-        &accept,
         "-cert",
         &cert,
         "-key",
@@ -552,8 +539,7 @@ async fn a_client_certificate_of_a_kind_the_server_did_not_ask_for_is_named_as_s
         "RSA+SHA256",
         "-quiet",
     ];
-    let _server = Peer::spawn("openssl", &args, "openssl");
-    test_support::wait_until_accepting(&accept).await;
+    let (_server, accept) = test_support::openssl_server(&args).await;
     let client = [
         "--connect",
         &accept,

@@ -197,16 +197,7 @@ fn assert_both_closed_cleanly(stderr: &str, trace: &Value) {
 async fn openssl_s_server_over_tls_1_2_shows_its_key_exchange_and_both_finished_verify() {
     let pki = PkiFiles::new();
     let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
-    let port = test_support::free_port().to_string();
-    let accept = format!("127.0.0.1:{port}");
-    let _server = Peer::spawn(
-        "openssl",
-        &[
-            "s_server", "-accept", &accept, "-cert", &cert, "-key", &key, "-tls1_2", "-quiet",
-        ],
-        "openssl",
-    );
-    test_support::wait_until_accepting(&accept).await;
+    let (_server, accept) = test_support::openssl_server(&["-cert", &cert, "-key", &key, "-tls1_2", "-quiet"]).await;
     // s_server does not echo: the session fails, and the x-ray is still written.
     let (_, stderr, trace) = traced(&pki, &accept, &["--timeout", "1"]).await;
     assert_eq!(trace["version"], "TLSv1.2", "{stderr}");
@@ -303,15 +294,8 @@ async fn tshark_reads_the_pcap_as_the_x_ray_reads_the_connection() {
     let mut servers = vec![("echo-server", ours.address()), ("gnutls-serv", gnutls_addr)];
     let mut openssl = Vec::new();
     for version in ["-tls1_3", "-tls1_2"] {
-        let accept = format!("127.0.0.1:{}", test_support::free_port());
-        openssl.push(Peer::spawn(
-            "openssl",
-            &[
-                "s_server", "-accept", &accept, "-cert", &cert, "-key", &key, version, "-quiet",
-            ],
-            "openssl",
-        ));
-        test_support::wait_until_accepting(&accept).await;
+        let (server, accept) = test_support::openssl_server(&["-cert", &cert, "-key", &key, version, "-quiet"]).await;
+        openssl.push(server);
         servers.push((
             if version == "-tls1_3" {
                 "openssl TLS 1.3"
@@ -586,7 +570,7 @@ async fn no_connection_writes_no_x_ray_files() {
     let dir = temp_dir();
     let old = test_support::write(dir.path(), "old.json", "the last run's trace");
     let new = dir.path().join("new.pcapng");
-    let nothing_there = format!("127.0.0.1:{}", test_support::free_port());
+    let (_refusing, nothing_there) = test_support::refusing_address();
     let ran = test_support::run(
         CLIENT,
         &[
@@ -809,4 +793,37 @@ async fn ctrl_c_during_a_traced_session_writes_what_was_captured_and_exits_130()
         !Path::new(&json).exists() && !Path::new(&pcap).exists(),
         "no empty files left: {stderr}"
     );
+}
+
+/// --handshake-only against a server that does not echo (openssl s_server): the handshake, verified,
+/// then close_notify, exit 0, and the x-ray at once; with data to send it is refused as usage.
+#[tokio::test]
+async fn handshake_only_needs_no_echo_and_refuses_data() {
+    let pki = PkiFiles::new();
+    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
+    let (_server, accept) = test_support::openssl_server(&["-cert", &cert, "-key", &key, "-quiet"]).await;
+    let (code, stderr, trace) = traced(&pki, &accept, &["--handshake-only", "--timeout", "30"]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let types = message_types(&trace);
+    assert!(types.iter().filter(|t| *t == "finished").count() == 2, "{types:?}");
+    let inner: Vec<&str> = trace["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|record| record["inner_content_type"].as_str())
+        .collect();
+    assert!(
+        inner.contains(&"handshake") && !inner.contains(&"application_data"),
+        "decrypted, and no data sent or received: {inner:?}"
+    );
+    for data in [["--stdin"], ["--raw"], ["--message"]] {
+        let mut args = vec!["--connect", &accept, "--handshake-only"];
+        args.extend_from_slice(&data);
+        if data == ["--message"] {
+            args.push("x");
+        }
+        let ran = test_support::run(CLIENT, &args, "(built by cargo)", b"").await;
+        assert_eq!(ran.code, Some(2), "{args:?}: {}", ran.stderr);
+        assert!(ran.stderr.contains("cannot be used with"), "{}", ran.stderr);
+    }
 }

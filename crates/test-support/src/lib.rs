@@ -309,6 +309,37 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("bound").port()
 }
 
+/// `openssl s_server` with `args` (what follows `s_server -accept 127.0.0.1:0`), on a port the OS
+/// picks, and the address it listens on, read from /proc once it listens: no port is picked free and
+/// then raced for by another test.
+pub async fn openssl_server(args: &[&str]) -> (Peer, String) {
+    let mut all = vec!["s_server", "-accept", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let server = Peer::spawn("openssl", &all, "openssl");
+    let pid = server.pid();
+    let port = bounded("openssl s_server listening", async {
+        loop {
+            if let Some(&port) = listening_ports(pid).first() {
+                return port;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    (server, format!("127.0.0.1:{port}"))
+}
+
+/// An address where nothing listens, and nothing else can start listening while the returned socket
+/// lives: a port bound and never listened on, so connecting to it is refused.
+pub fn refusing_address() -> (tokio::net::TcpSocket, String) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("an address"))
+        .expect("bind port 0");
+    let addr = socket.local_addr().expect("bound").to_string();
+    (socket, addr)
+}
+
 /// Waits (bounded) until something accepts TCP connections on `addr`, for programs that say nothing
 /// when they are ready.
 pub async fn wait_until_accepting(addr: &str) {

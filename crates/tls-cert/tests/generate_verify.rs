@@ -889,23 +889,9 @@ async fn inspect_connect_shows_an_untrusted_servers_chain_and_session() {
 /// openssl s_server with the test PKI's server certificate, sending the CA after it, and `extra`.
 async fn openssl_sending_its_chain(pki: &PkiFiles, extra: &[&str]) -> (Peer, String) {
     let (cert, key, ca) = (pki.arg("server.pem"), pki.arg("server.key"), pki.arg("ca.pem"));
-    let accept = format!("127.0.0.1:{}", test_support::free_port());
-    let mut args = vec![
-        "s_server",
-        "-accept",
-        &accept,
-        "-cert",
-        &cert,
-        "-key",
-        &key,
-        "-cert_chain",
-        &ca,
-        "-quiet",
-    ];
+    let mut args = vec!["-cert", &cert, "-key", &key, "-cert_chain", &ca, "-quiet"];
     args.extend_from_slice(extra);
-    let server = Peer::spawn("openssl", &args, "openssl");
-    test_support::wait_until_accepting(&accept).await;
-    (server, accept)
+    test_support::openssl_server(&args).await
 }
 
 /// The "# as sent: " line of `inspect --connect`'s text.
