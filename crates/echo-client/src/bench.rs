@@ -63,6 +63,8 @@ fn usage_error(kind: clap::error::ErrorKind, message: &str) -> ! {
 /// Runs the benchmark and prints its report; exits 1 when any operation failed, since a figure measured
 /// beside failures (or instead of them) is not the figure asked for.
 pub(crate) async fn run(args: BenchArgs) -> tls_core::Result<ExitCode> {
+    let size = checked_size(&args);
+    let (mode, newline) = (args.mode, args.newline);
     let addr = args.target.connect.to_string();
     let (config, server_name, timeouts) = connection_setup(args.target, false)?;
     if args.connections > 1000 {
@@ -70,37 +72,6 @@ pub(crate) async fn run(args: BenchArgs) -> tls_core::Result<ExitCode> {
         if let Err(err) = tls_echo_cli::raise_fd_limit() {
             eprintln!("warning: cannot raise the open-file limit ({err}); connections may fail with EMFILE");
         }
-    }
-    let size = args.size.unwrap_or_else(|| args.mode.default_size());
-    if args.size.is_some() && args.mode == bench::Mode::Idle {
-        usage_error(
-            clap::error::ErrorKind::ArgumentConflict,
-            "--size does nothing in idle mode: idle connections send nothing",
-        );
-    }
-    if args.newline && args.mode == bench::Mode::Idle {
-        usage_error(
-            clap::error::ErrorKind::ArgumentConflict,
-            "--newline does nothing in idle mode: idle connections send nothing",
-        );
-    }
-    if args.newline && size < 2 {
-        usage_error(
-            clap::error::ErrorKind::ValueValidation,
-            "--newline needs --size 2 or more: a message that is the newline alone is an empty line, which ends a line-mode session",
-        );
-    }
-    if args.rate.is_some() && args.mode != bench::Mode::Latency {
-        usage_error(
-            clap::error::ErrorKind::ArgumentConflict,
-            "--rate sets the pace of latency mode's echoes: give --mode latency with it",
-        );
-    }
-    if size == 0 && matches!(args.mode, bench::Mode::Throughput | bench::Mode::Latency) {
-        usage_error(
-            clap::error::ErrorKind::ValueValidation,
-            "--size 0 sends nothing to echo; it means \"no echo\" in handshake mode only",
-        );
     }
     let options = bench::Options {
         addr,
@@ -139,21 +110,26 @@ pub(crate) async fn run(args: BenchArgs) -> tls_core::Result<ExitCode> {
         }
         _ => {}
     }
+    Ok(verdict(&report, mode, newline))
+}
+
+/// Exit 0 when something was measured and nothing failed; else 1, with the reason on standard error.
+fn verdict(report: &bench::Report, mode: bench::Mode, newline: bool) -> ExitCode {
     let failed: u64 = report.errors.values().map(|e| e.count).sum();
     // Something measured: operations, or for throughput echoed bytes.
-    let measured = match args.mode {
+    let measured = match mode {
         bench::Mode::Throughput => report.bytes > 0,
         _ => report.ops > 0,
     };
     if failed == 0 && measured {
-        return Ok(ExitCode::SUCCESS);
+        return ExitCode::SUCCESS;
     }
     if failed == 0 {
         eprintln!(
             "error: nothing was measured in {} s, with no error either: give a longer --duration",
             report.seconds
         );
-        return Ok(ExitCode::FAILURE);
+        return ExitCode::FAILURE;
     }
     let first = report.errors.values().next().map_or_else(
         || "no operation completed".to_owned(),
@@ -168,10 +144,46 @@ pub(crate) async fn run(args: BenchArgs) -> tls_core::Result<ExitCode> {
         "error: {failed} operation(s) failed, {} completed{early}; {first}",
         report.ops
     );
-    if !args.newline && report.bytes == 0 && report.errors.contains_key("timeout") {
+    if !newline && report.bytes == 0 && report.errors.contains_key("timeout") {
         eprintln!(
             "hint: no echo came back at all; a server that echoes whole lines only (gnutls-serv --echo, for one) waits for a newline: give --newline"
         );
     }
-    Ok(ExitCode::FAILURE)
+    ExitCode::FAILURE
+}
+
+/// The size of each write, once the flags that go with it are checked (as clap checks flags).
+fn checked_size(args: &BenchArgs) -> usize {
+    let size = args.size.unwrap_or_else(|| args.mode.default_size());
+    if args.size.is_some() && args.mode == bench::Mode::Idle {
+        usage_error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--size does nothing in idle mode: idle connections send nothing",
+        );
+    }
+    if args.newline && args.mode == bench::Mode::Idle {
+        usage_error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--newline does nothing in idle mode: idle connections send nothing",
+        );
+    }
+    if args.newline && size < 2 {
+        usage_error(
+            clap::error::ErrorKind::ValueValidation,
+            "--newline needs --size 2 or more: a message that is the newline alone is an empty line, which ends a line-mode session",
+        );
+    }
+    if args.rate.is_some() && args.mode != bench::Mode::Latency {
+        usage_error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--rate sets the pace of latency mode's echoes: give --mode latency with it",
+        );
+    }
+    if size == 0 && matches!(args.mode, bench::Mode::Throughput | bench::Mode::Latency) {
+        usage_error(
+            clap::error::ErrorKind::ValueValidation,
+            "--size 0 sends nothing to echo; it means \"no echo\" in handshake mode only",
+        );
+    }
+    size
 }

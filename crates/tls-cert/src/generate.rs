@@ -66,8 +66,44 @@ fn days(text: &str) -> Result<u64, String> {
 }
 
 pub(crate) fn run(args: &GenerateArgs) -> ExitCode {
-    // An existing PKI in --out is added to, not replaced: its CA signs the new certificates, and only
-    // the files asked for are written.
+    let ca_files = match signing_ca(args) {
+        Ok(files) => files,
+        Err(why) => return refuse(&why),
+    };
+    // Certificates in --out signed by a CA that --new-ca is about to replace: said after writing.
+    let orphans = if args.new_ca && args.force {
+        signed_by_the_ca_in(&args.out)
+    } else {
+        Vec::new()
+    };
+    let request = pki_request(args, ca_files.is_some());
+    let pki = match &ca_files {
+        Some((cert, key)) => CertificateAuthority::load(cert, key).and_then(|ca| Pki::with_ca(ca, &request)),
+        None => Pki::new(&request),
+    };
+    let written = pki.and_then(|pki| files::write_pki(&pki, &args.out, args.force).map(|files| (pki, files)));
+    let (pki, files) = match written {
+        Ok(done) => done,
+        Err(err) => return fail(&err),
+    };
+    tell(args, &request, &pki, &files, ca_files.as_ref());
+    for orphan in orphans.iter().filter(|path| !files.contains(path)) {
+        eprintln!(
+            "warning: {} was signed by the CA just replaced, and no longer chains to {}/ca.pem: make it again with --client",
+            orphan.display(),
+            args.out.display()
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// The CA that signs (certificate and key files): the one given, or the one already in --out unless
+/// --new-ca; `None` for a new CA. An existing PKI in --out is added to, not replaced: its CA signs the
+/// new certificates, and only the files asked for are written.
+///
+/// # Errors
+/// Why the request cannot be met, in words with a way out that overwrites nothing.
+fn signing_ca(args: &GenerateArgs) -> Result<Option<(PathBuf, PathBuf)>, String> {
     let (in_out_ca, in_out_key) = (args.out.join("ca.pem"), args.out.join("ca.key"));
     let ca_files = match (&args.ca, &args.ca_key) {
         (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
@@ -82,7 +118,7 @@ pub(crate) fn run(args: &GenerateArgs) -> ExitCode {
         } else {
             (&in_out_key, &in_out_ca)
         };
-        return refuse(&format_args!(
+        return Err(format!(
             "{} is here but {} is missing, so the CA cannot sign: give the CA with --ca FILE --ca-key FILE, or use a new folder",
             here.display(),
             missing.display()
@@ -90,7 +126,7 @@ pub(crate) fn run(args: &GenerateArgs) -> ExitCode {
     }
     // --out itself, or a folder on the way to it, that is a file (`--out notes.txt/pki`).
     if let Some(file) = args.out.ancestors().find(|path| path.exists() && !path.is_dir()) {
-        return refuse(&format_args!(
+        return Err(format!(
             "{} is a file, not a folder: give --out a folder",
             file.display()
         ));
@@ -102,7 +138,7 @@ pub(crate) fn run(args: &GenerateArgs) -> ExitCode {
         (None, None) => None,
     };
     if let (Some(flag), Some((cert, _))) = (new_ca_flag, &ca_files) {
-        return refuse(&format_args!(
+        return Err(format!(
             "{flag} is for a new CA, but the CA in {} signs what is made here; for a PKI with a new CA, give a new folder: tls-cert generate --out NEW_DIR {flag} ...",
             cert.display()
         ));
@@ -110,19 +146,18 @@ pub(crate) fn run(args: &GenerateArgs) -> ExitCode {
     // A folder with its CA and server certificate, asked for nothing new: nothing to make.
     let complete = ca_files.is_some() && args.ca.is_none() && args.out.join("server.pem").exists();
     if complete && args.clients.is_empty() && args.sans.is_empty() && !args.force {
-        return refuse(&format_args!(
+        return Err(format!(
             "{} already has a CA and a server certificate: nothing to make (--client NAME adds a client, --san NAME makes the server certificate again)",
             args.out.display()
         ));
     }
-    // Certificates in --out signed by a CA that --new-ca is about to replace: said after writing.
-    let orphans = if args.new_ca && args.force {
-        signed_by_the_ca_in(&args.out)
-    } else {
-        Vec::new()
-    };
+    Ok(ca_files)
+}
+
+/// What to make, from the flags; `existing_ca` when a CA signs that is not made now.
+fn pki_request(args: &GenerateArgs, existing_ca: bool) -> PkiRequest {
     let adding_clients = !args.clients.is_empty() && args.sans.is_empty();
-    let request = PkiRequest {
+    PkiRequest {
         names: if args.sans.is_empty() {
             generate::DEMO_SERVER_NAMES.iter().map(|n| (*n).to_owned()).collect()
         } else {
@@ -134,26 +169,27 @@ pub(crate) fn run(args: &GenerateArgs) -> ExitCode {
         ca_name: args.ca_name.clone().unwrap_or_else(unique_ca_name),
         clients: args.clients.clone(),
         // `--client NAME` alone adds a client to a PKI that has its server certificate already.
-        server: !(adding_clients && ca_files.is_some() && args.out.join("server.pem").exists()),
-    };
-    let pki = match &ca_files {
-        Some((cert, key)) => CertificateAuthority::load(cert, key).and_then(|ca| Pki::with_ca(ca, &request)),
-        None => Pki::new(&request),
-    };
-    let written = pki.and_then(|pki| files::write_pki(&pki, &args.out, args.force).map(|files| (pki, files)));
-    let (pki, files) = match written {
-        Ok(done) => done,
-        Err(err) => return fail(&err),
-    };
+        server: !(adding_clients && existing_ca && args.out.join("server.pem").exists()),
+    }
+}
+
+/// Says what was written and made, and the commands that serve and trust it.
+fn tell(
+    args: &GenerateArgs,
+    request: &PkiRequest,
+    pki: &Pki,
+    files: &[PathBuf],
+    ca_files: Option<&(PathBuf, PathBuf)>,
+) {
     let mut out = Stdout::default();
-    if let (Some((cert, key)), None) = (&ca_files, &args.ca) {
+    if let (Some((cert, key)), None) = (ca_files, &args.ca) {
         out.line(&format!(
             "using the CA already in {} (its key {}); --new-ca makes another",
             cert.display(),
             key.display()
         ));
     }
-    for file in &files {
+    for file in files {
         out.line(&format!("wrote {}", file.display()));
     }
     let describe = |out: &mut Stdout, label: &str, der| match inspect::inspect(der, Position::Alone) {
@@ -177,7 +213,8 @@ pub(crate) fn run(args: &GenerateArgs) -> ExitCode {
         describe(&mut out, "server", &server.cert);
         out.line(&format!("  names: {}", request.names.join(", ")));
         // With the CA named, the page the server shows browsers offers it at /ca.pem, as it links to.
-        let ca_cert = ca_files.as_ref().map_or(&in_out_ca, |(cert, _)| cert).display();
+        let in_out_ca = args.out.join("ca.pem");
+        let ca_cert = ca_files.map_or(&in_out_ca, |(cert, _)| cert).display();
         out.line(&format!(
             "serve it:  echo-server --cert {dir}/server.pem --key {dir}/server.key --serve-ca {ca_cert}"
         ));
@@ -190,13 +227,6 @@ pub(crate) fn run(args: &GenerateArgs) -> ExitCode {
             "trust it:  echo-client --ca {dir}/ca.pem   (the CA key {dir}/ca.key signs anything: keep it private)"
         ));
     }
-    for orphan in orphans.iter().filter(|path| !files.contains(path)) {
-        eprintln!(
-            "warning: {} was signed by the CA just replaced, and no longer chains to {dir}/ca.pem: make it again with --client",
-            orphan.display()
-        );
-    }
-    ExitCode::SUCCESS
 }
 
 /// The certificate files in `dir` (other than the CA's own) that the CA in `dir/ca.pem` signed.

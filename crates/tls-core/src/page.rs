@@ -441,6 +441,31 @@ fn handshake_html(trace: &crate::xray::Trace) -> String {
          .xray div{white-space:pre-wrap;overflow-wrap:anywhere;padding-left:4ch;text-indent:-4ch}\
          .xray div.m{padding-left:20ch}</style></head><body>\n<h1>Your TLS handshake</h1>\n",
     );
+    body.push_str("<table>\n");
+    for (label, value) in summary(trace) {
+        let _ = writeln!(body, "<tr><th>{}</th><td>{}</td></tr>", escape(label), escape(&value));
+    }
+    body.push_str(
+        "</table>\n<p>Every record of this connection as it crossed the server's socket, decrypted with the \
+         secrets the server derived for it; both Finished values recomputed. The same as JSON: \
+         <a href=\"/handshake.json\">/handshake.json</a>. Back to <a href=\"/\">your session</a>.</p>\n\
+         <div class=\"xray\">\n",
+    );
+    // One block per line of the timeline, so a long line wraps under itself: a message's fields stay
+    // indented under their record however narrow the window.
+    for line in trace.to_string().lines() {
+        let (class, text) = match line.strip_prefix(MESSAGE_INDENT) {
+            Some(message) => (" class=\"m\"", message),
+            None => ("", line),
+        };
+        let _ = writeln!(body, "<div{class}>{}</div>", escape(text));
+    }
+    body.push_str("</div>\n</body></html>\n");
+    body
+}
+
+/// The rows of /handshake's table: what was negotiated, and what the client's hello offered.
+fn summary(trace: &crate::xray::Trace) -> [(&'static str, String); 11] {
     let unknown = || "unknown".to_owned();
     let messages: Vec<&crate::xray::Message> = trace.messages().collect();
     let hellos: Vec<&crate::xray::Message> = messages.iter().copied().filter(|m| m.kind == "client_hello").collect();
@@ -500,7 +525,7 @@ fn handshake_html(trace: &crate::xray::Trace) -> String {
         }
         (false, _) => "full: the server sent its certificate and signed the transcript (CertificateVerify)",
     };
-    let rows = [
+    [
         ("Version", trace.version.clone().unwrap_or_else(unknown)),
         ("Cipher suite", trace.cipher_suite.clone().unwrap_or_else(unknown)),
         ("Key exchange", exchange),
@@ -512,28 +537,7 @@ fn handshake_html(trace: &crate::xray::Trace) -> String {
         ("JA4", trace.ja4.clone().unwrap_or_else(unknown)),
         ("Server Finished", trace.finished.server.to_string()),
         ("Your Finished", trace.finished.client.to_string()),
-    ];
-    body.push_str("<table>\n");
-    for (label, value) in rows {
-        let _ = writeln!(body, "<tr><th>{}</th><td>{}</td></tr>", escape(label), escape(&value));
-    }
-    body.push_str(
-        "</table>\n<p>Every record of this connection as it crossed the server's socket, decrypted with the \
-         secrets the server derived for it; both Finished values recomputed. The same as JSON: \
-         <a href=\"/handshake.json\">/handshake.json</a>. Back to <a href=\"/\">your session</a>.</p>\n\
-         <div class=\"xray\">\n",
-    );
-    // One block per line of the timeline, so a long line wraps under itself: a message's fields stay
-    // indented under their record however narrow the window.
-    for line in trace.to_string().lines() {
-        let (class, text) = match line.strip_prefix(MESSAGE_INDENT) {
-            Some(message) => (" class=\"m\"", message),
-            None => ("", line),
-        };
-        let _ = writeln!(body, "<div{class}>{}</div>", escape(text));
-    }
-    body.push_str("</div>\n</body></html>\n");
-    body
+    ]
 }
 
 fn escape(text: &str) -> String {
