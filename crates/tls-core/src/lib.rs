@@ -30,7 +30,9 @@
 //! - [`echo`]: the echo protocol as a sans-IO state machine, and the async loop that drives it
 //! - [`server`]: the accept loop `serve(listener, config, options, shutdown)` and `spawn` for a handle;
 //!   `server/session.rs` is one connection (first bytes, handshake, echo or page, its log line)
-//! - [`client`]: connect, verify, echo round trips, close
+//! - [`client`]: connect, verify, echo round trips, close; `client/exchange.rs` is the client's side of
+//!   the echo as a sans-IO machine (what is owed, what came back, how it ended), which the async
+//!   driver feeds
 //! - [`page`]: the HTTPS page on the echo port (HTML, JSON, /ca.pem, POST /echo) for browsers and curl
 //! - (internal) `address`: `HOST:PORT` parsed once ([`HostPort`])
 //!

@@ -1,22 +1,27 @@
 //! Connecting, verifying, and echo round trips, each phase with its own timeout.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rustls::ClientConfig;
 use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::Notify;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use crate::diagnose::{self, Side};
-use crate::echo::{Echo, Escaped, Mode, Progress};
+use crate::echo::{Echo, Mode};
 use crate::error::{Error, Result, Step};
 use crate::session::SessionInfo;
 use crate::verifier;
 use crate::xray::{Capture, Direction, Tap, Trace};
+
+mod exchange;
+
+use exchange::Exchange;
 
 /// Time limits for each phase of a client session.
 #[derive(Debug, Clone, Copy)]
@@ -300,253 +305,42 @@ impl Connection {
         exchanged
     }
 
-    async fn exchange_once<R, W>(&mut self, mut input: R, mut output: W, to_end: bool) -> Result<Streamed>
+    /// Drives an [`Exchange`] over the stream: one TLS record's worth at a time each way, the sending
+    /// and the reading at once.
+    async fn exchange_once<R, W>(&mut self, input: R, mut output: W, to_end: bool) -> Result<Streamed>
     where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
     {
         let (peer, limit) = (self.peer, self.options.io_timeout);
         let close_wait = self.close_wait();
-        let http = self.info.alpn.as_deref() == Some("http/1.1");
-        let expected = &mut self.expected;
-        let line_mode = !expected.is_raw();
-        let (mut reader, mut writer) = tokio::io::split(&mut self.stream);
-        // What must come back, queued before it is sent: an echo can never overtake its expectation.
-        let (queue, mut expectations) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
-        let sent_http_line = std::sync::OnceLock::new();
-        // In raw mode, where a line-mode server would have ended the session (an empty line), to say
-        // so if the server then closes early.
-        let empty_line_at = std::sync::OnceLock::new();
-        let mut line_rule = Echo::new(Mode::Line);
-        // One TLS record's worth at a time, each way.
-        let send = async {
-            let mut buf = vec![0u8; 16 * 1024];
-            let mut sent = 0u64;
-            let mut send_failed = None;
-            let mut close_failed = None;
-            let cut_short = loop {
-                let n = input.read(&mut buf).await.map_err(|cause| Error::Input { cause })?;
-                if n == 0 {
-                    // Only the end of the stream releases a `\r` held at the start of a line; data
-                    // sent on a session that goes on leaves it held, on both sides.
-                    if to_end {
-                        let mut tail = Vec::new();
-                        expected.end_of_stream(&mut tail);
-                        let _ = queue.send(tail);
-                    }
-                    break false;
-                }
-                if sent == 0 && crate::echo::sniff(&buf[..n], n + 1) == crate::echo::Sniff::Http {
-                    let _ = sent_http_line.set(Escaped(&buf[..n.min(40)]).to_string());
-                }
-                let mut expect = Vec::new();
-                let (progress, taken) = expected.feed_counted(&buf[..n], &mut expect);
-                let _ = queue.send(expect);
-                if !line_mode && !line_rule.is_finished() {
-                    let (_, upto) = line_rule.feed_counted(&buf[..n], &mut Vec::new());
-                    if line_rule.is_finished() {
-                        let _ = empty_line_at.set(sent + upto as u64);
-                    }
-                }
-                // A failed write is kept, not returned at once: the server that stopped taking data has
-                // mostly said why (an alert, a close), which the reading side reports better.
-                if let Err(err) = timed(Step::Sending, peer, limit, writer.write_all(&buf[..taken])).await {
-                    send_failed = Some(err);
-                    break false;
-                }
-                sent += taken as u64;
-                if progress == Progress::Finished {
-                    // Whatever follows the empty line is not part of the session. (Only what came in
-                    // the same read is known: waiting for more would hang on a terminal.)
-                    break taken < n;
-                }
-            };
-            drop(queue);
-            if to_end && send_failed.is_none() {
-                if let Err(err) = timed(Step::SendingCloseNotify, peer, limit, writer.shutdown()).await {
-                    close_failed = Some(err);
-                }
-            }
-            Ok::<_, Error>((sent, cut_short, send_failed, close_failed))
+        let alpn_http = self.info.alpn.as_deref() == Some("http/1.1");
+        // Shared by the two sides, each holding it only between awaits.
+        let exchange = Mutex::new(Exchange::new(peer, &mut self.expected, alpn_http));
+        // Says to the reading side that more echo is owed, or that the input is over.
+        let progress = Notify::new();
+        let (reader, writer) = tokio::io::split(&mut self.stream);
+        let timing = Timing {
+            peer,
+            limit,
+            close_wait,
         };
-        let receive = async {
-            let mut want: std::collections::VecDeque<u8> = std::collections::VecDeque::new();
-            let mut buf = vec![0u8; 16 * 1024];
-            let mut received = 0u64;
-            let mut sender_done = false;
-            loop {
-                while let Ok(chunk) = expectations.try_recv() {
-                    want.extend(chunk);
-                }
-                if !sender_done && expectations.is_closed() && expectations.is_empty() {
-                    sender_done = true;
-                }
-                if want.is_empty() && sender_done && !to_end {
-                    return Ok((received, false));
-                }
-                // Everything is back and the input is over: only the server's close is awaited, briefly.
-                let closing = to_end && sender_done && want.is_empty();
-                // An idle wait is bounded only once something is owed or the input has ended: a
-                // person typing may pause as long as they like.
-                let read = reader.read(&mut buf);
-                let read = if want.is_empty() && !sender_done {
-                    tokio::select! {
-                        read = read => read,
-                        chunk = expectations.recv() => {
-                            want.extend(chunk.unwrap_or_default());
-                            continue;
-                        }
-                    }
-                } else {
-                    match tokio::time::timeout(if closing { close_wait } else { limit }, read).await {
-                        Ok(read) => read,
-                        Err(_) if closing => return Ok((received, false)),
-                        Err(_) => {
-                            return Err(match (sent_http_line.get(), http) {
-                                (Some(line), _) => Error::AnsweredHttp {
-                                    peer,
-                                    why: format!(
-                                        "the message starts like an HTTP request (\"{line}\"), and no echo came within {}",
-                                        crate::error::fmt_duration(limit)
-                                    ),
-                                    alpn: http,
-                                },
-                                (None, true) => Error::AnsweredHttp {
-                                    peer,
-                                    why: format!(
-                                        "ALPN agreed on http/1.1, and no echo came within {}",
-                                        crate::error::fmt_duration(limit)
-                                    ),
-                                    alpn: true,
-                                },
-                                (None, false) => Error::Timeout {
-                                    phase: Step::ReadingEcho,
-                                    peer,
-                                    after: limit,
-                                },
-                            });
-                        }
-                    }
-                };
-                // tokio-rustls reads 0 bytes after close_notify, UnexpectedEof after a bare TCP close.
-                let close_notify = matches!(read, Ok(0));
-                let reset = matches!(&read, Err(cause) if cause.kind() == std::io::ErrorKind::ConnectionReset);
-                let n = match read {
-                    Ok(n) => n,
-                    // A bare TCP close; or a reset, which is how a close looks when our close_notify
-                    // was still unread on the server's side.
-                    Err(cause)
-                        if matches!(
-                            cause.kind(),
-                            std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset
-                        ) =>
-                    {
-                        0
-                    }
-                    Err(cause) => {
-                        return Err(Error::Session {
-                            step: Step::ReadingEcho,
-                            peer,
-                            reason: diagnose::io_error(&cause, Side::Client),
-                            cause,
-                        });
-                    }
-                };
-                if n == 0 {
-                    // The server closed: fine once everything sent has come back and the input is over.
-                    while let Ok(chunk) = expectations.try_recv() {
-                        want.extend(chunk);
-                    }
-                    let everything_back = want.is_empty() && expectations.is_closed();
-                    if let (false, 0, Some(line)) = (everything_back, received, sent_http_line.get()) {
-                        return Err(Error::AnsweredHttp {
-                            peer,
-                            why: format!(
-                                "the message starts like an HTTP request (\"{line}\"), and it closed with no echo"
-                            ),
-                            alpn: http,
-                        });
-                    }
-                    if !everything_back && received == 0 && http {
-                        return Err(Error::AnsweredHttp {
-                            peer,
-                            why: "ALPN agreed on http/1.1, and it closed with no echo".to_owned(),
-                            alpn: true,
-                        });
-                    }
-                    if let (false, Some(&offset)) = (everything_back, empty_line_at.get()) {
-                        return Err(Error::EndedAtEmptyLine { peer, offset });
-                    }
-                    return match (want.is_empty(), expectations.is_closed()) {
-                        (true, true) => Ok((received, true)),
-                        (true, false) => Err(Error::ClosedEarly {
-                            peer,
-                            close_notify,
-                            reset,
-                        }),
-                        (false, _) => Err(Error::Truncated {
-                            peer,
-                            received,
-                            owed: want.len(),
-                            close_notify,
-                            reset,
-                        }),
-                    };
-                }
-                let got = &buf[..n];
-                while want.len() < n {
-                    // The expectation is queued before its bytes are sent; wait for it to be read.
-                    match expectations.recv().await {
-                        Some(chunk) => want.extend(chunk),
-                        None => break,
-                    }
-                }
-                let matched = got.iter().zip(want.iter()).take_while(|(a, b)| a == b).count();
-                if matched < n {
-                    // What matched did come back: it is written out before the error.
-                    output
-                        .write_all(&got[..matched])
-                        .await
-                        .map_err(|cause| Error::Output { cause })?;
-                    if matched == want.len() && line_mode && expectations.is_closed() {
-                        return Err(Error::EchoedPastEmptyLine {
-                            peer,
-                            offset: received + matched as u64,
-                        });
-                    }
-                    let expected: Vec<u8> = want.iter().skip(matched).take(40).copied().collect();
-                    if received == 0 && got.starts_with(b"HTTP/1.") {
-                        return Err(Error::AnsweredHttp {
-                            peer,
-                            why: Escaped(&got[..got.len().min(40)]).to_string(),
-                            alpn: http,
-                        });
-                    }
-                    return Err(Error::NotAnEcho {
-                        peer,
-                        offset: received + matched as u64,
-                        expected: Escaped(&expected).to_string(),
-                        received: Escaped(&got[matched..n.min(matched + 40)]).to_string(),
-                    });
-                }
-                want.drain(..n);
-                output.write_all(got).await.map_err(|cause| Error::Output { cause })?;
-                received += n as u64;
-            }
-        };
-        let joined = tokio::try_join!(send, receive);
+        let sending = send_all(input, writer, &exchange, &progress, timing, to_end);
+        let receiving = receive_all(reader, &mut output, &exchange, &progress, timing, to_end);
+        let joined = tokio::try_join!(sending, receiving);
         // What did come back is written out even when the session then failed.
         let flushed = output.flush().await.map_err(|cause| Error::Output { cause });
-        let ((sent, cut_short, send_failed, close_failed), (received, server_closed)) = joined?;
+        let ((cut_short, send_failed, close_failed), server_closed) = joined?;
         flushed?;
         // A close_notify that could not go out because the server had already closed (or reset) the
         // connection, once everything came back, takes nothing from the echo.
         if let Some(err) = send_failed.or(close_failed.filter(|_| !server_closed)) {
             return Err(err);
         }
+        let exchange = exchange.into_inner().unwrap_or_else(PoisonError::into_inner);
         Ok(Streamed {
-            sent,
-            received,
+            sent: exchange.sent(),
+            received: exchange.received(),
             cut_short,
             unclosed_after: (!server_closed).then_some(close_wait),
         })
@@ -609,6 +403,159 @@ impl Connection {
         let mut buf = [0u8; 1024];
         let socket = self.stream.get_mut().0;
         let _ = tokio::time::timeout(wait, async { while let Ok(1..) = socket.read(&mut buf).await {} }).await;
+    }
+}
+
+/// The limits an exchange runs under.
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    peer: SocketAddr,
+    /// Each write, and each wait for echo owed.
+    limit: Duration,
+    /// The wait for the server's close once everything is back and the input is over.
+    close_wait: Duration,
+}
+
+/// Runs `f` on the exchange both sides share; neither holds it across an await.
+fn with<'a, T>(exchange: &Mutex<Exchange<'a>>, f: impl FnOnce(&mut Exchange<'a>) -> T) -> T {
+    f(&mut exchange.lock().unwrap_or_else(PoisonError::into_inner))
+}
+
+/// The sending side: reads `input`, says each chunk to `exchange` before writing what it takes, then
+/// (with `to_end`) sends close_notify. Gives back whether input followed the empty line that ended the
+/// session, and the failures kept: the write's, close_notify's.
+async fn send_all<R, W>(
+    mut input: R,
+    mut writer: W,
+    exchange: &Mutex<Exchange<'_>>,
+    progress: &Notify,
+    timing: Timing,
+    to_end: bool,
+) -> Result<(bool, Option<Error>, Option<Error>)>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let Timing { peer, limit, .. } = timing;
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut send_failed = None;
+    let cut_short = loop {
+        let n = match input.read(&mut buf).await {
+            Ok(n) => n,
+            Err(cause) => {
+                with(exchange, Exchange::stop_sending);
+                progress.notify_one();
+                return Err(Error::Input { cause });
+            }
+        };
+        if n == 0 {
+            with(exchange, |x| x.end_of_input(to_end));
+            break false;
+        }
+        let outgoing = with(exchange, |x| x.send(&buf[..n]));
+        progress.notify_one();
+        // A failed write is kept, not returned at once: the server that stopped taking data has mostly
+        // said why (an alert, a close), which the reading side reports better.
+        if let Err(err) = timed(Step::Sending, peer, limit, writer.write_all(&buf[..outgoing.send])).await {
+            send_failed = Some(err);
+            break false;
+        }
+        if outgoing.ended {
+            // Whatever follows the empty line is not part of the session. (Only what came in the same
+            // read is known: waiting for more would hang on a terminal.)
+            break outgoing.send < n;
+        }
+    };
+    with(exchange, Exchange::stop_sending);
+    progress.notify_one();
+    let mut close_failed = None;
+    if to_end && send_failed.is_none() {
+        if let Err(err) = timed(Step::SendingCloseNotify, peer, limit, writer.shutdown()).await {
+            close_failed = Some(err);
+        }
+    }
+    Ok((cut_short, send_failed, close_failed))
+}
+
+/// The reading side: checks what comes back with `exchange`, writing the echo to `output` as it comes,
+/// until everything owed is back and the input is over (with `to_end`, until the server closes too).
+/// Gives back whether the server closed.
+async fn receive_all<R, W>(
+    mut reader: R,
+    output: &mut W,
+    exchange: &Mutex<Exchange<'_>>,
+    progress: &Notify,
+    timing: Timing,
+    to_end: bool,
+) -> Result<bool>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let Timing {
+        peer,
+        limit,
+        close_wait,
+    } = timing;
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let (owes, input_over) = with(exchange, |x| (x.owes(), x.input_over()));
+        if !owes && input_over && !to_end {
+            return Ok(false);
+        }
+        // Everything is back and the input is over: only the server's close is awaited, briefly.
+        let closing = to_end && input_over && !owes;
+        // An idle wait is bounded only once something is owed or the input has ended: a person typing
+        // may pause as long as they like.
+        let read = reader.read(&mut buf);
+        let read = if !owes && !input_over {
+            tokio::select! {
+                read = read => read,
+                () = progress.notified() => continue,
+            }
+        } else {
+            match tokio::time::timeout(if closing { close_wait } else { limit }, read).await {
+                Ok(read) => read,
+                Err(_) if closing => return Ok(false),
+                Err(_) => return Err(with(exchange, |x| x.timed_out(limit))),
+            }
+        };
+        // tokio-rustls reads 0 bytes after close_notify, UnexpectedEof after a bare TCP close.
+        let close_notify = matches!(read, Ok(0));
+        let reset = matches!(&read, Err(cause) if cause.kind() == std::io::ErrorKind::ConnectionReset);
+        let n = match read {
+            Ok(n) => n,
+            // A bare TCP close; or a reset, which is how a close looks when our close_notify was still
+            // unread on the server's side.
+            Err(cause)
+                if matches!(
+                    cause.kind(),
+                    std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset
+                ) =>
+            {
+                0
+            }
+            Err(cause) => {
+                return Err(Error::Session {
+                    step: Step::ReadingEcho,
+                    peer,
+                    reason: diagnose::io_error(&cause, Side::Client),
+                    cause,
+                });
+            }
+        };
+        if n == 0 {
+            return with(exchange, |x| x.closed(close_notify, reset)).map(|()| true);
+        }
+        let checked = with(exchange, |x| x.check(&buf[..n]));
+        // What matched did come back: it is written out before any error.
+        output
+            .write_all(&buf[..checked.good])
+            .await
+            .map_err(|cause| Error::Output { cause })?;
+        if let Some(problem) = checked.problem {
+            return Err(problem);
+        }
     }
 }
 
