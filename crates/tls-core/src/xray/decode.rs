@@ -672,56 +672,9 @@ impl Decoder<'_> {
             messages: Vec::new(),
             note: None,
         };
-        let protected = if self.tls13 {
-            header[0] == 23
-        } else {
-            side.changed_cipher
-        };
-        let (content_type, plain) = match header[0] {
-            _ if protected && side.keys.is_some() => {
-                record.encrypted = true;
-                let Some(keys) = side.keys.as_mut() else {
-                    return Ok(());
-                };
-                match keys.open(&header, body) {
-                    Some((inner, plain)) => {
-                        record.decrypted_with = Some(keys.label.clone());
-                        if self.tls13 {
-                            record.inner_content_type = Some(names::content_type(inner));
-                        }
-                        (inner, plain)
-                    }
-                    None => {
-                        side.unread = true;
-                        record.note = Some(format!(
-                            "does not open with the keys of {} (record {}): shown as it is, not guessed",
-                            keys.label, keys.sequence
-                        ));
-                        self.trace.records.push(record);
-                        return Ok(());
-                    }
-                }
-            }
-            20 => (20, body.to_vec()),
-            _ if side.changed_cipher || (header[0] == 23 && !self.tls13) => {
-                record.encrypted = true;
-                side.unread = true;
-                record.note = Some(if self.tls13 {
-                    "encrypted; no secret was logged for it".to_owned()
-                } else {
-                    "encrypted; no CLIENT_RANDOM secret was logged for it, or the suite is not an AEAD one".to_owned()
-                });
-                self.trace.records.push(record);
-                return Ok(());
-            }
-            23 => {
-                record.encrypted = true;
-                side.unread = true;
-                record.note = Some("encrypted; no secret was logged for it".to_owned());
-                self.trace.records.push(record);
-                return Ok(());
-            }
-            other => (other, body.to_vec()),
+        let Some((content_type, plain)) = self.open(side, &mut record, header, body) else {
+            self.trace.records.push(record);
+            return Ok(());
         };
         match content_type {
             22 => {
@@ -729,44 +682,8 @@ impl Decoder<'_> {
                 side.spans += 1;
                 self.messages(side, &mut record)?;
             }
-            21 => {
-                let mut fields = Fields::default();
-                let notes = Notes::default();
-                let mut r = Reader::new(&plain, "alert", &notes);
-                if let Ok(level) = r.u8("level") {
-                    let level = r.named((if level == 1 { "warning" } else { "fatal" }).to_owned());
-                    fields.insert("level".into(), json!(level));
-                    if let Ok(description) = r.u8("description") {
-                        side.sent_close_notify |= description == 0;
-                        if level == "fatal" {
-                            side.sent_fatal = Some(names::alert(description));
-                        }
-                        fields.insert("description".into(), json!(r.named(names::alert(description))));
-                    }
-                }
-                record.messages.push(Message {
-                    kind: "alert".into(),
-                    length: plain.len(),
-                    fields,
-                    bytes: plain.clone(),
-                    annotations: notes.into_inner(),
-                });
-            }
-            20 => {
-                side.changed_cipher = !self.tls13;
-                if !self.tls13 {
-                    let at = usize::from(side.direction == Direction::Server);
-                    if self.keys12[at].is_none() && self.keys12[1 - at].is_none() {
-                        self.derive_tls12_keys();
-                    }
-                    side.keys = self.keys12[at].take();
-                }
-                record.note = Some(if self.tls13 {
-                    "middlebox compatibility (RFC 8446 D.4): no meaning in TLS 1.3".to_owned()
-                } else {
-                    "what this side sends from here on is encrypted".to_owned()
-                });
-            }
+            21 => record.messages.push(alert(side, &plain)),
+            20 => self.change_cipher_spec(side, &mut record),
             23 => {
                 side.application_records += 1;
                 if side.application_records > SHOWN_APPLICATION_RECORDS {
@@ -782,6 +699,76 @@ impl Decoder<'_> {
         }
         self.trace.records.push(record);
         Ok(())
+    }
+
+    /// The record's content, opened with its side's keys when it is protected: `None` (with the
+    /// record's note saying why) when it cannot be read.
+    fn open(&mut self, side: &mut Side, record: &mut Record, header: [u8; 5], body: &[u8]) -> Option<(u8, Vec<u8>)> {
+        let protected = if self.tls13 {
+            header[0] == 23
+        } else {
+            side.changed_cipher
+        };
+        let opened = match header[0] {
+            _ if protected && side.keys.is_some() => {
+                record.encrypted = true;
+                let keys = side.keys.as_mut()?;
+                match keys.open(&header, body) {
+                    Some((inner, plain)) => {
+                        record.decrypted_with = Some(keys.label.clone());
+                        if self.tls13 {
+                            record.inner_content_type = Some(names::content_type(inner));
+                        }
+                        (inner, plain)
+                    }
+                    None => {
+                        side.unread = true;
+                        record.note = Some(format!(
+                            "does not open with the keys of {} (record {}): shown as it is, not guessed",
+                            keys.label, keys.sequence
+                        ));
+                        return None;
+                    }
+                }
+            }
+            20 => (20, body.to_vec()),
+            _ if side.changed_cipher || (header[0] == 23 && !self.tls13) => {
+                record.encrypted = true;
+                side.unread = true;
+                record.note = Some(if self.tls13 {
+                    "encrypted; no secret was logged for it".to_owned()
+                } else {
+                    "encrypted; no CLIENT_RANDOM secret was logged for it, or the suite is not an AEAD one".to_owned()
+                });
+                return None;
+            }
+            23 => {
+                record.encrypted = true;
+                side.unread = true;
+                record.note = Some("encrypted; no secret was logged for it".to_owned());
+                return None;
+            }
+            other => (other, body.to_vec()),
+        };
+        Some(opened)
+    }
+
+    /// A ChangeCipherSpec: in TLS 1.2, this side encrypts from here on (its keys derived now when the
+    /// other side's are not yet); in TLS 1.3, nothing.
+    fn change_cipher_spec(&mut self, side: &mut Side, record: &mut Record) {
+        side.changed_cipher = !self.tls13;
+        if !self.tls13 {
+            let at = usize::from(side.direction == Direction::Server);
+            if self.keys12[at].is_none() && self.keys12[1 - at].is_none() {
+                self.derive_tls12_keys();
+            }
+            side.keys = self.keys12[at].take();
+        }
+        record.note = Some(if self.tls13 {
+            "middlebox compatibility (RFC 8446 D.4): no meaning in TLS 1.3".to_owned()
+        } else {
+            "what this side sends from here on is encrypted".to_owned()
+        });
     }
 
     /// Cuts the handshake bytes of `side` into messages, reads each into `record`.
@@ -1060,6 +1047,32 @@ impl Decoder<'_> {
     }
 }
 
+/// An alert record's message: its level and description (a fatal one, and close_notify, noted for the
+/// side that sent it).
+fn alert(side: &mut Side, plain: &[u8]) -> Message {
+    let mut fields = Fields::default();
+    let notes = Notes::default();
+    let mut r = Reader::new(plain, "alert", &notes);
+    if let Ok(level) = r.u8("level") {
+        let level = r.named((if level == 1 { "warning" } else { "fatal" }).to_owned());
+        fields.insert("level".into(), json!(level));
+        if let Ok(description) = r.u8("description") {
+            side.sent_close_notify |= description == 0;
+            if level == "fatal" {
+                side.sent_fatal = Some(names::alert(description));
+            }
+            fields.insert("description".into(), json!(r.named(names::alert(description))));
+        }
+    }
+    Message {
+        kind: "alert".into(),
+        length: plain.len(),
+        fields,
+        bytes: plain.to_vec(),
+        annotations: notes.into_inner(),
+    }
+}
+
 /// Which hello an extension list belongs to: the same code means different things in each.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Hello {
@@ -1309,269 +1322,6 @@ fn new_session_ticket(mut r: Reader, fields: &mut Fields, tls13: bool) -> Result
 }
 
 /// A field's value in a line: strings as they are, lists joined, objects as `name k=v`.
-fn summary(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        Value::Array(items) => items.iter().map(summary).collect::<Vec<_>>().join(", "),
-        Value::Object(map) => {
-            let name = map.get("name").and_then(Value::as_str);
-            let rest: Vec<String> = map
-                .iter()
-                .filter(|(k, _)| k.as_str() != "name" && !(name.is_some() && k.as_str() == "bytes"))
-                .map(|(k, v)| match v {
-                    Value::Array(_) => format!("{k} [{}]", summary(v)),
-                    _ => format!("{k} {}", summary(v)),
-                })
-                .collect();
-            match name {
-                Some(name) if rest.is_empty() => name.to_owned(),
-                Some(name) => format!("{name} ({})", rest.join(", ")),
-                None => rest.join(" "),
-            }
-        }
-        other => other.to_string(),
-    }
-}
-
-impl fmt::Display for Trace {
-    /// The handshake as a timeline: one line per record, its messages indented under it.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render(false, false))
-    }
-}
-
-/// ANSI colours for a terminal, or nothing.
-struct Paint(bool);
-
-impl Paint {
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.0 {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
-    }
-
-    fn check(&self, check: FinishedCheck) -> String {
-        match check {
-            FinishedCheck::Verified => self.paint("32", "verified"),
-            FinishedCheck::Mismatch => self.paint("1;31", "DOES NOT MATCH"),
-            FinishedCheck::NotSeen => "not seen".to_owned(),
-        }
-    }
-}
-
-/// A message's bytes as hex, each field on lines of its own (16 bytes a line) with its name and value
-/// beside its first line; bytes the decoder did not read are shown without a name.
-fn annotated_hex(out: &mut String, message: &Message, indent: usize) {
-    let mut rows = |from: usize, to: usize, note: &str| {
-        let Some(bytes) = message.bytes.get(from..to) else {
-            return;
-        };
-        for (row, line) in bytes.chunks(16).enumerate() {
-            let hex: Vec<String> = line.iter().map(|b| format!("{b:02x}")).collect();
-            let text = if row == 0 { note } else { "" };
-            let line = format!("{:indent$}{:04x}  {:<47}  {text}", "", from + row * 16, hex.join(" "));
-            let _ = writeln!(out, "{}", line.trim_end());
-        }
-    };
-    let mut at = 0;
-    for note in &message.annotations {
-        if note.at < at {
-            continue;
-        }
-        rows(at, note.at, "");
-        let text = if note.value.is_empty() {
-            note.field.clone()
-        } else {
-            format!("{} {}", note.field, note.value)
-        };
-        rows(note.at, note.at + note.len, &text);
-        at = note.at + note.len;
-    }
-    rows(at, message.bytes.len(), "");
-}
-
-impl Trace {
-    /// The timeline as text; `full` adds each message's bytes as hex, `colour` paints directions and
-    /// checks for a terminal.
-    pub fn render(&self, full: bool, colour: bool) -> String {
-        let paint = Paint(colour);
-        let mut out = String::new();
-        let _ = self.write_to(&mut out, full, &paint);
-        out
-    }
-
-    fn write_to(&self, f: &mut String, full: bool, paint: &Paint) -> fmt::Result {
-        let unknown = "unknown".to_owned();
-        if self.records.is_empty() && self.problem.is_none() && self.bytes_not_captured == 0 && self.closed.is_empty() {
-            return writeln!(
-                f,
-                "handshake x-ray: nothing was exchanged (no TLS record crossed the connection)"
-            );
-        }
-        match &self.version {
-            Some(version) => writeln!(
-                f,
-                "handshake x-ray: {version}, {}, {}; Finished (each side's MAC over the transcript): server {}, client {}",
-                self.cipher_suite.as_ref().unwrap_or(&unknown),
-                match (&self.group, self.resumed) {
-                    (Some(group), _) => group.as_str(),
-                    (None, true) => "no key exchange (resumed)",
-                    (None, false) => "unknown",
-                },
-                paint.check(self.finished.server),
-                paint.check(self.finished.client)
-            )?,
-            None => writeln!(
-                f,
-                "handshake x-ray: no ServerHello was read, so no version, cipher suite or key exchange was agreed"
-            )?,
-        }
-        let closes = |f: &mut String, after: usize| -> fmt::Result {
-            for closed in self.closed.iter().filter(|c| c.after_records == after) {
-                let (arrow, who) = match closed.direction {
-                    Direction::Client => (paint.paint("32", "client → server"), "client"),
-                    Direction::Server => (paint.paint("36", "server → client"), "server"),
-                };
-                let remark = match (closed.close_notify_first, &closed.after_fatal_alert) {
-                    (Some(true), _) => ", after its close_notify".to_owned(),
-                    (_, Some(alert)) => format!(", after its fatal alert {alert}, which says why"),
-                    // A reset is a cut connection, and says so itself.
-                    (Some(false), None) if closed.reset => ", with no close_notify".to_owned(),
-                    (Some(false), None) => {
-                        ", without close_notify first: the other side cannot tell this from a cut connection".to_owned()
-                    }
-                    (None, None) => {
-                        ", whether after a close_notify is not known: not all of its records were captured and read"
-                            .to_owned()
-                    }
-                };
-                let at = closed.offset_us as f64 / 1000.0;
-                if closed.reset {
-                    writeln!(
-                        f,
-                        "{at:>10.3} ms  {arrow}  RST: the {who} reset the connection{remark}: what it had sent and was not read yet here is lost"
-                    )?;
-                } else {
-                    writeln!(
-                        f,
-                        "{at:>10.3} ms  {arrow}  FIN: the {who} closed its side of the connection{remark}"
-                    )?;
-                }
-            }
-            Ok(())
-        };
-        closes(f, 0)?;
-        for (at, record) in self.records.iter().enumerate() {
-            let arrow = match record.direction {
-                Direction::Client => paint.paint("32", "client → server"),
-                Direction::Server => paint.paint("36", "server → client"),
-            };
-            let opened = match (&record.decrypted_with, &record.inner_content_type) {
-                (Some(label), Some(inner)) => format!(", encrypted {inner}, opened with {label}'s keys"),
-                (Some(label), None) => format!(", encrypted, opened with the {label}"),
-                _ if record.encrypted => ", encrypted".to_owned(),
-                _ => String::new(),
-            };
-            writeln!(
-                f,
-                "{:>10.3} ms  {arrow}  {} record, {}{opened}",
-                record.offset_us as f64 / 1000.0,
-                record.content_type,
-                bytes(record.length)
-            )?;
-            if let Some(note) = &record.note {
-                writeln!(f, "{:16}{note}", "")?;
-            }
-            for message in &record.messages {
-                let fields: Vec<String> = message
-                    .fields
-                    .iter()
-                    .map(|(k, v)| match v {
-                        Value::Array(_) => format!("{k} [{}]", summary(v)),
-                        _ => format!("{k} {}", summary(v)),
-                    })
-                    .collect();
-                let colon = if fields.is_empty() { "" } else { ": " };
-                writeln!(
-                    f,
-                    "{:16}{} ({}){colon}{}",
-                    "",
-                    paint.paint("1", &message.kind),
-                    bytes(message.length),
-                    fields.join("; ")
-                )?;
-                if full {
-                    annotated_hex(f, message, 18);
-                }
-            }
-            // What came after this record, in order: records not listed, the cut, the FINs.
-            if at + 1 == self.more_application_after && self.more_application_records > 0 {
-                writeln!(
-                    f,
-                    "{:16}(and {} more application data record{})",
-                    "",
-                    self.more_application_records,
-                    if self.more_application_records == 1 { "" } else { "s" }
-                )?;
-            }
-            if at + 1 == self.records.len() && self.bytes_not_captured > 0 {
-                writeln!(
-                    f,
-                    "{:16}(the capture's {} KiB were full here: the {} bytes after are not captured)",
-                    "",
-                    super::LIMIT / 1024,
-                    self.bytes_not_captured
-                )?;
-            }
-            closes(f, at + 1)?;
-        }
-        if let (Some(ja4), Some(raw)) = (&self.ja4, &self.ja4_r) {
-            writeln!(f, "the ClientHello's JA4: {ja4} (raw: {raw})")?;
-        }
-        if let Some(hash) = &self.certificate_verify_transcript {
-            writeln!(
-                f,
-                "the server's CertificateVerify signs the transcript hash {hash} (ClientHello to Certificate)"
-            )?;
-        }
-        for line in &self.key_derivation {
-            writeln!(f, "keys: {line}")?;
-        }
-        if self.version.is_none() {
-            // Nothing was agreed: no secrets to speak of.
-        } else if self.version.as_deref() == Some("TLSv1.2") && self.resumed {
-            writeln!(
-                f,
-                "not shown: this handshake resumes an earlier session, whose key exchange made the master secret (the CLIENT_RANDOM line's); that exchange is not in this capture"
-            )?;
-        } else if self.version.as_deref() == Some("TLSv1.2") {
-            writeln!(
-                f,
-                "not shown: the (EC)DHE shared secret (the pre-master secret) behind the master secret: the TLS library does not export it"
-            )?;
-        } else {
-            writeln!(
-                f,
-                "not shown: the (EC)DHE shared secret and the early, handshake and master secrets before the traffic secrets: the TLS library does not export them"
-            )?;
-        }
-        if self.bytes_not_captured > 0 {
-            writeln!(
-                f,
-                "{} bytes after the first {} KiB were not captured",
-                self.bytes_not_captured,
-                super::LIMIT / 1024
-            )?;
-        }
-        if let Some(problem) = &self.problem {
-            writeln!(f, "decoding stopped: {problem}")?;
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@ mod ja4;
 mod keys;
 
 mod pcap;
+mod render;
 #[cfg(feature = "net")]
 mod tap;
 
