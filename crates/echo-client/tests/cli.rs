@@ -424,7 +424,7 @@ async fn each_refusal_sends_the_alert_that_names_it() {
     // A CA made again: the same name, another key.
     let twin = PkiFiles::new();
     let ca = pki.arg("ca.pem");
-    let wrong_pin = pin_of(&twin.pki.server.cert);
+    let wrong_pin = test_support::pin_of(&twin.pki.server.cert);
     let cases: [(&str, &str, &[&str], &str, &str); 5] = [
         (
             "unknown CA",
@@ -734,13 +734,6 @@ async fn verbose_shows_version_group_and_subject() {
     server.stop().await;
 }
 
-fn pin_of(cert: &tls_core::pki_types::CertificateDer<'_>) -> String {
-    format!(
-        "sha256//{}",
-        tls_core::inspect::pin_sha256(cert).expect("a certificate")
-    )
-}
-
 #[tokio::test]
 async fn a_pin_alone_trusts_exactly_one_server_key() {
     // A server whose CA nobody trusts: the pin is the only way in.
@@ -750,24 +743,31 @@ async fn a_pin_alone_trusts_exactly_one_server_key() {
         .expect("leaf");
     let server = serving(&leaf, None).await;
     let addr = server.address();
-    let (code, out, err) = echo_client(&["--connect", &addr, "--pin", &pin_of(&leaf.cert)], b"").await;
+    let (code, out, err) = echo_client(&["--connect", &addr, "--pin", &test_support::pin_of(&leaf.cert)], b"").await;
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(out, "Hello World!\n");
 
     // The CA's key did sign the leaf, but the server does not send the CA certificate, and without
     // --ca nothing says which key the CA has: its pin cannot vouch for anything.
-    let wrong = pin_of(&lonely.issued.cert);
+    let wrong = test_support::pin_of(&lonely.issued.cert);
     let err = failure(&["--connect", &addr, "--pin", &wrong]).await;
     assert_eq!(
         err,
         format!(
             "error: TLS handshake with {addr} failed: no key of the server's chain has a pin given with --pin ({wrong}); the chain's keys: CN=127.0.0.1 {}",
-            pin_of(&leaf.cert)
+            test_support::pin_of(&leaf.cert)
         )
     );
     // Several pins: any one of them will do.
     let (code, _, err) = echo_client(
-        &["--connect", &addr, "--pin", &wrong, "--pin", &pin_of(&leaf.cert)],
+        &[
+            "--connect",
+            &addr,
+            "--pin",
+            &wrong,
+            "--pin",
+            &test_support::pin_of(&leaf.cert),
+        ],
         b"",
     )
     .await;
@@ -780,7 +780,10 @@ async fn pin_and_ca_must_both_hold() {
     let pki = PkiFiles::new();
     let server = serving(&pki.pki.server, None).await;
     let addr = server.address();
-    let (right_pin, wrong_pin) = (pin_of(&pki.pki.server.cert), pin_of(&pki.pki.client.cert));
+    let (right_pin, wrong_pin) = (
+        test_support::pin_of(&pki.pki.server.cert),
+        test_support::pin_of(&pki.pki.client.cert),
+    );
     let ca = pki.arg("ca.pem");
     let (code, _, err) = echo_client(&["--connect", &addr, "--ca", &ca, "--pin", &right_pin], b"").await;
     assert_eq!(code, Some(0), "{err}");
@@ -790,7 +793,7 @@ async fn pin_and_ca_must_both_hold() {
         "{err}"
     );
     // The CA's own key vouches for the chain it verified, as HTTP public-key pinning had it.
-    let ca_pin = pin_of(&pki.pki.ca.issued.cert);
+    let ca_pin = test_support::pin_of(&pki.pki.ca.issued.cert);
     let (code, out, err) = echo_client(&["--connect", &addr, "--ca", &ca, "--pin", &ca_pin], b"").await;
     assert_eq!((code, out.as_str()), (Some(0), "Hello World!\n"), "{err}");
     assert!(err.is_empty(), "a CA pin with --ca is not a warning: {err}");

@@ -33,17 +33,6 @@ async fn serving(pki: &PkiFiles) -> RunningServer {
     .await
 }
 
-/// Every handshake message's type, in order, each record's in turn.
-fn message_types(trace: &Value) -> Vec<String> {
-    trace["records"]
-        .as_array()
-        .expect("records")
-        .iter()
-        .flat_map(|record| record["messages"].as_array().cloned().unwrap_or_default())
-        .filter_map(|message| message["type"].as_str().map(str::to_owned))
-        .collect()
-}
-
 /// The message of type `kind`.
 fn message<'a>(trace: &'a Value, kind: &str) -> &'a Value {
     trace["records"]
@@ -75,7 +64,7 @@ async fn a_session_with_echo_server_is_decoded_decrypted_and_both_finished_verif
     assert_eq!(trace["group"], "X25519MLKEM768");
     assert_eq!(trace["finished"]["server"], "verified", "{trace:#}");
     assert_eq!(trace["finished"]["client"], "verified", "{trace:#}");
-    let types = message_types(&trace);
+    let types = test_support::trace_message_types(&trace);
     let handshake: Vec<&str> = types.iter().map(String::as_str).filter(|t| *t != "alert").collect();
     assert_eq!(
         &handshake[..7],
@@ -201,7 +190,7 @@ async fn openssl_s_server_over_tls_1_2_shows_its_key_exchange_and_both_finished_
     // s_server does not echo: the session fails, and the x-ray is still written.
     let (_, stderr, trace) = traced(&pki, &accept, &["--timeout", "1"]).await;
     assert_eq!(trace["version"], "TLSv1.2", "{stderr}");
-    let types = message_types(&trace);
+    let types = test_support::trace_message_types(&trace);
     for kind in [
         "client_hello",
         "server_hello",
@@ -748,7 +737,7 @@ async fn ctrl_c_during_a_traced_session_writes_what_was_captured_and_exits_130()
     );
     let trace: Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON was written"))
         .expect("the JSON is whole");
-    let types = message_types(&trace);
+    let types = test_support::trace_message_types(&trace);
     assert!(
         types.first().map(String::as_str) == Some("client_hello") && types.iter().any(|t| t == "finished"),
         "{types:?}"
@@ -804,7 +793,7 @@ async fn handshake_only_needs_no_echo_and_refuses_data() {
     let (_server, accept) = test_support::openssl_server(&["-cert", &cert, "-key", &key, "-quiet"]).await;
     let (code, stderr, trace) = traced(&pki, &accept, &["--handshake-only", "--timeout", "30"]).await;
     assert_eq!(code, Some(0), "{stderr}");
-    let types = message_types(&trace);
+    let types = test_support::trace_message_types(&trace);
     assert!(types.iter().filter(|t| *t == "finished").count() == 2, "{types:?}");
     let inner: Vec<&str> = trace["records"]
         .as_array()

@@ -91,16 +91,10 @@ async fn curl_trusts_by_ca_or_pin_and_refuses_otherwise() {
     let page = url(&server, "127.0.0.1", "/json");
     let ran = curl(&[&page]).await;
     assert_eq!(ran.code, Some(60), "no trust: curl's certificate error: {}", ran.stderr);
-    let pin = format!(
-        "sha256//{}",
-        tls_core::inspect::pin_sha256(&pki.pki.server.cert).expect("pin")
-    );
+    let pin = test_support::pin_of(&pki.pki.server.cert);
     let ran = curl(&["--cacert", &pki.arg("ca.pem"), "--pinnedpubkey", &pin, &page]).await;
     assert!(ran.ok(), "{}", ran.stderr);
-    let wrong = format!(
-        "sha256//{}",
-        tls_core::inspect::pin_sha256(&pki.pki.ca.issued.cert).expect("pin")
-    );
+    let wrong = test_support::pin_of(&pki.pki.ca.issued.cert);
     let ran = curl(&["--cacert", &pki.arg("ca.pem"), "--pinnedpubkey", &wrong, &page]).await;
     assert_eq!(ran.code, Some(90), "a wrong pin: curl's pin mismatch: {}", ran.stderr);
 }
@@ -307,13 +301,7 @@ async fn a_hello_retry_request_is_named_and_the_finished_still_verify() {
         .map(|(_, rest)| format!("{{{rest}"))
         .unwrap_or_else(|| panic!("no JSON: {out} {err}"));
     let trace: Value = serde_json::from_str(&json).expect("/handshake.json is JSON");
-    let types: Vec<&str> = trace["records"]
-        .as_array()
-        .expect("records")
-        .iter()
-        .flat_map(|r| r["messages"].as_array().expect("messages"))
-        .filter_map(|m| m["type"].as_str())
-        .collect();
+    let types = test_support::trace_message_types(&trace);
     assert_eq!(
         &types[..4],
         ["client_hello", "server_hello", "client_hello", "server_hello"],

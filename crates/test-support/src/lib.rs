@@ -679,21 +679,6 @@ pub async fn until_closed(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
     }
 }
 
-/// The CPU time process `pid` has used, user and system (fields 14 and 15 of /proc/PID/stat, in clock
-/// ticks of 1/100 s as Linux reports them).
-pub fn cpu_time(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the process is running");
-    // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
-    let after_name = &stat[stat.rfind(')').expect("(comm)") + 2..];
-    let fields: Vec<u64> = after_name
-        .split(' ')
-        .skip(11)
-        .take(2)
-        .map(|f| f.parse().expect("a tick count"))
-        .collect();
-    Duration::from_millis((fields[0] + fields[1]) * 10)
-}
-
 /// Waits (bounded by [`WAIT`]) until `check` passes, checking every 20 ms; fails the test with `what`
 /// and the last thing `check` said if it never does.
 pub async fn eventually(what: &str, mut check: impl FnMut() -> Result<(), String>) {
@@ -775,4 +760,32 @@ pub fn allow_open_files(needed: u64) {
             "this test needs {needed} open files, the limit is {soft} and cannot be raised ({err}); run it as root or raise `ulimit -Hn`"
         );
     }
+}
+
+/// `cert`'s public-key pin as curl, Chromium and echo-client take it: `sha256//` and the base64 SHA-256
+/// of its SubjectPublicKeyInfo.
+pub fn pin_of(cert: &tls_core::pki_types::CertificateDer<'_>) -> String {
+    format!(
+        "sha256//{}",
+        tls_core::inspect::pin_sha256(cert).expect("a certificate with a key")
+    )
+}
+
+/// Every handshake message (and alert) of an x-ray's JSON (`--trace-json`, `/handshake.json`), in
+/// order, each record's in turn.
+pub fn trace_messages(trace: &serde_json::Value) -> Vec<&serde_json::Value> {
+    trace["records"]
+        .as_array()
+        .expect("an x-ray's JSON has records")
+        .iter()
+        .flat_map(|record| record["messages"].as_array().into_iter().flatten())
+        .collect()
+}
+
+/// The types of [`trace_messages`]: `client_hello`, `server_hello`, ...
+pub fn trace_message_types(trace: &serde_json::Value) -> Vec<String> {
+    trace_messages(trace)
+        .iter()
+        .filter_map(|message| message["type"].as_str().map(str::to_owned))
+        .collect()
 }

@@ -15,11 +15,18 @@ use crate::pem;
 const NAME: &str = "fuzzed-input.pem";
 
 /// Any bytes, read as a certificate chain, a private key and a CA file: each loads or fails with an
-/// error that names the file; none panics.
+/// error that names the file; none panics. A chain that loads, written back as PEM, loads as the same
+/// certificates, byte for byte.
 pub fn pem_loader(data: &[u8]) {
     let name = Path::new(NAME);
+    let chain = pem::parse_cert_chain(name, data.to_vec());
+    if let Ok(chain) = &chain {
+        let written: String = chain.iter().map(pem::certificate_pem).collect();
+        let again = pem::parse_cert_chain(name, written.into_bytes()).expect("a chain written as PEM loads again");
+        assert_eq!(&again, chain, "a chain written as PEM and read again differs");
+    }
     let errors = [
-        pem::parse_cert_chain(name, data.to_vec()).err(),
+        chain.err(),
         pem::parse_private_key(name, data.to_vec()).err(),
         pem::parse_ca_certs(name, data.to_vec()).err(),
     ];
@@ -44,8 +51,22 @@ pub fn inspector(data: &[u8]) {
     for der in &ders {
         for position in [Position::Alone, Position::Leaf, Position::Issuer] {
             if let Ok(info) = inspect::inspect_at(der, position, now) {
-                serde_json::to_string(&info).expect("a certificate's fields always serialize");
-                inspect::pin_sha256(der).expect("a certificate that inspects has a key to pin");
+                let json = serde_json::to_value(&info).expect("a certificate's fields always serialize");
+                let pin = inspect::pin_sha256(der).expect("a certificate that inspects has a key to pin");
+                assert_eq!(json["pin_sha256"], pin.as_str(), "the JSON's pin is the certificate's");
+                let text = info.to_string();
+                for (label, field) in [
+                    ("\tIssuer: ", "issuer"),
+                    ("\tSubject: ", "subject"),
+                    ("\tSerial Number (hex): ", "serial"),
+                ] {
+                    let shown = json[field].as_str().expect("a text field");
+                    assert!(
+                        text.lines().any(|line| line.strip_prefix(label) == Some(shown)),
+                        "the text does not show the JSON's {field} {shown:?}:\n{text}"
+                    );
+                }
+                agree(&text, &json);
             }
         }
     }
@@ -216,11 +237,34 @@ pub fn rfc8448_secret() -> Vec<crate::xray::Secret> {
 }
 
 /// Any bytes as a captured connection (each first byte `n` says how many of the bytes after it, `8n + 1`,
-/// one side sent before the other answers) decode into a trace, its text and its JSON without a panic;
-/// a capture that gave no record says why.
+/// one side sent before the other answers) decode into a trace, its text and its JSON without a panic,
+/// the text and the JSON showing the same messages in the same order; a capture that gave no record
+/// says why.
 pub fn xray(data: &[u8]) {
     let (chunks, trace) = xray_trace(data);
-    let _ = trace.render(true, false);
+    let text = trace.render(true, false);
+    // The text and the JSON list the same messages, in the same order.
+    let json = serde_json::to_value(&trace).expect("a trace always serializes");
+    let listed: Vec<&str> = json["records"]
+        .as_array()
+        .map(|records| {
+            records
+                .iter()
+                .flat_map(|record| record["messages"].as_array().into_iter().flatten())
+                .filter_map(|message| message["type"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let modelled: Vec<&str> = trace.messages().map(|message| message.kind.as_str()).collect();
+    assert_eq!(listed, modelled, "the JSON lists other messages than the trace holds");
+    let mut from = 0;
+    for message in trace.messages() {
+        let line = format!("{:16}{} ({})", "", message.kind, crate::xray::bytes(message.length));
+        match text[from..].find(&line) {
+            Some(at) => from += at + line.len(),
+            None => panic!("the text does not show {line:?} where the JSON has it:\n{text}"),
+        }
+    }
     for message in trace.messages() {
         let mut end = 0;
         for note in &message.annotations {
@@ -231,7 +275,6 @@ pub fn xray(data: &[u8]) {
             end = note.at + note.len;
         }
     }
-    let _ = serde_json::to_string(&trace);
     let sent = chunks.iter().any(|c| !c.bytes.is_empty());
     assert!(
         !sent || !trace.records.is_empty() || trace.problem.is_some(),

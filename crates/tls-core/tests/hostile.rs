@@ -35,27 +35,44 @@ async fn s2_a_dribbled_client_hello_gets_the_same_absolute_deadline() {
         ..ServerOptions::default()
     };
     let server = RunningServer::start(server_config(pki.server.identity()), options).await;
-    let mut slow = TcpStream::connect(server.addr).await.expect("connect");
-    let started = Instant::now();
-    // The start of a TLS handshake record, one byte every 100 ms: each byte would reset a per-read
-    // timeout; the deadline must not move.
+    let slow = TcpStream::connect(server.addr).await.expect("connect");
+    let (mut reader, mut writer) = slow.into_split();
+    // A TLS handshake record header announcing 512 bytes, then its body, one byte every 100 ms: each
+    // byte would reset a per-read timeout, and 100 of them would take 10 s; the 800 ms deadline must
+    // not move. The dribble stops when the server closes.
+    let mut hello = vec![0x16u8, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03];
+    hello.resize(100, 0);
+    let closed = async {
+        let mut buf = [0u8; 64];
+        while let Ok(1..) = reader.read(&mut buf).await {}
+    };
     let dribble = async {
-        for byte in [
-            0x16u8, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, 0x00, 0x00, 0x00, 0x00,
-        ] {
-            if slow.write_all(&[byte]).await.is_err() {
+        let mut sent = 0;
+        for byte in &hello {
+            if writer.write_all(&[*byte]).await.is_err() {
                 break;
             }
+            sent += 1;
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        slow
+        sent
     };
-    let (mut slow, ()) = tokio::join!(dribble, good_client_is_served(&server, &pki));
-    until_closed(&mut slow).await;
-    let elapsed = started.elapsed();
-    assert!(
-        elapsed >= Duration::from_millis(700) && elapsed < Duration::from_millis(1_600),
-        "closed after {elapsed:?}, not at the 800 ms deadline"
+    let (sent, ()) = tokio::join!(
+        async {
+            tokio::select! {
+                sent = dribble => sent,
+                () = closed => usize::MAX,
+            }
+        },
+        good_client_is_served(&server, &pki)
+    );
+    // Closed while the dribble went on (usize::MAX): the deadline is absolute. Had each byte moved it,
+    // all 100 would have been sent.
+    assert_eq!(
+        sent,
+        usize::MAX,
+        "the server held a dribbling handshake for all {} bytes",
+        hello.len()
     );
     server.stop().await;
 }

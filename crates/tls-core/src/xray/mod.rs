@@ -22,7 +22,7 @@ mod render;
 #[cfg(feature = "net")]
 mod tap;
 
-#[cfg(feature = "page")]
+#[cfg(any(feature = "page", feature = "fuzzing"))]
 pub(crate) use decode::bytes;
 pub use decode::{Annotation, Closed, Fields, Finished, FinishedCheck, Message, Record, Trace, decode};
 #[cfg(feature = "net")]
