@@ -66,8 +66,8 @@ impl FromStr for Mode {
 /// A benchmark to run.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// The server, HOST:PORT.
-    pub addr: String,
+    /// The server.
+    pub addr: tls_core::HostPort,
     /// The name to verify it as.
     pub server_name: ServerName<'static>,
     /// Trust and client certificate; resumption is switched off here unless `resume`.
@@ -220,7 +220,7 @@ pub async fn run(options: Options, live: Arc<Live>) -> Report {
     let seconds = started.elapsed().as_secs_f64();
     Report {
         mode: options.mode,
-        target: options.addr.clone(),
+        target: options.addr.to_string(),
         connections: options.connections,
         size: options.size,
         resume: options.resume,

@@ -65,7 +65,7 @@ fn usage_error(kind: clap::error::ErrorKind, message: &str) -> ! {
 pub(crate) async fn run(args: BenchArgs) -> tls_core::Result<ExitCode> {
     let size = checked_size(&args);
     let (mode, newline) = (args.mode, args.newline);
-    let addr = args.target.connect.to_string();
+    let addr = args.target.connect.clone();
     let (config, server_name, timeouts) = connection_setup(args.target, false)?;
     if args.connections > 1000 {
         // Each connection is a file descriptor; the soft limit is often 1024.

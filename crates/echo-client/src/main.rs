@@ -166,7 +166,7 @@ pub(crate) const SUCCESS: u8 = 0;
 pub(crate) const FAILURE: u8 = 1;
 
 async fn run(args: Args, outputs: trace::Outputs) -> tls_core::Result<u8> {
-    let addr = args.target.connect.to_string();
+    let addr = args.target.connect.clone();
     let echoing = Echoing {
         message: args.message,
         stdin: args.stdin,

@@ -12,7 +12,7 @@ use tls_core::xray::Trace;
 
 /// One traced connection: where to, and where its x-ray goes.
 pub(crate) struct Traced {
-    pub(crate) addr: String,
+    pub(crate) addr: tls_core::HostPort,
     /// `--trace`'s detail (`brief` or `full`), when the x-ray is shown on standard error.
     pub(crate) detail: Option<String>,
     pub(crate) outputs: Outputs,
@@ -38,7 +38,7 @@ impl Traced {
         let interrupted = tokio::signal::ctrl_c();
         tokio::pin!(interrupted);
         let connect = client::connect_traced(&addr, server_name, config, options);
-        let (connected, capture) = tokio::select! {
+        let client::TracedConnection { connected, capture } = tokio::select! {
             connected = connect => connected,
             _ = &mut interrupted => {
                 let unwritten = outputs.abandon();

@@ -194,7 +194,7 @@ async fn run(args: Args) -> tls_core::Result<()> {
     if let Err(err) = tls_echo_cli::raise_fd_limit() {
         tracing::warn!("cannot raise the open-file limit ({err}): connections beyond it will be refused");
     }
-    let listener = server::bind_with(&args.listen.to_string(), args.reuse_port).await?;
+    let listener = server::bind_with(&args.listen, args.reuse_port).await?;
     let local = server::local_addr(&listener)?;
     server::check_reachable(&listener).await?;
     // Listening for Ctrl-C and SIGTERM before saying so: a signal right after this line is handled.

@@ -69,6 +69,50 @@ impl HostPort {
     }
 }
 
+/// Where to connect or listen: a [`HostPort`] or a [`SocketAddr`](std::net::SocketAddr) as they are,
+/// or `HOST:PORT` text, parsed once here into a [`HostPort`] (its mistakes said as the programs say
+/// them).
+pub trait ToAddress {
+    /// The address as a [`HostPort`].
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidAddress`] for text that is not `HOST:PORT`.
+    fn to_address(&self) -> crate::Result<HostPort>;
+}
+
+impl ToAddress for HostPort {
+    fn to_address(&self) -> crate::Result<HostPort> {
+        Ok(self.clone())
+    }
+}
+
+impl ToAddress for std::net::SocketAddr {
+    fn to_address(&self) -> crate::Result<HostPort> {
+        Ok(HostPort {
+            host: self.ip().to_string(),
+            port: self.port(),
+        })
+    }
+}
+
+impl ToAddress for str {
+    fn to_address(&self) -> crate::Result<HostPort> {
+        HostPort::parse(self).map_err(|reason| crate::Error::InvalidAddress { reason })
+    }
+}
+
+impl ToAddress for String {
+    fn to_address(&self) -> crate::Result<HostPort> {
+        self.as_str().to_address()
+    }
+}
+
+impl<T: ToAddress + ?Sized> ToAddress for &T {
+    fn to_address(&self) -> crate::Result<HostPort> {
+        (**self).to_address()
+    }
+}
+
 impl std::fmt::Display for HostPort {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.host.contains(':') {
@@ -82,6 +126,25 @@ impl std::fmt::Display for HostPort {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A HostPort and a SocketAddr are taken as they are; text is parsed once, its mistakes said as
+    /// InvalidAddress (not a socket error later).
+    #[test]
+    fn addresses_come_typed_or_as_text() {
+        let expected = HostPort {
+            host: "::1".into(),
+            port: 7777,
+        };
+        let socket: std::net::SocketAddr = "[::1]:7777".parse().expect("a socket address");
+        assert_eq!(socket.to_address().expect("typed"), expected);
+        assert_eq!(expected.to_address().expect("typed"), expected);
+        assert_eq!("[::1]:7777".to_address().expect("text"), expected);
+        assert_eq!(String::from("[::1]:7777").to_address().expect("text"), expected);
+        match "localhost".to_address() {
+            Err(crate::Error::InvalidAddress { reason }) => assert!(reason.contains("no :PORT"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn addresses_parse_and_print_back() {

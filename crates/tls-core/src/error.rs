@@ -253,6 +253,12 @@ pub enum Error {
         /// What is wrong with it and what to write instead, naming the text.
         reason: String,
     },
+    /// Bytes that were to be an X.509 certificate are not one.
+    #[error("not a valid X.509 certificate: {reason}")]
+    NotACertificate {
+        /// What the parser found wrong, in words.
+        reason: String,
+    },
     /// A certificate chain was needed and none was given.
     #[error("no certificate given: {step} needs at least one")]
     NoCertificate {
@@ -442,6 +448,7 @@ impl Error {
                 | Self::BadRequest { .. }
                 | Self::InvalidServerName(_)
                 | Self::InvalidAddress { .. }
+                | Self::NotACertificate { .. }
                 | Self::NoCertificate { .. }
                 | Self::Input { .. }
                 | Self::NoDefault { .. }

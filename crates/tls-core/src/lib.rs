@@ -123,7 +123,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 
-pub use address::HostPort;
+pub use address::{HostPort, ToAddress};
 pub use certstore::{CertStore, Served};
 pub use crypto::provider;
 pub use diagnose::{Side, handshake_error, io_error};
@@ -136,4 +136,7 @@ pub use rustls;
 /// The certificate and key types of the API (rustls-pki-types), re-exported for callers.
 pub use rustls::pki_types;
 pub use session::SessionInfo;
+/// The date type of [`generate::Validity`] (the `time` crate), re-exported for callers.
+#[cfg(feature = "generate")]
+pub use time;
 pub use verifier::{CertificateRejected, Pin, Presenter, explaining_verifier, explaining_verifier_with};

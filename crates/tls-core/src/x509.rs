@@ -41,7 +41,7 @@ pub fn issuer(der: &CertificateDer<'_>) -> String {
 /// The one rendering of a distinguished name everywhere (messages, logs, inspect, the page): RFC 4514,
 /// as `openssl x509 -nameopt RFC2253` prints it. Relative names from the most specific (last) to the first, `,` between them, `+` inside a
 /// multi-valued one, special characters escaped.
-pub fn dn_string(name: &x509_parser::x509::X509Name<'_>) -> String {
+pub(crate) fn dn_string(name: &x509_parser::x509::X509Name<'_>) -> String {
     let mut rdns: Vec<String> = name.iter_rdn().map(rdn_string).collect();
     // X.509 stores the least specific first; RFC 4514 writes the most specific first.
     rdns.reverse();

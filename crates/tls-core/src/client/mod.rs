@@ -10,8 +10,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio_rustls::TlsConnector;
-use tokio_rustls::client::TlsStream;
 
+use crate::address::ToAddress;
 use crate::diagnose::{self, Side};
 use crate::echo::{Echo, Mode};
 use crate::error::{Error, Result, Step};
@@ -56,12 +56,14 @@ impl Default for ClientOptions {
 /// # Errors
 /// [`Error::InvalidAddress`] when `addr` is not `HOST:PORT`, [`Error::InvalidServerName`] when the host
 /// is neither a DNS name nor an IP address.
-pub fn server_name_for(addr: &str) -> Result<ServerName<'static>> {
-    let address = crate::address::HostPort::parse(addr).map_err(|reason| Error::InvalidAddress { reason })?;
+pub fn server_name_for(addr: impl ToAddress) -> Result<ServerName<'static>> {
+    let address = addr.to_address()?;
     parse_server_name(&address.host)
 }
 
 pub use crate::config::parse_server_name;
+/// The TLS stream [`Connection::into_stream`] gives (tokio-rustls'), re-exported for callers.
+pub use tokio_rustls::client::TlsStream;
 
 /// An established, verified TLS session with an echo server.
 #[derive(Debug)]
@@ -84,10 +86,11 @@ const CLOSE_WAIT: Duration = Duration::from_secs(1);
 /// Connects to `addr`, completes the handshake and verifies the server as `server_name`.
 ///
 /// # Errors
-/// [`Error::Connect`] (with a hint when nothing listens), [`Error::Timeout`] naming the phase, or
-/// [`Error::Handshake`] whose reason explains a rejected certificate in words.
+/// [`Error::InvalidAddress`] for text that is not `HOST:PORT`, [`Error::Connect`] (with a hint when
+/// nothing listens), [`Error::Timeout`] naming the phase, or [`Error::Handshake`] whose reason explains
+/// a rejected certificate in words.
 pub async fn connect(
-    addr: &str,
+    addr: impl ToAddress,
     server_name: ServerName<'static>,
     config: Arc<ClientConfig>,
     options: ClientOptions,
@@ -95,56 +98,65 @@ pub async fn connect(
     connect_with(addr, server_name, config, options, None).await
 }
 
+/// A connection recorded for the x-ray, as [`connect_traced`] gives it.
+#[derive(Debug)]
+pub struct TracedConnection {
+    /// The connection, or why there is none.
+    pub connected: Result<Connection>,
+    /// Its bytes both ways and its secrets, whatever happened: a failed handshake can be looked at too.
+    pub capture: Capture,
+}
+
 /// As [`connect`], recording the connection for the x-ray: its bytes both ways and its secrets, kept in
 /// memory. The capture comes back whatever happened, so a failed handshake can be looked at too.
-///
-/// # Errors
-/// As [`connect`].
 pub async fn connect_traced(
-    addr: &str,
+    addr: impl ToAddress,
     server_name: ServerName<'static>,
     config: Arc<ClientConfig>,
     options: ClientOptions,
-) -> (Result<Connection>, Capture) {
+) -> TracedConnection {
     let capture = Capture::new();
     capture.forward_to(config.key_log.clone());
     let mut traced = (*config).clone();
     traced.key_log = Arc::new(capture.clone());
     let connected = connect_with(addr, server_name, Arc::new(traced), options, Some(capture.clone())).await;
-    (connected, capture)
+    TracedConnection { connected, capture }
 }
 
 async fn connect_with(
-    addr: &str,
+    addr: impl ToAddress,
     server_name: ServerName<'static>,
     config: Arc<ClientConfig>,
     options: ClientOptions,
     capture: Option<Capture>,
 ) -> Result<Connection> {
+    let address = addr.to_address()?;
     let connect_error = |cause: std::io::Error| {
         let hint = match cause.kind() {
             std::io::ErrorKind::ConnectionRefused => Some("is the server running, and on that port?"),
-            _ if cause.to_string().contains("invalid socket address") => Some("give HOST:PORT such as 127.0.0.1:7777"),
             _ => None,
         };
         Error::Connect {
-            addr: addr.to_owned(),
+            addr: address.to_string(),
             cause,
             hint: crate::error::Hint(hint),
         }
     };
-    let tcp = tokio::time::timeout(options.connect_timeout, TcpStream::connect(addr))
-        .await
-        .map_err(|_| {
-            connect_error(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!(
-                    "no answer within {}",
-                    crate::error::fmt_duration(options.connect_timeout)
-                ),
-            ))
-        })?
-        .map_err(connect_error)?;
+    let tcp = tokio::time::timeout(
+        options.connect_timeout,
+        TcpStream::connect((address.host.as_str(), address.port)),
+    )
+    .await
+    .map_err(|_| {
+        connect_error(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "no answer within {}",
+                crate::error::fmt_duration(options.connect_timeout)
+            ),
+        ))
+    })?
+    .map_err(connect_error)?;
     let peer = tcp.peer_addr().map_err(connect_error)?;
     if let Some(capture) = &capture {
         capture.restart_clock();
@@ -615,13 +627,13 @@ pub struct Fetched {
 /// # Errors
 /// As [`connect`]; certificate problems do not stop it.
 pub async fn fetch_chain(
-    addr: &str,
+    addr: impl ToAddress,
     server_name: ServerName<'static>,
     tls: &crate::config::TlsOptions,
     options: ClientOptions,
 ) -> Result<Fetched> {
     let config = crate::config::inspection_client_config(tls)?;
-    let (connected, capture) = connect_traced(addr, server_name, config, options).await;
+    let TracedConnection { connected, capture } = connect_traced(addr, server_name, config, options).await;
     let conn = connected?;
     let chain = conn.peer_chain();
     let session = conn.info().clone();
@@ -640,7 +652,7 @@ pub async fn fetch_chain(
 /// # Errors
 /// Any error of [`connect`], [`Connection::echo`] or [`Connection::close`].
 pub async fn round_trip(
-    addr: &str,
+    addr: impl ToAddress,
     server_name: ServerName<'static>,
     config: Arc<ClientConfig>,
     message: &[u8],

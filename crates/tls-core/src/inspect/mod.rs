@@ -150,6 +150,12 @@ pub enum Position {
 #[error("not a valid X.509 certificate: {0}")]
 pub struct ParseError(String);
 
+impl From<ParseError> for crate::error::Error {
+    fn from(err: ParseError) -> Self {
+        Self::NotACertificate { reason: err.0 }
+    }
+}
+
 /// Reads every field of `der`.
 ///
 /// # Errors
@@ -538,6 +544,18 @@ impl fmt::Display for CertificateInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Bytes that are not a certificate, from inspect, are the crate's own error: a bad input (exit 2).
+    #[test]
+    fn a_parse_error_is_an_error_of_the_crate() {
+        let not_a_certificate = CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x00]);
+        let err: crate::Error = inspect(&not_a_certificate, Position::Alone)
+            .expect_err("not a certificate")
+            .into();
+        assert!(matches!(err, crate::Error::NotACertificate { .. }), "{err:?}");
+        assert!(err.to_string().starts_with("not a valid X.509 certificate: "), "{err}");
+        assert_eq!(err.exit_code(), 2);
+    }
 
     #[test]
     fn serial_drops_sign_padding_only() {

@@ -18,6 +18,7 @@ use tokio_rustls::TlsAcceptor;
 pub use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::address::ToAddress;
 use crate::certstore::CertStore;
 use crate::echo::Mode;
 use crate::error::{Error, Hint, Result, fmt_duration};
@@ -68,8 +69,9 @@ impl Default for ServerOptions {
 /// Binds a TCP listener on `addr` (such as `127.0.0.1:7777`, `[::1]:0` or `localhost:7777`).
 ///
 /// # Errors
-/// [`Error::Bind`] naming the address, with a hint when the port is taken or needs privileges.
-pub async fn bind(addr: &str) -> Result<TcpListener> {
+/// [`Error::InvalidAddress`] for text that is not `HOST:PORT`; [`Error::Bind`] naming the address, with
+/// a hint when the port is taken or needs privileges.
+pub async fn bind(addr: impl ToAddress) -> Result<TcpListener> {
     bind_with(addr, false).await
 }
 
@@ -77,8 +79,10 @@ pub async fn bind(addr: &str) -> Result<TcpListener> {
 /// kernel spreads new connections among them (Linux).
 ///
 /// # Errors
-/// [`Error::Bind`] naming the address, with a hint when the port is taken or needs privileges.
-pub async fn bind_with(addr: &str, reuse_port: bool) -> Result<TcpListener> {
+/// [`Error::InvalidAddress`] for text that is not `HOST:PORT`; [`Error::Bind`] naming the address, with
+/// a hint when the port is taken or needs privileges.
+pub async fn bind_with(addr: impl ToAddress, reuse_port: bool) -> Result<TcpListener> {
+    let address = addr.to_address()?;
     let bind_error = |cause: std::io::Error| {
         let hint = match cause.kind() {
             std::io::ErrorKind::AddrInUse if reuse_port => {
@@ -89,16 +93,15 @@ pub async fn bind_with(addr: &str, reuse_port: bool) -> Result<TcpListener> {
             }
             std::io::ErrorKind::PermissionDenied => Some("ports below 1024 need privileges: use a port above 1024"),
             std::io::ErrorKind::AddrNotAvailable => Some("that address is not on this machine: try 127.0.0.1"),
-            _ if cause.to_string().contains("invalid socket address") => Some("give HOST:PORT such as 127.0.0.1:7777"),
             _ => None,
         };
         Error::Bind {
-            addr: addr.to_owned(),
+            addr: address.to_string(),
             cause,
             hint: Hint(hint),
         }
     };
-    let resolved = tokio::net::lookup_host(addr)
+    let resolved = tokio::net::lookup_host((address.host.as_str(), address.port))
         .await
         .map_err(bind_error)?
         .next()
@@ -148,7 +151,7 @@ pub struct ServerHandle {
 ///
 /// # Errors
 /// [`Error::Bind`] as for [`bind`].
-pub async fn spawn(addr: &str, config: Arc<ServerConfig>, options: ServerOptions) -> Result<ServerHandle> {
+pub async fn spawn(addr: impl ToAddress, config: Arc<ServerConfig>, options: ServerOptions) -> Result<ServerHandle> {
     let listener = bind(addr).await?;
     let addr = local_addr(&listener)?;
     let (stop, stopped) = oneshot::channel::<()>();

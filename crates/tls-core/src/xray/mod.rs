@@ -25,6 +25,8 @@ mod tap;
 #[cfg(any(feature = "page", feature = "fuzzing"))]
 pub(crate) use decode::bytes;
 pub use decode::{Annotation, Closed, Fields, Finished, FinishedCheck, Message, Record, Trace, decode};
+/// The JSON values a message's fields hold (serde_json), re-exported for callers.
+pub use serde_json;
 #[cfg(feature = "net")]
 pub use tap::Tap;
 
