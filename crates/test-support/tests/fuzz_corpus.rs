@@ -67,11 +67,25 @@ fn the_rfc_8448_seed_decrypts_and_its_server_finished_verifies() {
         tls_core::xray::FinishedCheck::Verified,
         "{trace}"
     );
-    let kinds: Vec<&str> = trace
-        .records
-        .iter()
-        .flat_map(|r| &r.messages)
-        .map(|m| m.kind.as_str())
-        .collect();
-    assert!(kinds.contains(&"certificate_verify"), "{kinds:?}");
+    assert!(
+        trace
+            .messages()
+            .any(|m| m.kind == rustls::HandshakeType::CertificateVerify),
+        "{trace}"
+    );
+    // What was agreed, as values; named as the registries name them only in JSON (and text).
+    assert_eq!(trace.version, Some(rustls::ProtocolVersion::TLSv1_3));
+    assert_eq!(trace.cipher_suite, Some(rustls::CipherSuite::TLS13_AES_128_GCM_SHA256));
+    assert_eq!(trace.group, Some(rustls::NamedGroup::X25519));
+    let json = serde_json::to_value(&trace).expect("JSON");
+    assert_eq!(
+        (&json["version"], &json["cipher_suite"], &json["group"]),
+        (
+            &serde_json::json!("TLSv1.3"),
+            &serde_json::json!("TLS_AES_128_GCM_SHA256"),
+            &serde_json::json!("X25519")
+        )
+    );
+    assert_eq!(json["records"][0]["content_type"], "handshake");
+    assert_eq!(json["records"][0]["messages"][0]["type"], "client_hello");
 }

@@ -245,17 +245,17 @@ pub fn xray(data: &[u8]) {
     let text = trace.render(true, false);
     // The text and the JSON list the same messages, in the same order.
     let json = serde_json::to_value(&trace).expect("a trace always serializes");
-    let listed: Vec<&str> = json["records"]
+    let listed: Vec<String> = json["records"]
         .as_array()
         .map(|records| {
             records
                 .iter()
                 .flat_map(|record| record["messages"].as_array().into_iter().flatten())
-                .filter_map(|message| message["type"].as_str())
+                .filter_map(|message| message["type"].as_str().map(str::to_owned))
                 .collect()
         })
         .unwrap_or_default();
-    let modelled: Vec<&str> = trace.messages().map(|message| message.kind.as_str()).collect();
+    let modelled: Vec<String> = trace.messages().map(|message| message.kind.to_string()).collect();
     assert_eq!(listed, modelled, "the JSON lists other messages than the trace holds");
     let mut from = 0;
     for message in trace.messages() {

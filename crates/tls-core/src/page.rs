@@ -17,6 +17,7 @@ use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use rustls::{HandshakeType, ProtocolVersion};
 use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -26,6 +27,7 @@ use crate::certstore::Served;
 use crate::inspect::{self, Position};
 use crate::session::SessionInfo;
 use crate::x509;
+use crate::xray::Named as _;
 
 /// Largest request head (request line and headers) accepted; hyper answers 431 above it.
 pub const MAX_HEAD: usize = 16 * 1024;
@@ -468,11 +470,15 @@ fn handshake_html(trace: &crate::xray::Trace) -> String {
 fn summary(trace: &crate::xray::Trace) -> [(&'static str, String); 11] {
     let unknown = || "unknown".to_owned();
     let messages: Vec<&crate::xray::Message> = trace.messages().collect();
-    let hellos: Vec<&crate::xray::Message> = messages.iter().copied().filter(|m| m.kind == "client_hello").collect();
+    let hellos: Vec<&crate::xray::Message> = messages
+        .iter()
+        .copied()
+        .filter(|m| m.kind == HandshakeType::ClientHello)
+        .collect();
     let retry = messages
         .iter()
         .copied()
-        .find(|m| m.kind == "server_hello" && m.fields.get("hello_retry_request").is_some());
+        .find(|m| m.kind == HandshakeType::ServerHello && m.fields.get("hello_retry_request").is_some());
     let hello = hellos.first().copied();
     let groups = hello
         .and_then(|m| m.extension("supported_groups"))
@@ -502,32 +508,35 @@ fn summary(trace: &crate::xray::Trace) -> [(&'static str, String); 11] {
                 second.map_or_else(|| "nothing (not seen)".to_owned(), |m| key_shares(Some(m)))
             ),
         ),
-        (None, _) if trace.version.as_deref() == Some("TLSv1.2") => {
+        (None, _) if trace.version == Some(ProtocolVersion::TLSv1_2) => {
             (key_shares(hello), "no (TLS 1.2 has none)".to_owned())
         }
         (None, _) => (key_shares(hello), "no: the server took a key share you sent".to_owned()),
     };
     let resumed = trace.resumed;
-    let shares = if resumed && trace.version.as_deref() == Some("TLSv1.2") {
+    let shares = if resumed && trace.version == Some(ProtocolVersion::TLSv1_2) {
         "none: a TLS 1.2 ClientHello has no key_share, and a resumed TLS 1.2 handshake exchanges no keys".to_owned()
     } else {
         shares
     };
     let exchange = match (&trace.group, resumed) {
-        (Some(group), _) => group.clone(),
+        (Some(group), _) => group.name(),
         (None, true) => "none in this handshake (resumed: the keys come from the earlier session's)".to_owned(),
         (None, false) => unknown(),
     };
-    let kind = match (resumed, trace.version.as_deref()) {
+    let kind = match (resumed, trace.version) {
         (true, _) => "resumed from an earlier session: no certificate and no signature in this handshake",
-        (false, Some("TLSv1.2")) => {
+        (false, Some(ProtocolVersion::TLSv1_2)) => {
             "full: the server sent its certificate and signed its key exchange (ServerKeyExchange)"
         }
         (false, _) => "full: the server sent its certificate and signed the transcript (CertificateVerify)",
     };
     [
-        ("Version", trace.version.clone().unwrap_or_else(unknown)),
-        ("Cipher suite", trace.cipher_suite.clone().unwrap_or_else(unknown)),
+        ("Version", trace.version.map_or_else(unknown, |version| version.name())),
+        (
+            "Cipher suite",
+            trace.cipher_suite.map_or_else(unknown, |suite| suite.name()),
+        ),
         ("Key exchange", exchange),
         ("Handshake", kind.to_owned()),
         ("Your ClientHello's groups", groups),

@@ -3,12 +3,14 @@
 //! TLS 1.3 records opened with the keys the logged secrets give, and both Finished values recomputed.
 
 use std::cell::RefCell;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use rustls::{CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion};
+
 use super::keys::{self, RecordKeys, Suite, Suite12};
+use super::model::{Annotation, Closed, Fields, Finished, FinishedCheck, Message, MessageKind, Record, Trace};
 use super::{Chunk, Direction, Secret};
 use crate::names;
 
@@ -17,250 +19,6 @@ const LARGEST_MESSAGE: usize = 64 * 1024;
 
 /// Application data records shown one by one per direction; the rest are counted.
 const SHOWN_APPLICATION_RECORDS: usize = 8;
-
-/// A decoded connection.
-#[derive(Debug, Clone, Serialize)]
-pub struct Trace {
-    /// The version the server chose (`TLSv1.3`, `TLSv1.2`), once its ServerHello was read.
-    pub version: Option<String>,
-    /// The cipher suite the server chose.
-    pub cipher_suite: Option<String>,
-    /// The key exchange group of the server's key share (TLS 1.3).
-    pub group: Option<String>,
-    /// Every record, in the order they crossed the socket.
-    pub records: Vec<Record>,
-    /// Whether each side's Finished matched the one recomputed from the transcript.
-    pub finished: Finished,
-    /// The ClientHello's JA4 fingerprint (FoxIO's specification).
-    pub ja4: Option<String>,
-    /// JA4's raw form: the readable part, then the sorted suites, the sorted extensions and the
-    /// signature algorithms that its hashes are of.
-    pub ja4_r: Option<String>,
-    /// The transcript hash that the server's CertificateVerify signs (ClientHello to Certificate), hex.
-    pub certificate_verify_transcript: Option<String>,
-    /// How each record key was derived, for redoing it with any HKDF tool.
-    pub key_derivation: Vec<String>,
-    /// Application data records decoded but not shown one by one (past the first few each way).
-    /// Records past the capture's limit are not counted: they are in `bytes_not_captured`.
-    pub more_application_records: usize,
-    /// How many records were listed when the first of those came (where the timeline counts them).
-    #[serde(skip)]
-    pub more_application_after: usize,
-    /// Bytes the capture did not keep (past its limit).
-    pub bytes_not_captured: usize,
-    /// Each side that closed its half of the connection (its TCP FIN), in the order they did.
-    pub closed: Vec<Closed>,
-    /// Whether the handshake resumed an earlier session: TLS 1.3's ServerHello took a
-    /// pre_shared_key; TLS 1.2's server answered its hello with no Certificate and no key exchange.
-    pub resumed: bool,
-    /// Why decoding stopped early, in one sentence, when it did.
-    pub problem: Option<String>,
-}
-
-/// Both Finished checks.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Finished {
-    /// The client's Finished.
-    pub client: FinishedCheck,
-    /// The server's Finished.
-    pub server: FinishedCheck,
-}
-
-/// A side's end of the connection: its FIN, or its reset (RST) of the whole connection.
-#[derive(Debug, Clone, Serialize)]
-pub struct Closed {
-    /// Who closed.
-    pub direction: Direction,
-    /// When, µs since the connection began.
-    pub offset_us: u64,
-    /// A reset (RST), not a FIN: whatever it had sent that was not read yet on this side is lost.
-    pub reset: bool,
-    /// Whether it sent close_notify first (`None`: some of its records could not be read, or the capture
-    /// was cut before the end, so it is not known). Without it, the other side cannot tell a goodbye from a cut connection.
-    pub close_notify_first: Option<bool>,
-    /// The fatal alert it sent before, which says why it closed, when it sent one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub after_fatal_alert: Option<String>,
-    /// How many records came before it (where it goes in the timeline).
-    #[serde(skip)]
-    pub after_records: usize,
-}
-
-/// The result of recomputing one Finished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum FinishedCheck {
-    /// It matches.
-    #[serde(rename = "verified")]
-    Verified,
-    /// It does not match.
-    #[serde(rename = "mismatch")]
-    Mismatch,
-    /// It was not seen (not sent yet, not decrypted, or not TLS 1.3).
-    #[serde(rename = "not seen")]
-    NotSeen,
-}
-
-impl fmt::Display for FinishedCheck {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Verified => "verified",
-            Self::Mismatch => "DOES NOT MATCH",
-            Self::NotSeen => "not seen",
-        })
-    }
-}
-
-/// One TLS record.
-#[derive(Debug, Clone, Serialize)]
-pub struct Record {
-    /// Who sent it.
-    pub direction: Direction,
-    /// When the bytes it ends in arrived, µs since the connection began.
-    pub offset_us: u64,
-    /// The record's content type (`handshake`, `application_data`, ...).
-    pub content_type: String,
-    /// The record header's version field.
-    pub version: String,
-    /// The record's length field.
-    pub length: usize,
-    /// Whether its content is protected.
-    pub encrypted: bool,
-    /// The secret whose keys opened it, when it was opened.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub decrypted_with: Option<String>,
-    /// The content type inside a protected TLS 1.3 record.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub inner_content_type: Option<String>,
-    /// The handshake messages that end in this record, or its alert.
-    pub messages: Vec<Message>,
-    /// Something to say about it: application data's size, a record that did not open.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-/// One handshake message (or alert) and its fields.
-#[derive(Debug, Clone, Serialize)]
-pub struct Message {
-    /// As RFC 8446 names it: `client_hello`, `server_hello`, ... (`alert` for an alert).
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The message's own length field.
-    pub length: usize,
-    /// Its fields, by name, in the order the message holds them.
-    #[serde(flatten)]
-    pub fields: Fields,
-    /// The message's bytes as sent (header included), for `--trace=full`.
-    #[serde(skip)]
-    pub bytes: Vec<u8>,
-    /// What each run of `bytes` is, in order, as far as the decoder read them.
-    #[serde(skip)]
-    pub annotations: Vec<Annotation>,
-}
-
-impl Message {
-    /// A hello's (or EncryptedExtensions') extension `name`, with the fields the decoder read from it.
-    pub fn extension(&self, name: &str) -> Option<&Value> {
-        self.fields
-            .get("extensions")
-            .and_then(Value::as_array)
-            .and_then(|all| all.iter().find(|e| e["name"] == name))
-    }
-
-    /// How many records the message took (1 when it fit in one).
-    pub fn records_taken(&self) -> u64 {
-        self.fields.get("spans_records").and_then(Value::as_u64).unwrap_or(1)
-    }
-
-    /// A Certificate message's certificates, each as the DER bytes sent, in the order sent.
-    pub fn certificates(&self) -> Vec<rustls::pki_types::CertificateDer<'static>> {
-        self.annotations
-            .iter()
-            .filter(|note| self.kind == "certificate" && note.field == "cert_data")
-            .filter_map(|note| self.bytes.get(note.at..note.at + note.len))
-            .map(|der| rustls::pki_types::CertificateDer::from(der.to_vec()))
-            .collect()
-    }
-}
-
-impl Trace {
-    /// Every message read, each record's in turn.
-    pub fn messages(&self) -> impl Iterator<Item = &Message> {
-        self.records.iter().flat_map(|record| &record.messages)
-    }
-
-    /// Whether the server asked for a client certificate (a CertificateRequest: mutual TLS).
-    pub fn client_certificate_requested(&self) -> bool {
-        self.messages().any(|m| m.kind == "certificate_request")
-    }
-
-    /// Whether the client answered with a Certificate message holding no certificate: rustls sends one
-    /// when it has none, or none of a kind the server's request allows.
-    pub fn client_sent_no_certificate(&self) -> bool {
-        self.records
-            .iter()
-            .filter(|record| record.direction == Direction::Client)
-            .flat_map(|record| &record.messages)
-            .any(|m| m.kind == "certificate" && m.certificates().is_empty())
-    }
-
-    /// See [`Trace::resumed`].
-    fn was_resumed(&self) -> bool {
-        let hello = self
-            .messages()
-            .find(|m| m.kind == "server_hello" && m.fields.get("hello_retry_request").is_none());
-        let Some(hello) = hello else {
-            return false;
-        };
-        let took_psk = hello.extension("pre_shared_key").is_some();
-        took_psk
-            || (self.version.as_deref() == Some("TLSv1.2")
-                && !self
-                    .messages()
-                    .any(|m| m.kind == "certificate" || m.kind == "server_key_exchange"))
-    }
-
-    /// The server's Certificate message and the record it ended in.
-    pub fn server_certificate(&self) -> Option<(&Record, &Message)> {
-        self.records
-            .iter()
-            .filter(|record| record.direction == Direction::Server)
-            .find_map(|record| {
-                let message = record.messages.iter().find(|m| m.kind == "certificate")?;
-                Some((record, message))
-            })
-    }
-}
-
-/// Named values in the order they were read (a JSON object keeps that order too).
-#[derive(Debug, Clone, Default)]
-pub struct Fields(Vec<(String, Value)>);
-
-impl Fields {
-    fn insert(&mut self, name: String, value: Value) {
-        self.0.push((name, value));
-    }
-
-    /// The value named `name`.
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
-    }
-
-    /// Every name and value, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.0.iter().map(|(k, v)| (k, v))
-    }
-}
-
-impl Serialize for Fields {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, value) in &self.0 {
-            map.serialize_entry(name, value)?;
-        }
-        map.end()
-    }
-}
 
 /// One direction of the connection as the decoder goes.
 struct Side {
@@ -422,19 +180,6 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(out, "{b:02x}");
         out
     })
-}
-
-/// What one run of a message's bytes is, for `--trace=full`'s annotated hex.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Annotation {
-    /// Where the run begins in the message's bytes (its header included).
-    pub at: usize,
-    /// How many bytes it is.
-    pub len: usize,
-    /// The field, as the RFC's structure names it (`legacy_version`, `cipher_suites length`, ...).
-    pub field: String,
-    /// What it holds, when that is short: a number, a name; empty for bytes shown as they are.
-    pub value: String,
 }
 
 /// The annotations of the message being read, shared by the readers of its nested lists.
@@ -663,8 +408,8 @@ impl Decoder<'_> {
         let mut record = Record {
             direction: side.direction,
             offset_us,
-            content_type: names::content_type(header[0]),
-            version: names::version(u16::from_be_bytes([header[1], header[2]])),
+            content_type: ContentType::from(header[0]),
+            version: ProtocolVersion::from(u16::from_be_bytes([header[1], header[2]])),
             length: body.len(),
             encrypted: false,
             decrypted_with: None,
@@ -717,7 +462,7 @@ impl Decoder<'_> {
                     Some((inner, plain)) => {
                         record.decrypted_with = Some(keys.label.clone());
                         if self.tls13 {
-                            record.inner_content_type = Some(names::content_type(inner));
+                            record.inner_content_type = Some(ContentType::from(inner));
                         }
                         (inner, plain)
                     }
@@ -800,7 +545,7 @@ impl Decoder<'_> {
                 fields.insert("problem".into(), json!(problem));
             }
             record.messages.push(Message {
-                kind: names::handshake_type(kind),
+                kind: MessageKind::Handshake(HandshakeType::from(kind)),
                 length,
                 fields,
                 bytes: message,
@@ -829,9 +574,9 @@ impl Decoder<'_> {
             13 => certificate_request(r, fields, self.tls13),
             15 => certificate_verify(r, fields),
             12 => {
-                let read = server_key_exchange(r, fields);
-                self.trace.group = fields.get("group").and_then(Value::as_str).map(str::to_owned);
-                read
+                let group = server_key_exchange(r, fields)?;
+                self.trace.group = Some(NamedGroup::from(group));
+                Ok(())
             }
             16 => r.vec8("public").map(|key| {
                 fields.insert("public_key_bytes".into(), json!(key.len()));
@@ -947,26 +692,24 @@ impl Decoder<'_> {
         );
         let suite = r.u16("cipher_suite")?;
         fields.insert("cipher_suite".into(), json!(r.named(names::cipher_suite(suite))));
-        self.trace.cipher_suite = Some(names::cipher_suite(suite));
+        self.trace.cipher_suite = Some(CipherSuite::from(suite));
         r.u8("legacy_compression_method")?;
         let mut version = legacy;
         if !r.is_empty() {
             let extensions = r.list16("extensions", "extension list")?;
+            let raw = extensions.rest();
             let read = read_extensions(extensions, if self.retry { Hello::Retry } else { Hello::Server })?;
-            for extension in &read {
-                let name = extension.get("name").and_then(Value::as_str);
-                if name == Some("supported_versions")
-                    && extension.get("version").and_then(Value::as_str) == Some("TLSv1.3")
-                {
-                    version = 0x0304;
-                }
-                if let Some(group) = extension.get("group").and_then(Value::as_str) {
-                    self.trace.group = Some(group.to_owned());
-                }
+            // supported_versions selects TLS 1.3; the key_share of a ServerHello (not a
+            // HelloRetryRequest, whose key_share names the group it asks for) is the group agreed.
+            if leading_u16(raw, 43) == Some(0x0304) {
+                version = 0x0304;
+            }
+            if let Some(group) = leading_u16(raw, 51).filter(|_| !self.retry) {
+                self.trace.group = Some(NamedGroup::from(group));
             }
             fields.insert("extensions".into(), Value::Array(read));
         }
-        self.trace.version = Some(names::version(version));
+        self.trace.version = Some(ProtocolVersion::from(version));
         self.tls13 = version == 0x0304;
         self.suite = if self.tls13 { Suite::tls13(suite) } else { None };
         self.suite12 = if self.tls13 { None } else { Suite12::new(suite) };
@@ -1065,12 +808,25 @@ fn alert(side: &mut Side, plain: &[u8]) -> Message {
         }
     }
     Message {
-        kind: "alert".into(),
+        kind: MessageKind::Alert,
         length: plain.len(),
         fields,
         bytes: plain.to_vec(),
         annotations: notes.into_inner(),
     }
+}
+
+/// The first two bytes of extension `code`'s data in an extension list, when it holds one.
+fn leading_u16(mut list: &[u8], code: u16) -> Option<u16> {
+    while let [a, b, c, d, rest @ ..] = list {
+        let (this, len) = (u16::from_be_bytes([*a, *b]), usize::from(u16::from_be_bytes([*c, *d])));
+        let data = rest.get(..len)?;
+        if this == code {
+            return data.get(..2).map(|v| u16::from_be_bytes([v[0], v[1]]));
+        }
+        list = &rest[len..];
+    }
+    None
 }
 
 /// Which hello an extension list belongs to: the same code means different things in each.
@@ -1276,13 +1032,15 @@ fn certificate_verify(mut r: Reader, fields: &mut Fields) -> Result<(), String> 
     Ok(())
 }
 
-fn server_key_exchange(mut r: Reader, fields: &mut Fields) -> Result<(), String> {
+/// A TLS 1.2 ServerKeyExchange: its fields, and the group it names.
+fn server_key_exchange(mut r: Reader, fields: &mut Fields) -> Result<u16, String> {
     r.what = "ServerKeyExchange";
     if r.u8("curve_type")? != 3 {
         return Err("not a named-curve ECDHE key exchange".into());
     }
     r.named("named_curve".to_owned());
-    fields.insert("group".into(), json!(r.code("namedcurve", names::group)?));
+    let group = r.u16("namedcurve")?;
+    fields.insert("group".into(), json!(r.named(names::group(group))));
     fields.insert("public_key_bytes".into(), json!(r.vec8("public")?.len()));
     let scheme = r.code("algorithm", names::signature_scheme)?;
     fields.insert("scheme".into(), json!(scheme));
@@ -1300,7 +1058,7 @@ fn server_key_exchange(mut r: Reader, fields: &mut Fields) -> Result<(), String>
         );
     }
     fields.insert("signature_bytes".into(), json!(r.vec16("signature")?.len()));
-    Ok(())
+    Ok(group)
 }
 
 fn new_session_ticket(mut r: Reader, fields: &mut Fields, tls13: bool) -> Result<(), String> {
@@ -1352,7 +1110,7 @@ mod tests {
         let trace = decode(&client(&client_hello()), &[], 0);
         assert_eq!(trace.problem, None);
         let hello = &trace.records[0].messages[0];
-        assert_eq!(hello.kind, "client_hello");
+        assert_eq!(hello.kind, HandshakeType::ClientHello);
         assert!(
             trace.ja4.as_deref().is_some_and(|j| j.starts_with("t13d")),
             "{:?}",

@@ -16,6 +16,7 @@ use std::time::{Instant, SystemTime};
 mod decode;
 mod ja4;
 mod keys;
+mod model;
 
 mod pcap;
 mod render;
@@ -24,7 +25,8 @@ mod tap;
 
 #[cfg(any(feature = "page", feature = "fuzzing"))]
 pub(crate) use decode::bytes;
-pub use decode::{Annotation, Closed, Fields, Finished, FinishedCheck, Message, Record, Trace, decode};
+pub use decode::decode;
+pub use model::{Annotation, Closed, Fields, Finished, FinishedCheck, Message, MessageKind, Named, Record, Trace};
 /// The JSON values a message's fields hold (serde_json), re-exported for callers.
 pub use serde_json;
 #[cfg(feature = "net")]

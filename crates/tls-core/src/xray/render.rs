@@ -7,7 +7,9 @@ use std::fmt::{self, Write as _};
 use serde_json::Value;
 
 use super::decode::bytes;
-use super::{Direction, FinishedCheck, Message, Record, Trace};
+use rustls::ProtocolVersion;
+
+use super::{Direction, FinishedCheck, Message, Named as _, Record, Trace};
 
 fn summary(value: &Value) -> String {
     match value {
@@ -139,16 +141,17 @@ impl Trace {
 
     /// The first line: what was agreed, and both Finished checks.
     fn write_headline(&self, f: &mut String, paint: &Paint) -> fmt::Result {
-        let unknown = "unknown".to_owned();
         match &self.version {
             Some(version) => writeln!(
                 f,
-                "handshake x-ray: {version}, {}, {}; Finished (each side's MAC over the transcript): server {}, client {}",
-                self.cipher_suite.as_ref().unwrap_or(&unknown),
+                "handshake x-ray: {}, {}, {}; Finished (each side's MAC over the transcript): server {}, client {}",
+                version.name(),
+                self.cipher_suite
+                    .map_or_else(|| "unknown".to_owned(), |suite| suite.name()),
                 match (&self.group, self.resumed) {
-                    (Some(group), _) => group.as_str(),
-                    (None, true) => "no key exchange (resumed)",
-                    (None, false) => "unknown",
+                    (Some(group), _) => group.name(),
+                    (None, true) => "no key exchange (resumed)".to_owned(),
+                    (None, false) => "unknown".to_owned(),
                 },
                 paint.check(self.finished.server),
                 paint.check(self.finished.client)
@@ -213,12 +216,12 @@ impl Trace {
         }
         if self.version.is_none() {
             // Nothing was agreed: no secrets to speak of.
-        } else if self.version.as_deref() == Some("TLSv1.2") && self.resumed {
+        } else if self.version == Some(ProtocolVersion::TLSv1_2) && self.resumed {
             writeln!(
                 f,
                 "not shown: this handshake resumes an earlier session, whose key exchange made the master secret (the CLIENT_RANDOM line's); that exchange is not in this capture"
             )?;
-        } else if self.version.as_deref() == Some("TLSv1.2") {
+        } else if self.version == Some(ProtocolVersion::TLSv1_2) {
             writeln!(
                 f,
                 "not shown: the (EC)DHE shared secret (the pre-master secret) behind the master secret: the TLS library does not export it"
@@ -251,7 +254,7 @@ fn write_record(f: &mut String, record: &Record, full: bool, paint: &Paint) -> f
         Direction::Server => paint.paint("36", "server → client"),
     };
     let opened = match (&record.decrypted_with, &record.inner_content_type) {
-        (Some(label), Some(inner)) => format!(", encrypted {inner}, opened with {label}'s keys"),
+        (Some(label), Some(inner)) => format!(", encrypted {}, opened with {label}'s keys", inner.name()),
         (Some(label), None) => format!(", encrypted, opened with the {label}"),
         _ if record.encrypted => ", encrypted".to_owned(),
         _ => String::new(),
@@ -260,7 +263,7 @@ fn write_record(f: &mut String, record: &Record, full: bool, paint: &Paint) -> f
         f,
         "{:>10.3} ms  {arrow}  {} record, {}{opened}",
         record.offset_us as f64 / 1000.0,
-        record.content_type,
+        record.content_type.name(),
         bytes(record.length)
     )?;
     if let Some(note) = &record.note {
@@ -280,7 +283,7 @@ fn write_record(f: &mut String, record: &Record, full: bool, paint: &Paint) -> f
             f,
             "{:16}{} ({}){colon}{}",
             "",
-            paint.paint("1", &message.kind),
+            paint.paint("1", &message.kind.name()),
             bytes(message.length),
             fields.join("; ")
         )?;
