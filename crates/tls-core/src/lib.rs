@@ -130,6 +130,7 @@ pub use diagnose::{Side, handshake_error, io_error};
 pub use error::{Error, Result};
 pub use identity::{Identity, check_key_matches};
 pub use inspect::key_belongs_to;
+pub use names::Named;
 pub use preflight::{Finding, Severity, check as preflight, served_chain_warnings};
 /// rustls itself, for callers that hold its configurations.
 pub use rustls;

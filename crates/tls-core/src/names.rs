@@ -253,3 +253,34 @@ fn other(code: u16) -> String {
         format!("0x{code:04x}")
     }
 }
+
+/// A TLS number as the registries name it, for JSON and text: [`Named::name`].
+pub trait Named {
+    /// Its name (`TLSv1.3`, `TLS_AES_128_GCM_SHA256`, `X25519MLKEM768`, `handshake`, ...), GREASE as
+    /// such, else its number.
+    fn name(&self) -> String;
+}
+
+impl Named for rustls::ProtocolVersion {
+    fn name(&self) -> String {
+        version(u16::from(*self))
+    }
+}
+
+impl Named for rustls::CipherSuite {
+    fn name(&self) -> String {
+        cipher_suite(u16::from(*self))
+    }
+}
+
+impl Named for rustls::NamedGroup {
+    fn name(&self) -> String {
+        group(u16::from(*self))
+    }
+}
+
+impl Named for rustls::ContentType {
+    fn name(&self) -> String {
+        content_type(u8::from(*self))
+    }
+}

@@ -25,9 +25,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::certstore::Served;
 use crate::inspect::{self, Position};
+use crate::names::Named as _;
 use crate::session::SessionInfo;
 use crate::x509;
-use crate::xray::Named as _;
 
 /// Largest request head (request line and headers) accepted; hyper answers 431 above it.
 pub const MAX_HEAD: usize = 16 * 1024;
@@ -488,14 +488,7 @@ fn summary(trace: &crate::xray::Trace) -> [(&'static str, String); 11] {
         .filter_map(|g| g.as_str().map(str::to_owned))
         .collect::<Vec<_>>()
         .join(", ");
-    let grease = hello
-        .map(|m| {
-            serde_json::to_string(&m.fields)
-                .unwrap_or_default()
-                .matches("GREASE")
-                .count()
-        })
-        .unwrap_or(0);
+    let grease = hello.map_or(0, |m| m.grease);
     let (shares, retried) = match (retry, hellos.get(1)) {
         (Some(retry), second) => (
             format!("in your first ClientHello: {}", key_shares(hello)),
@@ -568,14 +561,14 @@ fn escape(text: &str) -> String {
 fn html(context: &Context, request: &EchoedRequest) -> String {
     let info = &context.session.info;
     let mut rows: Vec<(&str, String)> = vec![
-        ("TLS version", info.version.clone()),
-        ("Cipher suite", info.cipher_suite.clone()),
+        ("TLS version", info.version_name()),
+        ("Cipher suite", info.cipher_suite_name()),
         (
             "Key exchange",
             if info.is_post_quantum() {
-                format!("{} (post-quantum hybrid: ML-KEM-768 with X25519)", info.group)
+                format!("{} (post-quantum hybrid: ML-KEM-768 with X25519)", info.group_name())
             } else {
-                info.group.clone()
+                info.group_name()
             },
         ),
         ("SNI", info.sni.clone().unwrap_or_else(|| "(none sent)".into())),

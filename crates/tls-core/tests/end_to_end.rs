@@ -65,8 +65,12 @@ async fn session_reports_tls13_and_the_post_quantum_group() {
     let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
     let conn = connect(&server, &pki.ca).await.expect("handshake succeeds");
     let info = conn.info().clone();
-    assert_eq!(info.version, "TLSv1.3");
-    assert_eq!(info.group, "X25519MLKEM768");
+    assert_eq!(info.version, Some(rustls::ProtocolVersion::TLSv1_3));
+    assert_eq!(info.group, Some(rustls::NamedGroup::X25519MLKEM768));
+    assert_eq!(
+        (info.version_name(), info.group_name()),
+        ("TLSv1.3".to_owned(), "X25519MLKEM768".to_owned())
+    );
     assert!(info.is_post_quantum());
     assert_eq!(info.peer_subject.as_deref(), Some("CN=127.0.0.1"));
     bounded("close", conn.close()).await.expect("clean close");

@@ -206,9 +206,9 @@ macro_rules! session_line {
     ($log:expr, $message:literal, $($field:tt)*) => {
         tracing::info!(
             peer = %$log.peer,
-            tls = %$log.info.version,
-            cipher = %$log.info.cipher_suite,
-            group = %$log.info.group,
+            tls = %$log.info.version_name(),
+            cipher = %$log.info.cipher_suite_name(),
+            group = %$log.info.group_name(),
             resumed = $log.info.resumed,
             sni = $log.info.sni.as_deref(),
             alpn = $log.info.alpn.as_deref(),

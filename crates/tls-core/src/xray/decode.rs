@@ -182,8 +182,13 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// The annotations of the message being read, shared by the readers of its nested lists.
-type Notes = RefCell<Vec<Annotation>>;
+/// What the readers of one message (and of its nested lists) note as they go: each run of bytes, and
+/// how many GREASE values (RFC 8701) the message's codes held.
+#[derive(Default)]
+struct Notes {
+    annotations: RefCell<Vec<Annotation>>,
+    grease: std::cell::Cell<usize>,
+}
 
 /// A cursor over a message's bytes that says what it could not read and notes what each field is.
 struct Reader<'a, 'n> {
@@ -205,7 +210,7 @@ impl<'a, 'n> Reader<'a, 'n> {
     }
 
     fn note(&self, at: usize, len: usize, field: &str, value: String) {
-        self.notes.borrow_mut().push(Annotation {
+        self.notes.annotations.borrow_mut().push(Annotation {
             at,
             len,
             field: field.to_owned(),
@@ -262,7 +267,7 @@ impl<'a, 'n> Reader<'a, 'n> {
 
     /// Says what the field read last holds (a name rather than its number); gives `value` back.
     fn named(&self, value: String) -> String {
-        if let Some(last) = self.notes.borrow_mut().last_mut() {
+        if let Some(last) = self.notes.annotations.borrow_mut().last_mut() {
             last.value.clone_from(&value);
         }
         value
@@ -270,8 +275,16 @@ impl<'a, 'n> Reader<'a, 'n> {
 
     /// A two-byte code, noted by the name `name` gives it.
     fn code(&mut self, field: &str, name: fn(u16) -> String) -> Result<String, String> {
+        self.code_and_name(field, name).map(|(_, name)| name)
+    }
+
+    /// As [`Reader::code`], with the code itself.
+    fn code_and_name(&mut self, field: &str, name: fn(u16) -> String) -> Result<(u16, String), String> {
         let code = self.u16(field)?;
-        Ok(self.named(name(code)))
+        if names::is_grease(code) {
+            self.notes.grease.set(self.notes.grease.get() + 1);
+        }
+        Ok((code, self.named(name(code))))
     }
 
     /// Two-byte codes to the end, each noted by its name.
@@ -549,7 +562,8 @@ impl Decoder<'_> {
                 length,
                 fields,
                 bytes: message,
-                annotations: notes.into_inner(),
+                grease: notes.grease.get(),
+                annotations: notes.annotations.into_inner(),
             });
         }
         Ok(())
@@ -812,7 +826,8 @@ fn alert(side: &mut Side, plain: &[u8]) -> Message {
         length: plain.len(),
         fields,
         bytes: plain.to_vec(),
-        annotations: notes.into_inner(),
+        grease: 0,
+        annotations: notes.annotations.into_inner(),
     }
 }
 
@@ -842,8 +857,7 @@ enum Hello {
 fn read_extensions(mut r: Reader, hello: Hello) -> Result<Vec<Value>, String> {
     let mut out = Vec::new();
     while !r.is_empty() {
-        let code = r.u16("extension_type")?;
-        let name = r.named(names::extension(code));
+        let (code, name) = r.code_and_name("extension_type", names::extension)?;
         let mut body = r.list16(&name, "extension")?;
         let mut fields = Map::new();
         fields.insert("name".into(), json!(name));

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::Direction;
 use crate::names;
+use crate::names::Named;
 
 /// A decoded connection.
 #[derive(Debug, Clone, Serialize)]
@@ -156,6 +157,10 @@ pub struct Message {
     /// What each run of `bytes` is, in order, as far as the decoder read them.
     #[serde(skip)]
     pub annotations: Vec<Annotation>,
+    /// How many of its codes (cipher suites, extension types, groups, versions, ...) were GREASE
+    /// values (RFC 8701), which a client sends so that servers keep tolerating unknown ones.
+    #[serde(skip)]
+    pub grease: usize,
 }
 
 impl Message {
@@ -298,37 +303,6 @@ impl fmt::Display for MessageKind {
             Self::Handshake(kind) => f.write_str(&names::handshake_type(u8::from(*kind))),
             Self::Alert => f.write_str("alert"),
         }
-    }
-}
-
-/// A TLS number as the registries name it, for JSON and text: [`Named::name`].
-pub trait Named {
-    /// Its name (`TLSv1.3`, `TLS_AES_128_GCM_SHA256`, `X25519MLKEM768`, `handshake`, ...), GREASE as
-    /// such, else its number.
-    fn name(&self) -> String;
-}
-
-impl Named for ProtocolVersion {
-    fn name(&self) -> String {
-        names::version(u16::from(*self))
-    }
-}
-
-impl Named for CipherSuite {
-    fn name(&self) -> String {
-        names::cipher_suite(u16::from(*self))
-    }
-}
-
-impl Named for NamedGroup {
-    fn name(&self) -> String {
-        names::group(u16::from(*self))
-    }
-}
-
-impl Named for ContentType {
-    fn name(&self) -> String {
-        names::content_type(u8::from(*self))
     }
 }
 

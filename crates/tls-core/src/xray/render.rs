@@ -9,7 +9,8 @@ use serde_json::Value;
 use super::decode::bytes;
 use rustls::ProtocolVersion;
 
-use super::{Direction, FinishedCheck, Message, Named as _, Record, Trace};
+use super::{Direction, FinishedCheck, Message, Record, Trace};
+use crate::names::Named as _;
 
 fn summary(value: &Value) -> String {
     match value {
