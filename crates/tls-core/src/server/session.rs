@@ -40,7 +40,9 @@ impl Session<'_> {
     /// line, so a client that reads the log and connects again finds it free.
     pub(super) async fn run(self, tcp: TcpStream, peer: SocketAddr, place: OwnedSemaphorePermit) {
         let started = Instant::now();
-        match self.handshake(tcp).await {
+        // Each phase's future is boxed: the session's task then holds only the one running now (an idle
+        // session is most of what a server holds), not room for the largest of them all.
+        match Box::pin(self.handshake(tcp)).await {
             Ok(accepted) => self.serve(accepted, peer, started, place).await,
             Err(reason) => {
                 // The handshake, and with it the socket, is gone by now.
