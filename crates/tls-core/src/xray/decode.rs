@@ -10,7 +10,9 @@ use serde_json::{Map, Value, json};
 use rustls::{CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion};
 
 use super::keys::{self, RecordKeys, Suite, Suite12};
-use super::model::{Annotation, Closed, Fields, Finished, FinishedCheck, Message, MessageKind, Record, Trace};
+use super::model::{
+    Annotation, Closed, DecodeError, Fields, Finished, FinishedCheck, Message, MessageKind, Record, Trace,
+};
 use super::{Chunk, Direction, Secret};
 use crate::names;
 
@@ -25,6 +27,8 @@ struct Side {
     direction: Direction,
     /// Bytes not yet cut into records.
     pending: Vec<u8>,
+    /// Bytes of this side's stream before `pending`: where its next record begins.
+    consumed: u64,
     /// Handshake bytes not yet cut into messages.
     handshake: Vec<u8>,
     /// Handshake messages of this direction that span records: how many records the current one took.
@@ -124,17 +128,23 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
             let last = &side.pending;
             decoder.trace.problem = match last.get(3..5) {
                 _ if last.is_empty() => continue,
-                Some(length) => Some(format!(
-                    "the {}'s last {} are an unfinished record: its header promises {} bytes, {} came",
-                    who(side.direction),
-                    bytes(last.len()),
-                    u16::from_be_bytes([length[0], length[1]]),
-                    last.len() - 5
+                Some(length) => Some(stopped(
+                    side,
+                    format!(
+                        "the {}'s last {} are an unfinished record: its header promises {} bytes, {} came",
+                        who(side.direction),
+                        bytes(last.len()),
+                        u16::from_be_bytes([length[0], length[1]]),
+                        last.len() - 5
+                    ),
                 )),
-                None => Some(format!(
-                    "the {}'s last {} are not even a record header (5 bytes)",
-                    who(side.direction),
-                    bytes(last.len())
+                None => Some(stopped(
+                    side,
+                    format!(
+                        "the {}'s last {} are not even a record header (5 bytes)",
+                        who(side.direction),
+                        bytes(last.len())
+                    ),
                 )),
             };
         }
@@ -151,6 +161,15 @@ pub(crate) fn bytes(n: usize) -> String {
     }
 }
 
+/// Why `side` could not be read past its next record.
+fn stopped(side: &Side, reason: String) -> DecodeError {
+    DecodeError {
+        direction: side.direction,
+        offset: side.consumed,
+        reason,
+    }
+}
+
 fn who(direction: Direction) -> &'static str {
     match direction {
         Direction::Client => "client",
@@ -163,6 +182,7 @@ impl Side {
         Self {
             direction,
             pending: Vec::new(),
+            consumed: 0,
             handshake: Vec::new(),
             spans: 0,
             keys: None,
@@ -377,12 +397,14 @@ impl Decoder<'_> {
     }
 
     /// Cuts `side`'s pending bytes into records and reads each.
-    fn records(&mut self, side: &mut Side, offset_us: u64) -> Result<(), String> {
+    fn records(&mut self, side: &mut Side, offset_us: u64) -> Result<(), DecodeError> {
         loop {
             if side.pending.len() < 5 {
                 return Ok(());
             }
-            let header: [u8; 5] = side.pending[..5].try_into().map_err(|_| "a record header".to_owned())?;
+            let header: [u8; 5] = side.pending[..5]
+                .try_into()
+                .map_err(|_| stopped(side, "a record header".to_owned()))?;
             if !(20..=24).contains(&header[0]) {
                 // Shown as text too when they read as text: an HTTP answer, an SSH banner, an HTML page.
                 let start = &side.pending[..side.pending.len().min(16)];
@@ -391,18 +413,24 @@ impl Decoder<'_> {
                 } else {
                     String::new()
                 };
-                return Err(format!(
-                    "the {} sent bytes that are not a TLS record (they begin with 0x{:02x} 0x{:02x}{text}): it does not speak TLS",
-                    who(side.direction),
-                    header[0],
-                    header[1]
+                return Err(stopped(
+                    side,
+                    format!(
+                        "the {} sent bytes that are not a TLS record (they begin with 0x{:02x} 0x{:02x}{text}): it does not speak TLS",
+                        who(side.direction),
+                        header[0],
+                        header[1]
+                    ),
                 ));
             }
             let length = usize::from(u16::from_be_bytes([header[3], header[4]]));
             if length > 16384 + 256 {
-                return Err(format!(
-                    "the {} sent a record of {length} bytes, more than TLS allows (16,640)",
-                    who(side.direction)
+                return Err(stopped(
+                    side,
+                    format!(
+                        "the {} sent a record of {length} bytes, more than TLS allows (16,640)",
+                        who(side.direction)
+                    ),
                 ));
             }
             if side.pending.len() < 5 + length {
@@ -410,11 +438,13 @@ impl Decoder<'_> {
             }
             let body: Vec<u8> = side.pending[5..5 + length].to_vec();
             side.pending.drain(..5 + length);
-            self.record(side, offset_us, header, &body)?;
+            let read = self.record(side, offset_us, header, &body);
+            side.consumed += 5 + length as u64;
+            read?;
         }
     }
 
-    fn record(&mut self, side: &mut Side, offset_us: u64, header: [u8; 5], body: &[u8]) -> Result<(), String> {
+    fn record(&mut self, side: &mut Side, offset_us: u64, header: [u8; 5], body: &[u8]) -> Result<(), DecodeError> {
         if side.direction == Direction::Client && self.client_keys.is_some() {
             side.keys = self.client_keys.take();
         }
@@ -530,17 +560,20 @@ impl Decoder<'_> {
     }
 
     /// Cuts the handshake bytes of `side` into messages, reads each into `record`.
-    fn messages(&mut self, side: &mut Side, record: &mut Record) -> Result<(), String> {
+    fn messages(&mut self, side: &mut Side, record: &mut Record) -> Result<(), DecodeError> {
         while side.handshake.len() >= 4 {
             let kind = side.handshake[0];
             let length = usize::from(side.handshake[1]) << 16
                 | usize::from(side.handshake[2]) << 8
                 | usize::from(side.handshake[3]);
             if length > LARGEST_MESSAGE {
-                return Err(format!(
-                    "the {} sent a {} of {length} bytes, more than the 64 KiB the decoder reads",
-                    who(side.direction),
-                    names::handshake_type(kind)
+                return Err(stopped(
+                    side,
+                    format!(
+                        "the {} sent a {} of {length} bytes, more than the 64 KiB the decoder reads",
+                        who(side.direction),
+                        names::handshake_type(kind)
+                    ),
                 ));
             }
             if side.handshake.len() < 4 + length {
@@ -1183,14 +1216,29 @@ mod tests {
         chunks[1].bytes = [&[22, 3, 3, 0, 64][..], &[0; 16]].concat();
         let trace = decode(&chunks, &[], 0);
         assert_eq!(
-            trace.problem.as_deref(),
-            Some("the server's last 21 bytes are an unfinished record: its header promises 64 bytes, 16 came")
+            trace.problem,
+            Some(DecodeError {
+                direction: Direction::Server,
+                offset: 0,
+                reason: "the server's last 21 bytes are an unfinished record: its header promises 64 bytes, 16 came"
+                    .into()
+            })
         );
-        chunks[1].bytes = vec![22, 3];
+        // After a whole record, the next one's offset: where in the server's stream decoding stopped.
+        chunks[1].bytes = [&[21, 3, 3, 0, 2, 1, 0][..], &[22, 3]].concat();
         let trace = decode(&chunks, &[], 0);
         assert_eq!(
-            trace.problem.as_deref(),
-            Some("the server's last 2 bytes are not even a record header (5 bytes)")
+            trace.problem,
+            Some(DecodeError {
+                direction: Direction::Server,
+                offset: 7,
+                reason: "the server's last 2 bytes are not even a record header (5 bytes)".into()
+            })
+        );
+        assert_eq!(
+            serde_json::to_value(&trace).expect("JSON")["problem"],
+            "the server's last 2 bytes are not even a record header (5 bytes)",
+            "the JSON keeps the sentence"
         );
     }
 

@@ -26,7 +26,9 @@ mod tap;
 #[cfg(any(feature = "page", feature = "fuzzing"))]
 pub(crate) use decode::bytes;
 pub use decode::decode;
-pub use model::{Annotation, Closed, Fields, Finished, FinishedCheck, Message, MessageKind, Record, Trace};
+pub use model::{
+    Annotation, Closed, DecodeError, Fields, Finished, FinishedCheck, Message, MessageKind, Record, Trace,
+};
 /// The JSON values a message's fields hold (serde_json), re-exported for callers.
 pub use serde_json;
 #[cfg(feature = "net")]

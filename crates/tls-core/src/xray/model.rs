@@ -52,8 +52,8 @@ pub struct Trace {
     /// Whether the handshake resumed an earlier session: TLS 1.3's ServerHello took a
     /// pre_shared_key; TLS 1.2's server answered its hello with no Certificate and no key exchange.
     pub resumed: bool,
-    /// Why decoding stopped early, in one sentence, when it did.
-    pub problem: Option<String>,
+    /// Why decoding stopped early, when it did: where, and in one sentence why.
+    pub problem: Option<DecodeError>,
 }
 
 /// Both Finished checks.
@@ -320,5 +320,32 @@ fn optional_name<T: Named, S: Serializer>(value: &Option<T>, serializer: S) -> R
     match value {
         Some(value) => serializer.serialize_str(&value.name()),
         None => serializer.serialize_none(),
+    }
+}
+
+/// Where decoding stopped, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// The side whose bytes could not be read further.
+    pub direction: Direction,
+    /// Where the record that could not be read begins, in bytes of that side's stream from the start
+    /// of the connection.
+    pub offset: u64,
+    /// Why, in one sentence.
+    pub reason: String,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl Serialize for DecodeError {
+    /// The sentence, as the JSON has always had it.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.reason)
     }
 }
