@@ -95,6 +95,7 @@ pub mod x509;
 // TLS.
 mod certstore;
 pub mod config;
+mod constraints;
 mod diagnose;
 // The tables of TLS numbers' names; the x-ray reads most of them.
 #[cfg_attr(not(feature = "xray"), allow(dead_code))]

@@ -616,13 +616,11 @@ fn explain(
             };
             format!("certificate {subject} is not valid yet: {}{clock}", dates())
         }
-        // webpki's finer errors reach us wrapped in `Other`; their names are stable.
-        CertificateError::Other(other) if other.to_string().contains("CaUsedAsEndEntity") => format!(
-            "certificate {subject} is a CA certificate (CA:TRUE) used as the server's own certificate; the server must present a leaf certificate signed by that CA"
-        ),
-        CertificateError::Other(other) if other.to_string().contains("EndEntityUsedAsCa") => format!(
-            "the chain of {subject} has a certificate without CA:TRUE in the place of an intermediate CA; the intermediate must be made with basicConstraints CA:TRUE"
-        ),
+        // webpki's finer errors reach us wrapped in `Other`, as its own values.
+        CertificateError::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
+            Some(refusal) => explain_webpki(refusal, end_entity, intermediates, verifier),
+            None => format!("certificate {subject} was rejected: {other}"),
+        },
         CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
             format!("certificate {subject} is not meant for TLS servers (its extended key usage lacks serverAuth)")
         }
@@ -631,6 +629,51 @@ fn explain(
             x509::issuer(end_entity)
         ),
         other => format!("certificate {subject} was rejected: {other}"),
+    }
+}
+
+/// What webpki refused, in words, for the refusals rustls passes on as they are.
+fn explain_webpki(
+    refusal: &webpki::Error,
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    verifier: &ExplainingVerifier,
+) -> String {
+    let subject = x509::subject(end_entity);
+    match refusal {
+        webpki::Error::CaUsedAsEndEntity => format!(
+            "certificate {subject} is a CA certificate (CA:TRUE) used as the server's own certificate; the server must present a leaf certificate signed by that CA"
+        ),
+        webpki::Error::EndEntityUsedAsCa => format!(
+            "the chain of {subject} has a certificate without CA:TRUE in the place of an intermediate CA; the intermediate must be made with basicConstraints CA:TRUE"
+        ),
+        webpki::Error::NameConstraintViolation => {
+            crate::constraints::breach(end_entity, intermediates, &verifier.roots.roots).unwrap_or_else(|| {
+                format!(
+                    "certificate {subject} holds a name that a CA above it may not certify (that CA's name constraints)"
+                )
+            })
+        }
+        webpki::Error::PathLenConstraintViolated => format!(
+            "the chain of {subject} is longer than a CA in it allows (its basicConstraints pathLenConstraint): an intermediate sits below a CA that may have fewer or none"
+        ),
+        webpki::Error::UnsupportedCertVersion => format!(
+            "certificate {subject} is not an X.509 version 3 certificate (a version 1 certificate has no extensions, so no names or usage a TLS client can check); make it again as v3"
+        ),
+        webpki::Error::UnsupportedCriticalExtension => format!(
+            "a certificate of the chain of {subject} has an extension marked critical that the verifier does not know, and a critical extension it cannot read must be refused"
+        ),
+        webpki::Error::MaximumPathDepthExceeded | webpki::Error::MaximumPathBuildCallsExceeded => format!(
+            "no chain from {subject} to a trusted CA was found within the verifier's limits on chain length and search"
+        ),
+        webpki::Error::UnsupportedSignatureAlgorithmContext(_)
+        | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            format!("a certificate of the chain of {subject} is signed with an algorithm the verifier does not accept")
+        }
+        webpki::Error::BadDer | webpki::Error::BadDerTime | webpki::Error::TrailingData(_) => {
+            format!("a certificate of the chain of {subject} is not well-formed DER")
+        }
+        other => format!("certificate {subject} was rejected (webpki: {other:?})"),
     }
 }
 

@@ -229,6 +229,14 @@ pub fn anchor_name(subject: &[u8]) -> Vec<u8> {
     der_element(0x30, subject)
 }
 
+/// A trust anchor's subject (the contents of its SEQUENCE), RFC 4514 as [`subject`] writes it.
+pub(crate) fn anchor_subject(subject: &[u8]) -> String {
+    use x509_parser::prelude::FromDer as _;
+    let name = anchor_name(subject);
+    x509_parser::x509::X509Name::from_der(&name)
+        .map_or_else(|_| "(an unreadable name)".to_owned(), |(_, name)| dn_string(&name))
+}
+
 /// Whether basicConstraints says CA:TRUE.
 pub fn is_ca(der: &CertificateDer<'_>) -> bool {
     with_cert(der, false, |c| {
