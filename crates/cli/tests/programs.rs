@@ -175,3 +175,62 @@ async fn the_commands_generate_prints_work_as_printed() {
     assert!(echoed.ok(), "{}", echoed.stderr);
     assert_eq!(echoed.stdout, "Hello World!\n");
 }
+
+/// The same with a folder whose name the shell would split or misread, and names without 127.0.0.1:
+/// the printed lines, pasted into bash as they are (with only the address added), serve and verify.
+#[tokio::test]
+async fn the_printed_commands_survive_a_shell_and_other_names() {
+    use test_support::{Output, Peer};
+    let dir = test_support::temp_dir();
+    let out = dir.path().join("sp ace").join("it's");
+    let made = run(
+        &program("tls-cert"),
+        &[
+            "generate",
+            "--out",
+            &out.display().to_string(),
+            "--san",
+            "example.com",
+            "--san",
+            "::1",
+        ],
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    assert!(made.ok(), "{}", made.stderr);
+    let line = |label: &str| -> String {
+        made.stdout
+            .lines()
+            .find_map(|line| line.strip_prefix(label))
+            .unwrap_or_else(|| panic!("no {label:?} line in:\n{}", made.stdout))
+            .trim()
+            .to_owned()
+    };
+    let bin = std::path::Path::new(&program("tls-cert"))
+        .parent()
+        .expect("the programs' folder")
+        .display()
+        .to_string();
+    let path = format!("{bin}:{}", std::env::var("PATH").unwrap_or_default());
+    let serve = format!("exec {} --listen 127.0.0.1:0", line("serve it:"));
+    let mut server = Peer::spawn_env("bash", &["-c", &serve], &[("PATH", &path)], "bash");
+    let listening = server.wait_for(Output::Stdout, "listening on").await;
+    let addr = listening.rsplit(' ').next().expect("an address").to_owned();
+    let trust = format!("{} --connect {addr}", line("trust it:"));
+    let ran = test_support::bounded(
+        "the printed client",
+        tokio::process::Command::new("bash")
+            .args(["-c", &trust])
+            .env("PATH", &path)
+            .output(),
+    )
+    .await
+    .expect("bash runs");
+    assert_eq!(
+        (ran.status.code(), String::from_utf8_lossy(&ran.stdout).as_ref()),
+        (Some(0), "Hello World!\n"),
+        "{trust}: {}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+}

@@ -150,9 +150,15 @@ fn clearer(err: &clap::Error) -> Option<String> {
     let Some(ContextValue::String(word)) = err.get(ContextKind::InvalidSubcommand) else {
         return None;
     };
-    if word == "full" || word == "brief" {
+    // After --trace (clap names it as the argument the word conflicts with): its detail, misplaced.
+    let after_trace = match err.get(ContextKind::PriorArg) {
+        Some(ContextValue::String(prior)) => prior.starts_with("--trace"),
+        Some(ContextValue::Strings(priors)) => priors.iter().any(|prior| prior.starts_with("--trace")),
+        _ => false,
+    };
+    if after_trace && (word == "full" || word == "brief") {
         return Some(format!(
-            "write --trace={word} with '=': --trace takes its detail only after an equals sign"
+            "{word:?} is not a subcommand: for --trace's {word} detail, write --trace={word} (with '=': --trace takes its detail only after an equals sign)"
         ));
     }
     HostPort::parse(word)

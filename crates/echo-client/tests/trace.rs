@@ -382,8 +382,12 @@ async fn trace_full_shows_the_bytes_and_a_pipe_gets_no_colour() {
     assert_eq!(ran.code, Some(2), "{}", ran.stderr);
     assert_eq!(
         ran.stderr,
-        "error: write --trace=full with '=': --trace takes its detail only after an equals sign\n"
+        "error: \"full\" is not a subcommand: for --trace's full detail, write --trace=full (with '=': --trace takes its detail only after an equals sign)\n"
     );
+    // The same word without --trace before it is not taken for its detail: clap's own message.
+    let ran = test_support::run(CLIENT, &["--stdin", "full"], "(built by cargo)", b"").await;
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(!ran.stderr.contains("--trace"), "{}", ran.stderr);
 }
 
 /// The x-ray's output files are checked before anything is sent: standard output (it carries the

@@ -208,24 +208,51 @@ fn tell(
         if pki.ca_is_new { "new CA" } else { "signed by CA" },
         &pki.ca.issued.cert,
     );
-    let dir = args.out.display();
+    // Commands a user pastes as they are: paths quoted for the shell where they need it.
+    let file = |name: &str| shell_word(&args.out.join(name));
     if let Some(server) = &pki.server {
         describe(&mut out, "server", &server.cert);
         out.line(&format!("  names: {}", request.names.join(", ")));
         // With the CA named, the page the server shows browsers offers it at /ca.pem, as it links to.
-        let in_out_ca = args.out.join("ca.pem");
-        let ca_cert = ca_files.map_or(&in_out_ca, |(cert, _)| cert).display();
+        let ca_cert = ca_files.map_or_else(|| file("ca.pem"), |(cert, _)| shell_word(cert));
         out.line(&format!(
-            "serve it:  echo-server --cert {dir}/server.pem --key {dir}/server.key --serve-ca {ca_cert}"
+            "serve it:  echo-server --cert {} --key {} --serve-ca {ca_cert}",
+            file("server.pem"),
+            file("server.key")
         ));
     }
     for (name, client) in &pki.clients {
         describe(&mut out, &format!("client {name}"), &client.cert);
     }
     if pki.ca_is_new {
+        // The client connects to 127.0.0.1 unless told otherwise, and checks that name unless given
+        // another: a certificate without it is checked as its first name.
+        let server_name = match request.names.first() {
+            Some(first) if pki.server.is_some() && !request.names.iter().any(|n| n == "127.0.0.1") => {
+                format!(" --server-name {}", shell_word(std::path::Path::new(first)))
+            }
+            _ => String::new(),
+        };
+        out.line(&format!("trust it:  echo-client --ca {}{server_name}", file("ca.pem")));
         out.line(&format!(
-            "trust it:  echo-client --ca {dir}/ca.pem   (the CA key {dir}/ca.key signs anything: keep it private)"
+            "  (the CA key {} signs anything: keep it private)",
+            args.out.join("ca.key").display()
         ));
+    }
+}
+
+/// `path` as one shell word: as it is when it holds only characters no shell treats specially, else
+/// in single quotes (a quote inside written as '\'').
+fn shell_word(path: &std::path::Path) -> String {
+    let text = path.display().to_string();
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./:@%+=,-".contains(c));
+    if plain {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 

@@ -369,7 +369,9 @@ impl Connection {
     /// [`Connection::echo_stream`] does the same.
     ///
     /// # Errors
-    /// [`Error::Timeout`] or [`Error::Session`] when close_notify cannot be sent.
+    /// [`Error::Timeout`] or [`Error::Session`] when close_notify cannot be sent, [`Error::Handshake`]
+    /// when the server answers it with a fatal alert (a TLS 1.3 server refusing the client's
+    /// certificate says so only after the client's handshake is done).
     pub async fn close(mut self) -> Result<()> {
         timed(
             Step::SendingCloseNotify,
@@ -386,15 +388,25 @@ impl Connection {
         let closed = tokio::time::timeout(wait, async {
             loop {
                 match stream.read(&mut buf).await {
-                    Ok(0) => return true,
-                    Err(_) => return false,
+                    Ok(0) => return Ok(()),
+                    Err(err) => return Err(err),
                     Ok(_) => {}
                 }
             }
         })
         .await;
-        if closed == Ok(true) {
-            self.await_fin().await;
+        match closed {
+            Ok(Ok(())) => self.await_fin().await,
+            // A fatal alert instead of the server's close_notify: over TLS 1.3 the server judges the
+            // client's certificate after the client has finished its handshake, and says so here.
+            Ok(Err(cause)) if diagnose::alert_received(&cause).is_some() => {
+                return Err(Error::Handshake {
+                    peer: self.peer,
+                    reason: diagnose::handshake_error(&cause, Side::Client),
+                    cause,
+                });
+            }
+            _ => {}
         }
         Ok(())
     }
