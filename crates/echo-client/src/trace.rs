@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tls_core::client::{self, ClientOptions};
 use tls_core::pki_types::ServerName;
 use tls_core::rustls::ClientConfig;
-use tls_core::xray::Trace;
+use tls_core::xray::{Capture, Trace};
 
 /// One traced connection: where to, and where its x-ray goes.
 pub(crate) struct Traced {
@@ -23,9 +23,9 @@ const INTERRUPTED: u8 = 130;
 
 impl Traced {
     /// Connects, recording the connection, runs the session and shows its x-ray whatever happened: a
-    /// handshake that failed is worth a look too. Ctrl-C during the session ends it there, and what was
-    /// captured so far is shown and written; during the connect, the files are left as they were.
-    /// Either way the exit code is 130.
+    /// handshake that failed is worth a look too. Ctrl-C ends the run there, and what was captured so
+    /// far is shown and written; when nothing was sent yet, the files are left as they were. Either way
+    /// the exit code is 130.
     pub(crate) async fn run(
         self,
         server_name: ServerName<'static>,
@@ -37,36 +37,40 @@ impl Traced {
         // Listened for from here on, once for the whole run: SIGINT no longer ends the process at once.
         let interrupted = tokio::signal::ctrl_c();
         tokio::pin!(interrupted);
-        let connect = client::connect_traced(&addr, server_name, config, options);
-        let client::TracedConnection { connected, capture } = tokio::select! {
-            connected = connect => connected,
-            _ = &mut interrupted => {
+        let capture = Capture::new();
+        let connect = client::connect_recorded(&addr, server_name, config, options, &capture);
+        let connected = tokio::select! {
+            connected = connect => Some(connected),
+            _ = &mut interrupted => None,
+        };
+        let result = match connected {
+            // Interrupted in the handshake: what crossed the socket so far is worth a look too.
+            None if capture.snapshot().0.is_empty() => {
                 let unwritten = outputs.abandon();
-                eprintln!("interrupted before a connection was made{}", not_written(&unwritten));
+                eprintln!("interrupted before anything was sent{}", not_written(&unwritten));
                 return Ok(INTERRUPTED);
             }
-        };
-        if let Err(err @ tls_core::Error::Connect { .. }) = connected {
-            // No connection, nothing to show: the files are left as they were.
-            let unwritten = outputs.abandon();
-            eprintln!(
-                "handshake x-ray: none, no connection was made{}",
-                not_written(&unwritten)
-            );
-            return Err(err);
-        }
-        let session = async {
-            match connected {
-                Ok(conn) => crate::session(conn, echoing).await,
-                Err(err) => Err(err),
-            }
-        };
-        let result = tokio::select! {
-            result = session => result,
-            _ = &mut interrupted => {
-                eprintln!("interrupted: the x-ray of what was captured until now follows");
+            None => {
+                eprintln!("interrupted during the handshake: the x-ray of what was captured until now follows");
                 Ok(INTERRUPTED)
             }
+            Some(Err(err @ tls_core::Error::Connect { .. })) => {
+                // No connection, nothing to show: the files are left as they were.
+                let unwritten = outputs.abandon();
+                eprintln!(
+                    "handshake x-ray: none, no connection was made{}",
+                    not_written(&unwritten)
+                );
+                return Err(err);
+            }
+            Some(Err(err)) => Err(err),
+            Some(Ok(conn)) => tokio::select! {
+                result = crate::session(conn, echoing) => result,
+                _ = &mut interrupted => {
+                    eprintln!("interrupted: the x-ray of what was captured until now follows");
+                    Ok(INTERRUPTED)
+                }
+            },
         };
         // The session's own error comes first: a file that cannot be written after it is said too.
         let Outputs { json, pcap } = outputs;

@@ -703,10 +703,9 @@ async fn a_fin_after_a_fatal_alert_says_the_alert_told_why() {
     assert_eq!(trace["closed"][0]["after_fatal_alert"], "decrypt_error", "{trace:#}");
 }
 
-/// Ctrl-C in the middle of a traced session (standard input still open) ends it there: the x-ray of
-/// what was captured so far is shown and written to both files, which tshark reads, and the exit code
-/// is 130, as a shell reports an interrupted program. Before a connection, the files are not left
-/// behind empty.
+/// Ctrl-C in the middle of a traced session (standard input still open), or in its handshake, ends it
+/// there: the x-ray of what was captured so far is shown and written to both files, which tshark reads,
+/// and the exit code is 130, as a shell reports an interrupted program.
 #[tokio::test]
 async fn ctrl_c_during_a_traced_session_writes_what_was_captured_and_exits_130() {
     let pki = PkiFiles::new();
@@ -754,12 +753,12 @@ async fn ctrl_c_during_a_traced_session_writes_what_was_captured_and_exits_130()
     );
     server.stop().await;
 
-    // Nothing listens where the client connects... slowly: a blackhole address would leave the run
-    // to the network, so a listener that never answers the handshake stands in.
+    // A listener that never answers the handshake: the client has sent its ClientHello and waits.
+    // Interrupted there, the x-ray shows that hello, and tshark reads it too.
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let silent_addr = silent.local_addr().expect("address").to_string();
-    let json = dir.path().join("never.json").display().to_string();
-    let pcap = dir.path().join("never.pcapng").display().to_string();
+    let json = dir.path().join("hello.json").display().to_string();
+    let pcap = dir.path().join("hello.pcapng").display().to_string();
     let args = [
         "--connect",
         &silent_addr,
@@ -774,18 +773,24 @@ async fn ctrl_c_during_a_traced_session_writes_what_was_captured_and_exits_130()
         "30",
     ];
     let mut client = Peer::spawn(CLIENT, &args, "(built by cargo)");
-    // Accepted: the client is in its handshake now, waiting for a ServerHello that never comes.
-    let (_held, _) = test_support::bounded("the client connecting", silent.accept())
+    let (mut held, _) = test_support::bounded("the client connecting", silent.accept())
         .await
         .expect("accept");
+    let mut first = [0u8; 1];
+    test_support::bounded(
+        "the ClientHello",
+        tokio::io::AsyncReadExt::read_exact(&mut held, &mut first),
+    )
+    .await
+    .expect("the client's first byte");
     client.signal("INT");
     assert_eq!(client.exit_code().await, Some(130));
     let (_, stderr) = client.outputs().await;
-    assert!(stderr.contains("interrupted before a connection was made"), "{stderr}");
-    assert!(
-        !Path::new(&json).exists() && !Path::new(&pcap).exists(),
-        "no empty files left: {stderr}"
-    );
+    assert!(stderr.contains("interrupted during the handshake"), "{stderr}");
+    let trace: Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON was written"))
+        .expect("the JSON is whole");
+    assert_eq!(test_support::trace_message_types(&trace), ["client_hello"], "{trace}");
+    assert_eq!(tshark_messages(&pcap).await.first().map(|m| m.0), Some(1));
 }
 
 /// --handshake-only against a server that does not echo (openssl s_server): the handshake, verified,

@@ -116,11 +116,26 @@ pub async fn connect_traced(
     options: ClientOptions,
 ) -> TracedConnection {
     let capture = Capture::new();
+    let connected = connect_recorded(addr, server_name, config, options, &capture).await;
+    TracedConnection { connected, capture }
+}
+
+/// As [`connect_traced`], recording into `capture`, which the caller holds all along: what was
+/// recorded is there even when this future is dropped half-way (the user gave up, say).
+///
+/// # Errors
+/// As [`connect`].
+pub async fn connect_recorded(
+    addr: impl ToAddress,
+    server_name: ServerName<'static>,
+    config: Arc<ClientConfig>,
+    options: ClientOptions,
+    capture: &Capture,
+) -> Result<Connection> {
     capture.forward_to(config.key_log.clone());
     let mut traced = (*config).clone();
     traced.key_log = Arc::new(capture.clone());
-    let connected = connect_with(addr, server_name, Arc::new(traced), options, Some(capture.clone())).await;
-    TracedConnection { connected, capture }
+    connect_with(addr, server_name, Arc::new(traced), options, Some(capture.clone())).await
 }
 
 async fn connect_with(
