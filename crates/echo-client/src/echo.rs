@@ -56,16 +56,16 @@ pub(crate) async fn session(mut conn: client::Connection, args: &Echoing) -> tls
         );
     }
     let (_, taken) = Echo::new(if args.raw { Mode::Raw } else { Mode::Line }).feed_counted(message, &mut Vec::new());
-    if taken < message.len() {
-        eprintln!(
-            "warning: the message has an empty line, which ends the session (the echo protocol's rule): the {} after it {} not sent; use --raw with `echo-server --raw` to send everything",
-            match message.len() - taken {
-                1 => "1 byte".to_owned(),
-                n => format!("{n} bytes"),
-            },
-            if message.len() - taken == 1 { "is" } else { "are" }
-        );
-    }
+    // A message not sent whole is not a success (as for --stdin): said as the error once the echo of
+    // what was sent is shown, or beside another error as a warning.
+    let unsent = (taken < message.len()).then(|| {
+        let rest = message.len() - taken;
+        format!(
+            "the message has an empty line, which ends the session (the echo protocol's rule): the {} after it {} not sent; use --raw with `echo-server --raw` to send everything",
+            if rest == 1 { "1 byte".to_owned() } else { format!("{rest} bytes") },
+            if rest == 1 { "was" } else { "were" }
+        )
+    });
     // The message and its echo, then close_notify and what the end of the stream releases (a `\r`
     // ending the message) up to the server's close. close_notify goes only after the echo: sent early,
     // it would sit unread on a server that closes as soon as it has answered, and reset the connection.
@@ -79,6 +79,9 @@ pub(crate) async fn session(mut conn: client::Connection, args: &Echoing) -> tls
         Err(err) => Err(err),
     };
     if let Err(err) = result {
+        if let Some(unsent) = &unsent {
+            eprintln!("warning: {unsent}");
+        }
         if matches!(
             err,
             tls_core::Error::Timeout {
@@ -109,7 +112,14 @@ pub(crate) async fn session(mut conn: client::Connection, args: &Echoing) -> tls
             .and_then(|()| out.flush());
         return Err(err);
     }
-    print_echo(&echoed).map(|()| SUCCESS)
+    print_echo(&echoed)?;
+    match unsent {
+        Some(unsent) => {
+            eprintln!("error: {unsent}");
+            Ok(FAILURE)
+        }
+        None => Ok(SUCCESS),
+    }
 }
 
 /// The echo came back whole, but the server did not answer our close_notify by closing.

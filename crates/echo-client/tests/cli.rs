@@ -715,6 +715,32 @@ async fn stdin_lines_are_echoed_until_the_empty_line() {
     server.stop().await;
 }
 
+/// A message with an empty line inside is cut there, as standard input is: the echo of what was sent,
+/// then the error, exit 1.
+#[tokio::test]
+async fn a_message_cut_by_an_empty_line_is_a_failure_too() {
+    let pki = PkiFiles::new();
+    let server = serving(&pki.pki.server, None).await;
+    let (code, out, err) = echo_client(
+        &[
+            "--connect",
+            &server.address(),
+            "--ca",
+            &pki.arg("ca.pem"),
+            "--message",
+            "a\n\nb",
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!((code, out.as_str()), (Some(1), "a\n"), "{err}");
+    assert_eq!(
+        err,
+        "error: the message has an empty line, which ends the session (the echo protocol's rule): the 1 byte after it was not sent; use --raw with `echo-server --raw` to send everything\n"
+    );
+    server.stop().await;
+}
+
 /// Binary data to a line-mode server: its first empty line (two newlines in a row) ends the session,
 /// 20 MB or not; the run says how far it got and fails, and what came back is the echo of that part.
 #[tokio::test]
