@@ -151,19 +151,28 @@ fn clearer(err: &clap::Error) -> Option<String> {
         return None;
     };
     // After --trace (clap names it as the argument the word conflicts with): its detail, misplaced.
-    let after_trace = match err.get(ContextKind::PriorArg) {
-        Some(ContextValue::String(prior)) => prior.starts_with("--trace"),
-        Some(ContextValue::Strings(priors)) => priors.iter().any(|prior| prior.starts_with("--trace")),
-        _ => false,
-    };
-    if after_trace && (word == "full" || word == "brief") {
+    if came_after(err, "--trace") && (word == "full" || word == "brief") {
         return Some(format!(
             "{word:?} is not a subcommand: for --trace's {word} detail, write --trace={word} (with '=': --trace takes its detail only after an equals sign)"
         ));
     }
-    HostPort::parse(word)
-        .is_ok()
-        .then(|| format!("{word:?} is an address: write echo-client --connect {word}"))
+    HostPort::parse(word).is_ok().then(|| {
+        if came_after(err, "--connect") {
+            format!("{word:?} is a second address: echo-client connects to one, the one --connect gives")
+        } else {
+            format!("{word:?} is an address: write echo-client --connect {word}")
+        }
+    })
+}
+
+/// Whether clap's error names `flag` among the arguments given before the word it refused.
+fn came_after(err: &clap::Error, flag: &str) -> bool {
+    use clap::error::{ContextKind, ContextValue};
+    match err.get(ContextKind::PriorArg) {
+        Some(ContextValue::String(prior)) => prior.starts_with(flag),
+        Some(ContextValue::Strings(priors)) => priors.iter().any(|prior| prior.starts_with(flag)),
+        _ => false,
+    }
 }
 
 /// The exit code of a run that ended as it should.

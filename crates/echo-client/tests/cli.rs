@@ -1616,3 +1616,29 @@ async fn edges_of_message_stdin_and_bench_sizes() {
     }
     server.stop().await;
 }
+
+/// A bare address where clap expects a subcommand: said as an address, with the flag to write; a
+/// second one after --connect is said as a second address; another word is clap's own message.
+#[tokio::test]
+async fn an_address_without_its_flag_is_said_as_one() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["127.0.0.1:7777"],
+            "error: \"127.0.0.1:7777\" is an address: write echo-client --connect 127.0.0.1:7777\n",
+        ),
+        (
+            &["-v", "[::1]:7777"],
+            "error: \"[::1]:7777\" is an address: write echo-client --connect [::1]:7777\n",
+        ),
+        (
+            &["--connect", "127.0.0.1:1", "127.0.0.1:2"],
+            "error: \"127.0.0.1:2\" is a second address: echo-client connects to one, the one --connect gives\n",
+        ),
+        (&["bogus"], "error: unrecognized subcommand 'bogus'"),
+    ];
+    for (args, said) in cases {
+        let (code, out, err) = echo_client(args, b"").await;
+        assert_eq!((code, out.as_str()), (Some(2), ""), "{args:?}: {err}");
+        assert!(err.starts_with(said), "{args:?}: {err}");
+    }
+}
