@@ -425,6 +425,25 @@ pub fn sniff(head: &[u8], limit: usize) -> Sniff {
     }
 }
 
+/// Inputs that try every rule of the echo (empty lines, a held `\r`, binary, nothing), for the tests
+/// of both sides' machines (this one and the client's).
+#[cfg(test)]
+pub(crate) const TEST_INPUTS: &[&[u8]] = &[
+    b"Hello World!",
+    b"Hello\nWorld\n\nignored",
+    b"a\r\n\r\nafter",
+    b"\n",
+    b"\r\n",
+    b"\r",
+    b"\rx\n",
+    b"\r\r\n\n",
+    b"ab\r\ncd\n\r\n",
+    b"line\n\rmore\n",
+    b"\x00\xff\n\x01\n\n",
+    b"no newline at all",
+    b"",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -469,26 +488,10 @@ mod tests {
             .collect()
     }
 
-    const INPUTS: &[&[u8]] = &[
-        b"Hello World!",
-        b"Hello\nWorld\n\nignored",
-        b"a\r\n\r\nafter",
-        b"\n",
-        b"\r\n",
-        b"\r",
-        b"\rx\n",
-        b"\r\r\n\n",
-        b"ab\r\ncd\n\r\n",
-        b"line\n\rmore\n",
-        b"\x00\xff\n\x01\n\n",
-        b"no newline at all",
-        b"",
-    ];
-
     #[test]
     fn every_split_of_every_input_gives_the_same_echo() {
         for mode in [Mode::Line, Mode::Raw] {
-            for input in INPUTS {
+            for input in TEST_INPUTS {
                 let whole = run(mode, &[input]);
                 for split in all_splits(input) {
                     assert_eq!(

@@ -239,21 +239,6 @@ mod tests {
 
     const PEER: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, 7777));
 
-    const INPUTS: &[&[u8]] = &[
-        b"Hello World!",
-        b"Hello\nWorld\n\nignored",
-        b"a\r\n\r\nafter",
-        b"\n",
-        b"\r\n",
-        b"\r",
-        b"\rx\n",
-        b"\r\r\n\n",
-        b"ab\r\ncd\n\r\n",
-        b"line\n\rmore\n",
-        b"\x00\xff\n\x01\n\n",
-        b"",
-    ];
-
     /// What a server with `mode`'s rule echoes of what `exchange` sent of `input` (cut into `size`
     /// pieces), and the outgoing verdicts; the input then ends (`to_end`: the stream too).
     fn send_through(exchange: &mut Exchange<'_>, server: Mode, input: &[u8], size: usize) -> (Vec<u8>, bool) {
@@ -288,7 +273,7 @@ mod tests {
     #[test]
     fn the_echo_of_a_server_of_the_same_rule_is_taken_back_whole() {
         for mode in [Mode::Line, Mode::Raw] {
-            for input in INPUTS {
+            for input in crate::echo::TEST_INPUTS {
                 for (sent_size, echo_size) in [(1, 1), (2, 3), (3, 1), (64, 64)] {
                     let mut rule = Echo::new(mode);
                     let mut exchange = Exchange::new(PEER, &mut rule, false);
