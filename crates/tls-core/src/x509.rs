@@ -24,14 +24,14 @@ fn name_or_placeholder(name: String) -> String {
     }
 }
 
-/// The subject as `CN=…,O=…` ([`dn_string`]), or a placeholder when the certificate does not parse.
+/// The subject as `CN=…,O=…` (RFC 4514, the most specific part first), or a placeholder when the certificate does not parse.
 pub fn subject(der: &CertificateDer<'_>) -> String {
     with_cert(der, "(unparsable certificate)".into(), |c| {
         name_or_placeholder(dn_string(c.subject()))
     })
 }
 
-/// The issuer as `CN=…,O=…` ([`dn_string`]), or a placeholder when the certificate does not parse.
+/// The issuer as `CN=…,O=…` (RFC 4514, the most specific part first), or a placeholder when the certificate does not parse.
 pub fn issuer(der: &CertificateDer<'_>) -> String {
     with_cert(der, "(unparsable certificate)".into(), |c| {
         name_or_placeholder(dn_string(c.issuer()))
