@@ -2,6 +2,7 @@
 //! glue:
 //! - [`values`]: parsing flag values (seconds, counts, sizes, `HOST:PORT`, ALPN names) for clap
 //! - [`defaults`]: finding `certs/server.pem` and the other default files when no flag names them
+//! - [`input`]: standard input as a file named `-`, read once, for the loaders
 //! - [`Extras`]: `--completions SHELL` (clap_complete) and `--man` (clap_mangen), made from the
 //!   program's own clap definitions
 //! - [`raise_fd_limit`]: room for 10,000+ connections
@@ -10,6 +11,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 pub mod defaults;
+pub mod input;
 pub mod values;
 
 pub use clap_complete::Shell;

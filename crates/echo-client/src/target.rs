@@ -8,7 +8,7 @@ use std::time::Duration;
 use tls_core::HostPort;
 use tls_core::client::{self, ClientOptions};
 use tls_core::config::{self, TlsOptions};
-use tls_core::pem;
+use tls_echo_cli::input;
 
 /// Where to connect and whom to trust: shared by the echo and by `bench`.
 #[derive(Debug, clap::Args)]
@@ -51,10 +51,7 @@ pub(crate) struct Target {
     pub(crate) timeout: Duration,
 }
 
-/// Whether a file argument is `-`, standard input.
-pub(crate) fn is_stdin(path: &std::path::Path) -> bool {
-    path.as_os_str() == "-"
-}
+pub(crate) use tls_echo_cli::input::is_stdin;
 
 /// The client configuration, server name and time limits `target` asks for.
 pub(crate) fn connection_setup(
@@ -73,7 +70,7 @@ pub(crate) fn connection_setup(
     };
     let mut ca_certs = None::<Vec<_>>;
     for path in &ca_paths {
-        let loaded = pem::load_ca_certs(path)?;
+        let loaded = input::load_ca_certs(path)?;
         for note in loaded
             .iter()
             .filter_map(|ca| tls_core::verify::trust_anchor_dates(ca, tls_core::pki_types::UnixTime::now()))
@@ -104,8 +101,8 @@ pub(crate) fn connection_setup(
         (ca, true) => Some(config::root_store_with_mozilla(&ca.unwrap_or_default())?),
     };
     let identity = match (&args.cert, &args.key) {
-        (Some(cert), Some(key)) => Some(pem::load_identity(cert, key)?),
-        (Some(combined), None) => Some(pem::load_combined(combined)?),
+        (Some(cert), Some(key)) => Some(input::load_identity(cert, key)?),
+        (Some(combined), None) => Some(input::load_combined(combined)?),
         _ => None,
     };
     let tls = TlsOptions {

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use tls_core::generate::CertificateAuthority;
 use tls_core::page::PageInfo;
 use tls_core::pki_types::CertificateDer;
-use tls_core::{CertStore, Identity, pem, scenario};
+use tls_core::{CertStore, Identity, scenario};
 use tls_echo_cli::defaults::default_file;
+use tls_echo_cli::input;
 
 /// Each certificate file with its key's file; no key file: the certificate file holds the key too.
 pub(crate) type Pairs = Vec<(PathBuf, Option<PathBuf>)>;
@@ -126,7 +127,7 @@ pub(crate) fn reload_when_asked(
             return;
         }
         if let Some((page, path)) = &served_ca {
-            match pem::load_ca_certs(path) {
+            match input::load_ca_certs(path) {
                 Ok(ca_certs) => page.replace_ca_certs(ca_certs),
                 Err(err) => tracing::error!(
                     target: "echo_server",
@@ -160,10 +161,7 @@ pub(crate) fn no_reload(kind: scenario::Kind) -> impl Future<Output = ()> {
     })
 }
 
-/// Whether a file argument is `-`, standard input.
-pub(crate) fn is_stdin(path: &Path) -> bool {
-    path.as_os_str() == "-"
-}
+pub(crate) use tls_echo_cli::input::is_stdin;
 
 /// Loads every --cert/--key pair and checks each (preflight).
 fn load_checked(pairs: &[(PathBuf, Option<PathBuf>)]) -> tls_core::Result<Vec<Identity>> {
@@ -171,8 +169,8 @@ fn load_checked(pairs: &[(PathBuf, Option<PathBuf>)]) -> tls_core::Result<Vec<Id
         .iter()
         .map(|(cert, key)| {
             let identity = match key {
-                Some(key) => pem::load_identity(cert, key)?,
-                None => pem::load_combined(cert)?,
+                Some(key) => input::load_identity(cert, key)?,
+                None => input::load_combined(cert)?,
             };
             preflight(&identity.chain, cert)?;
             Ok(identity)

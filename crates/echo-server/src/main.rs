@@ -12,7 +12,8 @@ use tls_core::echo::Mode;
 use tls_core::page::PageInfo;
 use tls_core::rustls::ServerConfig;
 use tls_core::server::{self, ServerOptions};
-use tls_core::{CertStore, HostPort, pem, scenario};
+use tls_core::{CertStore, HostPort, scenario};
+use tls_echo_cli::input;
 
 mod certificates;
 mod json_log;
@@ -231,7 +232,7 @@ fn page(args: &Args, serve_ca: Option<&Path>) -> tls_core::Result<Option<Arc<Pag
     if args.no_page {
         return Ok(None);
     }
-    let ca_certs = serve_ca.map(pem::load_ca_certs).transpose()?.unwrap_or_default();
+    let ca_certs = serve_ca.map(input::load_ca_certs).transpose()?.unwrap_or_default();
     let page = PageInfo::new(ca_certs);
     Ok(Some(Arc::new(match args.scenario {
         Some(kind) => page.with_scenario(kind.name(), kind.explanation()),
@@ -242,7 +243,7 @@ fn page(args: &Args, serve_ca: Option<&Path>) -> tls_core::Result<Option<Arc<Pag
 /// The rustls configuration: `certs` by SNI, client certificates when --client-ca, ALPN (http/1.1 and
 /// http/1.0 for the page unless --alpn says otherwise).
 fn tls_config(args: &Args, certs: Arc<CertStore>, page: bool) -> tls_core::Result<Arc<ServerConfig>> {
-    let client_ca = args.client_ca.as_deref().map(pem::load_ca_certs).transpose()?;
+    let client_ca = args.client_ca.as_deref().map(input::load_ca_certs).transpose()?;
     for (path, ca) in args.client_ca.iter().zip(client_ca.iter()) {
         for note in ca
             .iter()

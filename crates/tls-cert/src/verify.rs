@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use tls_core::Presenter;
 use tls_core::client::{self, ClientOptions};
 use tls_core::config::TlsOptions;
-use tls_core::{Presenter, pem};
 
 use crate::{INVALID, Stdout, address, fail, refuse};
 
@@ -44,7 +44,7 @@ pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
     let (source, chain, name, presenter) = match (&args.cert, &args.connect) {
         (Some(path), _) => (
             path.display().to_string(),
-            pem::load_cert_chain(path),
+            tls_echo_cli::input::load_cert_chain(path),
             args.server_name.clone(),
             Presenter::File,
         ),
@@ -69,7 +69,7 @@ pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
         }
         (None, None) => return refuse(&"give CERT_FILE or --connect HOST:PORT"),
     };
-    let loaded = pem::load_ca_certs(&args.ca).and_then(|ca| Ok((ca, chain?)));
+    let loaded = tls_echo_cli::input::load_ca_certs(&args.ca).and_then(|ca| Ok((ca, chain?)));
     let verdict =
         loaded.and_then(|(ca, chain)| tls_core::verify::verify(&ca, &chain, name.as_deref(), args.at, presenter));
     let mut out = Stdout::default();

@@ -53,7 +53,7 @@ pub enum LoadProblem {
     /// The path names a directory.
     #[error("it is a directory, not a file")]
     Directory,
-    /// Standard input (`-`) was named for two files.
+    /// Standard input (`-`, as the programs take it) was named for two files.
     #[error("standard input was read already, for another file: give this one as a file")]
     StdinTwice,
     /// The file is far larger than any certificate, key or CA file.

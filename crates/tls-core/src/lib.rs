@@ -48,8 +48,10 @@
 //! - `webpki-roots`: Mozilla's root CAs, for [`config::root_store_with_mozilla`]
 //! - `pkcs12`: reading `.p12`/`.pfx` files in [`inspect`]
 //!
-//! Nothing here installs a signal handler (echo-server's SIGHUP reload is its own), and session secrets
-//! go to `SSLKEYLOGFILE` only when [`config::TlsOptions::key_log`] asks for it, as in rustls.
+//! Nothing here installs a signal handler (echo-server's SIGHUP reload is its own) or reads standard
+//! input (files are read by their names; the programs take `-` for standard input and hand its bytes
+//! to [`pem::parse_identity`] and the other `parse_` functions), and session secrets go to
+//! `SSLKEYLOGFILE` only when [`config::TlsOptions::key_log`] asks for it, as in rustls.
 //!
 //! # Example
 //! A server and a client in one process (features `net` and `generate`), with certificates made in

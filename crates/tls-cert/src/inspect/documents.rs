@@ -10,6 +10,7 @@ use tls_core::pem;
 use tls_core::pem::Item;
 use tls_core::pki_types::CertificateDer;
 use tls_core::x509::visible;
+use tls_echo_cli::input;
 
 use super::{InspectArgs, Source, print};
 use crate::{INVALID, Stdout, fail, refuse};
@@ -26,7 +27,7 @@ pub(crate) fn inspect_files(args: &InspectArgs) -> ExitCode {
         return refuse(&"standard input (-) can be read once: give the file, or the password, as a file");
     }
     let cas = match &args.ca {
-        Some(path) => match pem::load_ca_certs(path) {
+        Some(path) => match input::load_ca_certs(path) {
             Ok(cas) => cas,
             Err(err) => return fail(&err),
         },
@@ -41,7 +42,12 @@ pub(crate) fn inspect_files(args: &InspectArgs) -> ExitCode {
     for path in &args.files {
         // A file name is shown as the user typed it, but a control character in it must not start a line.
         let name = visible(&path.display().to_string()).into_owned();
-        let items = match pem::read_file(path).and_then(|bytes| pem::identify(path, &bytes)) {
+        let shown_as = if input::is_stdin(path) {
+            Path::new(input::STDIN)
+        } else {
+            path.as_path()
+        };
+        let items = match input::read_file(path).and_then(|bytes| pem::identify(shown_as, &bytes)) {
             Ok(items) => items,
             Err(err) => {
                 code = fail(&err);
@@ -356,11 +362,11 @@ fn read_password(path: &Path) -> Result<String, String> {
 /// it is not, 2 when either file cannot be used; with `json`, one object
 /// `{"certificate", "key", "subject", "matches"}`.
 pub(crate) fn key_matches(cert: &Path, key: &Path, json: bool) -> ExitCode {
-    let chain = match pem::load_cert_chain(cert) {
+    let chain = match input::load_cert_chain(cert) {
         Ok(chain) => chain,
         Err(err) => return fail(&err),
     };
-    let private = match pem::load_private_key(key) {
+    let private = match input::load_private_key(key) {
         Ok(private) => private,
         Err(err) => return fail(&err),
     };

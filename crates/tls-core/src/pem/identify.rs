@@ -107,11 +107,7 @@ const WANTED: &str = "certificate, CSR (CERTIFICATE REQUEST), CRL (X509 CRL), PK
 pub fn identify(name: &Path, bytes: &[u8]) -> Result<Vec<Item>> {
     let fail = |problem| Error::Load {
         what: Material::Inspectable,
-        path: if name == Path::new("-") {
-            "standard input".into()
-        } else {
-            name.to_owned()
-        },
+        path: name.to_owned(),
         problem,
     };
     let Some(blocks) = super::labeled_blocks(name, bytes)? else {

@@ -23,6 +23,17 @@ use crate::x509;
 /// Any error of [`load_cert_chain`] or [`load_private_key`], or [`Error::KeyMismatch`] naming both files.
 pub fn load_identity(cert_path: impl AsRef<Path>, key_path: impl AsRef<Path>) -> Result<Identity> {
     let (cert_path, key_path) = (cert_path.as_ref(), key_path.as_ref());
+    let cert = read_bytes(cert_path, Material::CertificateChain)?;
+    let key = read_bytes(key_path, Material::PrivateKey)?;
+    parse_identity(cert_path, cert, key_path, key)
+}
+
+/// As [`load_identity`], for the contents of the two files already read; the names are only used in
+/// errors.
+///
+/// # Errors
+/// As [`load_identity`], but for reading the files.
+pub fn parse_identity(cert_name: &Path, cert: Vec<u8>, key_name: &Path, key: Vec<u8>) -> Result<Identity> {
     let swapped = |err| match err {
         Error::Load {
             what,
@@ -39,9 +50,9 @@ pub fn load_identity(cert_path: impl AsRef<Path>, key_path: impl AsRef<Path>) ->
         },
         other => other,
     };
-    let chain = load_cert_chain(cert_path).map_err(swapped)?;
-    let key = load_private_key(key_path).map_err(swapped)?;
-    identity_of(chain, key, cert_path, key_path)
+    let chain = parse_cert_chain(cert_name, cert).map_err(swapped)?;
+    let key = parse_private_key(key_name, key).map_err(swapped)?;
+    identity_of(chain, key, cert_name, key_name)
 }
 
 /// Checks that `key` (from `key_path`) goes with `chain` (from `cert_path`) and rustls can use it.
@@ -77,8 +88,14 @@ fn identity_of(
 /// As [`load_identity`]; a file without a key says to give the key's file.
 pub fn load_combined(path: impl AsRef<Path>) -> Result<Identity> {
     let path = path.as_ref();
-    // Read once: the file may be standard input.
-    let bytes = read_bytes(path, Material::CertificateChain)?;
+    parse_combined(path, read_bytes(path, Material::CertificateChain)?)
+}
+
+/// As [`load_combined`], for the contents of a file already read; `name` is only used in errors.
+///
+/// # Errors
+/// As [`load_combined`], but for reading the file.
+pub fn parse_combined(path: &Path, bytes: Vec<u8>) -> Result<Identity> {
     let chain = parse_cert_chain(path, bytes.clone())?;
     let key = parse_private_key(path, bytes).map_err(|err| match err {
         Error::Load {
@@ -246,13 +263,21 @@ pub fn certificate_pem(cert: &CertificateDer<'_>) -> String {
 }
 
 /// Reads a file for `tls-cert inspect` (certificates, CSR, CRL, PKCS#12, PKCS#7), with the same limits
-/// and messages as the loaders; `-` is standard input.
+/// and messages as the loaders.
 ///
 /// # Errors
 /// [`Error::Load`] naming the file: missing, a directory, empty, too large, unreadable.
 pub fn read_file(path: impl AsRef<Path>) -> Result<Vec<u8>> {
     let path = path.as_ref();
     let bytes = read_at_most(path, Material::Inspectable, LARGEST_INSPECTED)?;
+    refuse_empty(path, bytes)
+}
+
+/// `bytes` read from `path` for inspect, unless they hold nothing but white space.
+///
+/// # Errors
+/// [`Error::Load`] saying the file is empty.
+pub fn refuse_empty(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(load_error(Material::Inspectable, path, LoadProblem::Empty));
     }
@@ -399,11 +424,7 @@ fn is_key(kind: Option<SectionKind>) -> bool {
 fn load_error(what: Material, path: &Path, problem: LoadProblem) -> Error {
     Error::Load {
         what,
-        path: if path == Path::new("-") {
-            PathBuf::from("standard input")
-        } else {
-            PathBuf::from(path)
-        },
+        path: PathBuf::from(path),
         problem,
     }
 }
@@ -427,35 +448,29 @@ struct Block {
 
 /// Certificate, key and CA files are kilobytes (Mozilla's whole CA bundle is about 250 KiB): anything
 /// larger is the wrong file, and is refused before it is read into memory.
-const LARGEST_FILE: u64 = 16 * 1024 * 1024;
+pub const LARGEST_FILE: u64 = 16 * 1024 * 1024;
 
-/// Reads a certificate, key or CA file whole; `-` is standard input.
-fn read_bytes(path: &Path, what: Material) -> Result<Vec<u8>> {
+/// Reads a certificate, key or CA file whole, refused past [`LARGEST_FILE`].
+///
+/// # Errors
+/// [`Error::Load`] naming the file: missing, a directory, too large, unreadable.
+pub fn read_bytes(path: &Path, what: Material) -> Result<Vec<u8>> {
     read_at_most(path, what, LARGEST_FILE)
 }
 
 /// CRLs run large (a public CA's can hold hundreds of thousands of serials): what inspect reads may be
 /// twice the loaders' limit, about 600,000 revoked certificates in PEM, read in about a gigabyte.
-const LARGEST_INSPECTED: u64 = 32 * 1024 * 1024;
+pub const LARGEST_INSPECTED: u64 = 32 * 1024 * 1024;
 
-/// Reads a file whole, refusing it unread past `limit` bytes; `-` is standard input.
+/// Reads a file whole, refusing it unread past `limit` bytes.
 fn read_at_most(path: &Path, what: Material, limit: u64) -> Result<Vec<u8>> {
     use std::io::Read as _;
     let fail = |problem| load_error(what, path, problem);
     let mut bytes = Vec::new();
-    let read = if path == Path::new("-") {
-        // Standard input can be read once: a second `-` would find it empty and say so, wrongly.
-        static READ: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-        if READ.swap(true, std::sync::atomic::Ordering::SeqCst) {
-            return Err(fail(LoadProblem::StdinTwice));
-        }
-        std::io::stdin().lock().take(limit + 1).read_to_end(&mut bytes)
-    } else {
-        if path.is_dir() {
-            return Err(fail(LoadProblem::Directory));
-        }
-        std::fs::File::open(path).and_then(|file| file.take(limit + 1).read_to_end(&mut bytes))
-    };
+    if path.is_dir() {
+        return Err(fail(LoadProblem::Directory));
+    }
+    let read = std::fs::File::open(path).and_then(|file| file.take(limit + 1).read_to_end(&mut bytes));
     read.map_err(|err| fail(LoadProblem::Read(err)))?;
     if bytes.len() as u64 > limit {
         return Err(fail(LoadProblem::TooLarge { limit }));
@@ -643,6 +658,30 @@ pub(crate) fn summarize<'a>(labels: impl Iterator<Item = &'a str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The library reads files by their names: `-` is a file named `-` (here, one that is not there),
+    /// never the process's standard input, which is the programs' to read (tls_echo_cli::input).
+    #[test]
+    fn a_dash_is_a_file_name() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let missing = dir.path().join("-");
+        match load_cert_chain(&missing) {
+            Err(Error::Load {
+                path,
+                problem: LoadProblem::Read(err),
+                ..
+            }) => assert_eq!((path, err.kind()), (missing.clone(), std::io::ErrorKind::NotFound)),
+            other => panic!("{other:?}"),
+        }
+        std::fs::write(&missing, "not a certificate").expect("a file named -");
+        assert!(matches!(
+            load_cert_chain(&missing),
+            Err(Error::Load {
+                problem: LoadProblem::NotPemOrDer { .. },
+                ..
+            })
+        ));
+    }
 
     #[test]
     fn summary_counts_labels_in_order() {
