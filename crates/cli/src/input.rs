@@ -49,13 +49,8 @@ pub fn read_stdin(what: Material, limit: u64) -> Result<Vec<u8>> {
 /// # Errors
 /// As [`pem::load_ca_certs`] and [`read_stdin`].
 pub fn load_ca_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
-    if is_stdin(path) {
-        return pem::parse_ca_certs(
-            Path::new(STDIN),
-            read_stdin(Material::CaCertificates, pem::LARGEST_FILE)?,
-        );
-    }
-    pem::load_ca_certs(path)
+    let (name, bytes) = read_named(path, Material::CaCertificates)?;
+    pem::parse_ca_certs(name, bytes)
 }
 
 /// [`pem::load_cert_chain`], `-` being standard input.
@@ -63,13 +58,8 @@ pub fn load_ca_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
 /// # Errors
 /// As [`pem::load_cert_chain`] and [`read_stdin`].
 pub fn load_cert_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
-    if is_stdin(path) {
-        return pem::parse_cert_chain(
-            Path::new(STDIN),
-            read_stdin(Material::CertificateChain, pem::LARGEST_FILE)?,
-        );
-    }
-    pem::load_cert_chain(path)
+    let (name, bytes) = read_named(path, Material::CertificateChain)?;
+    pem::parse_cert_chain(name, bytes)
 }
 
 /// [`pem::load_private_key`], `-` being standard input.
@@ -77,10 +67,8 @@ pub fn load_cert_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
 /// # Errors
 /// As [`pem::load_private_key`] and [`read_stdin`].
 pub fn load_private_key(path: &Path) -> Result<PrivateKeyDer<'static>> {
-    if is_stdin(path) {
-        return pem::parse_private_key(Path::new(STDIN), read_stdin(Material::PrivateKey, pem::LARGEST_FILE)?);
-    }
-    pem::load_private_key(path)
+    let (name, bytes) = read_named(path, Material::PrivateKey)?;
+    pem::parse_private_key(name, bytes)
 }
 
 /// [`pem::load_identity`], either file `-` being standard input.
@@ -98,13 +86,8 @@ pub fn load_identity(cert: &Path, key: &Path) -> Result<Identity> {
 /// # Errors
 /// As [`pem::load_combined`] and [`read_stdin`].
 pub fn load_combined(path: &Path) -> Result<Identity> {
-    if is_stdin(path) {
-        return pem::parse_combined(
-            Path::new(STDIN),
-            read_stdin(Material::CertificateChain, pem::LARGEST_FILE)?,
-        );
-    }
-    pem::load_combined(path)
+    let (name, bytes) = read_named(path, Material::CertificateChain)?;
+    pem::parse_combined(name, bytes)
 }
 
 /// [`pem::read_file`] (for inspect), `-` being standard input.
