@@ -74,7 +74,7 @@ struct Sent<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     opened_with: Option<&'a str>,
     /// How many records the message took.
-    records: u64,
+    records: usize,
 }
 
 /// The chain's way across the wire: the server's Certificate message as the x-ray read it, when its
@@ -101,7 +101,7 @@ fn sent_line(record: &Record, message: &Message) -> String {
     format!(
         "# as sent: one Certificate message of {} bytes in {}, {how}, {:.1} ms after connecting: {} certificate{} of {} bytes, in this order\n",
         message.length,
-        match message.records_taken() {
+        match message.spans_records {
             1 => "one record".to_owned(),
             n => format!("{n} records"),
         },
@@ -227,7 +227,7 @@ pub(crate) fn print(args: &InspectArgs, sources: Vec<Source>, several: bool) -> 
                             record_offset_us: record.offset_us,
                             encrypted: record.encrypted,
                             opened_with: record.decrypted_with.as_deref(),
-                            records: message.records_taken(),
+                            records: message.spans_records,
                         }),
                         _ => None,
                     },

@@ -284,3 +284,21 @@ impl Named for rustls::ContentType {
         content_type(u8::from(*self))
     }
 }
+
+impl Named for rustls::SignatureScheme {
+    fn name(&self) -> String {
+        signature_scheme(u16::from(*self))
+    }
+}
+
+impl Named for rustls::AlertDescription {
+    fn name(&self) -> String {
+        alert(u8::from(*self))
+    }
+}
+
+impl Named for rustls::HandshakeType {
+    fn name(&self) -> String {
+        handshake_type(u8::from(*self))
+    }
+}

@@ -25,9 +25,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::certstore::Served;
 use crate::inspect::{self, Position};
-use crate::names::Named as _;
+use crate::names::Named;
 use crate::session::SessionInfo;
 use crate::x509;
+use crate::xray::{Extension, ExtensionData};
 
 /// Largest request head (request line and headers) accepted; hyper answers 431 above it.
 pub const MAX_HEAD: usize = 16 * 1024;
@@ -408,18 +409,18 @@ const NOT_KEPT: &str = "this connection's handshake was not kept: the server kee
 /// A ClientHello's key shares with their sizes, or why there are none.
 fn key_shares(hello: Option<&crate::xray::Message>) -> String {
     let shares: Vec<String> = hello
-        .and_then(|m| m.extension("key_share"))
-        .and_then(|e| e["shares"].as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .map(|s| {
-            let size = s["key_exchange_bytes"]
-                .as_u64()
-                .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        .into_iter()
+        .flat_map(|m| m.extensions())
+        .filter_map(|e| match &e.data {
+            ExtensionData::KeyShares { shares } => Some(shares),
+            _ => None,
+        })
+        .flatten()
+        .map(|share| {
             format!(
                 "{} ({})",
-                s["group"].as_str().unwrap_or("unknown"),
-                crate::xray::bytes(size)
+                share.group.name(),
+                crate::xray::bytes(share.key_exchange_bytes)
             )
         })
         .collect();
@@ -475,17 +476,15 @@ fn summary(trace: &crate::xray::Trace) -> [(&'static str, String); 11] {
         .copied()
         .filter(|m| m.kind == HandshakeType::ClientHello)
         .collect();
-    let retry = messages
-        .iter()
-        .copied()
-        .find(|m| m.kind == HandshakeType::ServerHello && m.fields.get("hello_retry_request").is_some());
+    let retry = messages.iter().copied().find(|m| m.is_hello_retry_request());
     let hello = hellos.first().copied();
     let groups = hello
-        .and_then(|m| m.extension("supported_groups"))
-        .and_then(|e| e["groups"].as_array().cloned())
+        .into_iter()
+        .flat_map(|m| m.extensions())
+        .find_map(Extension::groups)
         .unwrap_or_default()
         .iter()
-        .filter_map(|g| g.as_str().map(str::to_owned))
+        .map(Named::name)
         .collect::<Vec<_>>()
         .join(", ");
     let grease = hello.map_or(0, |m| m.grease);
@@ -495,8 +494,12 @@ fn summary(trace: &crate::xray::Trace) -> [(&'static str, String); 11] {
             format!(
                 "yes: the server asked for a key share of {}; your second ClientHello sent {}",
                 retry
-                    .extension("key_share")
-                    .and_then(|e| e["selected_group"].as_str().map(str::to_owned))
+                    .extensions()
+                    .iter()
+                    .find_map(|e| match e.data {
+                        ExtensionData::RetryGroup { selected_group } => Some(selected_group.name()),
+                        _ => None,
+                    })
                     .unwrap_or_else(unknown),
                 second.map_or_else(|| "nothing (not seen)".to_owned(), |m| key_shares(Some(m)))
             ),

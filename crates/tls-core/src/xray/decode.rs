@@ -2,19 +2,15 @@
 //! messages (a message may span records, a record may hold several), each message's fields by name,
 //! TLS 1.3 records opened with the keys the logged secrets give, and both Finished values recomputed.
 
-use std::cell::RefCell;
-use std::fmt::Write as _;
+use rustls::{AlertDescription, ContentType, HandshakeType, ProtocolVersion};
 
-use serde_json::{Map, Value, json};
-
-use rustls::{CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion};
-
+use super::finished;
 use super::keys::{self, RecordKeys, Suite, Suite12};
-use super::model::{
-    Annotation, Closed, DecodeError, Fields, Finished, FinishedCheck, Message, MessageKind, Record, Trace,
-};
+use super::message::{AlertLevel, Body, ExtensionData, ServerHello};
+use super::model::{Closed, DecodeError, Finished, FinishedCheck, Message, MessageKind, Record, Stop, Trace, bytes};
+use super::read::{self, Notes};
 use super::{Chunk, Direction, Secret};
-use crate::names;
+use crate::x509::hex;
 
 /// The largest handshake message read (rustls accepts no larger): past it, the decoder stops there.
 const LARGEST_MESSAGE: usize = 64 * 1024;
@@ -39,8 +35,8 @@ struct Side {
     application_records: usize,
     /// It sent close_notify; a record of it could not be read (so whether it did is not known).
     sent_close_notify: bool,
-    /// The fatal alert it sent, by name, when it sent one.
-    sent_fatal: Option<String>,
+    /// The fatal alert it sent, when it sent one.
+    sent_fatal: Option<AlertDescription>,
     unread: bool,
 }
 
@@ -110,7 +106,7 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
                 reset: chunk.reset,
                 // Not known when some of its records were not read, or not captured (past the limit).
                 close_notify_first: (!side.unread && dropped == 0).then_some(side.sent_close_notify),
-                after_fatal_alert: side.sent_fatal.clone(),
+                after_fatal_alert: side.sent_fatal,
                 after_records: decoder.trace.records.len(),
             });
             continue;
@@ -130,50 +126,24 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
                 _ if last.is_empty() => continue,
                 Some(length) => Some(stopped(
                     side,
-                    format!(
-                        "the {}'s last {} are an unfinished record: its header promises {} bytes, {} came",
-                        who(side.direction),
-                        bytes(last.len()),
-                        u16::from_be_bytes([length[0], length[1]]),
-                        last.len() - 5
-                    ),
+                    Stop::UnfinishedRecord {
+                        have: last.len(),
+                        promised: u16::from_be_bytes([length[0], length[1]]),
+                    },
                 )),
-                None => Some(stopped(
-                    side,
-                    format!(
-                        "the {}'s last {} are not even a record header (5 bytes)",
-                        who(side.direction),
-                        bytes(last.len())
-                    ),
-                )),
+                None => Some(stopped(side, Stop::NoRecordHeader { have: last.len() })),
             };
         }
     }
     decoder.trace
 }
 
-/// `n bytes`, or `1 byte`.
-pub(crate) fn bytes(n: usize) -> String {
-    if n == 1 {
-        "1 byte".to_owned()
-    } else {
-        format!("{n} bytes")
-    }
-}
-
 /// Why `side` could not be read past its next record.
-fn stopped(side: &Side, reason: String) -> DecodeError {
+fn stopped(side: &Side, reason: Stop) -> DecodeError {
     DecodeError {
         direction: side.direction,
         offset: side.consumed,
         reason,
-    }
-}
-
-fn who(direction: Direction) -> &'static str {
-    match direction {
-        Direction::Client => "client",
-        Direction::Server => "server",
     }
 }
 
@@ -192,184 +162,6 @@ impl Side {
             sent_fatal: None,
             unread: false,
         }
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
-}
-
-/// What the readers of one message (and of its nested lists) note as they go: each run of bytes, and
-/// how many GREASE values (RFC 8701) the message's codes held.
-#[derive(Default)]
-struct Notes {
-    annotations: RefCell<Vec<Annotation>>,
-    grease: std::cell::Cell<usize>,
-}
-
-/// A cursor over a message's bytes that says what it could not read and notes what each field is.
-struct Reader<'a, 'n> {
-    data: &'a [u8],
-    /// Where `data` begins in the message.
-    at: usize,
-    what: &'static str,
-    notes: &'n Notes,
-}
-
-impl<'a, 'n> Reader<'a, 'n> {
-    fn new(data: &'a [u8], what: &'static str, notes: &'n Notes) -> Self {
-        Self {
-            data,
-            at: 0,
-            what,
-            notes,
-        }
-    }
-
-    fn note(&self, at: usize, len: usize, field: &str, value: String) {
-        self.notes.annotations.borrow_mut().push(Annotation {
-            at,
-            len,
-            field: field.to_owned(),
-            value,
-        });
-    }
-
-    /// The next `n` bytes, noted as `field` unless it is empty.
-    fn take(&mut self, n: usize, field: &str) -> Result<&'a [u8], String> {
-        if self.data.len() < n {
-            return Err(format!(
-                "the {} ends early: {} more bytes expected, {} there",
-                self.what,
-                n,
-                self.data.len()
-            ));
-        }
-        let (head, rest) = self.data.split_at(n);
-        if !field.is_empty() && n > 0 {
-            self.note(self.at, n, field, String::new());
-        }
-        self.data = rest;
-        self.at += n;
-        Ok(head)
-    }
-
-    /// A big-endian number of `n` bytes, noted as `field` with its value.
-    fn number(&mut self, n: usize, field: &str) -> Result<usize, String> {
-        let bytes = self.take(n, "")?;
-        let value = bytes.iter().fold(0, |value, &b| value << 8 | usize::from(b));
-        self.note(self.at - n, n, field, value.to_string());
-        Ok(value)
-    }
-
-    fn u8(&mut self, field: &str) -> Result<u8, String> {
-        let value = self.take(1, "")?[0];
-        self.note(self.at - 1, 1, field, value.to_string());
-        Ok(value)
-    }
-
-    fn u16(&mut self, field: &str) -> Result<u16, String> {
-        let b = self.take(2, "")?;
-        let value = u16::from_be_bytes([b[0], b[1]]);
-        self.note(self.at - 2, 2, field, value.to_string());
-        Ok(value)
-    }
-
-    fn u32(&mut self, field: &str) -> Result<u32, String> {
-        let b = self.take(4, "")?;
-        let value = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
-        self.note(self.at - 4, 4, field, value.to_string());
-        Ok(value)
-    }
-
-    /// Says what the field read last holds (a name rather than its number); gives `value` back.
-    fn named(&self, value: String) -> String {
-        if let Some(last) = self.notes.annotations.borrow_mut().last_mut() {
-            last.value.clone_from(&value);
-        }
-        value
-    }
-
-    /// A two-byte code, noted by the name `name` gives it.
-    fn code(&mut self, field: &str, name: fn(u16) -> String) -> Result<String, String> {
-        self.code_and_name(field, name).map(|(_, name)| name)
-    }
-
-    /// As [`Reader::code`], with the code itself.
-    fn code_and_name(&mut self, field: &str, name: fn(u16) -> String) -> Result<(u16, String), String> {
-        let code = self.u16(field)?;
-        if names::is_grease(code) {
-            self.notes.grease.set(self.notes.grease.get() + 1);
-        }
-        Ok((code, self.named(name(code))))
-    }
-
-    /// Two-byte codes to the end, each noted by its name.
-    fn codes(&mut self, field: &str, name: fn(u16) -> String) -> Result<Vec<String>, String> {
-        let mut out = Vec::new();
-        while !self.is_empty() {
-            out.push(self.code(field, name)?);
-        }
-        Ok(out)
-    }
-
-    /// Bytes after a length of `width` bytes: the length noted as `field length`, the bytes as `field`.
-    fn vec(&mut self, width: usize, field: &str) -> Result<&'a [u8], String> {
-        let n = self.number(width, &format!("{field} length"))?;
-        self.take(n, field)
-    }
-
-    fn vec8(&mut self, field: &str) -> Result<&'a [u8], String> {
-        self.vec(1, field)
-    }
-
-    fn vec16(&mut self, field: &str) -> Result<&'a [u8], String> {
-        self.vec(2, field)
-    }
-
-    fn vec24(&mut self, field: &str) -> Result<&'a [u8], String> {
-        self.vec(3, field)
-    }
-
-    /// A list after a length of `width` bytes, read by a reader of its own whose reads note its items.
-    fn list(&mut self, width: usize, field: &str, what: &'static str) -> Result<Self, String> {
-        let n = self.number(width, &format!("{field} length"))?;
-        let at = self.at;
-        let data = self.take(n, "")?;
-        Ok(Reader {
-            data,
-            at,
-            what,
-            notes: self.notes,
-        })
-    }
-
-    fn list8(&mut self, field: &str, what: &'static str) -> Result<Self, String> {
-        self.list(1, field, what)
-    }
-
-    fn list16(&mut self, field: &str, what: &'static str) -> Result<Self, String> {
-        self.list(2, field, what)
-    }
-
-    fn list24(&mut self, field: &str, what: &'static str) -> Result<Self, String> {
-        self.list(3, field, what)
-    }
-
-    /// The bytes not read yet.
-    fn rest(&self) -> &'a [u8] {
-        self.data
-    }
-
-    fn len(&self) -> usize {
-        self.data.len()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.data.is_empty()
     }
 }
 
@@ -402,36 +194,31 @@ impl Decoder<'_> {
             if side.pending.len() < 5 {
                 return Ok(());
             }
-            let header: [u8; 5] = side.pending[..5]
-                .try_into()
-                .map_err(|_| stopped(side, "a record header".to_owned()))?;
+            let header = [
+                side.pending[0],
+                side.pending[1],
+                side.pending[2],
+                side.pending[3],
+                side.pending[4],
+            ];
             if !(20..=24).contains(&header[0]) {
                 // Shown as text too when they read as text: an HTTP answer, an SSH banner, an HTML page.
                 let start = &side.pending[..side.pending.len().min(16)];
-                let text = if start.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
-                    format!(", \"{}\" as text", String::from_utf8_lossy(start))
-                } else {
-                    String::new()
-                };
+                let text = start
+                    .iter()
+                    .all(|b| b.is_ascii_graphic() || *b == b' ')
+                    .then(|| String::from_utf8_lossy(start).into_owned());
                 return Err(stopped(
                     side,
-                    format!(
-                        "the {} sent bytes that are not a TLS record (they begin with 0x{:02x} 0x{:02x}{text}): it does not speak TLS",
-                        who(side.direction),
-                        header[0],
-                        header[1]
-                    ),
+                    Stop::NotTls {
+                        first: [header[0], header[1]],
+                        text,
+                    },
                 ));
             }
             let length = usize::from(u16::from_be_bytes([header[3], header[4]]));
             if length > 16384 + 256 {
-                return Err(stopped(
-                    side,
-                    format!(
-                        "the {} sent a record of {length} bytes, more than TLS allows (16,640)",
-                        who(side.direction)
-                    ),
-                ));
+                return Err(stopped(side, Stop::RecordTooLong { length }));
             }
             if side.pending.len() < 5 + length {
                 return Ok(());
@@ -470,7 +257,7 @@ impl Decoder<'_> {
                 side.spans += 1;
                 self.messages(side, &mut record)?;
             }
-            21 => record.messages.push(alert(side, &plain)),
+            21 => record.messages.push(alert(side, plain)),
             20 => self.change_cipher_spec(side, &mut record),
             23 => {
                 side.application_records += 1;
@@ -569,82 +356,72 @@ impl Decoder<'_> {
             if length > LARGEST_MESSAGE {
                 return Err(stopped(
                     side,
-                    format!(
-                        "the {} sent a {} of {length} bytes, more than the 64 KiB the decoder reads",
-                        who(side.direction),
-                        names::handshake_type(kind)
-                    ),
+                    Stop::MessageTooLong {
+                        kind: HandshakeType::from(kind),
+                        length,
+                    },
                 ));
             }
             if side.handshake.len() < 4 + length {
                 return Ok(());
             }
-            let message: Vec<u8> = side.handshake.drain(..4 + length).collect();
-            let mut fields = Fields::default();
-            if side.spans > 1 {
-                fields.insert("spans_records".into(), json!(side.spans));
-            }
+            let bytes: Vec<u8> = side.handshake.drain(..4 + length).collect();
+            let spans_records = side.spans.max(1);
             side.spans = usize::from(!side.handshake.is_empty());
             let notes = Notes::default();
-            let read = self.message(side, &message, &mut fields, &notes);
-            if let Err(problem) = read {
-                fields.insert("problem".into(), json!(problem));
-            }
-            record.messages.push(Message {
+            let (body, problem) = read::handshake(&bytes, self.tls13, &notes);
+            let (annotations, grease) = notes.into_parts();
+            let mut message = Message {
                 kind: MessageKind::Handshake(HandshakeType::from(kind)),
                 length,
-                fields,
-                bytes: message,
-                grease: notes.grease.get(),
-                annotations: notes.annotations.into_inner(),
-            });
+                spans_records,
+                body,
+                problem,
+                bytes,
+                annotations,
+                grease,
+            };
+            self.act_on(side, &mut message);
+            record.messages.push(message);
         }
         Ok(())
     }
 
-    /// Reads one handshake message (`message` with its 4-byte header) and acts on it: the transcript,
-    /// the keys that change after it, the Finished checks.
-    fn message(&mut self, side: &mut Side, message: &[u8], fields: &mut Fields, notes: &Notes) -> Result<(), String> {
-        let mut r = Reader::new(message, "handshake message", notes);
-        let kind = r.u8("msg_type")?;
-        r.named(names::handshake_type(kind));
-        r.number(3, "length")?;
-        let body = r.rest();
+    /// What a handshake message changes: the transcript, the keys, what was agreed, the Finished checks.
+    fn act_on(&mut self, side: &mut Side, message: &mut Message) {
+        let kind = message.bytes[0];
+        if kind == 2 {
+            self.retry = false;
+        }
         // Post-handshake messages (TLS 1.3's tickets, key updates) are not part of the transcript.
         let in_transcript = !(self.tls13 && matches!(kind, 4 | 24)) && kind != 0;
         let before = self.transcript.len();
-        let result = match kind {
-            1 => self.client_hello(r, fields),
-            2 => self.server_hello(r, fields),
-            8 => extensions_only(r, fields),
-            11 => certificate(r, fields, self.tls13),
-            13 => certificate_request(r, fields, self.tls13),
-            15 => certificate_verify(r, fields),
-            12 => {
-                let group = server_key_exchange(r, fields)?;
-                self.trace.group = Some(NamedGroup::from(group));
-                Ok(())
+        if kind == 1 {
+            // From the bytes, not the typed hello: a hello damaged after its random still has the
+            // random that opens the records after it, and JA4 reads the bytes it can.
+            if self.trace.ja4.is_none() {
+                if let Some((ja4, raw)) = super::ja4::fingerprint(&message.bytes[4..]) {
+                    self.trace.ja4 = Some(ja4);
+                    self.trace.ja4_r = Some(raw);
+                }
             }
-            16 => r.vec8("public").map(|key| {
-                fields.insert("public_key_bytes".into(), json!(key.len()));
-            }),
-            4 => new_session_ticket(r, fields, self.tls13),
-            24 => r.u8("request_update").map(|request| {
-                r.named(
-                    (if request == 1 {
-                        "update_requested"
-                    } else {
-                        "update_not_requested"
-                    })
-                    .to_owned(),
-                );
-                fields.insert("request_update".into(), json!(request == 1));
-            }),
-            20 => r.take(body.len(), "verify_data").map(|verify_data| {
-                fields.insert("verify_data_bytes".into(), json!(verify_data.len()));
-            }),
-            _ => Ok(()),
-        };
+            if let Some(random) = message.bytes.get(6..38) {
+                self.client_random = Some(random.to_vec());
+            }
+        }
+        match &mut message.body {
+            // A ServerHello whose extensions could not be read agrees nothing: its version may be there.
+            Body::ServerHello(hello) if message.problem.is_none() => self.server_hello(hello),
+            Body::ServerKeyExchange(exchange) => self.trace.group = Some(exchange.group),
+            Body::Finished {
+                transcript_hash, check, ..
+            } => {
+                let (hash, checked) = self.finished(side, &message.bytes[4..]);
+                *transcript_hash = hash;
+                *check = checked;
+            }
+            _ => {}
+        }
         if kind == 2 && self.retry {
             // RFC 8446 4.4.1: the first ClientHello is replaced by a message_hash of it.
             if let Some(suite) = self.suite {
@@ -654,11 +431,8 @@ impl Decoder<'_> {
                 self.transcript = synthetic;
             }
         }
-        if kind == 20 {
-            self.finished(side, body, fields);
-        }
         if in_transcript {
-            self.transcript.extend_from_slice(message);
+            self.transcript.extend_from_slice(&message.bytes);
         }
         if kind == 11 && side.direction == Direction::Server {
             if let Some(suite) = self.suite {
@@ -677,93 +451,33 @@ impl Decoder<'_> {
                 side.keys = RecordKeys::new(suite, &next, &label);
             }
         }
-        result
+    }
+
+    /// What a ServerHello agrees: the version (TLS 1.3 by supported_versions), the suite, the group
+    /// of the server's key share (a HelloRetryRequest's key_share names the group it asks for instead).
+    fn server_hello(&mut self, hello: &ServerHello) {
+        self.retry = hello.hello_retry_request;
+        let mut version = hello.legacy_version;
+        for extension in hello.extensions.iter().flatten() {
+            match &extension.data {
+                ExtensionData::SelectedVersion { version: selected } if *selected == ProtocolVersion::TLSv1_3 => {
+                    version = *selected;
+                }
+                ExtensionData::ServerKeyShare(share) => self.trace.group = Some(share.group),
+                _ => {}
+            }
+        }
+        let suite = u16::from(hello.cipher_suite);
+        self.trace.cipher_suite = Some(hello.cipher_suite);
+        self.trace.version = Some(version);
+        self.tls13 = version == ProtocolVersion::TLSv1_3;
+        self.suite = if self.tls13 { Suite::tls13(suite) } else { None };
+        self.suite12 = if self.tls13 { None } else { Suite12::new(suite) };
+        self.server_random = Some(hello.random.to_vec());
     }
 }
 
 impl Decoder<'_> {
-    fn client_hello(&mut self, mut r: Reader, fields: &mut Fields) -> Result<(), String> {
-        if self.trace.ja4.is_none() {
-            if let Some((ja4, raw)) = super::ja4::fingerprint(r.rest()) {
-                self.trace.ja4 = Some(ja4);
-                self.trace.ja4_r = Some(raw);
-            }
-        }
-        r.what = "ClientHello";
-        fields.insert(
-            "legacy_version".into(),
-            json!(r.code("legacy_version", names::version)?),
-        );
-        let random = r.take(32, "random")?;
-        self.client_random = Some(random.to_vec());
-        fields.insert("random".into(), json!(hex(random)));
-        fields.insert("session_id_bytes".into(), json!(r.vec8("legacy_session_id")?.len()));
-        let mut suites = r.list16("cipher_suites", "cipher suite list")?;
-        fields.insert(
-            "cipher_suites".into(),
-            json!(suites.codes("cipher_suite", names::cipher_suite)?),
-        );
-        fields.insert(
-            "compression_methods".into(),
-            json!(r.vec8("legacy_compression_methods")?.len()),
-        );
-        if !r.is_empty() {
-            let extensions = r.list16("extensions", "extension list")?;
-            fields.insert(
-                "extensions".into(),
-                Value::Array(read_extensions(extensions, Hello::Client)?),
-            );
-        }
-        Ok(())
-    }
-
-    fn server_hello(&mut self, mut r: Reader, fields: &mut Fields) -> Result<(), String> {
-        /// SHA-256("HelloRetryRequest"): the random of a HelloRetryRequest (RFC 8446 4.1.3).
-        const RETRY: [u8; 32] = [
-            0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2,
-            0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
-        ];
-        r.what = "ServerHello";
-        let legacy = r.u16("legacy_version")?;
-        fields.insert("legacy_version".into(), json!(r.named(names::version(legacy))));
-        let random = r.take(32, "random")?;
-        self.retry = random == RETRY;
-        if self.retry {
-            r.named("SHA-256(\"HelloRetryRequest\"): a HelloRetryRequest".to_owned());
-            fields.insert("hello_retry_request".into(), json!(true));
-        }
-        fields.insert("random".into(), json!(hex(random)));
-        fields.insert(
-            "session_id_bytes".into(),
-            json!(r.vec8("legacy_session_id_echo")?.len()),
-        );
-        let suite = r.u16("cipher_suite")?;
-        fields.insert("cipher_suite".into(), json!(r.named(names::cipher_suite(suite))));
-        self.trace.cipher_suite = Some(CipherSuite::from(suite));
-        r.u8("legacy_compression_method")?;
-        let mut version = legacy;
-        if !r.is_empty() {
-            let extensions = r.list16("extensions", "extension list")?;
-            let raw = extensions.rest();
-            let read = read_extensions(extensions, if self.retry { Hello::Retry } else { Hello::Server })?;
-            // supported_versions selects TLS 1.3; the key_share of a ServerHello (not a
-            // HelloRetryRequest, whose key_share names the group it asks for) is the group agreed.
-            if leading_u16(raw, 43) == Some(0x0304) {
-                version = 0x0304;
-            }
-            if let Some(group) = leading_u16(raw, 51).filter(|_| !self.retry) {
-                self.trace.group = Some(NamedGroup::from(group));
-            }
-            fields.insert("extensions".into(), Value::Array(read));
-        }
-        self.trace.version = Some(ProtocolVersion::from(version));
-        self.tls13 = version == 0x0304;
-        self.suite = if self.tls13 { Suite::tls13(suite) } else { None };
-        self.suite12 = if self.tls13 { None } else { Suite12::new(suite) };
-        self.server_random = Some(random.to_vec());
-        Ok(())
-    }
-
     /// TLS 1.2's record keys from the master secret (the CLIENT_RANDOM line) and the two randoms.
     fn derive_tls12_keys(&mut self) {
         let (Some(suite), Some(server_random), Some(client_random)) =
@@ -783,46 +497,30 @@ impl Decoder<'_> {
         }
     }
 
-    /// The Finished `direction` must send, and the transcript hash it covers: TLS 1.3's HMAC keyed by
-    /// the side's handshake traffic secret (RFC 8446 4.4.4), or TLS 1.2's PRF(master secret, "client
-    /// finished" or "server finished", the handshake hash), 12 bytes (RFC 5246 7.4.9).
-    fn expected_finished(&self, direction: Direction) -> Option<(Vec<u8>, Vec<u8>)> {
-        if self.tls13 {
-            let suite = self.suite?;
-            let label = match direction {
+    /// Checks `side`'s Finished against the one recomputed from the transcript so far (its hash, hex,
+    /// and the check; not seen without the secrets); then, in TLS 1.3, its records go over to the
+    /// application traffic keys.
+    fn finished(&mut self, side: &mut Side, verify_data: &[u8]) -> (Option<String>, FinishedCheck) {
+        let keying = if self.tls13 {
+            let label = match side.direction {
                 Direction::Server => "SERVER_HANDSHAKE_TRAFFIC_SECRET",
                 Direction::Client => "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
             };
-            let transcript = suite.hash.digest(&self.transcript);
-            let expected = keys::finished(suite.hash, self.secret(label)?, &transcript);
-            Some((transcript, expected))
+            self.suite
+                .zip(self.secret(label))
+                .map(|(suite, traffic_secret)| finished::Keying::Tls13 { suite, traffic_secret })
         } else {
-            let suite = self.suite12?;
-            let label = match direction {
-                Direction::Client => "client finished",
-                Direction::Server => "server finished",
-            };
-            let transcript = suite.hash.digest(&self.transcript);
-            let expected = keys::prf(suite.hash, self.secret("CLIENT_RANDOM")?, label, &transcript, 12);
-            Some((transcript, expected))
-        }
-    }
-
-    /// Recomputes `side`'s Finished from the transcript so far; then, in TLS 1.3, its records go over
-    /// to the application traffic keys.
-    fn finished(&mut self, side: &mut Side, verify_data: &[u8], fields: &mut Fields) {
-        let check = match self.expected_finished(side.direction) {
-            Some((transcript, expected)) => {
-                fields.insert("transcript_hash".into(), json!(hex(&transcript)));
-                if expected == verify_data {
-                    FinishedCheck::Verified
-                } else {
-                    FinishedCheck::Mismatch
-                }
-            }
-            None => FinishedCheck::NotSeen,
+            self.suite12
+                .zip(self.secret("CLIENT_RANDOM"))
+                .map(|(suite, master_secret)| finished::Keying::Tls12 { suite, master_secret })
         };
-        fields.insert("check".into(), json!(check));
+        let (hash, check) = match keying {
+            Some(keying) => {
+                let (hash, check) = finished::check(keying, side.direction, &self.transcript, verify_data);
+                (Some(hex(&hash)), check)
+            }
+            None => (None, FinishedCheck::NotSeen),
+        };
         match side.direction {
             Direction::Server => self.trace.finished.server = check,
             Direction::Client => self.trace.finished.client = check,
@@ -834,299 +532,37 @@ impl Decoder<'_> {
             };
             side.keys = self.keys_for(application_label);
         }
+        (hash, check)
     }
 }
 
 /// An alert record's message: its level and description (a fatal one, and close_notify, noted for the
 /// side that sent it).
-fn alert(side: &mut Side, plain: &[u8]) -> Message {
-    let mut fields = Fields::default();
+fn alert(side: &mut Side, plain: Vec<u8>) -> Message {
     let notes = Notes::default();
-    let mut r = Reader::new(plain, "alert", &notes);
-    if let Ok(level) = r.u8("level") {
-        let level = r.named((if level == 1 { "warning" } else { "fatal" }).to_owned());
-        fields.insert("level".into(), json!(level));
-        if let Ok(description) = r.u8("description") {
-            side.sent_close_notify |= description == 0;
-            if level == "fatal" {
-                side.sent_fatal = Some(names::alert(description));
+    let (body, problem) = match read::alert(&plain, &notes) {
+        Ok(alert) => {
+            side.sent_close_notify |= alert.description == AlertDescription::CloseNotify;
+            if alert.level == AlertLevel::Fatal {
+                side.sent_fatal = Some(alert.description);
             }
-            fields.insert("description".into(), json!(r.named(names::alert(description))));
+            (Body::Alert(alert), None)
         }
-    }
+        Err(problem) => (Body::Unread, Some(problem)),
+    };
+    let (annotations, grease) = notes.into_parts();
     Message {
         kind: MessageKind::Alert,
         length: plain.len(),
-        fields,
-        bytes: plain.to_vec(),
-        grease: 0,
-        annotations: notes.annotations.into_inner(),
+        spans_records: 1,
+        body,
+        problem,
+        bytes: plain,
+        annotations,
+        grease,
     }
 }
 
-/// The first two bytes of extension `code`'s data in an extension list, when it holds one.
-fn leading_u16(mut list: &[u8], code: u16) -> Option<u16> {
-    while let [a, b, c, d, rest @ ..] = list {
-        let (this, len) = (u16::from_be_bytes([*a, *b]), usize::from(u16::from_be_bytes([*c, *d])));
-        let data = rest.get(..len)?;
-        if this == code {
-            return data.get(..2).map(|v| u16::from_be_bytes([v[0], v[1]]));
-        }
-        list = &rest[len..];
-    }
-    None
-}
-
-/// Which hello an extension list belongs to: the same code means different things in each.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Hello {
-    Client,
-    Server,
-    Retry,
-    /// EncryptedExtensions, CertificateRequest, tickets, certificate entries.
-    Other,
-}
-
-fn read_extensions(mut r: Reader, hello: Hello) -> Result<Vec<Value>, String> {
-    let mut out = Vec::new();
-    while !r.is_empty() {
-        let (code, name) = r.code_and_name("extension_type", names::extension)?;
-        let mut body = r.list16(&name, "extension")?;
-        let mut fields = Map::new();
-        fields.insert("name".into(), json!(name));
-        fields.insert("bytes".into(), json!(body.len()));
-        // What an extension holds is read when it is one rustls speaks; a malformed one says so.
-        if let Err(problem) = extension_fields(code, &mut body, hello, &mut fields) {
-            fields.insert("problem".into(), json!(problem));
-        }
-        body.take(body.len(), &format!("{name} extension_data"))?;
-        out.push(Value::Object(fields));
-    }
-    Ok(out)
-}
-
-fn extension_fields(code: u16, r: &mut Reader, hello: Hello, fields: &mut Map<String, Value>) -> Result<(), String> {
-    match (code, hello) {
-        (0, Hello::Client) => {
-            let mut names = r.list16("server_name_list", "server_name list")?;
-            let mut hosts = Vec::new();
-            while !names.is_empty() {
-                let kind = names.u8("name_type")?;
-                let name = names.vec16("host_name")?;
-                if kind == 0 {
-                    hosts.push(names.named(String::from_utf8_lossy(name).into_owned()));
-                }
-            }
-            fields.insert("host_name".into(), json!(hosts.join(", ")));
-        }
-        (10, _) => {
-            let mut groups = r.list16("named_group_list", "supported_groups list")?;
-            fields.insert("groups".into(), json!(groups.codes("named_group", names::group)?));
-        }
-        (13 | 50, _) => {
-            let mut list = r.list16("supported_signature_algorithms", "signature scheme list")?;
-            fields.insert(
-                "schemes".into(),
-                json!(list.codes("signature_scheme", names::signature_scheme)?),
-            );
-        }
-        (16, _) => {
-            let mut list = r.list16("protocol_name_list", "ALPN list")?;
-            let mut protocols = Vec::new();
-            while !list.is_empty() {
-                let protocol = list.vec8("protocol_name")?;
-                protocols.push(list.named(String::from_utf8_lossy(protocol).into_owned()));
-            }
-            fields.insert("protocols".into(), json!(protocols));
-        }
-        (43, Hello::Client) => {
-            let mut versions = r.list8("versions", "supported_versions list")?;
-            fields.insert("versions".into(), json!(versions.codes("version", names::version)?));
-        }
-        (43, Hello::Server | Hello::Retry) => {
-            fields.insert("version".into(), json!(r.code("selected_version", names::version)?));
-        }
-        (45, _) => {
-            let mut list = r.list8("ke_modes", "psk_key_exchange_modes list")?;
-            let mut modes = Vec::new();
-            while !list.is_empty() {
-                let mode = list.u8("ke_mode")?;
-                modes.push(list.named((if mode == 1 { "psk_dhe_ke" } else { "psk_ke" }).to_owned()));
-            }
-            fields.insert("modes".into(), json!(modes));
-        }
-        (51, Hello::Client) => {
-            let mut shares = r.list16("client_shares", "key_share list")?;
-            let mut out = Vec::new();
-            while !shares.is_empty() {
-                let group = shares.code("group", names::group)?;
-                let key = shares.vec16("key_exchange")?;
-                out.push(json!({"group": group, "key_exchange_bytes": key.len()}));
-            }
-            fields.insert("shares".into(), Value::Array(out));
-        }
-        (51, Hello::Server) => {
-            fields.insert("group".into(), json!(r.code("group", names::group)?));
-            fields.insert("key_exchange_bytes".into(), json!(r.vec16("key_exchange")?.len()));
-        }
-        (51, Hello::Retry) => {
-            fields.insert("selected_group".into(), json!(r.code("selected_group", names::group)?));
-        }
-        (41, Hello::Client) => {
-            let mut identities = r.list16("identities", "PSK identities")?;
-            let mut count = 0;
-            while !identities.is_empty() {
-                identities.vec16("identity")?;
-                identities.u32("obfuscated_ticket_age")?;
-                count += 1;
-            }
-            fields.insert("identities".into(), json!(count));
-            fields.insert("binders_bytes".into(), json!(r.vec16("binders")?.len()));
-        }
-        (41, Hello::Server) => {
-            fields.insert("selected_identity".into(), json!(r.u16("selected_identity")?));
-        }
-        (42, Hello::Other) if r.len() == 4 => {
-            fields.insert("max_early_data_size".into(), json!(r.u32("max_early_data_size")?));
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-fn extensions_only(mut r: Reader, fields: &mut Fields) -> Result<(), String> {
-    r.what = "EncryptedExtensions";
-    let extensions = r.list16("extensions", "extension list")?;
-    fields.insert(
-        "extensions".into(),
-        Value::Array(read_extensions(extensions, Hello::Other)?),
-    );
-    Ok(())
-}
-
-fn certificate(mut r: Reader, fields: &mut Fields, tls13: bool) -> Result<(), String> {
-    r.what = "Certificate";
-    if tls13 {
-        fields.insert(
-            "request_context_bytes".into(),
-            json!(r.vec8("certificate_request_context")?.len()),
-        );
-    }
-    let mut list = r.list24("certificate_list", "certificate list")?;
-    let mut certificates = Vec::new();
-    while !list.is_empty() {
-        let der = rustls::pki_types::CertificateDer::from(list.vec24("cert_data")?.to_vec());
-        let position = if certificates.is_empty() {
-            crate::inspect::Position::Leaf
-        } else {
-            crate::inspect::Position::Issuer
-        };
-        let mut entry = Map::new();
-        match crate::inspect::inspect(&der, position) {
-            Ok(info) => {
-                list.named(format!(
-                    "X.509 certificate: subject {}, issuer {}",
-                    info.subject, info.issuer
-                ));
-                entry.insert("subject".into(), json!(info.subject));
-                entry.insert("issuer".into(), json!(info.issuer));
-                entry.insert("key".into(), json!(info.public_key.to_string()));
-                entry.insert("not_before".into(), json!(info.not_before));
-                entry.insert("not_after".into(), json!(info.not_after));
-            }
-            Err(err) => {
-                entry.insert("problem".into(), json!(err.to_string()));
-            }
-        }
-        entry.insert("bytes".into(), json!(der.len()));
-        if tls13 {
-            list.vec16("extensions")?;
-        }
-        certificates.push(Value::Object(entry));
-    }
-    fields.insert("certificates".into(), Value::Array(certificates));
-    Ok(())
-}
-
-fn certificate_request(mut r: Reader, fields: &mut Fields, tls13: bool) -> Result<(), String> {
-    r.what = "CertificateRequest";
-    if tls13 {
-        fields.insert(
-            "request_context_bytes".into(),
-            json!(r.vec8("certificate_request_context")?.len()),
-        );
-        let extensions = r.list16("extensions", "extension list")?;
-        fields.insert(
-            "extensions".into(),
-            Value::Array(read_extensions(extensions, Hello::Other)?),
-        );
-    } else {
-        fields.insert("certificate_types".into(), json!(r.vec8("certificate_types")?.len()));
-        let mut list = r.list16("supported_signature_algorithms", "signature scheme list")?;
-        fields.insert(
-            "schemes".into(),
-            json!(list.codes("signature_scheme", names::signature_scheme)?),
-        );
-        r.vec16("certificate_authorities")?;
-    }
-    Ok(())
-}
-
-fn certificate_verify(mut r: Reader, fields: &mut Fields) -> Result<(), String> {
-    r.what = "CertificateVerify";
-    fields.insert("scheme".into(), json!(r.code("algorithm", names::signature_scheme)?));
-    fields.insert("signature_bytes".into(), json!(r.vec16("signature")?.len()));
-    Ok(())
-}
-
-/// A TLS 1.2 ServerKeyExchange: its fields, and the group it names.
-fn server_key_exchange(mut r: Reader, fields: &mut Fields) -> Result<u16, String> {
-    r.what = "ServerKeyExchange";
-    if r.u8("curve_type")? != 3 {
-        return Err("not a named-curve ECDHE key exchange".into());
-    }
-    r.named("named_curve".to_owned());
-    let group = r.u16("namedcurve")?;
-    fields.insert("group".into(), json!(r.named(names::group(group))));
-    fields.insert("public_key_bytes".into(), json!(r.vec8("public")?.len()));
-    let scheme = r.code("algorithm", names::signature_scheme)?;
-    fields.insert("scheme".into(), json!(scheme));
-    // ecdsa_secp384r1_sha384 with a P-256 key is right in TLS 1.2: only TLS 1.3 ties the curve.
-    if let Some(hash) = scheme
-        .strip_prefix("ecdsa_secp")
-        .and_then(|rest| rest.split('_').nth(1))
-    {
-        fields.insert(
-            "scheme_in_tls_1_2".into(),
-            json!(format!(
-                "ECDSA with {}, on the certificate key's curve whatever the name says (only TLS 1.3 ties the curve to the name)",
-                hash.to_uppercase()
-            )),
-        );
-    }
-    fields.insert("signature_bytes".into(), json!(r.vec16("signature")?.len()));
-    Ok(group)
-}
-
-fn new_session_ticket(mut r: Reader, fields: &mut Fields, tls13: bool) -> Result<(), String> {
-    r.what = "NewSessionTicket";
-    fields.insert("lifetime_s".into(), json!(r.u32("ticket_lifetime")?));
-    if tls13 {
-        fields.insert("age_add".into(), json!(r.u32("ticket_age_add")?));
-        fields.insert("nonce_bytes".into(), json!(r.vec8("ticket_nonce")?.len()));
-    }
-    fields.insert("ticket_bytes".into(), json!(r.vec16("ticket")?.len()));
-    if tls13 {
-        let extensions = r.list16("extensions", "extension list")?;
-        fields.insert(
-            "extensions".into(),
-            Value::Array(read_extensions(extensions, Hello::Other)?),
-        );
-    }
-    Ok(())
-}
-
-/// A field's value in a line: strings as they are, lists joined, objects as `name k=v`.
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1152,16 +588,154 @@ mod tests {
         }]
     }
 
+    /// A ClientHello record offering TLS_AES_128_GCM_SHA256, with `extensions` as its extension list.
+    fn hello_with(extensions: &[u8]) -> Vec<u8> {
+        let mut body = vec![3, 3];
+        body.extend([7; 32]);
+        body.extend([0, 0, 2, 0x13, 0x01, 1, 0]);
+        body.extend(u16::try_from(extensions.len()).expect("short").to_be_bytes());
+        body.extend(extensions);
+        let mut message = vec![1, 0];
+        message.extend(u16::try_from(body.len()).expect("short").to_be_bytes());
+        message.extend(body);
+        let mut record = vec![22, 3, 1];
+        record.extend(u16::try_from(message.len()).expect("short").to_be_bytes());
+        record.extend(message);
+        record
+    }
+
+    fn only_message(trace: &Trace) -> &Message {
+        assert_eq!(trace.problem, None);
+        let messages: Vec<&Message> = trace.messages().collect();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        messages[0]
+    }
+
     #[test]
     fn a_client_hello_reads_whole_and_its_fingerprint_is_tls_1_3_with_sni() {
         let trace = decode(&client(&client_hello()), &[], 0);
-        assert_eq!(trace.problem, None);
-        let hello = &trace.records[0].messages[0];
+        let hello = only_message(&trace);
         assert_eq!(hello.kind, HandshakeType::ClientHello);
+        assert_eq!(hello.problem, None);
+        let Body::ClientHello(body) = &hello.body else {
+            panic!("not read as a ClientHello: {hello:?}");
+        };
+        assert_eq!(body.legacy_version, ProtocolVersion::TLSv1_2);
+        assert!(
+            body.cipher_suites
+                .contains(&rustls::CipherSuite::TLS13_AES_128_GCM_SHA256)
+        );
+        let data: Vec<&ExtensionData> = hello.extensions().iter().map(|e| &e.data).collect();
+        assert!(
+            data.contains(&&ExtensionData::ServerName {
+                host_names: vec!["localhost".into()]
+            }),
+            "{data:?}"
+        );
+        assert!(
+            data.contains(&&ExtensionData::SupportedVersions {
+                versions: vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]
+            }),
+            "{data:?}"
+        );
+        let shares = data.iter().find_map(|d| match d {
+            ExtensionData::KeyShares { shares } => Some(shares),
+            _ => None,
+        });
+        assert_eq!(
+            shares.and_then(|s| s.first()),
+            Some(&super::super::KeyShare {
+                group: rustls::NamedGroup::X25519MLKEM768,
+                key_exchange_bytes: 1216
+            })
+        );
+        assert!(hello.extensions().iter().all(|e| e.problem.is_none()), "{hello:?}");
         assert!(
             trace.ja4.as_deref().is_some_and(|j| j.starts_with("t13d")),
             "{:?}",
             trace.ja4
+        );
+    }
+
+    /// An extension the decoder does not read keeps its code and bytes, and its JSON says its name
+    /// and size; GREASE ones are counted; one whose content breaks says where, and the others still read.
+    #[test]
+    fn unknown_grease_and_broken_extensions_are_kept_as_they_are() {
+        let extensions = [
+            &[0x12, 0x34, 0, 3, 1, 2, 3][..],
+            &[0x0a, 0x0a, 0, 0],
+            // supported_groups whose list says 8 bytes and holds 2.
+            &[0, 10, 0, 4, 0, 8, 0, 0x1d],
+            &[0, 43, 0, 3, 2, 3, 4],
+        ]
+        .concat();
+        let trace = decode(&client(&hello_with(&extensions)), &[], 0);
+        let hello = only_message(&trace);
+        assert_eq!(hello.problem, None);
+        assert_eq!(hello.grease, 1);
+        let all = hello.extensions();
+        assert_eq!(
+            all[0],
+            super::super::Extension {
+                code: 0x1234,
+                bytes: 3,
+                data: ExtensionData::Unknown {
+                    code: 0x1234,
+                    bytes: vec![1, 2, 3]
+                },
+                problem: None
+            }
+        );
+        assert_eq!(
+            serde_json::to_value(&all[0]).expect("JSON"),
+            serde_json::json!({"name": "0x1234", "bytes": 3})
+        );
+        assert_eq!(
+            all[2].problem,
+            Some(super::super::ReadError::EndsEarly {
+                what: "extension",
+                at: 64,
+                expected: 8,
+                there: 2
+            })
+        );
+        assert!(matches!(all[2].data, ExtensionData::Unknown { code: 10, .. }));
+        assert_eq!(
+            all[3].data,
+            ExtensionData::SupportedVersions {
+                versions: vec![ProtocolVersion::TLSv1_3]
+            }
+        );
+    }
+
+    /// A hello whose extension list breaks keeps the fields read before it, and says where it broke.
+    #[test]
+    fn a_hello_with_a_broken_extension_list_keeps_what_came_before() {
+        let mut record = hello_with(&[0, 43, 0, 3, 2, 3, 4]);
+        // The list's length says 9 bytes; 7 follow (the record and message lengths still agree).
+        let at = record.len() - 9;
+        record[at..at + 2].copy_from_slice(&[0, 9]);
+        let trace = decode(&client(&record), &[], 0);
+        let hello = only_message(&trace);
+        let Body::ClientHello(body) = &hello.body else {
+            panic!("not read as a ClientHello: {hello:?}");
+        };
+        assert_eq!(body.cipher_suites, vec![rustls::CipherSuite::TLS13_AES_128_GCM_SHA256]);
+        assert_eq!(body.extensions, None);
+        assert_eq!(
+            hello.problem,
+            Some(super::super::ReadError::EndsEarly {
+                what: "ClientHello",
+                at: 47,
+                expected: 9,
+                there: 7
+            })
+        );
+        assert!(
+            trace.to_string().contains(
+                "problem the ClientHello ends early: 9 more bytes expected at byte 47 of the message, 7 there"
+            ),
+            "{trace}"
         );
     }
 
@@ -1215,14 +789,18 @@ mod tests {
         assert!(!text.contains("not shown"), "{text}");
         chunks[1].bytes = [&[22, 3, 3, 0, 64][..], &[0; 16]].concat();
         let trace = decode(&chunks, &[], 0);
+        let problem = trace.problem.expect("a reason");
         assert_eq!(
-            trace.problem,
-            Some(DecodeError {
+            problem,
+            DecodeError {
                 direction: Direction::Server,
                 offset: 0,
-                reason: "the server's last 21 bytes are an unfinished record: its header promises 64 bytes, 16 came"
-                    .into()
-            })
+                reason: Stop::UnfinishedRecord { have: 21, promised: 64 }
+            }
+        );
+        assert_eq!(
+            problem.to_string(),
+            "the server's last 21 bytes are an unfinished record: its header promises 64 bytes, 16 came"
         );
         // After a whole record, the next one's offset: where in the server's stream decoding stopped.
         chunks[1].bytes = [&[21, 3, 3, 0, 2, 1, 0][..], &[22, 3]].concat();
@@ -1232,7 +810,7 @@ mod tests {
             Some(DecodeError {
                 direction: Direction::Server,
                 offset: 7,
-                reason: "the server's last 2 bytes are not even a record header (5 bytes)".into()
+                reason: Stop::NoRecordHeader { have: 2 }
             })
         );
         assert_eq!(

@@ -14,23 +14,26 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Instant, SystemTime};
 
 mod decode;
+mod finished;
 mod ja4;
 mod keys;
+mod message;
 mod model;
+mod read;
 
 mod pcap;
 mod render;
 #[cfg(feature = "net")]
 mod tap;
 
-#[cfg(any(feature = "page", feature = "fuzzing"))]
-pub(crate) use decode::bytes;
 pub use decode::decode;
-pub use model::{
-    Annotation, Closed, DecodeError, Fields, Finished, FinishedCheck, Message, MessageKind, Record, Trace,
+pub use message::{
+    Alert, AlertLevel, Body, Certificate, CertificateEntry, CertificateRequest, CertificateSummary, ClientHello,
+    Extension, ExtensionData, KeyShare, NewSessionTicket, PskMode, ReadError, ServerHello, ServerKeyExchange,
 };
-/// The JSON values a message's fields hold (serde_json), re-exported for callers.
-pub use serde_json;
+#[cfg(any(feature = "page", feature = "fuzzing"))]
+pub(crate) use model::bytes;
+pub use model::{Annotation, Closed, DecodeError, Finished, FinishedCheck, Message, MessageKind, Record, Stop, Trace};
 #[cfg(feature = "net")]
 pub use tap::Tap;
 

@@ -6,13 +6,12 @@
 
 use std::fmt;
 
-use rustls::{CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion};
-use serde::{Serialize, Serializer};
-use serde_json::Value;
-
 use super::Direction;
+use super::message::{Body, Extension, ExtensionData, ReadError};
 use crate::names;
 use crate::names::Named;
+use rustls::{AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion};
+use serde::{Serialize, Serializer};
 
 /// A decoded connection.
 #[derive(Debug, Clone, Serialize)]
@@ -78,8 +77,8 @@ pub struct Closed {
     /// was cut before the end, so it is not known). Without it, the other side cannot tell a goodbye from a cut connection.
     pub close_notify_first: Option<bool>,
     /// The fatal alert it sent before, which says why it closed, when it sent one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub after_fatal_alert: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "optional_name")]
+    pub after_fatal_alert: Option<AlertDescription>,
     /// How many records came before it (where it goes in the timeline).
     #[serde(skip)]
     pub after_records: usize,
@@ -139,7 +138,7 @@ pub struct Record {
     pub note: Option<String>,
 }
 
-/// One handshake message (or alert) and its fields.
+/// One handshake message (or alert) and what it holds.
 #[derive(Debug, Clone, Serialize)]
 pub struct Message {
     /// A handshake message of its type, or an alert; named as RFC 8446 does (`client_hello`,
@@ -148,9 +147,16 @@ pub struct Message {
     pub kind: MessageKind,
     /// The message's own length field.
     pub length: usize,
-    /// Its fields, by name, in the order the message holds them.
+    /// How many records it took (1 when it fit in one).
+    #[serde(skip_serializing_if = "is_one")]
+    pub spans_records: usize,
+    /// What it holds, by its type.
     #[serde(flatten)]
-    pub fields: Fields,
+    pub body: Body,
+    /// Why it could not be read to its end, when it could not: its body is then [`Body::Unread`], or a
+    /// hello without its extensions; the annotated hex shows every field read before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<ReadError>,
     /// The message's bytes as sent (header included), for `--trace=full`.
     #[serde(skip)]
     pub bytes: Vec<u8>,
@@ -163,28 +169,28 @@ pub struct Message {
     pub grease: usize,
 }
 
-impl Message {
-    /// A hello's (or EncryptedExtensions') extension `name`, with the fields the decoder read from it.
-    pub fn extension(&self, name: &str) -> Option<&Value> {
-        self.fields
-            .get("extensions")
-            .and_then(Value::as_array)
-            .and_then(|all| all.iter().find(|e| e["name"] == name))
-    }
+fn is_one(n: &usize) -> bool {
+    *n == 1
+}
 
-    /// How many records the message took (1 when it fit in one).
-    pub fn records_taken(&self) -> u64 {
-        self.fields.get("spans_records").and_then(Value::as_u64).unwrap_or(1)
+impl Message {
+    /// The extensions it holds (a hello's, EncryptedExtensions', a TLS 1.3 CertificateRequest's or
+    /// ticket's), in the order sent.
+    pub fn extensions(&self) -> &[Extension] {
+        self.body.extensions()
     }
 
     /// A Certificate message's certificates, each as the DER bytes sent, in the order sent.
     pub fn certificates(&self) -> Vec<rustls::pki_types::CertificateDer<'static>> {
-        self.annotations
-            .iter()
-            .filter(|note| self.kind == HandshakeType::Certificate && note.field == "cert_data")
-            .filter_map(|note| self.bytes.get(note.at..note.at + note.len))
-            .map(|der| rustls::pki_types::CertificateDer::from(der.to_vec()))
-            .collect()
+        match &self.body {
+            Body::Certificate(message) => message.certificates.iter().map(|entry| entry.der.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether it is a HelloRetryRequest.
+    pub fn is_hello_retry_request(&self) -> bool {
+        matches!(&self.body, Body::ServerHello(hello) if hello.hello_retry_request)
     }
 }
 
@@ -213,11 +219,14 @@ impl Trace {
     pub(super) fn was_resumed(&self) -> bool {
         let hello = self
             .messages()
-            .find(|m| m.kind == HandshakeType::ServerHello && m.fields.get("hello_retry_request").is_none());
+            .find(|m| m.kind == HandshakeType::ServerHello && !m.is_hello_retry_request());
         let Some(hello) = hello else {
             return false;
         };
-        let took_psk = hello.extension("pre_shared_key").is_some();
+        let took_psk = hello
+            .extensions()
+            .iter()
+            .any(|e| matches!(e.data, ExtensionData::PskSelected { .. }));
         took_psk
             || (self.version == Some(ProtocolVersion::TLSv1_2)
                 && !self
@@ -234,37 +243,6 @@ impl Trace {
                 let message = record.messages.iter().find(|m| m.kind == HandshakeType::Certificate)?;
                 Some((record, message))
             })
-    }
-}
-
-/// Named values in the order they were read (a JSON object keeps that order too).
-#[derive(Debug, Clone, Default)]
-pub struct Fields(Vec<(String, Value)>);
-
-impl Fields {
-    pub(super) fn insert(&mut self, name: String, value: Value) {
-        self.0.push((name, value));
-    }
-
-    /// The value named `name`.
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
-    }
-
-    /// Every name and value, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.0.iter().map(|(k, v)| (k, v))
-    }
-}
-
-impl Serialize for Fields {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, value) in &self.0 {
-            map.serialize_entry(name, value)?;
-        }
-        map.end()
     }
 }
 
@@ -312,11 +290,16 @@ impl Named for MessageKind {
     }
 }
 
-fn name<T: Named, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+pub(super) fn name<T: Named, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&value.name())
 }
 
-fn optional_name<T: Named, S: Serializer>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error> {
+/// Each value's name, as a list.
+pub(super) fn names<T: Named, S: Serializer>(values: &[T], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(values.iter().map(Named::name))
+}
+
+pub(super) fn optional_name<T: Named, S: Serializer>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error> {
     match value {
         Some(value) => serializer.serialize_str(&value.name()),
         None => serializer.serialize_none(),
@@ -331,13 +314,86 @@ pub struct DecodeError {
     /// Where the record that could not be read begins, in bytes of that side's stream from the start
     /// of the connection.
     pub offset: u64,
-    /// Why, in one sentence.
-    pub reason: String,
+    /// Why.
+    pub reason: Stop,
+}
+
+/// Why decoding a side's bytes stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// Its bytes are not a TLS record: their first two bytes, and the first few as text when they read
+    /// as text (an HTTP answer, an SSH banner).
+    NotTls {
+        /// The first two bytes.
+        first: [u8; 2],
+        /// Up to 16 bytes as text, when they are printable ASCII.
+        text: Option<String>,
+    },
+    /// A record header whose length is more than TLS allows (2^14 + 256).
+    RecordTooLong {
+        /// The header's length field.
+        length: usize,
+    },
+    /// A handshake message longer than the decoder reads (64 KiB, as rustls).
+    MessageTooLong {
+        /// Its type.
+        kind: HandshakeType,
+        /// Its length field.
+        length: usize,
+    },
+    /// The side's last bytes are a record cut short.
+    UnfinishedRecord {
+        /// How many bytes there are, header included.
+        have: usize,
+        /// The length its header promises.
+        promised: u16,
+    },
+    /// The side's last bytes are fewer than a record header.
+    NoRecordHeader {
+        /// How many.
+        have: usize,
+    },
 }
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.reason)
+        let who = match self.direction {
+            Direction::Client => "client",
+            Direction::Server => "server",
+        };
+        match &self.reason {
+            Stop::NotTls { first, text } => {
+                let text = text
+                    .as_ref()
+                    .map(|text| format!(", \"{text}\" as text"))
+                    .unwrap_or_default();
+                write!(
+                    f,
+                    "the {who} sent bytes that are not a TLS record (they begin with 0x{:02x} 0x{:02x}{text}): it does not speak TLS",
+                    first[0], first[1]
+                )
+            }
+            Stop::RecordTooLong { length } => write!(
+                f,
+                "the {who} sent a record of {length} bytes, more than TLS allows (16,640)"
+            ),
+            Stop::MessageTooLong { kind, length } => write!(
+                f,
+                "the {who} sent a {} of {length} bytes, more than the 64 KiB the decoder reads",
+                names::handshake_type(u8::from(*kind))
+            ),
+            Stop::UnfinishedRecord { have, promised } => write!(
+                f,
+                "the {who}'s last {} are an unfinished record: its header promises {promised} bytes, {} came",
+                bytes(*have),
+                have.saturating_sub(5)
+            ),
+            Stop::NoRecordHeader { have } => write!(
+                f,
+                "the {who}'s last {} are not even a record header (5 bytes)",
+                bytes(*have)
+            ),
+        }
     }
 }
 
@@ -346,6 +402,15 @@ impl std::error::Error for DecodeError {}
 impl Serialize for DecodeError {
     /// The sentence, as the JSON has always had it.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.reason)
+        serializer.collect_str(self)
+    }
+}
+
+/// `n bytes`, or `1 byte`.
+pub(crate) fn bytes(n: usize) -> String {
+    if n == 1 {
+        "1 byte".to_owned()
+    } else {
+        format!("{n} bytes")
     }
 }

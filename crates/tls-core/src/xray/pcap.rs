@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
 use super::{Chunk, Direction, Secret};
+use crate::x509::hex;
 
 /// The largest TCP payload per synthetic packet: an Ethernet MTU's worth.
 const SEGMENT: usize = 1460;
@@ -73,13 +74,6 @@ pub(super) fn pcapng(chunks: &[Chunk], secrets: &[Secret], comment: &str, epoch_
         tcp.packet(other, epoch_us + chunk.offset_us, ACK, &[]);
     }
     out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut text, b| {
-        let _ = write!(text, "{b:02x}");
-        text
-    })
 }
 
 /// Appends a block: type, total length, body padded to 32 bits, total length again.

@@ -4,27 +4,105 @@
 
 use std::fmt::{self, Write as _};
 
-use serde_json::Value;
-
-use super::decode::bytes;
+use super::model::bytes;
 use rustls::ProtocolVersion;
 
 use super::{Direction, FinishedCheck, Message, Record, Trace};
 use crate::names::Named as _;
 
-fn summary(value: &Value) -> String {
+/// A value of a message's JSON, its objects' keys in the order written: what the text shows of a
+/// message is read back from the JSON serde writes of it, so the text and `--trace-json` cannot tell
+/// different stories (serde_json's own `Value` would sort the keys unless some crate in the build
+/// turns on its `preserve_order`).
+enum Shown {
+    Text(String),
+    Other(String),
+    List(Vec<Self>),
+    Object(Vec<(String, Self)>),
+}
+
+impl<'de> serde::Deserialize<'de> for Shown {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ShownVisitor)
+    }
+}
+
+struct ShownVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ShownVisitor {
+    type Value = Shown;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Shown, E> {
+        Ok(Shown::Other(value.to_string()))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Shown, E> {
+        Ok(Shown::Other(value.to_string()))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Shown, E> {
+        Ok(Shown::Other(value.to_string()))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Shown, E> {
+        Ok(Shown::Other(value.to_string()))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Shown, E> {
+        Ok(Shown::Text(value.to_owned()))
+    }
+
+    fn visit_unit<E>(self) -> Result<Shown, E> {
+        Ok(Shown::Other("null".to_owned()))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Shown, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Shown::List(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Shown, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        Ok(Shown::Object(entries))
+    }
+}
+
+/// A message's fields as its JSON has them (its type and length aside), in order.
+fn message_fields(message: &Message) -> Vec<(String, Shown)> {
+    let json = serde_json::to_string(message).unwrap_or_default();
+    match serde_json::from_str(&json) {
+        Ok(Shown::Object(entries)) => entries
+            .into_iter()
+            .filter(|(k, _)| k != "type" && k != "length")
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A field's value in a line: strings as they are, lists joined, objects as `name (k v, ...)`.
+fn summary(value: &Shown) -> String {
     match value {
-        Value::String(text) => text.clone(),
-        Value::Array(items) => items.iter().map(summary).collect::<Vec<_>>().join(", "),
-        Value::Object(map) => {
-            let name = map.get("name").and_then(Value::as_str);
-            let rest: Vec<String> = map
+        Shown::Text(text) | Shown::Other(text) => text.clone(),
+        Shown::List(items) => items.iter().map(summary).collect::<Vec<_>>().join(", "),
+        Shown::Object(entries) => {
+            let name = entries.iter().find_map(|(k, v)| match v {
+                Shown::Text(name) if k == "name" => Some(name.as_str()),
+                _ => None,
+            });
+            let rest: Vec<String> = entries
                 .iter()
                 .filter(|(k, _)| k.as_str() != "name" && !(name.is_some() && k.as_str() == "bytes"))
-                .map(|(k, v)| match v {
-                    Value::Array(_) => format!("{k} [{}]", summary(v)),
-                    _ => format!("{k} {}", summary(v)),
-                })
+                .map(|(k, v)| field(k, v))
                 .collect();
             match name {
                 Some(name) if rest.is_empty() => name.to_owned(),
@@ -32,7 +110,14 @@ fn summary(value: &Value) -> String {
                 None => rest.join(" "),
             }
         }
-        other => other.to_string(),
+    }
+}
+
+/// `name value`, or `name [a, b]` for a list.
+fn field(name: &str, value: &Shown) -> String {
+    match value {
+        Shown::List(_) => format!("{name} [{}]", summary(value)),
+        _ => format!("{name} {}", summary(value)),
     }
 }
 
@@ -173,7 +258,7 @@ impl Trace {
             };
             let remark = match (closed.close_notify_first, &closed.after_fatal_alert) {
                 (Some(true), _) => ", after its close_notify".to_owned(),
-                (_, Some(alert)) => format!(", after its fatal alert {alert}, which says why"),
+                (_, Some(alert)) => format!(", after its fatal alert {}, which says why", alert.name()),
                 // A reset is a cut connection, and says so itself.
                 (Some(false), None) if closed.reset => ", with no close_notify".to_owned(),
                 (Some(false), None) => {
@@ -271,14 +356,7 @@ fn write_record(f: &mut String, record: &Record, full: bool, paint: &Paint) -> f
         writeln!(f, "{:16}{note}", "")?;
     }
     for message in &record.messages {
-        let fields: Vec<String> = message
-            .fields
-            .iter()
-            .map(|(k, v)| match v {
-                Value::Array(_) => format!("{k} [{}]", summary(v)),
-                _ => format!("{k} {}", summary(v)),
-            })
-            .collect();
+        let fields: Vec<String> = message_fields(message).iter().map(|(k, v)| field(k, v)).collect();
         let colon = if fields.is_empty() { "" } else { ": " };
         writeln!(
             f,
