@@ -17,8 +17,25 @@ pub(crate) struct Echoing {
     pub(crate) verbose: bool,
 }
 
+/// `--stdin`: standard input to the server as it comes, the echo to standard output; exit 1 when the
+/// session ended before all of it was sent.
+async fn stream_stdin(conn: client::Connection) -> tls_core::Result<u8> {
+    let peer = conn.peer();
+    let streamed = conn.echo_stream(tokio::io::stdin(), tokio::io::stdout()).await?;
+    warn_if_unclosed(peer, &streamed);
+    if streamed.cut_short {
+        // What came back is the echo of what was sent; the rest of the input was not: a failure.
+        eprintln!(
+            "error: an empty line after byte {} ended the session (the echo protocol's rule), so the rest of standard input was not sent; use --raw with `echo-server --raw` to send everything",
+            streamed.sent
+        );
+        return Ok(FAILURE);
+    }
+    Ok(SUCCESS)
+}
+
 /// The echo of one connection: the message (or standard input) and what comes back; exit 1 when
-/// the session ended before all of standard input was sent.
+/// not all of it was sent.
 pub(crate) async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Result<u8> {
     if args.verbose {
         let info = conn.info();
@@ -36,18 +53,7 @@ pub(crate) async fn session(mut conn: client::Connection, args: &Echoing) -> tls
         conn.set_mode(Mode::Raw);
     }
     if args.stdin {
-        let peer = conn.peer();
-        let streamed = conn.echo_stream(tokio::io::stdin(), tokio::io::stdout()).await?;
-        warn_if_unclosed(peer, &streamed);
-        if streamed.cut_short {
-            // What came back is the echo of what was sent; the rest of the input was not: a failure.
-            eprintln!(
-                "error: an empty line after byte {} ended the session (the echo protocol's rule), so the rest of standard input was not sent; use --raw with `echo-server --raw` to send everything",
-                streamed.sent
-            );
-            return Ok(FAILURE);
-        }
-        return Ok(SUCCESS);
+        return stream_stdin(conn).await;
     }
     let message = args.message.as_bytes();
     if message.is_empty() && !args.raw {
