@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tls_core::{Error, Result};
+use crate::{Error, Result};
 
 /// Finds a default file such as `certs/server.pem`: in the working directory or a folder above it, else
 /// in the folder of the running program or one above it (so `cargo run` and `target/debug/echo-server`

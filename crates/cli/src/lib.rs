@@ -1,6 +1,7 @@
 //! What `echo-server`, `echo-client` and `tls-cert` share on the command line, so each `main.rs` stays
 //! glue:
 //! - [`values`]: parsing flag values (seconds, counts, sizes, `HOST:PORT`, ALPN names) for clap
+//! - [`Error`]: the library's errors and the programs' own, with their exit codes
 //! - [`defaults`]: finding `certs/server.pem` and the other default files when no flag names them
 //! - [`input`]: standard input as a file named `-`, read once, for the loaders
 //! - [`Extras`]: `--completions SHELL` (clap_complete) and `--man` (clap_mangen), made from the
@@ -11,10 +12,12 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 pub mod defaults;
+mod error;
 pub mod input;
 pub mod values;
 
 pub use clap_complete::Shell;
+pub use error::{Error, Result, advice, exit_code};
 
 /// The flags every program has besides its own, flattened into its arguments.
 #[derive(Debug, Clone, clap::Args)]

@@ -62,7 +62,7 @@ fn usage_error(kind: clap::error::ErrorKind, message: &str) -> ! {
 
 /// Runs the benchmark and prints its report; exits 1 when any operation failed, since a figure measured
 /// beside failures (or instead of them) is not the figure asked for.
-pub(crate) async fn run(args: BenchArgs) -> tls_core::Result<ExitCode> {
+pub(crate) async fn run(args: BenchArgs) -> tls_echo_cli::Result<ExitCode> {
     let size = checked_size(&args);
     let (mode, newline) = (args.mode, args.newline);
     let addr = args.target.connect.clone();
@@ -106,7 +106,7 @@ pub(crate) async fn run(args: BenchArgs) -> tls_core::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
-            return Err(tls_core::Error::Output { cause: err });
+            return Err(tls_core::Error::Output { cause: err }.into());
         }
         _ => {}
     }

@@ -97,7 +97,7 @@ pub(crate) async fn session(mut conn: client::Connection, args: &Echoing) -> tls
         ) && echoed.is_empty()
             && !message.ends_with(b"\n")
         {
-            eprintln!("error: {}", err.report());
+            eprintln!("error: {}", err.report_with(tls_echo_cli::advice));
             eprintln!(
                 "hint: nothing came back; a server that echoes whole lines only (gnutls-serv --echo, for one) waits for a newline: end the message with one, as in --message $'Hello World!\\n'"
             );

@@ -180,7 +180,7 @@ pub(crate) const SUCCESS: u8 = 0;
 /// The exit code of a run that did not do all it was asked (the operation or check failed).
 pub(crate) const FAILURE: u8 = 1;
 
-async fn run(args: Args, outputs: trace::Outputs) -> tls_core::Result<u8> {
+async fn run(args: Args, outputs: trace::Outputs) -> tls_echo_cli::Result<u8> {
     let addr = args.target.connect.clone();
     let echoing = Echoing {
         message: args.message,
@@ -192,12 +192,12 @@ async fn run(args: Args, outputs: trace::Outputs) -> tls_core::Result<u8> {
     let (config, server_name, options) = connection_setup(args.target, args.verbose)?;
     if args.trace.is_none() && args.trace_json.is_none() && args.pcap.is_none() {
         let conn = client::connect(&addr, server_name, config, options).await?;
-        return session(conn, &echoing).await;
+        return Ok(session(conn, &echoing).await?);
     }
     let traced = trace::Traced {
         addr,
         detail: args.trace,
         outputs,
     };
-    traced.run(server_name, config, options, &echoing).await
+    Ok(traced.run(server_name, config, options, &echoing).await?)
 }

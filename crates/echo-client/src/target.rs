@@ -57,7 +57,7 @@ pub(crate) use tls_echo_cli::input::is_stdin;
 pub(crate) fn connection_setup(
     args: Target,
     verbose: bool,
-) -> tls_core::Result<(
+) -> tls_echo_cli::Result<(
     Arc<tls_core::rustls::ClientConfig>,
     tls_core::pki_types::ServerName<'static>,
     ClientOptions,

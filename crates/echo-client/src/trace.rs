@@ -83,7 +83,7 @@ impl Traced {
         });
         match (result, written) {
             (Err(err), Err(also)) => {
-                eprintln!("error: {}", also.report());
+                eprintln!("error: {}", also.report_with(tls_echo_cli::advice));
                 Err(err)
             }
             (Err(err), Ok(())) | (Ok(_), Err(err)) => Err(err),

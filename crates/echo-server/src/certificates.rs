@@ -43,7 +43,7 @@ pub(crate) struct Flags<'a> {
 ///
 /// # Errors
 /// A default file that is nowhere, or any load or preflight error, naming the file.
-pub(crate) fn choose(flags: &Flags<'_>) -> tls_core::Result<Chosen> {
+pub(crate) fn choose(flags: &Flags<'_>) -> tls_echo_cli::Result<Chosen> {
     if let Some(kind) = flags.scenario {
         let names = "--scenario-ca FILE --scenario-ca-key FILE";
         let ca_cert = flags
@@ -132,7 +132,7 @@ pub(crate) fn reload_when_asked(
                 Err(err) => tracing::error!(
                     target: "echo_server",
                     "not reloading the page's CA ({why}): {}; keeping the one in use",
-                    err.report()
+                    err.report_with(tls_echo_cli::advice)
                 ),
             }
         }
@@ -145,7 +145,7 @@ pub(crate) fn reload_when_asked(
             Err(err) => tracing::error!(
                 target: "echo_server",
                 "not reloading certificates ({why}): {}; keeping the ones in use",
-                err.report()
+                err.report_with(tls_echo_cli::advice)
             ),
         }
     })

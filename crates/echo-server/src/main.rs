@@ -167,7 +167,7 @@ async fn main() -> ExitCode {
 }
 
 /// Flags to settings once, then: certificates, page, TLS configuration, reload, listener, serve.
-async fn run(args: Args) -> tls_core::Result<()> {
+async fn run(args: Args) -> tls_echo_cli::Result<()> {
     let chosen = certificates::choose(&certificates::Flags {
         cert: &args.cert,
         key: &args.key,

@@ -229,7 +229,7 @@ async fn s5_plain_http_and_s12_connections_over_the_cap_each_get_their_log_line(
         .peer
         .wait_for(
             Output::Stderr,
-            "refusing connection: 1 connections already open (--max-connections)",
+            "refusing connection: 1 connections already open, the most allowed",
         )
         .await;
     // A flood over the cap is logged at most once a second, each line counting the ones not shown.

@@ -4,14 +4,15 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use tls_core::Error;
 use tls_core::generate::Pki;
-use tls_core::{Error, Result};
+use tls_echo_cli::Result;
 
 /// Writes the files of `pki` into `dir` (made when missing), keys with mode 0600. Unless `force`,
 /// refuses before writing anything when any of them exists.
 ///
 /// # Errors
-/// [`Error::Exists`] listing the files that would be replaced, or [`Error::Write`] naming the file.
+/// [`tls_echo_cli::Error::Exists`] listing the files that would be replaced, or [`Error::Write`] naming the file.
 pub(crate) fn write_pki(pki: &Pki, dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     let files = pki.files();
     if !force {
@@ -21,7 +22,7 @@ pub(crate) fn write_pki(pki: &Pki, dir: &Path, force: bool) -> Result<Vec<PathBu
             .filter(|path| path.exists())
             .collect();
         if !existing.is_empty() {
-            return Err(Error::Exists { paths: existing });
+            return Err(tls_echo_cli::Error::Exists { paths: existing });
         }
     }
     std::fs::create_dir_all(dir).map_err(|cause| Error::Write {
@@ -34,12 +35,13 @@ pub(crate) fn write_pki(pki: &Pki, dir: &Path, force: bool) -> Result<Vec<PathBu
             let path = dir.join(&file.name);
             write_file(&path, file.contents.as_bytes(), file.secret).map(|()| path)
         })
-        .collect()
+        .collect::<tls_core::Result<_>>()
+        .map_err(Into::into)
 }
 
 /// Writes `contents` to `path`, with mode 0600 when `secret`: a new file is created with it, an existing
 /// one (`--force`) is given it before the key is written, so the key is never in a file others can read.
-fn write_file(path: &Path, contents: &[u8], secret: bool) -> Result<()> {
+fn write_file(path: &Path, contents: &[u8], secret: bool) -> tls_core::Result<()> {
     let write_error = |cause| Error::Write {
         path: path.to_owned(),
         cause,

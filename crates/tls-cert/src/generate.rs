@@ -8,7 +8,7 @@ use tls_core::generate::{self, CertificateAuthority, KeyType, Pki, PkiRequest};
 use tls_core::inspect::{self, Position};
 use tls_core::pem;
 
-use crate::{Stdout, fail, files, refuse};
+use crate::{Stdout, files, refuse};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct GenerateArgs {
@@ -81,10 +81,15 @@ pub(crate) fn run(args: &GenerateArgs) -> ExitCode {
         Some((cert, key)) => CertificateAuthority::load(cert, key).and_then(|ca| Pki::with_ca(ca, &request)),
         None => Pki::new(&request),
     };
-    let written = pki.and_then(|pki| files::write_pki(&pki, &args.out, args.force).map(|files| (pki, files)));
+    let written = pki
+        .map_err(tls_echo_cli::Error::from)
+        .and_then(|pki| files::write_pki(&pki, &args.out, args.force).map(|files| (pki, files)));
     let (pki, files) = match written {
         Ok(done) => done,
-        Err(err) => return fail(&err),
+        Err(err) => {
+            eprintln!("error: {}", err.report());
+            return ExitCode::from(err.exit_code());
+        }
     };
     tell(args, &request, &pki, &files, ca_files.as_ref());
     for orphan in orphans.iter().filter(|path| !files.contains(path)) {

@@ -93,8 +93,8 @@ pub(crate) fn address(text: &str) -> Result<String, String> {
 /// Says what failed and gives its exit code: 2 for input that cannot be used, 1 for an operation that
 /// failed (a server that cannot be reached, say).
 pub(crate) fn fail(err: &tls_core::Error) -> ExitCode {
-    eprintln!("error: {}", err.report());
-    ExitCode::from(err.exit_code())
+    eprintln!("error: {}", err.report_with(tls_echo_cli::advice));
+    ExitCode::from(tls_echo_cli::exit_code(err))
 }
 
 /// Says why the input cannot be used; exit code 2.

@@ -30,15 +30,110 @@ impl std::fmt::Display for Material {
 }
 
 /// A suggestion that follows an error's message after `; `, or nothing: kept as data, written in one
-/// place.
+/// place ([`Report`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Hint(pub Option<&'static str>);
+pub enum Hint {
+    /// Nothing to suggest.
+    #[default]
+    None,
+    /// A remark in words that hold for any caller ("are the certificate and key files swapped?").
+    Says(&'static str),
+    /// Something to do, which a program says with its own flags (see [`Remedy`]).
+    Do(Remedy),
+}
 
 impl std::fmt::Display for Hint {
+    /// `; ` and the suggestion in the library's words, or nothing.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(text) => write!(f, "; {text}"),
-            None => Ok(()),
+        match self {
+            Self::None => Ok(()),
+            Self::Says(text) => write!(f, "; {text}"),
+            Self::Do(remedy) => write!(f, "; {remedy}"),
+        }
+    }
+}
+
+/// What the user can do about an error, as a value: the library says it in its own words (`Display`);
+/// a program says it with its flags instead (the tls-echo programs: `tls_echo_cli`'s report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Remedy {
+    /// The port is taken by a listener that did not ask to share it: every one sharing it must set
+    /// SO_REUSEPORT.
+    SharePort,
+    /// The port is taken: stop what listens there, or listen on another port.
+    FreePort,
+    /// A certificate file given without a key file must hold the key too.
+    GiveKey,
+    /// A private key was given to be inspected: keys are not shown; it can be matched to a certificate.
+    MatchKey,
+    /// The key is too weak for rustls (RSA under 2048 bits): a new key and certificate.
+    StrongerKey,
+    /// The server ended the session at an empty line: it is in line mode.
+    ServerInLineMode,
+    /// The server echoed past an empty line: it is in raw mode.
+    ServerInRawMode,
+    /// The server answered with its HTTPS page: `alpn`, because http/1.1 was offered by ALPN (else the
+    /// message looked like an HTTP request).
+    NotHttp {
+        /// Whether ALPN agreed on http/1.1.
+        alpn: bool,
+    },
+    /// Ask for certificates valid for at least `days`.
+    LeafDaysAtLeast {
+        /// The fewest days that work.
+        days: u64,
+    },
+    /// Ask for a CA valid for at least `days`.
+    CaDaysAtLeast {
+        /// The fewest days that work.
+        days: u64,
+    },
+    /// Ask for certificates that end before their CA: at most `days`, or (a new CA) a CA valid for at
+    /// least `ca_days`.
+    FitTheCa {
+        /// The most days a certificate can have.
+        days: u64,
+        /// The fewest days a new CA needs for the days asked (`None`: the CA exists already).
+        ca_days: Option<u64>,
+    },
+}
+
+impl std::fmt::Display for Remedy {
+    /// In the library's words, naming no program's flags.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SharePort => {
+                f.write_str("the program there did not set SO_REUSEPORT: every process sharing the port must")
+            }
+            Self::FreePort => f.write_str("another program already listens there: stop it or listen on another port"),
+            Self::GiveKey => f.write_str("a certificate file given without its key file must hold the key too"),
+            Self::MatchKey => f.write_str(
+                "that is a private key, not a certificate, and keys are not shown; it can be matched to a certificate",
+            ),
+            Self::StrongerKey => f.write_str("make a new key and certificate, ECDSA P-256 or RSA of 2048 bits or more"),
+            Self::ServerInLineMode => f.write_str("send in line mode, or run the server in raw mode"),
+            Self::ServerInRawMode => f.write_str("for a raw-mode server, send in raw mode"),
+            Self::NotHttp { alpn: true } => {
+                f.write_str("do not offer http/1.1 by ALPN, or run the server without its page")
+            }
+            Self::NotHttp { alpn: false } => {
+                f.write_str("start the message differently, or run the server without its page")
+            }
+            Self::LeafDaysAtLeast { days } => write!(f, "ask for certificates valid for {days} day(s) or more"),
+            Self::CaDaysAtLeast { days } => write!(f, "ask for a CA valid for {days} day(s) or more"),
+            Self::FitTheCa {
+                days,
+                ca_days: Some(ca_days),
+            } => {
+                write!(
+                    f,
+                    "ask for {days} day(s) or fewer, or for a CA valid for {ca_days} days or more"
+                )
+            }
+            Self::FitTheCa { days, ca_days: None } => {
+                write!(f, "ask for {days} day(s) or fewer, or use a CA that lasts longer")
+            }
         }
     }
 }
@@ -74,13 +169,13 @@ pub enum LoadProblem {
         detail: String,
     },
     /// The file holds PEM blocks, but none of the kind wanted.
-    #[error("no {wanted} found (the file holds {found}){hint}")]
+    #[error("no {wanted} found (the file holds {found})")]
     NotFound {
         /// What was looked for, in words.
         wanted: &'static str,
         /// A summary of the blocks present, such as "1 PRIVATE KEY block".
         found: String,
-        /// A suggestion, when there is one.
+        /// A suggestion, when there is one: written after the whole error by [`Report`].
         hint: Hint,
     },
     /// The file is neither PEM nor a DER structure of the expected kind.
@@ -122,9 +217,7 @@ pub enum LoadProblem {
     #[error("rustls cannot use it: {}", match .0 { rustls::Error::General(text) => text.clone(), other => other.to_string() })]
     Rejected(rustls::Error),
     /// An RSA key too short for rustls' crypto (aws-lc-rs refuses RSA under 2048 bits).
-    #[error(
-        "it is an RSA key of {bits} bits, and rustls refuses RSA keys under 2048 bits; make a new key and certificate: tls-cert generate --out NEW_DIR --key-type rsa2048 (or the default, ecdsa-p256)"
-    )]
+    #[error("it is an RSA key of {bits} bits, and rustls refuses RSA keys under 2048 bits")]
     WeakRsaKey {
         /// The key's size.
         bits: u32,
@@ -210,30 +303,13 @@ pub enum Error {
         /// Who signed it.
         issuer: String,
     },
-    /// A default file (the demo `certs/`) is not where it is looked for.
-    #[error(
-        "no {flags} given, and the default {file} is neither in this folder or one above it nor beside the program: give {flags} (tls-cert generate --out DIR makes a set)"
-    )]
-    NoDefault {
-        /// The default, such as `certs/ca.pem`.
-        file: &'static str,
-        /// The flags that name the file instead, such as `--ca FILE`.
-        flags: &'static str,
-    },
-    /// Files would be replaced without permission.
-    #[error("{} {} already; pass --force to replace {} (and nothing else)",
-        paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
-        if paths.len() == 1 { "exists" } else { "exist" },
-        if paths.len() == 1 { "it" } else { "them" })]
-    Exists {
-        /// The files.
-        paths: Vec<PathBuf>,
-    },
     /// What was asked for cannot make usable certificates.
     #[error("cannot make these certificates: {problem}")]
     BadRequest {
-        /// Why, and what to ask for instead.
+        /// Why.
         problem: String,
+        /// What to ask for instead, when there is something.
+        remedy: Option<Remedy>,
     },
     /// Writing a file failed.
     #[error("cannot write {}", path.display())]
@@ -348,7 +424,7 @@ pub enum Error {
     },
     /// In raw mode, the server ended the session at an empty line: it is in line mode.
     #[error(
-        "{peer} ended the session at the empty line at byte {offset}, so it is in line mode (the echo protocol's rule): drop --raw, or start the server with --raw"
+        "{peer} ended the session at the empty line at byte {offset}, so it is in line mode (the echo protocol's rule)"
     )]
     EndedAtEmptyLine {
         /// The other side.
@@ -358,7 +434,7 @@ pub enum Error {
     },
     /// In line mode, the server echoed past the empty line that ends the session: it is in raw mode.
     #[error(
-        "{peer} echoed past the empty line that ends the session (at byte {offset}), so it does not end sessions there: for a raw-mode server (echo-server --raw), add --raw"
+        "{peer} echoed past the empty line that ends the session (at byte {offset}), so it does not end sessions there"
     )]
     EchoedPastEmptyLine {
         /// The other side.
@@ -368,8 +444,7 @@ pub enum Error {
     },
     /// The server took the session for HTTP (echo-server shows its page then) instead of echoing.
     #[error(
-        "{peer} took the session for HTTP instead of echoing ({why}): echo-server serves its HTTPS page when ALPN agrees on http/1.1 or the first line is an HTTP request; {}, or start the server with --no-page",
-        if *alpn { "drop --alpn http/1.1" } else { "start the message differently" }
+        "{peer} took the session for HTTP instead of echoing ({why}): echo-server serves its HTTPS page when ALPN agrees on http/1.1 or the first line is an HTTP request"
     )]
     AnsweredHttp {
         /// The other side.
@@ -444,34 +519,51 @@ impl Error {
                 | Self::Config { .. }
                 | Self::Preflight { .. }
                 | Self::NotACa { .. }
-                | Self::Exists { .. }
                 | Self::BadRequest { .. }
                 | Self::InvalidServerName(_)
                 | Self::InvalidAddress { .. }
                 | Self::NotACertificate { .. }
                 | Self::NoCertificate { .. }
                 | Self::Input { .. }
-                | Self::NoDefault { .. }
         )
-    }
-
-    /// The exit code the programs use: 2 for [`Error::is_input_problem`], else 1.
-    pub fn exit_code(&self) -> u8 {
-        if self.is_input_problem() { 2 } else { 1 }
     }
 
     /// What to do about it, when there is a suggestion: written after the causes by [`Report`].
     pub fn hint(&self) -> Hint {
         match self {
-            Self::Bind { hint, .. } | Self::Connect { hint, .. } => *hint,
-            Self::Unreachable { .. } => Hint(Some("check the address and any firewall")),
-            _ => Hint(None),
+            Self::Bind { hint, .. }
+            | Self::Connect { hint, .. }
+            | Self::Load {
+                problem: LoadProblem::NotFound { hint, .. },
+                ..
+            } => *hint,
+            Self::Load {
+                problem: LoadProblem::WeakRsaKey { .. },
+                ..
+            } => Hint::Do(Remedy::StrongerKey),
+            Self::BadRequest { remedy, .. } => remedy.map_or(Hint::None, Hint::Do),
+            Self::EndedAtEmptyLine { .. } => Hint::Do(Remedy::ServerInLineMode),
+            Self::EchoedPastEmptyLine { .. } => Hint::Do(Remedy::ServerInRawMode),
+            Self::AnsweredHttp { alpn, .. } => Hint::Do(Remedy::NotHttp { alpn: *alpn }),
+            Self::Unreachable { .. } => Hint::Says("check the address and any firewall"),
+            _ => Hint::None,
         }
     }
 
     /// The whole error as a person reads it: see [`Report`].
     pub fn report(&self) -> Report<'_> {
-        Report(self)
+        Report {
+            error: self,
+            words: None,
+        }
+    }
+
+    /// As [`Error::report`], with the [`Remedy`] said in the caller's words (a program's flags).
+    pub fn report_with(&self, words: fn(Remedy) -> String) -> Report<'_> {
+        Report {
+            error: self,
+            words: Some(words),
+        }
     }
 }
 
@@ -482,17 +574,23 @@ impl Error {
 /// An [`Error`]'s own `Display` is its message alone; its causes are [`std::error::Error::source`]s,
 /// so a caller using its own error reporter (anyhow's `{:#}`, say) sees each once.
 #[derive(Debug, Clone, Copy)]
-pub struct Report<'a>(pub &'a Error);
+pub struct Report<'a> {
+    error: &'a Error,
+    words: Option<fn(Remedy) -> String>,
+}
 
 impl std::fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut cause = std::error::Error::source(self.0);
+        write!(f, "{}", self.error)?;
+        let mut cause = std::error::Error::source(self.error);
         while let Some(err) = cause {
             write!(f, ": {err}")?;
             cause = err.source();
         }
-        write!(f, "{}", self.0.hint())
+        match (self.error.hint(), self.words) {
+            (Hint::Do(remedy), Some(words)) => write!(f, "; {}", words(remedy)),
+            (hint, _) => write!(f, "{hint}"),
+        }
     }
 }
 
@@ -541,6 +639,67 @@ pub fn fmt_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every remedy the library can give.
+    const REMEDIES: [Remedy; 13] = [
+        Remedy::SharePort,
+        Remedy::FreePort,
+        Remedy::GiveKey,
+        Remedy::MatchKey,
+        Remedy::StrongerKey,
+        Remedy::ServerInLineMode,
+        Remedy::ServerInRawMode,
+        Remedy::NotHttp { alpn: true },
+        Remedy::NotHttp { alpn: false },
+        Remedy::LeafDaysAtLeast { days: 1 },
+        Remedy::CaDaysAtLeast { days: 1 },
+        Remedy::FitTheCa {
+            days: 10,
+            ca_days: Some(20),
+        },
+        Remedy::FitTheCa {
+            days: 10,
+            ca_days: None,
+        },
+    ];
+
+    /// The library's words for what to do name no program's flag; a program's words replace them in
+    /// its report, after the causes.
+    #[test]
+    fn remedies_name_no_flag_and_a_program_says_them_its_way() {
+        for remedy in REMEDIES {
+            let words = remedy.to_string();
+            assert!(!words.contains("--") && !words.is_empty(), "{remedy:?}: {words}");
+        }
+        let err = Error::Bind {
+            addr: "127.0.0.1:7777".into(),
+            cause: io::Error::from(io::ErrorKind::AddrInUse),
+            hint: Hint::Do(Remedy::FreePort),
+        };
+        assert!(
+            err.report()
+                .to_string()
+                .ends_with("; another program already listens there: stop it or listen on another port"),
+            "{}",
+            err.report()
+        );
+        assert!(
+            err.report_with(|remedy| format!("the program's words for {remedy:?}"))
+                .to_string()
+                .ends_with("; the program's words for FreePort"),
+            "{}",
+            err.report()
+        );
+        // A hint in words that hold for anyone is the same in every report.
+        let err = Error::Unreachable {
+            addr: "127.0.0.1:1".parse().expect("an address"),
+            cause: io::Error::from(io::ErrorKind::ConnectionRefused),
+        };
+        assert_eq!(
+            err.report().to_string(),
+            err.report_with(|_| unreachable!("no remedy to say")).to_string()
+        );
+    }
 
     /// A session cut before anything came back says so, instead of "after 0 echoed bytes"; a reset is
     /// called one.

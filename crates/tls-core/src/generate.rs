@@ -10,7 +10,7 @@ use rcgen::{
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::OffsetDateTime;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Remedy, Result};
 use crate::identity::Identity;
 
 /// Leaf lifetime by default: 825 days, the most macOS and iOS accept for a TLS server certificate.
@@ -443,18 +443,21 @@ impl Pki {
     pub fn new(request: &PkiRequest) -> Result<Self> {
         if request.ca_days == 0 {
             return Err(Error::BadRequest {
-                problem: "a CA valid for 0 days would have expired before it was used: give --ca-days 1 or more".into(),
+                problem: "a CA valid for 0 days would have expired before it was used".into(),
+                remedy: Some(Remedy::CaDaysAtLeast { days: 1 }),
             });
         }
         if request.leaf_days > request.ca_days {
             return Err(Error::BadRequest {
                 problem: format!(
-                    "certificates valid for {} would outlive their CA, valid for {}, and clients refuse them once the CA expires: give --days {} or less, or --ca-days {} or more",
+                    "certificates valid for {} would outlive their CA, valid for {}, and clients refuse them once the CA expires",
                     days_text(request.leaf_days),
                     days_text(request.ca_days),
-                    request.ca_days,
-                    request.leaf_days
                 ),
+                remedy: Some(Remedy::FitTheCa {
+                    days: request.ca_days,
+                    ca_days: Some(request.leaf_days),
+                }),
             });
         }
         let ca = CertificateAuthority::with_key_type(
@@ -476,8 +479,8 @@ impl Pki {
     fn signed_by(ca: CertificateAuthority, ca_is_new: bool, request: &PkiRequest) -> Result<Self> {
         if request.leaf_days == 0 {
             return Err(Error::BadRequest {
-                problem: "a certificate valid for 0 days would have expired before it was used: give --days 1 or more"
-                    .into(),
+                problem: "a certificate valid for 0 days would have expired before it was used".into(),
+                remedy: Some(Remedy::LeafDaysAtLeast { days: 1 }),
             });
         }
         let mut validity = Validity::days_from_now(request.leaf_days);
@@ -491,10 +494,14 @@ impl Pki {
                 let most = (ca_end - OffsetDateTime::now_utc()).whole_days().max(0);
                 return Err(Error::BadRequest {
                     problem: format!(
-                        "certificates valid for {} would outlive their CA, which expires on {}, and clients refuse them once it has: give --days {most} or less, or use a CA that lasts longer",
+                        "certificates valid for {} would outlive their CA, which expires on {}, and clients refuse them once it has",
                         days_text(request.leaf_days),
                         crate::x509::unix_to_rfc3339(ca_end.unix_timestamp())
                     ),
+                    remedy: Some(Remedy::FitTheCa {
+                        days: u64::try_from(most).unwrap_or(0),
+                        ca_days: None,
+                    }),
                 });
             }
             validity.not_after = ca_end;
@@ -507,6 +514,7 @@ impl Pki {
                         "{name:?} ends with a dot, and TLS clients match names without it: write {:?}",
                         name.trim_end_matches('.')
                     ),
+                    remedy: None,
                 });
             }
             // A wildcard covers one label: check the name it stands in front of.
@@ -615,7 +623,7 @@ fn check_client_names(clients: &[String]) -> Result<()> {
             Some("a client name cannot be empty".to_owned())
         } else if name.contains(['/', '\\']) {
             Some(format!(
-                "a client name cannot hold a path ({name:?}): it names the files NAME.pem and NAME.key in --out"
+                "a client name cannot hold a path ({name:?}): it names the files NAME.pem and NAME.key in the output folder"
             ))
         } else if stem == "ca" || stem == "server" {
             Some(format!(
@@ -634,7 +642,7 @@ fn check_client_names(clients: &[String]) -> Result<()> {
             None
         };
         if let Some(problem) = problem {
-            return Err(Error::BadRequest { problem });
+            return Err(Error::BadRequest { problem, remedy: None });
         }
         stems.push(stem);
     }

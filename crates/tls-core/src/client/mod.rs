@@ -14,7 +14,7 @@ use tokio_rustls::TlsConnector;
 use crate::address::ToAddress;
 use crate::diagnose::{self, Side};
 use crate::echo::{Echo, Mode};
-use crate::error::{Error, Result, Step};
+use crate::error::{Error, Hint, Result, Step};
 use crate::session::SessionInfo;
 use crate::verifier;
 use crate::xray::{Capture, Direction, Tap, Trace};
@@ -148,13 +148,13 @@ async fn connect_with(
     let address = addr.to_address()?;
     let connect_error = |cause: std::io::Error| {
         let hint = match cause.kind() {
-            std::io::ErrorKind::ConnectionRefused => Some("is the server running, and on that port?"),
-            _ => None,
+            std::io::ErrorKind::ConnectionRefused => Hint::Says("is the server running, and on that port?"),
+            _ => Hint::None,
         };
         Error::Connect {
             addr: address.to_string(),
             cause,
-            hint: crate::error::Hint(hint),
+            hint,
         }
     };
     let tcp = tokio::time::timeout(

@@ -554,7 +554,7 @@ mod tests {
             .into();
         assert!(matches!(err, crate::Error::NotACertificate { .. }), "{err:?}");
         assert!(err.to_string().starts_with("not a valid X.509 certificate: "), "{err}");
-        assert_eq!(err.exit_code(), 2);
+        assert!(err.is_input_problem());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 use rustls_pki_types::CertificateDer;
 use x509_parser::prelude::FromDer;
 
-use crate::error::{Error, Hint, LoadProblem, Material, Result};
+use crate::error::{Error, Hint, LoadProblem, Material, Remedy, Result};
 use crate::inspect::der;
 
 /// One thing in a file, in the file's order.
@@ -188,7 +188,7 @@ fn identify_der(bytes: &[u8]) -> std::result::Result<Item, LoadProblem> {
         return pkcs7(bytes).map_err(|detail| LoadProblem::NotFound {
             wanted: WANTED,
             found: format!("a DER ContentInfo of type {oid}: {detail}"),
-            hint: Hint(None),
+            hint: Hint::None,
         });
     }
     let whole = der::element(bytes).is_some_and(|(rest, _)| rest.is_empty());
@@ -228,7 +228,7 @@ fn identify_der(bytes: &[u8]) -> std::result::Result<Item, LoadProblem> {
     Err(LoadProblem::NotFound {
         wanted: WANTED,
         found,
-        hint: Hint(None),
+        hint: Hint::None,
     })
 }
 
@@ -263,18 +263,14 @@ fn cut_short(bytes: &[u8]) -> Option<usize> {
     (announced > bytes.len()).then_some(announced)
 }
 
-const KEY_HINT: Hint = Hint(Some(
-    "that is a private key, not a certificate, and inspect does not show keys; to check it belongs to a certificate: tls-cert inspect --key-matches CERT KEY",
-));
+const KEY_HINT: Hint = Hint::Do(Remedy::MatchKey);
 
 fn hint_for(labels: &[&str]) -> Hint {
     if labels.iter().any(|l| l.contains("PRIVATE KEY")) {
         KEY_HINT
     } else if labels.contains(&"PUBLIC KEY") {
-        Hint(Some(
-            "a public key alone has no certificate fields; inspect the certificate it came from",
-        ))
+        Hint::Says("a public key alone has no certificate fields; inspect the certificate it came from")
     } else {
-        Hint(None)
+        Hint::None
     }
 }

@@ -13,7 +13,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 mod identify;
 
 pub use self::identify::{Item, TrustSettings, identify};
-use crate::error::{Error, Hint, LoadProblem, Material, Result};
+use crate::error::{Error, Hint, LoadProblem, Material, Remedy, Result};
 use crate::identity::{self, Identity, check_key_matches};
 use crate::x509;
 
@@ -117,9 +117,7 @@ pub fn parse_combined(path: &Path, bytes: Vec<u8>) -> Result<Identity> {
 }
 
 /// A certificate file given alone, without the key it should then hold.
-const ONE_FILE: Hint = Hint(Some(
-    "with no --key, the certificate file must hold its key too: give --key FILE",
-));
+const ONE_FILE: Hint = Hint::Do(Remedy::GiveKey);
 
 /// Loads the certificates of a chain (end-entity first) from a PEM or DER file.
 ///
@@ -239,7 +237,7 @@ pub fn parse_private_key(name: &Path, bytes: Vec<u8>) -> Result<PrivateKeyDer<'s
                     Err(fail(LoadProblem::NotFound {
                         wanted: "PKCS#8, PKCS#1 or SEC1 private key",
                         found: summarize(blocks.iter().map(|b| b.label.as_str())),
-                        hint: if holds_certs { CERT_NOT_KEY } else { Hint(None) },
+                        hint: if holds_certs { CERT_NOT_KEY } else { Hint::None },
                     }))
                 }
                 n => Err(fail(LoadProblem::SeveralKeys(n))),
@@ -317,23 +315,22 @@ pub(crate) fn labeled_blocks(path: &Path, bytes: &[u8]) -> Result<Option<Vec<Lab
 }
 
 /// A certificate file that holds a key: said the same way wherever a certificate is read.
-const KEY_NOT_CERT: Hint = Hint(Some("that is a private key, not a certificate"));
+const KEY_NOT_CERT: Hint = Hint::Says("that is a private key, not a certificate");
 /// A PKCS#12 file given where certificates are read.
-const PKCS12_NOT_CERT: Hint = Hint(Some(
+const PKCS12_NOT_CERT: Hint = Hint::Says(
     "take its certificates out with: openssl pkcs12 -in FILE -nokeys -out CERTS.pem (tls-cert inspect FILE shows them)",
-));
+);
 /// A PKCS#7 bundle given where certificates are read.
-const PKCS7_NOT_CERT: Hint = Hint(Some(
-    "take its certificates out with: openssl pkcs7 -in FILE -print_certs -out CERTS.pem",
-));
+const PKCS7_NOT_CERT: Hint =
+    Hint::Says("take its certificates out with: openssl pkcs7 -in FILE -print_certs -out CERTS.pem");
 /// OpenSSL's TRUSTED CERTIFICATE given where certificates are read.
-const TRUSTED_NOT_CERT: Hint = Hint(Some(
+const TRUSTED_NOT_CERT: Hint = Hint::Says(
     "that is OpenSSL's TRUSTED CERTIFICATE form; write the certificate alone with: openssl x509 -in FILE -out CERT.pem",
-));
+);
 /// A key file that holds certificates.
-const CERT_NOT_KEY: Hint = Hint(Some("that is a certificate, not its private key"));
+const CERT_NOT_KEY: Hint = Hint::Says("that is a certificate, not its private key");
 /// Where a certificate and its key are read together, the likely cause of either of the above.
-const SWAPPED: Hint = Hint(Some("are the certificate and key files swapped?"));
+const SWAPPED: Hint = Hint::Says("are the certificate and key files swapped?");
 
 /// The certificate blocks of a file with the line each starts at (1 for DER), not yet parsed.
 fn certificate_blocks(path: &Path, what: Material, bytes: Vec<u8>) -> Result<Vec<(usize, Vec<u8>)>> {
@@ -388,7 +385,7 @@ fn certificate_blocks(path: &Path, what: Material, bytes: Vec<u8>) -> Result<Vec
                     } else if has("PKCS7") || has("CMS") {
                         PKCS7_NOT_CERT
                     } else {
-                        Hint(None)
+                        Hint::None
                     },
                 }));
             }

@@ -21,7 +21,7 @@ use tokio_util::task::TaskTracker;
 use crate::address::ToAddress;
 use crate::certstore::CertStore;
 use crate::echo::Mode;
-use crate::error::{Error, Hint, Result, fmt_duration};
+use crate::error::{Error, Hint, Remedy, Result, fmt_duration};
 #[cfg(feature = "page")]
 use crate::page::PageInfo;
 
@@ -85,20 +85,18 @@ pub async fn bind_with(addr: impl ToAddress, reuse_port: bool) -> Result<TcpList
     let address = addr.to_address()?;
     let bind_error = |cause: std::io::Error| {
         let hint = match cause.kind() {
-            std::io::ErrorKind::AddrInUse if reuse_port => {
-                Some("the program there did not set --reuse-port: every process sharing the port must")
+            std::io::ErrorKind::AddrInUse if reuse_port => Hint::Do(Remedy::SharePort),
+            std::io::ErrorKind::AddrInUse => Hint::Do(Remedy::FreePort),
+            std::io::ErrorKind::PermissionDenied => {
+                Hint::Says("ports below 1024 need privileges: use a port above 1024")
             }
-            std::io::ErrorKind::AddrInUse => {
-                Some("another program already listens there: stop it or pass --listen with another port")
-            }
-            std::io::ErrorKind::PermissionDenied => Some("ports below 1024 need privileges: use a port above 1024"),
-            std::io::ErrorKind::AddrNotAvailable => Some("that address is not on this machine: try 127.0.0.1"),
-            _ => None,
+            std::io::ErrorKind::AddrNotAvailable => Hint::Says("that address is not on this machine: try 127.0.0.1"),
+            _ => Hint::None,
         };
         Error::Bind {
             addr: address.to_string(),
             cause,
-            hint: Hint(hint),
+            hint,
         }
     };
     let resolved = tokio::net::lookup_host((address.host.as_str(), address.port))
@@ -135,7 +133,7 @@ pub fn local_addr(listener: &TcpListener) -> Result<SocketAddr> {
     listener.local_addr().map_err(|cause| Error::Bind {
         addr: "the listening socket".to_owned(),
         cause,
-        hint: Hint(None),
+        hint: Hint::None,
     })
 }
 
@@ -276,7 +274,7 @@ pub async fn serve(
                 // EMFILE and friends: say so now and then, and back off so the loop does not spin.
                 if let Some(not_shown) = accept_errors.allow() {
                     let hint = if err.raw_os_error() == Some(24) {
-                        " (out of file descriptors: raise `ulimit -n` or lower --max-connections)"
+                        " (out of file descriptors: raise `ulimit -n` or allow fewer connections)"
                     } else {
                         ""
                     };
@@ -292,7 +290,7 @@ pub async fn serve(
             if let Some(not_shown) = refusals.allow() {
                 tracing::warn!(
                     %peer,
-                    "refusing connection: {} connections already open (--max-connections); {not_shown} other refusal(s) not shown",
+                    "refusing connection: {} connections already open, the most allowed; {not_shown} other refusal(s) not shown",
                     options.max_connections
                 );
             }

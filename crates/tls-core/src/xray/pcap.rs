@@ -102,7 +102,8 @@ fn section_header(out: &mut Vec<u8>, comment: &str) {
     body.extend_from_slice(&0u16.to_le_bytes());
     body.extend_from_slice(&(-1i64).to_le_bytes());
     option(&mut body, 1, comment.as_bytes());
-    option(&mut body, 4, b"tls-echo (echo-client --pcap)");
+    // shb_userappl: the application that wrote the file.
+    option(&mut body, 4, b"tls-echo x-ray (tls-core)");
     option(&mut body, 0, &[]);
     block(out, 0x0A0D_0D0A, &body);
 }
