@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use tls_core::error::Remedy;
+use tls_core::Remedy;
 
 /// An error as the programs meet it.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +76,23 @@ pub fn advice(remedy: Remedy) -> String {
         Remedy::ServerInRawMode => "for a raw-mode server (echo-server --raw), add --raw".to_owned(),
         Remedy::NotHttp { alpn: true } => "drop --alpn http/1.1, or start the server with --no-page".to_owned(),
         Remedy::NotHttp { alpn: false } => "start the message differently, or start the server with --no-page".to_owned(),
+        Remedy::TrustIfKnown => "trust it with --ca FILE only if you know where it comes from".to_owned(),
+        Remedy::TrustCa => "pass --ca with its certificate, if you trust it".to_owned(),
+        Remedy::TrustTheSigningCa => "pass --ca with the CA that signed it".to_owned(),
+        Remedy::TrustClientCa => "give --client-ca the CA that signed it, if you trust it".to_owned(),
+        Remedy::UseAHeldName => "connect with a name it holds (--server-name) or make a certificate for this one".to_owned(),
+        Remedy::RenewCertificate => "make a new one (tls-cert generate --ca CA.pem --ca-key CA.key --out NEW_DIR)".to_owned(),
+        Remedy::ClientCertificate => "make a client certificate with tls-cert generate --client NAME".to_owned(),
+        Remedy::CheckPins => "give --pin one of these keys' pins, if this is the server you expect".to_owned(),
+        Remedy::SendClientCertificate => "pass --cert and --key".to_owned(),
+        Remedy::ClientTrustsCa => "give it that CA (curl --cacert, echo-client --ca)".to_owned(),
+        Remedy::ServerTrustsClientCa => "use a certificate from a CA it trusts (echo-server's --client-ca)".to_owned(),
+        Remedy::ClientTrustsCertificate => "give it the certificate itself as its CA (curl --cacert, echo-client --ca)".to_owned(),
+        Remedy::MaybeSendClientCertificate => "if it wants a client certificate, pass --cert and --key".to_owned(),
+        Remedy::ClientCertificateFromTrustedCa => {
+            "give the client one from a CA the server trusts (echo-client: --cert and --key)".to_owned()
+        }
+        Remedy::CheckTheLeaf => "give the server's certificate to check, and the CA with --ca".to_owned(),
         Remedy::LeafDaysAtLeast { days } => format!("give --days {days} or more"),
         Remedy::CaDaysAtLeast { days } => format!("give --ca-days {days} or more"),
         Remedy::FitTheCa { days, ca_days: Some(ca_days) } => format!("give --days {days} or less, or --ca-days {ca_days} or more"),

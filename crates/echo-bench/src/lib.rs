@@ -446,7 +446,7 @@ async fn throughput(options: &Options, live: &Live, deadline: Instant) -> Tally 
             tally.bytes = received;
             tally.ops = 1;
         }
-        Err(err) => tally.error("session", &tls_core::io_error(&err, tls_core::Side::Client)),
+        Err(err) => tally.error("session", &tls_core::io_error(&err, tls_core::Side::Client).to_string()),
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), writer.shutdown()).await;
     tally

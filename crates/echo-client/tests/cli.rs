@@ -514,7 +514,7 @@ async fn a_tls_1_2_server_requiring_a_client_certificate_is_named_as_such() {
     let (code, _, err) = echo_client(&["--connect", &accept, "--ca", &ca, "--trace"], b"").await;
     assert_eq!(code, Some(1), "{err}");
     assert!(
-        err.contains("the server requires a client certificate (it sent CertificateRequest) and none was sent, so it ended the handshake (alert handshake_failure): give the client one from a CA the server trusts (echo-client: --cert and --key)"),
+        err.contains("the server requires a client certificate (it sent CertificateRequest) and none was sent, so it ended the handshake (alert handshake_failure); give the client one from a CA the server trusts (echo-client: --cert and --key)"),
         "{err}"
     );
 }
@@ -803,7 +803,7 @@ async fn a_pin_alone_trusts_exactly_one_server_key() {
     assert_eq!(
         err,
         format!(
-            "error: TLS handshake with {addr} failed: no key of the server's chain has a pin given with --pin ({wrong}); the chain's keys: CN=127.0.0.1 {}",
+            "error: TLS handshake with {addr} failed: no key of the server's chain has a pin given ({wrong}); the chain's keys: CN=127.0.0.1 {}; give --pin one of these keys' pins, if this is the server you expect",
             test_support::pin_of(&leaf.cert)
         )
     );
@@ -838,7 +838,8 @@ async fn pin_and_ca_must_both_hold() {
     assert_eq!(code, Some(0), "{err}");
     let err = failure(&["--connect", &addr, "--ca", &ca, "--pin", &wrong_pin]).await;
     assert!(
-        err.contains("no key of the server's chain has a pin given with --pin"),
+        err.contains("no key of the server's chain has a pin given (")
+            && err.ends_with("; give --pin one of these keys' pins, if this is the server you expect"),
         "{err}"
     );
     // The CA's own key vouches for the chain it verified, as HTTP public-key pinning had it.

@@ -220,6 +220,7 @@ async fn run(args: Args) -> tls_echo_cli::Result<()> {
         shutdown_grace: args.shutdown_grace,
         page,
         certs: Some(certs),
+        advice: tls_echo_cli::advice,
     };
     server::serve(listener, config, options, shutdown(signals, force_stop)).await;
     tracing::info!("stopped");

@@ -97,7 +97,10 @@ pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(Err(invalid)) => {
-            out.line(&format!("invalid: {source}: {invalid}"));
+            out.line(&format!(
+                "invalid: {source}: {}",
+                invalid.said_with(tls_echo_cli::advice)
+            ));
             ExitCode::from(INVALID)
         }
     }

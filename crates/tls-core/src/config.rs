@@ -14,7 +14,8 @@ use rustls::{CipherSuite, ClientConfig, KeyLogFile, RootCertStore, ServerConfig,
 use crate::certstore::{self, CertStore};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
-use crate::verifier::{self, Pin, Presenter, explaining_verifier};
+use crate::refusal::Presenter;
+use crate::verifier::{self, Pin, explaining_verifier};
 
 /// Choices shared by both sides.
 #[derive(Debug, Clone, Default)]

@@ -175,7 +175,7 @@ fn shown(base: &Base) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verifier::Presenter;
+    use crate::refusal::Presenter;
 
     /// A CA limited to example.com and 10.0.0.0/8, and a leaf it signed for `names`.
     fn constrained(names: &[&str], excluded: bool) -> (CertificateDer<'static>, CertificateDer<'static>) {
@@ -234,7 +234,7 @@ mod tests {
             let refused = crate::verify::verify(&[ca], &[leaf], Some(names[0]), None, Presenter::File)
                 .expect("usable input")
                 .expect_err("a name outside the constraints");
-            assert_eq!(refused.explanation, sentence);
+            assert_eq!(refused.to_string(), sentence);
         }
         let (ca, leaf) = constrained(&["www.example.com", "10.1.2.3"], false);
         assert!(

@@ -1,9 +1,12 @@
-//! Turning rustls and socket errors into one sentence a person can act on.
+//! Turning rustls and socket errors into one sentence a person can act on: a [`Diagnosis`], what
+//! happened in words with what to do as a typed [`Remedy`] that each program says with its own flags.
 
 use std::io;
 
 use rustls::{AlertDescription, Error as TlsError, InvalidMessage};
 
+use crate::error::Diagnosis;
+use crate::remedy::Remedy;
 use crate::verifier::CertificateRejected;
 
 /// Which end of the connection is asking, since the same alert means different things to each.
@@ -43,75 +46,84 @@ pub(crate) fn alert_received(err: &io::Error) -> Option<AlertDescription> {
 /// what to give it, from what the chain ends at (a self-signed certificate, a root, or a certificate
 /// whose issuer was not sent, which may be an intermediate the server should send).
 #[cfg(feature = "net")]
-pub(crate) fn unknown_ca(chain: &[rustls::pki_types::CertificateDer<'static>]) -> String {
+pub(crate) fn unknown_ca(chain: &[rustls::pki_types::CertificateDer<'static>]) -> Diagnosis {
     use crate::x509;
-    let hint = "curl --cacert, echo-client --ca";
     let Some(top) = chain.last() else {
-        return format!(
-            "the client does not trust the CA that signed this server's certificate (alert unknown_ca): give it that CA ({hint})"
+        return Diagnosis::with(
+            "the client does not trust the CA that signed this server's certificate (alert unknown_ca)",
+            Remedy::ClientTrustsCa,
         );
     };
     let subject = x509::subject(top);
     match (chain.len(), x509::is_self_issued(top)) {
-        (1, true) => format!(
-            "the client does not trust this server's self-signed certificate {subject} (alert unknown_ca): give it the certificate itself as its CA ({hint})"
+        (1, true) => Diagnosis::with(
+            format!("the client does not trust this server's self-signed certificate {subject} (alert unknown_ca)"),
+            Remedy::ClientTrustsCertificate,
         ),
-        (_, true) => format!(
-            "the client does not trust {subject}, the root this server's chain ends at (alert unknown_ca): give it that CA ({hint})"
+        (_, true) => Diagnosis::with(
+            format!("the client does not trust {subject}, the root this server's chain ends at (alert unknown_ca)"),
+            Remedy::ClientTrustsCa,
         ),
         (_, false) => {
             let issuer = x509::issuer(top);
-            format!(
-                "the client does not trust {issuer}, which signed {subject} (alert unknown_ca): give it that CA ({hint}); or, if {issuer} is an intermediate CA, this server must send it after {subject}, where its chain ends now"
+            Diagnosis::with(
+                format!(
+                    "the client does not trust {issuer}, which signed {subject} (alert unknown_ca): if {issuer} is an intermediate CA, this server must send it after {subject}, where its chain ends now"
+                ),
+                Remedy::ClientTrustsCa,
             )
         }
     }
 }
 
 /// Explains an error from a TLS handshake.
-pub fn handshake_error(err: &io::Error, side: Side) -> String {
+pub fn handshake_error(err: &io::Error, side: Side) -> Diagnosis {
     match (tls_error(err), side, err.kind()) {
         (Some(tls), ..) => explain_tls(tls, side),
-        (None, Side::Client, io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset) => {
-            "the server closed the connection during the TLS handshake without a word (is it at its connection limit, or does it refuse this client?)".into()
-        }
+        (None, Side::Client, io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset) => Diagnosis::says(
+            "the server closed the connection during the TLS handshake without a word (is it at its connection limit, or does it refuse this client?)",
+        ),
         (None, ..) => io_error(err, side),
     }
 }
 
 /// Explains an error from reading or writing an established session.
-pub fn io_error(err: &io::Error, side: Side) -> String {
+pub fn io_error(err: &io::Error, side: Side) -> Diagnosis {
     match tls_error(err) {
         // Alerts that explain a failed handshake mean something else once it has succeeded: a peer
         // whose renegotiation was refused, say, ends the session with handshake_failure.
         Some(TlsError::AlertReceived(
             alert @ (AlertDescription::HandshakeFailure | AlertDescription::ProtocolVersion),
-        )) => return format!("{} ended the established session with alert {alert:?}", side.peer()),
+        )) => {
+            return Diagnosis::says(format!(
+                "{} ended the established session with alert {}",
+                side.peer(),
+                crate::names::alert(u8::from(*alert))
+            ));
+        }
         Some(tls) => return explain_tls(tls, side),
         None => {}
     }
-    match err.kind() {
+    Diagnosis::says(match err.kind() {
         io::ErrorKind::UnexpectedEof => "the peer closed the connection without close_notify".into(),
         io::ErrorKind::ConnectionReset => "the peer reset the connection".into(),
         io::ErrorKind::BrokenPipe => "the peer closed the connection while data was being sent".into(),
         _ => err.to_string(),
-    }
+    })
 }
 
-fn explain_tls(err: &TlsError, side: Side) -> String {
+fn explain_tls(err: &TlsError, side: Side) -> Diagnosis {
     let peer = side.peer();
     if let Some(rejected) = CertificateRejected::find(err) {
-        return rejected.explanation.clone();
+        return Diagnosis::from(&rejected.refusal);
     }
-    match err {
+    Diagnosis::says(match err {
         TlsError::InvalidCertificate(kind) => format!("{peer}'s certificate was rejected: {kind}"),
         TlsError::NoCertificatesPresented => match side {
-            Side::Server => {
-                "the client sent no certificate, and this server requires one (mutual TLS, --client-ca)".into()
-            }
+            Side::Server => "the client sent no certificate, and this server requires one (mutual TLS)".into(),
             Side::Client => "the server sent no certificate".into(),
         },
-        TlsError::AlertReceived(alert) => explain_alert(*alert, side),
+        TlsError::AlertReceived(alert) => return explain_alert(*alert, side),
         // A record header that is not TLS's (a content type or version TLS does not have, a length
         // past TLS's limit): what a plain TCP or HTTP service's first bytes look like. Any other
         // malformed message came inside well-formed records: a TLS peer that got something wrong.
@@ -134,57 +146,89 @@ fn explain_tls(err: &TlsError, side: Side) -> String {
         }
         TlsError::PeerMisbehaved(detail) => format!("{peer} broke the TLS protocol ({detail:?})"),
         other => other.to_string(),
-    }
+    })
 }
 
-fn explain_alert(alert: AlertDescription, side: Side) -> String {
+fn explain_alert(alert: AlertDescription, side: Side) -> Diagnosis {
     let peer = side.peer();
     // As RFC 8446 and the x-ray write it: unknown_ca, not rustls' UnknownCA.
     let name = crate::names::alert(u8::from(alert));
-    match (alert, side) {
-        (AlertDescription::CertificateRequired, Side::Client) => {
-            "the server requires a client certificate (mutual TLS) and none was sent; pass --cert and --key".into()
-        }
-        (AlertDescription::UnknownCA, Side::Server) => format!(
-            "the client does not trust the CA that signed this server's certificate (alert {name}): give it that CA (curl --cacert, echo-client --ca)"
+    let (says, remedy) = match (alert, side) {
+        (AlertDescription::CertificateRequired, Side::Client) => (
+            "the server requires a client certificate (mutual TLS) and none was sent".into(),
+            Some(Remedy::SendClientCertificate),
         ),
-        (AlertDescription::CertificateExpired, Side::Server) => format!(
-            "the client found this server's certificate expired or not yet valid (alert {name}), by its own clock"
+        (AlertDescription::UnknownCA, Side::Server) => (
+            format!("the client does not trust the CA that signed this server's certificate (alert {name})"),
+            Some(Remedy::ClientTrustsCa),
         ),
-        (AlertDescription::DecryptError, Side::Server) => format!(
-            "the client could not verify a signature (alert {name}): most often a CA it trusts has the name of the one that signed this server's certificate but another key (was the CA made again?); give it the CA that signed this certificate"
+        (AlertDescription::CertificateExpired, Side::Server) => (
+            format!(
+                "the client found this server's certificate expired or not yet valid (alert {name}), by its own clock"
+            ),
+            None,
         ),
-        (AlertDescription::AccessDenied, Side::Server) => format!(
-            "the client refused this server's certificate by a rule of its own (alert {name}), such as a pinned key (echo-client --pin) that this certificate's chain does not have"
+        (AlertDescription::DecryptError, Side::Server) => (
+            format!(
+                "the client could not verify a signature (alert {name}): most often a CA it trusts has the name of the one that signed this server's certificate but another key (was the CA made again?); give it the CA that signed this certificate"
+            ),
+            None,
         ),
-        (AlertDescription::BadCertificate | AlertDescription::CertificateUnknown, Side::Server) => format!(
-            "the client rejected this server's certificate (alert {name}), without saying why: a name the certificate does not hold, dates, a CA it does not trust, an incomplete chain or a CA certificate served as the server's own; the client's own error says which"
+        (AlertDescription::AccessDenied, Side::Server) => (
+            format!(
+                "the client refused this server's certificate by a rule of its own (alert {name}), such as a pinned key that this certificate's chain does not have"
+            ),
+            None,
         ),
-        (AlertDescription::UnknownCA, Side::Client) => format!(
-            "the server does not trust the CA that signed our client certificate (alert {name}): use a certificate from a CA it trusts (echo-server's --client-ca)"
+        (AlertDescription::BadCertificate | AlertDescription::CertificateUnknown, Side::Server) => (
+            format!(
+                "the client rejected this server's certificate (alert {name}), without saying why: a name the certificate does not hold, dates, a CA it does not trust, an incomplete chain or a CA certificate served as the server's own; the client's own error says which"
+            ),
+            None,
         ),
-        (AlertDescription::DecryptError, Side::Client) => format!(
-            "the server could not verify our client certificate's signature (alert {name}): it is likely signed by another CA with the same name as the one the server trusts (a CA made again?)"
+        (AlertDescription::UnknownCA, Side::Client) => (
+            format!("the server does not trust the CA that signed our client certificate (alert {name})"),
+            Some(Remedy::ServerTrustsClientCa),
         ),
-        (AlertDescription::UnsupportedCertificate, Side::Client) => format!(
-            "the server refused our client certificate as unsuitable (alert {name}): it is not made for clients (no clientAuth usage; a server certificate?); make one with tls-cert generate --client NAME"
+        (AlertDescription::DecryptError, Side::Client) => (
+            format!(
+                "the server could not verify our client certificate's signature (alert {name}): it is likely signed by another CA with the same name as the one the server trusts (a CA made again?)"
+            ),
+            None,
         ),
-        (AlertDescription::BadCertificate | AlertDescription::CertificateUnknown, Side::Client) => {
-            format!("the server rejected our client certificate (alert {name})")
-        }
-        (AlertDescription::CertificateExpired, Side::Client) => {
-            format!("the server found our client certificate expired or not yet valid (alert {name})")
-        }
+        (AlertDescription::UnsupportedCertificate, Side::Client) => (
+            format!(
+                "the server refused our client certificate as unsuitable (alert {name}): it is not made for clients (no clientAuth usage; a server certificate?)"
+            ),
+            Some(Remedy::ClientCertificate),
+        ),
+        (AlertDescription::BadCertificate | AlertDescription::CertificateUnknown, Side::Client) => (
+            format!("the server rejected our client certificate (alert {name})"),
+            None,
+        ),
+        (AlertDescription::CertificateExpired, Side::Client) => (
+            format!("the server found our client certificate expired or not yet valid (alert {name})"),
+            None,
+        ),
         (AlertDescription::ProtocolVersion, _) => {
-            format!("{peer} supports no TLS version we accept (alert {name})")
+            (format!("{peer} supports no TLS version we accept (alert {name})"), None)
         }
-        (AlertDescription::HandshakeFailure, Side::Client) => format!(
-            "the server ended the handshake (alert {name}): it found no cipher suite, key exchange or signature scheme in common, or, over TLS 1.2, it requires a client certificate (mutual TLS; echo-client: --cert and --key)"
+        (AlertDescription::HandshakeFailure, Side::Client) => (
+            format!(
+                "the server ended the handshake (alert {name}): it found no cipher suite, key exchange or signature scheme in common, or, over TLS 1.2, it requires a client certificate (mutual TLS)"
+            ),
+            Some(Remedy::MaybeSendClientCertificate),
         ),
-        (AlertDescription::HandshakeFailure, Side::Server) => {
-            format!("{peer} found no cipher suite, key exchange or signature scheme in common (alert {name})")
-        }
-        _ => format!("{peer} sent alert {name}"),
+        (AlertDescription::HandshakeFailure, Side::Server) => (
+            format!("{peer} found no cipher suite, key exchange or signature scheme in common (alert {name})"),
+            None,
+        ),
+        _ => (format!("{peer} sent alert {name}"), None),
+    };
+    Diagnosis {
+        says,
+        remedy,
+        refusal: None,
     }
 }
 
@@ -198,7 +242,12 @@ mod tests {
             io::ErrorKind::InvalidData,
             TlsError::AlertReceived(AlertDescription::CertificateRequired),
         );
-        assert!(handshake_error(&err, Side::Client).contains("pass --cert and --key"));
+        let diagnosis = handshake_error(&err, Side::Client);
+        assert_eq!(diagnosis.remedy, Some(Remedy::SendClientCertificate));
+        assert_eq!(
+            diagnosis.to_string(),
+            "the server requires a client certificate (mutual TLS) and none was sent; send a client certificate and its key"
+        );
     }
 
     #[test]
@@ -207,6 +256,10 @@ mod tests {
             io::ErrorKind::InvalidData,
             TlsError::InvalidMessage(InvalidMessage::InvalidContentType),
         );
-        assert!(handshake_error(&err, Side::Client).contains("did not answer with TLS"));
+        assert!(
+            handshake_error(&err, Side::Client)
+                .says
+                .contains("did not answer with TLS")
+        );
     }
 }

@@ -236,7 +236,9 @@ where
                 machine.end_of_stream(&mut out);
                 break End::EofWithoutCloseNotify;
             }
-            Ok(Err(err)) => break End::Failed(crate::diagnose::io_error(&err, crate::diagnose::Side::Server)),
+            Ok(Err(err)) => {
+                break End::Failed(crate::diagnose::io_error(&err, crate::diagnose::Side::Server).to_string());
+            }
         };
         let n = data.len();
         let mut progress = take(&mut machine, data, &mut out, &mut outcome);
@@ -354,10 +356,9 @@ async fn write_out<S: AsyncWrite + Unpin>(stream: &mut S, data: &[u8], limit: Du
     };
     match tokio::time::timeout(limit, write).await {
         Err(_) => Err(End::WriteTimeout(limit)),
-        Ok(Err(err)) => Err(End::Failed(crate::diagnose::io_error(
-            &err,
-            crate::diagnose::Side::Server,
-        ))),
+        Ok(Err(err)) => Err(End::Failed(
+            crate::diagnose::io_error(&err, crate::diagnose::Side::Server).to_string(),
+        )),
         Ok(Ok(())) => Ok(()),
     }
 }

@@ -1,9 +1,13 @@
 //! The one error type of the library; every variant names the step and the input that failed.
 
+use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+
+use crate::refusal::Refusal;
+use crate::remedy::Remedy;
 
 /// What a file was expected to hold, for messages such as "cannot load private key from FILE".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,8 +22,8 @@ pub enum Material {
     Inspectable,
 }
 
-impl std::fmt::Display for Material {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Material {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::CertificateChain => "certificate chain",
             Self::PrivateKey => "private key",
@@ -42,9 +46,9 @@ pub enum Hint {
     Do(Remedy),
 }
 
-impl std::fmt::Display for Hint {
+impl fmt::Display for Hint {
     /// `; ` and the suggestion in the library's words, or nothing.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::None => Ok(()),
             Self::Says(text) => write!(f, "; {text}"),
@@ -53,87 +57,61 @@ impl std::fmt::Display for Hint {
     }
 }
 
-/// What the user can do about an error, as a value: the library says it in its own words (`Display`);
-/// a program says it with its flags instead (the tls-echo programs: `tls_echo_cli`'s report).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Remedy {
-    /// The port is taken by a listener that did not ask to share it: every one sharing it must set
-    /// SO_REUSEPORT.
-    SharePort,
-    /// The port is taken: stop what listens there, or listen on another port.
-    FreePort,
-    /// A certificate file given without a key file must hold the key too.
-    GiveKey,
-    /// A private key was given to be inspected: keys are not shown; it can be matched to a certificate.
-    MatchKey,
-    /// The key is too weak for rustls (RSA under 2048 bits): a new key and certificate.
-    StrongerKey,
-    /// The server ended the session at an empty line: it is in line mode.
-    ServerInLineMode,
-    /// The server echoed past an empty line: it is in raw mode.
-    ServerInRawMode,
-    /// The server answered with its HTTPS page: `alpn`, because http/1.1 was offered by ALPN (else the
-    /// message looked like an HTTP request).
-    NotHttp {
-        /// Whether ALPN agreed on http/1.1.
-        alpn: bool,
-    },
-    /// Ask for certificates valid for at least `days`.
-    LeafDaysAtLeast {
-        /// The fewest days that work.
-        days: u64,
-    },
-    /// Ask for a CA valid for at least `days`.
-    CaDaysAtLeast {
-        /// The fewest days that work.
-        days: u64,
-    },
-    /// Ask for certificates that end before their CA: at most `days`, or (a new CA) a CA valid for at
-    /// least `ca_days`.
-    FitTheCa {
-        /// The most days a certificate can have.
-        days: u64,
-        /// The fewest days a new CA needs for the days asked (`None`: the CA exists already).
-        ca_days: Option<u64>,
-    },
+/// Why a handshake or a session failed: what happened, in words with its facts, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnosis {
+    /// What happened (the certificate, the alert, the peer's behaviour), without what to do.
+    pub says: String,
+    /// What to do, when there is something to say.
+    pub remedy: Option<Remedy>,
+    /// The refused certificate, when a certificate was refused: its facts, for a program to show.
+    pub refusal: Option<Box<Refusal>>,
 }
 
-impl std::fmt::Display for Remedy {
-    /// In the library's words, naming no program's flags.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::SharePort => {
-                f.write_str("the program there did not set SO_REUSEPORT: every process sharing the port must")
-            }
-            Self::FreePort => f.write_str("another program already listens there: stop it or listen on another port"),
-            Self::GiveKey => f.write_str("a certificate file given without its key file must hold the key too"),
-            Self::MatchKey => f.write_str(
-                "that is a private key, not a certificate, and keys are not shown; it can be matched to a certificate",
-            ),
-            Self::StrongerKey => f.write_str("make a new key and certificate, ECDSA P-256 or RSA of 2048 bits or more"),
-            Self::ServerInLineMode => f.write_str("send in line mode, or run the server in raw mode"),
-            Self::ServerInRawMode => f.write_str("for a raw-mode server, send in raw mode"),
-            Self::NotHttp { alpn: true } => {
-                f.write_str("do not offer http/1.1 by ALPN, or run the server without its page")
-            }
-            Self::NotHttp { alpn: false } => {
-                f.write_str("start the message differently, or run the server without its page")
-            }
-            Self::LeafDaysAtLeast { days } => write!(f, "ask for certificates valid for {days} day(s) or more"),
-            Self::CaDaysAtLeast { days } => write!(f, "ask for a CA valid for {days} day(s) or more"),
-            Self::FitTheCa {
-                days,
-                ca_days: Some(ca_days),
-            } => {
-                write!(
-                    f,
-                    "ask for {days} day(s) or fewer, or for a CA valid for {ca_days} days or more"
-                )
-            }
-            Self::FitTheCa { days, ca_days: None } => {
-                write!(f, "ask for {days} day(s) or fewer, or use a CA that lasts longer")
-            }
+impl Diagnosis {
+    pub(crate) fn says(says: impl Into<String>) -> Self {
+        Self {
+            says: says.into(),
+            remedy: None,
+            refusal: None,
+        }
+    }
+
+    #[cfg_attr(not(feature = "net"), allow(dead_code))]
+    pub(crate) fn with(says: impl Into<String>, remedy: Remedy) -> Self {
+        Self {
+            says: says.into(),
+            remedy: Some(remedy),
+            refusal: None,
+        }
+    }
+
+    /// The whole sentence, the remedy in `words` (a program's flags) instead of the library's.
+    pub fn said_with(&self, words: fn(Remedy) -> String) -> String {
+        match self.remedy {
+            Some(remedy) => format!("{}; {}", self.says, words(remedy)),
+            None => self.says.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnosis {
+    /// The whole sentence, the remedy in the library's words.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.says)?;
+        match self.remedy {
+            Some(remedy) => write!(f, "; {remedy}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl From<&Refusal> for Diagnosis {
+    fn from(refusal: &Refusal) -> Self {
+        Self {
+            says: refusal.to_string(),
+            remedy: refusal.remedy(),
+            refusal: Some(Box::new(refusal.clone())),
         }
     }
 }
@@ -374,12 +352,12 @@ pub enum Error {
         after: Duration,
     },
     /// The TLS handshake failed; `reason` says why in words.
-    #[error("TLS handshake with {peer} failed: {reason}")]
+    #[error("TLS handshake with {peer} failed: {}", reason.says)]
     Handshake {
         /// The other side.
         peer: SocketAddr,
-        /// One sentence a person can act on.
-        reason: String,
+        /// What happened and what to do (the remedy is the error's [`Error::hint`]).
+        reason: Diagnosis,
         /// The underlying error, for programs that want to look closer (already explained in `reason`,
         /// so [`Report`] does not repeat it).
         cause: io::Error,
@@ -469,14 +447,14 @@ pub enum Error {
         cause: io::Error,
     },
     /// Reading or writing an established session failed.
-    #[error("{step} with {peer} failed: {reason}")]
+    #[error("{step} with {peer} failed: {}", reason.says)]
     Session {
         /// The step.
         step: Step,
         /// The other side.
         peer: SocketAddr,
-        /// One sentence a person can act on.
-        reason: String,
+        /// What happened and what to do (the remedy is the error's [`Error::hint`]).
+        reason: Diagnosis,
         /// The underlying error, for programs that want to look closer (already explained in `reason`).
         cause: io::Error,
     },
@@ -496,8 +474,8 @@ pub enum Step {
     SendingCloseNotify,
 }
 
-impl std::fmt::Display for Step {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Handshake => "TLS handshake",
             Self::Sending => "sending",
@@ -545,6 +523,7 @@ impl Error {
             Self::EndedAtEmptyLine { .. } => Hint::Do(Remedy::ServerInLineMode),
             Self::EchoedPastEmptyLine { .. } => Hint::Do(Remedy::ServerInRawMode),
             Self::AnsweredHttp { alpn, .. } => Hint::Do(Remedy::NotHttp { alpn: *alpn }),
+            Self::Handshake { reason, .. } | Self::Session { reason, .. } => reason.remedy.map_or(Hint::None, Hint::Do),
             Self::Unreachable { .. } => Hint::Says("check the address and any firewall"),
             _ => Hint::None,
         }
@@ -579,8 +558,8 @@ pub struct Report<'a> {
     words: Option<fn(Remedy) -> String>,
 }
 
-impl std::fmt::Display for Report<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.error)?;
         let mut cause = std::error::Error::source(self.error);
         while let Some(err) = cause {

@@ -10,8 +10,9 @@ use rcgen::{
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::OffsetDateTime;
 
-use crate::error::{Error, Remedy, Result};
+use crate::error::{Error, Result};
 use crate::identity::Identity;
+use crate::remedy::Remedy;
 
 /// Leaf lifetime by default: 825 days, the most macOS and iOS accept for a TLS server certificate.
 pub const LEAF_DAYS: u64 = 825;

@@ -103,6 +103,8 @@ mod diagnose;
 #[cfg_attr(not(feature = "xray"), allow(dead_code))]
 mod names;
 mod noting;
+mod refusal;
+mod remedy;
 mod session;
 mod verifier;
 #[cfg(feature = "xray")]
@@ -130,11 +132,13 @@ pub use address::{HostPort, ToAddress};
 pub use certstore::{CertStore, Served};
 pub use crypto::provider;
 pub use diagnose::{Side, handshake_error, io_error};
-pub use error::{Error, Result};
+pub use error::{Diagnosis, Error, Result};
 pub use identity::{Identity, check_key_matches};
 pub use inspect::key_belongs_to;
 pub use names::Named;
 pub use preflight::{Finding, Severity, check as preflight, served_chain_warnings};
+pub use refusal::{Dates, Presenter, Reason, Refusal};
+pub use remedy::Remedy;
 /// rustls itself, for callers that hold its configurations.
 pub use rustls;
 /// The certificate and key types of the API (rustls-pki-types), re-exported for callers.
@@ -143,4 +147,4 @@ pub use session::SessionInfo;
 /// The date type of [`generate::Validity`] (the `time` crate), re-exported for callers.
 #[cfg(feature = "generate")]
 pub use time;
-pub use verifier::{CertificateRejected, Pin, Presenter, explaining_verifier, explaining_verifier_with};
+pub use verifier::{CertificateRejected, Pin, explaining_verifier, explaining_verifier_with};

@@ -17,6 +17,7 @@ use rustls::{CertificateError, DigitallySignedStruct, OtherError, RootCertStore,
 use crate::certstore;
 use crate::crypto::provider;
 use crate::error::{Error, Result};
+use crate::refusal::{Dates, Presenter, Reason, Refusal};
 use crate::x509;
 
 /// A public-key pin: base64 of SHA-256 over a certificate's SubjectPublicKeyInfo, as
@@ -94,7 +95,7 @@ impl ClientCertVerifier for ExplainingClientVerifier {
                 // The error itself stays rustls' own, so the client gets the alert that fits
                 // (decrypt_error, unsupported_certificate, ...); the words go to the server's log.
                 if let rustls::Error::InvalidCertificate(kind) = err {
-                    certstore::note_client_certificate_problem(self.explain(kind, end_entity, intermediates));
+                    certstore::note_client_certificate_problem(self.explain(kind, end_entity, intermediates, now));
                 }
             })
     }
@@ -128,30 +129,59 @@ impl ExplainingClientVerifier {
         kind: &CertificateError,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
-    ) -> String {
-        let subject = x509::subject(end_entity);
+        now: UnixTime,
+    ) -> Refusal {
         let last = intermediates.last().unwrap_or(end_entity);
         let issuer = x509::issuer(last);
         let issuer_der = x509::issuer_der(last);
         let same_name = self.anchors.iter().any(|a| Some(&a.name) == issuer_der.as_ref());
-        match kind {
-            CertificateError::BadSignature | CertificateError::UnknownIssuer if same_name => format!(
-                "the client's certificate {subject} names {issuer} as its CA, and --client-ca holds a CA of that name, but not the one that signed it (was the CA made again with the same name?)"
-            ),
-            CertificateError::UnknownIssuer => {
-                format!("the client's certificate {subject} is signed by {issuer}, which is not in --client-ca")
+        let reason = match kind {
+            CertificateError::BadSignature | CertificateError::UnknownIssuer if same_name => Reason::SameNameOtherKey {
+                name: String::new(),
+                issuer,
+                client: true,
+            },
+            CertificateError::UnknownIssuer => Reason::UnknownIssuer {
+                name: String::new(),
+                issuer,
+                trusted: Vec::new(),
+                presenter: Presenter::Server,
+                chain_end: None,
+                client: true,
+            },
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+                Reason::WrongPurpose { client: true }
             }
-            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => format!(
-                "the client's certificate {subject} is not meant for clients (its extended key usage lacks clientAuth; a server certificate?): make a client certificate with tls-cert generate --client NAME"
-            ),
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-                format!("the client's certificate {subject} has expired")
-            }
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                format!("the client's certificate {subject} is not valid yet")
-            }
-            other => format!("the client's certificate {subject} was rejected: {other:?}"),
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => Reason::Expired {
+                dates: dates(end_entity, now, false),
+                presenter: Presenter::Server,
+                client: true,
+            },
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => Reason::NotValidYet {
+                dates: dates(end_entity, now, false),
+                presenter: Presenter::Server,
+                client: true,
+            },
+            other => Reason::Other {
+                detail: other.to_string(),
+            },
+        };
+        Refusal {
+            subject: x509::subject(end_entity),
+            reason,
+            within_its_dates: None,
         }
+    }
+}
+
+/// `cert`'s dates and the time checked.
+fn dates(cert: &CertificateDer<'_>, now: UnixTime, time_given: bool) -> Dates {
+    let (not_before, not_after) = x509::validity(cert).unzip();
+    Dates {
+        not_before,
+        not_after,
+        checked_at: x509::unix_to_rfc3339(i64::try_from(now.as_secs()).unwrap_or(i64::MAX)),
+        time_given,
     }
 }
 
@@ -224,18 +254,16 @@ impl ServerCertVerifier for KeyVerifier {
         if keys.iter().any(|(_, key)| pins.iter().any(|pin| &pin.0 == key)) {
             return Ok(verified);
         }
-        let given: Vec<String> = pins.iter().map(Pin::to_string).collect();
-        let seen: Vec<String> = keys
-            .iter()
-            .map(|(subject, pin)| format!("{subject} sha256//{pin}"))
-            .collect();
         Err(refused(CertificateRejected {
             kind: CertificateError::ApplicationVerificationFailure,
-            explanation: format!(
-                "no key of the server's chain has a pin given with --pin ({}); the chain's keys: {}",
-                given.join(", "),
-                seen.join("; ")
-            ),
+            refusal: Refusal {
+                subject: x509::subject(end_entity),
+                reason: Reason::PinMismatch {
+                    pins: pins.iter().map(Pin::to_string).collect(),
+                    keys,
+                },
+                within_its_dates: None,
+            },
         }))
     }
 
@@ -361,15 +389,6 @@ pub(crate) fn accept_any(algorithms: rustls::crypto::WebPkiSupportedAlgorithms) 
     })
 }
 
-/// Who handed over the chain being verified, for the wording of explanations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Presenter {
-    /// A TLS server, during the handshake.
-    Server,
-    /// A file given to `tls-cert verify`.
-    File,
-}
-
 /// rustls' webpki server-certificate verifier trusting `roots`, whose rejections come back as
 /// [`CertificateRejected`] explanations.
 ///
@@ -403,7 +422,7 @@ pub fn explaining_verifier_with(
     }))
 }
 
-/// Why the server's certificate was rejected, in one sentence a person can act on.
+/// Why a certificate was rejected: rustls' classification and the [`Refusal`] with its facts.
 ///
 /// A handshake run by this crate's `client` module gets it aside, and the rustls error is `kind` itself, so the
 /// alert the server is sent says what was wrong (unknown_ca, certificate_expired, bad_certificate).
@@ -414,8 +433,8 @@ pub fn explaining_verifier_with(
 pub struct CertificateRejected {
     /// rustls' classification of the failure.
     pub kind: CertificateError,
-    /// The explanation.
-    pub explanation: String,
+    /// What is wrong, with its facts, and what to do.
+    pub refusal: Refusal,
 }
 
 impl CertificateRejected {
@@ -429,8 +448,12 @@ impl CertificateRejected {
 }
 
 impl fmt::Display for CertificateRejected {
+    /// The refusal and what to do, in the library's words.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.explanation)
+        match self.refusal.remedy() {
+            Some(remedy) => write!(f, "{}; {remedy}", self.refusal),
+            None => write!(f, "{}", self.refusal),
+        }
     }
 }
 
@@ -481,7 +504,7 @@ impl ExplainingVerifier {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         server_name: &ServerName<'_>,
-    ) -> Option<String> {
+    ) -> Option<Refusal> {
         let dated = |kind: &CertificateError| {
             matches!(
                 kind,
@@ -519,11 +542,11 @@ impl ServerCertVerifier for ExplainingVerifier {
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
             .map_err(|err| match err {
                 rustls::Error::InvalidCertificate(kind) => {
-                    let mut explanation = explain(&kind, end_entity, intermediates, server_name, now, self);
-                    if let Some(more) = self.beyond_the_dates(&kind, end_entity, intermediates, server_name) {
-                        explanation = format!("{explanation}; and within its dates too, {more}");
-                    }
-                    refused(CertificateRejected { kind, explanation })
+                    let mut refusal = explain(&kind, end_entity, intermediates, server_name, now, self);
+                    refusal.within_its_dates = self
+                        .beyond_the_dates(&kind, end_entity, intermediates, server_name)
+                        .map(Box::new);
+                    refused(CertificateRejected { kind, refusal })
                 }
                 other => other,
             })
@@ -559,20 +582,12 @@ fn explain(
     server_name: &ServerName<'_>,
     now: UnixTime,
     verifier: &ExplainingVerifier,
-) -> String {
-    let name = server_name.to_str();
-    let subject = x509::subject(end_entity);
-    let today = match (verifier.presenter, verifier.time_given) {
-        (Presenter::Server, false) => "today is",
-        _ => "the time checked is",
-    };
-    let dates = || {
-        x509::validity(end_entity).map_or_else(String::new, |(from, to)| {
-            format!(
-                "it is valid from {from} to {to}, and {today} {}",
-                x509::unix_to_rfc3339(now.as_secs() as i64)
-            )
-        })
+) -> Refusal {
+    let name = server_name.to_str().into_owned();
+    let refusal = |reason| Refusal {
+        subject: x509::subject(end_entity),
+        reason,
+        within_its_dates: None,
     };
     let last = intermediates.last().unwrap_or(end_entity);
     if matches!(
@@ -580,123 +595,91 @@ fn explain(
         CertificateError::BadSignature | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. }
     ) && verifier.trusts_a_ca_named_as_issuer_of(last)
     {
-        return same_name_other_ca(&name, &x509::issuer(last));
+        return refusal(Reason::SameNameOtherKey {
+            name,
+            issuer: x509::issuer(last),
+            client: false,
+        });
     }
-    match kind {
-        CertificateError::UnknownIssuer => explain_unknown_issuer(end_entity, intermediates, &name, verifier),
+    refusal(match kind {
+        CertificateError::UnknownIssuer => unknown_issuer(end_entity, intermediates, name, verifier),
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-            let names = x509::alt_names(end_entity);
-            let held = if names.is_empty() {
-                "no subject alternative names at all".to_owned()
-            } else {
-                names.join(", ")
-            };
-            let mut text = format!("certificate {subject} is valid for {held}, not for {name}");
-            if let ServerName::IpAddress(_) = server_name {
-                if names.iter().any(|n| n == &format!("DNS {name}")) {
-                    text.push_str(&format!(
-                        " (it writes {name} as a DNS name; an IP address must be in an IP subject alternative name)"
-                    ));
-                }
+            let held = x509::alt_names(end_entity);
+            let ip_written_as_dns =
+                matches!(server_name, ServerName::IpAddress(_)) && held.iter().any(|n| n == &format!("DNS {name}"));
+            Reason::WrongName {
+                name,
+                held,
+                ip_written_as_dns,
             }
-            text + "; connect with a name it holds (--server-name) or make a certificate for this one"
         }
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-            let fix = match verifier.presenter {
-                Presenter::Server => "the server needs a new one",
-                Presenter::File => "make a new one (tls-cert generate --ca CA.pem --ca-key CA.key --out NEW_DIR)",
-            };
-            format!("certificate {subject} has expired: {}; {fix}", dates())
-        }
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            let clock = if verifier.time_given {
-                ""
-            } else {
-                " (is a clock wrong?)"
-            };
-            format!("certificate {subject} is not valid yet: {}{clock}", dates())
-        }
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => Reason::Expired {
+            dates: dates(end_entity, now, verifier.time_given),
+            presenter: verifier.presenter,
+            client: false,
+        },
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => Reason::NotValidYet {
+            dates: dates(end_entity, now, verifier.time_given),
+            presenter: verifier.presenter,
+            client: false,
+        },
         // webpki's finer errors reach us wrapped in `Other`, as its own values.
         CertificateError::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
-            Some(refusal) => explain_webpki(refusal, end_entity, intermediates, verifier),
-            None => format!("certificate {subject} was rejected: {other}"),
+            Some(refused) => webpki_reason(refused, end_entity, intermediates, verifier),
+            None => Reason::Other {
+                detail: other.to_string(),
+            },
         },
         CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-            format!("certificate {subject} is not meant for TLS servers (its extended key usage lacks serverAuth)")
+            Reason::WrongPurpose { client: false }
         }
-        CertificateError::BadSignature => format!(
-            "certificate {subject} carries a signature that does not verify against its issuer {}",
-            x509::issuer(end_entity)
-        ),
-        other => format!("certificate {subject} was rejected: {other}"),
-    }
+        CertificateError::BadSignature => Reason::BadSignature {
+            issuer: x509::issuer(end_entity),
+        },
+        other => Reason::Other {
+            detail: other.to_string(),
+        },
+    })
 }
 
-/// What webpki refused, in words, for the refusals rustls passes on as they are.
-fn explain_webpki(
-    refusal: &webpki::Error,
+/// What webpki refused, for the refusals rustls passes on as they are.
+fn webpki_reason(
+    refused: &webpki::Error,
     end_entity: &CertificateDer<'_>,
     intermediates: &[CertificateDer<'_>],
     verifier: &ExplainingVerifier,
-) -> String {
-    let subject = x509::subject(end_entity);
-    match refusal {
-        webpki::Error::CaUsedAsEndEntity => format!(
-            "certificate {subject} is a CA certificate (CA:TRUE) used as the server's own certificate; the server must present a leaf certificate signed by that CA"
-        ),
-        webpki::Error::EndEntityUsedAsCa => format!(
-            "the chain of {subject} has a certificate without CA:TRUE in the place of an intermediate CA; the intermediate must be made with basicConstraints CA:TRUE"
-        ),
-        webpki::Error::NameConstraintViolation => {
-            crate::constraints::breach(end_entity, intermediates, &verifier.roots.roots).unwrap_or_else(|| {
-                format!(
-                    "certificate {subject} holds a name that a CA above it may not certify (that CA's name constraints)"
-                )
-            })
-        }
-        webpki::Error::PathLenConstraintViolated => format!(
-            "the chain of {subject} is longer than a CA in it allows (its basicConstraints pathLenConstraint): an intermediate sits below a CA that may have fewer or none"
-        ),
-        webpki::Error::UnsupportedCertVersion => format!(
-            "certificate {subject} is not an X.509 version 3 certificate (a version 1 certificate has no extensions, so no names or usage a TLS client can check); make it again as v3"
-        ),
-        webpki::Error::UnsupportedCriticalExtension => format!(
-            "a certificate of the chain of {subject} has an extension marked critical that the verifier does not know, and a critical extension it cannot read must be refused"
-        ),
-        webpki::Error::MaximumPathDepthExceeded | webpki::Error::MaximumPathBuildCallsExceeded => format!(
-            "no chain from {subject} to a trusted CA was found within the verifier's limits on chain length and search"
-        ),
+) -> Reason {
+    match refused {
+        webpki::Error::CaUsedAsEndEntity => Reason::CaAsLeaf,
+        webpki::Error::EndEntityUsedAsCa => Reason::NotACa,
+        webpki::Error::NameConstraintViolation => Reason::NameConstraint {
+            breach: crate::constraints::breach(end_entity, intermediates, &verifier.roots.roots),
+        },
+        webpki::Error::PathLenConstraintViolated => Reason::PathLength,
+        webpki::Error::UnsupportedCertVersion => Reason::OldVersion,
+        webpki::Error::UnsupportedCriticalExtension => Reason::UnknownCriticalExtension,
+        webpki::Error::MaximumPathDepthExceeded | webpki::Error::MaximumPathBuildCallsExceeded => Reason::TooDeep,
         webpki::Error::UnsupportedSignatureAlgorithmContext(_)
-        | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
-            format!("a certificate of the chain of {subject} is signed with an algorithm the verifier does not accept")
-        }
-        webpki::Error::BadDer | webpki::Error::BadDerTime | webpki::Error::TrailingData(_) => {
-            format!("a certificate of the chain of {subject} is not well-formed DER")
-        }
-        other => format!("certificate {subject} was rejected (webpki: {other:?})"),
+        | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => Reason::UnsupportedAlgorithm,
+        webpki::Error::BadDer | webpki::Error::BadDerTime | webpki::Error::TrailingData(_) => Reason::BadDer,
+        other => Reason::Other {
+            detail: format!("webpki: {other:?}"),
+        },
     }
 }
 
-/// The CA that signed it has the name of a trusted CA, but another key.
-fn same_name_other_ca(name: &str, issuer: &str) -> String {
-    format!(
-        "certificate for {name} is signed by a CA named {issuer}, but not by the trusted certificate of that name (was the CA made again? pass --ca with the CA that signed it)"
-    )
-}
-
 impl ExplainingVerifier {
-    /// ` (CN=a, CN=b)`: the trusted CAs by name when there are a few (a --ca file), nothing for a large
-    /// store (Mozilla's roots).
-    fn trusted_names(&self) -> String {
+    /// The trusted CAs by name when there are a few (a CA file), none for a large store (Mozilla's
+    /// roots).
+    fn trusted_names(&self) -> Vec<String> {
         let roots = &self.roots.roots;
-        if roots.is_empty() || roots.len() > 3 {
-            return String::new();
+        if roots.len() > 3 {
+            return Vec::new();
         }
-        let names: Vec<String> = roots
+        roots
             .iter()
             .filter_map(|anchor| x509::name_from_der_contents(anchor.subject.as_ref()))
-            .collect();
-        format!(" ({})", names.join("; "))
+            .collect()
     }
 
     /// Whether a trusted CA has the name `cert` gives as its issuer (compared as DER, so multi-part names
@@ -712,53 +695,37 @@ impl ExplainingVerifier {
     }
 }
 
-fn explain_unknown_issuer(
+fn unknown_issuer(
     end_entity: &CertificateDer<'_>,
     intermediates: &[CertificateDer<'_>],
-    name: &str,
+    name: String,
     verifier: &ExplainingVerifier,
-) -> String {
-    let subject = x509::subject(end_entity);
+) -> Reason {
     if x509::is_self_issued(end_entity) {
-        return format!(
-            "certificate for {name} is self-signed ({subject}) and is not in the trusted roots; trust it with --ca FILE only if you know where it comes from"
-        );
+        return Reason::SelfSigned { name };
     }
     let last = intermediates.last().unwrap_or(end_entity);
     let issuer = x509::issuer(last);
     if x509::is_self_issued(last) {
-        return format!(
-            "certificate for {name} chains up to {}, which is not in the trusted roots{} (pass --ca with its certificate, if you trust it)",
-            x509::subject(last),
-            verifier.trusted_names()
-        );
+        return Reason::UntrustedRoot {
+            name,
+            root: x509::subject(last),
+            trusted: verifier.trusted_names(),
+        };
     }
     if verifier.trusts_a_ca_named_as_issuer_of(last) {
-        return same_name_other_ca(name, &issuer);
+        return Reason::SameNameOtherKey {
+            name,
+            issuer,
+            client: false,
+        };
     }
-    let (who, fix, alone) = match verifier.presenter {
-        Presenter::Server => (
-            "the server",
-            "it must send its intermediates",
-            "the server sent only its own certificate",
-        ),
-        Presenter::File => (
-            "the file",
-            "put the intermediates in the file, after the certificate",
-            "the file holds only the certificate itself",
-        ),
-    };
-    if intermediates.is_empty() {
-        return format!(
-            "certificate for {name} is signed by {issuer}, which is not in the trusted roots{} and not in what {who} presented ({alone}): either the chain is incomplete ({fix}) or {issuer} is a CA you do not trust yet (pass --ca with its certificate, if you trust it)",
-            verifier.trusted_names()
-        );
+    Reason::UnknownIssuer {
+        name,
+        issuer,
+        trusted: verifier.trusted_names(),
+        presenter: verifier.presenter,
+        chain_end: (!intermediates.is_empty()).then(|| (x509::subject(last), x509::issuer(end_entity))),
+        client: false,
     }
-    // The leaf is signed by what came with it, not by the issuer the chain ends at.
-    format!(
-        "certificate for {name} is signed by {}; the chain {who} presented ends at {}, signed by {issuer}, which is not in the trusted roots{} and was not presented: either {issuer} is a CA you do not trust yet (pass --ca with its certificate, if you trust it), or an intermediate is missing between them ({fix})",
-        x509::issuer(end_entity),
-        x509::subject(last),
-        verifier.trusted_names()
-    )
 }

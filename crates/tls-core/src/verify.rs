@@ -6,7 +6,9 @@ use rustls::{CertificateError, Error as TlsError};
 
 use crate::config;
 use crate::error::{Error, Result};
-use crate::verifier::{self, CertificateRejected, Presenter};
+use crate::refusal::{Presenter, Reason, Refusal};
+use crate::remedy::Remedy;
+use crate::verifier::{self, CertificateRejected};
 use crate::x509;
 
 /// A chain that verified.
@@ -57,14 +59,21 @@ pub fn trust_anchor_dates(ca: &CertificateDer<'_>, now: UnixTime) -> Option<Stri
     ))
 }
 
-/// A chain that did not verify, with the reason in words.
-#[derive(Debug, thiserror::Error)]
-#[error("{explanation}")]
+/// A chain that did not verify: why, with the facts, and rustls' classification when it gave one.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", refusal.said_with(|remedy| remedy.to_string()))]
 pub struct Invalid {
-    /// One sentence saying what is wrong and what to do.
-    pub explanation: String,
+    /// What is wrong and what to do.
+    pub refusal: Refusal,
     /// rustls' classification, when it gave one.
     pub kind: Option<CertificateError>,
+}
+
+impl Invalid {
+    /// The sentence, the remedy in `words` (a program's flags).
+    pub fn said_with(&self, words: fn(Remedy) -> String) -> String {
+        self.refusal.said_with(words)
+    }
 }
 
 /// Verifies `chain` (end-entity certificate first) against `ca_certs` for `name` at `at` (default:
@@ -90,18 +99,17 @@ pub fn verify(
         None => match first_name(end_entity) {
             Some(name) => (name, false),
             None => {
-                let subject = x509::subject(end_entity);
-                let explanation = if x509::is_ca(end_entity) {
-                    format!(
-                        "{subject} is a CA certificate (CA:TRUE), not a server's: give the server's certificate to check, and the CA with --ca"
-                    )
+                let reason = if x509::is_ca(end_entity) {
+                    Reason::CaToCheck
                 } else {
-                    format!(
-                        "certificate {subject} has no DNS or IP subject alternative name, so TLS clients accept it for no server name"
-                    )
+                    Reason::NoNames
                 };
                 return Ok(Err(Invalid {
-                    explanation,
+                    refusal: Refusal {
+                        subject: x509::subject(end_entity),
+                        reason,
+                        within_its_dates: None,
+                    },
                     kind: None,
                 }));
             }
@@ -125,19 +133,25 @@ pub fn verify(
                     .filter_map(|ca| trust_anchor_dates(ca, now))
                     .collect(),
             }),
-            Err(err) => Err(invalid(err)),
+            Err(err) => Err(invalid(err, end_entity)),
         },
     )
 }
 
-fn invalid(err: TlsError) -> Invalid {
+fn invalid(err: TlsError, end_entity: &CertificateDer<'_>) -> Invalid {
     match CertificateRejected::find(&err) {
         Some(rejected) => Invalid {
-            explanation: rejected.explanation.clone(),
+            refusal: rejected.refusal.clone(),
             kind: Some(rejected.kind.clone()),
         },
         None => Invalid {
-            explanation: err.to_string(),
+            refusal: Refusal {
+                subject: x509::subject(end_entity),
+                reason: Reason::Other {
+                    detail: err.to_string(),
+                },
+                within_its_dates: None,
+            },
             kind: None,
         },
     }
@@ -179,4 +193,97 @@ pub fn parse_time(text: &str) -> std::result::Result<UnixTime, String> {
     u64::try_from(parsed.unix_timestamp())
         .map(|secs| UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs)))
         .map_err(|_| format!("{text:?} is before 1970"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{CertificateAuthority, Usage, Validity};
+    use crate::refusal::Dates;
+
+    fn at(text: &str) -> UnixTime {
+        parse_time(text).expect("a time")
+    }
+
+    /// A refusal is a value with its facts: the names held, the dates against the time checked, who
+    /// signed; the sentence and the JSON are made from them.
+    #[test]
+    fn refusals_carry_their_facts() {
+        let ca = CertificateAuthority::new("Facts CA", Validity::days_from_now(30)).expect("a CA");
+        let leaf = ca
+            .issue(&["good.example"], Usage::Server, Validity::days_from_now(10))
+            .expect("a leaf");
+        let (from, to) = x509::validity(&leaf.cert).expect("dates");
+        let check = |name: &str, time: Option<UnixTime>| {
+            verify(
+                std::slice::from_ref(&ca.issued.cert),
+                std::slice::from_ref(&leaf.cert),
+                Some(name),
+                time,
+                Presenter::File,
+            )
+            .expect("usable input")
+            .expect_err("refused")
+        };
+
+        let wrong = check("other.example", None);
+        assert_eq!(wrong.refusal.subject, "CN=good.example");
+        assert_eq!(
+            wrong.refusal.reason,
+            Reason::WrongName {
+                name: "other.example".into(),
+                held: vec!["DNS good.example".into()],
+                ip_written_as_dns: false
+            }
+        );
+        assert_eq!(wrong.refusal.remedy(), Some(Remedy::UseAHeldName));
+
+        // Past its end, at a time the user chose: the dates and that time; within its dates the name
+        // is right, so nothing more is said.
+        let expired = check("good.example", Some(at("2100-01-01")));
+        assert_eq!(
+            expired.refusal.reason,
+            Reason::Expired {
+                dates: Dates {
+                    not_before: Some(from.clone()),
+                    not_after: Some(to.clone()),
+                    checked_at: "2100-01-01T00:00:00Z".into(),
+                    time_given: true,
+                },
+                presenter: Presenter::File,
+                client: false,
+            }
+        );
+        assert_eq!(expired.refusal.within_its_dates, None);
+        assert_eq!(
+            expired.to_string(),
+            format!(
+                "certificate CN=good.example has expired: it is valid from {from} to {to}, and the time checked is 2100-01-01T00:00:00Z; make a new one"
+            )
+        );
+        // Expired and for another name: the name is told too, as what would fail next.
+        let both = check("other.example", Some(at("2100-01-01")));
+        assert!(matches!(
+            both.refusal.within_its_dates.as_deref().map(|next| &next.reason),
+            Some(Reason::WrongName { .. })
+        ));
+        let json = serde_json::to_value(&both.refusal).expect("JSON");
+        assert_eq!(json["reason"], "expired");
+        assert_eq!(json["dates"]["checked_at"], "2100-01-01T00:00:00Z");
+        assert_eq!(json["within_its_dates"]["reason"], "wrong_name");
+        assert_eq!(json["within_its_dates"]["held"][0], "DNS good.example");
+
+        // The CA itself given as the certificate to check.
+        let ca_checked = verify(
+            std::slice::from_ref(&ca.issued.cert),
+            std::slice::from_ref(&ca.issued.cert),
+            None,
+            None,
+            Presenter::File,
+        )
+        .expect("usable input")
+        .expect_err("refused");
+        assert_eq!(ca_checked.refusal.reason, Reason::CaToCheck);
+        assert_eq!(ca_checked.refusal.remedy(), Some(Remedy::CheckTheLeaf));
+    }
 }

@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 use rustls::ClientConfig;
 
 use test_support::{RunningServer, SilentServer, bounded, client_config, client_config_with, pki, server_config};
-use tls_core::Error;
 use tls_core::client::{self, ClientOptions};
 use tls_core::config::{self, TlsOptions};
 use tls_core::echo::Mode;
 use tls_core::generate::{CertificateAuthority, Usage, Validity};
 use tls_core::server::ServerOptions;
+use tls_core::{Error, Presenter, Reason, Remedy};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -175,8 +175,21 @@ async fn mutual_tls_admits_the_right_client_certificate_only() {
     server.stop().await;
 }
 
-/// Connects with the given trust and name and returns the error message.
+/// Connects with the given trust and name and returns the error as the library reports it (its
+/// remedy in the library's words).
 async fn rejection(server: &RunningServer, ca: &CertificateAuthority, name: &str) -> String {
+    reject(server, ca, name).await.report().to_string()
+}
+
+/// Connects with the given trust and name and returns the refused certificate's facts.
+async fn refusal(server: &RunningServer, ca: &CertificateAuthority, name: &str) -> tls_core::Refusal {
+    match reject(server, ca, name).await {
+        Error::Handshake { reason, .. } => *reason.refusal.expect("a refused certificate's facts"),
+        other => panic!("not a handshake error: {other:?}"),
+    }
+}
+
+async fn reject(server: &RunningServer, ca: &CertificateAuthority, name: &str) -> Error {
     let err = bounded(
         "handshake",
         client::connect(
@@ -189,7 +202,7 @@ async fn rejection(server: &RunningServer, ca: &CertificateAuthority, name: &str
     .await
     .expect_err("the certificate must be rejected");
     assert!(matches!(err, Error::Handshake { .. }), "{err:?}");
-    err.to_string()
+    err
 }
 
 #[tokio::test]
@@ -197,10 +210,24 @@ async fn unknown_ca_is_named_with_the_fix() {
     let pki = pki();
     let server = RunningServer::start(server_config(pki.server.identity()), ServerOptions::default()).await;
     let other = CertificateAuthority::new("Other CA", Validity::days_from_now(30)).expect("CA");
+    let refused = refusal(&server, &other, "127.0.0.1").await;
+    assert_eq!(
+        refused.reason,
+        Reason::UnknownIssuer {
+            name: "127.0.0.1".into(),
+            issuer: "CN=tls-echo demo CA".into(),
+            trusted: vec!["CN=Other CA".into()],
+            presenter: Presenter::Server,
+            chain_end: None,
+            client: false,
+        }
+    );
+    assert_eq!(refused.remedy(), Some(Remedy::TrustCa));
     let message = rejection(&server, &other, "127.0.0.1").await;
     assert!(
-        message.contains("signed by CN=tls-echo demo CA, which is not in the trusted roots (CN=Other CA)")
-            && message.contains("pass --ca with its certificate"),
+        message.ends_with(
+            "certificate for 127.0.0.1 is signed by CN=tls-echo demo CA, which is not in the trusted roots (CN=Other CA) and not in what the server presented (the server sent only its own certificate): either the chain is incomplete (it must send its intermediates) or CN=tls-echo demo CA is a CA not trusted yet; trust that CA, if you know it"
+        ),
         "{message}"
     );
     server.stop().await;
@@ -300,10 +327,21 @@ async fn a_complete_chain_from_an_untrusted_root_names_each_link_as_it_is() {
     let (_, complete) = leaf_under_an_intermediate(&pki.ca);
     let server = RunningServer::start(server_config(complete), ServerOptions::default()).await;
     let other = CertificateAuthority::new("another CA", Validity::days_from_now(30)).expect("CA");
-    let message = rejection(&server, &other, "127.0.0.1").await;
-    assert!(
-        message.contains("certificate for 127.0.0.1 is signed by CN=tls-echo demo intermediate; the chain the server presented ends at CN=tls-echo demo intermediate, signed by CN=tls-echo demo CA, which is not in the trusted roots (CN=another CA) and was not presented: either CN=tls-echo demo CA is a CA you do not trust yet"),
-        "{message}"
+    let refused = refusal(&server, &other, "127.0.0.1").await;
+    assert_eq!(refused.subject, "CN=127.0.0.1");
+    assert_eq!(
+        refused.reason,
+        Reason::UnknownIssuer {
+            name: "127.0.0.1".into(),
+            issuer: "CN=tls-echo demo CA".into(),
+            trusted: vec!["CN=another CA".into()],
+            presenter: Presenter::Server,
+            chain_end: Some((
+                "CN=tls-echo demo intermediate".into(),
+                "CN=tls-echo demo intermediate".into()
+            )),
+            client: false,
+        }
     );
     server.stop().await;
 }
@@ -393,7 +431,7 @@ async fn connections_over_the_cap_are_refused_while_the_live_one_keeps_echoing()
     // may have (any other error, or a served connection, fails the test).
     let refused = connect_with(&server, config).await;
     assert!(
-        matches!(&refused, Err(Error::Handshake { reason, .. }) if reason.contains("is it at its connection limit")),
+        matches!(&refused, Err(Error::Handshake { reason, .. }) if reason.says.contains("is it at its connection limit")),
         "a second connection over the cap was not refused at the handshake: {:?}",
         refused.as_ref().err()
     );

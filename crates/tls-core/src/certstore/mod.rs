@@ -35,12 +35,12 @@ struct Noted {
     /// The certificate fingerprint carried by the ticket a resuming client presented.
     resumed: Option<[u8; 32]>,
     /// Why the client's certificate was refused, in words.
-    client_problem: Option<String>,
+    client_problem: Option<crate::refusal::Refusal>,
 }
 
 /// Notes, for the handshake this task drives, why the client's certificate was refused.
-pub(crate) fn note_client_certificate_problem(text: String) {
-    note(|noted| noted.client_problem = Some(text));
+pub(crate) fn note_client_certificate_problem(refusal: crate::refusal::Refusal) {
+    note(|noted| noted.client_problem = Some(refusal));
 }
 
 /// What [`recording`] saw of one handshake.
@@ -53,8 +53,8 @@ pub(crate) struct Handshake {
     /// The certificate named by the ticket the client offered, when one was offered and that
     /// certificate is still loaded: the one a resumed session was sent, back when it began.
     pub ticket_certificate: Option<Served>,
-    /// Why the client's certificate was refused, in words, when it was.
-    pub client_certificate_problem: Option<String>,
+    /// Why the client's certificate was refused, when it was.
+    pub client_certificate_problem: Option<crate::refusal::Refusal>,
 }
 
 #[cfg(feature = "net")]

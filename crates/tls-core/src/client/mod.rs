@@ -14,7 +14,8 @@ use tokio_rustls::TlsConnector;
 use crate::address::ToAddress;
 use crate::diagnose::{self, Side};
 use crate::echo::{Echo, Mode};
-use crate::error::{Error, Hint, Result, Step};
+use crate::error::{Diagnosis, Error, Hint, Result, Step};
+use crate::remedy::Remedy;
 use crate::session::SessionInfo;
 use crate::verifier;
 use crate::xray::{Capture, Direction, Tap, Trace};
@@ -202,21 +203,24 @@ async fn connect_with(
             (trace.client_certificate_requested(), trace.client_sent_no_certificate())
         });
         let reason = match (refused, diagnose::alert_received(&cause)) {
-            (Some(refused), _) => refused.explanation,
+            (Some(refused), _) => Diagnosis::from(&refused.refusal),
             (None, Some(alert)) if asked && sent_none => {
                 let name = crate::names::alert(u8::from(alert));
                 if sends_a_certificate {
-                    format!(
+                    Diagnosis::says(format!(
                         "the server requires a client certificate (it sent CertificateRequest), and ours is not of a kind it asked for (the key types and signature schemes its request lists), so none was sent and it ended the handshake (alert {name})"
-                    )
+                    ))
                 } else {
-                    format!(
-                        "the server requires a client certificate (it sent CertificateRequest) and none was sent, so it ended the handshake (alert {name}): give the client one from a CA the server trusts (echo-client: --cert and --key)"
+                    Diagnosis::with(
+                        format!(
+                            "the server requires a client certificate (it sent CertificateRequest) and none was sent, so it ended the handshake (alert {name})"
+                        ),
+                        Remedy::ClientCertificateFromTrustedCa,
                     )
                 }
             }
             (None, Some(rustls::AlertDescription::HandshakeFailure)) if sends_a_certificate => {
-                "the server ended the handshake (alert handshake_failure): it found no cipher suite, key exchange or signature scheme in common, or, over TLS 1.2, it refused our client certificate or found it not of a kind it asked for".to_owned()
+                Diagnosis::says("the server ended the handshake (alert handshake_failure): it found no cipher suite, key exchange or signature scheme in common, or, over TLS 1.2, it refused our client certificate or found it not of a kind it asked for")
             }
             (None, _) => diagnose::handshake_error(&cause, Side::Client),
         };

@@ -7,8 +7,9 @@ use std::path::Path;
 use rustls_pki_types::CertificateDer;
 use x509_parser::prelude::FromDer;
 
-use crate::error::{Error, Hint, LoadProblem, Material, Remedy, Result};
+use crate::error::{Error, Hint, LoadProblem, Material, Result};
 use crate::inspect::der;
+use crate::remedy::Remedy;
 
 /// One thing in a file, in the file's order.
 #[derive(Debug, Clone, PartialEq, Eq)]

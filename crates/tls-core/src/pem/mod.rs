@@ -13,8 +13,9 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 mod identify;
 
 pub use self::identify::{Item, TrustSettings, identify};
-use crate::error::{Error, Hint, LoadProblem, Material, Remedy, Result};
+use crate::error::{Error, Hint, LoadProblem, Material, Result};
 use crate::identity::{self, Identity, check_key_matches};
+use crate::remedy::Remedy;
 use crate::x509;
 
 /// Loads a certificate chain and its key, and checks that the key belongs to the first certificate.

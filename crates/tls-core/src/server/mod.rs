@@ -21,9 +21,10 @@ use tokio_util::task::TaskTracker;
 use crate::address::ToAddress;
 use crate::certstore::CertStore;
 use crate::echo::Mode;
-use crate::error::{Error, Hint, Remedy, Result, fmt_duration};
+use crate::error::{Error, Hint, Result, fmt_duration};
 #[cfg(feature = "page")]
 use crate::page::PageInfo;
+use crate::remedy::Remedy;
 
 mod session;
 
@@ -48,6 +49,9 @@ pub struct ServerOptions {
     /// Cancelled during the shutdown grace period (a second Ctrl-C, say): close every live session with
     /// close_notify now instead of waiting for the rest of the period.
     pub force_stop: CancellationToken,
+    /// How the log says what a client can do about its failure: the library's words by default, a
+    /// program's flags when it gives its own (echo-server: `tls_echo_cli::advice`).
+    pub advice: fn(Remedy) -> String,
 }
 
 impl Default for ServerOptions {
@@ -62,6 +66,7 @@ impl Default for ServerOptions {
             page: None,
             certs: None,
             force_stop: CancellationToken::new(),
+            advice: |remedy| remedy.to_string(),
         }
     }
 }

@@ -16,7 +16,7 @@ use super::ServerOptions;
 use crate::certstore::{self, Served};
 use crate::diagnose::{self, Side};
 use crate::echo::{self, Escaped};
-use crate::error::fmt_duration;
+use crate::error::{Diagnosis, fmt_duration};
 #[cfg(feature = "page")]
 use crate::page;
 use crate::session::SessionInfo;
@@ -73,7 +73,10 @@ impl Session<'_> {
                 .map(Box::new)
                 .map_err(|err| {
                     let unknown_ca = diagnose::alert_received(&err) == Some(rustls::AlertDescription::UnknownCA);
-                    (diagnose::handshake_error(&err, Side::Server), unknown_ca)
+                    (
+                        diagnose::handshake_error(&err, Side::Server).said_with(options.advice),
+                        unknown_ca,
+                    )
                 })
         };
         // The certificate this client was sent (or, resumed, the one its ticket names), noted during the
@@ -92,9 +95,11 @@ impl Session<'_> {
             Ok(tls) => tls,
             Err((reason, unknown_ca)) => {
                 let sent = seen.chosen.as_ref().map(Served::chain).filter(|_| unknown_ca);
+                let said = |diagnosis: Diagnosis| diagnosis.said_with(options.advice);
                 return Err(seen
                     .client_certificate_problem
-                    .or_else(|| sent.map(diagnose::unknown_ca))
+                    .map(|refusal| said(Diagnosis::from(&refusal)))
+                    .or_else(|| sent.map(diagnose::unknown_ca).map(said))
                     .unwrap_or(reason));
             }
         };
@@ -488,7 +493,7 @@ async fn check_first_bytes(tcp: &TcpStream) -> Result<(), String> {
     let n = tcp
         .peek(&mut head)
         .await
-        .map_err(|err| diagnose::io_error(&err, Side::Server))?;
+        .map_err(|err| diagnose::io_error(&err, Side::Server).to_string())?;
     let head = &head[..n];
     match head {
         [] => Err(String::new()),
