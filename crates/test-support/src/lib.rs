@@ -47,7 +47,12 @@ pub struct DemoPki {
 impl DemoPki {
     /// Makes one (ECDSA P-256, the demo lifetimes).
     pub fn new() -> Self {
-        let request = tls_core::generate::PkiRequest::default();
+        // The demo PKI of `certs/`: the machine's names, the demo CA's name, one client.
+        let request = tls_core::generate::PkiRequest {
+            ca_name: "tls-echo demo CA".to_owned(),
+            clients: vec!["client".to_owned()],
+            ..tls_core::generate::PkiRequest::default()
+        };
         let ca = CertificateAuthority::new(&request.ca_name, Validity::days_from_now(request.ca_days))
             .expect("rcgen makes a CA");
         let validity = Validity::days_from_now(request.leaf_days);

@@ -164,7 +164,7 @@ fn pki_request(args: &GenerateArgs, existing_ca: bool) -> PkiRequest {
     let adding_clients = !args.clients.is_empty() && args.sans.is_empty();
     PkiRequest {
         names: if args.sans.is_empty() {
-            generate::DEMO_SERVER_NAMES.iter().map(|n| (*n).to_owned()).collect()
+            generate::LOCAL_NAMES.iter().map(|n| (*n).to_owned()).collect()
         } else {
             args.sans.clone()
         },

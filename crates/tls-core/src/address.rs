@@ -69,6 +69,15 @@ impl HostPort {
     }
 }
 
+impl std::str::FromStr for HostPort {
+    type Err = String;
+
+    /// As [`HostPort::parse`]: `"[::1]:7777".parse::<HostPort>()`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        Self::parse(text)
+    }
+}
+
 /// Where to connect or listen: a [`HostPort`] or a [`SocketAddr`](std::net::SocketAddr) as they are,
 /// or `HOST:PORT` text, parsed once here into a [`HostPort`] (its mistakes said as the programs say
 /// them).
@@ -154,6 +163,7 @@ mod tests {
             ("[::1]:443", "::1", 443),
         ] {
             let parsed = HostPort::parse(text).expect(text);
+            assert_eq!(text.parse::<HostPort>().as_ref(), Ok(&parsed), "FromStr is parse");
             assert_eq!((parsed.host.as_str(), parsed.port), (host, port));
             assert_eq!(parsed.to_string(), text);
         }

@@ -19,8 +19,8 @@ pub const LEAF_DAYS: u64 = 825;
 /// CA lifetime by default: ten years.
 pub const CA_DAYS: u64 = 3650;
 
-/// The names the demo server certificate holds.
-pub const DEMO_SERVER_NAMES: [&str; 3] = ["127.0.0.1", "::1", "localhost"];
+/// The names a server on this machine answers to: IPv4 and IPv6 loopback, and `localhost`.
+pub const LOCAL_NAMES: [&str; 3] = ["127.0.0.1", "::1", "localhost"];
 
 /// The kind of key to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -408,16 +408,16 @@ pub struct PkiRequest {
 }
 
 impl Default for PkiRequest {
-    /// The demo PKI of `certs/`: 127.0.0.1, ::1 and localhost; ECDSA P-256; 825 and 3650 days; one
-    /// client certificate named `client`.
+    /// A test PKI for this machine: a server certificate for 127.0.0.1, ::1 and localhost; ECDSA
+    /// P-256; 825 and 3650 days; a CA named `Local test CA`; no client certificate.
     fn default() -> Self {
         Self {
-            names: DEMO_SERVER_NAMES.iter().map(|n| (*n).to_owned()).collect(),
+            names: LOCAL_NAMES.iter().map(|n| (*n).to_owned()).collect(),
             key_type: KeyType::default(),
             leaf_days: LEAF_DAYS,
             ca_days: CA_DAYS,
-            ca_name: "tls-echo demo CA".to_owned(),
-            clients: vec!["client".to_owned()],
+            ca_name: "Local test CA".to_owned(),
+            clients: Vec::new(),
             server: true,
         }
     }

@@ -12,7 +12,7 @@ use crate::generate::{self, CertificateAuthority, Usage, Validity};
 use crate::identity::Identity;
 
 /// The names the scenario certificates are made for (except `wrong-host`).
-const NAMES: [&str; 3] = generate::DEMO_SERVER_NAMES;
+const NAMES: [&str; 3] = generate::LOCAL_NAMES;
 
 /// One way for a server certificate to be right or wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
