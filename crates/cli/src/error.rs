@@ -14,7 +14,7 @@ pub enum Error {
     Core(#[from] tls_core::Error),
     /// A default file (the demo `certs/`) is not where it is looked for.
     #[error(
-        "no {flags} given, and the default {file} is neither in this folder or one above it nor beside the program: give {flags} (tls-cert generate --out DIR makes a set)"
+        "no {flags} given, and the default {file} is not in this folder, a folder above it, or beside the program: give {flags} (tls-cert generate --out DIR makes a set)"
     )]
     NoDefault {
         /// The default, such as `certs/ca.pem`.
@@ -74,15 +74,26 @@ pub fn advice(remedy: Remedy) -> String {
         Remedy::StrongerKey => "make a new key and certificate: tls-cert generate --out NEW_DIR --key-type rsa2048 (or the default, ecdsa-p256)".to_owned(),
         Remedy::ServerInLineMode => "drop --raw, or start the server with --raw".to_owned(),
         Remedy::ServerInRawMode => "for a raw-mode server (echo-server --raw), add --raw".to_owned(),
-        Remedy::NotHttp { alpn: true } => "drop --alpn http/1.1, or start the server with --no-page".to_owned(),
-        Remedy::NotHttp { alpn: false } => "start the message differently, or start the server with --no-page".to_owned(),
+        Remedy::NotHttp { alpn: true } => "drop --alpn http/1.1, or (an echo-server) start the server with --no-page".to_owned(),
+        Remedy::NotHttp { alpn: false } => {
+            "start the message differently, or (an echo-server) start the server with --no-page".to_owned()
+        }
+        Remedy::OfferAnotherProtocol => "give --alpn a protocol the server speaks, or drop --alpn".to_owned(),
+        Remedy::PinSelfSigned => {
+            "trust it by its key instead: --pin sha256//PIN, with the pin-sha256 that tls-cert inspect prints for it".to_owned()
+        }
+        Remedy::RenewForName => {
+            "make a new one that holds the name (tls-cert generate --ca CA.pem --ca-key CA.key --san NAME --out NEW_DIR)".to_owned()
+        }
         Remedy::TrustIfKnown => "trust it with --ca FILE only if you know where it comes from".to_owned(),
         Remedy::TrustCa => "pass --ca with its certificate, if you trust it".to_owned(),
         Remedy::TrustTheSigningCa => "pass --ca with the CA that signed it".to_owned(),
         Remedy::TrustClientCa => "give --client-ca the CA that signed it, if you trust it".to_owned(),
         Remedy::UseAHeldName => "connect with a name it holds (--server-name) or make a certificate for this one".to_owned(),
         Remedy::RenewCertificate => "make a new one (tls-cert generate --ca CA.pem --ca-key CA.key --out NEW_DIR)".to_owned(),
-        Remedy::ClientCertificate => "make a client certificate with tls-cert generate --client NAME".to_owned(),
+        Remedy::ClientCertificate => {
+            "make a client certificate with tls-cert generate --ca CA.pem --ca-key CA.key --client NAME --out DIR".to_owned()
+        }
         Remedy::CheckPins => "give --pin one of these keys' pins, if this is the server you expect".to_owned(),
         Remedy::SendClientCertificate => "pass --cert and --key".to_owned(),
         Remedy::ClientTrustsCa => "give it that CA (curl --cacert, echo-client --ca)".to_owned(),

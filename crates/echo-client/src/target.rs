@@ -20,8 +20,8 @@ pub(crate) struct Target {
     #[arg(long, value_name = "NAME")]
     pub(crate) server_name: Option<String>,
     /// CA certificates to trust, PEM or DER; repeat for several files [default: certs/ca.pem, unless
-    /// only --webpki-roots or --pin is given]
-    #[arg(long, value_name = "FILE")]
+    /// only --webpki-roots or --pin is given]; curl's --cacert is taken as --ca
+    #[arg(long, value_name = "FILE", alias = "cacert")]
     pub(crate) ca: Vec<PathBuf>,
     /// Trust Mozilla's public roots (webpki-roots) too
     #[arg(long)]

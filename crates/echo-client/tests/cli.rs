@@ -677,7 +677,7 @@ async fn verbose_names_the_ca_file_and_a_copied_binary_uses_no_built_in_path() {
     assert_eq!(ran.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&ran.stderr).trim_end(),
-        "error: no --ca FILE given, and the default certs/ca.pem is neither in this folder or one above it nor beside the program: give --ca FILE (tls-cert generate --out DIR makes a set)"
+        "error: no --ca FILE given, and the default certs/ca.pem is not in this folder, a folder above it, or beside the program: give --ca FILE (tls-cert generate --out DIR makes a set)"
     );
     // Output that cannot be written is an error, not a silent success.
     let script = format!("exec {CLIENT} --connect {} --ca {ca} > /dev/full", server.address());
@@ -835,6 +835,9 @@ async fn pin_and_ca_must_both_hold() {
     );
     let ca = pki.arg("ca.pem");
     let (code, _, err) = echo_client(&["--connect", &addr, "--ca", &ca, "--pin", &right_pin], b"").await;
+    assert_eq!(code, Some(0), "{err}");
+    // curl's habit: --cacert is taken as --ca (clap would suggest --cert, the client's own certificate).
+    let (code, _, err) = echo_client(&["--connect", &addr, "--cacert", &ca], b"").await;
     assert_eq!(code, Some(0), "{err}");
     let err = failure(&["--connect", &addr, "--ca", &ca, "--pin", &wrong_pin]).await;
     assert!(
@@ -1184,7 +1187,7 @@ async fn an_http_answer_is_named_instead_of_a_timeout() {
     assert!(
         err.contains(
             "took the session for HTTP instead of echoing (ALPN agreed on http/1.1, and no echo came within 1 s)"
-        ) && err.contains("drop --alpn http/1.1, or start the server with --no-page"),
+        ) && err.contains("drop --alpn http/1.1, or (an echo-server) start the server with --no-page"),
         "{err}"
     );
     let err = failure(&[

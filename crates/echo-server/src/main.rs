@@ -203,8 +203,8 @@ async fn run(args: Args) -> tls_echo_cli::Result<()> {
     println!("listening on {local}");
     tracing::info!(
         cert = %chosen.described,
-        client_ca = args.client_ca.as_ref().map(|p| p.display().to_string()),
-        serve_ca = chosen.serve_ca.as_ref().map(|p| p.display().to_string()),
+        client_ca = %args.client_ca.as_ref().map_or_else(|| "none".to_owned(), |p| p.display().to_string()),
+        serve_ca = %chosen.serve_ca.as_ref().map_or_else(|| "none".to_owned(), |p| p.display().to_string()),
         mode = if args.raw { "raw" } else { "line" },
         https_page = !args.no_page,
         "serving {}",

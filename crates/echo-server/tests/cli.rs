@@ -774,7 +774,7 @@ async fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
     assert_eq!(ran.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&ran.stderr).trim_end(),
-        "error: no --cert FILE --key FILE given, and the default certs/server.pem is neither in this folder or one above it nor beside the program: give --cert FILE --key FILE (tls-cert generate --out DIR makes a set)"
+        "error: no --cert FILE --key FILE given, and the default certs/server.pem is not in this folder, a folder above it, or beside the program: give --cert FILE --key FILE (tls-cert generate --out DIR makes a set)"
     );
 
     let missing = pki.arg("missing.pem");

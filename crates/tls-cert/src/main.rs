@@ -56,7 +56,7 @@ Exit codes: 0 done; 1 a check failed (a CSR's self-signature, a CRL's signature 
         after_help = "Examples:
   tls-cert verify --ca certs/ca.pem certs/server.pem --server-name localhost
   tls-cert verify --ca certs/ca.pem --connect 127.0.0.1:7777
-  tls-cert verify --ca certs/ca.pem certs/server.pem --at 2030-01-01
+  tls-cert verify --ca certs/ca.pem certs/client.pem --purpose client --at 2030-01-01 --json
 
 Exit codes: 0 valid; 1 invalid, or the server could not be reached; 2 bad usage or unreadable input."
     )]

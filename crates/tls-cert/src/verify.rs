@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use tls_core::Presenter;
 use tls_core::client::{self, ClientOptions};
 use tls_core::config::TlsOptions;
+use tls_core::verify::{Invalid, Verified};
 
 use crate::{INVALID, Stdout, address, fail, refuse};
 
@@ -35,11 +36,31 @@ pub(crate) struct VerifyArgs {
     /// Limit on each phase of --connect: connect, handshake, the server's goodbye [default: 10]
     #[arg(long, value_name = "SECS", requires = "connect", value_parser = tls_echo_cli::values::positive_seconds)]
     pub(crate) timeout: Option<std::time::Duration>,
+    /// Check the certificate as a server's (for a name) or as a client's (as echo-server --client-ca
+    /// does: the chain, the dates, clientAuth; no name)
+    #[arg(long, value_enum, default_value_t = Purpose::Server, conflicts_with = "connect")]
+    pub(crate) purpose: Purpose,
+    /// One JSON object on standard output: the verdict, and for a refusal its facts (the certificate
+    /// at fault by its place in the chain, the reason and what shows it)
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Whose certificate is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Purpose {
+    /// A TLS server's, for the name a client connects to.
+    Server,
+    /// A TLS client's, for mutual TLS.
+    Client,
 }
 
 pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
     if args.timeout.is_some() && args.connect.is_none() {
         return refuse(&"--timeout goes with --connect (it bounds the connection); a file is read at once");
+    }
+    if args.purpose == Purpose::Client && args.server_name.is_some() {
+        return refuse(&"--server-name is for --purpose server: a client certificate is checked for no name");
     }
     let (source, chain, name, presenter) = match (&args.cert, &args.connect) {
         (Some(path), _) => (
@@ -70,12 +91,68 @@ pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
         (None, None) => return refuse(&"give CERT_FILE or --connect HOST:PORT"),
     };
     let loaded = tls_echo_cli::input::load_ca_certs(&args.ca).and_then(|ca| Ok((ca, chain?)));
-    let verdict =
-        loaded.and_then(|(ca, chain)| tls_core::verify::verify(&ca, &chain, name.as_deref(), args.at, presenter));
-    let mut out = Stdout::default();
+    let verdict = loaded.and_then(|(ca, chain)| match args.purpose {
+        Purpose::Server => tls_core::verify::verify(&ca, &chain, name.as_deref(), args.at, presenter),
+        Purpose::Client => tls_core::verify::verify_client(&ca, &chain, args.at),
+    });
     match verdict {
         Err(err) => fail(&err),
-        Ok(Ok(verified)) => {
+        Ok(verdict) if args.json => json(args, &source, &verdict),
+        Ok(verdict) => text(args, &source, verdict),
+    }
+}
+
+/// The verdict as one JSON object: `valid`, and the chain checked or the refusal with its facts.
+fn json(args: &VerifyArgs, source: &str, verdict: &Result<Verified, Invalid>) -> ExitCode {
+    let purpose = match args.purpose {
+        Purpose::Server => "server",
+        Purpose::Client => "client",
+    };
+    let (value, code) = match verdict {
+        Ok(verified) => (
+            serde_json::json!({
+                "valid": true,
+                "source": source,
+                "purpose": purpose,
+                "name": (args.purpose == Purpose::Server).then_some(&verified.name),
+                "name_given": verified.name_given,
+                "chain": verified.chain,
+                "trusted_ca_file": args.ca.display().to_string(),
+                "not_after": verified.not_after,
+                "notes": verified.notes,
+            }),
+            ExitCode::SUCCESS,
+        ),
+        Err(invalid) => (
+            serde_json::json!({
+                "valid": false,
+                "source": source,
+                "purpose": purpose,
+                "sentence": invalid.said_with(tls_echo_cli::advice),
+                "refusal": invalid.refusal,
+            }),
+            ExitCode::from(INVALID),
+        ),
+    };
+    Stdout::default().line(&value.to_string());
+    code
+}
+
+/// The verdict as lines: `valid: ...` with the chain, or `invalid: ...` and why.
+fn text(args: &VerifyArgs, source: &str, verdict: Result<Verified, Invalid>) -> ExitCode {
+    let mut out = Stdout::default();
+    match verdict {
+        Ok(verified) if args.purpose == Purpose::Client => {
+            out.line(&format!("valid: {source} as a client certificate ({})", verified.name));
+            out.line(&format!(
+                "  chain: {} -> trusted CA from {}",
+                verified.chain.join(" -> "),
+                args.ca.display()
+            ));
+            out.line(&format!("  expires: {}", verified.not_after));
+            ExitCode::SUCCESS
+        }
+        Ok(verified) => {
             let name = if verified.name_given {
                 verified.name.clone()
             } else {
@@ -96,7 +173,7 @@ pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Ok(Err(invalid)) => {
+        Err(invalid) => {
             out.line(&format!(
                 "invalid: {source}: {}",
                 invalid.said_with(tls_echo_cli::advice)

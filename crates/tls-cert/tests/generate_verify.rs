@@ -490,7 +490,8 @@ async fn verify_accepts_a_good_chain_and_explains_each_failure() {
 
     let text = invalid(&["--ca", &ca, &ca, "--name", "localhost"]).await;
     assert!(
-        text.contains("is a CA certificate (CA:TRUE) used as the server's own certificate"),
+        text.contains("is self-signed and made as a CA (CA:TRUE, as openssl req -x509 makes one)")
+            && text.ends_with("; give the server's certificate to check, and the CA with --ca"),
         "{text}"
     );
 
@@ -538,6 +539,81 @@ async fn an_expired_ca_is_valid_for_rustls_with_a_note_that_openssl_refuses_it()
     // A CA within its dates gets no note.
     let ran = verify(&["--ca", &pki.arg("ca.pem"), &pki.arg("server.pem")]).await;
     assert!(ran.ok() && !ran.stdout.contains("note:"), "{}", ran.stdout);
+}
+
+/// `--purpose client` checks a certificate as echo-server's `--client-ca` does (clientAuth, no name);
+/// `--json` gives the verdict and a refusal's facts to scripts; a name with `--purpose client` is refused.
+#[tokio::test]
+async fn verify_checks_client_certificates_and_answers_in_json() {
+    let pki = PkiFiles::new();
+    let (ca, server, client) = (pki.arg("ca.pem"), pki.arg("server.pem"), pki.arg("client.pem"));
+    let ran = verify(&["--ca", &ca, &client, "--purpose", "client"]).await;
+    assert!(ran.ok(), "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stdout
+            .starts_with(&format!("valid: {client} as a client certificate (CN=client)")),
+        "{}",
+        ran.stdout
+    );
+    let text = invalid(&["--ca", &ca, &server, "--purpose", "client"]).await;
+    assert!(
+        text.contains("is not meant for clients (its extended key usage lacks clientAuth; a server certificate?)"),
+        "{text}"
+    );
+
+    let ran = verify(&["--ca", &ca, &server, "--purpose", "client", "--json"]).await;
+    assert_eq!(ran.code, Some(1), "{}{}", ran.stdout, ran.stderr);
+    let json: Value = serde_json::from_str(ran.stdout.trim()).expect("one JSON object");
+    assert_eq!(json["valid"], false);
+    assert_eq!(json["purpose"], "client");
+    assert_eq!(json["refusal"]["place"], "peer");
+    assert_eq!(json["refusal"]["reason"], "wrong_purpose");
+    assert_eq!(json["refusal"]["client"], true);
+    assert!(
+        json["sentence"].as_str().is_some_and(|s| s.contains("--client NAME")),
+        "{json}"
+    );
+
+    let ran = verify(&[
+        "--ca",
+        &ca,
+        &server,
+        "--server-name",
+        "example.com",
+        "--at",
+        "2100-01-01",
+        "--json",
+    ])
+    .await;
+    assert_eq!(ran.code, Some(1), "{}{}", ran.stdout, ran.stderr);
+    let json: Value = serde_json::from_str(ran.stdout.trim()).expect("one JSON object");
+    assert_eq!(json["refusal"]["reason"], "expired");
+    assert_eq!(json["refusal"]["dates"]["checked_at"], "2100-01-01T00:00:00Z");
+    assert_eq!(json["refusal"]["dates"]["time_given"], true);
+    assert_eq!(json["refusal"]["within_its_dates"]["reason"], "wrong_name");
+    assert_eq!(json["refusal"]["within_its_dates"]["name"], "example.com");
+    // Expired and for another name: the way forward is a new certificate that holds the name.
+    assert!(
+        json["sentence"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("--san NAME --out NEW_DIR)")),
+        "{json}"
+    );
+
+    let ran = verify(&["--ca", &ca, &server, "--server-name", "localhost", "--json"]).await;
+    assert!(ran.ok(), "{}{}", ran.stdout, ran.stderr);
+    let json: Value = serde_json::from_str(ran.stdout.trim()).expect("one JSON object");
+    assert_eq!(json["valid"], true);
+    assert_eq!(json["name"], "localhost");
+    assert_eq!(json["chain"][0], "CN=127.0.0.1");
+
+    let ran = verify(&["--ca", &ca, &client, "--purpose", "client", "--server-name", "x"]).await;
+    assert_eq!(ran.code, Some(2), "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr.contains("--server-name is for --purpose server"),
+        "{}",
+        ran.stderr
+    );
 }
 
 #[tokio::test]
@@ -1049,7 +1125,9 @@ async fn l7_an_intermediate_without_ca_true_is_named_as_such() {
     assert_eq!(ran.code, Some(1), "{}{}", ran.stdout, ran.stderr);
     let said = format!("{}{}", ran.stdout, ran.stderr);
     assert!(
-        said.contains("has a certificate without CA:TRUE in the place of an intermediate CA"),
+        said.contains(
+            "(certificate 2 of the chain) is in the place of a CA but is not one (no basicConstraints CA:TRUE)"
+        ),
         "{said}"
     );
 }

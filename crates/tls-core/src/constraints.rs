@@ -11,13 +11,21 @@ use x509_parser::prelude::FromDer as _;
 
 use crate::x509;
 
+/// A name that a CA may not certify: the CA, and the sentence saying which name broke which constraint.
+pub(crate) struct Breach {
+    /// The CA whose constraint the name broke, by its subject.
+    pub(crate) ca: String,
+    /// The name, the CA and its constraint, in words.
+    pub(crate) sentence: String,
+}
+
 /// The first name of `leaf` (a DNS or IP subject alternative name) that a CA of the chain, or the
-/// trust anchor, may not certify, in words: the name, the CA and its constraint.
+/// trust anchor, may not certify.
 pub(crate) fn breach(
     leaf: &CertificateDer<'_>,
     intermediates: &[CertificateDer<'_>],
     anchors: &[TrustAnchor<'_>],
-) -> Option<String> {
+) -> Option<Breach> {
     let names = presented_names(leaf)?;
     let subject = x509::subject(leaf);
     let intermediates = intermediates.iter().filter_map(|ca| {
@@ -49,21 +57,28 @@ pub(crate) fn breach(
                 .into_iter()
                 .find(|base| matches(base, name));
             if let Some(base) = excluded {
-                return Some(format!(
+                let sentence = format!(
                     "certificate {subject} holds {} {name}, a name its CA {ca} may not certify (the CA's name constraints exclude {} {})",
                     kind(name),
                     kind(name),
                     shown(&base)
-                ));
+                );
+                return Some(Breach {
+                    ca: ca.clone(),
+                    sentence,
+                });
             }
             let permitted = subtrees(constraints.permitted_subtrees.as_deref(), name);
             (!permitted.is_empty() && !permitted.iter().any(|base| matches(base, name))).then(|| {
                 let allowed: Vec<String> = permitted.iter().map(|base| format!("{} {}", kind(name), shown(base))).collect();
-                format!(
-                    "certificate {subject} holds {} {name}, outside the names its CA {ca} may certify (the CA's name constraints permit only {})",
-                    kind(name),
-                    allowed.join(", ")
-                )
+                Breach {
+                    ca: ca.clone(),
+                    sentence: format!(
+                        "certificate {subject} holds {} {name}, outside the names its CA {ca} may certify (the CA's name constraints permit only {})",
+                        kind(name),
+                        allowed.join(", ")
+                    ),
+                }
             })
         })
     })

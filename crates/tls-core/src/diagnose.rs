@@ -140,12 +140,19 @@ fn explain_tls(err: &TlsError, side: Side) -> Diagnosis {
         } if side == Side::Client => {
             "the server did not answer with TLS: it sent our own ClientHello back (a plain TCP echo service?)".into()
         }
-        TlsError::InvalidMessage(detail) => format!("{peer} sent a malformed TLS message ({detail:?})"),
-        TlsError::PeerIncompatible(detail) => {
-            format!("{peer} has no TLS version, cipher suite or key exchange in common with us ({detail:?})")
-        }
-        TlsError::PeerMisbehaved(detail) => format!("{peer} broke the TLS protocol ({detail:?})"),
-        other => other.to_string(),
+        TlsError::InvalidMessage(detail) => format!(
+            "{peer} sent a malformed TLS message (rustls: {})",
+            crate::names::words(&format!("{detail:?}"))
+        ),
+        TlsError::PeerIncompatible(detail) => format!(
+            "{peer} has no TLS version, cipher suite or key exchange in common with us (rustls: {})",
+            crate::names::words(&format!("{detail:?}"))
+        ),
+        TlsError::PeerMisbehaved(detail) => format!(
+            "{peer} broke the TLS protocol (rustls: {})",
+            crate::names::words(&format!("{detail:?}"))
+        ),
+        other => crate::names::words(&other.to_string()),
     })
 }
 
@@ -213,6 +220,10 @@ fn explain_alert(alert: AlertDescription, side: Side) -> Diagnosis {
         (AlertDescription::ProtocolVersion, _) => {
             (format!("{peer} supports no TLS version we accept (alert {name})"), None)
         }
+        (AlertDescription::NoApplicationProtocol, Side::Client) => (
+            format!("the server speaks none of the application protocols offered by ALPN (alert {name})"),
+            Some(Remedy::OfferAnotherProtocol),
+        ),
         (AlertDescription::HandshakeFailure, Side::Client) => (
             format!(
                 "the server ended the handshake (alert {name}): it found no cipher suite, key exchange or signature scheme in common, or, over TLS 1.2, it requires a client certificate (mutual TLS)"
@@ -247,6 +258,32 @@ mod tests {
         assert_eq!(
             diagnosis.to_string(),
             "the server requires a client certificate (mutual TLS) and none was sent; send a client certificate and its key"
+        );
+    }
+
+    /// rustls' finer errors are said in words, never as the values' names.
+    #[test]
+    fn malformed_and_misbehaving_peers_are_said_in_words() {
+        for (error, said) in [
+            (
+                TlsError::InvalidMessage(InvalidMessage::MissingData("Random")),
+                "the server sent a malformed TLS message (rustls: missing data (random))",
+            ),
+            (
+                TlsError::PeerMisbehaved(rustls::PeerMisbehaved::SelectedUnofferedCipherSuite),
+                "the server broke the TLS protocol (rustls: selected unoffered cipher suite)",
+            ),
+        ] {
+            let err = io::Error::new(io::ErrorKind::InvalidData, error);
+            assert_eq!(handshake_error(&err, Side::Client).to_string(), said);
+        }
+        let err = io::Error::new(
+            io::ErrorKind::InvalidData,
+            TlsError::AlertReceived(AlertDescription::NoApplicationProtocol),
+        );
+        assert_eq!(
+            handshake_error(&err, Side::Client).remedy,
+            Some(Remedy::OfferAnotherProtocol)
         );
     }
 

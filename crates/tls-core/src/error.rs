@@ -422,7 +422,7 @@ pub enum Error {
     },
     /// The server took the session for HTTP (echo-server shows its page then) instead of echoing.
     #[error(
-        "{peer} took the session for HTTP instead of echoing ({why}): echo-server serves its HTTPS page when ALPN agrees on http/1.1 or the first line is an HTTP request"
+        "{peer} took the session for HTTP instead of echoing ({why}): a server with an HTTPS page on its echo port serves it when ALPN agrees on http/1.1 or the first line is an HTTP request"
     )]
     AnsweredHttp {
         /// The other side.
@@ -548,7 +548,7 @@ impl Error {
 
 /// An error as the programs print it: its message, each cause in turn after `: ` (the OS's, rustls' or
 /// rcgen's words), then the hint after `; `, such as
-/// `cannot listen on 127.0.0.1:7777: Address in use (os error 98); is another echo-server running?`.
+/// `cannot listen on 127.0.0.1:7777: Address already in use (os error 98); another program already listens there: stop it or listen on another port`.
 ///
 /// An [`Error`]'s own `Display` is its message alone; its causes are [`std::error::Error::source`]s,
 /// so a caller using its own error reporter (anyhow's `{:#}`, say) sees each once.

@@ -99,6 +99,7 @@ mod certstore;
 pub mod config;
 mod constraints;
 mod diagnose;
+mod fault;
 // The tables of TLS numbers' names; the x-ray reads most of them.
 #[cfg_attr(not(feature = "xray"), allow(dead_code))]
 mod names;
@@ -137,7 +138,7 @@ pub use identity::{Identity, check_key_matches};
 pub use inspect::key_belongs_to;
 pub use names::Named;
 pub use preflight::{Finding, Severity, check as preflight, served_chain_warnings};
-pub use refusal::{Dates, Presenter, Reason, Refusal};
+pub use refusal::{Dates, Place, Presenter, Reason, Refusal};
 pub use remedy::Remedy;
 /// rustls itself, for callers that hold its configurations.
 pub use rustls;

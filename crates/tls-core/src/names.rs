@@ -302,3 +302,26 @@ impl Named for rustls::HandshakeType {
         handshake_type(u8::from(*self))
     }
 }
+
+/// A rustls or webpki error value's name as words, for the rare ones nothing else explains:
+/// `MissingData("Random")` is `missing data (random)`, `SelectedUnofferedCipherSuite` is `selected
+/// unoffered cipher suite`; fields in braces are left out.
+pub(crate) fn words(debug: &str) -> String {
+    let head = debug.split('{').next().unwrap_or(debug).trim();
+    let mut out = String::with_capacity(head.len() + 8);
+    let mut previous: Option<char> = None;
+    for c in head.chars().filter(|c| *c != '"') {
+        match c {
+            '(' => out.push_str(" ("),
+            c if c.is_ascii_uppercase() => {
+                if previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit()) {
+                    out.push(' ');
+                }
+                out.push(c.to_ascii_lowercase());
+            }
+            c => out.push(c),
+        }
+        previous = Some(c);
+    }
+    out
+}

@@ -19,10 +19,27 @@ pub enum Presenter {
     File,
 }
 
+/// Where a certificate sits in the chain a peer presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Place {
+    /// The peer's own certificate (the server's, the client's, the file's first).
+    Peer,
+    /// An intermediate CA the peer presented: 1 is the one right above its own certificate.
+    Intermediate {
+        /// Its place, counted from the peer's certificate.
+        index: usize,
+    },
+    /// A trusted CA (a trust anchor).
+    TrustAnchor,
+}
+
 /// A refused certificate and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Refusal {
-    /// The subject of the certificate checked (the server's, or the client's), as a distinguished name.
+    /// Where the certificate at fault sits in the chain.
+    pub place: Place,
+    /// Its subject, as a distinguished name (`CN=localhost`).
     pub subject: String,
     /// What is wrong.
     #[serde(flatten)]
@@ -42,7 +59,7 @@ pub struct Dates {
     pub not_after: Option<String>,
     /// The time checked (RFC 3339).
     pub checked_at: String,
-    /// The time checked was chosen (`--at`), not the clock's: never blamed on a wrong clock.
+    /// The time checked was chosen by the user, not the clock's: never blamed on a wrong clock.
     pub time_given: bool,
 }
 
@@ -122,13 +139,19 @@ pub enum Reason {
         /// Whose certificate: a client's (lacks clientAuth) or a server's (lacks serverAuth).
         client: bool,
     },
-    /// Its signature does not verify against its issuer.
+    /// Its signature does not verify against its issuer's key.
     BadSignature {
         /// The issuer named in it.
         issuer: String,
     },
     /// A CA certificate used as the server's own.
-    CaAsLeaf,
+    CaAsLeaf {
+        /// It is self-signed too (as OpenSSL's `req -x509` makes one): it can be trusted by its key.
+        self_signed: bool,
+        /// Who presented it: a server serving a self-signed CA certificate is trusted by its key; a
+        /// file may be the CA itself given by mistake.
+        presenter: Presenter,
+    },
     /// A certificate without CA:TRUE in the place of an intermediate CA.
     NotACa,
     /// A name the certificate holds is outside what a CA above it may certify.
@@ -136,18 +159,64 @@ pub enum Reason {
         /// Which name broke which constraint of which CA, when it could be told.
         breach: Option<String>,
     },
-    /// The chain is longer than a CA's pathLenConstraint allows.
-    PathLength,
+    /// A CA's name constraints are not well formed (a DNS constraint with a wildcard, say).
+    MalformedNameConstraint,
+    /// A CA's IP address constraint has a mask that is not a network mask.
+    BadNetworkMask,
+    /// A name of the certificate is not a valid DNS name, so it cannot be checked against name
+    /// constraints.
+    MalformedDnsName,
+    /// A name of the certificate is of a type the verifier cannot check against name constraints.
+    UncheckableNameType,
+    /// Checking the certificate's names against its CAs' name constraints took more comparisons than
+    /// the verifier allows (a defence against chains made to exhaust it).
+    TooManyNameComparisons,
+    /// The chain has more intermediate CAs below a CA than its pathLenConstraint allows.
+    PathLength {
+        /// How many the CA allows, and how many there are, when the CA was found.
+        allowed_and_below: Option<(u32, usize)>,
+    },
     /// Not an X.509 version 3 certificate.
     OldVersion,
-    /// A certificate of the chain has a critical extension the verifier does not know.
-    UnknownCriticalExtension,
+    /// The certificate has an extension marked critical that the verifier does not read.
+    UnknownCriticalExtension {
+        /// The extension's OID and name, when the certificate was found.
+        extension: Option<String>,
+    },
+    /// Its extended key usage extension lists no usage at all.
+    EmptyEku,
+    /// An extension's value cannot be read (such as the same extension twice).
+    UnreadableExtension,
+    /// Its notBefore is after its notAfter.
+    InvertedDates,
+    /// Its serial number is not a positive number of at most 20 bytes.
+    BadSerialNumber,
     /// No chain to a trusted CA within the verifier's limits.
     TooDeep,
-    /// A certificate of the chain is signed with an algorithm the verifier does not accept.
-    UnsupportedAlgorithm,
-    /// A certificate of the chain is not well-formed DER.
+    /// The certificate is signed with an algorithm the verifier does not accept.
+    UnsupportedAlgorithm {
+        /// The algorithm, when it could be told.
+        algorithm: Option<String>,
+    },
+    /// The signature algorithm named inside the certificate is not the one its signature uses.
+    MismatchedAlgorithms,
+    /// A key that cannot check the signature made with it: a key type or size the verifier refuses.
+    UnusableKey {
+        /// The key and why it is refused, when it was found.
+        key: Option<String>,
+    },
+    /// The certificate is not well-formed DER.
     BadDer,
+    /// A CRL says the certificate is revoked.
+    Revoked,
+    /// Whether the certificate is revoked could not be told.
+    RevocationUnknown,
+    /// The CRL that says whether the certificate is revoked has expired.
+    ExpiredCrl,
+    /// The OCSP response stapled for the certificate is not valid.
+    BadOcspResponse,
+    /// A trust store marks the certificate as distrusted.
+    Distrusted,
     /// No key of the chain has one of the pins given.
     PinMismatch {
         /// The pins given (`sha256//...`).
@@ -182,9 +251,27 @@ impl Refusal {
                 presenter: Presenter::File,
                 client: false,
                 ..
-            } => Some(Remedy::RenewCertificate),
+            } if self.place == Place::Peer => {
+                let wrong_name = self
+                    .within_its_dates
+                    .as_ref()
+                    .is_some_and(|next| matches!(next.reason, Reason::WrongName { .. }));
+                Some(if wrong_name {
+                    Remedy::RenewForName
+                } else {
+                    Remedy::RenewCertificate
+                })
+            }
             Reason::WrongPurpose { client: true } => Some(Remedy::ClientCertificate),
             Reason::PinMismatch { .. } => Some(Remedy::CheckPins),
+            Reason::CaAsLeaf {
+                self_signed: true,
+                presenter: Presenter::Server,
+            } => Some(Remedy::PinSelfSigned),
+            Reason::CaAsLeaf {
+                self_signed: true,
+                presenter: Presenter::File,
+            } => Some(Remedy::CheckTheLeaf),
             Reason::CaToCheck => Some(Remedy::CheckTheLeaf),
             _ => None,
         };
@@ -203,7 +290,7 @@ impl Refusal {
 impl fmt::Display for Refusal {
     /// What is wrong, without what to do ([`Refusal::remedy`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&facts(&self.subject, &self.reason))?;
+        f.write_str(&facts(self.place, &self.subject, &self.reason))?;
         if let Some(next) = &self.within_its_dates {
             write!(f, "; and within its dates too, {next}")?;
         }
@@ -220,11 +307,14 @@ fn listed(trusted: &[String]) -> String {
     }
 }
 
-fn whose(client: bool) -> &'static str {
-    if client {
-        "the client's certificate"
-    } else {
-        "certificate"
+/// The certificate at fault as the sentence names it: `certificate CN=a`, `the client's certificate
+/// CN=a`, `the intermediate CN=b (certificate 2 of the chain)`, `the trusted CA CN=c`.
+fn named(place: Place, subject: &str, client: bool) -> String {
+    match place {
+        Place::Peer if client => format!("the client's certificate {subject}"),
+        Place::Peer => format!("certificate {subject}"),
+        Place::Intermediate { index } => format!("the intermediate {subject} (certificate {} of the chain)", index + 1),
+        Place::TrustAnchor => format!("the trusted CA {subject}"),
     }
 }
 
@@ -242,7 +332,8 @@ fn validity(dates: &Dates, presenter: Presenter) -> String {
 }
 
 /// What is wrong, without the remedy.
-fn facts(subject: &str, reason: &Reason) -> String {
+fn facts(place: Place, subject: &str, reason: &Reason) -> String {
+    let who = named(place, subject, false);
     match reason {
         Reason::SelfSigned { name } => {
             format!("certificate for {name} is self-signed ({subject}) and is not in the trusted roots")
@@ -291,20 +382,31 @@ fn facts(subject: &str, reason: &Reason) -> String {
             } else {
                 String::new()
             };
-            format!("certificate {subject} is valid for {held}, not for {name}{ip}")
+            format!("{who} is valid for {held}, not for {name}{ip}")
         }
         Reason::Expired {
             dates,
             presenter,
             client,
         } => {
-            let fix = match (presenter, client) {
-                (Presenter::Server, false) => "; the server needs a new one",
+            let fix = match (place, presenter, client) {
+                (Place::Peer, Presenter::Server, false) => "; the server needs a new one",
+                (Place::Intermediate { .. }, Presenter::Server, _) => {
+                    "; its CA must issue it again, and the server send the new one"
+                }
+                (Place::Intermediate { .. }, Presenter::File, _) => {
+                    "; its CA must issue it again, and the file hold the new one"
+                }
                 _ => "",
             };
+            let within = if place == Place::Peer {
+                ""
+            } else {
+                " (the certificate it vouches for is within its own dates)"
+            };
             format!(
-                "{} {subject} has expired: {}{fix}",
-                whose(*client),
+                "{} has expired: {}{within}{fix}",
+                named(place, subject, *client),
                 validity(dates, *presenter)
             )
         }
@@ -315,53 +417,85 @@ fn facts(subject: &str, reason: &Reason) -> String {
         } => {
             let clock = if dates.time_given { "" } else { " (is a clock wrong?)" };
             format!(
-                "{} {subject} is not valid yet: {}{clock}",
-                whose(*client),
+                "{} is not valid yet: {}{clock}",
+                named(place, subject, *client),
                 validity(dates, *presenter)
             )
         }
-        other => chain_facts(subject, other),
+        other => chain_facts(&who, other),
     }
 }
 
-/// What is wrong with the chain's structure, a signature or a pin, without the remedy.
-fn chain_facts(subject: &str, reason: &Reason) -> String {
+/// What is wrong with the certificate `who` names (its structure, a signature, a pin), without the
+/// remedy.
+fn chain_facts(who: &str, reason: &Reason) -> String {
     match reason {
         Reason::WrongPurpose { client: false } => {
-            format!("certificate {subject} is not meant for TLS servers (its extended key usage lacks serverAuth)")
+            format!("{who} is not meant for TLS servers (its extended key usage lacks serverAuth)")
         }
         Reason::WrongPurpose { client: true } => format!(
-            "the client's certificate {subject} is not meant for clients (its extended key usage lacks clientAuth; a server certificate?)"
+            "the client's {} is not meant for clients (its extended key usage lacks clientAuth; a server certificate?)",
+            who.trim_start_matches("the client's ")
         ),
         Reason::BadSignature { issuer } => {
-            format!("certificate {subject} carries a signature that does not verify against its issuer {issuer}")
+            format!("{who} carries a signature that does not verify against the key of its issuer {issuer}")
         }
-        Reason::CaAsLeaf => format!(
-            "certificate {subject} is a CA certificate (CA:TRUE) used as the server's own certificate; the server must present a leaf certificate signed by that CA"
+        Reason::CaAsLeaf { self_signed: false, .. } => format!(
+            "{who} is a CA certificate (CA:TRUE) used as the server's own certificate; the server must present a leaf certificate signed by that CA"
+        ),
+        Reason::CaAsLeaf { self_signed: true, .. } => format!(
+            "{who} is self-signed and made as a CA (CA:TRUE, as openssl req -x509 makes one), and a CA certificate is not accepted as the server's own, even when it is the trusted one"
         ),
         Reason::NotACa => format!(
-            "the chain of {subject} has a certificate without CA:TRUE in the place of an intermediate CA; the intermediate must be made with basicConstraints CA:TRUE"
+            "{who} is in the place of a CA but is not one (no basicConstraints CA:TRUE); an intermediate must be made with CA:TRUE"
         ),
-        Reason::NameConstraint { breach: Some(breach) } => breach.clone(),
-        Reason::NameConstraint { breach: None } => format!(
-            "certificate {subject} holds a name that a CA above it may not certify (that CA's name constraints)"
+        Reason::NameConstraint { .. }
+        | Reason::MalformedNameConstraint
+        | Reason::BadNetworkMask
+        | Reason::MalformedDnsName
+        | Reason::UncheckableNameType
+        | Reason::TooManyNameComparisons => names_facts(who, reason),
+        Reason::PathLength {
+            allowed_and_below: Some((allowed, below)),
+        } => format!(
+            "{who} allows {allowed} intermediate CA(s) below it (its basicConstraints pathLenConstraint), and the chain has {below}"
         ),
-        Reason::PathLength => format!(
-            "the chain of {subject} is longer than a CA in it allows (its basicConstraints pathLenConstraint): an intermediate sits below a CA that may have fewer or none"
-        ),
+        Reason::PathLength {
+            allowed_and_below: None,
+        } => format!("the chain of {who} is longer than a CA in it allows (its basicConstraints pathLenConstraint)"),
         Reason::OldVersion => format!(
-            "certificate {subject} is not an X.509 version 3 certificate (a version 1 certificate has no extensions, so no names or usage a TLS client can check); make it again as v3"
+            "{who} is not an X.509 version 3 certificate (a version 1 certificate has no extensions, so no names or usage a TLS client can check); make it again as v3"
         ),
-        Reason::UnknownCriticalExtension => format!(
-            "a certificate of the chain of {subject} has an extension marked critical that the verifier does not know, and a critical extension it cannot read must be refused"
+        Reason::UnknownCriticalExtension {
+            extension: Some(extension),
+        } => format!(
+            "{who} has an extension marked critical that the verifier does not read, {extension}, and a critical extension it cannot read must be refused"
         ),
-        Reason::TooDeep => format!(
-            "no chain from {subject} to a trusted CA was found within the verifier's limits on chain length and search"
+        Reason::UnknownCriticalExtension { extension: None } => format!(
+            "a certificate of the chain of {who} has an extension marked critical that the verifier does not read, and a critical extension it cannot read must be refused"
         ),
-        Reason::UnsupportedAlgorithm => {
-            format!("a certificate of the chain of {subject} is signed with an algorithm the verifier does not accept")
+        Reason::EmptyEku => {
+            format!("{who} has an extended key usage extension that lists no usage, so it is valid for none")
         }
-        Reason::BadDer => format!("a certificate of the chain of {subject} is not well-formed DER"),
+        Reason::UnreadableExtension => {
+            format!("{who} has an extension whose value cannot be read (or the same extension twice)")
+        }
+        Reason::InvertedDates => format!("{who} has a notBefore date after its notAfter date"),
+        Reason::BadSerialNumber => {
+            format!("{who} has a serial number that is not a positive number of at most 20 bytes")
+        }
+        Reason::TooDeep => format!(
+            "no chain from {who} to a trusted CA was found within the verifier's limits on chain length and search"
+        ),
+        Reason::UnsupportedAlgorithm { .. } | Reason::MismatchedAlgorithms | Reason::UnusableKey { .. } => {
+            signature_facts(who, reason)
+        }
+        Reason::BadDer => format!("{who} is not well-formed DER"),
+        Reason::Revoked => format!("{who} is revoked"),
+        Reason::RevocationUnknown => format!("whether {who} is revoked could not be told"),
+        Reason::Distrusted => format!("{who} is marked as distrusted"),
+        Reason::ExpiredCrl => format!("whether {who} is revoked could not be told: its CRL has expired"),
+        Reason::BadOcspResponse => format!("the OCSP response stapled for {who} is not valid"),
         Reason::PinMismatch { pins, keys } => {
             let keys: Vec<String> = keys
                 .iter()
@@ -373,19 +507,75 @@ fn chain_facts(subject: &str, reason: &Reason) -> String {
                 keys.join("; ")
             )
         }
-        Reason::CaToCheck => format!("{subject} is a CA certificate (CA:TRUE), not a server's"),
-        Reason::NoNames => format!(
-            "certificate {subject} has no DNS or IP subject alternative name, so TLS clients accept it for no server name"
+        Reason::CaToCheck => format!(
+            "{} is a CA certificate (CA:TRUE), not a server's",
+            who.trim_start_matches("certificate ")
         ),
-        Reason::Other { detail } => format!("{} {subject} was rejected: {detail}", whose(false)),
-        // Told by `facts`.
+        Reason::NoNames => {
+            format!("{who} has no DNS or IP subject alternative name, so TLS clients accept it for no server name")
+        }
+        Reason::Other { detail } => format!("{who} was refused by the verifier: {detail}"),
+        // Said by `facts`, which knows whose certificate it is.
         Reason::SelfSigned { .. }
         | Reason::UntrustedRoot { .. }
         | Reason::SameNameOtherKey { .. }
         | Reason::UnknownIssuer { .. }
         | Reason::WrongName { .. }
         | Reason::Expired { .. }
-        | Reason::NotValidYet { .. } => facts(subject, reason),
+        | Reason::NotValidYet { .. } => format!("{who} was refused"),
+    }
+}
+
+/// What is wrong with how `who` is signed, or with its key.
+fn signature_facts(who: &str, reason: &Reason) -> String {
+    match reason {
+        Reason::UnsupportedAlgorithm {
+            algorithm: Some(algorithm),
+        } => {
+            format!("{who} is signed with {algorithm}, an algorithm the verifier does not accept")
+        }
+        Reason::UnsupportedAlgorithm { algorithm: None } => {
+            format!("{who} is signed with an algorithm the verifier does not accept")
+        }
+        Reason::MismatchedAlgorithms => format!(
+            "{who} names one signature algorithm inside it and another beside its signature; the two must be the same"
+        ),
+        Reason::UnusableKey { key: Some(key) } => {
+            format!("{who} has a key the verifier cannot check signatures with: {key}")
+        }
+        Reason::UnusableKey { key: None } => format!(
+            "{who} has a key the verifier cannot check signatures with (a key type or size it refuses, such as RSA under 2048 bits, P-192 or an explicitly given curve)"
+        ),
+        _ => format!("{who} is signed in a way the verifier does not accept"),
+    }
+}
+
+/// What is wrong with the names of the chain below `who` against name constraints.
+fn names_facts(who: &str, reason: &Reason) -> String {
+    match reason {
+        Reason::NameConstraint { breach: Some(breach) } => breach.clone(),
+        Reason::NameConstraint { breach: None } if who.starts_with("certificate ") => {
+            format!("{who} holds a name that a CA above it may not certify (that CA's name constraints)")
+        }
+        Reason::NameConstraint { breach: None } => format!(
+            "a name of the chain below {who} is outside what its name constraints permit, or inside what they exclude (a directory name, an e-mail address, or a name of another type than DNS and IP)"
+        ),
+        Reason::MalformedNameConstraint => format!(
+            "{who} has name constraints that are not well formed (such as a DNS name constraint with a wildcard), so no name below it can be checked"
+        ),
+        Reason::BadNetworkMask => format!(
+            "{who} has an IP address name constraint whose mask is not a network mask (its one bits are not all at the front)"
+        ),
+        Reason::MalformedDnsName => format!(
+            "{who} holds a DNS name that is not a valid DNS name, so it cannot be checked against its CAs' name constraints"
+        ),
+        Reason::UncheckableNameType => {
+            format!("{who} holds a name of a type the verifier cannot check against its CAs' name constraints")
+        }
+        Reason::TooManyNameComparisons => format!(
+            "checking the names of {who} against its CAs' name constraints took more comparisons than the verifier allows (a limit against chains made to exhaust it)"
+        ),
+        _ => format!("{who} holds a name its CAs' name constraints do not allow"),
     }
 }
 

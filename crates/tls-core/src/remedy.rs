@@ -57,6 +57,13 @@ pub enum Remedy {
     ClientCertificateFromTrustedCa,
     /// A CA certificate given where the certificate to check was expected.
     CheckTheLeaf,
+    /// A server that speaks none of the ALPN protocols offered: offer another, or none.
+    OfferAnotherProtocol,
+    /// A self-signed certificate made as a CA (OpenSSL's default): trust it by its key instead.
+    PinSelfSigned,
+    /// An expired certificate in a file that does not hold the name asked for either: a new one that
+    /// holds it.
+    RenewForName,
     /// Ask for certificates valid for at least `days`.
     LeafDaysAtLeast {
         /// The fewest days that work.
@@ -93,10 +100,10 @@ impl std::fmt::Display for Remedy {
             Self::ServerInLineMode => f.write_str("send in line mode, or run the server in raw mode"),
             Self::ServerInRawMode => f.write_str("for a raw-mode server, send in raw mode"),
             Self::NotHttp { alpn: true } => {
-                f.write_str("do not offer http/1.1 by ALPN, or run the server without its page")
+                f.write_str("do not offer http/1.1 by ALPN, or run the server without its HTTPS page")
             }
             Self::NotHttp { alpn: false } => {
-                f.write_str("start the message differently, or run the server without its page")
+                f.write_str("start the message differently, or run the server without its HTTPS page")
             }
             Self::TrustIfKnown => f.write_str("trust it only if you know where it comes from"),
             Self::TrustCa => f.write_str("trust that CA, if you know it"),
@@ -115,6 +122,9 @@ impl std::fmt::Display for Remedy {
                 f.write_str("give the client a certificate from a CA the server trusts, and its key")
             }
             Self::CheckTheLeaf => f.write_str("give the server's certificate to check, and the CA as the trusted one"),
+            Self::OfferAnotherProtocol => f.write_str("offer a protocol the server speaks by ALPN, or none"),
+            Self::PinSelfSigned => f.write_str("trust it by its key (a pin) instead of as a CA"),
+            Self::RenewForName => f.write_str("make a new one that holds the name asked for"),
             Self::LeafDaysAtLeast { days } => write!(f, "ask for certificates valid for {days} day(s) or more"),
             Self::CaDaysAtLeast { days } => write!(f, "ask for a CA valid for {days} day(s) or more"),
             Self::FitTheCa {

@@ -78,7 +78,7 @@ impl Kind {
                 "The certificate is signed by an intermediate CA that the server does not send, so clients cannot link it to the root they trust. The fix is on the server: send the intermediate after the certificate."
             }
             Self::CaAsLeaf => {
-                "The server presents a CA certificate (CA:TRUE) as its own: rustls clients such as echo-client refuse it, while curl (OpenSSL) and Chromium let it through. A server needs a leaf certificate signed by the CA, not the CA itself, or some clients will fail."
+                "The server presents a CA certificate (CA:TRUE) as its own: rustls clients refuse it, while curl (OpenSSL) and Chromium let it through. A server needs a leaf certificate signed by the CA, not the CA itself, or some clients will fail."
             }
         }
     }

@@ -17,7 +17,8 @@ use rustls::{CertificateError, DigitallySignedStruct, OtherError, RootCertStore,
 use crate::certstore;
 use crate::crypto::provider;
 use crate::error::{Error, Result};
-use crate::refusal::{Dates, Presenter, Reason, Refusal};
+use crate::fault::{Chain, Found};
+use crate::refusal::{Dates, Place, Presenter, Reason, Refusal};
 use crate::x509;
 
 /// A public-key pin: base64 of SHA-256 over a certificate's SubjectPublicKeyInfo, as
@@ -35,7 +36,7 @@ impl std::str::FromStr for Pin {
         match base64::engine::general_purpose::STANDARD.decode(value) {
             Ok(bytes) if bytes.len() == 32 => Ok(Self(value.to_owned())),
             _ => Err(format!(
-                "{text:?} is not a pin: give sha256// and the base64 SHA-256 of the public key, as `tls-cert inspect` prints it"
+                "{text:?} is not a pin: give sha256// and the base64 SHA-256 of the public key (the certificate's pin-sha256)"
             )),
         }
     }
@@ -163,10 +164,11 @@ impl ExplainingClientVerifier {
                 client: true,
             },
             other => Reason::Other {
-                detail: other.to_string(),
+                detail: crate::names::words(&format!("{other:?}")),
             },
         };
         Refusal {
+            place: Place::Peer,
             subject: x509::subject(end_entity),
             reason,
             within_its_dates: None,
@@ -257,6 +259,7 @@ impl ServerCertVerifier for KeyVerifier {
         Err(refused(CertificateRejected {
             kind: CertificateError::ApplicationVerificationFailure,
             refusal: Refusal {
+                place: Place::Peer,
                 subject: x509::subject(end_entity),
                 reason: Reason::PinMismatch {
                     pins: pins.iter().map(Pin::to_string).collect(),
@@ -362,6 +365,46 @@ pub(crate) fn explaining_client_verifier(
     })
 }
 
+/// Verifies `end_entity` (with `intermediates`) as a client certificate, as a server trusting `roots`
+/// for its clients does (rustls' webpki client verifier), the refusal explained.
+///
+/// # Errors
+/// [`Error::Config`] when the roots are unusable (none at all, for example).
+pub(crate) fn verify_client_certificate(
+    roots: Arc<RootCertStore>,
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    now: UnixTime,
+) -> Result<std::result::Result<(), Refusal>> {
+    let inner = rustls::server::WebPkiClientVerifier::builder_with_provider(roots.clone(), Arc::new(provider()))
+        .build()
+        .map_err(|err| Error::Config {
+            side: "server",
+            cause: rustls::Error::General(err.to_string()),
+        })?;
+    let kind = match inner.verify_client_cert(end_entity, intermediates, now) {
+        Ok(_) => return Ok(Ok(())),
+        Err(rustls::Error::InvalidCertificate(kind)) => kind,
+        Err(other) => CertificateError::Other(OtherError(Arc::new(other))),
+    };
+    // webpki's finer refusals say the same of a client's chain as of a server's.
+    if let CertificateError::Other(other) = &kind {
+        if let Some(refused) = other.0.downcast_ref::<webpki::Error>() {
+            let chain = Chain {
+                leaf: end_entity,
+                intermediates,
+                anchors: &roots.roots,
+            };
+            return Ok(Err(webpki_refusal(refused, &chain, Presenter::Server)));
+        }
+    }
+    let explaining = ExplainingClientVerifier {
+        inner,
+        anchors: anchors(&roots),
+    };
+    Ok(Err(explaining.explain(&kind, end_entity, intermediates, now)))
+}
+
 /// A verifier requiring one key of the server's chain to have one of `pins`, after `inner` (when given)
 /// accepted the chain; a pin may also name the key of a CA of `roots` that vouches for the chain.
 pub(crate) fn pinned_verifier(
@@ -398,7 +441,7 @@ pub fn explaining_verifier(roots: Arc<RootCertStore>, presenter: Presenter) -> R
     explaining_verifier_with(roots, presenter, false)
 }
 
-/// As [`explaining_verifier`]; with `time_given`, the time checked is one the user chose (`--at`), so
+/// As [`explaining_verifier`]; with `time_given`, the time checked is one the user chose, so
 /// explanations say "the time checked" and never blame a clock.
 ///
 /// # Errors
@@ -584,8 +627,15 @@ fn explain(
     verifier: &ExplainingVerifier,
 ) -> Refusal {
     let name = server_name.to_str().into_owned();
-    let refusal = |reason| Refusal {
-        subject: x509::subject(end_entity),
+    let chain = Chain {
+        leaf: end_entity,
+        intermediates,
+        anchors: &verifier.roots.roots,
+    };
+    let peer = (Place::Peer, x509::subject(end_entity));
+    let at = |(place, subject): Found, reason| Refusal {
+        place,
+        subject,
         reason,
         within_its_dates: None,
     };
@@ -595,76 +645,289 @@ fn explain(
         CertificateError::BadSignature | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. }
     ) && verifier.trusts_a_ca_named_as_issuer_of(last)
     {
-        return refusal(Reason::SameNameOtherKey {
-            name,
-            issuer: x509::issuer(last),
-            client: false,
-        });
+        return same_name(&chain, last, name, kind);
     }
-    refusal(match kind {
-        CertificateError::UnknownIssuer => unknown_issuer(end_entity, intermediates, name, verifier),
+    // The certificate outside its dates, found by the date the verifier names.
+    let dated = |time: Option<UnixTime>, ends: bool| {
+        let found = time
+            .and_then(|time| chain.dated(time, ends))
+            .unwrap_or_else(|| peer.clone());
+        let cert = chain.at(found.0).unwrap_or(end_entity);
+        (found, dates(cert, now, verifier.time_given))
+    };
+    match kind {
+        CertificateError::UnknownIssuer => at(peer, unknown_issuer(end_entity, intermediates, name, verifier)),
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-            let held = x509::alt_names(end_entity);
-            let ip_written_as_dns =
-                matches!(server_name, ServerName::IpAddress(_)) && held.iter().any(|n| n == &format!("DNS {name}"));
-            Reason::WrongName {
-                name,
-                held,
-                ip_written_as_dns,
-            }
+            at(peer, wrong_name(end_entity, server_name, name))
         }
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => Reason::Expired {
-            dates: dates(end_entity, now, verifier.time_given),
-            presenter: verifier.presenter,
-            client: false,
-        },
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => Reason::NotValidYet {
-            dates: dates(end_entity, now, verifier.time_given),
-            presenter: verifier.presenter,
-            client: false,
-        },
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            let not_after = match kind {
+                CertificateError::ExpiredContext { not_after, .. } => Some(*not_after),
+                _ => None,
+            };
+            let (found, dates) = dated(not_after, true);
+            let (presenter, client) = (verifier.presenter, false);
+            at(
+                found,
+                Reason::Expired {
+                    dates,
+                    presenter,
+                    client,
+                },
+            )
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            let not_before = match kind {
+                CertificateError::NotValidYetContext { not_before, .. } => Some(*not_before),
+                _ => None,
+            };
+            let (found, dates) = dated(not_before, false);
+            let (presenter, client) = (verifier.presenter, false);
+            at(
+                found,
+                Reason::NotValidYet {
+                    dates,
+                    presenter,
+                    client,
+                },
+            )
+        }
         // webpki's finer errors reach us wrapped in `Other`, as its own values.
         CertificateError::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
-            Some(refused) => webpki_reason(refused, end_entity, intermediates, verifier),
-            None => Reason::Other {
-                detail: other.to_string(),
-            },
+            Some(refused) => webpki_refusal(refused, &chain, verifier.presenter),
+            None => at(
+                peer,
+                Reason::Other {
+                    detail: crate::names::words(&other.to_string()),
+                },
+            ),
         },
         CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-            Reason::WrongPurpose { client: false }
+            at(peer, Reason::WrongPurpose { client: false })
         }
-        CertificateError::BadSignature => Reason::BadSignature {
-            issuer: x509::issuer(end_entity),
+        other => signature_or_encoding(other, &chain),
+    }
+}
+
+/// The refusals about a certificate's signature, key, encoding, revocation and extensions, each at
+/// the certificate the chain shows at fault.
+fn signature_or_encoding(kind: &CertificateError, chain: &Chain<'_>) -> Refusal {
+    let end_entity = chain.leaf;
+    let peer = (Place::Peer, x509::subject(end_entity));
+    let at = |(place, subject): Found, reason| Refusal {
+        place,
+        subject,
+        reason,
+        within_its_dates: None,
+    };
+    match kind {
+        CertificateError::BadSignature => {
+            let found = chain.bad_signature().unwrap_or(peer);
+            let issuer = chain.at(found.0).map_or_else(|| x509::issuer(end_entity), x509::issuer);
+            at(found, Reason::BadSignature { issuer })
+        }
+        CertificateError::UnsupportedSignatureAlgorithmContext {
+            signature_algorithm_id, ..
+        } => {
+            let oid = oid_of(signature_algorithm_id);
+            let algorithm = oid.map(crate::fault::algorithm_words);
+            at(
+                oid.and_then(|oid| chain.signed_with(oid)).unwrap_or(peer),
+                Reason::UnsupportedAlgorithm { algorithm },
+            )
+        }
+        CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => unusable_key(chain)
+            .unwrap_or_else(|| at(chain.bad_signature().unwrap_or(peer), Reason::UnusableKey { key: None })),
+        CertificateError::BadEncoding => at(chain.unreadable().unwrap_or(peer), Reason::BadDer),
+        CertificateError::Revoked => at(peer, Reason::Revoked),
+        CertificateError::UnknownRevocationStatus => at(peer, Reason::RevocationUnknown),
+        CertificateError::ExpiredRevocationList | CertificateError::ExpiredRevocationListContext { .. } => {
+            at(peer, Reason::ExpiredCrl)
+        }
+        CertificateError::InvalidOcspResponse => at(peer, Reason::BadOcspResponse),
+        CertificateError::UnhandledCriticalExtension => {
+            let (place, subject, extension) = chain
+                .unknown_critical()
+                .map_or((peer.0, peer.1, None), |(place, subject, ext)| {
+                    (place, subject, Some(ext))
+                });
+            at((place, subject), Reason::UnknownCriticalExtension { extension })
+        }
+        other => at(
+            peer,
+            Reason::Other {
+                detail: crate::names::words(&format!("{other:?}")),
+            },
+        ),
+    }
+}
+
+/// The names `end_entity` holds, none of them `name`.
+fn wrong_name(end_entity: &CertificateDer<'_>, server_name: &ServerName<'_>, name: String) -> Reason {
+    let held = x509::alt_names(end_entity);
+    let ip_written_as_dns =
+        matches!(server_name, ServerName::IpAddress(_)) && held.iter().any(|n| n == &format!("DNS {name}"));
+    Reason::WrongName {
+        name,
+        held,
+        ip_written_as_dns,
+    }
+}
+
+/// The OID inside a DER AlgorithmIdentifier's contents (its first element), as DER contents.
+fn oid_of(algorithm: &[u8]) -> Option<&[u8]> {
+    match algorithm {
+        [6, len, rest @ ..] if usize::from(*len) <= rest.len() && *len < 0x80 => Some(&rest[..usize::from(*len)]),
+        _ => None,
+    }
+}
+
+/// The certificate the chain ends at names a trusted CA as its issuer, but that CA's key did not
+/// check its signature: a CA made again with the same name and another key, unless the trusted CA's
+/// key is the one that signed it and the verifier cannot use that key (a weak or odd key).
+fn same_name(chain: &Chain<'_>, last: &CertificateDer<'_>, name: String, kind: &CertificateError) -> Refusal {
+    let issuer = x509::issuer(last);
+    let issuer_der = x509::issuer_der(last).unwrap_or_default();
+    if let Some(refused) = unusable_key(chain) {
+        return refused;
+    }
+    let signed_by_trusted = chain
+        .anchors
+        .iter()
+        .filter(|anchor| x509::anchor_name(anchor.subject.as_ref()) == issuer_der)
+        .any(|anchor| {
+            let (_, spki) = x509::anchor_name_and_key(anchor.subject.as_ref(), anchor.subject_public_key_info.as_ref());
+            x509::signed_by(last, &issuer_der, &spki)
+        });
+    let unusable = matches!(
+        kind,
+        CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. }
+    );
+    if signed_by_trusted || unusable {
+        return Refusal {
+            place: Place::TrustAnchor,
+            subject: issuer,
+            reason: Reason::UnusableKey { key: None },
+            within_its_dates: None,
+        };
+    }
+    Refusal {
+        place: Place::Peer,
+        subject: x509::subject(chain.leaf),
+        reason: Reason::SameNameOtherKey {
+            name,
+            issuer,
+            client: false,
         },
-        other => Reason::Other {
-            detail: other.to_string(),
-        },
+        within_its_dates: None,
+    }
+}
+
+/// A CA of the chain whose key the verifier cannot use, when there is one.
+fn unusable_key(chain: &Chain<'_>) -> Option<Refusal> {
+    let (place, subject, key) = chain.refused_key()?;
+    Some(Refusal {
+        place,
+        subject,
+        reason: Reason::UnusableKey { key: Some(key) },
+        within_its_dates: None,
     })
 }
 
 /// What webpki refused, for the refusals rustls passes on as they are.
-fn webpki_reason(
-    refused: &webpki::Error,
-    end_entity: &CertificateDer<'_>,
-    intermediates: &[CertificateDer<'_>],
-    verifier: &ExplainingVerifier,
-) -> Reason {
-    match refused {
-        webpki::Error::CaUsedAsEndEntity => Reason::CaAsLeaf,
-        webpki::Error::EndEntityUsedAsCa => Reason::NotACa,
-        webpki::Error::NameConstraintViolation => Reason::NameConstraint {
-            breach: crate::constraints::breach(end_entity, intermediates, &verifier.roots.roots),
+fn webpki_refusal(refused: &webpki::Error, chain: &Chain<'_>, presenter: Presenter) -> Refusal {
+    let peer = (Place::Peer, x509::subject(chain.leaf));
+    let (found, reason) = match refused {
+        webpki::Error::CaUsedAsEndEntity => (
+            peer,
+            Reason::CaAsLeaf {
+                self_signed: x509::is_self_issued(chain.leaf),
+                presenter,
+            },
+        ),
+        webpki::Error::EndEntityUsedAsCa => (chain.not_a_ca().unwrap_or(peer), Reason::NotACa),
+        webpki::Error::NameConstraintViolation => {
+            let breach = crate::constraints::breach(chain.leaf, chain.intermediates, chain.anchors);
+            let found = match &breach {
+                Some(breach) => (chain.place_of(&breach.ca), breach.ca.clone()),
+                None => chain.constraining_ca().unwrap_or(peer),
+            };
+            (
+                found,
+                Reason::NameConstraint {
+                    breach: breach.map(|breach| breach.sentence),
+                },
+            )
+        }
+        webpki::Error::MalformedNameConstraint => {
+            (chain.constraining_ca().unwrap_or(peer), Reason::MalformedNameConstraint)
+        }
+        webpki::Error::InvalidNetworkMaskConstraint => {
+            (chain.constraining_ca().unwrap_or(peer), Reason::BadNetworkMask)
+        }
+        webpki::Error::MalformedDnsIdentifier => (peer, Reason::MalformedDnsName),
+        webpki::Error::UnsupportedNameType => (peer, Reason::UncheckableNameType),
+        webpki::Error::MaximumNameConstraintComparisonsExceeded => (peer, Reason::TooManyNameComparisons),
+        webpki::Error::PathLenConstraintViolated => match chain.path_length() {
+            Some((place, subject, allowed, below)) => (
+                (place, subject),
+                Reason::PathLength {
+                    allowed_and_below: Some((allowed, below)),
+                },
+            ),
+            None => (
+                peer,
+                Reason::PathLength {
+                    allowed_and_below: None,
+                },
+            ),
         },
-        webpki::Error::PathLenConstraintViolated => Reason::PathLength,
-        webpki::Error::UnsupportedCertVersion => Reason::OldVersion,
-        webpki::Error::UnsupportedCriticalExtension => Reason::UnknownCriticalExtension,
-        webpki::Error::MaximumPathDepthExceeded | webpki::Error::MaximumPathBuildCallsExceeded => Reason::TooDeep,
-        webpki::Error::UnsupportedSignatureAlgorithmContext(_)
-        | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => Reason::UnsupportedAlgorithm,
-        webpki::Error::BadDer | webpki::Error::BadDerTime | webpki::Error::TrailingData(_) => Reason::BadDer,
-        other => Reason::Other {
-            detail: format!("webpki: {other:?}"),
+        webpki::Error::UnsupportedCertVersion => (peer, Reason::OldVersion),
+        webpki::Error::UnsupportedCriticalExtension => match chain.unknown_critical() {
+            Some((place, subject, extension)) => (
+                (place, subject),
+                Reason::UnknownCriticalExtension {
+                    extension: Some(extension),
+                },
+            ),
+            None => (peer, Reason::UnknownCriticalExtension { extension: None }),
         },
+        webpki::Error::EmptyEkuExtension => (chain.empty_eku().unwrap_or(peer), Reason::EmptyEku),
+        webpki::Error::ExtensionValueInvalid | webpki::Error::MalformedExtensions => {
+            (chain.unreadable().unwrap_or(peer), Reason::UnreadableExtension)
+        }
+        webpki::Error::InvalidCertValidity => (peer, Reason::InvertedDates),
+        webpki::Error::InvalidSerialNumber => (peer, Reason::BadSerialNumber),
+        webpki::Error::CertDistrusted => (peer, Reason::Distrusted),
+        webpki::Error::MaximumPathDepthExceeded
+        | webpki::Error::MaximumPathBuildCallsExceeded
+        | webpki::Error::MaximumSignatureChecksExceeded => (peer, Reason::TooDeep),
+        webpki::Error::SignatureAlgorithmMismatch => (
+            chain.mismatched_algorithms().unwrap_or(peer),
+            Reason::MismatchedAlgorithms,
+        ),
+        webpki::Error::UnsupportedSignatureAlgorithmContext(_) => {
+            (peer, Reason::UnsupportedAlgorithm { algorithm: None })
+        }
+        webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => match unusable_key(chain) {
+            Some(refused) => return refused,
+            None => (chain.bad_signature().unwrap_or(peer), Reason::UnusableKey { key: None }),
+        },
+        webpki::Error::BadDer | webpki::Error::BadDerTime | webpki::Error::TrailingData(_) => {
+            (chain.unreadable().unwrap_or(peer), Reason::BadDer)
+        }
+        other => (
+            peer,
+            Reason::Other {
+                detail: format!("rustls-webpki: {}", crate::names::words(&format!("{other:?}"))),
+            },
+        ),
+    };
+    Refusal {
+        place: found.0,
+        subject: found.1,
+        reason,
+        within_its_dates: None,
     }
 }
 

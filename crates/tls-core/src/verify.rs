@@ -6,7 +6,7 @@ use rustls::{CertificateError, Error as TlsError};
 
 use crate::config;
 use crate::error::{Error, Result};
-use crate::refusal::{Presenter, Reason, Refusal};
+use crate::refusal::{Place, Presenter, Reason, Refusal};
 use crate::remedy::Remedy;
 use crate::verifier::{self, CertificateRejected};
 use crate::x509;
@@ -106,6 +106,7 @@ pub fn verify(
                 };
                 return Ok(Err(Invalid {
                     refusal: Refusal {
+                        place: Place::Peer,
                         subject: x509::subject(end_entity),
                         reason,
                         within_its_dates: None,
@@ -146,6 +147,7 @@ fn invalid(err: TlsError, end_entity: &CertificateDer<'_>) -> Invalid {
         },
         None => Invalid {
             refusal: Refusal {
+                place: Place::Peer,
                 subject: x509::subject(end_entity),
                 reason: Reason::Other {
                     detail: err.to_string(),
@@ -155,6 +157,38 @@ fn invalid(err: TlsError, end_entity: &CertificateDer<'_>) -> Invalid {
             kind: None,
         },
     }
+}
+
+/// Verifies `chain` (end-entity certificate first) as a client certificate against `ca_certs` at
+/// `at` (default: now), as a server trusting those CAs for its clients does: the chain, the dates
+/// and the clientAuth usage; no name. `Verified::name` is the certificate's subject.
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_client(
+    ca_certs: &[CertificateDer<'static>],
+    chain: &[CertificateDer<'static>],
+    at: Option<UnixTime>,
+) -> Result<Result<Verified, Invalid>> {
+    let Some((end_entity, intermediates)) = chain.split_first() else {
+        return Err(Error::NoCertificate { step: "verifying" });
+    };
+    let now = at.unwrap_or_else(UnixTime::now);
+    let checked = verifier::verify_client_certificate(config::root_store(ca_certs)?, end_entity, intermediates, now)?;
+    Ok(match checked {
+        Ok(()) => Ok(Verified {
+            name: x509::subject(end_entity),
+            name_given: false,
+            chain: chain.iter().map(x509::subject).collect(),
+            not_after: x509::validity(end_entity).map(|(_, to)| to).unwrap_or_default(),
+            notes: ca_certs
+                .iter()
+                .filter(|ca| chain.iter().any(|cert| x509::issued(ca, cert)))
+                .filter_map(|ca| trust_anchor_dates(ca, now))
+                .collect(),
+        }),
+        Err(refusal) => Err(Invalid { refusal, kind: None }),
+    })
 }
 
 /// The first DNS or IP subject alternative name, as a name to verify against.
@@ -178,7 +212,7 @@ fn plain_date(text: &str) -> Option<time::Date> {
     time::Date::from_calendar_date(year.parse().ok()?, month, day.parse().ok()?).ok()
 }
 
-/// Parses a time for `--at`: a date such as `2030-01-01` (midnight UTC) or an RFC 3339 time such as
+/// Parses a time to verify at: a date such as `2030-01-01` (midnight UTC) or an RFC 3339 time such as
 /// `2030-01-01T12:00:00Z`.
 ///
 /// # Errors
@@ -267,6 +301,11 @@ mod tests {
             both.refusal.within_its_dates.as_deref().map(|next| &next.reason),
             Some(Reason::WrongName { .. })
         ));
+        assert_eq!(
+            both.refusal.remedy(),
+            Some(Remedy::RenewForName),
+            "a new one must hold the name too"
+        );
         let json = serde_json::to_value(&both.refusal).expect("JSON");
         assert_eq!(json["reason"], "expired");
         assert_eq!(json["dates"]["checked_at"], "2100-01-01T00:00:00Z");
@@ -285,5 +324,35 @@ mod tests {
         .expect_err("refused");
         assert_eq!(ca_checked.refusal.reason, Reason::CaToCheck);
         assert_eq!(ca_checked.refusal.remedy(), Some(Remedy::CheckTheLeaf));
+    }
+
+    /// A self-signed CA certificate served as the server's own (what `openssl req -x509` makes) is
+    /// refused even when it is the trusted one: said as such, with trusting its key as the way forward.
+    #[test]
+    fn a_self_signed_ca_as_the_servers_own_is_told_to_be_pinned() {
+        let ca = CertificateAuthority::new("selfie", Validity::days_from_now(30)).expect("a CA");
+        let refused = verify(
+            std::slice::from_ref(&ca.issued.cert),
+            std::slice::from_ref(&ca.issued.cert),
+            Some("selfie"),
+            None,
+            Presenter::Server,
+        )
+        .expect("usable input")
+        .expect_err("refused");
+        assert_eq!(
+            refused.refusal.reason,
+            Reason::CaAsLeaf {
+                self_signed: true,
+                presenter: Presenter::Server
+            }
+        );
+        assert_eq!(refused.refusal.remedy(), Some(Remedy::PinSelfSigned));
+        assert!(
+            refused
+                .to_string()
+                .starts_with("certificate CN=selfie is self-signed and made as a CA"),
+            "{refused}"
+        );
     }
 }

@@ -258,7 +258,7 @@ impl Connection {
             .unwrap_or_default()
     }
 
-    /// Uses `mode`'s rule to know what the echo must be: the server's `--raw` needs [`Mode::Raw`].
+    /// Uses `mode`'s rule to know what the echo must be: a raw-mode server needs [`Mode::Raw`].
     pub fn set_mode(&mut self, mode: Mode) {
         self.expected = Echo::new(mode);
     }

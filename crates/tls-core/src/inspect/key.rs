@@ -145,6 +145,29 @@ pub(crate) fn read(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyInfo {
     info
 }
 
+/// Why a verifier cannot use the key of `spki` (a whole DER SubjectPublicKeyInfo) to check signatures,
+/// in words (`RSA 1024 bits, under the 2048 bits rustls accepts`), or `None` for a key it can use.
+pub(crate) fn refused(spki: &[u8]) -> Option<String> {
+    use x509_parser::prelude::FromDer as _;
+    let Ok((_, parsed)) = SubjectPublicKeyInfo::from_der(spki) else {
+        return Some("a key that cannot be read".into());
+    };
+    let info = read(&parsed);
+    match (info.algorithm.as_str(), info.bits, info.curve.as_deref()) {
+        ("RSA" | "RSA-PSS", Some(bits), _) if bits < 2048 => {
+            Some(format!("{info}, under the 2048 bits rustls accepts"))
+        }
+        ("RSA" | "RSA-PSS", None, _) => Some("an RSA key that cannot be read".into()),
+        ("EC", _, Some("P-256" | "P-384" | "P-521")) | ("Ed25519", ..) | ("RSA" | "RSA-PSS", ..) => None,
+        ("EC", _, Some("explicit parameters")) => Some(
+            "an EC key whose curve is spelled out (explicit parameters) instead of named, which the verifier does not accept"
+                .into(),
+        ),
+        ("EC", _, Some(curve)) => Some(format!("an EC key on {curve}, which the verifier does not accept")),
+        (algorithm, ..) => Some(format!("a {algorithm} key, which the verifier does not accept")),
+    }
+}
+
 /// The curve of an EC key by name (`P-256`, `brainpoolP384r1`), its OID when it has no name here, or
 /// `explicit parameters` when the key spells out its curve (RFC 5480 forbids that; no TLS client takes it).
 fn curve(algorithm: &AlgorithmIdentifier<'_>) -> String {

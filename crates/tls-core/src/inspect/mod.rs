@@ -8,6 +8,7 @@ mod crl;
 pub(crate) mod der;
 mod extension;
 mod key;
+pub(crate) use key::refused as refused_key;
 #[cfg(feature = "pkcs12")]
 mod pkcs12;
 mod request;

@@ -318,9 +318,8 @@ pub(crate) fn labeled_blocks(path: &Path, bytes: &[u8]) -> Result<Option<Vec<Lab
 /// A certificate file that holds a key: said the same way wherever a certificate is read.
 const KEY_NOT_CERT: Hint = Hint::Says("that is a private key, not a certificate");
 /// A PKCS#12 file given where certificates are read.
-const PKCS12_NOT_CERT: Hint = Hint::Says(
-    "take its certificates out with: openssl pkcs12 -in FILE -nokeys -out CERTS.pem (tls-cert inspect FILE shows them)",
-);
+const PKCS12_NOT_CERT: Hint =
+    Hint::Says("take its certificates out with: openssl pkcs12 -in FILE -nokeys -out CERTS.pem");
 /// A PKCS#7 bundle given where certificates are read.
 const PKCS7_NOT_CERT: Hint =
     Hint::Says("take its certificates out with: openssl pkcs7 -in FILE -print_certs -out CERTS.pem");

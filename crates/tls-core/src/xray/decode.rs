@@ -203,11 +203,12 @@ impl Decoder<'_> {
             ];
             if !(20..=24).contains(&header[0]) {
                 // Shown as text too when they read as text: an HTTP answer, an SSH banner, an HTML page.
+                // Line ends are shown escaped: `HTTP/1.0 200 OK\r\n` is the most common answer of all.
                 let start = &side.pending[..side.pending.len().min(16)];
                 let text = start
                     .iter()
-                    .all(|b| b.is_ascii_graphic() || *b == b' ')
-                    .then(|| String::from_utf8_lossy(start).into_owned());
+                    .all(|b| b.is_ascii_graphic() || matches!(b, b' ' | b'\r' | b'\n' | b'\t'))
+                    .then(|| String::from_utf8_lossy(start).escape_debug().to_string());
                 return Err(stopped(
                     side,
                     Stop::NotTls {
@@ -787,6 +788,13 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("not shown"), "{text}");
+        // The commonest answer of all ends its status line within the 16 bytes shown: escaped, still text.
+        chunks[1].bytes = b"HTTP/1.0 200 OK\r\n\r\n".to_vec();
+        let text = decode(&chunks, &[], 0).to_string();
+        assert!(
+            text.contains("(they begin with 0x48 0x54, \"HTTP/1.0 200 OK\\r\" as text)"),
+            "{text}"
+        );
         chunks[1].bytes = [&[22, 3, 3, 0, 64][..], &[0; 16]].concat();
         let trace = decode(&chunks, &[], 0);
         let problem = trace.problem.expect("a reason");

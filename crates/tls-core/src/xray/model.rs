@@ -157,7 +157,7 @@ pub struct Message {
     /// hello without its extensions; the annotated hex shows every field read before.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<ReadError>,
-    /// The message's bytes as sent (header included), for `--trace=full`.
+    /// The message's bytes as sent (header included), for the annotated hex view.
     #[serde(skip)]
     pub bytes: Vec<u8>,
     /// What each run of `bytes` is, in order, as far as the decoder read them.
@@ -246,7 +246,7 @@ impl Trace {
     }
 }
 
-/// What one run of a message's bytes is, for `--trace=full`'s annotated hex.
+/// What one run of a message's bytes is, for the annotated hex view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Annotation {
     /// Where the run begins in the message's bytes (its header included).
