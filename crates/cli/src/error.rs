@@ -79,18 +79,20 @@ pub fn advice(remedy: Remedy) -> String {
             "start the message differently, or (an echo-server) start the server with --no-page".to_owned()
         }
         Remedy::OfferAnotherProtocol => "give --alpn a protocol the server speaks, or drop --alpn".to_owned(),
-        Remedy::PinSelfSigned => {
-            "trust it by its key instead: --pin sha256//PIN, with the pin-sha256 that tls-cert inspect prints for it".to_owned()
-        }
+        Remedy::PinSelfSigned => "if it is a server's own certificate, trust it by its key instead (echo-client --pin sha256//PIN, with the pin-sha256 that tls-cert inspect prints for it); if it is a CA, check the server's certificate against it".to_owned(),
         Remedy::RenewForName => {
             "make a new one that holds the name (tls-cert generate --ca CA.pem --ca-key CA.key --san NAME --out NEW_DIR)".to_owned()
         }
         Remedy::TrustIfKnown => "trust it with --ca FILE only if you know where it comes from".to_owned(),
         Remedy::TrustCa => "pass --ca with its certificate, if you trust it".to_owned(),
         Remedy::TrustTheSigningCa => "pass --ca with the CA that signed it".to_owned(),
-        Remedy::TrustClientCa => "give --client-ca the CA that signed it, if you trust it".to_owned(),
+        Remedy::TrustClientCa => {
+            "trust the CA that signed it for clients (echo-server --client-ca; tls-cert verify --purpose client --ca), if you trust it".to_owned()
+        }
         Remedy::UseAHeldName => "connect with a name it holds (--server-name) or make a certificate for this one".to_owned(),
-        Remedy::RenewCertificate => "make a new one (tls-cert generate --ca CA.pem --ca-key CA.key --out NEW_DIR)".to_owned(),
+        Remedy::RenewCertificate => {
+            "make a new one with the names it holds (tls-cert generate --ca CA.pem --ca-key CA.key --san NAME --out NEW_DIR)".to_owned()
+        }
         Remedy::ClientCertificate => {
             "make a client certificate with tls-cert generate --ca CA.pem --ca-key CA.key --client NAME --out DIR".to_owned()
         }

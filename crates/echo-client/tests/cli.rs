@@ -391,7 +391,7 @@ async fn certificate_failures_each_get_their_sentence() {
     );
     let err = failure(&["--connect", &server.address(), "--ca", &other_ca]).await;
     assert!(
-        err.contains("; and within its dates too, certificate for 127.0.0.1 is signed by CN=tls-echo demo CA, which is not in the trusted roots (CN=Other CA)"),
+        err.contains("; and within its dates too, certificate CN=127.0.0.1 is signed by CN=tls-echo demo CA, which is not in the trusted roots (CN=Other CA)"),
         "{err}"
     );
     server.stop().await;
@@ -1514,7 +1514,7 @@ async fn a_ca_made_again_with_a_multi_part_name_is_explained() {
     let server = RunningServer::start(config, ServerOptions::default()).await;
     let err = failure(&["--connect", &server.address(), "--ca", &path("ca1.pem")]).await;
     assert!(
-        err.contains("is signed by a CA named CN=Lab CA,O=Lab,C=FR, but not by the trusted certificate of that name (was the CA made again?"),
+        err.contains("is signed by a CA named CN=Lab CA,O=Lab,C=FR, but not by the trusted certificate of that name (was the CA made again with the same name?)"),
         "{err}"
     );
     server.stop().await;

@@ -347,7 +347,7 @@ async fn rejected_client_certificates_and_names_are_explained_in_the_log() {
     let line = server.peer.wait_for(Output::Stderr, "handshake failed").await;
     assert!(
         line.contains(&format!(
-            "the client's certificate CN=client names {ca_name} as its CA, and the server trusts a CA of that name for clients, but not the one that signed it (was the CA made again with the same name?); give --client-ca the CA that signed it, if you trust it"
+            "the client's certificate CN=client is signed by a CA named {ca_name}, but not by the trusted certificate of that name (was the CA made again with the same name?); trust the CA that signed it for clients (echo-server --client-ca; tls-cert verify --purpose client --ca), if you trust it"
         )),
         "{line}"
     );

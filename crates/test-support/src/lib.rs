@@ -287,7 +287,7 @@ pub const SCENARIO_MESSAGES: [(tls_core::scenario::Kind, Option<&str>); 8] = {
         ),
         (
             Kind::SelfSigned,
-            Some("is self-signed (CN=127.0.0.1) and is not in the trusted roots"),
+            Some("certificate CN=127.0.0.1 is self-signed and is not in the trusted roots"),
         ),
         (
             Kind::UntrustedRoot,

@@ -9,7 +9,7 @@ use tls_core::client::{self, ClientOptions};
 use tls_core::config::TlsOptions;
 use tls_core::verify::{Invalid, Verified};
 
-use crate::{INVALID, Stdout, address, fail, refuse};
+use crate::{INVALID, Stdout, UNREADABLE, address};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct VerifyArgs {
@@ -57,10 +57,18 @@ pub(crate) enum Purpose {
 
 pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
     if args.timeout.is_some() && args.connect.is_none() {
-        return refuse(&"--timeout goes with --connect (it bounds the connection); a file is read at once");
+        return unusable(
+            args,
+            "--timeout goes with --connect (it bounds the connection); a file is read at once".into(),
+            UNREADABLE,
+        );
     }
     if args.purpose == Purpose::Client && args.server_name.is_some() {
-        return refuse(&"--server-name is for --purpose server: a client certificate is checked for no name");
+        return unusable(
+            args,
+            "--server-name is for --purpose server: a client certificate is checked for no name".into(),
+            UNREADABLE,
+        );
     }
     let (source, chain, name, presenter) = match (&args.cert, &args.connect) {
         (Some(path), _) => (
@@ -88,7 +96,7 @@ pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
             };
             (addr.clone(), fetched, name, Presenter::Server)
         }
-        (None, None) => return refuse(&"give CERT_FILE or --connect HOST:PORT"),
+        (None, None) => return unusable(args, "give CERT_FILE or --connect HOST:PORT".into(), UNREADABLE),
     };
     let loaded = tls_echo_cli::input::load_ca_certs(&args.ca).and_then(|ca| Ok((ca, chain?)));
     let verdict = loaded.and_then(|(ca, chain)| match args.purpose {
@@ -96,10 +104,24 @@ pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
         Purpose::Client => tls_core::verify::verify_client(&ca, &chain, args.at),
     });
     match verdict {
-        Err(err) => fail(&err),
+        Err(err) => unusable(
+            args,
+            err.report_with(tls_echo_cli::advice).to_string(),
+            tls_echo_cli::exit_code(&err),
+        ),
         Ok(verdict) if args.json => json(args, &source, &verdict),
         Ok(verdict) => text(args, &source, verdict),
     }
+}
+
+/// Input that cannot be checked: said on standard error, and with `--json` as one JSON object too
+/// (`valid` null, `error`), so a script reading standard output always gets one.
+fn unusable(args: &VerifyArgs, message: String, code: u8) -> ExitCode {
+    if args.json {
+        Stdout::default().line(&serde_json::json!({"valid": null, "error": message}).to_string());
+    }
+    eprintln!("error: {message}");
+    ExitCode::from(code)
 }
 
 /// The verdict as one JSON object: `valid`, and the chain checked or the refusal with its facts.

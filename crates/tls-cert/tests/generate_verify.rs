@@ -482,7 +482,7 @@ async fn verify_accepts_a_good_chain_and_explains_each_failure() {
     assert!(
         text.contains("has expired")
             && text.contains("the time checked is 2100-01-01T00:00:00Z")
-            && text.ends_with("; make a new one (tls-cert generate --ca CA.pem --ca-key CA.key --out NEW_DIR)"),
+            && text.ends_with("; make a new one with the names it holds (tls-cert generate --ca CA.pem --ca-key CA.key --san NAME --out NEW_DIR)"),
         "{text}"
     );
     let text = invalid(&["--ca", &ca, &server, "--at", "2001-01-01T00:00:00Z"]).await;
@@ -491,7 +491,8 @@ async fn verify_accepts_a_good_chain_and_explains_each_failure() {
     let text = invalid(&["--ca", &ca, &ca, "--name", "localhost"]).await;
     assert!(
         text.contains("is self-signed and made as a CA (CA:TRUE, as openssl req -x509 makes one)")
-            && text.ends_with("; give the server's certificate to check, and the CA with --ca"),
+            && text.contains(", even though it is itself trusted; if it is a server's own certificate, trust it by its key instead (echo-client --pin")
+            && text.ends_with("if it is a CA, check the server's certificate against it"),
         "{text}"
     );
 
@@ -613,6 +614,17 @@ async fn verify_checks_client_certificates_and_answers_in_json() {
         ran.stderr.contains("--server-name is for --purpose server"),
         "{}",
         ran.stderr
+    );
+
+    // Input that cannot be checked is still one JSON object on standard output with --json.
+    let folder = Path::new(&ca).parent().expect("the PKI's folder").display().to_string();
+    let ran = verify(&["--ca", &ca, &folder, "--json"]).await;
+    assert_eq!(ran.code, Some(2), "{}{}", ran.stdout, ran.stderr);
+    let json: Value = serde_json::from_str(ran.stdout.trim()).expect("one JSON object");
+    assert!(json["valid"].is_null(), "{json}");
+    assert!(
+        json["error"].as_str().is_some_and(|e| e.contains("directory")),
+        "{json}"
     );
 }
 

@@ -249,7 +249,8 @@ mod tests {
             let refused = crate::verify::verify(&[ca], &[leaf], Some(names[0]), None, Presenter::File)
                 .expect("usable input")
                 .expect_err("a name outside the constraints");
-            assert_eq!(refused.to_string(), sentence);
+            assert_eq!(refused.refusal.to_string(), sentence, "the facts");
+            assert_eq!(refused.refusal.remedy(), Some(crate::remedy::Remedy::NameTheCaAllows));
         }
         let (ca, leaf) = constrained(&["www.example.com", "10.1.2.3"], false);
         assert!(

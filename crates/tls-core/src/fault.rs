@@ -56,6 +56,48 @@ impl<'a> Chain<'a> {
         self.presented().find(|(at, _)| *at == place).map(|(_, der)| der)
     }
 
+    /// The place of `cert`, one of the presented certificates (the peer's when it is none of them).
+    pub(crate) fn place_of_der(&self, cert: &CertificateDer<'_>) -> Place {
+        self.presented()
+            .find(|(_, der)| der.as_ref() == cert.as_ref())
+            .map_or(Place::Peer, |(place, _)| place)
+    }
+
+    /// The trusted CAs by name when there are a few (a CA file), none for a large store (Mozilla's).
+    pub(crate) fn trusted_names(&self) -> Vec<String> {
+        if self.anchors.len() > 3 {
+            return Vec::new();
+        }
+        self.anchors
+            .iter()
+            .filter_map(|anchor| x509::name_from_der_contents(anchor.subject.as_ref()))
+            .collect()
+    }
+
+    /// Whether a trusted CA has the name `cert` gives as its issuer (compared as DER, so multi-part
+    /// names match however they are written).
+    pub(crate) fn trusts_a_ca_named_as_issuer_of(&self, cert: &CertificateDer<'_>) -> bool {
+        let Some(issuer) = x509::issuer_der(cert) else {
+            return false;
+        };
+        self.anchors
+            .iter()
+            .any(|anchor| x509::anchor_name(anchor.subject.as_ref()) == issuer)
+    }
+
+    /// Whether `cert` itself is trusted: a trust anchor has its name and its key.
+    pub(crate) fn trusts(&self, cert: &CertificateDer<'_>) -> bool {
+        let Ok((_, parsed)) = X509Certificate::from_der(cert.as_ref()) else {
+            return false;
+        };
+        let (name, key) = (parsed.subject().as_raw(), parsed.tbs_certificate.subject_pki.raw);
+        self.anchors.iter().any(|anchor| {
+            let (anchor_name, anchor_key) =
+                x509::anchor_name_and_key(anchor.subject.as_ref(), anchor.subject_public_key_info.as_ref());
+            anchor_name == name && anchor_key == key
+        })
+    }
+
     /// The place of the certificate with `subject`: a presented one, else a trust anchor.
     pub(crate) fn place_of(&self, subject: &str) -> Place {
         self.presented()
@@ -106,25 +148,34 @@ impl<'a> Chain<'a> {
         })
     }
 
-    /// The first presented certificate whose signature its issuer's key (the next certificate, or a
-    /// trust anchor of its issuer's name) does not verify.
+    /// The first presented certificate that names an issuer present in the chain (presented or
+    /// trusted), none of whose keys checks its signature.
     pub(crate) fn bad_signature(&self) -> Option<Found> {
         let presented: Vec<(Place, &CertificateDer<'_>)> = self.presented().collect();
-        presented.iter().enumerate().find_map(|(at, (place, cert))| {
-            let by_next = presented.get(at + 1).is_some_and(|(_, next)| x509::issued(next, cert));
+        presented.iter().find_map(|(place, cert)| {
             let issuer = x509::issuer_der(cert)?;
-            let named: Vec<&TrustAnchor<'_>> = self
+            let named: Vec<&&CertificateDer<'_>> = presented
+                .iter()
+                .map(|(_, other)| other)
+                .filter(|other| {
+                    other.as_ref() != cert.as_ref() && x509::subject_der(other).as_deref() == Some(issuer.as_slice())
+                })
+                .collect();
+            let anchors: Vec<&TrustAnchor<'_>> = self
                 .anchors
                 .iter()
                 .filter(|anchor| x509::anchor_name(anchor.subject.as_ref()) == issuer)
                 .collect();
-            let by_anchor = named.iter().any(|anchor| {
+            if named.is_empty() && anchors.is_empty() {
+                return None;
+            }
+            let by_presented = named.iter().any(|other| x509::issued(other, cert));
+            let by_anchor = anchors.iter().any(|anchor| {
                 let (_, spki) =
                     x509::anchor_name_and_key(anchor.subject.as_ref(), anchor.subject_public_key_info.as_ref());
                 x509::signed_by(cert, &issuer, &spki)
             });
-            let named_above = presented.get(at + 1).is_some() || !named.is_empty();
-            (named_above && !by_next && !by_anchor).then(|| (*place, x509::subject(cert)))
+            (!by_presented && !by_anchor).then(|| (*place, x509::subject(cert)))
         })
     }
 

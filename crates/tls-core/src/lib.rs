@@ -99,6 +99,7 @@ mod certstore;
 pub mod config;
 mod constraints;
 mod diagnose;
+mod explain;
 mod fault;
 // The tables of TLS numbers' names; the x-ray reads most of them.
 #[cfg_attr(not(feature = "xray"), allow(dead_code))]

@@ -108,6 +108,40 @@ pub fn check(chain: &[CertificateDer<'_>], warn_days: i64) -> Vec<Finding> {
             ),
         });
     }
+    findings.extend(intermediate_dates(chain, &infos, now));
+    findings
+}
+
+/// An intermediate outside its dates fails every client as surely as the leaf would.
+fn intermediate_dates(chain: &[CertificateDer<'_>], infos: &[inspect::CertificateInfo], now: i64) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (i, info) in infos.iter().enumerate().skip(1) {
+        let Some((from, _)) = chain.get(i).and_then(x509::validity_unix) else {
+            continue;
+        };
+        let text = if info.expires_in_seconds < 0 {
+            format!(
+                "the intermediate {} (certificate {} of the chain) {} (on {}): every client will refuse the chain",
+                info.subject,
+                i + 1,
+                x509::expiry(info.expires_in_seconds),
+                info.not_after
+            )
+        } else if from > now {
+            format!(
+                "the intermediate {} (certificate {} of the chain) is not valid until {}: every client will refuse the chain until then",
+                info.subject,
+                i + 1,
+                info.not_before
+            )
+        } else {
+            continue;
+        };
+        findings.push(Finding {
+            severity: Severity::Warning,
+            text,
+        });
+    }
     findings
 }
 
@@ -232,6 +266,25 @@ mod tests {
             findings
                 .iter()
                 .any(|f| f.severity == Severity::Warning && f.text.contains("is not valid until")),
+            "{findings:?}"
+        );
+    }
+
+    #[test]
+    fn an_intermediate_outside_its_dates_is_warned_about() {
+        let root = CertificateAuthority::new("Root", Validity::days_from_now(30)).expect("a CA");
+        let mut validity = Validity::days_from_now(30);
+        validity.not_before -= time::Duration::days(60);
+        validity.not_after = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+        let inter = root.intermediate("Inter", validity).expect("an intermediate");
+        let leaf = inter
+            .issue(&["good.example"], Usage::Server, Validity::days_from_now(20))
+            .expect("a leaf");
+        let findings = check(&[leaf.cert.clone(), inter.issued.cert.clone()], 7);
+        assert!(
+            findings.iter().any(|f| f.severity == Severity::Warning
+                && f.text
+                    .starts_with("the intermediate CN=Inter (certificate 2 of the chain) EXPIRED")),
             "{findings:?}"
         );
     }

@@ -70,13 +70,15 @@ pub struct Dates {
 pub enum Reason {
     /// A self-signed certificate that is not trusted.
     SelfSigned {
-        /// The name asked for.
-        name: String,
+        /// The name asked for (none for a client's certificate).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
     },
     /// The chain ends at a root that is not trusted.
     UntrustedRoot {
-        /// The name asked for.
-        name: String,
+        /// The name asked for (none for a client's certificate).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
         /// The root's subject.
         root: String,
         /// The trusted CAs by name, when there are a few (none listed for a large store).
@@ -84,8 +86,6 @@ pub enum Reason {
     },
     /// The chain's CA has the name of a trusted CA, but another key: a CA made again with the same name.
     SameNameOtherKey {
-        /// The name asked for (empty for a client certificate).
-        name: String,
         /// The CA's name.
         issuer: String,
         /// Whose certificate: a client's (checked against the server's client CAs) or a server's.
@@ -93,8 +93,9 @@ pub enum Reason {
     },
     /// The issuer is neither trusted nor presented.
     UnknownIssuer {
-        /// The name asked for (empty for a client certificate).
-        name: String,
+        /// The name asked for (none for a client's certificate).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
         /// Who signed the certificate the presented chain ends at.
         issuer: String,
         /// The trusted CAs by name, when there are a few.
@@ -148,9 +149,10 @@ pub enum Reason {
     CaAsLeaf {
         /// It is self-signed too (as OpenSSL's `req -x509` makes one): it can be trusted by its key.
         self_signed: bool,
-        /// Who presented it: a server serving a self-signed CA certificate is trusted by its key; a
-        /// file may be the CA itself given by mistake.
-        presenter: Presenter,
+        /// It is itself one of the trusted certificates.
+        trusted_itself: bool,
+        /// Whose certificate: a client's or a server's.
+        client: bool,
     },
     /// A certificate without CA:TRUE in the place of an intermediate CA.
     NotACa,
@@ -173,8 +175,12 @@ pub enum Reason {
     TooManyNameComparisons,
     /// The chain has more intermediate CAs below a CA than its pathLenConstraint allows.
     PathLength {
-        /// How many the CA allows, and how many there are, when the CA was found.
-        allowed_and_below: Option<(u32, usize)>,
+        /// How many intermediate CAs the CA allows below it, when the CA was found.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        allowed: Option<u32>,
+        /// How many there are below it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        below: Option<usize>,
     },
     /// Not an X.509 version 3 certificate.
     OldVersion,
@@ -224,6 +230,16 @@ pub enum Reason {
         /// Each key of the chain: whose, and its pin.
         keys: Vec<(String, String)>,
     },
+    /// Every signature of the chain checks with a key of it, yet the verifier found no chain it accepts
+    /// (a self-issued CA between the certificate and the trusted one, as in a key rollover).
+    NoAcceptedPath,
+    /// The chain begins with a CA; its end-entity certificate comes later.
+    LeafNotFirst {
+        /// The end-entity certificate's subject.
+        leaf: String,
+        /// Its place in the chain (1 is the first).
+        position: usize,
+    },
     /// A CA certificate given as the certificate to check.
     CaToCheck,
     /// A certificate with no DNS or IP subject alternative name: no server name is valid for it.
@@ -235,13 +251,33 @@ pub enum Reason {
     },
 }
 
+impl Reason {
+    /// Whether the certificate checked is a client's.
+    fn is_client(&self) -> bool {
+        match self {
+            Self::SameNameOtherKey { client, .. }
+            | Self::UnknownIssuer { client, .. }
+            | Self::Expired { client, .. }
+            | Self::NotValidYet { client, .. }
+            | Self::WrongPurpose { client }
+            | Self::CaAsLeaf { client, .. } => *client,
+            Self::SelfSigned { name } | Self::UntrustedRoot { name, .. } => name.is_none(),
+            _ => false,
+        }
+    }
+}
+
 impl Refusal {
     /// What to do about it, when there is something to say (for a certificate outside its dates with
     /// nothing to say about that, what to do about the next refusal).
     pub fn remedy(&self) -> Option<Remedy> {
         let own = match &self.reason {
-            Reason::SelfSigned { .. } => Some(Remedy::TrustIfKnown),
-            Reason::UntrustedRoot { .. } | Reason::UnknownIssuer { client: false, .. } => Some(Remedy::TrustCa),
+            Reason::SelfSigned { name: Some(_) } => Some(Remedy::TrustIfKnown),
+            Reason::SelfSigned { name: None } => Some(Remedy::TrustClientCa),
+            Reason::UntrustedRoot { name: Some(_), .. } | Reason::UnknownIssuer { client: false, .. } => {
+                Some(Remedy::TrustCa)
+            }
+            Reason::UntrustedRoot { name: None, .. } => Some(Remedy::TrustClientCa),
             Reason::SameNameOtherKey { client: false, .. } => Some(Remedy::TrustTheSigningCa),
             Reason::UnknownIssuer { client: true, .. } | Reason::SameNameOtherKey { client: true, .. } => {
                 Some(Remedy::TrustClientCa)
@@ -266,12 +302,15 @@ impl Refusal {
             Reason::PinMismatch { .. } => Some(Remedy::CheckPins),
             Reason::CaAsLeaf {
                 self_signed: true,
-                presenter: Presenter::Server,
+                client: false,
+                ..
             } => Some(Remedy::PinSelfSigned),
-            Reason::CaAsLeaf {
-                self_signed: true,
-                presenter: Presenter::File,
-            } => Some(Remedy::CheckTheLeaf),
+            Reason::PathLength { .. } => Some(Remedy::ShortenChain),
+            Reason::NameConstraint { .. } => Some(Remedy::NameTheCaAllows),
+            Reason::UnknownCriticalExtension { .. } => Some(Remedy::DropCriticalExtension),
+            Reason::UnusableKey { key: Some(_) } if self.place != Place::Peer => Some(Remedy::StrongerCaKey),
+            Reason::WrongPurpose { client: false } => Some(Remedy::ServerAuthUsage),
+            Reason::NotValidYet { dates, .. } if !dates.time_given => Some(Remedy::CheckClock),
             Reason::CaToCheck => Some(Remedy::CheckTheLeaf),
             _ => None,
         };
@@ -311,10 +350,25 @@ fn listed(trusted: &[String]) -> String {
 /// CN=a`, `the intermediate CN=b (certificate 2 of the chain)`, `the trusted CA CN=c`.
 fn named(place: Place, subject: &str, client: bool) -> String {
     match place {
-        Place::Peer if client => format!("the client's certificate {subject}"),
-        Place::Peer => format!("certificate {subject}"),
-        Place::Intermediate { index } => format!("the intermediate {subject} (certificate {} of the chain)", index + 1),
-        Place::TrustAnchor => format!("the trusted CA {subject}"),
+        Place::Peer if client => format!("the client's certificate {}", shortened(subject)),
+        Place::Peer => format!("certificate {}", shortened(subject)),
+        Place::Intermediate { index } => {
+            format!(
+                "the intermediate {} (certificate {} of the chain)",
+                shortened(subject),
+                index + 1
+            )
+        }
+        Place::TrustAnchor => format!("the trusted CA {}", shortened(subject)),
+    }
+}
+
+/// A subject as a sentence shows it: whole up to 200 characters, else its start and its length (a
+/// subject of 2,048 e-mail addresses, made to exhaust verifiers, would fill pages).
+fn shortened(subject: &str) -> String {
+    match subject.char_indices().nth(200) {
+        Some((at, _)) => format!("{}… (a name of {} characters)", &subject[..at], subject.chars().count()),
+        None => subject.to_owned(),
     }
 }
 
@@ -333,40 +387,30 @@ fn validity(dates: &Dates, presenter: Presenter) -> String {
 
 /// What is wrong, without the remedy.
 fn facts(place: Place, subject: &str, reason: &Reason) -> String {
-    let who = named(place, subject, false);
+    let who = named(place, subject, reason.is_client());
     match reason {
-        Reason::SelfSigned { name } => {
-            format!("certificate for {name} is self-signed ({subject}) and is not in the trusted roots")
-        }
-        Reason::UntrustedRoot { name, root, trusted } => format!(
-            "certificate for {name} chains up to {root}, which is not in the trusted roots{}",
+        Reason::SelfSigned { .. } => format!("{who} is self-signed and is not in the trusted roots"),
+        Reason::UntrustedRoot { root, trusted, .. } => format!(
+            "{who} chains up to {root}, which is not in the trusted roots{}",
             listed(trusted)
         ),
-        Reason::SameNameOtherKey {
-            name,
-            issuer,
-            client: false,
-        } => format!(
-            "certificate for {name} is signed by a CA named {issuer}, but not by the trusted certificate of that name (was the CA made again?)"
-        ),
-        Reason::SameNameOtherKey {
-            issuer, client: true, ..
-        } => format!(
-            "the client's certificate {subject} names {issuer} as its CA, and the server trusts a CA of that name for clients, but not the one that signed it (was the CA made again with the same name?)"
+        Reason::SameNameOtherKey { issuer, .. } => format!(
+            "{who} is signed by a CA named {issuer}, but not by the trusted certificate of that name (was the CA made again with the same name?)"
         ),
         Reason::UnknownIssuer {
-            issuer, client: true, ..
-        } => format!(
-            "the client's certificate {subject} is signed by {issuer}, which is not among the CAs the server trusts for clients"
-        ),
-        Reason::UnknownIssuer {
-            name,
             issuer,
             trusted,
             presenter,
             chain_end,
-            client: false,
-        } => unknown_issuer(name, issuer, trusted, *presenter, chain_end.as_ref()),
+            ..
+        } => unknown_issuer(
+            &who,
+            issuer,
+            trusted,
+            *presenter,
+            chain_end.as_ref(),
+            reason.is_client(),
+        ),
         Reason::WrongName {
             name,
             held,
@@ -395,7 +439,7 @@ fn facts(place: Place, subject: &str, reason: &Reason) -> String {
                     "; its CA must issue it again, and the server send the new one"
                 }
                 (Place::Intermediate { .. }, Presenter::File, _) => {
-                    "; its CA must issue it again, and the file hold the new one"
+                    "; its CA must issue it again, and the file must hold the new one"
                 }
                 _ => "",
             };
@@ -440,50 +484,21 @@ fn chain_facts(who: &str, reason: &Reason) -> String {
         Reason::BadSignature { issuer } => {
             format!("{who} carries a signature that does not verify against the key of its issuer {issuer}")
         }
-        Reason::CaAsLeaf { self_signed: false, .. } => format!(
-            "{who} is a CA certificate (CA:TRUE) used as the server's own certificate; the server must present a leaf certificate signed by that CA"
-        ),
-        Reason::CaAsLeaf { self_signed: true, .. } => format!(
-            "{who} is self-signed and made as a CA (CA:TRUE, as openssl req -x509 makes one), and a CA certificate is not accepted as the server's own, even when it is the trusted one"
-        ),
-        Reason::NotACa => format!(
-            "{who} is in the place of a CA but is not one (no basicConstraints CA:TRUE); an intermediate must be made with CA:TRUE"
-        ),
         Reason::NameConstraint { .. }
         | Reason::MalformedNameConstraint
         | Reason::BadNetworkMask
         | Reason::MalformedDnsName
         | Reason::UncheckableNameType
         | Reason::TooManyNameComparisons => names_facts(who, reason),
-        Reason::PathLength {
-            allowed_and_below: Some((allowed, below)),
-        } => format!(
-            "{who} allows {allowed} intermediate CA(s) below it (its basicConstraints pathLenConstraint), and the chain has {below}"
-        ),
-        Reason::PathLength {
-            allowed_and_below: None,
-        } => format!("the chain of {who} is longer than a CA in it allows (its basicConstraints pathLenConstraint)"),
-        Reason::OldVersion => format!(
-            "{who} is not an X.509 version 3 certificate (a version 1 certificate has no extensions, so no names or usage a TLS client can check); make it again as v3"
-        ),
-        Reason::UnknownCriticalExtension {
-            extension: Some(extension),
-        } => format!(
-            "{who} has an extension marked critical that the verifier does not read, {extension}, and a critical extension it cannot read must be refused"
-        ),
-        Reason::UnknownCriticalExtension { extension: None } => format!(
-            "a certificate of the chain of {who} has an extension marked critical that the verifier does not read, and a critical extension it cannot read must be refused"
-        ),
-        Reason::EmptyEku => {
-            format!("{who} has an extended key usage extension that lists no usage, so it is valid for none")
-        }
-        Reason::UnreadableExtension => {
-            format!("{who} has an extension whose value cannot be read (or the same extension twice)")
-        }
-        Reason::InvertedDates => format!("{who} has a notBefore date after its notAfter date"),
-        Reason::BadSerialNumber => {
-            format!("{who} has a serial number that is not a positive number of at most 20 bytes")
-        }
+        Reason::CaAsLeaf { .. }
+        | Reason::NotACa
+        | Reason::PathLength { .. }
+        | Reason::OldVersion
+        | Reason::UnknownCriticalExtension { .. }
+        | Reason::EmptyEku
+        | Reason::UnreadableExtension
+        | Reason::InvertedDates
+        | Reason::BadSerialNumber => structure_facts(who, reason),
         Reason::TooDeep => format!(
             "no chain from {who} to a trusted CA was found within the verifier's limits on chain length and search"
         ),
@@ -507,6 +522,12 @@ fn chain_facts(who: &str, reason: &Reason) -> String {
                 keys.join("; ")
             )
         }
+        Reason::NoAcceptedPath => format!(
+            "each signature from {who} up to a trusted CA checks with the key of a certificate given, yet the verifier found no chain it accepts (a self-issued CA between them, as in a key rollover, is one it does not build)"
+        ),
+        Reason::LeafNotFirst { leaf, position } => format!(
+            "{who} comes first but is a CA (CA:TRUE); the end-entity certificate {leaf} comes at place {position}: put it first, then each certificate's issuer after it"
+        ),
         Reason::CaToCheck => format!(
             "{} is a CA certificate (CA:TRUE), not a server's",
             who.trim_start_matches("certificate ")
@@ -523,6 +544,69 @@ fn chain_facts(who: &str, reason: &Reason) -> String {
         | Reason::WrongName { .. }
         | Reason::Expired { .. }
         | Reason::NotValidYet { .. } => format!("{who} was refused"),
+    }
+}
+
+/// What is wrong with how `who` is made: its basic constraints, version, extensions, dates, serial.
+fn structure_facts(who: &str, reason: &Reason) -> String {
+    match reason {
+        Reason::CaAsLeaf {
+            self_signed: false,
+            client,
+            ..
+        } => {
+            let role = if *client { "client" } else { "server" };
+            format!(
+                "{who} is a CA certificate (CA:TRUE) used as the {role}'s own certificate; the {role} must present a leaf certificate signed by that CA"
+            )
+        }
+        Reason::CaAsLeaf {
+            self_signed: true,
+            trusted_itself,
+            client,
+        } => format!(
+            "{who} is self-signed and made as a CA (CA:TRUE, as openssl req -x509 makes one), and a CA certificate is not accepted as the {}'s own{}",
+            if *client { "client" } else { "server" },
+            if *trusted_itself {
+                ", even though it is itself trusted"
+            } else {
+                ""
+            }
+        ),
+        Reason::NotACa => format!(
+            "{who} is in the place of a CA but is not one (no basicConstraints CA:TRUE); an intermediate must be made with CA:TRUE"
+        ),
+        Reason::PathLength {
+            allowed: Some(allowed),
+            below: Some(below),
+        } => format!(
+            "{who} allows {allowed} intermediate CA(s) below it (its basicConstraints pathLenConstraint), and the chain has {below}"
+        ),
+        Reason::PathLength { .. } => {
+            format!("the chain of {who} is longer than a CA in it allows (its basicConstraints pathLenConstraint)")
+        }
+        Reason::OldVersion => format!(
+            "{who} is not an X.509 version 3 certificate (a version 1 certificate has no extensions, so no names or usage a TLS client can check); make it again as v3"
+        ),
+        Reason::UnknownCriticalExtension {
+            extension: Some(extension),
+        } => format!(
+            "{who} has an extension marked critical that the verifier does not read, {extension}, and a critical extension it cannot read must be refused"
+        ),
+        Reason::UnknownCriticalExtension { extension: None } => format!(
+            "a certificate of the chain of {who} has an extension marked critical that the verifier does not read, and a critical extension it cannot read must be refused"
+        ),
+        Reason::EmptyEku => {
+            format!("{who} has an extended key usage extension that lists no usage, so it is valid for none")
+        }
+        Reason::UnreadableExtension => {
+            format!("{who} has an extension whose value cannot be read (or the same extension twice)")
+        }
+        Reason::InvertedDates => format!("{who} has a notBefore date after its notAfter date"),
+        Reason::BadSerialNumber => {
+            format!("{who} has a serial number that is not a positive number of at most 20 bytes")
+        }
+        _ => format!("{who} is not made as the verifier requires"),
     }
 }
 
@@ -558,7 +642,7 @@ fn names_facts(who: &str, reason: &Reason) -> String {
             format!("{who} holds a name that a CA above it may not certify (that CA's name constraints)")
         }
         Reason::NameConstraint { breach: None } => format!(
-            "a name of the chain below {who} is outside what its name constraints permit, or inside what they exclude (a directory name, an e-mail address, or a name of another type than DNS and IP)"
+            "a name of the chain below {who} breaks its name constraints as the verifier reads them (a directory name, an e-mail address, or a name of another type than DNS and IP; rustls-webpki checks these strictly or not at all)"
         ),
         Reason::MalformedNameConstraint => format!(
             "{who} has name constraints that are not well formed (such as a DNS name constraint with a wildcard), so no name below it can be checked"
@@ -582,19 +666,25 @@ fn names_facts(who: &str, reason: &Reason) -> String {
 /// A server's certificate whose issuer is neither trusted nor presented: an incomplete chain, or a CA
 /// not trusted yet.
 fn unknown_issuer(
-    name: &str,
+    who: &str,
     issuer: &str,
     trusted: &[String],
     presenter: Presenter,
     chain_end: Option<&(String, String)>,
+    client: bool,
 ) -> String {
-    let (who, fix, alone) = match presenter {
-        Presenter::Server => (
+    let (sender, fix, alone) = match (presenter, client) {
+        (Presenter::Server, false) => (
             "the server",
             "it must send its intermediates",
             "the server sent only its own certificate",
         ),
-        Presenter::File => (
+        (Presenter::Server, true) => (
+            "the client",
+            "it must send its intermediates after its certificate",
+            "the client sent only its own certificate",
+        ),
+        (Presenter::File, _) => (
             "the file",
             "put the intermediates in the file, after the certificate",
             "the file holds only the certificate itself",
@@ -602,12 +692,12 @@ fn unknown_issuer(
     };
     match chain_end {
         None => format!(
-            "certificate for {name} is signed by {issuer}, which is not in the trusted roots{} and not in what {who} presented ({alone}): either the chain is incomplete ({fix}) or {issuer} is a CA not trusted yet",
+            "{who} is signed by {issuer}, which is not in the trusted roots{} and not in what {sender} presented ({alone}): either the chain is incomplete ({fix}) or {issuer} is a CA not trusted yet",
             listed(trusted)
         ),
         // The certificate is signed by what came with it, not by the issuer the chain ends at.
         Some((end, signer)) => format!(
-            "certificate for {name} is signed by {signer}; the chain {who} presented ends at {end}, signed by {issuer}, which is not in the trusted roots{} and was not presented: either {issuer} is a CA not trusted yet, or an intermediate is missing between them ({fix})",
+            "{who} is signed by {signer}; the chain {sender} presented ends at {end}, signed by {issuer}, which is not in the trusted roots{} and was not presented: either {issuer} is a CA not trusted yet, or an intermediate is missing between them ({fix})",
             listed(trusted)
         ),
     }

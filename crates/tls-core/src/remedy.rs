@@ -64,6 +64,18 @@ pub enum Remedy {
     /// An expired certificate in a file that does not hold the name asked for either: a new one that
     /// holds it.
     RenewForName,
+    /// A CA's pathLenConstraint is exceeded: fewer intermediates, or a CA that allows more.
+    ShortenChain,
+    /// A name a CA may not certify: a name it may, or a CA without that constraint.
+    NameTheCaAllows,
+    /// An extension marked critical that the verifier does not read.
+    DropCriticalExtension,
+    /// A CA whose key the verifier refuses: a CA with a key it accepts.
+    StrongerCaKey,
+    /// A server certificate without serverAuth in its extended key usage.
+    ServerAuthUsage,
+    /// Not valid yet by the clock: check the clock.
+    CheckClock,
     /// Ask for certificates valid for at least `days`.
     LeafDaysAtLeast {
         /// The fewest days that work.
@@ -125,6 +137,20 @@ impl std::fmt::Display for Remedy {
             Self::OfferAnotherProtocol => f.write_str("offer a protocol the server speaks by ALPN, or none"),
             Self::PinSelfSigned => f.write_str("trust it by its key (a pin) instead of as a CA"),
             Self::RenewForName => f.write_str("make a new one that holds the name asked for"),
+            Self::ShortenChain => f.write_str(
+                "issue the chain again with fewer intermediate CAs below that CA, or from a CA whose pathLenConstraint allows them",
+            ),
+            Self::NameTheCaAllows => {
+                f.write_str("use a name that CA may certify, or have the certificate issued by a CA without that constraint")
+            }
+            Self::DropCriticalExtension => {
+                f.write_str("make that certificate again without the extension, or with it not marked critical")
+            }
+            Self::StrongerCaKey => f.write_str("replace that CA with one whose key is ECDSA P-256 or P-384, or RSA of 2048 bits or more"),
+            Self::ServerAuthUsage => {
+                f.write_str("make it again with serverAuth in its extended key usage (or with no extended key usage)")
+            }
+            Self::CheckClock => f.write_str("check this machine's clock, or wait until the certificate's start"),
             Self::LeafDaysAtLeast { days } => write!(f, "ask for certificates valid for {days} day(s) or more"),
             Self::CaDaysAtLeast { days } => write!(f, "ask for a CA valid for {days} day(s) or more"),
             Self::FitTheCa {

@@ -17,8 +17,9 @@ use rustls::{CertificateError, DigitallySignedStruct, OtherError, RootCertStore,
 use crate::certstore;
 use crate::crypto::provider;
 use crate::error::{Error, Result};
-use crate::fault::{Chain, Found};
-use crate::refusal::{Dates, Place, Presenter, Reason, Refusal};
+use crate::explain::{self, Context};
+use crate::fault::Chain;
+use crate::refusal::{Place, Presenter, Reason, Refusal};
 use crate::x509;
 
 /// A public-key pin: base64 of SHA-256 over a certificate's SubjectPublicKeyInfo, as
@@ -76,7 +77,7 @@ enum KeyCheck {
 #[derive(Debug)]
 struct ExplainingClientVerifier {
     inner: Arc<dyn ClientCertVerifier>,
-    anchors: Vec<Anchor>,
+    roots: RootCertStore,
 }
 
 impl ClientCertVerifier for ExplainingClientVerifier {
@@ -96,7 +97,13 @@ impl ClientCertVerifier for ExplainingClientVerifier {
                 // The error itself stays rustls' own, so the client gets the alert that fits
                 // (decrypt_error, unsupported_certificate, ...); the words go to the server's log.
                 if let rustls::Error::InvalidCertificate(kind) = err {
-                    certstore::note_client_certificate_problem(self.explain(kind, end_entity, intermediates, now));
+                    certstore::note_client_certificate_problem(self.explain(
+                        kind,
+                        end_entity,
+                        intermediates,
+                        now,
+                        CLIENT_IN_HANDSHAKE,
+                    ));
                 }
             })
     }
@@ -125,67 +132,30 @@ impl ClientCertVerifier for ExplainingClientVerifier {
 }
 
 impl ExplainingClientVerifier {
+    /// Why `kind` refused the client's chain, `context` saying who presented it and when it was checked.
     fn explain(
         &self,
         kind: &CertificateError,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
+        context: Context,
     ) -> Refusal {
-        let last = intermediates.last().unwrap_or(end_entity);
-        let issuer = x509::issuer(last);
-        let issuer_der = x509::issuer_der(last);
-        let same_name = self.anchors.iter().any(|a| Some(&a.name) == issuer_der.as_ref());
-        let reason = match kind {
-            CertificateError::BadSignature | CertificateError::UnknownIssuer if same_name => Reason::SameNameOtherKey {
-                name: String::new(),
-                issuer,
-                client: true,
-            },
-            CertificateError::UnknownIssuer => Reason::UnknownIssuer {
-                name: String::new(),
-                issuer,
-                trusted: Vec::new(),
-                presenter: Presenter::Server,
-                chain_end: None,
-                client: true,
-            },
-            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-                Reason::WrongPurpose { client: true }
-            }
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => Reason::Expired {
-                dates: dates(end_entity, now, false),
-                presenter: Presenter::Server,
-                client: true,
-            },
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => Reason::NotValidYet {
-                dates: dates(end_entity, now, false),
-                presenter: Presenter::Server,
-                client: true,
-            },
-            other => Reason::Other {
-                detail: crate::names::words(&format!("{other:?}")),
-            },
+        let chain = Chain {
+            leaf: end_entity,
+            intermediates,
+            anchors: &self.roots.roots,
         };
-        Refusal {
-            place: Place::Peer,
-            subject: x509::subject(end_entity),
-            reason,
-            within_its_dates: None,
-        }
+        explain::explain(kind, &chain, None, now, context)
     }
 }
 
-/// `cert`'s dates and the time checked.
-fn dates(cert: &CertificateDer<'_>, now: UnixTime, time_given: bool) -> Dates {
-    let (not_before, not_after) = x509::validity(cert).unzip();
-    Dates {
-        not_before,
-        not_after,
-        checked_at: x509::unix_to_rfc3339(i64::try_from(now.as_secs()).unwrap_or(i64::MAX)),
-        time_given,
-    }
-}
+/// A client's chain checked during a handshake: the client presented it, by the clock.
+const CLIENT_IN_HANDSHAKE: Context = Context {
+    presenter: Presenter::Server,
+    time_given: false,
+    client: true,
+};
 
 /// A CA's name and key (DER Name and SubjectPublicKeyInfo): enough to check what it signed, and its pin.
 #[derive(Debug, Clone)]
@@ -361,7 +331,7 @@ pub(crate) fn explaining_client_verifier(
 ) -> Arc<dyn ClientCertVerifier> {
     Arc::new(ExplainingClientVerifier {
         inner,
-        anchors: anchors(roots),
+        roots: roots.clone(),
     })
 }
 
@@ -375,6 +345,7 @@ pub(crate) fn verify_client_certificate(
     end_entity: &CertificateDer<'_>,
     intermediates: &[CertificateDer<'_>],
     now: UnixTime,
+    time_given: bool,
 ) -> Result<std::result::Result<(), Refusal>> {
     let inner = rustls::server::WebPkiClientVerifier::builder_with_provider(roots.clone(), Arc::new(provider()))
         .build()
@@ -387,22 +358,16 @@ pub(crate) fn verify_client_certificate(
         Err(rustls::Error::InvalidCertificate(kind)) => kind,
         Err(other) => CertificateError::Other(OtherError(Arc::new(other))),
     };
-    // webpki's finer refusals say the same of a client's chain as of a server's.
-    if let CertificateError::Other(other) = &kind {
-        if let Some(refused) = other.0.downcast_ref::<webpki::Error>() {
-            let chain = Chain {
-                leaf: end_entity,
-                intermediates,
-                anchors: &roots.roots,
-            };
-            return Ok(Err(webpki_refusal(refused, &chain, Presenter::Server)));
-        }
-    }
     let explaining = ExplainingClientVerifier {
         inner,
-        anchors: anchors(&roots),
+        roots: (*roots).clone(),
     };
-    Ok(Err(explaining.explain(&kind, end_entity, intermediates, now)))
+    let context = Context {
+        presenter: Presenter::File,
+        time_given,
+        client: true,
+    };
+    Ok(Err(explaining.explain(&kind, end_entity, intermediates, now, context)))
 }
 
 /// A verifier requiring one key of the server's chain to have one of `pins`, after `inner` (when given)
@@ -538,6 +503,28 @@ struct ExplainingVerifier {
 }
 
 impl ExplainingVerifier {
+    /// Why `kind` refused the server's chain.
+    fn explain(
+        &self,
+        kind: &CertificateError,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        now: UnixTime,
+    ) -> Refusal {
+        let chain = Chain {
+            leaf: end_entity,
+            intermediates,
+            anchors: &self.roots.roots,
+        };
+        let context = Context {
+            presenter: self.presenter,
+            time_given: self.time_given,
+            client: false,
+        };
+        explain::explain(kind, &chain, Some(server_name), now, context)
+    }
+
     /// webpki stops at the first problem, and checks the dates before the chain's trust and the name:
     /// a certificate outside its dates is checked again at the middle of them, so the one who renews
     /// it hears of what would fail next (another CA, another name) now, not after renewing.
@@ -565,7 +552,7 @@ impl ExplainingVerifier {
         {
             // Another date (an intermediate's) would be told as of that made-up time: left out.
             Err(rustls::Error::InvalidCertificate(other)) if !dated(&other) => {
-                Some(explain(&other, end_entity, intermediates, server_name, middle, self))
+                Some(self.explain(&other, end_entity, intermediates, server_name, middle))
             }
             _ => None,
         }
@@ -585,7 +572,7 @@ impl ServerCertVerifier for ExplainingVerifier {
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
             .map_err(|err| match err {
                 rustls::Error::InvalidCertificate(kind) => {
-                    let mut refusal = explain(&kind, end_entity, intermediates, server_name, now, self);
+                    let mut refusal = self.explain(&kind, end_entity, intermediates, server_name, now);
                     refusal.within_its_dates = self
                         .beyond_the_dates(&kind, end_entity, intermediates, server_name)
                         .map(Box::new);
@@ -615,380 +602,5 @@ impl ServerCertVerifier for ExplainingVerifier {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.inner.supported_verify_schemes()
-    }
-}
-
-fn explain(
-    kind: &CertificateError,
-    end_entity: &CertificateDer<'_>,
-    intermediates: &[CertificateDer<'_>],
-    server_name: &ServerName<'_>,
-    now: UnixTime,
-    verifier: &ExplainingVerifier,
-) -> Refusal {
-    let name = server_name.to_str().into_owned();
-    let chain = Chain {
-        leaf: end_entity,
-        intermediates,
-        anchors: &verifier.roots.roots,
-    };
-    let peer = (Place::Peer, x509::subject(end_entity));
-    let at = |(place, subject): Found, reason| Refusal {
-        place,
-        subject,
-        reason,
-        within_its_dates: None,
-    };
-    let last = intermediates.last().unwrap_or(end_entity);
-    if matches!(
-        kind,
-        CertificateError::BadSignature | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. }
-    ) && verifier.trusts_a_ca_named_as_issuer_of(last)
-    {
-        return same_name(&chain, last, name, kind);
-    }
-    // The certificate outside its dates, found by the date the verifier names.
-    let dated = |time: Option<UnixTime>, ends: bool| {
-        let found = time
-            .and_then(|time| chain.dated(time, ends))
-            .unwrap_or_else(|| peer.clone());
-        let cert = chain.at(found.0).unwrap_or(end_entity);
-        (found, dates(cert, now, verifier.time_given))
-    };
-    match kind {
-        CertificateError::UnknownIssuer => at(peer, unknown_issuer(end_entity, intermediates, name, verifier)),
-        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-            at(peer, wrong_name(end_entity, server_name, name))
-        }
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-            let not_after = match kind {
-                CertificateError::ExpiredContext { not_after, .. } => Some(*not_after),
-                _ => None,
-            };
-            let (found, dates) = dated(not_after, true);
-            let (presenter, client) = (verifier.presenter, false);
-            at(
-                found,
-                Reason::Expired {
-                    dates,
-                    presenter,
-                    client,
-                },
-            )
-        }
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            let not_before = match kind {
-                CertificateError::NotValidYetContext { not_before, .. } => Some(*not_before),
-                _ => None,
-            };
-            let (found, dates) = dated(not_before, false);
-            let (presenter, client) = (verifier.presenter, false);
-            at(
-                found,
-                Reason::NotValidYet {
-                    dates,
-                    presenter,
-                    client,
-                },
-            )
-        }
-        // webpki's finer errors reach us wrapped in `Other`, as its own values.
-        CertificateError::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
-            Some(refused) => webpki_refusal(refused, &chain, verifier.presenter),
-            None => at(
-                peer,
-                Reason::Other {
-                    detail: crate::names::words(&other.to_string()),
-                },
-            ),
-        },
-        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-            at(peer, Reason::WrongPurpose { client: false })
-        }
-        other => signature_or_encoding(other, &chain),
-    }
-}
-
-/// The refusals about a certificate's signature, key, encoding, revocation and extensions, each at
-/// the certificate the chain shows at fault.
-fn signature_or_encoding(kind: &CertificateError, chain: &Chain<'_>) -> Refusal {
-    let end_entity = chain.leaf;
-    let peer = (Place::Peer, x509::subject(end_entity));
-    let at = |(place, subject): Found, reason| Refusal {
-        place,
-        subject,
-        reason,
-        within_its_dates: None,
-    };
-    match kind {
-        CertificateError::BadSignature => {
-            let found = chain.bad_signature().unwrap_or(peer);
-            let issuer = chain.at(found.0).map_or_else(|| x509::issuer(end_entity), x509::issuer);
-            at(found, Reason::BadSignature { issuer })
-        }
-        CertificateError::UnsupportedSignatureAlgorithmContext {
-            signature_algorithm_id, ..
-        } => {
-            let oid = oid_of(signature_algorithm_id);
-            let algorithm = oid.map(crate::fault::algorithm_words);
-            at(
-                oid.and_then(|oid| chain.signed_with(oid)).unwrap_or(peer),
-                Reason::UnsupportedAlgorithm { algorithm },
-            )
-        }
-        CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => unusable_key(chain)
-            .unwrap_or_else(|| at(chain.bad_signature().unwrap_or(peer), Reason::UnusableKey { key: None })),
-        CertificateError::BadEncoding => at(chain.unreadable().unwrap_or(peer), Reason::BadDer),
-        CertificateError::Revoked => at(peer, Reason::Revoked),
-        CertificateError::UnknownRevocationStatus => at(peer, Reason::RevocationUnknown),
-        CertificateError::ExpiredRevocationList | CertificateError::ExpiredRevocationListContext { .. } => {
-            at(peer, Reason::ExpiredCrl)
-        }
-        CertificateError::InvalidOcspResponse => at(peer, Reason::BadOcspResponse),
-        CertificateError::UnhandledCriticalExtension => {
-            let (place, subject, extension) = chain
-                .unknown_critical()
-                .map_or((peer.0, peer.1, None), |(place, subject, ext)| {
-                    (place, subject, Some(ext))
-                });
-            at((place, subject), Reason::UnknownCriticalExtension { extension })
-        }
-        other => at(
-            peer,
-            Reason::Other {
-                detail: crate::names::words(&format!("{other:?}")),
-            },
-        ),
-    }
-}
-
-/// The names `end_entity` holds, none of them `name`.
-fn wrong_name(end_entity: &CertificateDer<'_>, server_name: &ServerName<'_>, name: String) -> Reason {
-    let held = x509::alt_names(end_entity);
-    let ip_written_as_dns =
-        matches!(server_name, ServerName::IpAddress(_)) && held.iter().any(|n| n == &format!("DNS {name}"));
-    Reason::WrongName {
-        name,
-        held,
-        ip_written_as_dns,
-    }
-}
-
-/// The OID inside a DER AlgorithmIdentifier's contents (its first element), as DER contents.
-fn oid_of(algorithm: &[u8]) -> Option<&[u8]> {
-    match algorithm {
-        [6, len, rest @ ..] if usize::from(*len) <= rest.len() && *len < 0x80 => Some(&rest[..usize::from(*len)]),
-        _ => None,
-    }
-}
-
-/// The certificate the chain ends at names a trusted CA as its issuer, but that CA's key did not
-/// check its signature: a CA made again with the same name and another key, unless the trusted CA's
-/// key is the one that signed it and the verifier cannot use that key (a weak or odd key).
-fn same_name(chain: &Chain<'_>, last: &CertificateDer<'_>, name: String, kind: &CertificateError) -> Refusal {
-    let issuer = x509::issuer(last);
-    let issuer_der = x509::issuer_der(last).unwrap_or_default();
-    if let Some(refused) = unusable_key(chain) {
-        return refused;
-    }
-    let signed_by_trusted = chain
-        .anchors
-        .iter()
-        .filter(|anchor| x509::anchor_name(anchor.subject.as_ref()) == issuer_der)
-        .any(|anchor| {
-            let (_, spki) = x509::anchor_name_and_key(anchor.subject.as_ref(), anchor.subject_public_key_info.as_ref());
-            x509::signed_by(last, &issuer_der, &spki)
-        });
-    let unusable = matches!(
-        kind,
-        CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. }
-    );
-    if signed_by_trusted || unusable {
-        return Refusal {
-            place: Place::TrustAnchor,
-            subject: issuer,
-            reason: Reason::UnusableKey { key: None },
-            within_its_dates: None,
-        };
-    }
-    Refusal {
-        place: Place::Peer,
-        subject: x509::subject(chain.leaf),
-        reason: Reason::SameNameOtherKey {
-            name,
-            issuer,
-            client: false,
-        },
-        within_its_dates: None,
-    }
-}
-
-/// A CA of the chain whose key the verifier cannot use, when there is one.
-fn unusable_key(chain: &Chain<'_>) -> Option<Refusal> {
-    let (place, subject, key) = chain.refused_key()?;
-    Some(Refusal {
-        place,
-        subject,
-        reason: Reason::UnusableKey { key: Some(key) },
-        within_its_dates: None,
-    })
-}
-
-/// What webpki refused, for the refusals rustls passes on as they are.
-fn webpki_refusal(refused: &webpki::Error, chain: &Chain<'_>, presenter: Presenter) -> Refusal {
-    let peer = (Place::Peer, x509::subject(chain.leaf));
-    let (found, reason) = match refused {
-        webpki::Error::CaUsedAsEndEntity => (
-            peer,
-            Reason::CaAsLeaf {
-                self_signed: x509::is_self_issued(chain.leaf),
-                presenter,
-            },
-        ),
-        webpki::Error::EndEntityUsedAsCa => (chain.not_a_ca().unwrap_or(peer), Reason::NotACa),
-        webpki::Error::NameConstraintViolation => {
-            let breach = crate::constraints::breach(chain.leaf, chain.intermediates, chain.anchors);
-            let found = match &breach {
-                Some(breach) => (chain.place_of(&breach.ca), breach.ca.clone()),
-                None => chain.constraining_ca().unwrap_or(peer),
-            };
-            (
-                found,
-                Reason::NameConstraint {
-                    breach: breach.map(|breach| breach.sentence),
-                },
-            )
-        }
-        webpki::Error::MalformedNameConstraint => {
-            (chain.constraining_ca().unwrap_or(peer), Reason::MalformedNameConstraint)
-        }
-        webpki::Error::InvalidNetworkMaskConstraint => {
-            (chain.constraining_ca().unwrap_or(peer), Reason::BadNetworkMask)
-        }
-        webpki::Error::MalformedDnsIdentifier => (peer, Reason::MalformedDnsName),
-        webpki::Error::UnsupportedNameType => (peer, Reason::UncheckableNameType),
-        webpki::Error::MaximumNameConstraintComparisonsExceeded => (peer, Reason::TooManyNameComparisons),
-        webpki::Error::PathLenConstraintViolated => match chain.path_length() {
-            Some((place, subject, allowed, below)) => (
-                (place, subject),
-                Reason::PathLength {
-                    allowed_and_below: Some((allowed, below)),
-                },
-            ),
-            None => (
-                peer,
-                Reason::PathLength {
-                    allowed_and_below: None,
-                },
-            ),
-        },
-        webpki::Error::UnsupportedCertVersion => (peer, Reason::OldVersion),
-        webpki::Error::UnsupportedCriticalExtension => match chain.unknown_critical() {
-            Some((place, subject, extension)) => (
-                (place, subject),
-                Reason::UnknownCriticalExtension {
-                    extension: Some(extension),
-                },
-            ),
-            None => (peer, Reason::UnknownCriticalExtension { extension: None }),
-        },
-        webpki::Error::EmptyEkuExtension => (chain.empty_eku().unwrap_or(peer), Reason::EmptyEku),
-        webpki::Error::ExtensionValueInvalid | webpki::Error::MalformedExtensions => {
-            (chain.unreadable().unwrap_or(peer), Reason::UnreadableExtension)
-        }
-        webpki::Error::InvalidCertValidity => (peer, Reason::InvertedDates),
-        webpki::Error::InvalidSerialNumber => (peer, Reason::BadSerialNumber),
-        webpki::Error::CertDistrusted => (peer, Reason::Distrusted),
-        webpki::Error::MaximumPathDepthExceeded
-        | webpki::Error::MaximumPathBuildCallsExceeded
-        | webpki::Error::MaximumSignatureChecksExceeded => (peer, Reason::TooDeep),
-        webpki::Error::SignatureAlgorithmMismatch => (
-            chain.mismatched_algorithms().unwrap_or(peer),
-            Reason::MismatchedAlgorithms,
-        ),
-        webpki::Error::UnsupportedSignatureAlgorithmContext(_) => {
-            (peer, Reason::UnsupportedAlgorithm { algorithm: None })
-        }
-        webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => match unusable_key(chain) {
-            Some(refused) => return refused,
-            None => (chain.bad_signature().unwrap_or(peer), Reason::UnusableKey { key: None }),
-        },
-        webpki::Error::BadDer | webpki::Error::BadDerTime | webpki::Error::TrailingData(_) => {
-            (chain.unreadable().unwrap_or(peer), Reason::BadDer)
-        }
-        other => (
-            peer,
-            Reason::Other {
-                detail: format!("rustls-webpki: {}", crate::names::words(&format!("{other:?}"))),
-            },
-        ),
-    };
-    Refusal {
-        place: found.0,
-        subject: found.1,
-        reason,
-        within_its_dates: None,
-    }
-}
-
-impl ExplainingVerifier {
-    /// The trusted CAs by name when there are a few (a CA file), none for a large store (Mozilla's
-    /// roots).
-    fn trusted_names(&self) -> Vec<String> {
-        let roots = &self.roots.roots;
-        if roots.len() > 3 {
-            return Vec::new();
-        }
-        roots
-            .iter()
-            .filter_map(|anchor| x509::name_from_der_contents(anchor.subject.as_ref()))
-            .collect()
-    }
-
-    /// Whether a trusted CA has the name `cert` gives as its issuer (compared as DER, so multi-part names
-    /// match however they are written).
-    fn trusts_a_ca_named_as_issuer_of(&self, cert: &CertificateDer<'_>) -> bool {
-        let Some(issuer) = x509::issuer_der(cert) else {
-            return false;
-        };
-        self.roots
-            .roots
-            .iter()
-            .any(|anchor| x509::anchor_name(anchor.subject.as_ref()) == issuer)
-    }
-}
-
-fn unknown_issuer(
-    end_entity: &CertificateDer<'_>,
-    intermediates: &[CertificateDer<'_>],
-    name: String,
-    verifier: &ExplainingVerifier,
-) -> Reason {
-    if x509::is_self_issued(end_entity) {
-        return Reason::SelfSigned { name };
-    }
-    let last = intermediates.last().unwrap_or(end_entity);
-    let issuer = x509::issuer(last);
-    if x509::is_self_issued(last) {
-        return Reason::UntrustedRoot {
-            name,
-            root: x509::subject(last),
-            trusted: verifier.trusted_names(),
-        };
-    }
-    if verifier.trusts_a_ca_named_as_issuer_of(last) {
-        return Reason::SameNameOtherKey {
-            name,
-            issuer,
-            client: false,
-        };
-    }
-    Reason::UnknownIssuer {
-        name,
-        issuer,
-        trusted: verifier.trusted_names(),
-        presenter: verifier.presenter,
-        chain_end: (!intermediates.is_empty()).then(|| (x509::subject(last), x509::issuer(end_entity))),
-        client: false,
     }
 }

@@ -94,6 +94,9 @@ pub fn verify(
     let Some((end_entity, intermediates)) = chain.split_first() else {
         return Err(Error::NoCertificate { step: "verifying" });
     };
+    if let Some(out_of_order) = leaf_not_first(chain) {
+        return Ok(Err(out_of_order));
+    }
     let (name, name_given) = match name {
         Some(name) => (name.to_owned(), true),
         None => match first_name(end_entity) {
@@ -159,6 +162,28 @@ fn invalid(err: TlsError, end_entity: &CertificateDer<'_>) -> Invalid {
     }
 }
 
+/// A chain whose first certificate is a CA while a later one is not: the end-entity certificate is
+/// in the file, just not first.
+fn leaf_not_first(chain: &[CertificateDer<'static>]) -> Option<Invalid> {
+    let first = chain.first()?;
+    if !x509::is_ca(first) {
+        return None;
+    }
+    let (at, leaf) = chain.iter().enumerate().skip(1).find(|(_, cert)| !x509::is_ca(cert))?;
+    Some(Invalid {
+        refusal: Refusal {
+            place: Place::Peer,
+            subject: x509::subject(first),
+            reason: Reason::LeafNotFirst {
+                leaf: x509::subject(leaf),
+                position: at + 1,
+            },
+            within_its_dates: None,
+        },
+        kind: None,
+    })
+}
+
 /// Verifies `chain` (end-entity certificate first) as a client certificate against `ca_certs` at
 /// `at` (default: now), as a server trusting those CAs for its clients does: the chain, the dates
 /// and the clientAuth usage; no name. `Verified::name` is the certificate's subject.
@@ -174,7 +199,13 @@ pub fn verify_client(
         return Err(Error::NoCertificate { step: "verifying" });
     };
     let now = at.unwrap_or_else(UnixTime::now);
-    let checked = verifier::verify_client_certificate(config::root_store(ca_certs)?, end_entity, intermediates, now)?;
+    let checked = verifier::verify_client_certificate(
+        config::root_store(ca_certs)?,
+        end_entity,
+        intermediates,
+        now,
+        at.is_some(),
+    )?;
     Ok(match checked {
         Ok(()) => Ok(Verified {
             name: x509::subject(end_entity),
@@ -233,7 +264,7 @@ pub fn parse_time(text: &str) -> std::result::Result<UnixTime, String> {
 mod tests {
     use super::*;
     use crate::generate::{CertificateAuthority, Usage, Validity};
-    use crate::refusal::Dates;
+    use crate::refusal::{Dates, Place};
 
     fn at(text: &str) -> UnixTime {
         parse_time(text).expect("a time")
@@ -326,6 +357,90 @@ mod tests {
         assert_eq!(ca_checked.refusal.remedy(), Some(Remedy::CheckTheLeaf));
     }
 
+    /// A client's chain is judged as a server's: the expired intermediate is the one blamed, with its
+    /// dates against the time given; an intermediate signed by another CA of the trusted CA's name is
+    /// blamed as such, in a server's chain and in a client's.
+    #[test]
+    fn the_certificate_at_fault_is_named_in_a_clients_chain_too() {
+        let root = CertificateAuthority::new("Root", Validity::days_from_now(30)).expect("a CA");
+        let inter = root
+            .intermediate("Inter", Validity::days_from_now(2))
+            .expect("an intermediate");
+        let client = inter
+            .issue(&["client"], Usage::Client, Validity::days_from_now(20))
+            .expect("a client certificate");
+        let chain = [client.cert.clone(), inter.issued.cert.clone()];
+        let later = UnixTime::since_unix_epoch(std::time::Duration::from_secs(UnixTime::now().as_secs() + 5 * 86_400));
+        let refused = verify_client(std::slice::from_ref(&root.issued.cert), &chain, Some(later))
+            .expect("usable input")
+            .expect_err("refused");
+        assert_eq!(refused.refusal.place, Place::Intermediate { index: 1 });
+        assert_eq!(refused.refusal.subject, "CN=Inter");
+        match &refused.refusal.reason {
+            Reason::Expired {
+                dates,
+                presenter,
+                client,
+            } => {
+                assert!(
+                    dates.time_given && *client && *presenter == Presenter::File,
+                    "{dates:?}"
+                );
+                assert_eq!(
+                    dates.not_after.as_deref(),
+                    x509::validity(&inter.issued.cert).map(|(_, to)| to).as_deref()
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+
+        // Another CA named Root signs the intermediate: the intermediate is the certificate at fault.
+        let twin = CertificateAuthority::new("Root", Validity::days_from_now(30)).expect("a CA");
+        let other_inter = twin
+            .intermediate("Inter", Validity::days_from_now(30))
+            .expect("an intermediate");
+        let leaf = other_inter
+            .issue(&["good.example"], Usage::Server, Validity::days_from_now(20))
+            .expect("a leaf");
+        let chain = [leaf.cert.clone(), other_inter.issued.cert.clone()];
+        let refused = verify(
+            std::slice::from_ref(&root.issued.cert),
+            &chain,
+            Some("good.example"),
+            None,
+            Presenter::File,
+        )
+        .expect("usable input")
+        .expect_err("refused");
+        assert_eq!(refused.refusal.place, Place::Intermediate { index: 1 });
+        assert_eq!(
+            refused.refusal.reason,
+            Reason::SameNameOtherKey {
+                issuer: "CN=Root".into(),
+                client: false
+            }
+        );
+
+        // The intermediate first, the leaf second: said as an order to fix, not as a CA used as a leaf.
+        let swapped = [other_inter.issued.cert.clone(), leaf.cert.clone()];
+        let refused = verify(
+            std::slice::from_ref(&root.issued.cert),
+            &swapped,
+            Some("good.example"),
+            None,
+            Presenter::File,
+        )
+        .expect("usable input")
+        .expect_err("refused");
+        assert_eq!(
+            refused.refusal.reason,
+            Reason::LeafNotFirst {
+                leaf: "CN=good.example".into(),
+                position: 2
+            }
+        );
+    }
+
     /// A self-signed CA certificate served as the server's own (what `openssl req -x509` makes) is
     /// refused even when it is the trusted one: said as such, with trusting its key as the way forward.
     #[test]
@@ -344,7 +459,8 @@ mod tests {
             refused.refusal.reason,
             Reason::CaAsLeaf {
                 self_signed: true,
-                presenter: Presenter::Server
+                trusted_itself: true,
+                client: false
             }
         );
         assert_eq!(refused.refusal.remedy(), Some(Remedy::PinSelfSigned));

@@ -249,6 +249,11 @@ pub fn is_self_issued(der: &CertificateDer<'_>) -> bool {
     with_cert(der, false, |c| c.subject().as_raw() == c.issuer().as_raw())
 }
 
+/// The subject name of `cert` as DER.
+pub(crate) fn subject_der(cert: &CertificateDer<'_>) -> Option<Vec<u8>> {
+    with_cert(cert, None, |c| Some(c.subject().as_raw().to_vec()))
+}
+
 /// The issuer name of `cert` as DER.
 pub fn issuer_der(cert: &CertificateDer<'_>) -> Option<Vec<u8>> {
     with_cert(cert, None, |c| Some(c.issuer().as_raw().to_vec()))

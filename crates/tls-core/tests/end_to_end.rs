@@ -214,7 +214,7 @@ async fn unknown_ca_is_named_with_the_fix() {
     assert_eq!(
         refused.reason,
         Reason::UnknownIssuer {
-            name: "127.0.0.1".into(),
+            name: Some("127.0.0.1".into()),
             issuer: "CN=tls-echo demo CA".into(),
             trusted: vec!["CN=Other CA".into()],
             presenter: Presenter::Server,
@@ -226,7 +226,7 @@ async fn unknown_ca_is_named_with_the_fix() {
     let message = rejection(&server, &other, "127.0.0.1").await;
     assert!(
         message.ends_with(
-            "certificate for 127.0.0.1 is signed by CN=tls-echo demo CA, which is not in the trusted roots (CN=Other CA) and not in what the server presented (the server sent only its own certificate): either the chain is incomplete (it must send its intermediates) or CN=tls-echo demo CA is a CA not trusted yet; trust that CA, if you know it"
+            "certificate CN=127.0.0.1 is signed by CN=tls-echo demo CA, which is not in the trusted roots (CN=Other CA) and not in what the server presented (the server sent only its own certificate): either the chain is incomplete (it must send its intermediates) or CN=tls-echo demo CA is a CA not trusted yet; trust that CA, if you know it"
         ),
         "{message}"
     );
@@ -332,7 +332,7 @@ async fn a_complete_chain_from_an_untrusted_root_names_each_link_as_it_is() {
     assert_eq!(
         refused.reason,
         Reason::UnknownIssuer {
-            name: "127.0.0.1".into(),
+            name: Some("127.0.0.1".into()),
             issuer: "CN=tls-echo demo CA".into(),
             trusted: vec!["CN=another CA".into()],
             presenter: Presenter::Server,

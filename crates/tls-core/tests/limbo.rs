@@ -281,7 +281,9 @@ fn every_server_case_gets_rustls_webpkis_verdict_and_a_sentence() {
         if let Some(token) = debug_token(sentence) {
             problems.push(format!("{}: a debug token {token:?} in {sentence:?}", case.id));
         }
-        if !case.subjects.iter().any(|subject| sentence.contains(subject.as_str())) {
+        // A subject may be shortened in the sentence (one of 2,048 e-mail addresses is): its start counts.
+        let named = |subject: &String| sentence.contains(subject.chars().take(100).collect::<String>().as_str());
+        if !case.subjects.iter().any(named) {
             problems.push(format!("{}: names no certificate of the chain: {sentence:?}", case.id));
         }
     }
@@ -310,7 +312,7 @@ fn representative_refusals_are_said_in_full() {
     let expected = [
         (
             "rfc5280::validity::expired-intermediate",
-            r#"the intermediate CN=x509-limbo-intermediate-pathlen-None,OU=105240728076681573309567711324465741610766475068 (certificate 2 of the chain) has expired: it is valid from 2016-01-01T00:00:00Z to 2020-01-01T00:00:00Z, and the time checked is 2022-01-01T00:00:00Z (the certificate it vouches for is within its own dates); its CA must issue it again, and the file hold the new one"#,
+            r#"the intermediate CN=x509-limbo-intermediate-pathlen-None,OU=105240728076681573309567711324465741610766475068 (certificate 2 of the chain) has expired: it is valid from 2016-01-01T00:00:00Z to 2020-01-01T00:00:00Z, and the time checked is 2022-01-01T00:00:00Z (the certificate it vouches for is within its own dates); its CA must issue it again, and the file must hold the new one"#,
         ),
         (
             "rfc5280::validity::expired-leaf",
@@ -322,31 +324,31 @@ fn representative_refusals_are_said_in_full() {
         ),
         (
             "rfc5280::nc::permitted-dns-mismatch",
-            r#"certificate CN=example.com holds DNS name not-example.com, outside the names its CA CN=x509-limbo-root may certify (the CA's name constraints permit only DNS name example.com)"#,
+            r#"certificate CN=example.com holds DNS name not-example.com, outside the names its CA CN=x509-limbo-root may certify (the CA's name constraints permit only DNS name example.com); use a name that CA may certify, or have the certificate issued by a CA without that constraint"#,
         ),
         (
             "rfc5280::nc::excluded-ipv4-match",
-            r#"certificate CN=example.com holds IP address 192.0.2.1, a name its CA CN=x509-limbo-root may not certify (the CA's name constraints exclude IP address 192.0.2.0/24)"#,
+            r#"certificate CN=example.com holds IP address 192.0.2.1, a name its CA CN=x509-limbo-root may not certify (the CA's name constraints exclude IP address 192.0.2.0/24); use a name that CA may certify, or have the certificate issued by a CA without that constraint"#,
         ),
         (
             "pathlen::intermediate-violates-pathlen-0",
-            r#"the intermediate CN=x509-limbo-intermediate-pathlen-0,OU=113053353330967990655219360114167416969860185821 (certificate 3 of the chain) allows 0 intermediate CA(s) below it (its basicConstraints pathLenConstraint), and the chain has 1"#,
+            r#"the intermediate CN=x509-limbo-intermediate-pathlen-0,OU=113053353330967990655219360114167416969860185821 (certificate 3 of the chain) allows 0 intermediate CA(s) below it (its basicConstraints pathLenConstraint), and the chain has 1; issue the chain again with fewer intermediate CAs below that CA, or from a CA whose pathLenConstraint allows them"#,
         ),
         (
             "webpki::forbidden-weak-rsa-key-in-root",
-            r#"the trusted CA CN=x509-limbo-root has a key the verifier cannot check signatures with: RSA 1024 bits, under the 2048 bits rustls accepts"#,
+            r#"the trusted CA CN=x509-limbo-root has a key the verifier cannot check signatures with: RSA 1024 bits, under the 2048 bits rustls accepts; replace that CA with one whose key is ECDSA P-256 or P-384, or RSA of 2048 bits or more"#,
         ),
         (
             "webpki::forbidden-p192-root",
-            r#"the trusted CA CN=x509-limbo-root has a key the verifier cannot check signatures with: an EC key on P-192, which the verifier does not accept"#,
+            r#"the trusted CA CN=x509-limbo-root has a key the verifier cannot check signatures with: an EC key on P-192, which the verifier does not accept; replace that CA with one whose key is ECDSA P-256 or P-384, or RSA of 2048 bits or more"#,
         ),
         (
             "webpki::explicit-curve",
-            r#"the trusted CA CN=x509-limbo-explicit-ec-root has a key the verifier cannot check signatures with: an EC key whose curve is spelled out (explicit parameters) instead of named, which the verifier does not accept"#,
+            r#"the trusted CA CN=x509-limbo-explicit-ec-root has a key the verifier cannot check signatures with: an EC key whose curve is spelled out (explicit parameters) instead of named, which the verifier does not accept; replace that CA with one whose key is ECDSA P-256 or P-384, or RSA of 2048 bits or more"#,
         ),
         (
             "rfc5280::eku::ee-wrong-eku",
-            r#"certificate CN=example.com is not meant for TLS servers (its extended key usage lacks serverAuth)"#,
+            r#"certificate CN=example.com is not meant for TLS servers (its extended key usage lacks serverAuth); make it again with serverAuth in its extended key usage (or with no extended key usage)"#,
         ),
         (
             "rfc5280::ca-as-leaf",
@@ -358,7 +360,7 @@ fn representative_refusals_are_said_in_full() {
         ),
         (
             "rfc5280::unknown-critical-extension-intermediate",
-            r#"the intermediate CN=x509-limbo-intermediate-pathlen-0,OU=604357703475520801399590331789665829589852792432 (certificate 2 of the chain) has an extension marked critical that the verifier does not read, 1.3.6.1.4.1.55738.666.1, and a critical extension it cannot read must be refused"#,
+            r#"the intermediate CN=x509-limbo-intermediate-pathlen-0,OU=604357703475520801399590331789665829589852792432 (certificate 2 of the chain) has an extension marked critical that the verifier does not read, 1.3.6.1.4.1.55738.666.1, and a critical extension it cannot read must be refused; make that certificate again without the extension, or with it not marked critical"#,
         ),
         (
             "webpki::san::mismatch-domain-san",
@@ -370,7 +372,7 @@ fn representative_refusals_are_said_in_full() {
         ),
         (
             "invalid::invalid-issuer-key",
-            r#"the intermediate CN=x509-limbo-intermediate-pathlen-None,OU=255372659288738699547939433766060509931567172863 (certificate 2 of the chain) has a key the verifier cannot check signatures with: an RSA key that cannot be read"#,
+            r#"the intermediate CN=x509-limbo-intermediate-pathlen-None,OU=255372659288738699547939433766060509931567172863 (certificate 2 of the chain) has a key the verifier cannot check signatures with: an RSA key that cannot be read; replace that CA with one whose key is ECDSA P-256 or P-384, or RSA of 2048 bits or more"#,
         ),
         (
             "rfc5280::nc::invalid-ipv4-address",
