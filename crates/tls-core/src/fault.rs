@@ -20,18 +20,6 @@ pub(crate) struct Chain<'a> {
 /// A certificate at fault: where it sits, and its subject.
 pub(crate) type Found = (Place, String);
 
-/// The extensions rustls-webpki reads (id-ce 15, 17, 19, 30, 31, 37: key usage, subject alternative
-/// name, basic constraints, name constraints, CRL distribution points, extended key usage); any other
-/// marked critical makes it refuse the certificate.
-const KNOWN: [&str; 6] = [
-    "2.5.29.15",
-    "2.5.29.17",
-    "2.5.29.19",
-    "2.5.29.30",
-    "2.5.29.31",
-    "2.5.29.37",
-];
-
 impl<'a> Chain<'a> {
     /// The presented certificates with their places: the peer's, then each intermediate.
     fn presented(&self) -> impl Iterator<Item = (Place, &'a CertificateDer<'a>)> {
@@ -119,10 +107,9 @@ impl<'a> Chain<'a> {
     /// that extension (`2.5.29.36 policyConstraints`, say).
     pub(crate) fn unknown_critical(&self) -> Option<(Place, String, String)> {
         self.parsed().find_map(|(place, subject, cert)| {
-            let unknown = cert
-                .extensions()
-                .iter()
-                .find(|ext| ext.critical && !KNOWN.contains(&ext.oid.to_id_string().as_str()))?;
+            let unknown = cert.extensions().iter().find(|ext| {
+                ext.critical && !crate::inspect::WEBPKI_PROCESSES.contains(&ext.oid.to_id_string().as_str())
+            })?;
             Some((place, subject, oid_words(&unknown.oid)))
         })
     }

@@ -125,18 +125,7 @@ pub fn verify(
     let now = at.unwrap_or_else(UnixTime::now);
     Ok(
         match verifier.verify_server_cert(end_entity, intermediates, &server_name, &[], now) {
-            Ok(_) => Ok(Verified {
-                name,
-                name_given,
-                chain: chain.iter().map(x509::subject).collect(),
-                not_after: x509::validity(end_entity).map(|(_, to)| to).unwrap_or_default(),
-                // The trusted CAs that signed a certificate of the chain: the anchors it was checked up to.
-                notes: ca_certs
-                    .iter()
-                    .filter(|ca| chain.iter().any(|cert| x509::issued(ca, cert)))
-                    .filter_map(|ca| trust_anchor_dates(ca, now))
-                    .collect(),
-            }),
+            Ok(_) => Ok(verified(ca_certs, chain, name, name_given, now)),
             Err(err) => Err(invalid(err, end_entity)),
         },
     )
@@ -159,6 +148,33 @@ fn invalid(err: TlsError, end_entity: &CertificateDer<'_>) -> Invalid {
             },
             kind: None,
         },
+    }
+}
+
+/// What a chain that verified is: its subjects, its end, and the notes on the trusted CAs it was
+/// checked up to.
+fn verified(
+    ca_certs: &[CertificateDer<'static>],
+    chain: &[CertificateDer<'static>],
+    name: String,
+    name_given: bool,
+    now: UnixTime,
+) -> Verified {
+    Verified {
+        name,
+        name_given,
+        chain: chain.iter().map(x509::subject).collect(),
+        not_after: chain
+            .first()
+            .and_then(x509::validity)
+            .map(|(_, to)| to)
+            .unwrap_or_default(),
+        // The trusted CAs that signed a certificate of the chain: the anchors it was checked up to.
+        notes: ca_certs
+            .iter()
+            .filter(|ca| chain.iter().any(|cert| x509::issued(ca, cert)))
+            .filter_map(|ca| trust_anchor_dates(ca, now))
+            .collect(),
     }
 }
 
@@ -207,17 +223,7 @@ pub fn verify_client(
         at.is_some(),
     )?;
     Ok(match checked {
-        Ok(()) => Ok(Verified {
-            name: x509::subject(end_entity),
-            name_given: false,
-            chain: chain.iter().map(x509::subject).collect(),
-            not_after: x509::validity(end_entity).map(|(_, to)| to).unwrap_or_default(),
-            notes: ca_certs
-                .iter()
-                .filter(|ca| chain.iter().any(|cert| x509::issued(ca, cert)))
-                .filter_map(|ca| trust_anchor_dates(ca, now))
-                .collect(),
-        }),
+        Ok(()) => Ok(verified(ca_certs, chain, x509::subject(end_entity), false, now)),
         Err(refusal) => Err(Invalid { refusal, kind: None }),
     })
 }

@@ -38,7 +38,7 @@ pub(crate) use crate::x509::hex;
 
 /// The extensions rustls-webpki reads; a critical extension outside this list makes it refuse the
 /// certificate.
-const WEBPKI_PROCESSES: [&str; 6] = [
+pub(crate) const WEBPKI_PROCESSES: [&str; 6] = [
     "2.5.29.15",
     "2.5.29.17",
     "2.5.29.19",
