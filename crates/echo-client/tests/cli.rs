@@ -665,8 +665,7 @@ async fn verbose_names_the_ca_file_and_a_copied_binary_uses_no_built_in_path() {
     );
     // A copy of the program, run outside the checkout: certs/ca.pem is looked for there only.
     let away = test_support::temp_dir();
-    let copy = away.path().join("echo-client");
-    std::fs::copy(CLIENT, &copy).expect("copy the program");
+    let copy = test_support::place_program(CLIENT, away.path());
     let mut command = tokio::process::Command::new(&copy);
     command
         .current_dir(away.path())

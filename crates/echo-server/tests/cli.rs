@@ -441,8 +441,7 @@ async fn a_silent_session_is_idle_once_with_the_page_on() {
 async fn a_scenario_needs_no_certs_folder() {
     let pki = PkiFiles::new();
     let away = test_support::temp_dir();
-    let copy = away.path().join("echo-server");
-    std::fs::copy(SERVER, &copy).expect("copy the program");
+    let copy = test_support::place_program(SERVER, away.path());
     let (ca, ca_key) = (pki.arg("ca.pem"), pki.arg("ca.key"));
     let args = [
         "--listen",
@@ -766,8 +765,7 @@ async fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
 
     // A copy of the program outside the checkout has no certs/ to fall back on, and says what to give.
     let away = test_support::temp_dir();
-    let copy = away.path().join("echo-server");
-    std::fs::copy(SERVER, &copy).expect("copy the program");
+    let copy = test_support::place_program(SERVER, away.path());
     let mut command = tokio::process::Command::new(&copy);
     command.current_dir(away.path()).args(["--listen", "127.0.0.1:0"]);
     let ran = bounded("the copied echo-server", command.output()).await.expect("runs");

@@ -174,6 +174,17 @@ pub fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temporary folder")
 }
 
+/// `program` placed in `dir`, to run from there (outside the checkout): hard-linked, so nothing holds
+/// it open for writing and running it cannot fail with "Text file busy" while another test thread
+/// forks; copied only across filesystems, where a link cannot be made.
+pub fn place_program(program: &str, dir: &Path) -> PathBuf {
+    let to = dir.join(Path::new(program).file_name().expect("a program's file name"));
+    if std::fs::hard_link(program, &to).is_err() {
+        std::fs::copy(program, &to).expect("copy the program");
+    }
+    to
+}
+
 /// Writes `contents` into `dir/name` and returns the path.
 pub fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
     let path = dir.join(name);
