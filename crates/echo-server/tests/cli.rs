@@ -583,11 +583,14 @@ async fn preflight_refuses_a_chain_clients_would_reject_before_any_client_arrive
         b"",
     )
     .await;
-    // The key belongs to the server certificate, not to the first one in the file: that is said first.
-    // Input to fix: exit 2.
+    // The key belongs to the server certificate, listed second in the file: the order is what is
+    // wrong, and said so. Input to fix: exit 2.
     assert_eq!(ran.code, Some(2), "{}", ran.stderr);
     assert!(
-        ran.stderr.contains("does not match certificate CN=tls-echo demo CA"),
+        ran.stderr.contains(&format!(
+            "cannot load certificate chain from {}: it lists CN=tls-echo demo CA first, but the private key belongs to CN=127.0.0.1, certificate 2 of the file: put the server's certificate first, then its intermediates",
+            swapped.display()
+        )),
         "{}",
         ran.stderr
     );

@@ -139,6 +139,7 @@ fn json(args: &VerifyArgs, source: &str, verdict: &Result<Verified, Invalid>) ->
                 "name": (args.purpose == Purpose::Server).then_some(&verified.name),
                 "name_given": verified.name_given,
                 "chain": verified.chain,
+                "trusted_ca": verified.trusted,
                 "trusted_ca_file": args.ca.display().to_string(),
                 "not_after": verified.not_after,
                 "notes": verified.notes,
@@ -160,35 +161,34 @@ fn json(args: &VerifyArgs, source: &str, verdict: &Result<Verified, Invalid>) ->
     code
 }
 
+/// The path checked, up to the trusted CA: `CN=leaf -> CN=Inter -> CN=Root (trusted, from ca.pem)`.
+fn path_line(verified: &Verified, ca_file: &std::path::Path) -> String {
+    let mut path = verified.chain.clone();
+    let from = format!("(trusted, from {})", ca_file.display());
+    match &verified.trusted {
+        // The file held the trusted CA itself, at the top of the path.
+        Some(trusted) if path.last() == Some(trusted) => {}
+        Some(trusted) => path.push(trusted.clone()),
+        None => path.push("a trusted CA".to_owned()),
+    }
+    format!("{} {from}", path.join(" -> "))
+}
+
 /// The verdict as lines: `valid: ...` with the chain, or `invalid: ...` and why.
 fn text(args: &VerifyArgs, source: &str, verdict: Result<Verified, Invalid>) -> ExitCode {
     let mut out = Stdout::default();
     match verdict {
-        Ok(verified) if args.purpose == Purpose::Client => {
-            out.line(&format!("valid: {source} as a client certificate ({})", verified.name));
-            out.line(&format!(
-                "  chain: {} -> trusted CA from {}",
-                verified.chain.join(" -> "),
-                args.ca.display()
-            ));
-            out.line(&format!("  expires: {}", verified.not_after));
-            ExitCode::SUCCESS
-        }
         Ok(verified) => {
-            let name = if verified.name_given {
-                verified.name.clone()
-            } else {
-                format!(
-                    "{} (its first name; give --server-name to check another)",
+            let checked = match (&args.purpose, verified.name_given) {
+                (Purpose::Client, _) => format!("as a client certificate ({})", verified.name),
+                (Purpose::Server, true) => format!("for {}", verified.name),
+                (Purpose::Server, false) => format!(
+                    "for {} (its first name; give --server-name to check another)",
                     verified.name
-                )
+                ),
             };
-            out.line(&format!("valid: {source} for {name}"));
-            out.line(&format!(
-                "  chain: {} -> trusted CA from {}",
-                verified.chain.join(" -> "),
-                args.ca.display()
-            ));
+            out.line(&format!("valid: {source} {checked}"));
+            out.line(&format!("  chain: {}", path_line(&verified, &args.ca)));
             out.line(&format!("  expires: {}", verified.not_after));
             for note in &verified.notes {
                 out.line(&format!("  note: {note}"));

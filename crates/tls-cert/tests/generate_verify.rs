@@ -677,8 +677,40 @@ async fn verify_names_an_incomplete_chain_and_accepts_the_complete_one() {
     let ran = verify(&["--ca", &ca, &chained]).await;
     assert!(ran.ok(), "{}", ran.stdout);
     assert!(
+        ran.stdout.contains(&format!(
+            "  chain: CN=leaf.test -> CN=tls-echo intermediate -> CN=tls-echo demo CA (trusted, from {ca})\n"
+        )),
+        "{}",
         ran.stdout
-            .contains("chain: CN=leaf.test -> CN=tls-echo intermediate -> trusted CA"),
+    );
+    assert!(!ran.stdout.contains("note:"), "{}", ran.stdout);
+    // The path checked, whatever the file's order: the CA before the intermediate, the leaf twice.
+    let root = std::fs::read_to_string(&ca).expect("the CA");
+    let shuffled = write(
+        pki.dir(),
+        "shuffled.pem",
+        format!(
+            "{}{}{root}{}",
+            leaf.cert_pem, leaf.cert_pem, intermediate.issued.cert_pem
+        ),
+    )
+    .display()
+    .to_string();
+    let ran = verify(&["--ca", &ca, &shuffled]).await;
+    assert!(ran.ok(), "{}", ran.stdout);
+    let lines: Vec<&str> = ran
+        .stdout
+        .lines()
+        .filter(|line| !line.starts_with("  expires:"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            format!("valid: {shuffled} for leaf.test (its first name; give --server-name to check another)").as_str(),
+            format!("  chain: CN=leaf.test -> CN=tls-echo intermediate -> CN=tls-echo demo CA (trusted, from {ca})")
+                .as_str(),
+            "  note: certificate 2 of the file, CN=leaf.test, is not on the path checked (it signed none of the certificates on it): a peer need not send it",
+        ],
         "{}",
         ran.stdout
     );
@@ -1182,4 +1214,122 @@ async fn inspect_connect_warns_about_the_name_and_an_incomplete_chain() {
     assert!(ran.ok(), "{}", ran.stderr);
     assert!(!ran.stdout.contains("not valid for"), "{}", ran.stdout);
     good.stop().await;
+}
+
+/// Runs openssl with `args` in `dir`, expecting it to succeed.
+async fn openssl_in(dir: &Path, args: &[&str]) {
+    let mut all: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+    for arg in &mut all {
+        if arg.ends_with(".pem") || arg.ends_with(".key") || arg.ends_with(".csr") || arg.ends_with(".ext") {
+            *arg = dir.join(&*arg).display().to_string();
+        }
+    }
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    let ran = run("openssl", &all, "openssl", b"").await;
+    assert!(ran.ok(), "openssl {all:?}: {}", ran.stderr);
+}
+
+/// Key usage that rustls-webpki does not read and OpenSSL refuses (an intermediate without
+/// keyCertSign, a leaf whose key usage allows no handshake): valid, with a note for each, and
+/// `openssl verify` (the oracle) refuses the same chain for the same two reasons.
+#[tokio::test]
+async fn verify_notes_key_usage_that_openssl_refuses() {
+    let dir = temp_dir();
+    let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    let mut root = vec![
+        "req",
+        "-x509",
+        "-keyout",
+        "root.key",
+        "-out",
+        "root.pem",
+        "-subj",
+        "/CN=KU Root",
+    ];
+    root.extend(key);
+    root.extend([
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=keyCertSign,cRLSign",
+    ]);
+    openssl_in(dir.path(), &root).await;
+    for (stem, ext) in [
+        (
+            "inter",
+            "basicConstraints=critical,CA:TRUE\nkeyUsage=digitalSignature,cRLSign\n",
+        ),
+        (
+            "leaf",
+            "subjectAltName=DNS:ku.test\nkeyUsage=keyCertSign\nextendedKeyUsage=serverAuth\n",
+        ),
+    ] {
+        let (csr, cert, key_file) = (format!("{stem}.csr"), format!("{stem}.pem"), format!("{stem}.key"));
+        let mut request = vec!["req", "-new", "-keyout", &key_file, "-out", &csr, "-subj"];
+        let subject = format!("/CN={stem}");
+        request.push(&subject);
+        request.extend(key);
+        openssl_in(dir.path(), &request).await;
+        write(dir.path(), &format!("{stem}.ext"), ext);
+        let (issuer, issuer_key) = if stem == "inter" {
+            ("root.pem", "root.key")
+        } else {
+            ("inter.pem", "inter.key")
+        };
+        let extfile = format!("{stem}.ext");
+        openssl_in(
+            dir.path(),
+            &[
+                "x509", "-req", "-in", &csr, "-CA", issuer, "-CAkey", issuer_key, "-out", &cert, "-days", "30",
+                "-extfile", &extfile,
+            ],
+        )
+        .await;
+    }
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let chain = write(
+        dir.path(),
+        "chain.pem",
+        std::fs::read_to_string(path("leaf.pem")).expect("leaf")
+            + &std::fs::read_to_string(path("inter.pem")).expect("inter"),
+    )
+    .display()
+    .to_string();
+
+    let oracle = run(
+        "openssl",
+        &[
+            "verify",
+            "-CAfile",
+            &path("root.pem"),
+            "-untrusted",
+            &path("inter.pem"),
+            "-purpose",
+            "sslserver",
+            &path("leaf.pem"),
+        ],
+        "openssl",
+        b"",
+    )
+    .await;
+    assert!(!oracle.ok(), "openssl accepts it: {}", oracle.stdout);
+    let said = format!("{}{}", oracle.stdout, oracle.stderr);
+    assert!(said.contains("unsuitable certificate purpose"), "{said}");
+    assert!(
+        said.contains("key usage does not include certificate signing"),
+        "{said}"
+    );
+
+    let ran = verify(&["--ca", &path("root.pem"), &chain]).await;
+    assert!(ran.ok(), "{}{}", ran.stdout, ran.stderr);
+    let notes: Vec<&str> = ran.stdout.lines().filter(|line| line.starts_with("  note: ")).collect();
+    assert_eq!(
+        notes,
+        [
+            "  note: certificate CN=leaf has a key usage without digitalSignature, keyEncipherment or keyAgreement, so its key may not be used in a TLS handshake: rustls accepts it (rustls-webpki does not read key usage), but OpenSSL, and curl and Python built on it, refuse it; make it again with digitalSignature in its key usage",
+            "  note: the intermediate CN=inter (certificate 2 of the file) has a key usage without keyCertSign, so it may not sign certificates: rustls accepts it (rustls-webpki does not read key usage), but OpenSSL, and curl and Python built on it, refuse every chain through it; make it again with keyCertSign in its key usage",
+        ],
+        "{}",
+        ran.stdout
+    );
 }

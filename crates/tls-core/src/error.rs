@@ -194,6 +194,18 @@ pub enum LoadProblem {
     /// rustls cannot use the key (an unsupported algorithm, for example).
     #[error("rustls cannot use it: {}", match .0 { rustls::Error::General(text) => text.clone(), other => other.to_string() })]
     Rejected(rustls::Error),
+    /// The chain lists another certificate before the server's own, the one the key belongs to.
+    #[error(
+        "it lists {first} first, but the private key belongs to {leaf}, certificate {position} of the file: put the server's certificate first, then its intermediates"
+    )]
+    LeafNotFirst {
+        /// The subject of the certificate listed first.
+        first: String,
+        /// The subject of the certificate the key belongs to.
+        leaf: String,
+        /// Its place in the file, from 1.
+        position: usize,
+    },
     /// An RSA key too short for rustls' crypto (aws-lc-rs refuses RSA under 2048 bits).
     #[error("it is an RSA key of {bits} bits, and rustls refuses RSA keys under 2048 bits")]
     WeakRsaKey {

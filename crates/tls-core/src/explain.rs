@@ -270,19 +270,13 @@ fn webpki_refusal(refused: &webpki::Error, chain: &Chain<'_>, cx: Context) -> Re
             },
         ),
         webpki::Error::EndEntityUsedAsCa => (chain.not_a_ca().unwrap_or(peer), Reason::NotACa),
-        webpki::Error::NameConstraintViolation => {
-            let breach = crate::constraints::breach(chain.leaf, chain.intermediates, chain.anchors);
-            let found = match &breach {
-                Some(breach) => (chain.place_of(&breach.ca), breach.ca.clone()),
-                None => chain.constraining_ca().unwrap_or(peer),
-            };
-            (
-                found,
-                Reason::NameConstraint {
-                    breach: breach.map(|breach| breach.sentence),
-                },
-            )
-        }
+        webpki::Error::NameConstraintViolation => match crate::constraints::breach(chain) {
+            Some((ca, breach)) => (ca, Reason::NameConstraint { breach: Some(breach) }),
+            None => (
+                chain.constraining_ca().unwrap_or(peer),
+                Reason::NameConstraint { breach: None },
+            ),
+        },
         webpki::Error::MalformedNameConstraint => {
             (chain.constraining_ca().unwrap_or(peer), Reason::MalformedNameConstraint)
         }

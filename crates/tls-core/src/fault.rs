@@ -86,13 +86,6 @@ impl<'a> Chain<'a> {
         })
     }
 
-    /// The place of the certificate with `subject`: a presented one, else a trust anchor.
-    pub(crate) fn place_of(&self, subject: &str) -> Place {
-        self.presented()
-            .find(|(_, der)| x509::subject(der) == subject)
-            .map_or(Place::TrustAnchor, |(place, _)| place)
-    }
-
     /// The certificate whose notAfter (or notBefore, `ends` false) is `time`: the one the verifier found
     /// outside its dates.
     pub(crate) fn dated(&self, time: UnixTime, ends: bool) -> Option<Found> {

@@ -139,7 +139,7 @@ pub use identity::{Identity, check_key_matches};
 pub use inspect::key_belongs_to;
 pub use names::Named;
 pub use preflight::{Finding, Severity, check as preflight, served_chain_warnings};
-pub use refusal::{Dates, Place, Presenter, Reason, Refusal};
+pub use refusal::{Constraint, Dates, NameBreach, NameKind, Place, Presenter, Reason, Refusal};
 pub use remedy::Remedy;
 /// rustls itself, for callers that hold its configurations.
 pub use rustls;

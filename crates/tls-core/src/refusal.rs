@@ -63,6 +63,109 @@ pub struct Dates {
     pub time_given: bool,
 }
 
+/// A name that a CA may not certify: which certificate holds it, the name, and the constraint of
+/// the CA that it broke.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NameBreach {
+    /// Where the certificate holding the name sits in the chain.
+    pub holder_place: Place,
+    /// Its subject.
+    pub holder: String,
+    /// The name's type.
+    pub kind: NameKind,
+    /// The name as a person reads it (`www.example.com`, `192.0.2.1`, `CN=leaf`).
+    pub name: String,
+    /// The name is the certificate's subject (checked as a directory name), not one of its subject
+    /// alternative names.
+    pub is_subject: bool,
+    /// The constraint it broke.
+    #[serde(flatten)]
+    pub constraint: Constraint,
+}
+
+/// The type of a name in a certificate (RFC 5280's GeneralName).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum NameKind {
+    /// dNSName.
+    Dns,
+    /// iPAddress.
+    Ip,
+    /// rfc822Name.
+    Email,
+    /// uniformResourceIdentifier.
+    Uri,
+    /// directoryName, or the subject.
+    Directory,
+    /// otherName, by its type's OID.
+    OtherName,
+    /// registeredID.
+    RegisteredId,
+    /// x400Address.
+    X400Address,
+    /// ediPartyName.
+    EdiPartyName,
+}
+
+impl NameKind {
+    /// The types rustls-webpki matches against name constraints; under a constraint on another
+    /// type it refuses every name of that type.
+    pub fn is_checked(self) -> bool {
+        matches!(self, Self::Dns | Self::Ip)
+    }
+
+    /// The type's name, several of them (`DNS names`).
+    fn plural(self) -> &'static str {
+        match self {
+            Self::Dns => "DNS names",
+            Self::Ip => "IP addresses",
+            Self::Email => "e-mail addresses",
+            Self::Uri => "URIs",
+            Self::Directory => "directory names",
+            Self::OtherName => "otherNames",
+            Self::RegisteredId => "registered IDs",
+            Self::X400Address => "X.400 addresses",
+            Self::EdiPartyName => "EDI party names",
+        }
+    }
+}
+
+impl fmt::Display for NameKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Dns => "DNS name",
+            Self::Ip => "IP address",
+            Self::Email => "e-mail address",
+            Self::Uri => "URI",
+            Self::Directory => "directory name",
+            Self::OtherName => "otherName",
+            Self::RegisteredId => "registered ID",
+            Self::X400Address => "X.400 address",
+            Self::EdiPartyName => "EDI party name",
+        })
+    }
+}
+
+/// The name constraint a name broke.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Constraint {
+    /// The CA permits only these subtrees of the name's type, and the name is in none of them.
+    Permitted {
+        /// The permitted subtrees of its type (`example.com`, `10.0.0.0/8`).
+        only: Vec<String>,
+    },
+    /// The CA excludes a subtree the name is in.
+    Excluded {
+        /// That subtree.
+        by: String,
+    },
+    /// The CA constrains names of this type, which the verifier does not check: it refuses every
+    /// such name below that CA.
+    NotChecked,
+}
+
 /// What is wrong with a certificate, with the facts that show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
@@ -158,8 +261,9 @@ pub enum Reason {
     NotACa,
     /// A name the certificate holds is outside what a CA above it may certify.
     NameConstraint {
-        /// Which name broke which constraint of which CA, when it could be told.
-        breach: Option<String>,
+        /// Which name of which certificate broke which constraint, when it could be told (the CA
+        /// is the refusal's certificate).
+        breach: Option<NameBreach>,
     },
     /// A CA's name constraints are not well formed (a DNS constraint with a wildcard, say).
     MalformedNameConstraint,
@@ -306,6 +410,13 @@ impl Refusal {
                 ..
             } => Some(Remedy::PinSelfSigned),
             Reason::PathLength { .. } => Some(Remedy::ShortenChain),
+            Reason::NameConstraint {
+                breach:
+                    Some(NameBreach {
+                        constraint: Constraint::NotChecked,
+                        ..
+                    }),
+            } => Some(Remedy::CheckedConstraintsOnly),
             Reason::NameConstraint { .. } => Some(Remedy::NameTheCaAllows),
             Reason::UnknownCriticalExtension { .. } => Some(Remedy::DropCriticalExtension),
             Reason::UnusableKey { key: Some(_) } if self.place != Place::Peer => Some(Remedy::StrongerCaKey),
@@ -634,10 +745,48 @@ fn signature_facts(who: &str, reason: &Reason) -> String {
     }
 }
 
+/// Which name of which certificate broke which constraint of `ca`.
+fn breach_facts(ca: &str, breach: &NameBreach) -> String {
+    let holder = named(breach.holder_place, &breach.holder, false);
+    let (kind, name) = (breach.kind, shortened(&breach.name));
+    let holds = if breach.is_subject {
+        format!("{holder} has the subject (a directory name) {name}")
+    } else {
+        format!("{holder} holds {kind} {name}")
+    };
+    let wildcard = kind == NameKind::Dns && name.starts_with("*.");
+    match &breach.constraint {
+        Constraint::Permitted { only } => {
+            let only: Vec<String> = only.iter().map(|base| format!("{kind} {base}")).collect();
+            let outside = if wildcard {
+                "a wildcard that stands for names outside those"
+            } else {
+                "outside the names"
+            };
+            format!(
+                "{holds}, {outside} {ca} may certify (its name constraints permit only {})",
+                only.join(", ")
+            )
+        }
+        Constraint::Excluded { by } => {
+            let name = if wildcard {
+                "a wildcard that stands for names"
+            } else {
+                "a name"
+            };
+            format!("{holds}, {name} {ca} may not certify (its name constraints exclude {kind} {by})")
+        }
+        Constraint::NotChecked => format!(
+            "{holds}, and {ca} has name constraints on {}, which the verifier does not check: it refuses every certificate below such a CA that holds one",
+            kind.plural()
+        ),
+    }
+}
+
 /// What is wrong with the names of the chain below `who` against name constraints.
 fn names_facts(who: &str, reason: &Reason) -> String {
     match reason {
-        Reason::NameConstraint { breach: Some(breach) } => breach.clone(),
+        Reason::NameConstraint { breach: Some(breach) } => breach_facts(who, breach),
         Reason::NameConstraint { breach: None } if who.starts_with("certificate ") => {
             format!("{who} holds a name that a CA above it may not certify (that CA's name constraints)")
         }

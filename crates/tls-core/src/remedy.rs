@@ -68,6 +68,9 @@ pub enum Remedy {
     ShortenChain,
     /// A name a CA may not certify: a name it may, or a CA without that constraint.
     NameTheCaAllows,
+    /// A CA constrains a type of name the verifier does not check: a CA that constrains only DNS
+    /// names and IP addresses, or none.
+    CheckedConstraintsOnly,
     /// An extension marked critical that the verifier does not read.
     DropCriticalExtension,
     /// A CA whose key the verifier refuses: a CA with a key it accepts.
@@ -143,6 +146,9 @@ impl std::fmt::Display for Remedy {
             Self::NameTheCaAllows => {
                 f.write_str("use a name that CA may certify, or have the certificate issued by a CA without that constraint")
             }
+            Self::CheckedConstraintsOnly => f.write_str(
+                "have the certificate issued by a CA whose name constraints are on DNS names and IP addresses only (the types the verifier checks), or that has none",
+            ),
             Self::DropCriticalExtension => {
                 f.write_str("make that certificate again without the extension, or with it not marked critical")
             }

@@ -18,8 +18,11 @@ pub struct Verified {
     pub name: String,
     /// Whether that name was given, or taken from the certificate's first SAN.
     pub name_given: bool,
-    /// Subjects from the certificate up to its last intermediate.
+    /// Subjects along the path checked, from the certificate up to the last intermediate (or the
+    /// trusted CA itself, when the file holds it), in that order whatever the file's order.
     pub chain: Vec<String>,
+    /// The trusted CA the path ends at, by its subject.
+    pub trusted: Option<String>,
     /// When the certificate expires, RFC 3339.
     pub not_after: String,
     /// What holds but is worth knowing: a trusted CA of the chain outside its dates
@@ -125,7 +128,7 @@ pub fn verify(
     let now = at.unwrap_or_else(UnixTime::now);
     Ok(
         match verifier.verify_server_cert(end_entity, intermediates, &server_name, &[], now) {
-            Ok(_) => Ok(verified(ca_certs, chain, name, name_given, now)),
+            Ok(_) => Ok(verified(ca_certs, chain, (name, name_given), now, false)),
             Err(err) => Err(invalid(err, end_entity)),
         },
     )
@@ -151,31 +154,110 @@ fn invalid(err: TlsError, end_entity: &CertificateDer<'_>) -> Invalid {
     }
 }
 
-/// What a chain that verified is: its subjects, its end, and the notes on the trusted CAs it was
-/// checked up to.
+/// What a chain that verified is: the path checked, its end, and the notes on the trusted CAs it was
+/// checked up to and on the certificates of the file that are not on it.
 fn verified(
     ca_certs: &[CertificateDer<'static>],
     chain: &[CertificateDer<'static>],
-    name: String,
-    name_given: bool,
+    (name, name_given): (String, bool),
     now: UnixTime,
+    client: bool,
 ) -> Verified {
+    let order = x509::path_order(&chain[0], &chain[1..]);
+    let path: Vec<&CertificateDer<'static>> = std::iter::once(&chain[0])
+        .chain(order.iter().map(|at| &chain[at + 1]))
+        .collect();
+    let top = path[path.len() - 1];
+    let trusted = ca_certs
+        .iter()
+        .find(|ca| ca.as_ref() == top.as_ref())
+        .or_else(|| ca_certs.iter().find(|ca| x509::issued(ca, top)));
+    // The trusted CAs that signed a certificate of the chain: the anchors it was checked up to.
+    let anchors = ca_certs
+        .iter()
+        .filter(|ca| chain.iter().any(|cert| x509::issued(ca, cert)))
+        .filter_map(|ca| trust_anchor_dates(ca, now));
+    let off_path = chain
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(at, _)| !order.contains(&(at - 1)));
+    let off_path = off_path.map(|(at, cert)| {
+        format!(
+            "certificate {} of the file, {}, is not on the path checked (it signed none of the certificates on it): a peer need not send it",
+            at + 1,
+            x509::subject(cert)
+        )
+    });
+    let usage = key_usage_notes(chain, &order, trusted, client);
     Verified {
         name,
         name_given,
-        chain: chain.iter().map(x509::subject).collect(),
-        not_after: chain
-            .first()
-            .and_then(x509::validity)
-            .map(|(_, to)| to)
-            .unwrap_or_default(),
-        // The trusted CAs that signed a certificate of the chain: the anchors it was checked up to.
-        notes: ca_certs
-            .iter()
-            .filter(|ca| chain.iter().any(|cert| x509::issued(ca, cert)))
-            .filter_map(|ca| trust_anchor_dates(ca, now))
-            .collect(),
+        chain: path.iter().map(|cert| x509::subject(cert)).collect(),
+        trusted: trusted.map(x509::subject),
+        not_after: x509::validity(&chain[0]).map(|(_, to)| to).unwrap_or_default(),
+        notes: anchors.chain(usage).chain(off_path).collect(),
     }
+}
+
+/// What rustls accepts and OpenSSL refuses in the key usage of the path checked (rustls-webpki does
+/// not read key usage): a CA, the trusted one included, whose key usage lacks keyCertSign; a leaf
+/// whose key usage allows no TLS handshake (none of digitalSignature, keyEncipherment and
+/// keyAgreement for a server; of digitalSignature and keyAgreement for a client).
+fn key_usage_notes(
+    chain: &[CertificateDer<'static>],
+    order: &[usize],
+    trusted: Option<&CertificateDer<'static>>,
+    client: bool,
+) -> Vec<String> {
+    const OPENSSL: &str =
+        "rustls accepts it (rustls-webpki does not read key usage), but OpenSSL, and curl and Python built on it,";
+    let usage = |cert: &CertificateDer<'_>| {
+        let (_, parsed) = x509_parser::parse_x509_certificate(cert).ok()?;
+        let usage = parsed.key_usage().ok()??;
+        Some(*usage.value)
+    };
+    let mut notes = Vec::new();
+    if let Some(leaf) = usage(&chain[0]) {
+        let handshake = leaf.digital_signature() || leaf.key_agreement() || (!client && leaf.key_encipherment());
+        if !handshake {
+            let allowed = if client {
+                "digitalSignature or keyAgreement"
+            } else {
+                "digitalSignature, keyEncipherment or keyAgreement"
+            };
+            notes.push(format!(
+                "certificate {} has a key usage without {allowed}, so its key may not be used in a TLS handshake: {OPENSSL} refuse it; make it again with digitalSignature in its key usage",
+                x509::subject(&chain[0])
+            ));
+        }
+    }
+    let cas = order
+        .iter()
+        .map(|at| {
+            (
+                format!(
+                    "the intermediate {} (certificate {} of the file)",
+                    x509::subject(&chain[at + 1]),
+                    at + 2
+                ),
+                &chain[at + 1],
+            )
+        })
+        // The trusted CA, unless the file held it too (then it was named as an intermediate).
+        .chain(
+            trusted
+                .filter(|ca| order.last().is_none_or(|at| chain[at + 1].as_ref() != ca.as_ref()))
+                .map(|ca| (format!("the trusted CA {}", x509::subject(ca)), ca)),
+        );
+    for (named, ca) in cas {
+        if usage(ca).is_some_and(|usage| !usage.key_cert_sign()) {
+            notes.push(format!(
+                "{named} has a key usage without keyCertSign, so it may not sign certificates: {OPENSSL} refuse every chain through it; make it again with keyCertSign in its key usage"
+            ));
+        }
+    }
+    notes
 }
 
 /// A chain whose first certificate is a CA while a later one is not: the end-entity certificate is
@@ -223,7 +305,7 @@ pub fn verify_client(
         at.is_some(),
     )?;
     Ok(match checked {
-        Ok(()) => Ok(verified(ca_certs, chain, x509::subject(end_entity), false, now)),
+        Ok(()) => Ok(verified(ca_certs, chain, (x509::subject(end_entity), false), now, true)),
         Err(refusal) => Err(Invalid { refusal, kind: None }),
     })
 }

@@ -267,6 +267,32 @@ pub fn issued(ca: &CertificateDer<'_>, cert: &CertificateDer<'_>) -> bool {
     })
 }
 
+/// The intermediates of a chain in the order of the path up from `leaf`, by their index in
+/// `intermediates`: each the one that signed the certificate before it (the one merely named as its
+/// issuer when none did). Those that issued none of them are left out: a duplicate, a stray
+/// certificate, another branch.
+pub fn path_order(leaf: &CertificateDer<'_>, intermediates: &[CertificateDer<'_>]) -> Vec<usize> {
+    // Names are compared first (read once each); signatures only among the CAs of the right name.
+    let subjects: Vec<Option<Vec<u8>>> = intermediates.iter().map(subject_der).collect();
+    let mut path: Vec<usize> = Vec::new();
+    let mut current = leaf;
+    while !is_self_issued(current) {
+        let issuer = issuer_der(current);
+        let named: Vec<usize> = (0..intermediates.len())
+            .filter(|at| !path.contains(at) && issuer.is_some() && subjects[*at] == issuer)
+            .collect();
+        let next = named
+            .iter()
+            .copied()
+            .find(|&at| issued(&intermediates[at], current))
+            .or(named.first().copied());
+        let Some(next) = next else { break };
+        path.push(next);
+        current = &intermediates[next];
+    }
+    path
+}
+
 /// Whether `cert` names `issuer` (a DER Name) as its issuer and its signature verifies with `spki` (a
 /// DER SubjectPublicKeyInfo).
 pub fn signed_by(cert: &CertificateDer<'_>, issuer: &[u8], spki: &[u8]) -> bool {

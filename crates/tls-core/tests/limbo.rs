@@ -13,7 +13,7 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::ServerCertVerifier as _;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use serde_json::Value;
-use tls_core::{Presenter, x509};
+use tls_core::{Presenter, Reason, x509};
 
 /// The suite, read once: gzip, then JSON.
 fn suite() -> Value {
@@ -54,6 +54,8 @@ struct Case {
     webpki_success: bool,
     /// Ours: `None` for success, else the refusal as it is said.
     refusal: Option<String>,
+    /// Ours is a name-constraint refusal that does not say which name broke which constraint.
+    breach_untold: bool,
 }
 
 fn run(case: &Value) -> Case {
@@ -106,6 +108,9 @@ fn run(case: &Value) -> Case {
             .map(x509::subject)
             .collect(),
         webpki_success,
+        breach_untold: ours
+            .as_ref()
+            .is_err_and(|invalid| matches!(invalid.refusal.reason, Reason::NameConstraint { breach: None })),
         refusal: ours.err().map(|invalid| invalid.to_string()),
     }
 }
@@ -278,6 +283,12 @@ fn every_server_case_gets_rustls_webpkis_verdict_and_a_sentence() {
             differing.push(case.id.as_str());
         }
         let Some(sentence) = &case.refusal else { continue };
+        if case.breach_untold {
+            problems.push(format!(
+                "{}: which name broke which constraint is not said: {sentence:?}",
+                case.id
+            ));
+        }
         if let Some(token) = debug_token(sentence) {
             problems.push(format!("{}: a debug token {token:?} in {sentence:?}", case.id));
         }
@@ -324,11 +335,23 @@ fn representative_refusals_are_said_in_full() {
         ),
         (
             "rfc5280::nc::permitted-dns-mismatch",
-            r#"certificate CN=example.com holds DNS name not-example.com, outside the names its CA CN=x509-limbo-root may certify (the CA's name constraints permit only DNS name example.com); use a name that CA may certify, or have the certificate issued by a CA without that constraint"#,
+            r#"certificate CN=example.com holds DNS name not-example.com, outside the names the trusted CA CN=x509-limbo-root may certify (its name constraints permit only DNS name example.com); use a name that CA may certify, or have the certificate issued by a CA without that constraint"#,
         ),
         (
             "rfc5280::nc::excluded-ipv4-match",
-            r#"certificate CN=example.com holds IP address 192.0.2.1, a name its CA CN=x509-limbo-root may not certify (the CA's name constraints exclude IP address 192.0.2.0/24); use a name that CA may certify, or have the certificate issued by a CA without that constraint"#,
+            r#"certificate CN=example.com holds IP address 192.0.2.1, a name the trusted CA CN=x509-limbo-root may not certify (its name constraints exclude IP address 192.0.2.0/24); use a name that CA may certify, or have the certificate issued by a CA without that constraint"#,
+        ),
+        (
+            "rfc5280::nc::intermediate-with-san-rejected-by-intermediate-nc",
+            r#"the intermediate CN=x509-limbo-intermediate-pathlen-None,OU=630369269590794372716514827353624427281432448390 (certificate 3 of the chain) holds DNS name forbidden.example.com, a name the intermediate CN=x509-limbo-intermediate-pathlen-None,OU=277174392326838428012663783488311462899061083554 (certificate 2 of the chain) may not certify (its name constraints exclude DNS name forbidden.example.com); use a name that CA may certify, or have the certificate issued by a CA without that constraint"#,
+        ),
+        (
+            "rfc5280::nc::nc-forbids-dnsname-wildcard-san",
+            r#"certificate CN=example.com holds DNS name *.example.com, a wildcard that stands for names the intermediate CN=x509-limbo-intermediate-pathlen-None,OU=294970882950063581197924945098760778604948405934 (certificate 2 of the chain) may not certify (its name constraints exclude DNS name bar.example.com); use a name that CA may certify, or have the certificate issued by a CA without that constraint"#,
+        ),
+        (
+            "rfc5280::nc::excluded-dn-match",
+            r#"certificate CN=foo holds directory name CN=foo, and the trusted CA CN=x509-limbo-root has name constraints on directory names, which the verifier does not check: it refuses every certificate below such a CA that holds one; have the certificate issued by a CA whose name constraints are on DNS names and IP addresses only (the types the verifier checks), or that has none"#,
         ),
         (
             "pathlen::intermediate-violates-pathlen-0",
@@ -389,6 +412,9 @@ fn representative_refusals_are_said_in_full() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// An e-mail name constraint, said word for word: rustls-webpki refuses every e-mail address below it.
+const EMAIL_CONSTRAINT: &str = "certificate CN=example.com holds e-mail address foo@example.com, and the intermediate CN=x509-limbo-intermediate-pathlen-None,OU=556278627546999903376469724997933164360586354781 (certificate 2 of the chain) has name constraints on e-mail addresses, which the verifier does not check: it refuses every certificate below such a CA that holds one; have the certificate issued by a CA whose name constraints are on DNS names and IP addresses only (the types the verifier checks), or that has none";
+
 /// The client cases (`tls-cert verify --purpose client`, what echo-server's `--client-ca` checks): the
 /// verdict is rustls-webpki's client verifier's, and where it is not the suite's, the case is listed.
 #[test]
@@ -447,6 +473,14 @@ fn every_client_case_gets_rustls_webpkis_verdict_and_a_sentence() {
             let sentence = invalid.to_string();
             if let Some(token) = debug_token(&sentence) {
                 problems.push(format!("{id}: a debug token {token:?} in {sentence:?}"));
+            }
+            if matches!(invalid.refusal.reason, Reason::NameConstraint { breach: None }) {
+                problems.push(format!(
+                    "{id}: which name broke which constraint is not said: {sentence:?}"
+                ));
+            }
+            if id == "rfc5280::nc::nc-permits-email-exact" && sentence != EMAIL_CONSTRAINT {
+                problems.push(format!("{id}:\n  expected {EMAIL_CONSTRAINT}\n  got      {sentence}"));
             }
         }
     }

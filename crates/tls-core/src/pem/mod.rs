@@ -71,6 +71,16 @@ fn identity_of(
         ));
     }
     check_key_matches(&chain, &key).map_err(|err| match err {
+        // The key is another certificate's of the file: the chain is out of order.
+        Error::KeyMismatch { .. } if let Some((at, leaf)) = key_holder(&chain, &key) => load_error(
+            Material::CertificateChain,
+            cert_path,
+            LoadProblem::LeafNotFirst {
+                first: x509::subject(&chain[0]),
+                leaf: x509::subject(leaf),
+                position: at + 1,
+            },
+        ),
         Error::KeyMismatch { subject, .. } => Error::KeyMismatch {
             key: key_path.display().to_string(),
             subject,
@@ -80,6 +90,18 @@ fn identity_of(
         other => other,
     })?;
     Ok(Identity { chain, key })
+}
+
+/// The certificate after the first that `key` belongs to, with its index.
+fn key_holder<'c>(
+    chain: &'c [CertificateDer<'static>],
+    key: &PrivateKeyDer<'static>,
+) -> Option<(usize, &'c CertificateDer<'static>)> {
+    chain
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, cert)| crate::inspect::key_belongs_to(cert, key).unwrap_or(false))
 }
 
 /// Loads a certificate chain and its key from one file (HAProxy's combined PEM: the certificates, then
