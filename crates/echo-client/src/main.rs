@@ -53,6 +53,10 @@ pub(crate) struct Args {
     /// Write the same handshake x-ray as JSON to FILE
     #[arg(long, value_name = "FILE")]
     pub(crate) trace_json: Option<PathBuf>,
+    /// Write the handshake as one self-contained HTML page to FILE: a ladder diagram, each message
+    /// explained, its fields and bytes (no script, nothing fetched)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) trace_html: Option<PathBuf>,
     /// Write the connection as a pcapng FILE with its secrets inside: Wireshark and tshark open it
     /// decrypted, with no key log file
     #[arg(long, value_name = "FILE")]
@@ -116,9 +120,7 @@ async fn main() -> ExitCode {
     let result = match args.command {
         Some(Command::Bench(bench)) => {
             // bench makes many connections and traces none of them.
-            for output in [outputs.json, outputs.pcap].into_iter().flatten() {
-                output.abandon();
-            }
+            outputs.abandon();
             bench::run(bench)
                 .await
                 .map(|code| if code == ExitCode::SUCCESS { 0 } else { 1 })
@@ -190,7 +192,7 @@ async fn run(args: Args, outputs: trace::Outputs) -> tls_echo_cli::Result<u8> {
         verbose: args.verbose,
     };
     let (config, server_name, options) = connection_setup(args.target, args.verbose)?;
-    if args.trace.is_none() && args.trace_json.is_none() && args.pcap.is_none() {
+    if args.trace.is_none() && args.trace_json.is_none() && args.trace_html.is_none() && args.pcap.is_none() {
         let conn = client::connect(&addr, server_name, config, options).await?;
         return Ok(session(conn, &echoing).await?);
     }

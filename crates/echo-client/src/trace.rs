@@ -1,5 +1,5 @@
-//! `--trace`, `--trace-json FILE` and `--pcap FILE`: the handshake x-ray of the connection, after the
-//! echo.
+//! `--trace`, `--trace-json FILE`, `--trace-html FILE` and `--pcap FILE`: the handshake x-ray of the
+//! connection, after the echo.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -73,8 +73,11 @@ impl Traced {
             },
         };
         // The session's own error comes first: a file that cannot be written after it is said too.
-        let Outputs { json, pcap } = outputs;
-        let written = report(&capture.trace(), detail.as_deref(), json).and_then(|()| {
+        let Outputs { json, html, pcap } = outputs;
+        let trace = capture.trace();
+        let written = report(&trace, detail.as_deref(), json)
+            .and_then(|()| html.map_or(Ok(()), |output| output.write(trace.html(&page(&addr)).as_bytes())));
+        let written = written.and_then(|()| {
             pcap.map_or(Ok(()), |output| {
                 output.write(&capture.pcapng(&format!(
                     "echo-client --pcap: a connection to {addr}. The TLS bytes and their times are the connection's own; the IPv4/TCP framing around them is made up (127.0.0.1:49152 to 127.0.0.2:443, so that Wireshark reads TLS without being told the port)"
@@ -89,6 +92,18 @@ impl Traced {
             (Err(err), Ok(())) | (Ok(_), Err(err)) => Err(err),
             (Ok(code), Ok(())) => Ok(code),
         }
+    }
+}
+
+/// What `--trace-html`'s page says of the connection around its x-ray.
+fn page(addr: &tls_core::HostPort) -> tls_core::xray::HtmlPage {
+    tls_core::xray::HtmlPage {
+        title: format!("TLS handshake with {addr}"),
+        intro: format!(
+            "Every record of echo-client's connection to {addr} as it crossed echo-client's socket, decrypted with the secrets rustls derived for it; both Finished values recomputed."
+        ),
+        rows: vec![("Connection".to_owned(), format!("echo-client to {addr}"))],
+        links: Vec::new(),
     }
 }
 
@@ -232,13 +247,14 @@ fn is_one_der_structure(start: &[u8], size: u64) -> bool {
 #[derive(Default)]
 pub(crate) struct Outputs {
     pub(crate) json: Option<Output>,
+    pub(crate) html: Option<Output>,
     pub(crate) pcap: Option<Output>,
 }
 
 impl Outputs {
     /// Leaves both files as they were (see [`Output::abandon`]).
     pub(crate) fn abandon(self) -> Vec<PathBuf> {
-        [self.json, self.pcap]
+        [self.json, self.html, self.pcap]
             .into_iter()
             .flatten()
             .map(Output::abandon)
@@ -308,7 +324,7 @@ fn clash(opened: &[(&str, Output)], taken: &[(String, (u64, u64))], null: Option
 /// Refuses, before anything is sent, an x-ray output file that cannot be written or would replace
 /// something the program reads or writes: standard output (it carries the echo), standard input (the
 /// data sent), a directory, a missing folder, the `--ca`, `--cert` or `--key` file, the
-/// `SSLKEYLOGFILE`, a PEM file, the same file for both outputs. Files are told apart by what they are,
+/// `SSLKEYLOGFILE`, a PEM file, the same file for two outputs. Files are told apart by what they are,
 /// not how they are named (hard and symbolic links, `./x`, `/dev/stdout`). Then opens them.
 pub(crate) fn check_outputs(args: &crate::Args) -> Result<Outputs, String> {
     // With no --ca, the default CA file is an input too.
@@ -328,10 +344,14 @@ pub(crate) fn check_outputs(args: &crate::Args) -> Result<Outputs, String> {
         .chain(args.target.key.as_deref().map(|p| ("--key", p)))
         .chain(key_log.as_deref().map(|p| ("SSLKEYLOGFILE", p)))
         .collect();
-    let outputs: Vec<(&str, &Path)> = [("--trace-json", &args.trace_json), ("--pcap", &args.pcap)]
-        .into_iter()
-        .filter_map(|(flag, path)| path.as_deref().map(|p| (flag, p)))
-        .collect();
+    let outputs: Vec<(&str, &Path)> = [
+        ("--trace-json", &args.trace_json),
+        ("--trace-html", &args.trace_html),
+        ("--pcap", &args.pcap),
+    ]
+    .into_iter()
+    .filter_map(|(flag, path)| path.as_deref().map(|p| (flag, p)))
+    .collect();
     for &(flag, path) in &outputs {
         if path.as_os_str() == "-" {
             return Err(format!("{flag} needs a file name: standard output carries the echo"));
@@ -391,6 +411,7 @@ pub(crate) fn check_outputs(args: &crate::Args) -> Result<Outputs, String> {
     for (flag, output) in opened {
         match flag {
             "--pcap" => chosen.pcap = Some(output),
+            "--trace-html" => chosen.html = Some(output),
             _ => chosen.json = Some(output),
         }
     }

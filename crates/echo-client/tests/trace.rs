@@ -11,17 +11,84 @@ use tls_core::server::ServerOptions;
 
 const CLIENT: &str = env!("CARGO_BIN_EXE_echo-client");
 
-/// Runs echo-client against `addr` with the x-ray on; returns (exit code, stderr, the JSON).
+/// Runs echo-client against `addr` with the x-ray on; returns (exit code, stderr, the JSON). The
+/// `--trace-html` page of the same run is checked against the JSON: one record element per record
+/// and one message element per message, in the same order, of the same types; whole by itself.
 async fn traced(pki: &PkiFiles, addr: &str, extra: &[&str]) -> (Option<i32>, String, Value) {
+    let (code, stderr, json, _) = traced_with_page(pki, addr, extra).await;
+    (code, stderr, json)
+}
+
+/// As [`traced`], with the page too.
+async fn traced_with_page(pki: &PkiFiles, addr: &str, extra: &[&str]) -> (Option<i32>, String, Value, String) {
     let dir = temp_dir();
     let json = dir.path().join("trace.json").display().to_string();
+    let html = dir.path().join("trace.html").display().to_string();
     let ca = pki.arg("ca.pem");
-    let mut args = vec!["--connect", addr, "--ca", &ca, "--trace", "--trace-json", &json];
+    let mut args = vec![
+        "--connect",
+        addr,
+        "--ca",
+        &ca,
+        "--trace",
+        "--trace-json",
+        &json,
+        "--trace-html",
+        &html,
+    ];
     args.extend_from_slice(extra);
     let ran = test_support::run(CLIENT, &args, "(built by cargo)", b"").await;
     let text = std::fs::read_to_string(&json).unwrap_or_else(|err| panic!("{json}: {err}; stderr: {}", ran.stderr));
     let parsed = serde_json::from_str(&text).unwrap_or_else(|err| panic!("{json} is not JSON: {err}\n{text}"));
-    (ran.code, ran.stderr, parsed)
+    let page = std::fs::read_to_string(&html).unwrap_or_else(|err| panic!("{html}: {err}; stderr: {}", ran.stderr));
+    let records = test_support::json_records(&parsed);
+    assert!(!records.is_empty(), "{parsed:#}");
+    assert_eq!(test_support::page_records(&page), records, "{page}");
+    test_support::assert_self_contained(&page);
+    (ran.code, ran.stderr, parsed, page)
+}
+
+/// The page a reader opens: TLS 1.3 with echo-server (the key shares to scale, both Finished
+/// verified, the key schedule, JA4 in parts) and TLS 1.2 with openssl s_server (its key exchange,
+/// ChangeCipherSpec in its place, the key block).
+#[tokio::test]
+async fn the_trace_html_page_draws_the_connection_as_a_ladder() {
+    let pki = PkiFiles::new();
+    let server = serving(&pki).await;
+    let (code, stderr, _, page) = traced_with_page(&pki, &server.address(), &["--server-name", "localhost"]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    for fragment in [
+        "<title>TLS handshake with 127.0.0.1:",
+        "<tr class=\"record plain from-client\"><td class=\"t\">",
+        "<details class=\"message\" data-type=\"client_hello\"><summary><b>ClientHello</b> ",
+        "<span class=\"ref\">RFC 8446 4.1.2</span>",
+        "<div class=\"share\"><span class=\"bar\" style=\"width:100.0%\"></span><span>X25519MLKEM768 1216 bytes</span></div>",
+        "<div class=\"share\"><span class=\"bar\" style=\"width:2.6%\"></span><span>X25519 32 bytes</span></div>",
+        "<tr class=\"record hs from-server\">",
+        "encrypted with the handshake keys (SERVER_HANDSHAKE_TRAFFIC_SECRET), holding handshake",
+        "<b>Finished</b> 32 bytes <span class=\"ok\">verified</span>",
+        "<b>Alert</b> close_notify (warning) 2 bytes",
+        "<span class=\"secret\">CLIENT_TRAFFIC_SECRET_0</span> → key (16 bytes) and IV (12 bytes)",
+        "FIN: the client closed its side of the connection, after its close_notify",
+        ": over TCP, highest version offered 13, a server name (SNI) was sent, ",
+    ] {
+        assert!(page.contains(fragment), "no {fragment} in\n{page}");
+    }
+    assert_eq!(page.matches("<span class=\"ok\">verified</span>").count(), 2, "{page}");
+
+    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
+    let (_server, accept) = test_support::openssl_server(&["-cert", &cert, "-key", &key, "-tls1_2", "-quiet"]).await;
+    let (_, stderr, _, page) = traced_with_page(&pki, &accept, &["--timeout", "1"]).await;
+    for fragment in [
+        "<details class=\"message\" data-type=\"server_key_exchange\"><summary><b>ServerKeyExchange</b> ",
+        "<span class=\"ref\">RFC 8422 5.4</span>",
+        "<details class=\"message\" data-type=\"client_key_exchange\">",
+        "change_cipher_spec record, 1 byte <span class=\"prot\">plaintext</span>",
+        "→ key block: <code>PRF-SHA-384(master secret, \"key expansion\", server random + client random)</code>",
+        "Not shown: the (EC)DHE shared secret (the pre-master secret)",
+    ] {
+        assert!(page.contains(fragment), "no {fragment} in\n{page}\n{stderr}");
+    }
 }
 
 /// echo-server's sessions on a port of their own, with the test PKI's server certificate.
@@ -403,6 +470,8 @@ async fn x_ray_output_files_that_cannot_or_must_not_be_written_are_refused_first
     for (flag, path, why) in [
         ("--trace-json", "-", "standard output carries the echo"),
         ("--pcap", folder.as_str(), "is a directory"),
+        ("--trace-html", folder.as_str(), "is a directory"),
+        ("--trace-html", ca.as_str(), "is the file given as --ca"),
         ("--trace-json", missing.as_str(), "its folder does not exist"),
         ("--trace-json", ca.as_str(), "is the file given as --ca"),
         (
@@ -444,6 +513,24 @@ async fn x_ray_output_files_that_cannot_or_must_not_be_written_are_refused_first
             "--trace-json",
             &same,
             "--pcap",
+            &dotted,
+        ],
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("are the same file"), "{}", ran.stderr);
+    let ran = test_support::run(
+        CLIENT,
+        &[
+            "--connect",
+            "127.0.0.1:9",
+            "--ca",
+            &ca,
+            "--trace-html",
+            &same,
+            "--trace-json",
             &dotted,
         ],
         "(built by cargo)",

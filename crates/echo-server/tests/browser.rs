@@ -20,6 +20,8 @@ const VISIT_LIMIT: Duration = Duration::from_secs(90);
 struct Visit {
     dom: String,
     cert_errors: Vec<String>,
+    /// Every URL the browser asked for, as its NetLog has them.
+    requested: Vec<String>,
 }
 
 /// Visits `url` in headless Chromium with `extra` flags; `home` holds the NSS trust store Chromium
@@ -38,6 +40,7 @@ async fn visit(url: &str, extra: &[&str], home: &Path) -> Visit {
     Visit {
         dom: String::from_utf8_lossy(&output.stdout).into_owned(),
         cert_errors: certificate_errors(&netlog),
+        requested: requested_urls(&netlog),
     }
 }
 
@@ -69,13 +72,42 @@ async fn chromium(url: &str, extra: &[&str], home: &Path, profile: &Path, mode: 
     }
 }
 
-/// The names of the certificate errors (-200 to -299) in a NetLog file.
-fn certificate_errors(netlog: &Path) -> Vec<String> {
+/// A NetLog file, read.
+fn netlog_of(netlog: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(netlog).unwrap_or_else(|err| panic!("no NetLog at {}: {err}", netlog.display()));
     // A NetLog cut short by the browser's exit lacks its closing brackets.
-    let log: serde_json::Value = serde_json::from_str(&text)
+    serde_json::from_str(&text)
         .or_else(|_| serde_json::from_str(&format!("{}]}}", text.trim_end().trim_end_matches(','))))
-        .expect("NetLog is JSON");
+        .expect("NetLog is JSON")
+}
+
+/// Every URL a request was started for (URL_REQUEST_START_JOB), in a NetLog file, each once; but
+/// the browser's own background requests (its clock, component updates, accounts), which no page
+/// asks for.
+fn requested_urls(netlog: &Path) -> Vec<String> {
+    const BACKGROUND: [&str; 3] = [
+        "http://clients2.google.com/time/",
+        "update.googleapis.com/service/update2/",
+        "https://accounts.google.com/ListAccounts",
+    ];
+    let log = netlog_of(netlog);
+    let start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"].as_i64();
+    let mut urls: Vec<String> = log["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|event| start.is_some() && event["type"].as_i64() == start)
+        .filter_map(|event| event["params"]["url"].as_str().map(str::to_owned))
+        .filter(|url| !BACKGROUND.iter().any(|background| url.contains(background)))
+        .collect();
+    urls.sort();
+    urls.dedup();
+    urls
+}
+
+/// The names of the certificate errors (-200 to -299) in a NetLog file.
+fn certificate_errors(netlog: &Path) -> Vec<String> {
+    let log = netlog_of(netlog);
     let names = &log["constants"]["netError"];
     let name_of = |code: i64| {
         names
@@ -231,6 +263,16 @@ async fn chromium_sees_its_own_handshake_at_slash_handshake() {
     let visit = visit(&url, &[&spki], home.path()).await;
     let dom = &visit.dom;
     assert!(dom.contains("<h1>Your TLS handshake</h1>"), "{visit:?}");
+    // The page is whole by itself: the browser asked for nothing but the page.
+    assert_eq!(visit.requested, std::slice::from_ref(&url), "{visit:?}");
+    assert!(
+        dom.contains("<details class=\"message\" data-type=\"client_hello\">"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<abbr class=\"grease\""),
+        "Chromium's GREASE, marked: {dom}"
+    );
     assert!(dom.contains("client_hello"), "{dom}");
     assert!(
         dom.contains("X25519MLKEM768 (1216 bytes)"),

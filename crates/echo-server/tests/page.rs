@@ -207,22 +207,32 @@ async fn curl_gets_its_own_handshake_with_the_sni_it_sent() {
         "{}",
         page.stdout
     );
-    let html = curl(&["--cacert", &ca, &url(&server, "127.0.0.1", "/handshake")]).await;
+    // The page and the JSON of one connection (curl keeps it for both): the page's records are the
+    // JSON's, in order, with the same messages (and the JSON's request's own records after them).
+    let dir = test_support::temp_dir();
+    let (page_file, json_file) = (dir.path().join("page.html"), dir.path().join("trace.json"));
+    let both = curl(&[
+        "--cacert",
+        &ca,
+        &url(&server, "127.0.0.1", "/handshake"),
+        "-o",
+        &page_file.display().to_string(),
+        &url(&server, "127.0.0.1", "/handshake.json"),
+        "-o",
+        &json_file.display().to_string(),
+    ])
+    .await;
+    assert!(both.ok(), "{}", both.stderr);
+    let html = std::fs::read_to_string(&page_file).expect("the page");
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&json_file).expect("the JSON")).expect("JSON");
+    assert!(html.contains("<h1>Your TLS handshake</h1>"), "{html}");
+    test_support::assert_self_contained(&html);
+    let (page, later) = (test_support::page_records(&html), test_support::json_records(&json));
     assert!(
-        html.stdout.contains("<h1>Your TLS handshake</h1>") && !html.stdout.contains("<script"),
-        "{}",
-        html.stdout
+        page.len() >= 5 && later.starts_with(&page),
+        "page {page:?}\nJSON {later:?}"
     );
-    // Each line of the timeline is a block of its own, so a long one wraps under itself, never cut
-    // off; nothing is fetched from elsewhere.
-    assert!(
-        html.stdout.contains("<div class=\"m\">client_hello (")
-            && !html.stdout.contains("<pre")
-            && !html.stdout.contains("src=")
-            && !html.stdout.contains("href=\"http"),
-        "{}",
-        html.stdout
-    );
+    assert_eq!(page[0], ["client_hello"]);
 }
 
 /// The page's summary says what kind of handshake it was: a HelloRetryRequest and the second
@@ -272,7 +282,7 @@ async fn the_handshake_page_says_what_kind_of_handshake_it_was() {
     for row in [
         "<tr><th>Key exchange</th><td>none in this handshake (resumed: the keys come from the earlier session&#39;s)</td></tr>",
         "<tr><th>Your key shares</th><td>none: a TLS 1.2 ClientHello has no key_share, and a resumed TLS 1.2 handshake exchanges no keys</td></tr>",
-        "not shown: this handshake resumes an earlier session",
+        "Not shown: this handshake resumes an earlier session",
     ] {
         assert!(out.contains(row), "no {row} in\n{out} {err}");
     }

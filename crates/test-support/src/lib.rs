@@ -805,3 +805,63 @@ pub fn trace_message_types(trace: &serde_json::Value) -> Vec<String> {
         .filter_map(|message| message["type"].as_str().map(str::to_owned))
         .collect()
 }
+
+/// The records of an x-ray page (`/handshake`, `--trace-html`), each as the types of its messages, in
+/// order: read from its `class="record …"` rows and their `data-type` attributes.
+pub fn page_records(html: &str) -> Vec<Vec<String>> {
+    let mut records: Vec<Vec<String>> = Vec::new();
+    let mut rest = html;
+    loop {
+        let record = rest.find("<tr class=\"record ");
+        let message = rest.find("data-type=\"");
+        match (record, message) {
+            (Some(r), m) if m.is_none_or(|m| r < m) => {
+                records.push(Vec::new());
+                rest = &rest[r + 1..];
+            }
+            (_, Some(m)) => {
+                let value = &rest[m + 11..];
+                let end = value.find('"').unwrap_or(value.len());
+                records
+                    .last_mut()
+                    .unwrap_or_else(|| panic!("a message outside any record in\n{html}"))
+                    .push(value[..end].to_owned());
+                rest = &value[end..];
+            }
+            _ => return records,
+        }
+    }
+}
+
+/// The records of an x-ray's JSON, each as the types of its messages, in order.
+pub fn json_records(trace: &serde_json::Value) -> Vec<Vec<String>> {
+    trace["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|record| {
+            record["messages"]
+                .as_array()
+                .expect("messages")
+                .iter()
+                .map(|message| message["type"].as_str().expect("a type").to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+/// An x-ray page is whole by itself and light: no script, nothing fetched (no `src`, no link or
+/// style from elsewhere), under 200 KB.
+pub fn assert_self_contained(html: &str) {
+    assert!(html.len() < 200 * 1024, "the page is {} bytes", html.len());
+    for needle in [
+        "<script",
+        " src=",
+        "href=\"http",
+        "url(",
+        "@import",
+        "<link rel=\"stylesheet",
+    ] {
+        assert!(!html.contains(needle), "{needle} in the page:\n{html}");
+    }
+}

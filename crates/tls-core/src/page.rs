@@ -17,7 +17,6 @@ use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use rustls::{HandshakeType, ProtocolVersion};
 use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -25,10 +24,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::certstore::Served;
 use crate::inspect::{self, Position};
-use crate::names::Named;
 use crate::session::SessionInfo;
 use crate::x509;
-use crate::xray::{Extension, ExtensionData};
+use crate::xray::escape;
 
 /// Largest request head (request line and headers) accepted; hyper answers 431 above it.
 pub const MAX_HEAD: usize = 16 * 1024;
@@ -406,158 +404,17 @@ fn report<'a>(context: &'a Context, request: &'a EchoedRequest) -> Report<'a> {
 /// Why there is no /handshake for a session.
 const NOT_KEPT: &str = "this connection's handshake was not kept: the server keeps it for connections that agree on http/1.1 or http/1.0 by ALPN, as browsers and curl do\n";
 
-/// A ClientHello's key shares with their sizes, or why there are none.
-fn key_shares(hello: Option<&crate::xray::Message>) -> String {
-    let shares: Vec<String> = hello
-        .into_iter()
-        .flat_map(|m| m.extensions())
-        .filter_map(|e| match &e.data {
-            ExtensionData::KeyShares { shares } => Some(shares),
-            _ => None,
-        })
-        .flatten()
-        .map(|share| {
-            format!(
-                "{} ({})",
-                share.group.name(),
-                crate::xray::bytes(share.key_exchange_bytes)
-            )
-        })
-        .collect();
-    if shares.is_empty() {
-        "none: the ClientHello has no key_share (TLS 1.2's key exchange comes later, in ServerKeyExchange and ClientKeyExchange)".to_owned()
-    } else {
-        shares.join(", ")
-    }
-}
-
-/// How far the x-ray's timeline indents the lines under a record.
-const MESSAGE_INDENT: &str = "                ";
-
-/// `GET /handshake`: this connection's own handshake, seen from the server: plain HTML, no scripts.
+/// `GET /handshake`: this connection's own handshake, seen from the server, as the x-ray's page.
 fn handshake_html(trace: &crate::xray::Trace) -> String {
-    let mut body = String::from(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your TLS handshake</title>\n\
-         <style>body{font-family:sans-serif;margin:2em;line-height:1.4}\
-         th{text-align:left;padding-right:1em;vertical-align:top}td{font-family:monospace;overflow-wrap:anywhere}\
-         .xray{font-family:monospace;font-size:90%}\
-         .xray div{white-space:pre-wrap;overflow-wrap:anywhere;padding-left:4ch;text-indent:-4ch}\
-         .xray div.m{padding-left:20ch}</style></head><body>\n<h1>Your TLS handshake</h1>\n",
-    );
-    body.push_str("<table>\n");
-    for (label, value) in summary(trace) {
-        let _ = writeln!(body, "<tr><th>{}</th><td>{}</td></tr>", escape(label), escape(&value));
-    }
-    body.push_str(
-        "</table>\n<p>Every record of this connection as it crossed the server's socket, decrypted with the \
-         secrets the server derived for it; both Finished values recomputed. The same as JSON: \
-         <a href=\"/handshake.json\">/handshake.json</a>. Back to <a href=\"/\">your session</a>.</p>\n\
-         <div class=\"xray\">\n",
-    );
-    // One block per line of the timeline, so a long line wraps under itself: a message's fields stay
-    // indented under their record however narrow the window.
-    for line in trace.to_string().lines() {
-        let (class, text) = match line.strip_prefix(MESSAGE_INDENT) {
-            Some(message) => (" class=\"m\"", message),
-            None => ("", line),
-        };
-        let _ = writeln!(body, "<div{class}>{}</div>", escape(text));
-    }
-    body.push_str("</div>\n</body></html>\n");
-    body
-}
-
-/// The rows of /handshake's table: what was negotiated, and what the client's hello offered.
-fn summary(trace: &crate::xray::Trace) -> [(&'static str, String); 11] {
-    let unknown = || "unknown".to_owned();
-    let messages: Vec<&crate::xray::Message> = trace.messages().collect();
-    let hellos: Vec<&crate::xray::Message> = messages
-        .iter()
-        .copied()
-        .filter(|m| m.kind == HandshakeType::ClientHello)
-        .collect();
-    let retry = messages.iter().copied().find(|m| m.is_hello_retry_request());
-    let hello = hellos.first().copied();
-    let groups = hello
-        .into_iter()
-        .flat_map(|m| m.extensions())
-        .find_map(Extension::groups)
-        .unwrap_or_default()
-        .iter()
-        .map(Named::name)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let grease = hello.map_or(0, |m| m.grease);
-    let (shares, retried) = match (retry, hellos.get(1)) {
-        (Some(retry), second) => (
-            format!("in your first ClientHello: {}", key_shares(hello)),
-            format!(
-                "yes: the server asked for a key share of {}; your second ClientHello sent {}",
-                retry
-                    .extensions()
-                    .iter()
-                    .find_map(|e| match e.data {
-                        ExtensionData::RetryGroup { selected_group } => Some(selected_group.name()),
-                        _ => None,
-                    })
-                    .unwrap_or_else(unknown),
-                second.map_or_else(|| "nothing (not seen)".to_owned(), |m| key_shares(Some(m)))
-            ),
-        ),
-        (None, _) if trace.version == Some(ProtocolVersion::TLSv1_2) => {
-            (key_shares(hello), "no (TLS 1.2 has none)".to_owned())
-        }
-        (None, _) => (key_shares(hello), "no: the server took a key share you sent".to_owned()),
-    };
-    let resumed = trace.resumed;
-    let shares = if resumed && trace.version == Some(ProtocolVersion::TLSv1_2) {
-        "none: a TLS 1.2 ClientHello has no key_share, and a resumed TLS 1.2 handshake exchanges no keys".to_owned()
-    } else {
-        shares
-    };
-    let exchange = match (&trace.group, resumed) {
-        (Some(group), _) => group.name(),
-        (None, true) => "none in this handshake (resumed: the keys come from the earlier session's)".to_owned(),
-        (None, false) => unknown(),
-    };
-    let kind = match (resumed, trace.version) {
-        (true, _) => "resumed from an earlier session: no certificate and no signature in this handshake",
-        (false, Some(ProtocolVersion::TLSv1_2)) => {
-            "full: the server sent its certificate and signed its key exchange (ServerKeyExchange)"
-        }
-        (false, _) => "full: the server sent its certificate and signed the transcript (CertificateVerify)",
-    };
-    [
-        ("Version", trace.version.map_or_else(unknown, |version| version.name())),
-        (
-            "Cipher suite",
-            trace.cipher_suite.map_or_else(unknown, |suite| suite.name()),
-        ),
-        ("Key exchange", exchange),
-        ("Handshake", kind.to_owned()),
-        ("Your ClientHello's groups", groups),
-        ("Your key shares", shares),
-        ("HelloRetryRequest", retried),
-        ("GREASE values in your ClientHello", grease.to_string()),
-        ("JA4", trace.ja4.clone().unwrap_or_else(unknown)),
-        ("Server Finished", trace.finished.server.to_string()),
-        ("Your Finished", trace.finished.client.to_string()),
-    ]
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    trace.html(&crate::xray::HtmlPage {
+        title: "Your TLS handshake".to_owned(),
+        intro: "Every record of this connection as it crossed the server's socket, decrypted with the secrets the server derived for it; both Finished values recomputed.".to_owned(),
+        rows: Vec::new(),
+        links: vec![
+            ("/handshake.json".to_owned(), "The same as JSON: /handshake.json".to_owned()),
+            ("/".to_owned(), "Back to your session".to_owned()),
+        ],
+    })
 }
 
 /// `GET /`: plain HTML, no scripts, no external resources (the machine may be offline).

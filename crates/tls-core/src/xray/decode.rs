@@ -7,7 +7,9 @@ use rustls::{AlertDescription, ContentType, HandshakeType, ProtocolVersion};
 use super::finished;
 use super::keys::{self, RecordKeys, Suite, Suite12};
 use super::message::{AlertLevel, Body, ExtensionData, ServerHello};
-use super::model::{Closed, DecodeError, Finished, FinishedCheck, Message, MessageKind, Record, Stop, Trace, bytes};
+use super::model::{
+    Closed, DecodeError, Finished, FinishedCheck, KeyDerivation, Message, MessageKind, Record, Stop, Trace, bytes,
+};
 use super::read::{self, Notes};
 use super::{Chunk, Direction, Secret};
 use crate::x509::hex;
@@ -180,11 +182,12 @@ impl Decoder<'_> {
         let suite = self.suite?;
         let secret = self.secret(label)?.to_vec();
         let keys = RecordKeys::new(suite, &secret, label)?;
-        self.trace.key_derivation.push(format!(
-            "{label}: key = HKDF-Expand-Label({label}, \"key\", \"\", {}) and iv = HKDF-Expand-Label({label}, \"iv\", \"\", 12), with HKDF-{}",
-            suite.key_len,
-            suite.hash.name()
-        ));
+        self.trace.key_derivation.push(KeyDerivation::Traffic {
+            secret: label.to_owned(),
+            key_len: suite.key_len,
+            iv_len: 12,
+            hash: suite.hash.name().to_owned(),
+        });
         Some(keys)
     }
 
@@ -491,10 +494,9 @@ impl Decoder<'_> {
         };
         if let Some((client, server)) = keys::tls12_keys(suite, &master, &client_random, &server_random) {
             self.keys12 = [Some(client), Some(server)];
-            self.trace.key_derivation.push(format!(
-                "key block = PRF-{}(the master secret of the CLIENT_RANDOM line, \"key expansion\", server random + client random): client key, server key, client IV, server IV (RFC 5246 6.3)",
-                suite.hash.name()
-            ));
+            self.trace.key_derivation.push(KeyDerivation::KeyBlock {
+                hash: suite.hash.name().to_owned(),
+            });
         }
     }
 

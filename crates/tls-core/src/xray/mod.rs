@@ -15,6 +15,7 @@ use std::time::{Instant, SystemTime};
 
 mod decode;
 mod finished;
+mod html;
 mod ja4;
 mod keys;
 mod message;
@@ -27,13 +28,18 @@ mod render;
 mod tap;
 
 pub use decode::decode;
+pub use html::HtmlPage;
+#[cfg(feature = "page")]
+pub(crate) use html::escape;
 pub use message::{
     Alert, AlertLevel, Body, Certificate, CertificateEntry, CertificateRequest, CertificateSummary, ClientHello,
     Extension, ExtensionData, KeyShare, NewSessionTicket, PskMode, ReadError, ServerHello, ServerKeyExchange,
 };
-#[cfg(any(feature = "page", feature = "fuzzing"))]
+#[cfg(feature = "fuzzing")]
 pub(crate) use model::bytes;
-pub use model::{Annotation, Closed, DecodeError, Finished, FinishedCheck, Message, MessageKind, Record, Stop, Trace};
+pub use model::{
+    Annotation, Closed, DecodeError, Finished, FinishedCheck, KeyDerivation, Message, MessageKind, Record, Stop, Trace,
+};
 #[cfg(feature = "net")]
 pub use tap::Tap;
 

@@ -36,8 +36,9 @@ pub struct Trace {
     pub ja4_r: Option<String>,
     /// The transcript hash that the server's CertificateVerify signs (ClientHello to Certificate), hex.
     pub certificate_verify_transcript: Option<String>,
-    /// How each record key was derived, for redoing it with any HKDF tool.
-    pub key_derivation: Vec<String>,
+    /// How each record key was derived, for redoing it with any HKDF tool (in JSON, each as a
+    /// sentence).
+    pub key_derivation: Vec<KeyDerivation>,
     /// Application data records decoded but not shown one by one (past the first few each way).
     /// Records past the capture's limit are not counted: they are in `bytes_not_captured`.
     pub more_application_records: usize,
@@ -53,6 +54,61 @@ pub struct Trace {
     pub resumed: bool,
     /// Why decoding stopped early, when it did: where, and in one sentence why.
     pub problem: Option<DecodeError>,
+}
+
+/// How one set of record keys was derived from a secret the TLS library logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyDerivation {
+    /// TLS 1.3: a traffic secret's key and IV, each by HKDF-Expand-Label (RFC 8446 7.3).
+    Traffic {
+        /// The secret, by its key log label (`SERVER_HANDSHAKE_TRAFFIC_SECRET`, ...).
+        secret: String,
+        /// The key's length in bytes.
+        key_len: usize,
+        /// The IV's length in bytes.
+        iv_len: usize,
+        /// The suite's hash (`SHA-256`).
+        hash: String,
+    },
+    /// TLS 1.2: the key block, by the PRF from the master secret and both randoms (RFC 5246 6.3).
+    KeyBlock {
+        /// The suite's hash, the PRF's.
+        hash: String,
+    },
+}
+
+impl KeyDerivation {
+    /// Whether the keys protect the handshake (TLS 1.3's handshake traffic secrets), not application data.
+    pub fn is_handshake(&self) -> bool {
+        matches!(self, Self::Traffic { secret, .. } if secret.contains("HANDSHAKE"))
+    }
+}
+
+impl fmt::Display for KeyDerivation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Traffic {
+                secret,
+                key_len,
+                iv_len,
+                hash,
+            } => write!(
+                f,
+                "{secret}: key = HKDF-Expand-Label({secret}, \"key\", \"\", {key_len}) and iv = HKDF-Expand-Label({secret}, \"iv\", \"\", {iv_len}), with HKDF-{hash}"
+            ),
+            Self::KeyBlock { hash } => write!(
+                f,
+                "key block = PRF-{hash}(the master secret of the CLIENT_RANDOM line, \"key expansion\", server random + client random): client key, server key, client IV, server IV (RFC 5246 6.3)"
+            ),
+        }
+    }
+}
+
+impl Serialize for KeyDerivation {
+    /// The sentence, as the JSON has always had it.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// Both Finished checks.

@@ -7,14 +7,14 @@ use std::fmt::{self, Write as _};
 use super::model::bytes;
 use rustls::ProtocolVersion;
 
-use super::{Direction, FinishedCheck, Message, Record, Trace};
+use super::{Closed, Direction, FinishedCheck, Message, Record, Trace};
 use crate::names::Named as _;
 
 /// A value of a message's JSON, its objects' keys in the order written: what the text shows of a
 /// message is read back from the JSON serde writes of it, so the text and `--trace-json` cannot tell
 /// different stories (serde_json's own `Value` would sort the keys unless some crate in the build
 /// turns on its `preserve_order`).
-enum Shown {
+pub(super) enum Shown {
     Text(String),
     Other(String),
     List(Vec<Self>),
@@ -78,7 +78,7 @@ impl<'de> serde::de::Visitor<'de> for ShownVisitor {
 }
 
 /// A message's fields as its JSON has them (its type and length aside), in order.
-fn message_fields(message: &Message) -> Vec<(String, Shown)> {
+pub(super) fn message_fields(message: &Message) -> Vec<(String, Shown)> {
     let json = serde_json::to_string(message).unwrap_or_default();
     match serde_json::from_str(&json) {
         Ok(Shown::Object(entries)) => entries
@@ -90,7 +90,7 @@ fn message_fields(message: &Message) -> Vec<(String, Shown)> {
 }
 
 /// A field's value in a line: strings as they are, lists joined, objects as `name (k v, ...)`.
-fn summary(value: &Shown) -> String {
+pub(super) fn summary(value: &Shown) -> String {
     match value {
         Shown::Text(text) | Shown::Other(text) => text.clone(),
         Shown::List(items) => items.iter().map(summary).collect::<Vec<_>>().join(", "),
@@ -151,7 +151,7 @@ impl Paint {
 
 /// A message's bytes as hex, each field on lines of its own (16 bytes a line) with its name and value
 /// beside its first line; bytes the decoder did not read are shown without a name.
-fn annotated_hex(out: &mut String, message: &Message, indent: usize) {
+pub(super) fn annotated_hex(out: &mut String, message: &Message, indent: usize) {
     let mut rows = |from: usize, to: usize, note: &str| {
         let Some(bytes) = message.bytes.get(from..to) else {
             return;
@@ -252,35 +252,12 @@ impl Trace {
     /// The FINs and resets that came after `after` records.
     fn write_closes(&self, f: &mut String, paint: &Paint, after: usize) -> fmt::Result {
         for closed in self.closed.iter().filter(|c| c.after_records == after) {
-            let (arrow, who) = match closed.direction {
-                Direction::Client => (paint.paint("32", "client → server"), "client"),
-                Direction::Server => (paint.paint("36", "server → client"), "server"),
-            };
-            let remark = match (closed.close_notify_first, &closed.after_fatal_alert) {
-                (Some(true), _) => ", after its close_notify".to_owned(),
-                (_, Some(alert)) => format!(", after its fatal alert {}, which says why", alert.name()),
-                // A reset is a cut connection, and says so itself.
-                (Some(false), None) if closed.reset => ", with no close_notify".to_owned(),
-                (Some(false), None) => {
-                    ", without close_notify first: the other side cannot tell this from a cut connection".to_owned()
-                }
-                (None, None) => {
-                    ", whether after a close_notify is not known: not all of its records were captured and read"
-                        .to_owned()
-                }
+            let arrow = match closed.direction {
+                Direction::Client => paint.paint("32", "client → server"),
+                Direction::Server => paint.paint("36", "server → client"),
             };
             let at = closed.offset_us as f64 / 1000.0;
-            if closed.reset {
-                writeln!(
-                    f,
-                    "{at:>10.3} ms  {arrow}  RST: the {who} reset the connection{remark}: what it had sent and was not read yet here is lost"
-                )?;
-            } else {
-                writeln!(
-                    f,
-                    "{at:>10.3} ms  {arrow}  FIN: the {who} closed its side of the connection{remark}"
-                )?;
-            }
+            writeln!(f, "{at:>10.3} ms  {arrow}  {}", close_words(closed))?;
         }
         Ok(())
     }
@@ -330,6 +307,31 @@ impl Trace {
             writeln!(f, "decoding stopped: {problem}")?;
         }
         Ok(())
+    }
+}
+
+/// A FIN or a reset in words: who, and whether a close_notify (or which fatal alert) came first.
+pub(super) fn close_words(closed: &Closed) -> String {
+    let who = match closed.direction {
+        Direction::Client => "client",
+        Direction::Server => "server",
+    };
+    let remark = match (closed.close_notify_first, &closed.after_fatal_alert) {
+        (Some(true), _) => ", after its close_notify".to_owned(),
+        (_, Some(alert)) => format!(", after its fatal alert {}, which says why", alert.name()),
+        // A reset is a cut connection, and says so itself.
+        (Some(false), None) if closed.reset => ", with no close_notify".to_owned(),
+        (Some(false), None) => {
+            ", without close_notify first: the other side cannot tell this from a cut connection".to_owned()
+        }
+        (None, None) => {
+            ", whether after a close_notify is not known: not all of its records were captured and read".to_owned()
+        }
+    };
+    if closed.reset {
+        format!("RST: the {who} reset the connection{remark}: what it had sent and was not read yet here is lost")
+    } else {
+        format!("FIN: the {who} closed its side of the connection{remark}")
     }
 }
 
