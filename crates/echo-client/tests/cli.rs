@@ -922,7 +922,7 @@ async fn bad_input_gets_one_clear_line() {
     assert_eq!(code, Some(2));
     assert_eq!(
         err.trim_end(),
-        format!("error: cannot load CA certificates from {missing}: No such file or directory (os error 2)")
+        format!("error: cannot load CA certificates from {missing}: there is no such file")
     );
 
     let (code, _, err) = echo_client(&["--ca", &ca, "--server-name", "not a name"], b"").await;

@@ -185,7 +185,11 @@ fn preflight(chain: &[CertificateDer<'static>], cert: &Path) -> tls_core::Result
         .into_iter()
         .partition(|f| f.severity == tls_core::Severity::Error);
     for warning in warnings {
-        tracing::warn!(target: "echo_server", "{}: {}; {}", cert.display(), warning.text, renewal_hint(chain));
+        if warning.renew {
+            tracing::warn!(target: "echo_server", "{}: {}; {}", cert.display(), warning.text, renewal_hint(chain));
+        } else {
+            tracing::warn!(target: "echo_server", "{}: {}", cert.display(), warning.text);
+        }
     }
     if errors.is_empty() {
         return Ok(());

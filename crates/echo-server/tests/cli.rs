@@ -782,7 +782,7 @@ async fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
     let err = refusal(&["--cert", &missing, "--key", &key]).await;
     assert_eq!(
         err.trim_end(),
-        format!("error: cannot load certificate chain from {missing}: No such file or directory (os error 2)")
+        format!("error: cannot load certificate chain from {missing}: there is no such file")
     );
 
     let err = refusal(&["--cert", &key, "--key", &cert]).await;

@@ -142,6 +142,7 @@ fn json(args: &VerifyArgs, source: &str, verdict: &Result<Verified, Invalid>) ->
                 "trusted_ca": verified.trusted,
                 "trusted_ca_file": args.ca.display().to_string(),
                 "not_after": verified.not_after,
+                "ends_with": verified.ends_with,
                 "notes": verified.notes,
             }),
             ExitCode::SUCCESS,
@@ -161,16 +162,22 @@ fn json(args: &VerifyArgs, source: &str, verdict: &Result<Verified, Invalid>) ->
     code
 }
 
+/// When the chain stops verifying, and which certificate ends it when it is not the first.
+fn expires(verified: &Verified) -> String {
+    match &verified.ends_with {
+        Some(intermediate) => format!(
+            "{}, when the intermediate {intermediate} does (before the certificate itself)",
+            verified.not_after
+        ),
+        None => verified.not_after.clone(),
+    }
+}
+
 /// The path checked, up to the trusted CA: `CN=leaf -> CN=Inter -> CN=Root (trusted, from ca.pem)`.
 fn path_line(verified: &Verified, ca_file: &std::path::Path) -> String {
     let mut path = verified.chain.clone();
     let from = format!("(trusted, from {})", ca_file.display());
-    match &verified.trusted {
-        // The file held the trusted CA itself, at the top of the path.
-        Some(trusted) if path.last() == Some(trusted) => {}
-        Some(trusted) => path.push(trusted.clone()),
-        None => path.push("a trusted CA".to_owned()),
-    }
+    path.push(verified.trusted.clone().unwrap_or_else(|| "a trusted CA".to_owned()));
     format!("{} {from}", path.join(" -> "))
 }
 
@@ -182,6 +189,12 @@ fn text(args: &VerifyArgs, source: &str, verdict: Result<Verified, Invalid>) -> 
             let checked = match (&args.purpose, verified.name_given) {
                 (Purpose::Client, _) => format!("as a client certificate ({})", verified.name),
                 (Purpose::Server, true) => format!("for {}", verified.name),
+                // A wildcard is checked with one name it stands for.
+                (Purpose::Server, false) if verified.name.starts_with("wildcard.") => format!(
+                    "for {} (a name its first, *.{}, stands for; give --server-name to check another)",
+                    verified.name,
+                    &verified.name["wildcard.".len()..]
+                ),
                 (Purpose::Server, false) => format!(
                     "for {} (its first name; give --server-name to check another)",
                     verified.name
@@ -189,7 +202,7 @@ fn text(args: &VerifyArgs, source: &str, verdict: Result<Verified, Invalid>) -> 
             };
             out.line(&format!("valid: {source} {checked}"));
             out.line(&format!("  chain: {}", path_line(&verified, &args.ca)));
-            out.line(&format!("  expires: {}", verified.not_after));
+            out.line(&format!("  expires: {}", expires(&verified)));
             for note in &verified.notes {
                 out.line(&format!("  note: {note}"));
             }

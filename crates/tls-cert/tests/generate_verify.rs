@@ -709,10 +709,43 @@ async fn verify_names_an_incomplete_chain_and_accepts_the_complete_one() {
             format!("valid: {shuffled} for leaf.test (its first name; give --server-name to check another)").as_str(),
             format!("  chain: CN=leaf.test -> CN=tls-echo intermediate -> CN=tls-echo demo CA (trusted, from {ca})")
                 .as_str(),
-            "  note: certificate 2 of the file, CN=leaf.test, is not on the path checked (it signed none of the certificates on it): a peer need not send it",
+            "  note: certificate 2 of the file is a second copy of certificate 1 (CN=leaf.test): a peer need not send it twice",
+            "  note: the file lists the chain out of order: this check (and rustls) finds the path anyway, but some clients do not, and echo-server refuses to serve it so; list the certificate first, then each CA after the one it signed",
         ],
         "{}",
         ran.stdout
+    );
+    // Many copies are said in one line past three; the chain's end is its first certificate to expire.
+    let short = pki
+        .pki
+        .ca
+        .intermediate("short-lived intermediate", Validity::days_from_now(10))
+        .expect("intermediate");
+    let under = short
+        .issue(&["under.test"], Usage::Server, Validity::days_from_now(30))
+        .expect("leaf");
+    let copies = write(
+        pki.dir(),
+        "copies.pem",
+        format!("{}{}", under.cert_pem, short.issued.cert_pem.repeat(6)),
+    )
+    .display()
+    .to_string();
+    let ran = verify(&["--ca", &ca, &copies]).await;
+    assert!(ran.ok(), "{}", ran.stdout);
+    let (_, short_end) = tls_core::x509::validity(&short.issued.cert).expect("dates");
+    assert!(
+        ran.stdout.contains(&format!(
+            "  expires: {short_end}, when the intermediate CN=short-lived intermediate does (before the certificate itself)\n"
+        )),
+        "{}",
+        ran.stdout
+    );
+    let notes: Vec<&str> = ran.stdout.lines().filter(|line| line.starts_with("  note: ")).collect();
+    assert_eq!(notes.len(), 4, "{}", ran.stdout);
+    assert_eq!(
+        notes[3],
+        "  note: and 2 more certificates of the file are not on the path checked (copies or strays)"
     );
 }
 
@@ -1331,5 +1364,182 @@ async fn verify_notes_key_usage_that_openssl_refuses() {
         ],
         "{}",
         ran.stdout
+    );
+}
+
+/// Makes `STEM.pem` and `STEM.key` in `dir` with openssl: self-signed, or signed by `issuer`'s
+/// (`ISSUER.pem`, `ISSUER.key`), with the extensions `ext` (openssl's extfile lines).
+async fn openssl_cert(dir: &Path, stem: &str, issuer: Option<&str>, ext: &str) {
+    let (csr, cert, key, extfile) = (
+        format!("{stem}.csr"),
+        format!("{stem}.pem"),
+        format!("{stem}.key"),
+        format!("{stem}.ext"),
+    );
+    let subject = format!("/CN={stem}");
+    let new_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    write(dir, &extfile, ext);
+    let mut request = vec![
+        "req",
+        "-new",
+        "-keyout",
+        key.as_str(),
+        "-out",
+        csr.as_str(),
+        "-subj",
+        subject.as_str(),
+    ];
+    request.extend(new_key);
+    openssl_in(dir, &request).await;
+    let (ca, ca_key) = match issuer {
+        Some(issuer) => (format!("{issuer}.pem"), format!("{issuer}.key")),
+        None => (String::new(), String::new()),
+    };
+    let mut sign = vec![
+        "x509",
+        "-req",
+        "-in",
+        csr.as_str(),
+        "-out",
+        cert.as_str(),
+        "-days",
+        "30",
+        "-extfile",
+        extfile.as_str(),
+    ];
+    if issuer.is_some() {
+        sign.extend(["-CA", ca.as_str(), "-CAkey", ca_key.as_str()]);
+    } else {
+        sign.extend(["-key", key.as_str()]);
+    }
+    openssl_in(dir, &sign).await;
+}
+
+/// The certificate at fault is found on the path, whatever the file's order: a pathLenConstraint
+/// broken with the intermediates listed top first; an intermediate whose extended key usage lacks
+/// serverAuth (not the leaf, which has it); a client chain listing its CA first.
+#[tokio::test]
+async fn verify_finds_the_certificate_at_fault_on_the_path() {
+    let dir = temp_dir();
+    let ca = "basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n";
+    let leaf = "subjectAltName=DNS:at.test\nextendedKeyUsage=serverAuth\n";
+    openssl_cert(dir.path(), "root", None, ca).await;
+    openssl_cert(
+        dir.path(),
+        "top",
+        Some("root"),
+        "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=keyCertSign\n",
+    )
+    .await;
+    openssl_cert(dir.path(), "low", Some("top"), ca).await;
+    openssl_cert(dir.path(), "leaf", Some("low"), leaf).await;
+    openssl_cert(
+        dir.path(),
+        "eku",
+        Some("root"),
+        &format!("{ca}extendedKeyUsage=clientAuth\n"),
+    )
+    .await;
+    openssl_cert(dir.path(), "served", Some("eku"), leaf).await;
+    let read = |stem: &str| std::fs::read_to_string(dir.path().join(format!("{stem}.pem"))).expect("a certificate");
+    let file = |name: &str, stems: &[&str]| {
+        let contents: String = stems.iter().map(|stem| read(stem)).collect();
+        write(dir.path(), name, contents).display().to_string()
+    };
+    let root = dir.path().join("root.pem").display().to_string();
+    let top_first = file("top-first.pem", &["leaf", "top", "low"]);
+    assert_eq!(
+        invalid(&["--ca", &root, &top_first]).await,
+        format!(
+            "invalid: {top_first}: the intermediate CN=top (certificate 2 of the chain) allows 0 intermediate CA(s) below it (its basicConstraints pathLenConstraint), and the chain has 1; issue the chain again with fewer intermediate CAs below that CA, or from a CA whose pathLenConstraint allows them"
+        )
+    );
+    let eku = file("eku.pem", &["served", "eku"]);
+    assert_eq!(
+        invalid(&["--ca", &root, &eku]).await,
+        format!(
+            "invalid: {eku}: the intermediate CN=eku (certificate 2 of the chain) has an extended key usage without serverAuth, and a CA's extended key usage limits what the certificates below it may be used for; its CA must issue it again with serverAuth in its extended key usage, or with no extended key usage"
+        )
+    );
+    let ca_first = file("ca-first.pem", &["low", "leaf"]);
+    let text = invalid(&["--ca", &root, &ca_first, "--purpose", "client"]).await;
+    assert!(text.contains("comes at place 2: put it first"), "{text}");
+}
+
+/// A server certificate with an RSA-1024 key: its chain verifies (with a note that the handshake
+/// will fail), and echo-client against openssl s_server serving it says the key is what rustls
+/// refuses, not that a signature is bad.
+#[tokio::test]
+async fn an_rsa_1024_server_key_is_noted_and_explained_in_the_handshake() {
+    let dir = temp_dir();
+    openssl_cert(
+        dir.path(),
+        "root",
+        None,
+        "basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign\n",
+    )
+    .await;
+    let ext = write(
+        dir.path(),
+        "weak.ext",
+        "subjectAltName=DNS:weak.test\nextendedKeyUsage=serverAuth\n",
+    );
+    let ext = ext.display().to_string();
+    openssl_in(
+        dir.path(),
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:1024",
+            "-nodes",
+            "-keyout",
+            "weak.key",
+            "-out",
+            "weak.csr",
+            "-subj",
+            "/CN=weak.test",
+        ],
+    )
+    .await;
+    openssl_in(
+        dir.path(),
+        &[
+            "x509", "-req", "-in", "weak.csr", "-CA", "root.pem", "-CAkey", "root.key", "-out", "weak.pem", "-days",
+            "30", "-extfile", &ext,
+        ],
+    )
+    .await;
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let ran = verify(&["--ca", &path("root.pem"), &path("weak.pem")]).await;
+    assert!(ran.ok(), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("  note: certificate CN=weak.test has a key rustls will not check a handshake signature with (RSA 1024 bits, under the 2048 bits rustls accepts): the chain verifies, but a TLS connection with it fails"),
+        "{}",
+        ran.stdout
+    );
+    let (cert, key) = (path("weak.pem"), path("weak.key"));
+    let (_server, accept) =
+        test_support::openssl_server(&["-cert", &cert, "-key", &key, "-cipher", "DEFAULT@SECLEVEL=0", "-quiet"]).await;
+    let ran = run(
+        env!("CARGO_BIN_EXE_tls-cert"),
+        &[
+            "verify",
+            "--ca",
+            &path("root.pem"),
+            "--connect",
+            &accept,
+            "--server-name",
+            "weak.test",
+        ],
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    let said = format!("{}{}", ran.stdout, ran.stderr);
+    assert!(
+        said.contains("certificate CN=weak.test has a key the verifier cannot check signatures with: RSA 1024 bits, under the 2048 bits rustls accepts")
+            && !said.contains("BadSignature"),
+        "{said}"
     );
 }

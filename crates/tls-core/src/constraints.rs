@@ -19,13 +19,7 @@ use crate::x509;
 /// anchor) may not certify: the CA, and which name of which certificate broke which constraint.
 pub(crate) fn breach(chain: &Chain<'_>) -> Option<(Found, NameBreach)> {
     // The certificates along the path up from the leaf, each with its place in the chain presented.
-    let path: Vec<(Place, &CertificateDer<'_>)> = std::iter::once((Place::Peer, chain.leaf))
-        .chain(
-            x509::path_order(chain.leaf, chain.intermediates)
-                .into_iter()
-                .map(|at| (Place::Intermediate { index: at + 1 }, &chain.intermediates[at])),
-        )
-        .collect();
+    let path = chain.path();
     let holders: Vec<(Place, String, Vec<Presented>)> = path
         .iter()
         .map(|(place, der)| (*place, x509::subject(der), presented_names(der)))

@@ -120,8 +120,8 @@ impl From<&Refusal> for Diagnosis {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoadProblem {
-    /// The file could not be opened or read: the OS error, as it is.
-    #[error(transparent)]
+    /// The file could not be opened or read: the OS error, in words.
+    #[error("{}", read_words(.0))]
     Read(io::Error),
     /// The path names a directory.
     #[error("it is a directory, not a file")]
@@ -194,6 +194,10 @@ pub enum LoadProblem {
     /// rustls cannot use the key (an unsupported algorithm, for example).
     #[error("rustls cannot use it: {}", match .0 { rustls::Error::General(text) => text.clone(), other => other.to_string() })]
     Rejected(rustls::Error),
+    /// rustls refuses a certificate of the chain itself (an extension marked critical it does not
+    /// read, say), before any peer sees it.
+    #[error("{0}")]
+    Refused(Box<Refusal>),
     /// The chain lists another certificate before the server's own, the one the key belongs to.
     #[error(
         "it lists {first} first, but the private key belongs to {leaf}, certificate {position} of the file: put the server's certificate first, then its intermediates"
@@ -531,6 +535,10 @@ impl Error {
                 problem: LoadProblem::WeakRsaKey { .. },
                 ..
             } => Hint::Do(Remedy::StrongerKey),
+            Self::Load {
+                problem: LoadProblem::Refused(refusal),
+                ..
+            } => refusal.remedy().map_or(Hint::None, Hint::Do),
             Self::BadRequest { remedy, .. } => remedy.map_or(Hint::None, Hint::Do),
             Self::EndedAtEmptyLine { .. } => Hint::Do(Remedy::ServerInLineMode),
             Self::EchoedPastEmptyLine { .. } => Hint::Do(Remedy::ServerInRawMode),
@@ -624,6 +632,22 @@ pub fn fmt_duration(d: Duration) -> String {
         format!("{} s", d.as_secs())
     } else {
         format!("{} ms", d.as_millis())
+    }
+}
+
+/// An OS error reading a file, as a person says it: the common ones in words, the others as the OS
+/// says them (without the "(os error N)" that only a programmer reads).
+fn read_words(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::NotFound => "there is no such file".to_owned(),
+        io::ErrorKind::PermissionDenied => "permission denied: this user may not read it".to_owned(),
+        _ => {
+            let text = err.to_string();
+            match text.find(" (os error ") {
+                Some(at) => text[..at].to_owned(),
+                None => text,
+            }
+        }
     }
 }
 

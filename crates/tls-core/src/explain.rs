@@ -20,6 +20,23 @@ pub(crate) struct Context {
     pub(crate) client: bool,
 }
 
+/// Explains `kind`, rustls' refusal of a certificate chain of our own (`chain`, the leaf first) when
+/// it was loaded: no peer, no trusted CA.
+pub(crate) fn own_chain(kind: &CertificateError, chain: &[CertificateDer<'_>]) -> Option<Refusal> {
+    let (leaf, intermediates) = chain.split_first()?;
+    let chain = Chain {
+        leaf,
+        intermediates,
+        anchors: &[],
+    };
+    let cx = Context {
+        presenter: Presenter::File,
+        time_given: false,
+        client: false,
+    };
+    Some(explain(kind, &chain, None, UnixTime::now(), cx))
+}
+
 /// Explains `kind`, rustls' refusal of `chain` for `server_name` (none for a client) at `now`.
 pub(crate) fn explain(
     kind: &CertificateError,
@@ -95,9 +112,11 @@ pub(crate) fn explain(
                 },
             ),
         },
-        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-            at(peer, Reason::WrongPurpose { client })
-        }
+        // The certificate whose extended key usage lacks it: the peer's, or a CA's above it.
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => at(
+            chain.lacks_usage(client).unwrap_or(peer),
+            Reason::WrongPurpose { client },
+        ),
         other => signature_or_encoding(other, chain),
     }
 }

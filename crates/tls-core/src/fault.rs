@@ -31,6 +31,33 @@ impl<'a> Chain<'a> {
         )
     }
 
+    /// The presented certificates along the path up from the peer's (each the one that signed the one
+    /// before, whatever the order presented), with their places; those off the path left out.
+    pub(crate) fn path(&self) -> Vec<(Place, &'a CertificateDer<'a>)> {
+        std::iter::once((Place::Peer, self.leaf))
+            .chain(
+                x509::path_order(self.leaf, self.intermediates)
+                    .into_iter()
+                    .map(|at| (Place::Intermediate { index: at + 1 }, &self.intermediates[at])),
+            )
+            .collect()
+    }
+
+    /// The first certificate on the path whose extended key usage is there and lacks serverAuth
+    /// (clientAuth, `client`) and anyExtendedKeyUsage: a CA's limits the certificates below it.
+    pub(crate) fn lacks_usage(&self, client: bool) -> Option<Found> {
+        self.path().into_iter().find_map(|(place, der)| {
+            let (_, cert) = X509Certificate::from_der(der.as_ref()).ok()?;
+            let eku = cert.extended_key_usage().ok()??;
+            let allowed = if client {
+                eku.value.client_auth
+            } else {
+                eku.value.server_auth
+            };
+            (!allowed && !eku.value.any).then(|| (place, x509::subject(der)))
+        })
+    }
+
     /// The presented certificates as x509-parser reads them, with their places and subjects.
     fn parsed(&self) -> impl Iterator<Item = (Place, String, X509Certificate<'a>)> {
         self.presented().filter_map(|(place, der)| {
@@ -118,14 +145,18 @@ impl<'a> Chain<'a> {
     /// The first CA whose pathLenConstraint allows fewer intermediates below it than the chain has:
     /// it, how many it allows, how many there are.
     pub(crate) fn path_length(&self) -> Option<(Place, String, u32, usize)> {
-        self.parsed().find_map(|(place, subject, cert)| {
-            let Place::Intermediate { index } = place else {
-                return None;
-            };
-            let allowed = cert.basic_constraints().ok().flatten()?.value.path_len_constraint?;
-            let below = index - 1;
-            (usize::try_from(allowed).is_ok_and(|allowed| allowed < below)).then_some((place, subject, allowed, below))
-        })
+        // Along the path, the CA at step `below + 1` has `below` intermediates between it and the peer's.
+        self.path()
+            .into_iter()
+            .enumerate()
+            .skip(1)
+            .find_map(|(step, (place, der))| {
+                let (_, cert) = X509Certificate::from_der(der.as_ref()).ok()?;
+                let allowed = cert.basic_constraints().ok().flatten()?.value.path_len_constraint?;
+                let below = step - 1;
+                (usize::try_from(allowed).is_ok_and(|allowed| allowed < below))
+                    .then(|| (place, x509::subject(der), allowed, below))
+            })
     }
 
     /// The first presented certificate that names an issuer present in the chain (presented or

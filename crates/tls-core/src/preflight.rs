@@ -22,6 +22,9 @@ pub struct Finding {
     pub severity: Severity,
     /// What is wrong and what to do, in one sentence.
     pub text: String,
+    /// The server's own certificate is outside its dates or nearly: making it again is the fix (a
+    /// program may say how).
+    pub renew: bool,
 }
 
 /// Checks `chain` (the server's certificate first): each certificate is followed by its issuer, the
@@ -32,6 +35,7 @@ pub fn check(chain: &[CertificateDer<'_>], warn_days: i64) -> Vec<Finding> {
     let error = |text: String| Finding {
         severity: Severity::Error,
         text,
+        renew: false,
     };
     let infos: Vec<_> = chain
         .iter()
@@ -85,6 +89,7 @@ pub fn check(chain: &[CertificateDer<'_>], warn_days: i64) -> Vec<Finding> {
                 leaf.not_before,
                 x509::span(not_before - now)
             ),
+            renew: false,
         });
     }
     if leaf.expires_in_seconds < 0 {
@@ -96,6 +101,7 @@ pub fn check(chain: &[CertificateDer<'_>], warn_days: i64) -> Vec<Finding> {
                 x509::expiry(leaf.expires_in_seconds),
                 leaf.not_after
             ),
+            renew: true,
         });
     } else if leaf.expires_in_days < warn_days {
         findings.push(Finding {
@@ -106,6 +112,7 @@ pub fn check(chain: &[CertificateDer<'_>], warn_days: i64) -> Vec<Finding> {
                 leaf.not_after,
                 x509::span(leaf.expires_in_seconds)
             ),
+            renew: true,
         });
     }
     findings.extend(intermediate_dates(chain, &infos, now));
@@ -121,11 +128,12 @@ fn intermediate_dates(chain: &[CertificateDer<'_>], infos: &[inspect::Certificat
         };
         let text = if info.expires_in_seconds < 0 {
             format!(
-                "the intermediate {} (certificate {} of the chain) {} (on {}): every client will refuse the chain",
+                "the intermediate {} (certificate {} of the chain) {} (on {}): every client will refuse the chain; its CA, {}, must issue it again, and the chain file must hold the new one",
                 info.subject,
                 i + 1,
                 x509::expiry(info.expires_in_seconds),
-                info.not_after
+                info.not_after,
+                info.issuer
             )
         } else if from > now {
             format!(
@@ -140,6 +148,7 @@ fn intermediate_dates(chain: &[CertificateDer<'_>], infos: &[inspect::Certificat
         findings.push(Finding {
             severity: Severity::Warning,
             text,
+            renew: false,
         });
     }
     findings

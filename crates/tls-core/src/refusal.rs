@@ -402,6 +402,9 @@ impl Refusal {
                     Remedy::RenewCertificate
                 })
             }
+            Reason::WrongPurpose { client } if self.place != Place::Peer => {
+                Some(Remedy::CaExtendedKeyUsage { client: *client })
+            }
             Reason::WrongPurpose { client: true } => Some(Remedy::ClientCertificate),
             Reason::PinMismatch { .. } => Some(Remedy::CheckPins),
             Reason::CaAsLeaf {
@@ -420,6 +423,7 @@ impl Refusal {
             Reason::NameConstraint { .. } => Some(Remedy::NameTheCaAllows),
             Reason::UnknownCriticalExtension { .. } => Some(Remedy::DropCriticalExtension),
             Reason::UnusableKey { key: Some(_) } if self.place != Place::Peer => Some(Remedy::StrongerCaKey),
+            Reason::UnusableKey { key: Some(_) } => Some(Remedy::StrongerKey),
             Reason::WrongPurpose { client: false } => Some(Remedy::ServerAuthUsage),
             Reason::NotValidYet { dates, .. } if !dates.time_given => Some(Remedy::CheckClock),
             Reason::CaToCheck => Some(Remedy::CheckTheLeaf),
@@ -537,7 +541,13 @@ fn facts(place: Place, subject: &str, reason: &Reason) -> String {
             } else {
                 String::new()
             };
-            format!("{who} is valid for {held}, not for {name}{ip}")
+            // Clients do not look at the CN any more (RFC 6125): one that holds the name is no help.
+            let cn = if subject.split(',').any(|part| part.trim() == format!("CN={name}")) {
+                format!(" (its CN {name} is not looked at: TLS clients match subject alternative names only)")
+            } else {
+                String::new()
+            };
+            format!("{who} is valid for {held}, not for {name}{ip}{cn}")
         }
         Reason::Expired {
             dates,
@@ -546,8 +556,11 @@ fn facts(place: Place, subject: &str, reason: &Reason) -> String {
         } => {
             let fix = match (place, presenter, client) {
                 (Place::Peer, Presenter::Server, false) => "; the server needs a new one",
-                (Place::Intermediate { .. }, Presenter::Server, _) => {
+                (Place::Intermediate { .. }, Presenter::Server, false) => {
                     "; its CA must issue it again, and the server send the new one"
+                }
+                (Place::Intermediate { .. }, Presenter::Server, true) => {
+                    "; its CA must issue it again, and the client send the new one"
                 }
                 (Place::Intermediate { .. }, Presenter::File, _) => {
                     "; its CA must issue it again, and the file must hold the new one"
@@ -577,6 +590,10 @@ fn facts(place: Place, subject: &str, reason: &Reason) -> String {
                 validity(dates, *presenter)
             )
         }
+        Reason::WrongPurpose { client } if place != Place::Peer => format!(
+            "{who} has an extended key usage without {}, and a CA's extended key usage limits what the certificates below it may be used for",
+            if *client { "clientAuth" } else { "serverAuth" }
+        ),
         other => chain_facts(&who, other),
     }
 }

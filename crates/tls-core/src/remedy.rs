@@ -75,6 +75,12 @@ pub enum Remedy {
     DropCriticalExtension,
     /// A CA whose key the verifier refuses: a CA with a key it accepts.
     StrongerCaKey,
+    /// A CA whose extended key usage lacks serverAuth (clientAuth, `client`): issued again with it, or
+    /// with none.
+    CaExtendedKeyUsage {
+        /// The chain is a client's.
+        client: bool,
+    },
     /// A server certificate without serverAuth in its extended key usage.
     ServerAuthUsage,
     /// Not valid yet by the clock: check the clock.
@@ -146,13 +152,18 @@ impl std::fmt::Display for Remedy {
             Self::NameTheCaAllows => {
                 f.write_str("use a name that CA may certify, or have the certificate issued by a CA without that constraint")
             }
+            Self::CaExtendedKeyUsage { client } => write!(
+                f,
+                "its CA must issue it again with {} in its extended key usage, or with no extended key usage",
+                if *client { "clientAuth" } else { "serverAuth" }
+            ),
             Self::CheckedConstraintsOnly => f.write_str(
                 "have the certificate issued by a CA whose name constraints are on DNS names and IP addresses only (the types the verifier checks), or that has none",
             ),
             Self::DropCriticalExtension => {
                 f.write_str("make that certificate again without the extension, or with it not marked critical")
             }
-            Self::StrongerCaKey => f.write_str("replace that CA with one whose key is ECDSA P-256 or P-384, or RSA of 2048 bits or more"),
+            Self::StrongerCaKey => f.write_str("replace that CA with one whose key is ECDSA P-256, P-384 or P-521, or RSA of 2048 bits or more"),
             Self::ServerAuthUsage => {
                 f.write_str("make it again with serverAuth in its extended key usage (or with no extended key usage)")
             }

@@ -250,6 +250,7 @@ impl ServerCertVerifier for KeyVerifier {
             KeyCheck::AcceptAny => signed_by_key_of(message, cert, dss, &self.algorithms),
             KeyCheck::Pins { .. } => rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms),
         }
+        .map_err(|err| unusable_key(err, cert))
     }
 
     fn verify_tls13_signature(
@@ -277,6 +278,7 @@ impl ServerCertVerifier for KeyVerifier {
             }
             _ => rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms),
         }
+        .map_err(|err| unusable_key(err, cert))
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -482,6 +484,29 @@ pub(crate) async fn explained<F: Future>(handshake: F) -> (F::Output, Option<Cer
 
 /// The verifier's error for `rejected`: rustls' own kind inside [`explained`], the explanation noted
 /// aside; the explanation itself, inside `CertificateError::Other`, anywhere else.
+/// A handshake signature that does not verify because the verifier refuses the certificate's key
+/// (RSA under 2048 bits, say): said so, since the chain above it verified and nothing is forged.
+fn unusable_key(err: rustls::Error, cert: &CertificateDer<'_>) -> rustls::Error {
+    let rustls::Error::InvalidCertificate(CertificateError::BadSignature) = err else {
+        return err;
+    };
+    let words = x509_parser::parse_x509_certificate(cert)
+        .ok()
+        .and_then(|(_, parsed)| crate::inspect::refused_key(parsed.tbs_certificate.subject_pki.raw));
+    match words {
+        Some(key) => refused(CertificateRejected {
+            kind: CertificateError::BadSignature,
+            refusal: Refusal {
+                place: Place::Peer,
+                subject: x509::subject(cert),
+                reason: Reason::UnusableKey { key: Some(key) },
+                within_its_dates: None,
+            },
+        }),
+        None => err,
+    }
+}
+
 fn refused(rejected: CertificateRejected) -> rustls::Error {
     let kind = rejected.kind.clone();
     let mut carried = Some(rejected);
@@ -588,7 +613,9 @@ impl ServerCertVerifier for ExplainingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        self.inner
+            .verify_tls12_signature(message, cert, dss)
+            .map_err(|err| unusable_key(err, cert))
     }
 
     fn verify_tls13_signature(
@@ -597,7 +624,9 @@ impl ServerCertVerifier for ExplainingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        self.inner
+            .verify_tls13_signature(message, cert, dss)
+            .map_err(|err| unusable_key(err, cert))
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

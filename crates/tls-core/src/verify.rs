@@ -18,13 +18,15 @@ pub struct Verified {
     pub name: String,
     /// Whether that name was given, or taken from the certificate's first SAN.
     pub name_given: bool,
-    /// Subjects along the path checked, from the certificate up to the last intermediate (or the
-    /// trusted CA itself, when the file holds it), in that order whatever the file's order.
+    /// Subjects along the path checked, from the certificate up to the last intermediate, in that
+    /// order whatever the file's order (a trusted CA the file holds too is [`Verified::trusted`]).
     pub chain: Vec<String>,
     /// The trusted CA the path ends at, by its subject.
     pub trusted: Option<String>,
-    /// When the certificate expires, RFC 3339.
+    /// When the chain stops verifying, RFC 3339: the earliest notAfter on the path.
     pub not_after: String,
+    /// The intermediate that expires then, when it is not the certificate itself.
+    pub ends_with: Option<String>,
     /// What holds but is worth knowing: a trusted CA of the chain outside its dates
     /// ([`trust_anchor_dates`]).
     pub notes: Vec<String>,
@@ -164,45 +166,114 @@ fn verified(
     client: bool,
 ) -> Verified {
     let order = x509::path_order(&chain[0], &chain[1..]);
-    let path: Vec<&CertificateDer<'static>> = std::iter::once(&chain[0])
+    let mut path: Vec<&CertificateDer<'static>> = std::iter::once(&chain[0])
         .chain(order.iter().map(|at| &chain[at + 1]))
         .collect();
     let top = path[path.len() - 1];
+    // The trusted CA: the top itself when the file holds it, else the one that signed the top (by
+    // its key; by its name when the key's algorithm is one x509-parser cannot check).
     let trusted = ca_certs
         .iter()
         .find(|ca| ca.as_ref() == top.as_ref())
-        .or_else(|| ca_certs.iter().find(|ca| x509::issued(ca, top)));
+        .or_else(|| ca_certs.iter().find(|ca| x509::issued(ca, top)))
+        .or_else(|| {
+            let issuer = x509::issuer_der(top)?;
+            ca_certs
+                .iter()
+                .find(|ca| x509::subject_der(ca).as_ref() == Some(&issuer))
+        });
+    // A trusted CA the file holds too is the chain's trusted end, not one of its links.
+    if path.len() > 1 && trusted.is_some_and(|ca| ca.as_ref() == top.as_ref()) {
+        path.pop();
+    }
     // The trusted CAs that signed a certificate of the chain: the anchors it was checked up to.
     let anchors = ca_certs
         .iter()
         .filter(|ca| chain.iter().any(|cert| x509::issued(ca, cert)))
         .filter_map(|ca| trust_anchor_dates(ca, now));
-    let off_path = chain
-        .iter()
-        .enumerate()
-        .skip(1)
-        .filter(|(at, _)| !order.contains(&(at - 1)));
-    let off_path = off_path.map(|(at, cert)| {
+    let usage = key_usage_notes(chain, &order, trusted, client);
+    // A trusted certificate that is not a root: rustls stops there; OpenSSL looks further up.
+    let partial = trusted.filter(|ca| !x509::is_self_issued(ca)).map(|ca| {
         format!(
-            "certificate {} of the file, {}, is not on the path checked (it signed none of the certificates on it): a peer need not send it",
-            at + 1,
-            x509::subject(cert)
+            "the trusted CA {} is not self-signed: rustls trusts it as given, but OpenSSL (and curl) look for the CA that signed it too, and refuse the chain without it (unless told -partial_chain)",
+            x509::subject(ca)
         )
     });
-    let usage = key_usage_notes(chain, &order, trusted, client);
+    let usage = usage.into_iter().chain(partial);
+    let (not_after, ends_with) = chain_end(&path);
     Verified {
         name,
         name_given,
         chain: path.iter().map(|cert| x509::subject(cert)).collect(),
         trusted: trusted.map(x509::subject),
-        not_after: x509::validity(&chain[0]).map(|(_, to)| to).unwrap_or_default(),
-        notes: anchors.chain(usage).chain(off_path).collect(),
+        not_after,
+        ends_with,
+        notes: anchors.chain(usage).chain(file_notes(chain, &order)).collect(),
     }
 }
 
-/// What rustls accepts and OpenSSL refuses in the key usage of the path checked (rustls-webpki does
-/// not read key usage): a CA, the trusted one included, whose key usage lacks keyCertSign; a leaf
-/// whose key usage allows no TLS handshake (none of digitalSignature, keyEncipherment and
+/// When the path stops verifying: its earliest notAfter, and the intermediate's subject when that is
+/// not the certificate's own.
+fn chain_end(path: &[&CertificateDer<'static>]) -> (String, Option<String>) {
+    let first = path
+        .iter()
+        .enumerate()
+        .filter_map(|(at, cert)| Some((x509::validity_unix(cert)?.1, at)))
+        .min_by_key(|(to, at)| (*to, *at));
+    match first {
+        Some((to, 0)) => (x509::unix_to_rfc3339(to), None),
+        Some((to, at)) => (x509::unix_to_rfc3339(to), Some(x509::subject(path[at]))),
+        None => (String::new(), None),
+    }
+}
+
+/// What the file itself gets wrong though the chain verifies: certificates off the path (a second
+/// copy, a stray CA; more than three said at once), and a path listed out of order.
+fn file_notes(chain: &[CertificateDer<'static>], order: &[usize]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let off: Vec<usize> = (1..chain.len()).filter(|at| !order.contains(&(at - 1))).collect();
+    let copies: Vec<(usize, usize)> = off
+        .iter()
+        .filter_map(|&at| Some((at, chain[..at].iter().position(|earlier| earlier == &chain[at])?)))
+        .collect();
+    let strays: Vec<usize> = off
+        .iter()
+        .copied()
+        .filter(|at| !copies.iter().any(|(copy, _)| copy == at))
+        .collect();
+    for &(at, of) in copies.iter().take(3) {
+        notes.push(format!(
+            "certificate {} of the file is a second copy of certificate {} ({}): a peer need not send it twice",
+            at + 1,
+            of + 1,
+            x509::subject(&chain[at])
+        ));
+    }
+    for &at in strays.iter().take(3) {
+        notes.push(format!(
+            "certificate {} of the file, {}, is not on the path checked (it signed none of the certificates on it): a peer need not send it",
+            at + 1,
+            x509::subject(&chain[at])
+        ));
+    }
+    let unsaid = copies.len().saturating_sub(3) + strays.len().saturating_sub(3);
+    if unsaid > 0 {
+        notes.push(format!(
+            "and {unsaid} more certificates of the file are not on the path checked (copies or strays)"
+        ));
+    }
+    if order.iter().enumerate().any(|(step, at)| step != *at) {
+        notes.push(
+            "the file lists the chain out of order: this check (and rustls) finds the path anyway, but some clients do not, and echo-server refuses to serve it so; list the certificate first, then each CA after the one it signed".to_owned(),
+        );
+    }
+    notes
+}
+
+/// What fails later or elsewhere though the chain verifies: a leaf key rustls will not check a
+/// handshake signature with; and what rustls accepts and OpenSSL refuses in the key usage of the
+/// path checked (rustls-webpki does not read key usage): a CA, the trusted one included, whose key
+/// usage lacks keyCertSign; a leaf whose key usage allows no TLS handshake (none of digitalSignature, keyEncipherment and
 /// keyAgreement for a server; of digitalSignature and keyAgreement for a client).
 fn key_usage_notes(
     chain: &[CertificateDer<'static>],
@@ -218,6 +289,15 @@ fn key_usage_notes(
         Some(*usage.value)
     };
     let mut notes = Vec::new();
+    let leaf_key = x509_parser::parse_x509_certificate(&chain[0])
+        .ok()
+        .and_then(|(_, parsed)| crate::inspect::refused_key(parsed.tbs_certificate.subject_pki.raw));
+    if let Some(key) = leaf_key {
+        notes.push(format!(
+            "certificate {} has a key rustls will not check a handshake signature with ({key}): the chain verifies, but a TLS connection with it fails (OpenSSL at its default security level refuses it too); make a new key and certificate",
+            x509::subject(&chain[0])
+        ));
+    }
     if let Some(leaf) = usage(&chain[0]) {
         let handshake = leaf.digital_signature() || leaf.key_agreement() || (!client && leaf.key_encipherment());
         if !handshake {
@@ -296,6 +376,9 @@ pub fn verify_client(
     let Some((end_entity, intermediates)) = chain.split_first() else {
         return Err(Error::NoCertificate { step: "verifying" });
     };
+    if let Some(out_of_order) = leaf_not_first(chain) {
+        return Ok(Err(out_of_order));
+    }
     let now = at.unwrap_or_else(UnixTime::now);
     let checked = verifier::verify_client_certificate(
         config::root_store(ca_certs)?,

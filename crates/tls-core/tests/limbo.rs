@@ -355,19 +355,19 @@ fn representative_refusals_are_said_in_full() {
         ),
         (
             "pathlen::intermediate-violates-pathlen-0",
-            r#"the intermediate CN=x509-limbo-intermediate-pathlen-0,OU=113053353330967990655219360114167416969860185821 (certificate 3 of the chain) allows 0 intermediate CA(s) below it (its basicConstraints pathLenConstraint), and the chain has 1; issue the chain again with fewer intermediate CAs below that CA, or from a CA whose pathLenConstraint allows them"#,
+            r#"the intermediate CN=x509-limbo-intermediate-pathlen-0,OU=675080252315539626563961994298086815053194278525 (certificate 2 of the chain) allows 0 intermediate CA(s) below it (its basicConstraints pathLenConstraint), and the chain has 1; issue the chain again with fewer intermediate CAs below that CA, or from a CA whose pathLenConstraint allows them"#,
         ),
         (
             "webpki::forbidden-weak-rsa-key-in-root",
-            r#"the trusted CA CN=x509-limbo-root has a key the verifier cannot check signatures with: RSA 1024 bits, under the 2048 bits rustls accepts; replace that CA with one whose key is ECDSA P-256 or P-384, or RSA of 2048 bits or more"#,
+            r#"the trusted CA CN=x509-limbo-root has a key the verifier cannot check signatures with: RSA 1024 bits, under the 2048 bits rustls accepts; replace that CA with one whose key is ECDSA P-256, P-384 or P-521, or RSA of 2048 bits or more"#,
         ),
         (
             "webpki::forbidden-p192-root",
-            r#"the trusted CA CN=x509-limbo-root has a key the verifier cannot check signatures with: an EC key on P-192, which the verifier does not accept; replace that CA with one whose key is ECDSA P-256 or P-384, or RSA of 2048 bits or more"#,
+            r#"the trusted CA CN=x509-limbo-root has a key the verifier cannot check signatures with: an EC key on P-192, which the verifier does not accept; replace that CA with one whose key is ECDSA P-256, P-384 or P-521, or RSA of 2048 bits or more"#,
         ),
         (
             "webpki::explicit-curve",
-            r#"the trusted CA CN=x509-limbo-explicit-ec-root has a key the verifier cannot check signatures with: an EC key whose curve is spelled out (explicit parameters) instead of named, which the verifier does not accept; replace that CA with one whose key is ECDSA P-256 or P-384, or RSA of 2048 bits or more"#,
+            r#"the trusted CA CN=x509-limbo-explicit-ec-root has a key the verifier cannot check signatures with: an EC key whose curve is spelled out (explicit parameters) instead of named, which the verifier does not accept; replace that CA with one whose key is ECDSA P-256, P-384 or P-521, or RSA of 2048 bits or more"#,
         ),
         (
             "rfc5280::eku::ee-wrong-eku",
@@ -395,7 +395,7 @@ fn representative_refusals_are_said_in_full() {
         ),
         (
             "invalid::invalid-issuer-key",
-            r#"the intermediate CN=x509-limbo-intermediate-pathlen-None,OU=255372659288738699547939433766060509931567172863 (certificate 2 of the chain) has a key the verifier cannot check signatures with: an RSA key that cannot be read; replace that CA with one whose key is ECDSA P-256 or P-384, or RSA of 2048 bits or more"#,
+            r#"the intermediate CN=x509-limbo-intermediate-pathlen-None,OU=255372659288738699547939433766060509931567172863 (certificate 2 of the chain) has a key the verifier cannot check signatures with: an RSA key that cannot be read; replace that CA with one whose key is ECDSA P-256, P-384 or P-521, or RSA of 2048 bits or more"#,
         ),
         (
             "rfc5280::nc::invalid-ipv4-address",

@@ -34,7 +34,7 @@ fn missing_file_names_the_path() {
     assert_eq!(
         text,
         format!(
-            "cannot load certificate chain from {}: No such file or directory (os error 2)",
+            "cannot load certificate chain from {}: there is no such file",
             path.display()
         )
     );
@@ -338,5 +338,28 @@ fn text_that_is_neither_pem_nor_der_says_so() {
     assert!(
         message(pem::load_cert_chain(&path))
             .ends_with("the file is neither PEM (no -----BEGIN line) nor a DER-encoded certificate")
+    );
+}
+
+/// A certificate rustls itself refuses to serve (an extension marked critical that it does not read)
+/// is said of the certificate's file, in words, not of the key as a rustls debug token.
+#[test]
+fn a_certificate_rustls_refuses_is_said_of_its_file() {
+    let dir = temp();
+    let mut params = rcgen::CertificateParams::new(vec!["crit.test".to_owned()]).expect("params");
+    params.distinguished_name.push(rcgen::DnType::CommonName, "crit.test");
+    let mut critical = rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55738, 666, 1], vec![5, 0]);
+    critical.set_criticality(true);
+    params.custom_extensions.push(critical);
+    let key = rcgen::KeyPair::generate().expect("key");
+    let cert = params.self_signed(&key).expect("certificate");
+    let cert_path = write(dir.path(), "crit.pem", cert.pem());
+    let key_path = write(dir.path(), "crit.key", key.serialize_pem());
+    assert_eq!(
+        message(pem::load_identity(&cert_path, &key_path)),
+        format!(
+            "cannot load certificate chain from {}: certificate CN=crit.test has an extension marked critical that the verifier does not read, 1.3.6.1.4.1.55738.666.1, and a critical extension it cannot read must be refused; make that certificate again without the extension, or with it not marked critical",
+            cert_path.display()
+        )
     );
 }

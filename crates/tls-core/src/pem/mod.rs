@@ -86,6 +86,15 @@ fn identity_of(
             subject,
             cert: format!(" in {}", cert_path.display()),
         },
+        // rustls refuses the certificate itself, not the key: said of the certificate, in words.
+        Error::Config {
+            cause: rustls::Error::InvalidCertificate(kind),
+            ..
+        } if let Some(refusal) = crate::explain::own_chain(&kind, &chain) => load_error(
+            Material::CertificateChain,
+            cert_path,
+            LoadProblem::Refused(Box::new(refusal)),
+        ),
         Error::Config { cause, .. } => load_error(Material::PrivateKey, key_path, LoadProblem::Rejected(cause)),
         other => other,
     })?;
