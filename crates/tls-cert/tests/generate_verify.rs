@@ -1543,3 +1543,63 @@ async fn an_rsa_1024_server_key_is_noted_and_explained_in_the_handshake() {
         "{said}"
     );
 }
+
+/// What rustls does not check in a trusted CA and OpenSSL does (its pathLenConstraint, an unknown
+/// critical extension): valid, with a note for each, and `openssl verify` refuses the same chain.
+#[tokio::test]
+async fn verify_notes_what_openssl_checks_in_a_trusted_ca() {
+    let dir = temp_dir();
+    let root = "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=keyCertSign\n1.3.6.1.4.1.55738.666.1=critical,ASN1:NULL\n";
+    openssl_cert(dir.path(), "root", None, root).await;
+    openssl_cert(
+        dir.path(),
+        "inter",
+        Some("root"),
+        "basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign\n",
+    )
+    .await;
+    openssl_cert(
+        dir.path(),
+        "leaf",
+        Some("inter"),
+        "subjectAltName=DNS:anchor.test\nextendedKeyUsage=serverAuth\n",
+    )
+    .await;
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let oracle = run(
+        "openssl",
+        &[
+            "verify",
+            "-CAfile",
+            &path("root.pem"),
+            "-untrusted",
+            &path("inter.pem"),
+            &path("leaf.pem"),
+        ],
+        "openssl",
+        b"",
+    )
+    .await;
+    assert!(!oracle.ok(), "openssl accepts it: {}", oracle.stdout);
+    let chain = write(
+        dir.path(),
+        "chain.pem",
+        std::fs::read_to_string(path("leaf.pem")).expect("leaf")
+            + &std::fs::read_to_string(path("inter.pem")).expect("inter"),
+    )
+    .display()
+    .to_string();
+    let ran = verify(&["--ca", &path("root.pem"), &chain]).await;
+    assert!(ran.ok(), "{}", ran.stdout);
+    let notes: Vec<&str> = ran.stdout.lines().filter(|line| line.starts_with("  note: ")).collect();
+    assert_eq!(
+        notes,
+        [
+            "  note: the trusted CA CN=root allows 0 intermediate CA(s) below it (its pathLenConstraint), and the chain has 1: rustls does not check a trusted CA's pathLenConstraint, but OpenSSL (and curl) refuse the chain",
+            "  note: the trusted CA CN=root has an extension marked critical that is not read, 1.3.6.1.4.1.55738.666.1: rustls does not look at a trusted CA's extensions, but OpenSSL (and curl) refuse every chain up to it",
+        ],
+        "{}\n{}",
+        ran.stdout,
+        oracle.stderr
+    );
+}

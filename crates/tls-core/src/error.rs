@@ -596,13 +596,31 @@ impl fmt::Display for Report<'_> {
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Formats a duration the way a person reads it: "10 s", "250 ms".
-/// What to write instead of a server name that is not one.
+/// What to write instead of a server name that is not one, for the mistakes people make: a URL, a
+/// port, brackets, a wildcard, a zone, letters beyond ASCII.
 fn server_name_advice(name: &str) -> &'static str {
-    if name.starts_with('[') && name.ends_with(']') {
+    if name.is_empty() {
+        "give a DNS name such as localhost or an IP address, not an empty one"
+    } else if name.contains("://") {
+        "give the host name alone, without the scheme (https://) or a path"
+    } else if name.starts_with('[') && name.ends_with(']') {
         "write an IPv6 address without its brackets, such as ::1"
+    } else if name.contains('%') {
+        "a zone (%eth0) belongs to an address to connect to, not to the name checked in the certificate: give the address without it"
+    } else if name.starts_with('*') {
+        "a wildcard belongs in a certificate; give one name it stands for, such as www.example.com"
+    } else if name
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.contains(':') && port.parse::<u16>().is_ok())
+    {
+        "give the host name alone, without its port (the port goes with the address to connect to)"
     } else if !name.is_ascii() {
         "write a name with letters beyond ASCII in its ASCII form (xn--..., as a browser's address bar shows it when copied); the TLS library takes no other"
+    } else if name
+        .split('.')
+        .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_digit()))
+    {
+        "it is neither a DNS name (its last label is a number) nor an IP address as TLS takes one: write all four parts of an IPv4 address, in decimal, without leading zeros (127.0.0.1)"
     } else {
         "give a DNS name such as localhost or an IP address"
     }
@@ -654,6 +672,27 @@ fn read_words(err: &io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each common mistake in a server name gets its own way forward.
+    #[test]
+    fn a_wrong_server_name_is_told_what_is_wrong_with_it() {
+        let cases = [
+            ("good.example.com:443", "without its port"),
+            ("https://good.example.com/", "without the scheme"),
+            ("*.example.com", "a wildcard belongs in a certificate"),
+            ("127.1", "write all four parts of an IPv4 address"),
+            ("010.0.0.1", "without leading zeros"),
+            ("fe80::1%eth0", "a zone (%eth0)"),
+            ("[::1]", "without its brackets"),
+            ("", "not an empty one"),
+            ("bücher.example", "ASCII form"),
+            ("a b", "give a DNS name such as localhost"),
+        ];
+        for (name, advice) in cases {
+            let said = crate::config::parse_server_name(name).expect_err(name).to_string();
+            assert!(said.contains(advice), "{name:?}: {said}");
+        }
+    }
 
     /// Every remedy the library can give.
     const REMEDIES: [Remedy; 13] = [

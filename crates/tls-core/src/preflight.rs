@@ -63,17 +63,27 @@ pub fn check(chain: &[CertificateDer<'_>], warn_days: i64) -> Vec<Finding> {
             leaf.extended_key_usage.join(", ")
         )));
     }
-    for (i, pair) in infos.windows(2).enumerate() {
-        if pair[0].issuer != pair[1].subject {
-            findings.push(error(format!(
-                "certificate #{} ({}) is issued by {}, but certificate #{} is {}: the chain must go from the server's certificate up, each followed by its issuer",
+    // Every pair out of order, then the rule once.
+    let out_of_order: Vec<String> = infos
+        .windows(2)
+        .enumerate()
+        .filter(|(_, pair)| pair[0].issuer != pair[1].subject)
+        .map(|(i, pair)| {
+            format!(
+                "certificate #{} ({}) is issued by {}, but certificate #{} is {}",
                 i + 1,
                 pair[0].subject,
                 pair[0].issuer,
                 i + 2,
                 pair[1].subject
-            )));
-        }
+            )
+        })
+        .collect();
+    if !out_of_order.is_empty() {
+        findings.push(error(format!(
+            "{}: the chain must go from the server's certificate up, each followed by its issuer",
+            out_of_order.join("; ")
+        )));
     }
     let now = x509_parser::time::ASN1Time::now().timestamp();
     if let Some((not_before, _)) = chain

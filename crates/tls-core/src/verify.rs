@@ -199,7 +199,10 @@ fn verified(
             x509::subject(ca)
         )
     });
-    let usage = usage.into_iter().chain(partial);
+    let usage = usage
+        .into_iter()
+        .chain(partial)
+        .chain(trusted.into_iter().flat_map(|ca| anchor_notes(ca, path.len() - 1)));
     let (not_after, ends_with) = chain_end(&path);
     Verified {
         name,
@@ -210,6 +213,42 @@ fn verified(
         ends_with,
         notes: anchors.chain(usage).chain(file_notes(chain, &order)).collect(),
     }
+}
+
+/// What rustls does not check in a trusted CA (it keeps only its name, key and name constraints) and
+/// OpenSSL does: a pathLenConstraint the `intermediates` below it exceed; an extension marked critical
+/// that is not read.
+fn anchor_notes(ca: &CertificateDer<'_>, intermediates: usize) -> Vec<String> {
+    use x509_parser::extensions::ParsedExtension;
+    let Ok((_, parsed)) = x509_parser::parse_x509_certificate(ca) else {
+        return Vec::new();
+    };
+    let subject = x509::subject(ca);
+    let mut notes = Vec::new();
+    let allowed = parsed
+        .basic_constraints()
+        .ok()
+        .flatten()
+        .and_then(|constraints| constraints.value.path_len_constraint);
+    if let Some(allowed) =
+        allowed.filter(|allowed| usize::try_from(*allowed).is_ok_and(|allowed| allowed < intermediates))
+    {
+        notes.push(format!(
+            "the trusted CA {subject} allows {allowed} intermediate CA(s) below it (its pathLenConstraint), and the chain has {intermediates}: rustls does not check a trusted CA's pathLenConstraint, but OpenSSL (and curl) refuse the chain"
+        ));
+    }
+    for extension in parsed.extensions().iter().filter(|extension| extension.critical) {
+        if matches!(
+            extension.parsed_extension(),
+            ParsedExtension::UnsupportedExtension { .. }
+        ) {
+            notes.push(format!(
+                "the trusted CA {subject} has an extension marked critical that is not read, {}: rustls does not look at a trusted CA's extensions, but OpenSSL (and curl) refuse every chain up to it",
+                extension.oid.to_id_string()
+            ));
+        }
+    }
+    notes
 }
 
 /// When the path stops verifying: its earliest notAfter, and the intermediate's subject when that is
