@@ -191,7 +191,14 @@ async fn run(args: Args, outputs: trace::Outputs) -> tls_echo_cli::Result<u8> {
         handshake_only: args.handshake_only,
         verbose: args.verbose,
     };
-    let (config, server_name, options) = connection_setup(args.target, args.verbose)?;
+    let (config, server_name, options) = match connection_setup(args.target, args.verbose) {
+        Ok(setup) => setup,
+        Err(err) => {
+            // Nothing was sent: the x-ray's files are left as they were.
+            outputs.abandon();
+            return Err(err);
+        }
+    };
     if args.trace.is_none() && args.trace_json.is_none() && args.trace_html.is_none() && args.pcap.is_none() {
         let conn = client::connect(&addr, server_name, config, options).await?;
         return Ok(session(conn, &echoing).await?);

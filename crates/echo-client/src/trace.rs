@@ -75,8 +75,11 @@ impl Traced {
         // The session's own error comes first: a file that cannot be written after it is said too.
         let Outputs { json, html, pcap } = outputs;
         let trace = capture.trace();
-        let written = report(&trace, detail.as_deref(), json)
-            .and_then(|()| html.map_or(Ok(()), |output| output.write(trace.html(&page(&addr)).as_bytes())));
+        let written = report(&trace, detail.as_deref(), json).and_then(|()| {
+            html.map_or(Ok(()), |output| {
+                output.write(trace.html(&page(&addr, &result)).as_bytes())
+            })
+        });
         let written = written.and_then(|()| {
             pcap.map_or(Ok(()), |output| {
                 output.write(&capture.pcapng(&format!(
@@ -95,14 +98,22 @@ impl Traced {
     }
 }
 
-/// What `--trace-html`'s page says of the connection around its x-ray.
-fn page(addr: &tls_core::HostPort) -> tls_core::xray::HtmlPage {
+/// What `--trace-html`'s page says of the connection around its x-ray, and how the run ended.
+fn page(addr: &tls_core::HostPort, result: &tls_core::Result<u8>) -> tls_core::xray::HtmlPage {
+    let outcome = match result {
+        Ok(0) => "the session ended as it should (exit code 0)".to_owned(),
+        Ok(code) => format!("the run ended with exit code {code}"),
+        Err(err) => format!("failed: {}", err.report_with(tls_echo_cli::advice)),
+    };
     tls_core::xray::HtmlPage {
         title: format!("TLS handshake with {addr}"),
         intro: format!(
-            "Every record of echo-client's connection to {addr} as it crossed echo-client's socket, decrypted with the secrets rustls derived for it; both Finished values recomputed."
+            "Every record of echo-client's connection to {addr} as it crossed echo-client's socket, opened with the secrets rustls derived for it where there were any, and each Finished recomputed when it was seen."
         ),
-        rows: vec![("Connection".to_owned(), format!("echo-client to {addr}"))],
+        rows: vec![
+            ("Connection".to_owned(), format!("echo-client to {addr}")),
+            ("Outcome".to_owned(), outcome),
+        ],
         links: Vec::new(),
     }
 }

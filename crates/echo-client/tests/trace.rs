@@ -71,6 +71,11 @@ async fn the_trace_html_page_draws_the_connection_as_a_ladder() {
         "<span class=\"secret\">CLIENT_TRAFFIC_SECRET_0</span> → key (16 bytes) and IV (12 bytes)",
         "FIN: the client closed its side of the connection, after its close_notify",
         ": over TCP, highest version offered 13, a server name (SNI) was sent, ",
+        "<tr><th>Outcome</th><td>the session ended as it should (exit code 0)</td></tr>",
+        // One scale for the page: the server's 1,120-byte share against the client's 1,216.
+        "<span class=\"bar\" style=\"width:92.1%\"></span><span>X25519MLKEM768 1120 bytes</span>",
+        "<code>Derive-Secret(., \"s hs traffic\", ClientHello to ServerHello)</code> → <span class=\"secret\">SERVER_HANDSHAKE_TRAFFIC_SECRET</span>",
+        "with the name of the server it wants (SNI)",
     ] {
         assert!(page.contains(fragment), "no {fragment} in\n{page}");
     }
@@ -86,6 +91,20 @@ async fn the_trace_html_page_draws_the_connection_as_a_ladder() {
         "change_cipher_spec record, 1 byte <span class=\"prot\">plaintext</span>",
         "→ key block: <code>PRF-SHA-384(master secret, \"key expansion\", server random + client random)</code>",
         "Not shown: the (EC)DHE shared secret (the pre-master secret)",
+        "In TLS 1.2 there are no handshake keys",
+        "encrypted with the client write key of the key block (from the master secret)",
+        "The server chose TLS 1.2, so these key shares went unused.",
+    ] {
+        assert!(page.contains(fragment), "no {fragment} in\n{page}\n{stderr}");
+    }
+    // A HelloRetryRequest: the second ClientHello is said to answer it.
+    let (_retrying, accept) =
+        test_support::openssl_server(&["-cert", &cert, "-key", &key, "-tls1_3", "-groups", "P-384", "-quiet"]).await;
+    let (_, stderr, _, page) = traced_with_page(&pki, &accept, &["--handshake-only"]).await;
+    for fragment in [
+        "<b>HelloRetryRequest</b>",
+        "The client&#39;s second hello, answering the HelloRetryRequest",
+        "<span>secp384r1 97 bytes</span>",
     ] {
         assert!(page.contains(fragment), "no {fragment} in\n{page}\n{stderr}");
     }
@@ -676,6 +695,24 @@ async fn no_connection_writes_no_x_ray_files() {
     );
     assert_eq!(std::fs::read_to_string(&old).expect("old"), "the last run's trace");
     assert!(!new.exists(), "an empty pcap left behind");
+    // A CA file that is no CA is refused before anything is sent: no empty page left either.
+    let page = dir.path().join("new.html");
+    let ran = test_support::run(
+        CLIENT,
+        &[
+            "--connect",
+            &nothing_there,
+            "--ca",
+            &pki.arg("client.pem"),
+            "--trace-html",
+            &page.display().to_string(),
+        ],
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(!page.exists(), "an empty page left behind: {}", ran.stderr);
 }
 
 /// With the x-ray on, SSLKEYLOGFILE still gets the session's secrets (the capture passes them on).

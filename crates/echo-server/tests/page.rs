@@ -233,6 +233,15 @@ async fn curl_gets_its_own_handshake_with_the_sni_it_sent() {
         "page {page:?}\nJSON {later:?}"
     );
     assert_eq!(page[0], ["client_hello"]);
+    // The page (tens of KB) filled the page's 32 KiB capture: the JSON says which limit, and counts
+    // at least what the page sent past it, the record the limit cut included.
+    assert_eq!(json["capture_limit"], 32 * 1024, "{json:#}");
+    let not_captured = json["bytes_not_captured"].as_u64().expect("a count");
+    assert!(
+        usize::try_from(not_captured).expect("small") + 32 * 1024 >= html.len(),
+        "{not_captured} bytes not captured, a page of {}",
+        html.len()
+    );
 }
 
 /// The page's summary says what kind of handshake it was: a HelloRetryRequest and the second

@@ -82,6 +82,7 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
             closed: Vec::new(),
             resumed: false,
             bytes_not_captured: dropped,
+            capture_limit: super::LIMIT,
             problem: None,
         },
         client_random: None,
@@ -120,6 +121,10 @@ pub fn decode(chunks: &[Chunk], secrets: &[Secret], dropped: usize) -> Trace {
         }
     }
     decoder.trace.resumed = decoder.trace.was_resumed();
+    // A record the limit cut was not read: its bytes count with those not kept.
+    if dropped > 0 && decoder.trace.problem.is_none() {
+        decoder.trace.bytes_not_captured += client.pending.len() + server.pending.len();
+    }
     // A record cut by the capture's own limit is the limit, said as such below, not a problem.
     if decoder.trace.problem.is_none() && dropped == 0 {
         for side in [&client, &server] {
@@ -847,7 +852,7 @@ mod tests {
         assert_eq!(cut.closed[0].close_notify_first, None);
         // The cut is said where it happened in the timeline, before the FIN.
         let text = cut.to_string();
-        let at = text.find("(the capture's 256 KiB were full here: the 100 bytes after are not captured)");
+        let at = text.find("(the capture's 256 KiB were full here: the 100 bytes after are not read)");
         assert!(at.is_some_and(|at| Some(at) < text.find("FIN: ")), "{text}");
         assert!(
             cut.to_string()
@@ -883,8 +888,10 @@ mod tests {
         let cut = decode(&client(&hello[..hello.len() - 10]), &[], 10);
         assert_eq!(cut.problem, None);
         assert!(
-            cut.to_string()
-                .contains("10 bytes after the first 256 KiB were not captured"),
+            cut.to_string().contains(&format!(
+                "{} bytes past the capture's 256 KiB limit were not read",
+                hello.len()
+            )),
             "{cut}"
         );
     }

@@ -11,10 +11,10 @@ use std::fmt::Write as _;
 
 use rustls::{HandshakeType, ProtocolVersion};
 
+use super::Direction;
 use super::message::{Body, Extension, ExtensionData};
 use super::model::{FinishedCheck, KeyDerivation, Message, MessageKind, Record, Trace, bytes};
 use super::render::{Shown, annotated_hex, close_words, message_fields, summary};
-use super::{Direction, LIMIT};
 use crate::names::Named;
 
 /// What the page says around the trace: its title, a sentence on whose connection it is, rows of its
@@ -73,14 +73,20 @@ impl Trace {
     /// The records in time order, between the client's column and the server's, with the FINs and
     /// resets where they came.
     fn ladder(&self, out: &mut String) {
-        out.push_str(
+        let _ = write!(
+            out,
             "<h2>The connection, record by record</h2>\n<p class=\"legend\">Each row is one TLS record, in the order \
              it crossed the socket; its colour says what protected it: <span class=\"key plain\">nothing \
              (plaintext)</span> <span class=\"key hs\">the handshake keys</span> <span class=\"key app\">the \
-             application keys</span> <span class=\"key sealed\">keys not known here</span>. Open a message to read \
+             application keys</span> <span class=\"key sealed\">keys not known here</span>.{} Open a message to read \
              what it is for, its fields and its bytes.</p>\n<table class=\"ladder\">\n<caption>The records of the \
              connection in time order: when, who sent it, and what it holds</caption>\n<thead><tr><th scope=\"col\">Time</th>\
              <th scope=\"col\">Client</th><th scope=\"col\"><span class=\"sr\">Either side</span></th><th scope=\"col\">Server</th></tr></thead>\n<tbody>\n",
+            if self.version == Some(ProtocolVersion::TLSv1_2) {
+                " In TLS 1.2 there are no handshake keys: one key block protects all that follows ChangeCipherSpec, Finished included."
+            } else {
+                ""
+            }
         );
         if self.records.is_empty() && self.closed.is_empty() {
             out.push_str(
@@ -101,8 +107,8 @@ impl Trace {
             if at + 1 == self.records.len() && self.bytes_not_captured > 0 {
                 let _ = writeln!(
                     out,
-                    "<tr class=\"gap\"><td></td><td colspan=\"3\">the capture's {} KiB were full here: the {} after are not captured</td></tr>",
-                    LIMIT / 1024,
+                    "<tr class=\"gap\"><td></td><td colspan=\"3\">the capture's {} KiB were full here: the {} after are not read</td></tr>",
+                    self.capture_limit / 1024,
                     bytes(self.bytes_not_captured)
                 );
             }
@@ -206,11 +212,11 @@ impl Trace {
             escape(&said),
             bytes(message.length)
         );
-        let (about, section) = about(message, self.version == Some(ProtocolVersion::TLSv1_2), from);
+        let (about, section) = about(message, self, from);
         let _ = write!(
             out,
             "<p class=\"about\">{} <span class=\"ref\">{section}</span></p>",
-            escape(about)
+            escape(&about)
         );
         if let Some(problem) = &message.problem {
             let _ = write!(
@@ -219,7 +225,13 @@ impl Trace {
                 escape(&problem.to_string())
             );
         }
-        key_shares_to_scale(out, message);
+        let largest = self
+            .messages()
+            .flat_map(shares_of)
+            .map(|(_, size)| size)
+            .max()
+            .unwrap_or(0);
+        key_shares_to_scale(out, message, largest);
         let fields = message_fields(message);
         if !fields.is_empty() {
             out.push_str("<table class=\"fields\">");
@@ -231,18 +243,26 @@ impl Trace {
         if !message.bytes.is_empty() {
             let mut hex = String::new();
             annotated_hex(&mut hex, message, 0);
+            let whole = match message.bytes.len().checked_sub(message.length) {
+                Some(header) if header > 0 => format!(
+                    "Its {} (a {header}-byte header, then the {} above), annotated",
+                    bytes(message.bytes.len()),
+                    bytes(message.length)
+                ),
+                _ => format!("Its {}, annotated", bytes(message.bytes.len())),
+            };
             let _ = write!(
                 out,
-                "<details class=\"hex\"><summary>Its {}, annotated</summary><pre>{}</pre></details>",
-                bytes(message.bytes.len()),
+                "<details class=\"hex\"><summary>{whole}</summary><pre>{}</pre></details>",
                 escape(&hex)
             );
         }
         out.push_str("</details>");
     }
 
-    /// Which secret made which keys: the secrets the TLS library exported, grouped under the ones it
-    /// did not, and each one's key and IV.
+    /// Which secret made which keys: for TLS 1.3, RFC 8446's schedule (7.1), the secrets the TLS
+    /// library does not export struck through, each exported traffic secret with its label and its
+    /// key and IV; for TLS 1.2, the master secret and the key block.
     fn key_schedule(&self, out: &mut String) {
         if self.key_derivation.is_empty() {
             return;
@@ -250,67 +270,94 @@ impl Trace {
         out.push_str("<h2>The keys</h2>\n<ul class=\"schedule\">\n");
         if self.version == Some(ProtocolVersion::TLSv1_2) {
             out.push_str(
-                "<li><span class=\"hidden\">pre-master secret ((EC)DHE)</span> → <span class=\"secret\">master secret \
-                 (the CLIENT_RANDOM line)</span><ul>",
+                "<li><span class=\"hidden\">pre-master secret</span> (the (EC)DHE shared secret) → <span class=\"secret\">master secret</span> \
+                 (the key log's CLIENT_RANDOM line)<ul>",
             );
-        }
-        let groups = [
-            (
-                true,
-                "<span class=\"hidden\">(EC)DHE shared secret</span> → <span class=\"hidden\">handshake secret</span>",
-            ),
-            (false, "<span class=\"hidden\">master secret</span>"),
-        ];
-        for (handshake, from) in groups {
-            let made: Vec<&KeyDerivation> = self
-                .key_derivation
-                .iter()
-                .filter(|derivation| {
-                    derivation.is_handshake() == handshake && matches!(derivation, KeyDerivation::Traffic { .. })
-                })
-                .collect();
-            if made.is_empty() {
-                continue;
-            }
-            let _ = write!(out, "<li>{from} →<ul>");
-            for derivation in made {
-                if let KeyDerivation::Traffic {
-                    secret,
-                    key_len,
-                    iv_len,
-                    hash,
-                } = derivation
-                {
+            for derivation in &self.key_derivation {
+                if let KeyDerivation::KeyBlock { hash } = derivation {
                     let _ = write!(
                         out,
-                        "<li><span class=\"secret\">{secret}</span> → key ({key_len} bytes) and IV ({iv_len} bytes): \
-                         <code>HKDF-Expand-Label(secret, \"key\", \"\", {key_len})</code>, <code>HKDF-Expand-Label(secret, \
-                         \"iv\", \"\", {iv_len})</code>, HKDF-{hash}</li>",
-                        secret = escape(secret),
-                        hash = escape(hash)
+                        "<li>→ key block: <code>PRF-{}(master secret, \"key expansion\", server random + client random)</code>, cut \
+                         into the client's key, the server's key, the client's IV, the server's IV <span class=\"ref\">RFC 5246 6.3</span></li>",
+                        escape(hash)
                     );
                 }
             }
-            out.push_str("</ul></li>\n");
-        }
-        for derivation in &self.key_derivation {
-            if let KeyDerivation::KeyBlock { hash } = derivation {
-                let _ = write!(
-                    out,
-                    "<li>→ key block: <code>PRF-{}(master secret, \"key expansion\", server random + client random)</code>, cut \
-                     into the client's key, the server's key, the client's IV, the server's IV (RFC 5246 6.3)</li>",
-                    escape(hash)
-                );
-            }
-        }
-        if self.version == Some(ProtocolVersion::TLSv1_2) {
-            out.push_str("</ul></li>");
+            out.push_str("</ul></li>\n</ul>\n");
+        } else {
+            let early = if self.resumed {
+                "the pre-shared key of the resumed session"
+            } else {
+                "zeros (no pre-shared key)"
+            };
+            let shared = match self.group {
+                Some(group) if group.name().contains("MLKEM") => {
+                    "the hybrid key exchange's shared secret (X25519 and ML-KEM)"
+                }
+                _ => "the (EC)DHE shared secret",
+            };
+            let _ = write!(
+                out,
+                "<li><span class=\"hidden\">early secret</span> = HKDF-Extract(0, {early}) → <code>Derive-Secret(., \"derived\", \"\")</code> →</li>\n\
+                 <li><span class=\"hidden\">handshake secret</span> = HKDF-Extract(that, {shared}) →<ul>{}</ul> → <code>Derive-Secret(., \"derived\", \"\")</code> →</li>\n\
+                 <li><span class=\"hidden\">master secret</span> = HKDF-Extract(that, 0) →<ul>{}</ul></li>\n</ul>\n",
+                self.traffic_keys(true),
+                self.traffic_keys(false)
+            );
         }
         out.push_str(
-            "</ul>\n<p class=\"note\"><span class=\"hidden\">Struck through</span>: secrets the TLS library does not export. \
+            "<p class=\"note\"><span class=\"hidden\">Struck through</span>: secrets the TLS library does not export. \
              What it exports is what SSLKEYLOGFILE holds, the secrets named here; the others stay inside it, so \
-             this page derives every key from the exported ones.</p>\n",
+             this page derives every key from the exported ones. <span class=\"ref\">RFC 8446 7.1, 7.3</span></p>\n",
         );
+    }
+
+    /// The traffic secrets of one stage (the handshake's, or the application's), each with the label
+    /// that derived it, the transcript it covers, and its key and IV.
+    fn traffic_keys(&self, handshake: bool) -> String {
+        let mut items = String::new();
+        for derivation in &self.key_derivation {
+            let KeyDerivation::Traffic {
+                secret,
+                key_len,
+                iv_len,
+                hash,
+            } = derivation
+            else {
+                continue;
+            };
+            if derivation.is_handshake() != handshake {
+                continue;
+            }
+            let client = secret.starts_with("CLIENT");
+            let made = match (handshake, client) {
+                _ if !handshake && !secret.ends_with("_0") => {
+                    "<code>HKDF-Expand-Label(the one before, \"traffic upd\", \"\", its length)</code> (a KeyUpdate)"
+                        .to_owned()
+                }
+                (true, true) => {
+                    "<code>Derive-Secret(., \"c hs traffic\", ClientHello to ServerHello)</code>".to_owned()
+                }
+                (true, false) => {
+                    "<code>Derive-Secret(., \"s hs traffic\", ClientHello to ServerHello)</code>".to_owned()
+                }
+                (false, true) => {
+                    "<code>Derive-Secret(., \"c ap traffic\", ClientHello to the server's Finished)</code>".to_owned()
+                }
+                (false, false) => {
+                    "<code>Derive-Secret(., \"s ap traffic\", ClientHello to the server's Finished)</code>".to_owned()
+                }
+            };
+            let _ = write!(
+                items,
+                "<li>{made} → <span class=\"secret\">{secret}</span> → key ({key_len} bytes) \
+                 and IV ({iv_len} bytes): <code>HKDF-Expand-Label(secret, \"key\", \"\", {key_len})</code>, \
+                 <code>HKDF-Expand-Label(secret, \"iv\", \"\", {iv_len})</code>, HKDF-{hash}</li>",
+                secret = escape(secret),
+                hash = escape(hash)
+            );
+        }
+        items
     }
 
     /// The ClientHello's JA4 and what each part of it says.
@@ -369,6 +416,16 @@ fn protection(record: &Record) -> (&'static str, String) {
         .map(|inner| format!(", holding {}", inner.name()))
         .unwrap_or_default();
     match &record.decrypted_with {
+        // TLS 1.2: one key block, from the master secret, protects all after ChangeCipherSpec.
+        Some(label) if record.inner_content_type.is_none() && label.starts_with("CLIENT_RANDOM") => {
+            let key = label
+                .split_once('(')
+                .map_or("keys", |(_, key)| key.trim_end_matches(')'));
+            (
+                "app",
+                format!("encrypted with the {key} of the key block (from the master secret)"),
+            )
+        }
         Some(label) if label.contains("HANDSHAKE") => {
             ("hs", format!("encrypted with the handshake keys ({label}){inside}"))
         }
@@ -398,7 +455,55 @@ fn title(message: &Message) -> String {
 }
 
 /// What a message is for, in a sentence or two, and where the RFC says so.
-fn about(message: &Message, tls12: bool, from: Direction) -> (&'static str, &'static str) {
+fn about(message: &Message, trace: &Trace, from: Direction) -> (String, &'static str) {
+    if message.kind == HandshakeType::ClientHello {
+        return client_hello_about(message, trace);
+    }
+    let (words, section) = fixed_about(message, trace.version == Some(ProtocolVersion::TLSv1_2), from);
+    (words.to_owned(), section)
+}
+
+/// What a ClientHello is for, by what it holds: a TLS 1.3 offer (with key shares) or a TLS 1.2 one,
+/// with a server name or without, the first or the answer to a HelloRetryRequest.
+fn client_hello_about(message: &Message, trace: &Trace) -> (String, &'static str) {
+    let has = |wanted: fn(&ExtensionData) -> bool| message.extensions().iter().any(|e| wanted(&e.data));
+    let offers_13 = has(|data| matches!(data, ExtensionData::KeyShares { .. }));
+    let sni = if has(|data| matches!(data, ExtensionData::ServerName { .. })) {
+        ", with the name of the server it wants (SNI)"
+    } else {
+        ", without a server name (SNI): it connected by address"
+    };
+    let retry_before = trace
+        .messages()
+        .take_while(|earlier| !std::ptr::eq(*earlier, message))
+        .any(Message::is_hello_retry_request);
+    if retry_before {
+        return (
+            "The client's second hello, answering the HelloRetryRequest: the same offer, now with a key share for the group the server asked for.".to_owned(),
+            "RFC 8446 4.1.2",
+        );
+    }
+    if !offers_13 {
+        return (
+            format!("The client opens: the versions and cipher suites it can use and its random{sni}."),
+            "RFC 5246 7.4.1.2",
+        );
+    }
+    let unused = if trace.version == Some(ProtocolVersion::TLSv1_2) {
+        " The server chose TLS 1.2, so these key shares went unused."
+    } else {
+        ""
+    };
+    (
+        format!(
+            "The client opens: the versions, cipher suites and groups it can use, and already its key shares (its half of the key exchange, one per group it guesses the server will take){sni}.{unused}"
+        ),
+        "RFC 8446 4.1.2",
+    )
+}
+
+/// What the other messages are for: the same for every one of a type (and version).
+fn fixed_about(message: &Message, tls12: bool, from: Direction) -> (&'static str, &'static str) {
     let server = from == Direction::Server;
     match message.kind {
         MessageKind::Alert => (
@@ -406,14 +511,6 @@ fn about(message: &Message, tls12: bool, from: Direction) -> (&'static str, &'st
             if tls12 { "RFC 5246 7.2" } else { "RFC 8446 6" },
         ),
         MessageKind::Handshake(kind) => match kind {
-            HandshakeType::ClientHello if tls12 => (
-                "The client opens: the versions, cipher suites and groups it can use, its random, and the name of the server it wants (SNI).",
-                "RFC 5246 7.4.1.2",
-            ),
-            HandshakeType::ClientHello => (
-                "The client opens: the versions, cipher suites and groups it can use, and already its key shares (its half of the key exchange, one per group it guesses the server takes), with the name of the server it wants (SNI).",
-                "RFC 8446 4.1.2",
-            ),
             HandshakeType::ServerHello if message.is_hello_retry_request() => (
                 "A ServerHello with a special random: the server takes none of the key shares offered and names the group it wants one for; the client sends its hello again.",
                 "RFC 8446 4.1.4",
@@ -423,7 +520,7 @@ fn about(message: &Message, tls12: bool, from: Direction) -> (&'static str, &'st
                 "RFC 5246 7.4.1.3",
             ),
             HandshakeType::ServerHello => (
-                "The server picks one of each (version, cipher suite, group) and sends its key share: both sides now compute the shared secret, and everything after this is encrypted.",
+                "The server picks one of each (version, cipher suite, group) and sends its key share: both sides now compute the shared secret, and all the server sends after this is encrypted (but a change_cipher_spec, kept for middleboxes).",
                 "RFC 8446 4.1.3",
             ),
             HandshakeType::EncryptedExtensions => (
@@ -480,10 +577,9 @@ fn about(message: &Message, tls12: bool, from: Direction) -> (&'static str, &'st
     }
 }
 
-/// The key shares of a hello, as bars to scale (a 1,216-byte X25519MLKEM768 share next to a 32-byte
-/// X25519 one).
-fn key_shares_to_scale(out: &mut String, message: &Message) {
-    let shares: Vec<(String, usize)> = message
+/// The key shares a hello holds: each one's group and size.
+fn shares_of(message: &Message) -> Vec<(String, usize)> {
+    message
         .extensions()
         .iter()
         .flat_map(|extension| match &extension.data {
@@ -494,11 +590,18 @@ fn key_shares_to_scale(out: &mut String, message: &Message) {
             ExtensionData::ServerKeyShare(share) => vec![(share.group.name(), share.key_exchange_bytes)],
             _ => Vec::new(),
         })
-        .collect();
-    let Some(largest) = shares.iter().map(|(_, size)| *size).max().filter(|size| *size > 0) else {
+        .collect()
+}
+
+/// The key shares of a hello, as bars to one scale for the whole page (`largest`, the largest share
+/// of the connection, fills the width): a 1,216-byte X25519MLKEM768 share next to a 32-byte X25519
+/// one, and the server's 32 bytes as small as the client's.
+fn key_shares_to_scale(out: &mut String, message: &Message, largest: usize) {
+    let shares = shares_of(message);
+    if shares.is_empty() || largest == 0 {
         return;
-    };
-    out.push_str("<div class=\"shares\" role=\"img\" aria-label=\"the key shares to scale\">");
+    }
+    out.push_str("<div class=\"shares\" role=\"img\" aria-label=\"the key shares, to one scale for the page\">");
     for (group, size) in &shares {
         let width = (*size as f64 / largest as f64 * 100.0).max(0.5);
         let _ = write!(
@@ -577,7 +680,7 @@ fn ja4_parts(ja4: &str, raw: &str) -> Vec<String> {
 
 /// The rows of the summary: what was negotiated, and what the client's hello offered ("your": the
 /// reader's client, the browser's or echo-client's).
-fn summary_rows(trace: &Trace) -> [(&'static str, String); 11] {
+fn summary_rows(trace: &Trace) -> Vec<(&'static str, String)> {
     let unknown = || "unknown".to_owned();
     let messages: Vec<&Message> = trace.messages().collect();
     let hellos: Vec<&Message> = messages
@@ -630,13 +733,19 @@ fn summary_rows(trace: &Trace) -> [(&'static str, String); 11] {
         (None, false) => unknown(),
     };
     let kind = match (resumed, trace.version) {
+        (_, None) => "not made: no ServerHello was read (the records below show how far it came)",
         (true, _) => "resumed from an earlier session: no certificate and no signature in this handshake",
         (false, Some(ProtocolVersion::TLSv1_2)) => {
             "full: the server sent its certificate and signed its key exchange (ServerKeyExchange)"
         }
         (false, _) => "full: the server sent its certificate and signed the transcript (CertificateVerify)",
     };
-    [
+    let retried = if trace.version.is_none() && retry.is_none() {
+        "not known: no ServerHello was read".to_owned()
+    } else {
+        retried
+    };
+    let mut rows = vec![
         ("Version", trace.version.map_or_else(unknown, |version| version.name())),
         (
             "Cipher suite",
@@ -651,7 +760,36 @@ fn summary_rows(trace: &Trace) -> [(&'static str, String); 11] {
         ("JA4", trace.ja4.clone().unwrap_or_else(unknown)),
         ("Server Finished", trace.finished.server.to_string()),
         ("Your Finished", trace.finished.client.to_string()),
-    ]
+    ];
+    if let Some(alerts) = alerts(trace) {
+        rows.insert(4, ("Alerts", alerts));
+    }
+    rows
+}
+
+/// The alerts that ended or warned about the connection, who sent each (close_notify is a goodbye,
+/// not news).
+fn alerts(trace: &Trace) -> Option<String> {
+    let alerts: Vec<String> = trace
+        .records
+        .iter()
+        .flat_map(|record| record.messages.iter().map(move |message| (record.direction, message)))
+        .filter_map(|(direction, message)| match &message.body {
+            Body::Alert(alert) if alert.description != rustls::AlertDescription::CloseNotify => {
+                let who = match direction {
+                    Direction::Client => "the client",
+                    Direction::Server => "the server",
+                };
+                Some(format!(
+                    "{who} sent {} ({})",
+                    alert.description.name(),
+                    alert.level.name()
+                ))
+            }
+            _ => None,
+        })
+        .collect();
+    (!alerts.is_empty()).then(|| alerts.join("; "))
 }
 
 /// A ClientHello's key shares with their sizes, or why there are none.
@@ -715,7 +853,7 @@ pub(crate) fn escape(text: &str) -> String {
 const STYLE: &str = "\
 :root{--fg:#1b1b1b;--bg:#fff;--muted:#666;--line:#ccc;--plain:#e8e8e8;--hs:#fde7b0;--app:#cdeccd;--sealed:#f6c9c9;--ok:#176d2c;--bad:#b3141b}\
 @media (prefers-color-scheme:dark){:root{--fg:#e6e6e6;--bg:#141414;--muted:#a0a0a0;--line:#444;--plain:#2b2b2b;--hs:#4d3b10;--app:#183f1c;--sealed:#4a1c1c;--ok:#6fd487;--bad:#ff8a8f}}\
-body{font-family:system-ui,sans-serif;overflow-wrap:anywhere;margin:1em auto;max-width:72em;padding:0 1em;line-height:1.45;color:var(--fg);background:var(--bg)}\
+body{font-family:system-ui,sans-serif;overflow-wrap:break-word;margin:1em auto;max-width:72em;padding:0 1em;line-height:1.45;color:var(--fg);background:var(--bg)}\
 table{border-collapse:collapse}th{text-align:left;vertical-align:top;padding:.2em .8em .2em 0;overflow-wrap:normal}td{vertical-align:top;padding:.2em .4em}\
 .summary td,.fields td{font-family:ui-monospace,monospace;overflow-wrap:anywhere}\
 .ladder{width:100%;table-layout:fixed}.ladder th:nth-child(1){width:5.5em}.ladder th:nth-child(4){text-align:right}\
@@ -733,7 +871,10 @@ pre{overflow-x:auto;font-size:.8em}code,.wrap{overflow-wrap:anywhere}\
 .grease{text-decoration:underline dotted}.hidden{text-decoration:line-through;color:var(--muted)}.secret{font-family:ui-monospace,monospace}\
 .shares{margin:.4em 0}.share{display:flex;align-items:center;gap:.5em;font-size:.9em}.share .bar{display:inline-block;height:.9em;background:var(--fg);opacity:.55;max-width:60%}\
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}\
-@media (max-width:40em){body{padding:0 .3em}.ladder th:nth-child(1){width:3.5em}.ladder td{padding:.15em}}\
+@media (max-width:40em){body{padding:0 .3em}.ladder,.ladder tbody,.ladder tr,.ladder td,.ladder caption{display:block;width:auto}\
+.ladder thead{display:none}.ladder td:empty{display:none}.ladder td.t{padding-top:.5em}\
+.ladder tr.from-client td.c{margin-right:8%}.ladder tr.from-server td.s{margin-left:8%}\
+.fields th,.fields td{display:block;padding:0}.fields th{padding-top:.3em}.summary th,.summary td{display:block;padding:0}.summary th{padding-top:.3em}}\
 @media print{body{max-width:none}.ladder tr{break-inside:avoid}}";
 
 #[cfg(test)]
@@ -788,6 +929,17 @@ mod tests {
             "{page}"
         );
         assert!(page.contains("<abbr class=\"grease\""), "{page}");
+        // Only a ClientHello: the summary claims nothing that did not happen.
+        assert!(
+            page.contains("<tr><th>Handshake</th><td>not made: no ServerHello was read")
+                && page.contains("<tr><th>HelloRetryRequest</th><td>not known: no ServerHello was read")
+                && !page.contains("full: "),
+            "{page}"
+        );
+        assert!(
+            page.contains("without a server name (SNI)") || page.contains("with the name of the server"),
+            "{page}"
+        );
         assert_eq!(page.matches("<tr class=\"record ").count(), 1, "{page}");
         assert_eq!(
             page.matches("<details class=\"message\" data-type=\"client_hello\">")
@@ -798,6 +950,27 @@ mod tests {
         // Non-UTF-8 bytes in a name are shown, replaced, not dropped or passed on.
         let trace = decode(&from_client(hello_naming(&[0xff, 0xfe, b'x'])), &[], 0);
         assert!(trace.html(&HtmlPage::default()).contains("\u{fffd}\u{fffd}x"));
+    }
+
+    /// A fatal alert is said in the summary, with who sent it.
+    #[test]
+    fn an_alert_is_said_in_the_summary() {
+        let mut chunks = from_client(hello_naming(b"localhost"));
+        chunks.push(Chunk {
+            direction: Direction::Server,
+            offset_us: 2000,
+            bytes: vec![21, 3, 3, 0, 2, 2, 40],
+            reset: false,
+        });
+        let page = decode(&chunks, &[], 0).html(&HtmlPage::default());
+        assert!(
+            page.contains("<tr><th>Alerts</th><td>the server sent handshake_failure (fatal)</td></tr>"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<b>Alert</b> handshake_failure (fatal) 2 bytes"),
+            "{page}"
+        );
     }
 
     /// Nothing exchanged says so; a record cut short says where decoding stopped.

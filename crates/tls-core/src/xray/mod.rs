@@ -283,7 +283,9 @@ impl Capture {
     /// The recorded connection decoded: see [`decode`].
     pub fn trace(&self) -> Trace {
         let (chunks, secrets, dropped) = self.snapshot();
-        decode(&chunks, &secrets, dropped)
+        let mut trace = decode(&chunks, &secrets, dropped);
+        trace.capture_limit = self.with(|recorded| recorded.limit);
+        trace
     }
 }
 

@@ -45,8 +45,10 @@ pub struct Trace {
     /// How many records were listed when the first of those came (where the timeline counts them).
     #[serde(skip)]
     pub more_application_after: usize,
-    /// Bytes the capture did not keep (past its limit).
+    /// Bytes past the capture's limit: those it did not keep, and those of a record the limit cut.
     pub bytes_not_captured: usize,
+    /// The most bytes the capture kept ([`LIMIT`](super::LIMIT), or less for a page's).
+    pub capture_limit: usize,
     /// Each side that closed its half of the connection (its TCP FIN), in the order they did.
     pub closed: Vec<Closed>,
     /// Whether the handshake resumed an earlier session: TLS 1.3's ServerHello took a

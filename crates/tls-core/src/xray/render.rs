@@ -214,9 +214,9 @@ impl Trace {
             if at + 1 == self.records.len() && self.bytes_not_captured > 0 {
                 writeln!(
                     f,
-                    "{:16}(the capture's {} KiB were full here: the {} bytes after are not captured)",
+                    "{:16}(the capture's {} KiB were full here: the {} bytes after are not read)",
                     "",
-                    super::LIMIT / 1024,
+                    self.capture_limit / 1024,
                     self.bytes_not_captured
                 )?;
             }
@@ -298,9 +298,9 @@ impl Trace {
         if self.bytes_not_captured > 0 {
             writeln!(
                 f,
-                "{} bytes after the first {} KiB were not captured",
+                "{} bytes past the capture's {} KiB limit were not read",
                 self.bytes_not_captured,
-                super::LIMIT / 1024
+                self.capture_limit / 1024
             )?;
         }
         if let Some(problem) = &self.problem {
