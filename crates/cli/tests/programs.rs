@@ -1,12 +1,12 @@
-//! The three programs as a user meets them first: `--help` with examples and exit codes, shell
+//! The four programs as a user meets them first: `--help` with examples and exit codes, shell
 //! completions that bash accepts, and a man page.
 
 use test_support::run;
 
-const PROGRAMS: [&str; 3] = ["echo-server", "echo-client", "tls-cert"];
+const PROGRAMS: [&str; 4] = ["echo-server", "echo-client", "tls-cert", "tls-scan"];
 
 /// The built program `name`, beside this test's own binary in target/ (`cargo test --workspace` builds
-/// all three before any test runs; alone, this package's tests find them only once they are built).
+/// all four before any test runs; alone, this package's tests find them only once they are built).
 fn program(name: &str) -> String {
     let exe = std::env::current_exe().expect("test binary");
     let dir = exe

@@ -25,6 +25,8 @@
 //!   `session`: what a session negotiated; `diagnose`: rustls and socket errors in words
 //! - [`xray`]: one connection's bytes and secrets captured, every record and handshake message decoded,
 //!   TLS 1.3 decrypted, both Finished values recomputed
+//! - [`scan`]: what a server speaks (versions, cipher suites and their order, TLS 1.3 groups), asked
+//!   with ClientHellos built byte by byte and answered through the x-ray's decoder
 //!
 //! Network:
 //! - [`echo`]: the echo protocol as a sans-IO state machine, and the async loop that drives it
@@ -44,6 +46,7 @@
 //! - `generate`: [`generate`] and [`scenario`] (rcgen)
 //! - `net`: [`server`], [`client`] and [`echo`] on tokio (with `xray`, which they record for)
 //! - `xray`: [`xray`], a connection's handshake decoded
+//! - `scan`: [`scan`], what a server speaks (with `xray`; threads and sockets, no async runtime)
 //! - `page`: the HTTPS page the server shows browsers on the echo port ([`page`], hyper)
 //! - `webpki-roots`: Mozilla's root CAs, for [`config::root_store_with_mozilla`]
 //! - `pkcs12`: reading `.p12`/`.pfx` files in [`inspect`]
@@ -107,6 +110,8 @@ mod names;
 mod noting;
 mod refusal;
 mod remedy;
+#[cfg(feature = "scan")]
+pub mod scan;
 mod session;
 mod verifier;
 #[cfg(feature = "xray")]

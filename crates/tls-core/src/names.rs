@@ -46,7 +46,12 @@ pub(crate) fn cipher_suite(code: u16) -> String {
         0xc0ad => "TLS_ECDHE_ECDSA_WITH_AES_256_CCM",
         0x5600 => "TLS_FALLBACK_SCSV",
         0x00ff => "TLS_EMPTY_RENEGOTIATION_INFO_SCSV",
-        _ => return other(code),
+        // The rest of the IANA registry, as rustls names it.
+        _ => {
+            return rustls::CipherSuite::from(code)
+                .as_str()
+                .map_or_else(|| other(code), str::to_owned);
+        }
     };
     name.to_owned()
 }

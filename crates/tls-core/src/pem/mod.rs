@@ -71,31 +71,38 @@ fn identity_of(
         ));
     }
     check_key_matches(&chain, &key).map_err(|err| match err {
-        // The key is another certificate's of the file: the chain is out of order.
-        Error::KeyMismatch { .. } if let Some((at, leaf)) = key_holder(&chain, &key) => load_error(
-            Material::CertificateChain,
-            cert_path,
-            LoadProblem::LeafNotFirst {
-                first: x509::subject(&chain[0]),
-                leaf: x509::subject(leaf),
-                position: at + 1,
+        Error::KeyMismatch { subject, .. } => match key_holder(&chain, &key) {
+            // The key is another certificate's of the file: the chain is out of order.
+            Some((at, leaf)) => load_error(
+                Material::CertificateChain,
+                cert_path,
+                LoadProblem::LeafNotFirst {
+                    first: x509::subject(&chain[0]),
+                    leaf: x509::subject(leaf),
+                    position: at + 1,
+                },
+            ),
+            None => Error::KeyMismatch {
+                key: key_path.display().to_string(),
+                subject,
+                cert: format!(" in {}", cert_path.display()),
             },
-        ),
-        Error::KeyMismatch { subject, .. } => Error::KeyMismatch {
-            key: key_path.display().to_string(),
-            subject,
-            cert: format!(" in {}", cert_path.display()),
         },
-        // rustls refuses the certificate itself, not the key: said of the certificate, in words.
-        Error::Config {
-            cause: rustls::Error::InvalidCertificate(kind),
-            ..
-        } if let Some(refusal) = crate::explain::own_chain(&kind, &chain) => load_error(
-            Material::CertificateChain,
-            cert_path,
-            LoadProblem::Refused(Box::new(refusal)),
-        ),
-        Error::Config { cause, .. } => load_error(Material::PrivateKey, key_path, LoadProblem::Rejected(cause)),
+        Error::Config { cause, .. } => {
+            // rustls refuses the certificate itself, not the key: said of the certificate, in words.
+            let refused = match &cause {
+                rustls::Error::InvalidCertificate(kind) => crate::explain::own_chain(kind, &chain),
+                _ => None,
+            };
+            match refused {
+                Some(refusal) => load_error(
+                    Material::CertificateChain,
+                    cert_path,
+                    LoadProblem::Refused(Box::new(refusal)),
+                ),
+                None => load_error(Material::PrivateKey, key_path, LoadProblem::Rejected(cause)),
+            }
+        }
         other => other,
     })?;
     Ok(Identity { chain, key })

@@ -1,0 +1,460 @@
+//! What a server speaks, found by asking it: which protocol versions it accepts (SSLv3 to TLS 1.3),
+//! every cipher suite it accepts in each and in which order it prefers them, and the groups it takes
+//! in TLS 1.3; with findings a person can act on. Each probe is a ClientHello built byte by byte
+//! (`probe.rs`), so versions and suites the TLS library does not speak can be asked for too, and each
+//! answer is read by the x-ray's decoder. A probe that gets no answer (a timeout, a reset) is
+//! unknown, never "not supported".
+
+mod probe;
+
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, ToSocketAddrs as _};
+use std::time::{Duration, Instant};
+
+use serde::{Serialize, Serializer};
+
+use self::probe::{Answer, Hello};
+use crate::address::HostPort;
+use crate::error::{Error, Hint, Result};
+
+/// How to scan.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// The name sent as SNI (none: the target's host when it is a name, nothing for an address).
+    pub server_name: Option<String>,
+    /// The longest a probe waits for its connection and its answer.
+    pub timeout: Duration,
+    /// The most connections open to the server at once.
+    pub concurrency: usize,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self {
+            server_name: None,
+            timeout: Duration::from_secs(5),
+            concurrency: 8,
+        }
+    }
+}
+
+/// A protocol version a scan asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Version {
+    /// SSL 3.0.
+    Ssl3,
+    /// TLS 1.0.
+    Tls10,
+    /// TLS 1.1.
+    Tls11,
+    /// TLS 1.2.
+    Tls12,
+    /// TLS 1.3.
+    Tls13,
+}
+
+impl Version {
+    /// Every version, oldest first.
+    pub const ALL: [Self; 5] = [Self::Ssl3, Self::Tls10, Self::Tls11, Self::Tls12, Self::Tls13];
+
+    /// Its number on the wire.
+    pub fn code(self) -> u16 {
+        match self {
+            Self::Ssl3 => 0x0300,
+            Self::Tls10 => 0x0301,
+            Self::Tls11 => 0x0302,
+            Self::Tls12 => 0x0303,
+            Self::Tls13 => 0x0304,
+        }
+    }
+
+    /// Its name as the JSON keys write it: `SSLv3`, `TLSv1.0`, ... `TLSv1.3`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ssl3 => "SSLv3",
+            Self::Tls10 => "TLSv1.0",
+            Self::Tls11 => "TLSv1.1",
+            Self::Tls12 => "TLSv1.2",
+            Self::Tls13 => "TLSv1.3",
+        }
+    }
+
+    /// The cipher suites offered to find what this version accepts: TLS 1.3's five, or every suite
+    /// of earlier versions whose name the TLS library knows (signalling values aside).
+    fn suites(self) -> Vec<u16> {
+        if self == Self::Tls13 {
+            return (0x1301..=0x1305).collect();
+        }
+        (0..=u16::MAX)
+            .filter(|code| !(0x1300..=0x13ff).contains(code) && *code != 0x00ff && *code != 0x5600)
+            .filter(|code| rustls::CipherSuite::from(*code).as_str().is_some())
+            .collect()
+    }
+}
+
+/// A number with its name: a cipher suite or a group, as `{"id": "0x1301", "name": "TLS_AES_128_GCM_SHA256"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Code {
+    /// Its number.
+    #[serde(serialize_with = "hex")]
+    pub id: u16,
+    /// Its IANA name.
+    pub name: String,
+}
+
+fn hex<S: Serializer>(id: &u16, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    serializer.collect_str(&format_args!("0x{id:04x}"))
+}
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Worth changing when convenient.
+    Low,
+    /// Worth changing.
+    Medium,
+    /// Weakens every connection that uses it.
+    High,
+    /// Broken.
+    Critical,
+}
+
+/// Something found, in one sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// A stable name for scripts (`tls1_0`, `rc4`, ...).
+    pub id: &'static str,
+    /// How much it matters.
+    pub severity: Severity,
+    /// What was found, and why it matters.
+    pub text: String,
+}
+
+/// What a scan found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The address scanned, as given.
+    pub target: String,
+    /// Each version: accepted, refused, or unknown (`null`: no answer either way).
+    pub protocols: BTreeMap<&'static str, Option<bool>>,
+    /// The suites each accepted version takes, in the server's order when it has one.
+    pub cipher_suites: BTreeMap<&'static str, Vec<Code>>,
+    /// Whether the server picks by its own order (`true`), the client's (`false`), or could not be
+    /// told (`null`: fewer than two suites, or no answer).
+    pub server_order: BTreeMap<&'static str, Option<bool>>,
+    /// The groups TLS 1.3 takes, in the server's order.
+    pub groups: BTreeMap<&'static str, Vec<Code>>,
+    /// What is worth acting on.
+    pub findings: Vec<Finding>,
+    /// The probes that got no answer either way, and why.
+    pub unknown: Vec<String>,
+    /// How long the scan took.
+    pub elapsed_ms: u64,
+}
+
+/// Scans `target`: its versions, then each accepted version's suites and order (and TLS 1.3's
+/// groups), the versions side by side within `options.concurrency` connections.
+///
+/// # Errors
+/// [`Error::Connect`] when the name does not resolve or nothing answers there.
+pub fn scan(target: &HostPort, options: &ScanOptions) -> Result<Report> {
+    let started = Instant::now();
+    let addr = resolve(target)?;
+    // Nothing listening is the scan's failure, not every probe's unknown.
+    std::net::TcpStream::connect_timeout(&addr, options.timeout).map_err(|cause| Error::Connect {
+        addr: target.to_string(),
+        cause,
+        hint: Hint::None,
+    })?;
+    let name = options
+        .server_name
+        .clone()
+        .or_else(|| (target.host.parse::<std::net::IpAddr>().is_err()).then(|| target.host.clone()));
+    let scanner = Scanner {
+        addr,
+        name,
+        timeout: options.timeout,
+    };
+    let mut results: Vec<(Version, Scanned)> = Vec::new();
+    for versions in Version::ALL.chunks(options.concurrency.clamp(1, 64)) {
+        std::thread::scope(|scope| {
+            let running: Vec<_> = versions
+                .iter()
+                .map(|&version| {
+                    let scanner = &scanner;
+                    (version, scope.spawn(move || scanner.version(version)))
+                })
+                .collect();
+            for (version, handle) in running {
+                let scanned = handle
+                    .join()
+                    .unwrap_or_else(|_| Scanned::unknown("the probe failed".to_owned()));
+                results.push((version, scanned));
+            }
+        });
+    }
+    let mut report = Report {
+        target: target.to_string(),
+        protocols: BTreeMap::new(),
+        cipher_suites: BTreeMap::new(),
+        server_order: BTreeMap::new(),
+        groups: BTreeMap::new(),
+        findings: Vec::new(),
+        unknown: Vec::new(),
+        elapsed_ms: 0,
+    };
+    for (version, scanned) in results {
+        let key = version.name();
+        report.protocols.insert(key, scanned.accepted);
+        if scanned.accepted == Some(true) {
+            report
+                .cipher_suites
+                .insert(key, scanned.suites.iter().map(|&id| suite(id)).collect());
+            report.server_order.insert(key, scanned.server_order);
+        }
+        if !scanned.groups.is_empty() {
+            report
+                .groups
+                .insert(key, scanned.groups.iter().map(|&id| group(id)).collect());
+        }
+        report
+            .unknown
+            .extend(scanned.unknown.into_iter().map(|why| format!("{key}: {why}")));
+    }
+    report.findings = findings(&report);
+    report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(report)
+}
+
+fn resolve(target: &HostPort) -> Result<SocketAddr> {
+    let connect_error = |cause| Error::Connect {
+        addr: target.to_string(),
+        cause,
+        hint: Hint::None,
+    };
+    (target.host.as_str(), target.port)
+        .to_socket_addrs()
+        .map_err(connect_error)?
+        .next()
+        .ok_or_else(|| {
+            connect_error(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the name has no address",
+            ))
+        })
+}
+
+fn suite(id: u16) -> Code {
+    Code {
+        id,
+        name: crate::names::cipher_suite(id),
+    }
+}
+
+fn group(id: u16) -> Code {
+    Code {
+        id,
+        name: crate::names::group(id),
+    }
+}
+
+/// Every group a TLS 1.3 probe offers: the post-quantum hybrids and ML-KEM, the curves, the
+/// finite-field groups.
+const GROUPS: [u16; 17] = [
+    0x11ec, 0x11eb, 0x11ed, 0x0200, 0x0201, 0x0202, 0x001d, 0x001e, 0x0017, 0x0018, 0x0019, 0x001f, 0x0020, 0x0021,
+    0x0100, 0x0101, 0x0102,
+];
+
+/// What the scan learned of one version.
+struct Scanned {
+    accepted: Option<bool>,
+    suites: Vec<u16>,
+    server_order: Option<bool>,
+    groups: Vec<u16>,
+    unknown: Vec<String>,
+}
+
+impl Scanned {
+    fn unknown(why: String) -> Self {
+        Self {
+            accepted: None,
+            suites: Vec::new(),
+            server_order: None,
+            groups: Vec::new(),
+            unknown: vec![why],
+        }
+    }
+}
+
+/// Where and how to probe.
+struct Scanner {
+    addr: SocketAddr,
+    name: Option<String>,
+    timeout: Duration,
+}
+
+impl Scanner {
+    fn ask(&self, version: Version, suites: &[u16], groups: &[u16]) -> Answer {
+        let hello = Hello {
+            version: version.code(),
+            suites,
+            groups,
+            server_name: self.name.as_deref(),
+        };
+        probe::probe(self.addr, &hello, self.timeout)
+    }
+
+    /// Whether `version` is accepted; then its suites, one handshake per suite plus one (offer all,
+    /// take the one chosen, offer the rest again), and whether the server's order decides.
+    fn version(&self, version: Version) -> Scanned {
+        let mut remaining = version.suites();
+        let groups = GROUPS;
+        let mut scanned = Scanned::unknown(String::new());
+        scanned.unknown.clear();
+        let mut accepted = Vec::new();
+        loop {
+            match self.ask(version, &remaining, &groups) {
+                Answer::Chose {
+                    version: chosen, suite, ..
+                } if chosen == version.code() && remaining.contains(&suite) => {
+                    accepted.push(suite);
+                    remaining.retain(|offered| *offered != suite);
+                }
+                Answer::Chose { .. } | Answer::Refused(_) => break,
+                Answer::Unknown(why) => {
+                    scanned.unknown.push(why);
+                    break;
+                }
+            }
+        }
+        scanned.accepted = match (accepted.is_empty(), scanned.unknown.is_empty()) {
+            (false, _) => Some(true),
+            (true, true) => Some(false),
+            (true, false) => None,
+        };
+        scanned.server_order = self.server_order(version, &accepted);
+        scanned.suites = accepted;
+        if version == Version::Tls13 && scanned.accepted == Some(true) {
+            scanned.groups = self.groups();
+        }
+        scanned
+    }
+
+    /// Offered in the reverse of the order found: the server that still picks the first found
+    /// decides by its own order.
+    fn server_order(&self, version: Version, accepted: &[u16]) -> Option<bool> {
+        if accepted.len() < 2 {
+            return None;
+        }
+        let reversed: Vec<u16> = accepted.iter().rev().copied().collect();
+        match self.ask(version, &reversed, &GROUPS) {
+            Answer::Chose { suite, .. } if suite == accepted[0] => Some(true),
+            Answer::Chose { suite, .. } if Some(&suite) == accepted.last() => Some(false),
+            _ => None,
+        }
+    }
+
+    /// The groups TLS 1.3 takes, by the HelloRetryRequest's choice with no key share offered (no key is
+    /// made): offer all, take the one asked for, offer the rest again.
+    fn groups(&self) -> Vec<u16> {
+        let suites = Version::Tls13.suites();
+        let mut remaining = GROUPS.to_vec();
+        let mut taken = Vec::new();
+        while !remaining.is_empty() {
+            match self.ask(Version::Tls13, &suites, &remaining) {
+                Answer::Chose { group: Some(group), .. } if remaining.contains(&group) => {
+                    taken.push(group);
+                    remaining.retain(|offered| *offered != group);
+                }
+                _ => break,
+            }
+        }
+        taken
+    }
+}
+
+/// What the versions and suites found call for.
+fn findings(report: &Report) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let accepted = |version: Version| report.protocols.get(version.name()) == Some(&Some(true));
+    let mut add = |id, severity, text: String| found.push(Finding { id, severity, text });
+    if accepted(Version::Ssl3) {
+        add(
+            "sslv3",
+            Severity::Critical,
+            "SSLv3 is accepted: it is broken (POODLE) and prohibited by RFC 7568".to_owned(),
+        );
+    }
+    for (version, id) in [(Version::Tls10, "tls1_0"), (Version::Tls11, "tls1_1")] {
+        if accepted(version) {
+            add(
+                id,
+                Severity::Medium,
+                format!("{} is accepted: deprecated by RFC 8996", version.name()),
+            );
+        }
+    }
+    if !accepted(Version::Tls13) && report.protocols.get("TLSv1.3") == Some(&Some(false)) {
+        add(
+            "no_tls1_3",
+            Severity::Low,
+            "TLS 1.3 is not accepted: clients get neither its speed nor its privacy".to_owned(),
+        );
+    }
+    let all: Vec<&Code> = report.cipher_suites.values().flatten().collect();
+    let rules: [(&str, &str, Severity, &str); 6] = [
+        ("_NULL_", "null", Severity::Critical, "encrypts nothing"),
+        (
+            "_EXPORT",
+            "export",
+            Severity::Critical,
+            "uses export-grade keys, broken since the 1990s (FREAK, Logjam)",
+        ),
+        (
+            "_anon_",
+            "anonymous",
+            Severity::Critical,
+            "authenticates no server: anyone in the middle can answer",
+        ),
+        ("_RC4_", "rc4", Severity::High, "uses RC4, prohibited by RFC 7465"),
+        (
+            "_3DES_",
+            "3des",
+            Severity::Medium,
+            "uses 3DES, whose 64-bit blocks SWEET32 attacks",
+        ),
+        (
+            "TLS_RSA_WITH_",
+            "rsa_kx",
+            Severity::Low,
+            "uses RSA key exchange: no forward secrecy, and a stolen key opens recorded traffic",
+        ),
+    ];
+    for (needle, id, severity, why) in rules {
+        let named: Vec<&str> = all
+            .iter()
+            .filter(|code| code.name.contains(needle))
+            .map(|code| code.name.as_str())
+            .collect();
+        if !named.is_empty() {
+            add(
+                id,
+                severity,
+                format!("{} accepted: it {why} ({})", suites_said(named.len()), named.join(", ")),
+            );
+        }
+    }
+    found.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
+    found
+}
+
+fn suites_said(n: usize) -> String {
+    if n == 1 {
+        "a cipher suite is".to_owned()
+    } else {
+        format!("{n} cipher suites are")
+    }
+}

@@ -1,0 +1,167 @@
+//! `tls-scan`: what a TLS server speaks. Parses flags and hands over to tls-core's `scan`.
+
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{CommandFactory as _, Parser, ValueEnum};
+use tls_core::HostPort;
+use tls_core::scan::{self, Report, ScanOptions, Severity, Version};
+
+/// What a TLS server speaks: its protocol versions, the cipher suites each accepts and in which
+/// order, the groups TLS 1.3 takes; with findings.
+#[derive(Debug, Parser)]
+#[command(version, about, after_help = AFTER_HELP)]
+struct Args {
+    /// The server, HOST:PORT
+    #[arg(value_name = "HOST:PORT")]
+    target: Option<HostPort>,
+    /// The name to send as SNI (default: the host, when it is a name)
+    #[arg(long, value_name = "NAME")]
+    server_name: Option<String>,
+    /// Seconds each probe waits for its connection and its answer
+    #[arg(long, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
+    timeout: u64,
+    /// The most connections open to the server at once
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=64))]
+    concurrency: u64,
+    /// Exit 1 when a finding is at least this severe
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<Level>,
+    /// Print one JSON object
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    extras: tls_echo_cli::Extras,
+}
+
+const AFTER_HELP: &str = "Examples:
+  tls-scan 127.0.0.1:7777
+  tls-scan example.test:443 --json --fail-on medium
+
+Exit codes: 0 scanned; 1 the server could not be scanned, or a finding at or above --fail-on; 2 bad usage.";
+
+/// A severity on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Level {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<Level> for Severity {
+    fn from(level: Level) -> Self {
+        match level {
+            Level::Info => Self::Info,
+            Level::Low => Self::Low,
+            Level::Medium => Self::Medium,
+            Level::High => Self::High,
+            Level::Critical => Self::Critical,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if let Some(code) = args.extras.handle(Args::command()) {
+        return code;
+    }
+    let Some(target) = &args.target else {
+        Args::command()
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "give the server to scan, HOST:PORT",
+            )
+            .exit();
+    };
+    let options = ScanOptions {
+        server_name: args.server_name.clone(),
+        timeout: Duration::from_secs(args.timeout),
+        concurrency: usize::try_from(args.concurrency).unwrap_or(8),
+    };
+    if !args.json && std::io::stderr().is_terminal() {
+        eprintln!("scanning {target} ...");
+    }
+    let report = match scan::scan(target, &options) {
+        Ok(report) => report,
+        Err(err) => {
+            eprintln!("error: {}", err.report_with(tls_echo_cli::advice));
+            return ExitCode::from(1);
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+    } else {
+        print!("{}", text(&report));
+    }
+    let scanned = report.protocols.values().any(Option::is_some);
+    let failed = args
+        .fail_on
+        .is_some_and(|level| report.findings.iter().any(|f| f.severity >= Severity::from(level)));
+    if !scanned {
+        eprintln!("error: {target} answered none of the probes: it could not be scanned");
+    }
+    if scanned && !failed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// The report as a person reads it: versions, then each version's suites and groups, the findings,
+/// and what could not be learned.
+fn text(report: &Report) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "tls-scan {} ({} ms)", report.target, report.elapsed_ms);
+    let versions: Vec<String> = Version::ALL
+        .iter()
+        .map(|version| {
+            let said = match report.protocols.get(version.name()).copied().flatten() {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "unknown",
+            };
+            format!("{} {said}", version.name())
+        })
+        .collect();
+    let _ = writeln!(out, "protocols: {}", versions.join(", "));
+    for version in Version::ALL.iter().rev() {
+        let Some(suites) = report.cipher_suites.get(version.name()) else {
+            continue;
+        };
+        let order = match report.server_order.get(version.name()).copied().flatten() {
+            Some(true) => "in the server's order",
+            Some(false) => "the client's order decides",
+            None => "order not known",
+        };
+        let _ = writeln!(out, "{} cipher suites ({order}):", version.name());
+        for suite in suites {
+            let _ = writeln!(out, "  0x{:04x}  {}", suite.id, suite.name);
+        }
+        if let Some(groups) = report.groups.get(version.name()) {
+            let names: Vec<&str> = groups.iter().map(|group| group.name.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "{} groups (in the server's order): {}",
+                version.name(),
+                names.join(", ")
+            );
+        }
+    }
+    if report.findings.is_empty() {
+        let _ = writeln!(out, "findings: none");
+    } else {
+        let _ = writeln!(out, "findings:");
+        for finding in &report.findings {
+            let severity = serde_json::to_value(finding.severity).unwrap_or_default();
+            let _ = writeln!(out, "  {:<8}  {}", severity.as_str().unwrap_or(""), finding.text);
+        }
+    }
+    for unknown in &report.unknown {
+        let _ = writeln!(out, "unknown: {unknown}");
+    }
+    out
+}

@@ -1,0 +1,220 @@
+//! tls-scan against servers started here, with oracles we did not write: sslscan's XML for the
+//! versions and cipher suites an openssl s_server configured by hand accepts, and its preferred one;
+//! echo-server's own configuration for what sslscan cannot see (TLS 1.3's post-quantum groups).
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use test_support::{PkiFiles, RunningServer, run, temp_dir};
+use tls_core::server::ServerOptions;
+
+const SCAN: &str = env!("CARGO_BIN_EXE_tls-scan");
+
+async fn scanned(addr: &str, extra: &[&str]) -> (Option<i32>, Value, String) {
+    let mut args = vec![addr, "--json"];
+    args.extend_from_slice(extra);
+    let ran = run(SCAN, &args, "(built by cargo)", b"").await;
+    let json =
+        serde_json::from_str(ran.stdout.trim()).unwrap_or_else(|err| panic!("{err}: {}{}", ran.stdout, ran.stderr));
+    (ran.code, json, ran.stderr)
+}
+
+/// The suites of `version` a report lists, as their numbers.
+fn suites(report: &Value, version: &str) -> Vec<String> {
+    report["cipher_suites"][version]
+        .as_array()
+        .map(|suites| {
+            suites
+                .iter()
+                .map(|s| s["id"].as_str().expect("an id").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What sslscan's XML says: (version, suite id, preferred) for each accepted suite, and the enabled
+/// protocols.
+fn sslscan_view(xml: &str) -> (Vec<(String, String, bool)>, BTreeSet<String>) {
+    let attribute = |tag: &str, name: &str| -> Option<String> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(tag[at..].split('"').next()?.to_owned())
+    };
+    let mut accepted = Vec::new();
+    let mut enabled = BTreeSet::new();
+    for tag in xml.split('<') {
+        if tag.starts_with("cipher ") {
+            let status = attribute(tag, "status").unwrap_or_default();
+            let version = attribute(tag, "sslversion").unwrap_or_default();
+            let id = attribute(tag, "id").unwrap_or_default().to_ascii_lowercase();
+            accepted.push((version, id, status == "preferred"));
+        } else if tag.starts_with("protocol ") && attribute(tag, "enabled").as_deref() == Some("1") {
+            let kind = attribute(tag, "type").unwrap_or_default();
+            let version = attribute(tag, "version").unwrap_or_default();
+            enabled.insert(match kind.as_str() {
+                "ssl" => format!("SSLv{version}"),
+                _ => format!("TLSv{version}"),
+            });
+        }
+    }
+    (accepted, enabled)
+}
+
+/// openssl s_server with an RSA key, TLS 1.2 only, CBC, RSA key exchange and DHE suites, in its own
+/// order (-serverpref): tls-scan's versions, suites and preferred suite are sslscan's.
+#[tokio::test]
+async fn a_hand_configured_openssl_server_is_seen_as_sslscan_sees_it() {
+    let dir = temp_dir();
+    let (key, cert) = (dir.path().join("rsa.key"), dir.path().join("rsa.pem"));
+    let made = run(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=scan.test",
+            "-keyout",
+            &key.display().to_string(),
+            "-out",
+            &cert.display().to_string(),
+        ],
+        "openssl",
+        b"",
+    )
+    .await;
+    assert!(made.ok(), "{}", made.stderr);
+    let configured = "ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA:DHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA";
+    let (_server, addr) = test_support::openssl_server(&[
+        "-cert",
+        &cert.display().to_string(),
+        "-key",
+        &key.display().to_string(),
+        "-tls1_2",
+        "-cipher",
+        configured,
+        "-serverpref",
+        "-quiet",
+    ])
+    .await;
+    let (code, report, stderr) = scanned(&addr, &[]).await;
+    assert_eq!(code, Some(0), "{report:#}\n{stderr}");
+    let sslscan = run("sslscan", &["--no-colour", "--xml=-", &addr], "sslscan", b"").await;
+    assert!(sslscan.ok(), "{}", sslscan.stderr);
+    let (accepted, enabled) = sslscan_view(&sslscan.stdout);
+    let versions: BTreeSet<String> = report["protocols"]
+        .as_object()
+        .expect("protocols")
+        .iter()
+        .filter(|(_, accepted)| accepted.as_bool() == Some(true))
+        .map(|(version, _)| version.clone())
+        .collect();
+    assert_eq!(versions, enabled, "{report:#}\n{}", sslscan.stdout);
+    assert_eq!(report["protocols"]["TLSv1.3"], false);
+    let ours: BTreeSet<String> = suites(&report, "TLSv1.2").into_iter().collect();
+    let theirs: BTreeSet<String> = accepted
+        .iter()
+        .filter(|(v, ..)| v == "TLSv1.2")
+        .map(|(_, id, _)| id.clone())
+        .collect();
+    assert_eq!(ours, theirs, "{report:#}\n{}", sslscan.stdout);
+    assert_eq!(ours.len(), 4, "{report:#}");
+    // -serverpref: the server's order, which is the order configured; sslscan's preferred is its first.
+    assert_eq!(report["server_order"]["TLSv1.2"], true, "{report:#}");
+    let preferred = accepted
+        .iter()
+        .find(|(_, _, preferred)| *preferred)
+        .map(|(_, id, _)| id.clone());
+    assert_eq!(
+        suites(&report, "TLSv1.2").first().cloned(),
+        preferred,
+        "{}",
+        sslscan.stdout
+    );
+    assert_eq!(suites(&report, "TLSv1.2")[0], "0xc030", "{report:#}");
+    let findings: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert!(
+        findings.contains(&"rsa_kx") && findings.contains(&"no_tls1_3"),
+        "{report:#}"
+    );
+}
+
+/// echo-server: TLS 1.2 and 1.3, rustls' suites, the client's order for TLS 1.2, and TLS 1.3's groups
+/// as rustls prefers them, the post-quantum hybrid first (what sslscan cannot see).
+#[tokio::test]
+async fn echo_server_is_seen_with_its_post_quantum_group() {
+    let pki = PkiFiles::new();
+    let server = RunningServer::start(
+        test_support::server_config(pki.pki.server.identity()),
+        ServerOptions::default(),
+    )
+    .await;
+    let (code, report, stderr) = scanned(&server.address(), &[]).await;
+    assert_eq!(code, Some(0), "{report:#}\n{stderr}");
+    for (version, accepted) in [
+        ("SSLv3", false),
+        ("TLSv1.0", false),
+        ("TLSv1.1", false),
+        ("TLSv1.2", true),
+        ("TLSv1.3", true),
+    ] {
+        assert_eq!(report["protocols"][version], accepted, "{version}: {report:#}");
+    }
+    let tls13: BTreeSet<String> = suites(&report, "TLSv1.3").into_iter().collect();
+    assert_eq!(
+        tls13,
+        ["0x1301", "0x1302", "0x1303"].map(String::from).into(),
+        "{report:#}"
+    );
+    let groups: Vec<&str> = report["groups"]["TLSv1.3"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter_map(|g| g["name"].as_str())
+        .collect();
+    assert_eq!(groups.first(), Some(&"X25519MLKEM768"), "{report:#}");
+    assert!(
+        groups.contains(&"X25519") && groups.contains(&"secp256r1"),
+        "{report:#}"
+    );
+    // echo-server picks by its own order (rustls' ignore_client_order, as tls-core configures it).
+    assert_eq!(report["server_order"]["TLSv1.2"], true, "{report:#}");
+    assert_eq!(report["findings"].as_array().map(Vec::len), Some(0), "{report:#}");
+    assert!(report["unknown"].as_array().is_some_and(Vec::is_empty), "{report:#}");
+}
+
+/// A server that accepts and says nothing: every probe is unknown, never "not supported", within the
+/// timeout; the scan exits 1.
+#[tokio::test]
+async fn a_silent_server_is_unknown_not_unsupported() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("address").to_string();
+    let held = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        listener.set_nonblocking(false).expect("blocking");
+        for stream in listener.incoming().take(5) {
+            held.push(stream);
+        }
+        held
+    });
+    let (code, report, _) = scanned(&addr, &["--timeout", "1"]).await;
+    assert_eq!(code, Some(1), "{report:#}");
+    assert!(
+        report["protocols"]
+            .as_object()
+            .expect("protocols")
+            .values()
+            .all(Value::is_null),
+        "{report:#}"
+    );
+    assert_eq!(report["unknown"].as_array().map(Vec::len), Some(5), "{report:#}");
+    drop(held);
+}
