@@ -145,6 +145,34 @@ async fn a_hand_configured_openssl_server_is_seen_as_sslscan_sees_it() {
         findings.contains(&"rsa_kx") && findings.contains(&"no_tls1_3"),
         "{report:#}"
     );
+
+    // TLS 1.0 alone, as an old server speaks it (OpenSSL's security level 0): the version sslscan
+    // sees, its suites, and the finding.
+    let (_old, addr) = test_support::openssl_server(&[
+        "-cert",
+        &cert.display().to_string(),
+        "-key",
+        &key.display().to_string(),
+        "-tls1",
+        "-cipher",
+        "DEFAULT:@SECLEVEL=0",
+        "-quiet",
+    ])
+    .await;
+    let (_, report, stderr) = scanned(&addr, &[]).await;
+    let sslscan = run("sslscan", &["--no-colour", "--xml=-", &addr], "sslscan", b"").await;
+    let (accepted, enabled) = sslscan_view(&sslscan.stdout);
+    assert_eq!(enabled, ["TLSv1.0".to_owned()].into(), "{}", sslscan.stdout);
+    assert_eq!(report["protocols"]["TLSv1.0"], true, "{report:#}\n{stderr}");
+    assert_eq!(report["protocols"]["TLSv1.2"], false, "{report:#}");
+    let ours: BTreeSet<String> = suites(&report, "TLSv1.0").into_iter().collect();
+    let theirs: BTreeSet<String> = accepted
+        .iter()
+        .filter(|(v, ..)| v == "TLSv1.0")
+        .map(|(_, id, _)| id.clone())
+        .collect();
+    assert_eq!(ours, theirs, "{report:#}\n{}", sslscan.stdout);
+    assert!(report["findings"].to_string().contains("\"tls1_0\""), "{report:#}");
 }
 
 /// echo-server: TLS 1.2 and 1.3, rustls' suites, the client's order for TLS 1.2, and TLS 1.3's groups

@@ -162,13 +162,8 @@ pub struct Report {
 /// [`Error::Connect`] when the name does not resolve or nothing answers there.
 pub fn scan(target: &HostPort, options: &ScanOptions) -> Result<Report> {
     let started = Instant::now();
-    let addr = resolve(target)?;
     // Nothing listening is the scan's failure, not every probe's unknown.
-    std::net::TcpStream::connect_timeout(&addr, options.timeout).map_err(|cause| Error::Connect {
-        addr: target.to_string(),
-        cause,
-        hint: Hint::None,
-    })?;
+    let addr = reachable(target, options.timeout)?;
     let name = options
         .server_name
         .clone()
@@ -229,22 +224,26 @@ pub fn scan(target: &HostPort, options: &ScanOptions) -> Result<Report> {
     Ok(report)
 }
 
-fn resolve(target: &HostPort) -> Result<SocketAddr> {
+/// The first address of `target` that takes a connection (a name may resolve to ::1 and 127.0.0.1,
+/// and the server listen on one).
+fn reachable(target: &HostPort, timeout: Duration) -> Result<SocketAddr> {
     let connect_error = |cause| Error::Connect {
         addr: target.to_string(),
         cause,
         hint: Hint::None,
     };
-    (target.host.as_str(), target.port)
+    let addrs: Vec<SocketAddr> = (target.host.as_str(), target.port)
         .to_socket_addrs()
         .map_err(connect_error)?
-        .next()
-        .ok_or_else(|| {
-            connect_error(std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "the name has no address",
-            ))
-        })
+        .collect();
+    let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "the name has no address");
+    for addr in addrs {
+        match std::net::TcpStream::connect_timeout(&addr, timeout) {
+            Ok(_) => return Ok(addr),
+            Err(err) => last = err,
+        }
+    }
+    Err(connect_error(last))
 }
 
 fn suite(id: u16) -> Code {
