@@ -19,6 +19,9 @@ struct Args {
     /// The name to send as SNI (default: the host, when it is a name)
     #[arg(long, value_name = "NAME")]
     server_name: Option<String>,
+    /// Verify the server's chain against this CA file (without it, the chain is shown, not judged)
+    #[arg(long, value_name = "CA_FILE")]
+    ca: Option<std::path::PathBuf>,
     /// Seconds each probe waits for its connection and its answer
     #[arg(long, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
     timeout: u64,
@@ -36,7 +39,7 @@ struct Args {
 }
 
 const AFTER_HELP: &str = "Examples:
-  tls-scan 127.0.0.1:7777
+  tls-scan 127.0.0.1:7777 --ca certs/ca.pem
   tls-scan example.test:443 --json --fail-on medium
 
 Exit codes: 0 scanned; 1 the server could not be scanned, or a finding at or above --fail-on; 2 bad usage.";
@@ -76,10 +79,21 @@ fn main() -> ExitCode {
             )
             .exit();
     };
+    let ca = match &args.ca {
+        Some(path) => match tls_core::pem::load_ca_certs(path) {
+            Ok(ca) => ca,
+            Err(err) => {
+                eprintln!("error: {}", err.report_with(tls_echo_cli::advice));
+                return ExitCode::from(2);
+            }
+        },
+        None => Vec::new(),
+    };
     let options = ScanOptions {
         server_name: args.server_name.clone(),
         timeout: Duration::from_secs(args.timeout),
         concurrency: usize::try_from(args.concurrency).unwrap_or(8),
+        ca,
     };
     if !args.json && std::io::stderr().is_terminal() {
         eprintln!("scanning {target} ...");
@@ -150,6 +164,35 @@ fn text(report: &Report) -> String {
                 names.join(", ")
             );
         }
+    }
+    if !report.alpn.is_empty() {
+        let _ = writeln!(out, "ALPN: {}", report.alpn.join(", "));
+    }
+    if let Some(resumed) = report.resumption {
+        let _ = writeln!(
+            out,
+            "resumption: {}",
+            if resumed { "yes (from the ticket it gave)" } else { "no" }
+        );
+    }
+    for (at, certificate) in report.certificates.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "certificate {}: {} ({}), issued by {}, until {}{}",
+            at + 1,
+            certificate.subject,
+            certificate.key,
+            certificate.issuer,
+            certificate.not_after,
+            if certificate.names.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", certificate.names.join(", "))
+            }
+        );
+    }
+    if let Some(chain) = &report.chain {
+        let _ = writeln!(out, "chain: {chain}");
     }
     if report.findings.is_empty() {
         let _ = writeln!(out, "findings: none");

@@ -180,13 +180,28 @@ async fn a_hand_configured_openssl_server_is_seen_as_sslscan_sees_it() {
 #[tokio::test]
 async fn echo_server_is_seen_with_its_post_quantum_group() {
     let pki = PkiFiles::new();
-    let server = RunningServer::start(
-        test_support::server_config(pki.pki.server.identity()),
-        ServerOptions::default(),
-    )
-    .await;
-    let (code, report, stderr) = scanned(&server.address(), &[]).await;
+    let options = tls_core::config::TlsOptions {
+        alpn: vec![b"http/1.1".to_vec()],
+        ..tls_core::config::TlsOptions::default()
+    };
+    let config = tls_core::config::server_config(pki.pki.server.identity(), None, &options).expect("a configuration");
+    // The protocols the server takes, from its own configuration, as tls-scan asks them.
+    let configured: Vec<String> = ["h2", "http/1.1", "http/1.0"]
+        .into_iter()
+        .filter(|protocol| config.alpn_protocols.iter().any(|p| p == protocol.as_bytes()))
+        .map(String::from)
+        .collect();
+    assert_eq!(configured, ["http/1.1"]);
+    let server = RunningServer::start(config, ServerOptions::default()).await;
+    let ca = pki.arg("ca.pem");
+    let (code, report, stderr) = scanned(&server.address(), &["--ca", &ca]).await;
     assert_eq!(code, Some(0), "{report:#}\n{stderr}");
+    // What only a whole handshake shows: the chain, and that it verifies; the session resumed from
+    // its ticket (rustls' server issues them).
+    assert_eq!(report["certificates"][0]["subject"], "CN=127.0.0.1", "{report:#}");
+    assert_eq!(report["chain"], "valid for 127.0.0.1", "{report:#}");
+    assert_eq!(report["resumption"], true, "{report:#}");
+    assert_eq!(report["alpn"], serde_json::json!(configured), "{report:#}");
     for (version, accepted) in [
         ("SSLv3", false),
         ("TLSv1.0", false),

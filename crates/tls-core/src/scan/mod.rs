@@ -6,6 +6,7 @@
 //! unknown, never "not supported".
 
 mod probe;
+mod session;
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs as _};
@@ -14,6 +15,7 @@ use std::time::{Duration, Instant};
 use serde::{Serialize, Serializer};
 
 use self::probe::{Answer, Hello};
+pub use self::session::Certificate;
 use crate::address::HostPort;
 use crate::error::{Error, Hint, Result};
 
@@ -26,6 +28,8 @@ pub struct ScanOptions {
     pub timeout: Duration,
     /// The most connections open to the server at once.
     pub concurrency: usize,
+    /// The CAs to verify the server's chain against (none: its chain is shown, not judged).
+    pub ca: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl Default for ScanOptions {
@@ -34,6 +38,7 @@ impl Default for ScanOptions {
             server_name: None,
             timeout: Duration::from_secs(5),
             concurrency: 8,
+            ca: Vec::new(),
         }
     }
 }
@@ -147,6 +152,14 @@ pub struct Report {
     pub server_order: BTreeMap<&'static str, Option<bool>>,
     /// The groups TLS 1.3 takes, in the server's order.
     pub groups: BTreeMap<&'static str, Vec<Code>>,
+    /// The ALPN protocols the server takes, each offered alone (h2, http/1.1, http/1.0).
+    pub alpn: Vec<String>,
+    /// The chain the server presents, its own certificate first.
+    pub certificates: Vec<Certificate>,
+    /// Whether that chain verifies against the CA given (`--ca`), in a sentence; none without one.
+    pub chain: Option<String>,
+    /// Whether a second connection resumed the first's session from its ticket (`null`: not known).
+    pub resumption: Option<bool>,
     /// What is worth acting on.
     pub findings: Vec<Finding>,
     /// The probes that got no answer either way, and why.
@@ -197,6 +210,10 @@ pub fn scan(target: &HostPort, options: &ScanOptions) -> Result<Report> {
         cipher_suites: BTreeMap::new(),
         server_order: BTreeMap::new(),
         groups: BTreeMap::new(),
+        alpn: Vec::new(),
+        certificates: Vec::new(),
+        chain: None,
+        resumption: None,
         findings: Vec::new(),
         unknown: Vec::new(),
         elapsed_ms: 0,
@@ -218,6 +235,22 @@ pub fn scan(target: &HostPort, options: &ScanOptions) -> Result<Report> {
         report
             .unknown
             .extend(scanned.unknown.into_iter().map(|why| format!("{key}: {why}")));
+    }
+    let speaks_rustls = ["TLSv1.2", "TLSv1.3"]
+        .iter()
+        .any(|key| report.protocols.get(key) == Some(&Some(true)));
+    if speaks_rustls {
+        let name = match &scanner.name {
+            Some(name) => rustls::pki_types::ServerName::try_from(name.clone())
+                .map_err(|_| Error::InvalidServerName(name.clone()))?,
+            None => rustls::pki_types::ServerName::IpAddress(addr.ip().into()),
+        };
+        let found = session::sessions(addr, &name, options.timeout, &options.ca);
+        report.certificates = found.certificates;
+        report.chain = found.verdict;
+        report.alpn = found.alpn;
+        report.resumption = found.resumed;
+        report.unknown.extend(found.unknown);
     }
     report.findings = findings(&report);
     report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -446,7 +479,45 @@ fn findings(report: &Report) -> Vec<Finding> {
             );
         }
     }
+    found.extend(certificate_findings(report));
     found.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
+    found
+}
+
+/// What the chain the server presented calls for: a chain that does not verify against the CA given,
+/// a certificate past its date.
+fn certificate_findings(report: &Report) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let mut add = |id, severity, text: String| found.push(Finding { id, severity, text });
+    if let Some(chain) = report.chain.as_ref().filter(|chain| chain.starts_with("invalid")) {
+        add(
+            "chain_invalid",
+            Severity::High,
+            format!("the server's chain does not verify against the CA given: {chain}"),
+        );
+    }
+    let now = crate::x509::unix_to_rfc3339(
+        i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        )
+        .unwrap_or(0),
+    );
+    if let Some(leaf) = report
+        .certificates
+        .first()
+        .filter(|leaf| !leaf.not_after.is_empty() && leaf.not_after < now)
+    {
+        add(
+            "certificate_expired",
+            Severity::High,
+            format!(
+                "the server's certificate {} expired on {}",
+                leaf.subject, leaf.not_after
+            ),
+        );
+    }
     found
 }
 
