@@ -157,12 +157,12 @@ fn text(report: &Report) -> String {
         }
         if let Some(groups) = report.groups.get(version.name()) {
             let names: Vec<&str> = groups.iter().map(|group| group.name.as_str()).collect();
-            let _ = writeln!(
-                out,
-                "{} groups (in the server's order): {}",
-                version.name(),
-                names.join(", ")
-            );
+            let how = if *version == Version::Tls13 {
+                "in the server's order"
+            } else {
+                "ECDHE"
+            };
+            let _ = writeln!(out, "{} groups ({how}): {}", version.name(), names.join(", "));
         }
     }
     if !report.alpn.is_empty() {

@@ -173,6 +173,42 @@ async fn a_hand_configured_openssl_server_is_seen_as_sslscan_sees_it() {
         .collect();
     assert_eq!(ours, theirs, "{report:#}\n{}", sslscan.stdout);
     assert!(report["findings"].to_string().contains("\"tls1_0\""), "{report:#}");
+
+    // TLS 1.2's ECDHE curves, restricted: the groups sslscan reads from the ServerKeyExchange.
+    let (_curves, addr) = test_support::openssl_server(&[
+        "-cert",
+        &cert.display().to_string(),
+        "-key",
+        &key.display().to_string(),
+        "-tls1_2",
+        "-groups",
+        "P-384:X25519",
+        "-quiet",
+    ])
+    .await;
+    let (_, report, stderr) = scanned(&addr, &[]).await;
+    let sslscan = run("sslscan", &["--no-colour", "--xml=-", &addr], "sslscan", b"").await;
+    let theirs: BTreeSet<String> = sslscan
+        .stdout
+        .split("<group ")
+        .skip(1)
+        .filter(|tag| tag.contains("sslversion=\"TLSv1.2\""))
+        .filter_map(|tag| {
+            tag.split("id=\"")
+                .nth(1)?
+                .split('"')
+                .next()
+                .map(str::to_ascii_lowercase)
+        })
+        .collect();
+    let ours: BTreeSet<String> = report["groups"]["TLSv1.2"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|group| group["id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(ours, theirs, "{report:#}\n{stderr}\n{}", sslscan.stdout);
+    assert_eq!(ours, ["0x0018", "0x001d"].map(String::from).into(), "{report:#}");
 }
 
 /// echo-server: TLS 1.2 and 1.3, rustls' suites, the client's order for TLS 1.2, and TLS 1.3's groups

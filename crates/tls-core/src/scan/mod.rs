@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Serialize, Serializer};
 
-use self::probe::{Answer, Hello};
+use self::probe::{Answer, Hello, Until};
 pub use self::session::Certificate;
 use crate::address::HostPort;
 use crate::error::{Error, Hint, Result};
@@ -150,7 +150,8 @@ pub struct Report {
     /// Whether the server picks by its own order (`true`), the client's (`false`), or could not be
     /// told (`null`: fewer than two suites, or no answer).
     pub server_order: BTreeMap<&'static str, Option<bool>>,
-    /// The groups TLS 1.3 takes, in the server's order.
+    /// The groups each version takes: TLS 1.3's in the server's order (by HelloRetryRequest), TLS
+    /// 1.2's ECDHE curves (by ServerKeyExchange).
     pub groups: BTreeMap<&'static str, Vec<Code>>,
     /// The ALPN protocols the server takes, each offered alone (h2, http/1.1, http/1.0).
     pub alpn: Vec<String>,
@@ -330,13 +331,17 @@ struct Scanner {
 
 impl Scanner {
     fn ask(&self, version: Version, suites: &[u16], groups: &[u16]) -> Answer {
+        self.ask_until(version, suites, groups, Until::ServerHello)
+    }
+
+    fn ask_until(&self, version: Version, suites: &[u16], groups: &[u16], until: Until) -> Answer {
         let hello = Hello {
             version: version.code(),
             suites,
             groups,
             server_name: self.name.as_deref(),
         };
-        probe::probe(self.addr, &hello, self.timeout)
+        probe::probe(self.addr, &hello, self.timeout, until)
     }
 
     /// Whether `version` is accepted; then its suites, one handshake per suite plus one (offer all,
@@ -371,6 +376,9 @@ impl Scanner {
         scanned.suites = accepted;
         if version == Version::Tls13 && scanned.accepted == Some(true) {
             scanned.groups = self.groups();
+        }
+        if version == Version::Tls12 {
+            scanned.groups = self.groups_12(&scanned.suites);
         }
         scanned
     }
@@ -407,6 +415,33 @@ impl Scanner {
         taken
     }
 }
+
+impl Scanner {
+    /// The curves TLS 1.2's ECDHE suites take, by the group each ServerKeyExchange names: offer all,
+    /// take the one named, offer the rest again.
+    fn groups_12(&self, accepted: &[u16]) -> Vec<u16> {
+        let ecdhe: Vec<u16> = accepted
+            .iter()
+            .copied()
+            .filter(|suite| crate::names::cipher_suite(*suite).starts_with("TLS_ECDHE_"))
+            .collect();
+        let mut remaining: Vec<u16> = CURVES.to_vec();
+        let mut taken = Vec::new();
+        while !ecdhe.is_empty() && !remaining.is_empty() {
+            match self.ask_until(Version::Tls12, &ecdhe, &remaining, Until::KeyExchange) {
+                Answer::Chose { group: Some(group), .. } if remaining.contains(&group) => {
+                    taken.push(group);
+                    remaining.retain(|offered| *offered != group);
+                }
+                _ => break,
+            }
+        }
+        taken
+    }
+}
+
+/// The curves a TLS 1.2 probe offers for ECDHE: X25519, X448, the NIST curves, the brainpool curves.
+const CURVES: [u16; 8] = [0x001d, 0x001e, 0x0017, 0x0018, 0x0019, 0x001a, 0x001b, 0x001c];
 
 /// What the versions and suites found call for.
 fn findings(report: &Report) -> Vec<Finding> {

@@ -115,8 +115,18 @@ pub(crate) enum Answer {
 /// The most bytes read for one answer: a ServerHello comes first, well within it.
 const MOST: usize = 64 * 1024;
 
-/// Sends `hello` to `addr` on a new connection and reads the server's answer, all within `timeout`.
-pub(crate) fn probe(addr: SocketAddr, hello: &Hello<'_>, timeout: Duration) -> Answer {
+/// How far a probe reads the server's first flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Until {
+    /// Its ServerHello (or HelloRetryRequest).
+    ServerHello,
+    /// TLS 1.2's ServerKeyExchange, for the group it names (or ServerHelloDone, when there is none).
+    KeyExchange,
+}
+
+/// Sends `hello` to `addr` on a new connection and reads the server's answer as far as `until`, all
+/// within `timeout`.
+pub(crate) fn probe(addr: SocketAddr, hello: &Hello<'_>, timeout: Duration, until: Until) -> Answer {
     let deadline = Instant::now() + timeout;
     let mut stream = match TcpStream::connect_timeout(&addr, timeout) {
         Ok(stream) => stream,
@@ -137,7 +147,7 @@ pub(crate) fn probe(addr: SocketAddr, hello: &Hello<'_>, timeout: Duration) -> A
             Ok(0) if received.is_empty() => {
                 return Answer::Refused("it closed the connection without an answer".to_owned());
             }
-            Ok(0) => return read_answer(&sent, &received, true),
+            Ok(0) => return read_answer(&sent, &received, true, until),
             Ok(n) => received.extend_from_slice(&buf[..n]),
             Err(err)
                 if matches!(
@@ -149,16 +159,16 @@ pub(crate) fn probe(addr: SocketAddr, hello: &Hello<'_>, timeout: Duration) -> A
             }
             Err(err) => return Answer::Unknown(format!("the connection failed: {err}")),
         }
-        match read_answer(&sent, &received, received.len() >= MOST) {
+        match read_answer(&sent, &received, received.len() >= MOST, until) {
             Answer::Unknown(why) if why.is_empty() => continue,
             answer => return answer,
         }
     }
 }
 
-/// The server's answer in `received` (after `sent`), read by the x-ray's decoder; an empty
-/// `Unknown` while more bytes may complete it, unless `ended`.
-fn read_answer(sent: &[u8], received: &[u8], ended: bool) -> Answer {
+/// The server's answer in `received` (after `sent`), read by the x-ray's decoder as far as `until`;
+/// an empty `Unknown` while more bytes may complete it, unless `ended`.
+fn read_answer(sent: &[u8], received: &[u8], ended: bool, until: Until) -> Answer {
     let chunks = [
         Chunk {
             direction: Direction::Client,
@@ -179,8 +189,21 @@ fn read_answer(sent: &[u8], received: &[u8], ended: bool) -> Answer {
         .iter()
         .filter(|record| record.direction == Direction::Server)
         .flat_map(|record| &record.messages);
+    let mut chose = None;
     for message in server_messages {
         match (&message.kind, &message.body) {
+            (_, Body::ServerKeyExchange(exchange)) => {
+                if let Some(Answer::Chose { version, suite, .. }) = chose {
+                    return Answer::Chose {
+                        version,
+                        suite,
+                        group: Some(u16::from(exchange.group)),
+                    };
+                }
+            }
+            (MessageKind::Handshake(rustls::HandshakeType::ServerHelloDone), _) if chose.is_some() => {
+                return chose.unwrap_or(Answer::Unknown(String::new()));
+            }
             (_, Body::ServerHello(hello)) => {
                 let mut version = u16::from(hello.legacy_version);
                 let mut group = None;
@@ -192,11 +215,15 @@ fn read_answer(sent: &[u8], received: &[u8], ended: bool) -> Answer {
                         _ => {}
                     }
                 }
-                return Answer::Chose {
+                let answer = Answer::Chose {
                     version,
                     suite: u16::from(hello.cipher_suite),
                     group,
                 };
+                if until == Until::ServerHello || version >= 0x0304 {
+                    return answer;
+                }
+                chose = Some(answer);
             }
             (MessageKind::Alert, Body::Alert(alert)) => {
                 return Answer::Refused(format!(
