@@ -297,3 +297,37 @@ async fn a_silent_server_is_unknown_not_unsupported() {
     assert_eq!(report["unknown"].as_array().map(Vec::len), Some(5), "{report:#}");
     drop(held);
 }
+
+/// A server that answers with something other than TLS (an HTTP error), on IPv6: every probe is
+/// unknown with the decoder's reason, never "not supported"; the scan exits 1.
+#[tokio::test]
+async fn a_server_answering_garbage_on_ipv6_is_unknown_with_its_reason() {
+    use std::io::Write as _;
+    let listener = std::net::TcpListener::bind("[::1]:0").expect("bind ::1");
+    let port = listener.local_addr().expect("address").port();
+    let answering = std::thread::spawn(move || {
+        for stream in listener.incoming().take(6) {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.write_all(b"HTTP/1.0 400 Bad Request\r\n\r\n");
+        }
+    });
+    let (code, report, _) = scanned(&format!("[::1]:{port}"), &["--timeout", "2"]).await;
+    assert_eq!(code, Some(1), "{report:#}");
+    assert!(
+        report["protocols"]
+            .as_object()
+            .expect("protocols")
+            .values()
+            .all(Value::is_null),
+        "{report:#}"
+    );
+    let unknown = report["unknown"].as_array().expect("unknown");
+    assert_eq!(unknown.len(), 5, "{report:#}");
+    assert!(
+        unknown
+            .iter()
+            .all(|why| why.as_str().is_some_and(|why| why.contains("not a TLS record"))),
+        "{report:#}"
+    );
+    drop(answering);
+}

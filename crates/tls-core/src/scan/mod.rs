@@ -200,7 +200,7 @@ pub fn scan(target: &HostPort, options: &ScanOptions) -> Result<Report> {
             for (version, handle) in running {
                 let scanned = handle
                     .join()
-                    .unwrap_or_else(|_| Scanned::unknown("the probe failed".to_owned()));
+                    .unwrap_or_else(|_| Scanned::unknown(vec!["the probe failed".to_owned()]));
                 results.push((version, scanned));
             }
         });
@@ -311,13 +311,14 @@ struct Scanned {
 }
 
 impl Scanned {
-    fn unknown(why: String) -> Self {
+    /// Nothing learned yet; `unknown`, what could not be.
+    fn unknown(unknown: Vec<String>) -> Self {
         Self {
             accepted: None,
             suites: Vec::new(),
             server_order: None,
             groups: Vec::new(),
-            unknown: vec![why],
+            unknown,
         }
     }
 }
@@ -349,8 +350,7 @@ impl Scanner {
     fn version(&self, version: Version) -> Scanned {
         let mut remaining = version.suites();
         let groups = GROUPS;
-        let mut scanned = Scanned::unknown(String::new());
-        scanned.unknown.clear();
+        let mut scanned = Scanned::unknown(Vec::new());
         let mut accepted = Vec::new();
         loop {
             match self.ask(version, &remaining, &groups) {
