@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{CommandFactory as _, Parser, ValueEnum};
 use tls_core::HostPort;
-use tls_core::scan::{self, Report, ScanOptions, Severity, Version};
+use tls_core::scan::{self, Features, Report, ScanOptions, Severity, Version};
 
 /// What a TLS server speaks: its protocol versions, the cipher suites each accepts and in which
 /// order, the groups TLS 1.3 takes; with findings.
@@ -160,11 +160,22 @@ fn text(report: &Report) -> String {
             let how = if *version == Version::Tls13 {
                 "in the server's order"
             } else {
-                "ECDHE"
+                "for ECDHE and DHE"
             };
             let _ = writeln!(out, "{} groups ({how}): {}", version.name(), names.join(", "));
         }
+        if let Some(primes) = report.dh.get(version.name()) {
+            let said: Vec<String> = primes
+                .iter()
+                .map(|prime| match &prime.name {
+                    Some(name) => format!("{name} ({} bits)", prime.bits),
+                    None => format!("a {}-bit prime of its own", prime.bits),
+                })
+                .collect();
+            let _ = writeln!(out, "{} DHE primes: {}", version.name(), said.join(", "));
+        }
     }
+    features(&mut out, &report.features);
     if !report.alpn.is_empty() {
         let _ = writeln!(out, "ALPN: {}", report.alpn.join(", "));
     }
@@ -207,4 +218,38 @@ fn text(report: &Report) -> String {
         let _ = writeln!(out, "unknown: {unknown}");
     }
     out
+}
+
+/// What TLS 1.0 to 1.2 add, on one line, and downgrade protection on another.
+fn features(out: &mut String, features: &Features) {
+    use std::fmt::Write as _;
+    let said = |value: Option<bool>| match value {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "unknown",
+    };
+    if let Some(version) = features.version {
+        let mut line = vec![
+            format!("secure renegotiation {}", said(features.secure_renegotiation)),
+            format!("extended master secret {}", said(features.extended_master_secret)),
+        ];
+        if features.encrypt_then_mac.is_some() {
+            line.push(format!("encrypt-then-MAC {}", said(features.encrypt_then_mac)));
+        }
+        line.push(format!("compression {}", said(features.compression)));
+        line.push(format!("heartbeat {}", said(features.heartbeat)));
+        if features.heartbleed.is_some() {
+            line.push(format!("Heartbleed {}", said(features.heartbleed)));
+        }
+        line.push(format!("session tickets {}", said(features.session_ticket)));
+        line.push(format!("OCSP stapling {}", said(features.ocsp_stapling)));
+        let _ = writeln!(out, "{version}: {}", line.join(", "));
+    }
+    if features.fallback_scsv.is_some() || features.downgrade_sentinel.is_some() {
+        let mut line = vec![format!("TLS_FALLBACK_SCSV {}", said(features.fallback_scsv))];
+        if features.downgrade_sentinel.is_some() {
+            line.push(format!("TLS 1.3 sentinel {}", said(features.downgrade_sentinel)));
+        }
+        let _ = writeln!(out, "downgrade protection: {}", line.join(", "));
+    }
 }

@@ -59,12 +59,9 @@ fn sslscan_view(xml: &str) -> (Vec<(String, String, bool)>, BTreeSet<String>) {
     (accepted, enabled)
 }
 
-/// openssl s_server with an RSA key, TLS 1.2 only, CBC, RSA key exchange and DHE suites, in its own
-/// order (-serverpref): tls-scan's versions, suites and preferred suite are sslscan's.
-#[tokio::test]
-async fn a_hand_configured_openssl_server_is_seen_as_sslscan_sees_it() {
-    let dir = temp_dir();
-    let (key, cert) = (dir.path().join("rsa.key"), dir.path().join("rsa.pem"));
+/// A self-signed RSA 2048 certificate (CN=scan.test) made by openssl in `dir`: its key and its file.
+async fn rsa_certificate(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (key, cert) = (dir.join("rsa.key"), dir.join("rsa.pem"));
     let made = run(
         "openssl",
         &[
@@ -87,6 +84,117 @@ async fn a_hand_configured_openssl_server_is_seen_as_sslscan_sees_it() {
     )
     .await;
     assert!(made.ok(), "{}", made.stderr);
+    (key, cert)
+}
+
+/// The names of the groups a report lists for `version`.
+fn group_names(report: &Value, version: &str) -> BTreeSet<String> {
+    report["groups"][version]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|group| group["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// gnutls-serv configured by a priority string: TLS 1.0 to 1.2, DHE and ECDHE with RSA, the
+/// finite-field groups ffdhe3072 and ffdhe4096 and the curve secp384r1, in the server's order, with
+/// heartbeats on. Versions, suites, the preferred suite, secure renegotiation and Heartbleed agree with
+/// sslscan; the groups (which sslscan does not list for it) with the priority string.
+#[tokio::test]
+async fn gnutls_serv_configured_by_a_priority_string_is_seen_as_configured() {
+    let dir = temp_dir();
+    let (key, cert) = rsa_certificate(dir.path()).await;
+    let priority = "NORMAL:-VERS-ALL:+VERS-TLS1.2:+VERS-TLS1.1:+VERS-TLS1.0:-KX-ALL:+DHE-RSA:+ECDHE-RSA:\
+                    -GROUP-ALL:+GROUP-FFDHE3072:+GROUP-FFDHE4096:+GROUP-SECP384R1:%SERVER_PRECEDENCE";
+    let mut gnutls = test_support::Peer::spawn(
+        "gnutls-serv",
+        &[
+            "-p",
+            "0",
+            "--x509certfile",
+            &cert.display().to_string(),
+            "--x509keyfile",
+            &key.display().to_string(),
+            "--disable-client-cert",
+            "--heartbeat",
+            "--priority",
+            priority,
+        ],
+        "gnutls-bin",
+    );
+    gnutls.wait_for(test_support::Output::Stderr, "listening on IPv4").await;
+    let addr = format!("127.0.0.1:{}", gnutls.listening_port());
+    let (code, report, stderr) = scanned(&addr, &[]).await;
+    assert_eq!(code, Some(0), "{report:#}\n{stderr}");
+    let sslscan = run("sslscan", &["--no-colour", "--xml=-", &addr], "sslscan", b"").await;
+    assert!(sslscan.ok(), "{}", sslscan.stderr);
+    let (accepted, enabled) = sslscan_view(&sslscan.stdout);
+    let versions: BTreeSet<String> = report["protocols"]
+        .as_object()
+        .expect("protocols")
+        .iter()
+        .filter(|(_, accepted)| accepted.as_bool() == Some(true))
+        .map(|(version, _)| version.clone())
+        .collect();
+    assert_eq!(versions, enabled, "{report:#}\n{}", sslscan.stdout);
+    for version in ["TLSv1.0", "TLSv1.1", "TLSv1.2"] {
+        let ours: BTreeSet<String> = suites(&report, version).into_iter().collect();
+        let theirs: BTreeSet<String> = accepted
+            .iter()
+            .filter(|(v, ..)| v == version)
+            .map(|(_, id, _)| id.clone())
+            .collect();
+        assert_eq!(ours, theirs, "{version}: {report:#}\n{}", sslscan.stdout);
+        assert_eq!(report["server_order"][version], true, "{version}: {report:#}");
+        let preferred = accepted
+            .iter()
+            .find(|(v, _, preferred)| v == version && *preferred)
+            .map(|(_, id, _)| id.clone());
+        assert_eq!(
+            suites(&report, version).first().cloned(),
+            preferred,
+            "{version}: {report:#}"
+        );
+    }
+    assert_eq!(
+        group_names(&report, "TLSv1.2"),
+        ["secp384r1", "ffdhe3072", "ffdhe4096"].map(String::from).into(),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["dh"]["TLSv1.2"],
+        serde_json::json!([{"bits": 3072, "name": "ffdhe3072"}, {"bits": 4096, "name": "ffdhe4096"}]),
+        "{report:#}"
+    );
+    let features = &report["features"];
+    // sslscan renegotiates, and finds it secure: the server takes RFC 5746's extension.
+    assert!(
+        sslscan.stdout.contains("<renegotiation supported=\"1\" secure=\"1\""),
+        "{}",
+        sslscan.stdout
+    );
+    assert_eq!(features["secure_renegotiation"], true, "{report:#}");
+    assert_eq!(features["heartbeat"], true, "{report:#}");
+    let vulnerable = sslscan.stdout.contains("vulnerable=\"1\"");
+    assert!(sslscan.stdout.contains("<heartbleed "), "{}", sslscan.stdout);
+    assert_eq!(features["heartbleed"], vulnerable, "{report:#}\n{}", sslscan.stdout);
+    // GnuTLS' defaults, as its manual gives them: extended master secret, tickets, and a fallback
+    // retry refused; no compression (removed in 3.6).
+    assert_eq!(features["extended_master_secret"], true, "{report:#}");
+    assert_eq!(features["session_ticket"], true, "{report:#}");
+    assert_eq!(features["compression"], false, "{report:#}");
+    assert_eq!(features["fallback_scsv"], true, "{report:#}");
+    assert_eq!(features["downgrade_sentinel"], Value::Null, "{report:#}");
+    assert!(report["unknown"].as_array().is_some_and(Vec::is_empty), "{report:#}");
+}
+
+/// openssl s_server with an RSA key, TLS 1.2 only, CBC, RSA key exchange and DHE suites, in its own
+/// order (-serverpref): tls-scan's versions, suites and preferred suite are sslscan's.
+#[tokio::test]
+async fn a_hand_configured_openssl_server_is_seen_as_sslscan_sees_it() {
+    let dir = temp_dir();
+    let (key, cert) = rsa_certificate(dir.path()).await;
     let configured = "ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA:DHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA";
     let (_server, addr) = test_support::openssl_server(&[
         "-cert",
@@ -145,6 +253,27 @@ async fn a_hand_configured_openssl_server_is_seen_as_sslscan_sees_it() {
         findings.contains(&"rsa_kx") && findings.contains(&"no_tls1_3"),
         "{report:#}"
     );
+    // The DHE suite's prime: its size is sslscan's; OpenSSL sends RFC 3526's 2048-bit group to a
+    // client that names no finite-field group it takes in TLS 1.2.
+    let dhebits = sslscan
+        .stdout
+        .split(" dhebits=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|bits| bits.parse::<u64>().ok());
+    assert_eq!(
+        report["dh"]["TLSv1.2"][0]["bits"].as_u64(),
+        dhebits,
+        "{report:#}\n{}",
+        sslscan.stdout
+    );
+    assert_eq!(report["dh"]["TLSv1.2"][0]["name"], "modp2048", "{report:#}");
+    // OpenSSL sends renegotiation_info (RFC 5746) whether or not it lets a client renegotiate
+    // (sslscan's "supported" is the latter, off in OpenSSL 3's s_server).
+    assert_eq!(report["features"]["secure_renegotiation"], true, "{report:#}");
+    // OpenSSL takes encrypt-then-MAC for the CBC suites; one version: nothing to fall back to.
+    assert_eq!(report["features"]["encrypt_then_mac"], true, "{report:#}");
+    assert_eq!(report["features"]["fallback_scsv"], Value::Null, "{report:#}");
 
     // TLS 1.0 alone, as an old server speaks it (OpenSSL's security level 0): the version sslscan
     // sees, its suites, and the finding.
@@ -266,6 +395,12 @@ async fn echo_server_is_seen_with_its_post_quantum_group() {
     );
     // echo-server picks by its own order (rustls' ignore_client_order, as tls-core configures it).
     assert_eq!(report["server_order"]["TLSv1.2"], true, "{report:#}");
+    // rustls answers a TLS 1.2 retry marked TLS_FALLBACK_SCSV (it does not implement RFC 7507) but
+    // marks its random with TLS 1.3's sentinel, which protects the clients that speak 1.3: no finding.
+    assert_eq!(report["features"]["fallback_scsv"], false, "{report:#}");
+    assert_eq!(report["features"]["downgrade_sentinel"], true, "{report:#}");
+    // No CBC suite, so encrypt-then-MAC is not asked.
+    assert_eq!(report["features"]["encrypt_then_mac"], Value::Null, "{report:#}");
     assert_eq!(report["findings"].as_array().map(Vec::len), Some(0), "{report:#}");
     assert!(report["unknown"].as_array().is_some_and(Vec::is_empty), "{report:#}");
 }

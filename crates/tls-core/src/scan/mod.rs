@@ -5,6 +5,7 @@
 //! answer is read by the x-ray's decoder. A probe that gets no answer (a timeout, a reset) is
 //! unknown, never "not supported".
 
+mod features;
 mod probe;
 mod session;
 
@@ -14,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Serialize, Serializer};
 
+pub use self::features::Features;
+pub use self::probe::DhGroup;
 use self::probe::{Answer, Hello, Until};
 pub use self::session::Certificate;
 use crate::address::HostPort;
@@ -151,8 +154,10 @@ pub struct Report {
     /// told (`null`: fewer than two suites, or no answer).
     pub server_order: BTreeMap<&'static str, Option<bool>>,
     /// The groups each version takes: TLS 1.3's in the server's order (by HelloRetryRequest), TLS
-    /// 1.2's ECDHE curves (by ServerKeyExchange).
+    /// 1.2's ECDHE curves (by ServerKeyExchange) and RFC 7919's finite-field groups its DHE suites take.
     pub groups: BTreeMap<&'static str, Vec<Code>>,
+    /// The prime of each finite-field group the DHE suites of TLS 1.0 to 1.2 use, named when published.
+    pub dh: BTreeMap<&'static str, Vec<DhGroup>>,
     /// The ALPN protocols the server takes, each offered alone (h2, http/1.1, http/1.0).
     pub alpn: Vec<String>,
     /// The chain the server presents, its own certificate first.
@@ -161,6 +166,9 @@ pub struct Report {
     pub chain: Option<String>,
     /// Whether a second connection resumed the first's session from its ticket (`null`: not known).
     pub resumption: Option<bool>,
+    /// What the server adds to TLS 1.0 to 1.2 (renegotiation, extended master secret, ...) and how
+    /// it meets a downgrade.
+    pub features: Features,
     /// What is worth acting on.
     pub findings: Vec<Finding>,
     /// The probes that got no answer either way, and why.
@@ -211,14 +219,17 @@ pub fn scan(target: &HostPort, options: &ScanOptions) -> Result<Report> {
         cipher_suites: BTreeMap::new(),
         server_order: BTreeMap::new(),
         groups: BTreeMap::new(),
+        dh: BTreeMap::new(),
         alpn: Vec::new(),
         certificates: Vec::new(),
         chain: None,
         resumption: None,
+        features: Features::default(),
         findings: Vec::new(),
         unknown: Vec::new(),
         elapsed_ms: 0,
     };
+    let mut accepted = BTreeMap::new();
     for (version, scanned) in results {
         let key = version.name();
         report.protocols.insert(key, scanned.accepted);
@@ -227,16 +238,28 @@ pub fn scan(target: &HostPort, options: &ScanOptions) -> Result<Report> {
                 .cipher_suites
                 .insert(key, scanned.suites.iter().map(|&id| suite(id)).collect());
             report.server_order.insert(key, scanned.server_order);
+            accepted.insert(version, scanned.suites.clone());
         }
-        if !scanned.groups.is_empty() {
-            report
-                .groups
-                .insert(key, scanned.groups.iter().map(|&id| group(id)).collect());
+        let groups: Vec<Code> = scanned
+            .groups
+            .iter()
+            .copied()
+            .chain(scanned.dh.iter().filter_map(DhGroup::code))
+            .map(group)
+            .collect();
+        if !groups.is_empty() {
+            report.groups.insert(key, groups);
+        }
+        if !scanned.dh.is_empty() {
+            report.dh.insert(key, scanned.dh);
         }
         report
             .unknown
             .extend(scanned.unknown.into_iter().map(|why| format!("{key}: {why}")));
     }
+    let (features, unknown) = scanner.features(&accepted);
+    report.features = features;
+    report.unknown.extend(unknown);
     let speaks_rustls = ["TLSv1.2", "TLSv1.3"]
         .iter()
         .any(|key| report.protocols.get(key) == Some(&Some(true)));
@@ -296,9 +319,9 @@ fn group(id: u16) -> Code {
 
 /// Every group a TLS 1.3 probe offers: the post-quantum hybrids and ML-KEM, the curves, the
 /// finite-field groups.
-const GROUPS: [u16; 17] = [
+const GROUPS: [u16; 19] = [
     0x11ec, 0x11eb, 0x11ed, 0x0200, 0x0201, 0x0202, 0x001d, 0x001e, 0x0017, 0x0018, 0x0019, 0x001f, 0x0020, 0x0021,
-    0x0100, 0x0101, 0x0102,
+    0x0100, 0x0101, 0x0102, 0x0103, 0x0104,
 ];
 
 /// What the scan learned of one version.
@@ -307,6 +330,7 @@ struct Scanned {
     suites: Vec<u16>,
     server_order: Option<bool>,
     groups: Vec<u16>,
+    dh: Vec<DhGroup>,
     unknown: Vec<String>,
 }
 
@@ -318,6 +342,7 @@ impl Scanned {
             suites: Vec::new(),
             server_order: None,
             groups: Vec::new(),
+            dh: Vec::new(),
             unknown,
         }
     }
@@ -336,13 +361,24 @@ impl Scanner {
     }
 
     fn ask_until(&self, version: Version, suites: &[u16], groups: &[u16], until: Until) -> Answer {
-        let hello = Hello {
+        probe::probe(
+            self.addr,
+            &self.hello(version, suites, groups, false),
+            self.timeout,
+            until,
+        )
+    }
+
+    /// A ClientHello for `version` offering `suites` and `groups`, and the features of TLS 1.0 to 1.2
+    /// when `features`.
+    fn hello<'a>(&'a self, version: Version, suites: &'a [u16], groups: &'a [u16], features: bool) -> Hello<'a> {
+        Hello {
             version: version.code(),
             suites,
             groups,
             server_name: self.name.as_deref(),
-        };
-        probe::probe(self.addr, &hello, self.timeout, until)
+            features,
+        }
     }
 
     /// Whether `version` is accepted; then its suites, one handshake per suite plus one (offer all,
@@ -379,6 +415,9 @@ impl Scanner {
         }
         if version == Version::Tls12 {
             scanned.groups = self.groups_12(&scanned.suites);
+        }
+        if (Version::Tls10..=Version::Tls12).contains(&version) {
+            scanned.dh = self.dh_groups(version, &scanned.suites);
         }
         scanned
     }
@@ -514,6 +553,7 @@ fn findings(report: &Report) -> Vec<Finding> {
             );
         }
     }
+    found.extend(features::findings(&report.features, &report.dh));
     found.extend(certificate_findings(report));
     found.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
     found

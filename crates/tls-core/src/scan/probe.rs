@@ -19,6 +19,21 @@ pub(crate) struct Hello<'a> {
     pub(crate) groups: &'a [u16],
     /// The name sent as SNI, when one is (a DNS name, not an address).
     pub(crate) server_name: Option<&'a str>,
+    /// Ask for what TLS 1.0 to 1.2 may add (extended master secret, encrypt-then-MAC, heartbeat,
+    /// session tickets, OCSP stapling) and offer DEFLATE compression, to read which the server takes.
+    pub(crate) features: bool,
+}
+
+/// What a probe asking for the features learns: the extensions the server's ServerHello carries.
+pub(crate) mod code {
+    pub(crate) const STATUS_REQUEST: u16 = 0x0005;
+    pub(crate) const HEARTBEAT: u16 = 0x000f;
+    pub(crate) const ENCRYPT_THEN_MAC: u16 = 0x0016;
+    pub(crate) const EXTENDED_MASTER_SECRET: u16 = 0x0017;
+    pub(crate) const SESSION_TICKET: u16 = 0x0023;
+    pub(crate) const RENEGOTIATION_INFO: u16 = 0xff01;
+    /// TLS_FALLBACK_SCSV (RFC 7507), the suite that says "this is a retry at a lower version".
+    pub(crate) const FALLBACK_SCSV: u16 = 0x5600;
 }
 
 /// The signature schemes every probe offers: all that TLS 1.2 and 1.3 servers sign with.
@@ -46,7 +61,12 @@ pub(crate) fn client_hello(hello: &Hello<'_>) -> Vec<u8> {
             .flat_map(|suite| suite.to_be_bytes())
             .collect::<Vec<u8>>(),
     );
-    body.extend([1, 0]);
+    if hello.features {
+        // DEFLATE first, then none: a server that compresses takes DEFLATE.
+        body.extend([2, 1, 0]);
+    } else {
+        body.extend([1, 0]);
+    }
     if hello.version > 0x0300 {
         let mut extensions = Vec::new();
         if let Some(name) = hello.server_name {
@@ -65,7 +85,16 @@ pub(crate) fn client_hello(hello: &Hello<'_>) -> Vec<u8> {
         let mut list = Vec::new();
         vector16(&mut list, &schemes);
         extension(&mut extensions, 0x000d, &list);
-        extension(&mut extensions, 0xff01, &[0]);
+        extension(&mut extensions, code::RENEGOTIATION_INFO, &[0]);
+        if hello.features {
+            extension(&mut extensions, code::EXTENDED_MASTER_SECRET, &[]);
+            extension(&mut extensions, code::ENCRYPT_THEN_MAC, &[]);
+            extension(&mut extensions, code::SESSION_TICKET, &[]);
+            // peer_allowed_to_send (RFC 6520).
+            extension(&mut extensions, code::HEARTBEAT, &[1]);
+            // ocsp, no responder IDs, no request extensions (RFC 6066 8).
+            extension(&mut extensions, code::STATUS_REQUEST, &[1, 0, 0, 0, 0]);
+        }
         if tls13 {
             extension(&mut extensions, 0x002b, &[2, 0x03, 0x04]);
             // No share: the server answers with a HelloRetryRequest naming the group it wants.
@@ -105,12 +134,74 @@ pub(crate) enum Answer {
         suite: u16,
         /// The group of its key share, or the one its HelloRetryRequest asks for.
         group: Option<u16>,
+        /// What else its ServerHello says.
+        hello: Said,
     },
     /// An alert, or the connection closed with no answer: the server will not do what was offered.
     Refused(String),
     /// No answer that says either way: a timeout, a reset, bytes that are not TLS.
     Unknown(String),
 }
+
+/// What a ServerHello says beyond the version, suite and group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Said {
+    /// The extensions it carries, by number.
+    pub(crate) extensions: Vec<u16>,
+    /// The compression method it chose (1: DEFLATE).
+    pub(crate) compression: u8,
+    /// Its random ends with RFC 8446's downgrade sentinel: a TLS 1.3 server answering a lower version.
+    pub(crate) downgrade_sentinel: bool,
+    /// The finite-field group of a DHE ServerKeyExchange, when one was read.
+    pub(crate) dh: Option<DhGroup>,
+}
+
+/// A finite-field Diffie-Hellman group, as a DHE ServerKeyExchange sends it (its prime).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DhGroup {
+    /// The prime's size.
+    pub bits: usize,
+    /// Its name, when it is a published group: `ffdhe2048` (RFC 7919), `modp2048` (RFC 3526 and
+    /// RFC 2409); none for a prime of the server's own.
+    pub name: Option<String>,
+}
+
+impl DhGroup {
+    /// The group of a DHE ServerKeyExchange's body (dh_p first), when it can be read.
+    fn read(body: &[u8]) -> Option<Self> {
+        let length = usize::from(u16::from_be_bytes([*body.first()?, *body.get(1)?]));
+        let prime = body.get(2..2 + length)?;
+        let first = prime.iter().position(|&byte| byte != 0)?;
+        let prime = &prime[first..];
+        let bits = prime.len() * 8 - usize::try_from(prime[0].leading_zeros()).unwrap_or(0);
+        // Both families' primes start with 64 one bits; the digits after are e's in RFC 7919's
+        // and pi's in the MODP groups', and they end with 64 one bits.
+        let ones = |bytes: &[u8]| bytes.iter().all(|&byte| byte == 0xff);
+        let published = prime.len() > 24 && ones(&prime[..8]) && ones(&prime[prime.len() - 8..]);
+        let name = match prime.get(8..12) {
+            Some([0xad, 0xf8, 0x54, 0x58]) if published => Some(format!("ffdhe{bits}")),
+            Some([0xc9, 0x0f, 0xda, 0xa2]) if published => Some(format!("modp{bits}")),
+            _ => None,
+        };
+        Some(Self { bits, name })
+    }
+
+    /// Its number as a TLS group (RFC 7919's only).
+    pub(crate) fn code(&self) -> Option<u16> {
+        let bits = self.name.as_deref()?.strip_prefix("ffdhe")?;
+        match bits {
+            "2048" => Some(0x0100),
+            "3072" => Some(0x0101),
+            "4096" => Some(0x0102),
+            "6144" => Some(0x0103),
+            "8192" => Some(0x0104),
+            _ => None,
+        }
+    }
+}
+
+/// The last 8 bytes of a TLS 1.3 server's random when it answers TLS 1.2 (`...01`) or lower (`...00`).
+const DOWNGRADE: [u8; 7] = *b"DOWNGRD";
 
 /// The most bytes read for one answer: a ServerHello comes first, well within it.
 const MOST: usize = 64 * 1024;
@@ -122,47 +213,138 @@ pub(crate) enum Until {
     ServerHello,
     /// TLS 1.2's ServerKeyExchange, for the group it names (or ServerHelloDone, when there is none).
     KeyExchange,
+    /// ServerHelloDone: the server's whole first flight (TLS 1.2 and earlier).
+    HelloDone,
 }
 
 /// Sends `hello` to `addr` on a new connection and reads the server's answer as far as `until`, all
 /// within `timeout`.
 pub(crate) fn probe(addr: SocketAddr, hello: &Hello<'_>, timeout: Duration, until: Until) -> Answer {
+    connect_and_ask(addr, hello, timeout, until).1
+}
+
+/// What [`probe`] does, keeping the connection open for what follows.
+fn connect_and_ask(
+    addr: SocketAddr,
+    hello: &Hello<'_>,
+    timeout: Duration,
+    until: Until,
+) -> (Option<TcpStream>, Answer) {
     let deadline = Instant::now() + timeout;
     let mut stream = match TcpStream::connect_timeout(&addr, timeout) {
         Ok(stream) => stream,
-        Err(err) => return Answer::Unknown(format!("cannot connect: {err}")),
+        Err(err) => return (None, Answer::Unknown(format!("cannot connect: {err}"))),
     };
     let sent = client_hello(hello);
     if let Err(err) = stream.write_all(&sent) {
-        return Answer::Unknown(format!("cannot send the ClientHello: {err}"));
+        return (None, Answer::Unknown(format!("cannot send the ClientHello: {err}")));
     }
     let mut received = Vec::new();
-    let mut buf = [0u8; 16 * 1024];
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
-            return Answer::Unknown(format!("no answer within {} ms", timeout.as_millis()));
-        }
-        match stream.read(&mut buf) {
+    let answer = loop {
+        let read = read_some(&mut stream, &mut received, deadline, timeout);
+        match read {
+            Err(why) => break Answer::Unknown(why),
             Ok(0) if received.is_empty() => {
-                return Answer::Refused("it closed the connection without an answer".to_owned());
+                break Answer::Refused("it closed the connection without an answer".to_owned());
             }
-            Ok(0) => return read_answer(&sent, &received, true, until),
-            Ok(n) => received.extend_from_slice(&buf[..n]),
-            Err(err)
-                if matches!(
-                    err.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Answer::Unknown(format!("no answer within {} ms", timeout.as_millis()));
-            }
-            Err(err) => return Answer::Unknown(format!("the connection failed: {err}")),
+            Ok(0) => break read_answer(&sent, &received, true, until),
+            Ok(_) => match read_answer(&sent, &received, received.len() >= MOST, until) {
+                Answer::Unknown(why) if why.is_empty() => {}
+                answer => break answer,
+            },
         }
-        match read_answer(&sent, &received, received.len() >= MOST, until) {
-            Answer::Unknown(why) if why.is_empty() => continue,
-            answer => return answer,
+    };
+    (Some(stream), answer)
+}
+
+/// Reads what has come into `received`, waiting until `deadline` at most; the count read (0: the
+/// server closed), or why nothing could be.
+fn read_some(
+    stream: &mut TcpStream,
+    received: &mut Vec<u8>,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<usize, String> {
+    let no_answer = || format!("no answer within {} ms", timeout.as_millis());
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+        return Err(no_answer());
+    }
+    let mut buf = [0u8; 16 * 1024];
+    match stream.read(&mut buf) {
+        Ok(n) => {
+            received.extend_from_slice(&buf[..n]);
+            Ok(n)
         }
+        Err(err)
+            if matches!(
+                err.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            Err(no_answer())
+        }
+        Err(err) => Err(format!("the connection failed: {err}")),
+    }
+}
+
+/// Whether the server leaks memory through a heartbeat (Heartbleed, CVE-2014-0160): after its first
+/// flight, one heartbeat request that claims 16 KiB of payload and carries none, then close_notify. A
+/// server that answers it with a heartbeat response (of bytes it never got) leaks; one that drops it,
+/// alerts or closes does not. An error: no answer either way within `timeout`.
+pub(crate) fn heartbleed(addr: SocketAddr, hello: &Hello<'_>, timeout: Duration) -> Result<bool, String> {
+    let (stream, answer) = connect_and_ask(addr, hello, timeout, Until::HelloDone);
+    let (Some(mut stream), Answer::Chose { version, .. }) = (stream, answer) else {
+        return Err("the server did not finish its first flight".to_owned());
+    };
+    let [major, minor] = version.to_be_bytes();
+    // heartbeat record: type 1 (request), payload_length 0x4000, no payload, no padding.
+    let mut asked = vec![24, major, minor, 0, 3, 1, 0x40, 0x00];
+    // close_notify, so that a server that drops the request closes instead of waiting.
+    asked.extend([21, major, minor, 0, 2, 1, 0]);
+    stream
+        .write_all(&asked)
+        .map_err(|err| format!("cannot send the heartbeat: {err}"))?;
+    let deadline = Instant::now() + timeout;
+    let mut received = Vec::new();
+    loop {
+        match read_some(&mut stream, &mut received, deadline, timeout) {
+            // Its first record says: a heartbeat (type 24) can only be the leak's answer, as the
+            // request was one no server may answer (RFC 6520 4); an alert or a close is a refusal.
+            Ok(_) if received.len() >= 5 => return Ok(received[0] == 24),
+            Ok(0) => return Ok(false),
+            Ok(_) => {}
+            Err(why) if Instant::now() >= deadline => return Err(why),
+            // A reset after the close_notify is a close.
+            Err(_) => return Ok(false),
+        }
+    }
+}
+
+/// What a ServerHello (or HelloRetryRequest) chose and says.
+fn chosen(hello: &crate::xray::ServerHello) -> Answer {
+    let mut version = u16::from(hello.legacy_version);
+    let mut group = None;
+    let mut extensions = Vec::new();
+    for extension in hello.extensions.iter().flatten() {
+        extensions.push(extension.code);
+        match &extension.data {
+            ExtensionData::SelectedVersion { version: chosen } => version = u16::from(*chosen),
+            ExtensionData::ServerKeyShare(share) => group = Some(u16::from(share.group)),
+            ExtensionData::RetryGroup { selected_group } => group = Some(u16::from(*selected_group)),
+            _ => {}
+        }
+    }
+    Answer::Chose {
+        version,
+        suite: u16::from(hello.cipher_suite),
+        group,
+        hello: Said {
+            extensions,
+            compression: hello.compression_method,
+            downgrade_sentinel: hello.random[24..31] == DOWNGRADE,
+            dh: None,
+        },
     }
 }
 
@@ -193,34 +375,28 @@ fn read_answer(sent: &[u8], received: &[u8], ended: bool, until: Until) -> Answe
     for message in server_messages {
         match (&message.kind, &message.body) {
             (_, Body::ServerKeyExchange(exchange)) => {
-                if let Some(Answer::Chose { version, suite, .. }) = chose {
-                    return Answer::Chose {
-                        version,
-                        suite,
-                        group: Some(u16::from(exchange.group)),
-                    };
+                if let Some(Answer::Chose { group, .. }) = chose.as_mut() {
+                    *group = Some(u16::from(exchange.group));
+                }
+                if until == Until::KeyExchange {
+                    return chose.unwrap_or(Answer::Unknown(String::new()));
+                }
+            }
+            // A DHE key exchange, which the decoder does not read: its prime says the group.
+            (MessageKind::Handshake(rustls::HandshakeType::ServerKeyExchange), Body::Unread) => {
+                if let Some(Answer::Chose { hello, .. }) = chose.as_mut() {
+                    hello.dh = message.bytes.get(4..).and_then(DhGroup::read);
+                }
+                if until == Until::KeyExchange {
+                    return chose.unwrap_or(Answer::Unknown(String::new()));
                 }
             }
             (MessageKind::Handshake(rustls::HandshakeType::ServerHelloDone), _) if chose.is_some() => {
                 return chose.unwrap_or(Answer::Unknown(String::new()));
             }
             (_, Body::ServerHello(hello)) => {
-                let mut version = u16::from(hello.legacy_version);
-                let mut group = None;
-                for extension in hello.extensions.iter().flatten() {
-                    match &extension.data {
-                        ExtensionData::SelectedVersion { version: chosen } => version = u16::from(*chosen),
-                        ExtensionData::ServerKeyShare(share) => group = Some(u16::from(share.group)),
-                        ExtensionData::RetryGroup { selected_group } => group = Some(u16::from(*selected_group)),
-                        _ => {}
-                    }
-                }
-                let answer = Answer::Chose {
-                    version,
-                    suite: u16::from(hello.cipher_suite),
-                    group,
-                };
-                if until == Until::ServerHello || version >= 0x0304 {
+                let answer = chosen(hello);
+                if until == Until::ServerHello || matches!(answer, Answer::Chose { version: 0x0304.., .. }) {
                     return answer;
                 }
                 chose = Some(answer);

@@ -107,6 +107,8 @@ pub struct ServerHello {
     /// The cipher suite chosen.
     #[serde(serialize_with = "name")]
     pub cipher_suite: CipherSuite,
+    /// legacy_compression_method: 0 (none), as TLS 1.3 requires; 1 is DEFLATE (RFC 3749).
+    pub compression_method: u8,
     /// Its extensions in the order sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extensions: Option<Vec<Extension>>,

@@ -314,7 +314,7 @@ fn server_hello(mut r: Reader) -> Result<(ServerHello, Option<ReadError>), ReadE
     }
     let session_id_bytes = r.vec8("legacy_session_id_echo")?.len();
     let cipher_suite: CipherSuite = r.code("cipher_suite")?;
-    r.u8("legacy_compression_method")?;
+    let compression_method = r.u8("legacy_compression_method")?;
     let kind = if hello_retry_request {
         Hello::Retry
     } else {
@@ -327,6 +327,7 @@ fn server_hello(mut r: Reader) -> Result<(ServerHello, Option<ReadError>), ReadE
         random,
         session_id_bytes,
         cipher_suite,
+        compression_method,
         extensions,
     };
     Ok((hello, problem))
