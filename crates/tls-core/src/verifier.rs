@@ -290,7 +290,7 @@ impl ServerCertVerifier for KeyVerifier {
 /// rustls' own check first parses the certificate as webpki would judge it, which refuses a v1
 /// certificate or one with a critical extension it does not process: looking at such a server (what
 /// `inspect --connect` is for) needs only its key.
-fn signed_by_key_of(
+pub(crate) fn signed_by_key_of(
     message: &[u8],
     cert: &CertificateDer<'_>,
     dss: &DigitallySignedStruct,

@@ -61,30 +61,197 @@ fn sslscan_view(xml: &str) -> (Vec<(String, String, bool)>, BTreeSet<String>) {
 
 /// A self-signed RSA 2048 certificate (CN=scan.test) made by openssl in `dir`: its key and its file.
 async fn rsa_certificate(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let (key, cert) = (dir.join("rsa.key"), dir.join("rsa.pem"));
+    certificate(dir, "rsa", &["-newkey", "rsa:2048"]).await
+}
+
+/// A self-signed certificate (CN=scan.test) made by openssl in `dir` with the key `newkey` asks for,
+/// as `stem`.key and `stem`.pem: its key and its file.
+async fn certificate(dir: &std::path::Path, stem: &str, newkey: &[&str]) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (key, cert) = (dir.join(format!("{stem}.key")), dir.join(format!("{stem}.pem")));
+    let mut args = vec!["req", "-x509"];
+    args.extend_from_slice(newkey);
     let made = run(
         "openssl",
         &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=scan.test",
-            "-keyout",
-            &key.display().to_string(),
-            "-out",
-            &cert.display().to_string(),
-        ],
+            &args[..],
+            &[
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=scan.test",
+                "-keyout",
+                &key.display().to_string(),
+                "-out",
+                &cert.display().to_string(),
+            ],
+        ]
+        .concat(),
         "openssl",
         b"",
     )
     .await;
     assert!(made.ok(), "{}", made.stderr);
     (key, cert)
+}
+
+/// sslscan's signature schemes (`--show-sigs`) for `version`, by name.
+fn sslscan_schemes(xml: &str, version: &str) -> BTreeSet<String> {
+    xml.split("<connection-signature-algorithm ")
+        .skip(1)
+        .filter(|tag| tag.contains(&format!("sslversion=\"{version}\"")))
+        .filter_map(|tag| Some(tag.split("name=\"").nth(1)?.split('"').next()?.to_owned()))
+        .collect()
+}
+
+/// The signature schemes a report lists for `version`, by name without its "(legacy)".
+fn schemes(report: &Value, version: &str) -> BTreeSet<String> {
+    report["signature_schemes"][version]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|scheme| scheme.as_str())
+        .map(|scheme| scheme.trim_end_matches(" (legacy)").to_owned())
+        .collect()
+}
+
+/// An OCSP response for the self-signed `cert`, signed by its own `key`, made by `openssl ocsp` from an
+/// empty index (status "unknown": a response all the same, to staple): its path.
+async fn ocsp_response(dir: &std::path::Path, cert: &std::path::Path, key: &std::path::Path) -> String {
+    let path = |name: &str| dir.join(name).display().to_string();
+    std::fs::write(dir.join("index.txt"), "").expect("an empty OCSP index");
+    let cert_arg = cert.display().to_string();
+    let asked = run(
+        "openssl",
+        &[
+            "ocsp",
+            "-issuer",
+            &cert_arg,
+            "-cert",
+            &cert_arg,
+            "-reqout",
+            &path("req.der"),
+        ],
+        "openssl",
+        b"",
+    )
+    .await;
+    assert!(asked.ok(), "{}", asked.stderr);
+    let answered = run(
+        "openssl",
+        &[
+            "ocsp",
+            "-index",
+            &path("index.txt"),
+            "-CA",
+            &cert_arg,
+            "-rsigner",
+            &cert_arg,
+            "-rkey",
+            &key.display().to_string(),
+            "-reqin",
+            &path("req.der"),
+            "-respout",
+            &path("resp.der"),
+            "-ndays",
+            "1",
+        ],
+        "openssl",
+        b"",
+    )
+    .await;
+    assert!(answered.ok(), "{}", answered.stderr);
+    path("resp.der")
+}
+
+/// openssl s_server with an RSA and an ECDSA certificate, an OCSP response made by `openssl ocsp` to
+/// staple, and early data on: two chains, one per key type; the schemes each version signs with,
+/// as sslscan finds them; the staple; resumption by ticket, by session ID and with 0-RTT.
+#[tokio::test]
+async fn openssl_server_with_two_keys_a_staple_and_early_data_is_seen_whole() {
+    let dir = temp_dir();
+    let (rsa_key, rsa) = rsa_certificate(dir.path()).await;
+    let (ec_key, ec) = certificate(
+        dir.path(),
+        "ec",
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+    )
+    .await;
+    let rsa_arg = rsa.display().to_string();
+    let staple = ocsp_response(dir.path(), &rsa, &rsa_key).await;
+    let (_server, addr) = test_support::openssl_server(&[
+        "-cert",
+        &rsa_arg,
+        "-key",
+        &rsa_key.display().to_string(),
+        "-dcert",
+        &ec.display().to_string(),
+        "-dkey",
+        &ec_key.display().to_string(),
+        "-status_file",
+        &staple,
+        "-early_data",
+        "-quiet",
+    ])
+    .await;
+    let (code, report, stderr) = scanned(&addr, &["--server-name", "scan.test"]).await;
+    assert_eq!(code, Some(0), "{report:#}\n{stderr}");
+    let keys: BTreeSet<&str> = [&report["certificates"][0], &report["more_chains"][0][0]]
+        .iter()
+        .filter_map(|leaf| leaf["key"].as_str())
+        .collect();
+    assert_eq!(keys, ["EC P-256", "RSA 2048 bits"].into(), "{report:#}");
+    assert_eq!(report["more_chains"].as_array().map(Vec::len), Some(1), "{report:#}");
+    let sslscan = run(
+        "sslscan",
+        &["--no-colour", "--show-sigs", "--xml=-", &addr],
+        "sslscan",
+        b"",
+    )
+    .await;
+    assert!(sslscan.ok(), "{}", sslscan.stderr);
+    assert_eq!(
+        schemes(&report, "TLSv1.3"),
+        sslscan_schemes(&sslscan.stdout, "TLSv1.3"),
+        "{report:#}\n{}",
+        sslscan.stdout
+    );
+    // sslscan asks TLS 1.2 with RSA suites only: our RSA schemes are its.
+    let rsa_12: BTreeSet<String> = schemes(&report, "TLSv1.2")
+        .into_iter()
+        .filter(|scheme| scheme.starts_with("rsa"))
+        .collect();
+    assert_eq!(
+        rsa_12,
+        sslscan_schemes(&sslscan.stdout, "TLSv1.2"),
+        "{report:#}\n{}",
+        sslscan.stdout
+    );
+    assert!(
+        schemes(&report, "TLSv1.2").contains("ecdsa_secp256r1_sha256"),
+        "{report:#}"
+    );
+    // What the configuration says: a staple (status_request in TLS 1.2's ServerHello too), early data,
+    // OpenSSL's session cache and tickets; one certificate for every name.
+    assert_eq!(report["ocsp_stapled"], true, "{report:#}");
+    assert_eq!(report["features"]["ocsp_stapling"], true, "{report:#}");
+    assert_eq!(
+        report["resumption"],
+        serde_json::json!({"TLSv1.3": true, "early_data": true, "TLSv1.2 session ID": true, "TLSv1.2 ticket": true}),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["without_sni"],
+        serde_json::json!({"answer": "same"}),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["unknown_name"],
+        serde_json::json!({"answer": "same"}),
+        "{report:#}"
+    );
+    assert!(report["findings"].to_string().contains("\"early_data\""), "{report:#}");
+    assert!(report["unknown"].as_array().is_some_and(Vec::is_empty), "{report:#}");
 }
 
 /// The names of the groups a report lists for `version`.
@@ -364,8 +531,12 @@ async fn echo_server_is_seen_with_its_post_quantum_group() {
     // What only a whole handshake shows: the chain, and that it verifies; the session resumed from
     // its ticket (rustls' server issues them).
     assert_eq!(report["certificates"][0]["subject"], "CN=127.0.0.1", "{report:#}");
-    assert_eq!(report["chain"], "valid for 127.0.0.1", "{report:#}");
-    assert_eq!(report["resumption"], true, "{report:#}");
+    assert_eq!(
+        report["trust"],
+        serde_json::json!({"store": format!("the CA given ({ca})"), "valid": true, "said": "valid for 127.0.0.1"}),
+        "{report:#}"
+    );
+    assert_eq!(report["resumption"]["TLSv1.3"], true, "{report:#}");
     assert_eq!(report["alpn"], serde_json::json!(configured), "{report:#}");
     for (version, accepted) in [
         ("SSLv3", false),
@@ -465,4 +636,261 @@ async fn a_server_answering_garbage_on_ipv6_is_unknown_with_its_reason() {
         "{report:#}"
     );
     drop(answering);
+}
+
+/// What testssl.sh (`--jsonfile`) finds on echo-server, for the findings of its own: versions, the
+/// TLS 1.2 extensions (renegotiation_info, extended master secret, session tickets, heartbeat,
+/// encrypt-then-MAC), secure renegotiation, CRIME, resumption by ticket and by session ID, OCSP
+/// stapling, and no downgrade worth a finding.
+#[tokio::test]
+async fn echo_server_is_seen_as_testssl_sees_it() {
+    let pki = PkiFiles::new();
+    let config = tls_core::config::server_config(
+        pki.pki.server.identity(),
+        None,
+        &tls_core::config::TlsOptions::default(),
+    )
+    .expect("a configuration");
+    let server = RunningServer::start(config, ServerOptions::default()).await;
+    let (code, report, stderr) = scanned(&server.address(), &[]).await;
+    assert_eq!(code, Some(0), "{report:#}\n{stderr}");
+    let dir = temp_dir();
+    let json = dir.path().join("testssl.json").display().to_string();
+    let ran = test_support::run_within(
+        std::time::Duration::from_secs(240),
+        "testssl",
+        &[
+            "--quiet",
+            "--warnings",
+            "off",
+            "--color",
+            "0",
+            "--nodns",
+            "none",
+            "--jsonfile",
+            &json,
+            "-p",
+            "-S",
+            "-R",
+            "-C",
+            "-Z",
+            &server.address(),
+        ],
+        "testssl.sh",
+        b"",
+    )
+    .await;
+    let text = std::fs::read_to_string(&json).unwrap_or_else(|err| panic!("{err}: {}{}", ran.stdout, ran.stderr));
+    let found: Vec<Value> = serde_json::from_str(&text).expect("testssl's JSON");
+    let said = |id: &str| -> String {
+        found
+            .iter()
+            .find(|finding| finding["id"] == id)
+            .and_then(|finding| finding["finding"].as_str())
+            .unwrap_or_else(|| panic!("testssl says nothing of {id}: {text}"))
+            .to_owned()
+    };
+    for (id, version) in [
+        ("SSLv3", "SSLv3"),
+        ("TLS1", "TLSv1.0"),
+        ("TLS1_1", "TLSv1.1"),
+        ("TLS1_2", "TLSv1.2"),
+        ("TLS1_3", "TLSv1.3"),
+    ] {
+        let offered = said(id).starts_with("offered");
+        assert_eq!(report["protocols"][version], offered, "{id}: {}\n{report:#}", said(id));
+    }
+    let extensions = said("TLS_extensions");
+    let features = &report["features"];
+    for (named, ours) in [
+        ("'renegotiation info/#65281'", "secure_renegotiation"),
+        ("'extended master secret/#23'", "extended_master_secret"),
+        ("'session ticket/#35'", "session_ticket"),
+        ("'heartbeat/#15'", "heartbeat"),
+    ] {
+        assert_eq!(
+            features[ours],
+            extensions.contains(named),
+            "{ours}: {extensions}\n{report:#}"
+        );
+    }
+    assert_eq!(
+        features["encrypt_then_mac"].as_bool().unwrap_or(false),
+        extensions.contains("'encrypt-then-mac/#22'")
+    );
+    assert_eq!(
+        features["secure_renegotiation"],
+        said("secure_renego") == "supported",
+        "{report:#}"
+    );
+    assert_eq!(
+        features["compression"],
+        !said("CRIME_TLS").starts_with("not vulnerable"),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["resumption"]["TLSv1.2 ticket"],
+        said("sessionresumption_ticket") == "supported",
+        "{report:#}"
+    );
+    assert_eq!(
+        report["resumption"]["TLSv1.2 session ID"],
+        said("sessionresumption_ID") == "supported",
+        "{report:#}"
+    );
+    assert_eq!(
+        report["ocsp_stapled"],
+        said("OCSP_stapling") != "not offered",
+        "{report:#}"
+    );
+    let fallback_finding = report["findings"].to_string().contains("no_fallback_scsv");
+    assert_eq!(
+        fallback_finding,
+        !found
+            .iter()
+            .any(|f| f["id"] == "fallback_SCSV" && f["severity"] == "OK"),
+        "{report:#}\n{text}"
+    );
+}
+
+/// A Python `ssl` server (OpenSSL underneath, configured through Python's API): TLS 1.2 only, two
+/// suites, its own order. Versions and suites agree with sslscan's, and the order with the one set.
+#[tokio::test]
+async fn a_python_ssl_server_is_seen_as_configured() {
+    let dir = temp_dir();
+    let (key, cert) = rsa_certificate(dir.path()).await;
+    let script = "import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+ctx.set_ciphers('ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256')
+ctx.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
+listener = socket.create_server(('127.0.0.1', 0))
+print(listener.getsockname()[1], flush=True)
+while True:
+    conn, _ = listener.accept()
+    try:
+        with ctx.wrap_socket(conn, server_side=True) as tls:
+            tls.recv(1)
+    except (ssl.SSLError, OSError):
+        pass
+";
+    let mut python = test_support::Peer::spawn(
+        "python3",
+        &["-c", script, &cert.display().to_string(), &key.display().to_string()],
+        "python3",
+    );
+    let port = python.wait_for(test_support::Output::Stdout, "").await;
+    let addr = format!("127.0.0.1:{}", port.trim());
+    let (code, report, stderr) = scanned(&addr, &["--timeout", "3"]).await;
+    assert_eq!(code, Some(0), "{report:#}\n{stderr}");
+    let sslscan = run("sslscan", &["--no-colour", "--xml=-", &addr], "sslscan", b"").await;
+    let (accepted, enabled) = sslscan_view(&sslscan.stdout);
+    assert_eq!(enabled, ["TLSv1.2".to_owned()].into(), "{}", sslscan.stdout);
+    assert_eq!(report["protocols"]["TLSv1.2"], true, "{report:#}");
+    assert_eq!(report["protocols"]["TLSv1.3"], false, "{report:#}");
+    let theirs: BTreeSet<String> = accepted.iter().map(|(_, id, _)| id.clone()).collect();
+    let ours: BTreeSet<String> = suites(&report, "TLSv1.2").into_iter().collect();
+    assert_eq!(ours, theirs, "{report:#}\n{}", sslscan.stdout);
+    // The server's order is the one set; sslscan's preferred suite is its first.
+    assert_eq!(suites(&report, "TLSv1.2"), ["0xc030", "0xc02f"], "{report:#}");
+    assert_eq!(report["server_order"]["TLSv1.2"], true, "{report:#}");
+    assert!(report["unknown"].as_array().is_some_and(Vec::is_empty), "{report:#}");
+}
+
+/// echo-server with --tls13-only (what sslscan cannot open at all, sslscan #314): TLS 1.3 alone,
+/// nothing of TLS 1.0 to 1.2 asked, nothing to fall back to, its chain and schemes still found.
+#[tokio::test]
+async fn a_tls13_only_echo_server_is_seen_as_configured() {
+    let pki = PkiFiles::new();
+    let options = tls_core::config::TlsOptions {
+        tls13_only: true,
+        ..tls_core::config::TlsOptions::default()
+    };
+    let config = tls_core::config::server_config(pki.pki.server.identity(), None, &options).expect("a configuration");
+    let server = RunningServer::start(config, ServerOptions::default()).await;
+    let (code, report, stderr) = scanned(&server.address(), &["--ca", &pki.arg("ca.pem")]).await;
+    assert_eq!(code, Some(0), "{report:#}\n{stderr}");
+    for (version, accepted) in [
+        ("SSLv3", false),
+        ("TLSv1.0", false),
+        ("TLSv1.1", false),
+        ("TLSv1.2", false),
+        ("TLSv1.3", true),
+    ] {
+        assert_eq!(report["protocols"][version], accepted, "{version}: {report:#}");
+    }
+    assert_eq!(
+        report["features"],
+        serde_json::json!({
+            "version": null, "secure_renegotiation": null, "extended_master_secret": null,
+            "encrypt_then_mac": null, "compression": null, "heartbeat": null, "heartbleed": null,
+            "session_ticket": null, "ocsp_stapling": null, "fallback_scsv": null, "downgrade_sentinel": null
+        }),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["signature_schemes"],
+        serde_json::json!({"TLSv1.3": ["ecdsa_secp256r1_sha256"]}),
+        "{report:#}"
+    );
+    assert_eq!(report["trust"]["valid"], true, "{report:#}");
+    assert_eq!(
+        report["resumption"],
+        serde_json::json!({"TLSv1.3": true, "early_data": false, "TLSv1.2 session ID": null, "TLSv1.2 ticket": null}),
+        "{report:#}"
+    );
+    assert!(report["unknown"].as_array().is_some_and(Vec::is_empty), "{report:#}");
+}
+
+/// openssl s_server set up as Mozilla's generator writes "intermediate" for OpenSSL (guideline 6.0):
+/// an ECDSA P-256 certificate, TLS 1.2 and 1.3, its six TLS 1.2 suites, X25519, P-256 and P-384, a
+/// stapled response. `--profile intermediate` finds the one thing OpenSSL 3.0 cannot do (the
+/// post-quantum group the guideline lists first) and nothing else; `--profile modern` finds TLS 1.2
+/// and its suites; each exits 1.
+#[tokio::test]
+async fn an_openssl_server_set_up_as_mozilla_intermediate_differs_only_where_it_cannot_follow() {
+    let dir = temp_dir();
+    let (key, cert) = certificate(
+        dir.path(),
+        "ec",
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+    )
+    .await;
+    let staple = ocsp_response(dir.path(), &cert, &key).await;
+    let (_server, addr) = test_support::openssl_server(&[
+        "-cert",
+        &cert.display().to_string(),
+        "-key",
+        &key.display().to_string(),
+        "-no_tls1",
+        "-no_tls1_1",
+        "-cipher",
+        "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:\
+         ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
+        "-groups",
+        "X25519:P-256:P-384",
+        "-status_file",
+        &staple,
+        "-quiet",
+    ])
+    .await;
+    let (code, report, stderr) = scanned(&addr, &["--profile", "intermediate"]).await;
+    assert_eq!(code, Some(1), "{report:#}\n{stderr}");
+    let profile = &report["profile"];
+    assert_eq!(profile["profile"], "intermediate", "{report:#}");
+    assert_eq!(profile["version"], "6.0", "{report:#}");
+    assert_eq!(
+        profile["differences"],
+        serde_json::json!(["TLSv1.3 does not take groups it lists: X25519MLKEM768"]),
+        "{report:#}"
+    );
+    let (code, report, _) = scanned(&addr, &["--profile", "modern"]).await;
+    assert_eq!(code, Some(1), "{report:#}");
+    let differences = report["profile"]["differences"].to_string();
+    assert!(
+        differences.contains("TLSv1.2 is accepted; it allows only TLSv1.3"),
+        "{report:#}"
+    );
+    assert!(!differences.contains("TLSv1.2 accepts suites"), "{report:#}");
 }

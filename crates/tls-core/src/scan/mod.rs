@@ -6,7 +6,9 @@
 //! unknown, never "not supported".
 
 mod features;
+mod findings;
 mod probe;
+mod profile;
 mod session;
 
 use std::collections::BTreeMap;
@@ -18,7 +20,8 @@ use serde::{Serialize, Serializer};
 pub use self::features::Features;
 pub use self::probe::DhGroup;
 use self::probe::{Answer, Hello, Until};
-pub use self::session::Certificate;
+pub use self::profile::{Compliance, Profile};
+pub use self::session::{Certificate, NameAnswer, Resumption, Trust};
 use crate::address::HostPort;
 use crate::error::{Error, Hint, Result};
 
@@ -31,8 +34,12 @@ pub struct ScanOptions {
     pub timeout: Duration,
     /// The most connections open to the server at once.
     pub concurrency: usize,
-    /// The CAs to verify the server's chain against (none: its chain is shown, not judged).
+    /// The CAs to verify the server's chain against (none: the system's store).
     pub ca: Vec<rustls::pki_types::CertificateDer<'static>>,
+    /// The file they were read from, as the report names it.
+    pub ca_file: Option<String>,
+    /// A Mozilla configuration to measure the server against.
+    pub profile: Option<Profile>,
 }
 
 impl Default for ScanOptions {
@@ -42,6 +49,8 @@ impl Default for ScanOptions {
             timeout: Duration::from_secs(5),
             concurrency: 8,
             ca: Vec::new(),
+            ca_file: None,
+            profile: None,
         }
     }
 }
@@ -162,15 +171,29 @@ pub struct Report {
     pub alpn: Vec<String>,
     /// The chain the server presents, its own certificate first.
     pub certificates: Vec<Certificate>,
-    /// Whether that chain verifies against the CA given (`--ca`), in a sentence; none without one.
-    pub chain: Option<String>,
-    /// Whether a second connection resumed the first's session from its ticket (`null`: not known).
-    pub resumption: Option<bool>,
+    /// The chains it presents for other key types (a server with RSA and ECDSA certificates has
+    /// two), found by asking for each signature scheme alone.
+    pub more_chains: Vec<Vec<Certificate>>,
+    /// Whether the chain verifies: against the CA given (`--ca`), or the system's store (`null`:
+    /// neither could be read).
+    pub trust: Option<Trust>,
+    /// The signature schemes each version's handshake is signed with, each asked alone.
+    pub signature_schemes: BTreeMap<&'static str, Vec<String>>,
+    /// Whether the server stapled an OCSP response to its certificate (`null`: no handshake).
+    pub ocsp_stapled: Option<bool>,
+    /// What it answers a ClientHello without SNI (`null`: the scan sends none).
+    pub without_sni: Option<NameAnswer>,
+    /// What it answers a name it cannot know (`tls-scan.invalid`).
+    pub unknown_name: Option<NameAnswer>,
+    /// How it resumes sessions.
+    pub resumption: Resumption,
     /// What the server adds to TLS 1.0 to 1.2 (renegotiation, extended master secret, ...) and how
     /// it meets a downgrade.
     pub features: Features,
     /// What is worth acting on.
     pub findings: Vec<Finding>,
+    /// How the server measures up to the Mozilla configuration asked for (`--profile`).
+    pub profile: Option<Compliance>,
     /// The probes that got no answer either way, and why.
     pub unknown: Vec<String>,
     /// How long the scan took.
@@ -222,10 +245,16 @@ pub fn scan(target: &HostPort, options: &ScanOptions) -> Result<Report> {
         dh: BTreeMap::new(),
         alpn: Vec::new(),
         certificates: Vec::new(),
-        chain: None,
-        resumption: None,
+        more_chains: Vec::new(),
+        trust: None,
+        signature_schemes: BTreeMap::new(),
+        ocsp_stapled: None,
+        without_sni: None,
+        unknown_name: None,
+        resumption: Resumption::default(),
         features: Features::default(),
         findings: Vec::new(),
+        profile: None,
         unknown: Vec::new(),
         elapsed_ms: 0,
     };
@@ -260,25 +289,59 @@ pub fn scan(target: &HostPort, options: &ScanOptions) -> Result<Report> {
     let (features, unknown) = scanner.features(&accepted);
     report.features = features;
     report.unknown.extend(unknown);
-    let speaks_rustls = ["TLSv1.2", "TLSv1.3"]
-        .iter()
-        .any(|key| report.protocols.get(key) == Some(&Some(true)));
-    if speaks_rustls {
+    whole_handshakes(&scanner, options, &accepted, &mut report)?;
+    report.findings = findings::findings(&report);
+    report.profile = options.profile.map(|profile| profile::compliance(&report, profile));
+    report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(report)
+}
+
+/// What whole handshakes (TLS 1.2 and 1.3, with rustls) and TLS 1.2's signature probes show, into
+/// `report`; `accepted`: each accepted version's suites.
+fn whole_handshakes(
+    scanner: &Scanner,
+    options: &ScanOptions,
+    accepted: &BTreeMap<Version, Vec<u16>>,
+    report: &mut Report,
+) -> Result<()> {
+    let addr = scanner.addr;
+    let versions: Vec<Version> = [Version::Tls13, Version::Tls12]
+        .into_iter()
+        .filter(|version| accepted.contains_key(version))
+        .collect();
+    if !versions.is_empty() {
         let name = match &scanner.name {
             Some(name) => rustls::pki_types::ServerName::try_from(name.clone())
                 .map_err(|_| Error::InvalidServerName(name.clone()))?,
             None => rustls::pki_types::ServerName::IpAddress(addr.ip().into()),
         };
-        let found = session::sessions(addr, &name, options.timeout, &options.ca);
+        let target = session::Target {
+            addr,
+            name: &name,
+            sends_sni: scanner.name.is_some(),
+            timeout: options.timeout,
+            ca: options.ca_file.as_deref().map(|file| (file, options.ca.as_slice())),
+        };
+        let mut found = session::sessions(&target, &versions);
+        if let Some(suites) = accepted.get(&Version::Tls12) {
+            let schemes = scanner.schemes_12(suites);
+            if !schemes.is_empty() {
+                let names = schemes.into_iter().map(crate::names::signature_scheme).collect();
+                found.signature_schemes.insert(Version::Tls12.name(), names);
+            }
+        }
+        report.ocsp_stapled = (!found.certificates.is_empty()).then_some(found.stapled.is_some());
         report.certificates = found.certificates;
-        report.chain = found.verdict;
+        report.more_chains = found.more_chains;
+        report.trust = found.trust;
+        report.signature_schemes = found.signature_schemes;
+        report.without_sni = found.without_sni;
+        report.unknown_name = found.unknown_name;
         report.alpn = found.alpn;
-        report.resumption = found.resumed;
+        report.resumption = found.resumption;
         report.unknown.extend(found.unknown);
     }
-    report.findings = findings(&report);
-    report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    Ok(report)
+    Ok(())
 }
 
 /// The first address of `target` that takes a connection (a name may resolve to ::1 and 127.0.0.1,
@@ -377,6 +440,7 @@ impl Scanner {
             suites,
             groups,
             server_name: self.name.as_deref(),
+            schemes: &[],
             features,
         }
     }
@@ -479,127 +543,46 @@ impl Scanner {
     }
 }
 
+impl Scanner {
+    /// The schemes TLS 1.2's ServerKeyExchange is signed with, each offered alone with the accepted
+    /// ECDHE and DHE suites of its key type (RSA key exchange signs nothing; a server may pick an RSA
+    /// suite it cannot sign for, as OpenSSL does, and fail).
+    fn schemes_12(&self, accepted: &[u16]) -> Vec<u16> {
+        let signing = |key: &str| -> Vec<u16> {
+            accepted
+                .iter()
+                .copied()
+                .filter(|suite| {
+                    let name = crate::names::cipher_suite(*suite);
+                    (name.starts_with("TLS_ECDHE_") || name.starts_with("TLS_DHE_")) && name.contains(key)
+                })
+                .collect()
+        };
+        let (ecdsa, rsa) = (signing("_ECDSA_"), signing("_RSA_"));
+        // SHA-224's, which TLS 1.3 dropped, too.
+        let schemes = probe::SCHEMES.iter().chain(&[0x0301, 0x0303]).copied();
+        schemes
+            .filter(|&scheme| {
+                // EdDSA signs ECDSA's suites (RFC 8422).
+                let suites = if crate::names::signature_scheme(scheme).starts_with("rsa") {
+                    &rsa
+                } else {
+                    &ecdsa
+                };
+                let offered = [scheme];
+                let hello = Hello {
+                    schemes: &offered,
+                    ..self.hello(Version::Tls12, suites, &GROUPS, false)
+                };
+                !suites.is_empty()
+                    && matches!(
+                        probe::probe(self.addr, &hello, self.timeout, Until::KeyExchange),
+                        Answer::Chose { hello, .. } if hello.signed_with == Some(scheme)
+                    )
+            })
+            .collect()
+    }
+}
+
 /// The curves a TLS 1.2 probe offers for ECDHE: X25519, X448, the NIST curves, the brainpool curves.
 const CURVES: [u16; 8] = [0x001d, 0x001e, 0x0017, 0x0018, 0x0019, 0x001a, 0x001b, 0x001c];
-
-/// What the versions and suites found call for.
-fn findings(report: &Report) -> Vec<Finding> {
-    let mut found = Vec::new();
-    let accepted = |version: Version| report.protocols.get(version.name()) == Some(&Some(true));
-    let mut add = |id, severity, text: String| found.push(Finding { id, severity, text });
-    if accepted(Version::Ssl3) {
-        add(
-            "sslv3",
-            Severity::Critical,
-            "SSLv3 is accepted: it is broken (POODLE) and prohibited by RFC 7568".to_owned(),
-        );
-    }
-    for (version, id) in [(Version::Tls10, "tls1_0"), (Version::Tls11, "tls1_1")] {
-        if accepted(version) {
-            add(
-                id,
-                Severity::Medium,
-                format!("{} is accepted: deprecated by RFC 8996", version.name()),
-            );
-        }
-    }
-    if !accepted(Version::Tls13) && report.protocols.get("TLSv1.3") == Some(&Some(false)) {
-        add(
-            "no_tls1_3",
-            Severity::Low,
-            "TLS 1.3 is not accepted: clients get neither its speed nor its privacy".to_owned(),
-        );
-    }
-    let all: Vec<&Code> = report.cipher_suites.values().flatten().collect();
-    let rules: [(&str, &str, Severity, &str); 6] = [
-        ("_NULL_", "null", Severity::Critical, "encrypts nothing"),
-        (
-            "_EXPORT",
-            "export",
-            Severity::Critical,
-            "uses export-grade keys, broken since the 1990s (FREAK, Logjam)",
-        ),
-        (
-            "_anon_",
-            "anonymous",
-            Severity::Critical,
-            "authenticates no server: anyone in the middle can answer",
-        ),
-        ("_RC4_", "rc4", Severity::High, "uses RC4, prohibited by RFC 7465"),
-        (
-            "_3DES_",
-            "3des",
-            Severity::Medium,
-            "uses 3DES, whose 64-bit blocks SWEET32 attacks",
-        ),
-        (
-            "TLS_RSA_WITH_",
-            "rsa_kx",
-            Severity::Low,
-            "uses RSA key exchange: no forward secrecy, and a stolen key opens recorded traffic",
-        ),
-    ];
-    for (needle, id, severity, why) in rules {
-        let named: Vec<&str> = all
-            .iter()
-            .filter(|code| code.name.contains(needle))
-            .map(|code| code.name.as_str())
-            .collect();
-        if !named.is_empty() {
-            add(
-                id,
-                severity,
-                format!("{} accepted: it {why} ({})", suites_said(named.len()), named.join(", ")),
-            );
-        }
-    }
-    found.extend(features::findings(&report.features, &report.dh));
-    found.extend(certificate_findings(report));
-    found.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
-    found
-}
-
-/// What the chain the server presented calls for: a chain that does not verify against the CA given,
-/// a certificate past its date.
-fn certificate_findings(report: &Report) -> Vec<Finding> {
-    let mut found = Vec::new();
-    let mut add = |id, severity, text: String| found.push(Finding { id, severity, text });
-    if let Some(chain) = report.chain.as_ref().filter(|chain| chain.starts_with("invalid")) {
-        add(
-            "chain_invalid",
-            Severity::High,
-            format!("the server's chain does not verify against the CA given: {chain}"),
-        );
-    }
-    let now = crate::x509::unix_to_rfc3339(
-        i64::try_from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
-        )
-        .unwrap_or(0),
-    );
-    if let Some(leaf) = report
-        .certificates
-        .first()
-        .filter(|leaf| !leaf.not_after.is_empty() && leaf.not_after < now)
-    {
-        add(
-            "certificate_expired",
-            Severity::High,
-            format!(
-                "the server's certificate {} expired on {}",
-                leaf.subject, leaf.not_after
-            ),
-        );
-    }
-    found
-}
-
-fn suites_said(n: usize) -> String {
-    if n == 1 {
-        "a cipher suite is".to_owned()
-    } else {
-        format!("{n} cipher suites are")
-    }
-}

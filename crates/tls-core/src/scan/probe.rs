@@ -19,6 +19,8 @@ pub(crate) struct Hello<'a> {
     pub(crate) groups: &'a [u16],
     /// The name sent as SNI, when one is (a DNS name, not an address).
     pub(crate) server_name: Option<&'a str>,
+    /// The signature schemes offered (none: [`SCHEMES`], all of them).
+    pub(crate) schemes: &'a [u16],
     /// Ask for what TLS 1.0 to 1.2 may add (extended master secret, encrypt-then-MAC, heartbeat,
     /// session tickets, OCSP stapling) and offer DEFLATE compression, to read which the server takes.
     pub(crate) features: bool,
@@ -36,8 +38,8 @@ pub(crate) mod code {
     pub(crate) const FALLBACK_SCSV: u16 = 0x5600;
 }
 
-/// The signature schemes every probe offers: all that TLS 1.2 and 1.3 servers sign with.
-const SCHEMES: [u16; 16] = [
+/// The signature schemes a probe offers unless told: all that TLS 1.2 and 1.3 servers sign with.
+pub(crate) const SCHEMES: [u16; 16] = [
     0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601,
     0x0201, 0x0203,
 ];
@@ -81,7 +83,12 @@ pub(crate) fn client_hello(hello: &Hello<'_>) -> Vec<u8> {
         vector16(&mut list, &groups);
         extension(&mut extensions, 0x000a, &list);
         extension(&mut extensions, 0x000b, &[1, 0]);
-        let schemes: Vec<u8> = SCHEMES.iter().flat_map(|scheme| scheme.to_be_bytes()).collect();
+        let offered = if hello.schemes.is_empty() {
+            &SCHEMES[..]
+        } else {
+            hello.schemes
+        };
+        let schemes: Vec<u8> = offered.iter().flat_map(|scheme| scheme.to_be_bytes()).collect();
         let mut list = Vec::new();
         vector16(&mut list, &schemes);
         extension(&mut extensions, 0x000d, &list);
@@ -154,6 +161,8 @@ pub(crate) struct Said {
     pub(crate) downgrade_sentinel: bool,
     /// The finite-field group of a DHE ServerKeyExchange, when one was read.
     pub(crate) dh: Option<DhGroup>,
+    /// The signature scheme of a TLS 1.2 ServerKeyExchange, when one was read.
+    pub(crate) signed_with: Option<u16>,
 }
 
 /// A finite-field Diffie-Hellman group, as a DHE ServerKeyExchange sends it (its prime).
@@ -166,11 +175,26 @@ pub struct DhGroup {
     pub name: Option<String>,
 }
 
+/// A DHE ServerKeyExchange's body (dh_p, dh_g, dh_Ys, then in TLS 1.2 the signature's scheme): its
+/// group, and its scheme when `tls12`.
+fn dhe_exchange(body: &[u8], tls12: bool) -> (Option<DhGroup>, Option<u16>) {
+    let mut at = 0;
+    let mut vector = || {
+        let length = usize::from(u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]));
+        let bytes = body.get(at + 2..at + 2 + length)?;
+        at += 2 + length;
+        Some(bytes)
+    };
+    let group = vector().and_then(DhGroup::read);
+    let scheme = (vector().is_some() && vector().is_some() && tls12)
+        .then(|| Some(u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?])))
+        .flatten();
+    (group, scheme)
+}
+
 impl DhGroup {
-    /// The group of a DHE ServerKeyExchange's body (dh_p first), when it can be read.
-    fn read(body: &[u8]) -> Option<Self> {
-        let length = usize::from(u16::from_be_bytes([*body.first()?, *body.get(1)?]));
-        let prime = body.get(2..2 + length)?;
+    /// The group of a DHE ServerKeyExchange's prime (dh_p).
+    fn read(prime: &[u8]) -> Option<Self> {
         let first = prime.iter().position(|&byte| byte != 0)?;
         let prime = &prime[first..];
         let bits = prime.len() * 8 - usize::try_from(prime[0].leading_zeros()).unwrap_or(0);
@@ -344,6 +368,7 @@ fn chosen(hello: &crate::xray::ServerHello) -> Answer {
             compression: hello.compression_method,
             downgrade_sentinel: hello.random[24..31] == DOWNGRADE,
             dh: None,
+            signed_with: None,
         },
     }
 }
@@ -375,8 +400,9 @@ fn read_answer(sent: &[u8], received: &[u8], ended: bool, until: Until) -> Answe
     for message in server_messages {
         match (&message.kind, &message.body) {
             (_, Body::ServerKeyExchange(exchange)) => {
-                if let Some(Answer::Chose { group, .. }) = chose.as_mut() {
+                if let Some(Answer::Chose { group, hello, .. }) = chose.as_mut() {
                     *group = Some(u16::from(exchange.group));
+                    hello.signed_with = Some(u16::from(exchange.scheme));
                 }
                 if until == Until::KeyExchange {
                     return chose.unwrap_or(Answer::Unknown(String::new()));
@@ -384,8 +410,9 @@ fn read_answer(sent: &[u8], received: &[u8], ended: bool, until: Until) -> Answe
             }
             // A DHE key exchange, which the decoder does not read: its prime says the group.
             (MessageKind::Handshake(rustls::HandshakeType::ServerKeyExchange), Body::Unread) => {
-                if let Some(Answer::Chose { hello, .. }) = chose.as_mut() {
-                    hello.dh = message.bytes.get(4..).and_then(DhGroup::read);
+                if let Some(Answer::Chose { version, hello, .. }) = chose.as_mut() {
+                    (hello.dh, hello.signed_with) =
+                        dhe_exchange(message.bytes.get(4..).unwrap_or_default(), *version == 0x0303);
                 }
                 if until == Until::KeyExchange {
                     return chose.unwrap_or(Answer::Unknown(String::new()));
