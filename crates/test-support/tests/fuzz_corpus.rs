@@ -89,3 +89,8 @@ fn the_rfc_8448_seed_decrypts_and_its_server_finished_verifies() {
     assert_eq!(json["records"][0]["content_type"], "handshake");
     assert_eq!(json["records"][0]["messages"][0]["type"], "client_hello");
 }
+
+#[test]
+fn scan_answer_corpus() {
+    replay("scan_answer", tls_core::fuzzing::scan_answer, 7);
+}

@@ -305,3 +305,10 @@ pub fn xray_trace(data: &[u8]) -> (Vec<crate::xray::Chunk>, crate::xray::Trace) 
     let trace = crate::xray::decode(&chunks, &rfc8448_secret(), 0);
     (chunks, trace)
 }
+
+/// Any bytes, read as a server's answer to a scan's probe, as far as each place a probe stops (the
+/// ServerHello, the ServerKeyExchange, ServerHelloDone): none panics, and once the connection has
+/// ended every answer says what it is (a choice, a refusal, or why it is unknown), never "read on".
+pub fn scan_answer(data: &[u8]) {
+    crate::scan::fuzz_answer(data);
+}

@@ -39,6 +39,9 @@ struct Args {
     /// Print one JSON object
     #[arg(long)]
     json: bool,
+    /// Show each probe's exchange as the handshake x-ray reads it, on standard error
+    #[arg(long)]
+    trace: bool,
     #[command(flatten)]
     extras: tls_echo_cli::Extras,
 }
@@ -119,11 +122,16 @@ fn main() -> ExitCode {
         ca,
         ca_file: args.ca.as_ref().map(|path| path.display().to_string()),
         profile: args.profile.map(Profile::from),
+        trace: args.trace.then_some(print_trace as fn(&str)),
+        // A line that counts the probes, on a terminal, while they run.
+        progress: (!args.trace && std::io::stderr().is_terminal()).then_some(print_progress as fn(usize)),
     };
-    if !args.json && std::io::stderr().is_terminal() {
-        eprintln!("scanning {target} ...");
+    let report = scan::scan(target, &options);
+    if options.progress.is_some() {
+        // The progress line goes, so that the report starts on a clean line.
+        eprint!("\r\x1b[K");
     }
-    let report = match scan::scan(target, &options) {
+    let report = match report {
         Ok(report) => report,
         Err(err) => {
             eprintln!("error: {}", err.report_with(tls_echo_cli::advice));
@@ -151,4 +159,14 @@ fn main() -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// One probe's exchange, whole, on standard error (`--trace`).
+fn print_trace(trace: &str) {
+    eprintln!("{trace}");
+}
+
+/// How many probes have ended, on one line of a terminal rewritten in place.
+fn print_progress(ended: usize) {
+    eprint!("\rscanning: {ended} probes answered");
 }

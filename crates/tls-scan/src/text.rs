@@ -58,14 +58,16 @@ pub(crate) fn text(report: &Report) -> String {
         let _ = writeln!(out, "ALPN: {}", report.alpn.join(", "));
     }
     resumption(&mut out, &report.resumption);
-    for (version, schemes) in &report.signature_schemes {
+    for (version, schemes) in report.signature_schemes.iter().rev() {
         let _ = writeln!(out, "{version} signs with: {}", schemes.join(", "));
     }
     chains(&mut out, report);
     handshakes(&mut out, report);
-    if report.findings.is_empty() {
+    // When nothing was learned, there is nothing to find either.
+    let learned = report.protocols.values().any(Option::is_some);
+    if learned && report.findings.is_empty() {
         let _ = writeln!(out, "findings: none");
-    } else {
+    } else if learned {
         let _ = writeln!(out, "findings:");
         for finding in &report.findings {
             let severity = serde_json::to_value(finding.severity).unwrap_or_default();

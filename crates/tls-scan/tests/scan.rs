@@ -894,3 +894,74 @@ async fn an_openssl_server_set_up_as_mozilla_intermediate_differs_only_where_it_
     );
     assert!(!differences.contains("TLSv1.2 accepts suites"), "{report:#}");
 }
+
+/// A server that starts its answer and resets the connection halfway through a ServerHello (Python
+/// closes with SO_LINGER 0): every probe is unknown with why, never "not supported"; exit 1.
+#[tokio::test]
+async fn a_server_that_resets_mid_answer_is_unknown_with_why() {
+    let script = "import socket, struct
+listener = socket.create_server(('127.0.0.1', 0))
+print(listener.getsockname()[1], flush=True)
+while True:
+    conn, _ = listener.accept()
+    conn.recv(65536)
+    conn.sendall(bytes([22, 3, 3, 0, 80, 2, 0, 0, 76, 3, 3]) + bytes(10))
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+    conn.close()
+";
+    let mut python = test_support::Peer::spawn("python3", &["-c", script], "python3");
+    let port = python.wait_for(test_support::Output::Stdout, "").await;
+    let (code, report, stderr) = scanned(&format!("127.0.0.1:{}", port.trim()), &["--timeout", "2"]).await;
+    assert_eq!(code, Some(1), "{report:#}\n{stderr}");
+    assert!(
+        report["protocols"]
+            .as_object()
+            .expect("protocols")
+            .values()
+            .all(Value::is_null),
+        "{report:#}"
+    );
+    let unknown = report["unknown"].as_array().expect("unknown");
+    assert_eq!(unknown.len(), 5, "{report:#}");
+    for why in unknown {
+        let why = why.as_str().unwrap_or_default();
+        assert!(
+            why.contains("reset") || why.contains("ends early") || why.contains("no ServerHello"),
+            "{why}"
+        );
+    }
+}
+
+/// `--trace`: each probe's exchange as the x-ray reads it, on standard error, with what was offered
+/// and answered; the JSON on standard output is the same report.
+#[tokio::test]
+async fn trace_shows_each_probe_as_the_x_ray_reads_it() {
+    let pki = PkiFiles::new();
+    let server = test_support::scenario_server(tls_core::scenario::Kind::Good, &pki.pki.ca).await;
+    let (code, report, stderr) = scanned(&server.address(), &["--trace"]).await;
+    assert_eq!(code, Some(0), "{report:#}\n{stderr}");
+    assert_eq!(report["protocols"]["TLSv1.3"], true, "{report:#}");
+    let probes = stderr.matches("\nprobe: ").count() + usize::from(stderr.starts_with("probe: "));
+    // At least one probe per version, and one per suite found.
+    let suites: usize = report["cipher_suites"]
+        .as_object()
+        .expect("suites")
+        .values()
+        .filter_map(Value::as_array)
+        .map(Vec::len)
+        .sum();
+    assert!(probes > 5 + suites, "{probes} probes traced:\n{stderr}");
+    assert!(
+        stderr.contains("probe: TLSv1.0 offering")
+            && stderr.contains("refused: it answered with the alert protocol_version"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hello_retry_request true"), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("no keys: a probe reads the server's first answer and makes none")
+            .count(),
+        probes,
+        "{stderr}"
+    );
+}

@@ -99,7 +99,7 @@ impl Scanner {
     /// ServerHello says.
     fn ask_features(&self, version: Version, suites: &[u16]) -> Result<(u16, Said), String> {
         let hello = self.hello(version, suites, &GROUPS, true);
-        match probe::probe(self.addr, &hello, self.timeout, Until::ServerHello) {
+        match self.send(&hello, Until::ServerHello) {
             Answer::Chose { suite, hello, .. } => Ok((suite, hello)),
             Answer::Refused(why) | Answer::Unknown(why) => Err(why),
         }
@@ -114,12 +114,7 @@ impl Scanner {
         };
         let mut offered = suites.clone();
         offered.push(code::FALLBACK_SCSV);
-        match probe::probe(
-            self.addr,
-            &self.hello(lower, &offered, &GROUPS, false),
-            self.timeout,
-            Until::ServerHello,
-        ) {
+        match self.send(&self.hello(lower, &offered, &GROUPS, false), Until::ServerHello) {
             Answer::Chose { hello, .. } => {
                 features.fallback_scsv = Some(false);
                 features.downgrade_sentinel = (newest == Version::Tls13).then_some(hello.downgrade_sentinel);
@@ -132,7 +127,7 @@ impl Scanner {
         if newest == Version::Tls13 && features.downgrade_sentinel.is_none() {
             // Refused as a fallback: asked again without the signal, for the sentinel alone.
             let hello = self.hello(lower, suites, &GROUPS, false);
-            if let Answer::Chose { hello, .. } = probe::probe(self.addr, &hello, self.timeout, Until::ServerHello) {
+            if let Answer::Chose { hello, .. } = self.send(&hello, Until::ServerHello) {
                 features.downgrade_sentinel = Some(hello.downgrade_sentinel);
             }
         }
@@ -151,8 +146,7 @@ impl Scanner {
         let mut taken: Vec<probe::DhGroup> = Vec::new();
         while !dhe.is_empty() && !remaining.is_empty() {
             let hello = self.hello(version, &dhe, &remaining, false);
-            let Answer::Chose { hello: said, .. } = probe::probe(self.addr, &hello, self.timeout, Until::KeyExchange)
-            else {
+            let Answer::Chose { hello: said, .. } = self.send(&hello, Until::KeyExchange) else {
                 break;
             };
             let Some(group) = said.dh.filter(|group| !taken.contains(group)) else {

@@ -40,6 +40,11 @@ pub struct ScanOptions {
     pub ca_file: Option<String>,
     /// A Mozilla configuration to measure the server against.
     pub profile: Option<Profile>,
+    /// Called with each probe's exchange as the x-ray shows it, as it ends (`--trace`); from the
+    /// scan's threads, one whole probe a call.
+    pub trace: Option<fn(&str)>,
+    /// Called after each probe with how many have ended so far (a progress line).
+    pub progress: Option<fn(usize)>,
 }
 
 impl Default for ScanOptions {
@@ -51,6 +56,8 @@ impl Default for ScanOptions {
             ca: Vec::new(),
             ca_file: None,
             profile: None,
+            trace: None,
+            progress: None,
         }
     }
 }
@@ -102,10 +109,16 @@ impl Version {
         if self == Self::Tls13 {
             return (0x1301..=0x1305).collect();
         }
-        (0..=u16::MAX)
-            .filter(|code| !(0x1300..=0x13ff).contains(code) && *code != 0x00ff && *code != 0x5600)
-            .filter(|code| rustls::CipherSuite::from(*code).as_str().is_some())
-            .collect()
+        // Every number is looked at once, not once a version.
+        static NAMED: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
+        NAMED
+            .get_or_init(|| {
+                (0..=u16::MAX)
+                    .filter(|code| !(0x1300..=0x13ff).contains(code) && *code != 0x00ff && *code != 0x5600)
+                    .filter(|code| rustls::CipherSuite::from(*code).as_str().is_some())
+                    .collect()
+            })
+            .clone()
     }
 }
 
@@ -217,6 +230,9 @@ pub fn scan(target: &HostPort, options: &ScanOptions) -> Result<Report> {
         addr,
         name,
         timeout: options.timeout,
+        trace: options.trace,
+        progress: options.progress,
+        ended: std::sync::atomic::AtomicUsize::new(0),
     };
     let mut results: Vec<(Version, Scanned)> = Vec::new();
     for versions in Version::ALL.chunks(options.concurrency.clamp(1, 64)) {
@@ -416,20 +432,42 @@ struct Scanner {
     addr: SocketAddr,
     name: Option<String>,
     timeout: Duration,
+    trace: Option<fn(&str)>,
+    progress: Option<fn(usize)>,
+    /// How many probes have ended.
+    ended: std::sync::atomic::AtomicUsize,
 }
 
 impl Scanner {
+    /// One probe: `hello` sent, its answer read as far as `until`; traced and counted when asked.
+    fn send(&self, hello: &Hello<'_>, until: Until) -> Answer {
+        let asked = probe::probe(self.addr, hello, self.timeout, until);
+        if let Some(trace) = self.trace {
+            let offered = format!(
+                "{} offering {} suites and {} groups{}",
+                crate::names::version(hello.version),
+                hello.suites.len(),
+                hello.groups.len(),
+                if hello.features {
+                    ", asking what TLS 1.0 to 1.2 add"
+                } else {
+                    ""
+                }
+            );
+            trace(&asked.trace(&offered));
+        }
+        if let Some(progress) = self.progress {
+            progress(self.ended.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+        }
+        asked.answer
+    }
+
     fn ask(&self, version: Version, suites: &[u16], groups: &[u16]) -> Answer {
         self.ask_until(version, suites, groups, Until::ServerHello)
     }
 
     fn ask_until(&self, version: Version, suites: &[u16], groups: &[u16], until: Until) -> Answer {
-        probe::probe(
-            self.addr,
-            &self.hello(version, suites, groups, false),
-            self.timeout,
-            until,
-        )
+        self.send(&self.hello(version, suites, groups, false), until)
     }
 
     /// A ClientHello for `version` offering `suites` and `groups`, and the features of TLS 1.0 to 1.2
@@ -576,7 +614,7 @@ impl Scanner {
                 };
                 !suites.is_empty()
                     && matches!(
-                        probe::probe(self.addr, &hello, self.timeout, Until::KeyExchange),
+                        self.send(&hello, Until::KeyExchange),
                         Answer::Chose { hello, .. } if hello.signed_with == Some(scheme)
                     )
             })
@@ -586,3 +624,26 @@ impl Scanner {
 
 /// The curves a TLS 1.2 probe offers for ECDHE: X25519, X448, the NIST curves, the brainpool curves.
 const CURVES: [u16; 8] = [0x001d, 0x001e, 0x0017, 0x0018, 0x0019, 0x001a, 0x001b, 0x001c];
+
+/// What the fuzz target `scan_answer` checks: `data` as the server's answer to a TLS 1.2 probe,
+/// read as far as each place a probe stops, the connection ended and not.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_answer(data: &[u8]) {
+    let suites = Version::Tls12.suites();
+    let hello = Hello {
+        version: Version::Tls12.code(),
+        suites: &suites,
+        groups: &GROUPS,
+        server_name: Some("fuzz.test"),
+        schemes: &[],
+        features: true,
+    };
+    for until in [Until::ServerHello, Until::KeyExchange, Until::HelloDone] {
+        let ended = probe::read_answer_of(&hello, data, true, until);
+        assert!(
+            !matches!(&ended, Answer::Unknown(why) if why.is_empty()),
+            "an ended connection's answer says nothing: {data:?}"
+        );
+        let _ = probe::read_answer_of(&hello, data, false, until);
+    }
+}

@@ -241,31 +241,83 @@ pub(crate) enum Until {
     HelloDone,
 }
 
-/// Sends `hello` to `addr` on a new connection and reads the server's answer as far as `until`, all
-/// within `timeout`.
-pub(crate) fn probe(addr: SocketAddr, hello: &Hello<'_>, timeout: Duration, until: Until) -> Answer {
-    connect_and_ask(addr, hello, timeout, until).1
+/// One probe's exchange: the answer, and the bytes each side sent.
+pub(crate) struct Asked {
+    /// The connection, still open, when one was made.
+    stream: Option<TcpStream>,
+    pub(crate) answer: Answer,
+    sent: Vec<u8>,
+    received: Vec<u8>,
+    /// When the server's first bytes came, after the ClientHello was sent.
+    answered_after: Duration,
 }
 
-/// What [`probe`] does, keeping the connection open for what follows.
-fn connect_and_ask(
-    addr: SocketAddr,
-    hello: &Hello<'_>,
-    timeout: Duration,
-    until: Until,
-) -> (Option<TcpStream>, Answer) {
+impl Asked {
+    /// The exchange as the x-ray shows it, headed by what was offered and answered.
+    pub(crate) fn trace(&self, offered: &str) -> String {
+        let mut chunks = chunks(&self.sent, &self.received);
+        chunks[1].offset_us = u64::try_from(self.answered_after.as_micros()).unwrap_or(u64::MAX);
+        let shown = decode(&chunks, &[], 0).render(false, false);
+        // A probe makes no key at all, which the x-ray's line on secrets does not know.
+        let lines: Vec<&str> = shown.lines().filter(|line| !line.starts_with("not shown:")).collect();
+        format!(
+            "probe: {offered}: {}\n{}\nno keys: a probe reads the server's first answer and makes none\n",
+            self.answer,
+            lines.join("\n")
+        )
+    }
+}
+
+impl std::fmt::Display for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Chose {
+                version, suite, group, ..
+            } => {
+                write!(
+                    f,
+                    "chose {} and {}",
+                    crate::names::version(*version),
+                    crate::names::cipher_suite(*suite)
+                )?;
+                match group {
+                    Some(group) => write!(f, " with {}", crate::names::group(*group)),
+                    None => Ok(()),
+                }
+            }
+            Self::Refused(why) => write!(f, "refused: {why}"),
+            Self::Unknown(why) => write!(f, "unknown: {why}"),
+        }
+    }
+}
+
+/// Sends `hello` to `addr` on a new connection and reads the server's answer as far as `until`, all
+/// within `timeout`, keeping the connection open for what follows.
+pub(crate) fn probe(addr: SocketAddr, hello: &Hello<'_>, timeout: Duration, until: Until) -> Asked {
     let deadline = Instant::now() + timeout;
+    let sent = client_hello(hello);
+    let unknown = |why: String, sent: Vec<u8>| Asked {
+        stream: None,
+        answer: Answer::Unknown(why),
+        sent,
+        received: Vec::new(),
+        answered_after: Duration::ZERO,
+    };
     let mut stream = match TcpStream::connect_timeout(&addr, timeout) {
         Ok(stream) => stream,
-        Err(err) => return (None, Answer::Unknown(format!("cannot connect: {err}"))),
+        Err(err) => return unknown(format!("cannot connect: {err}"), sent),
     };
-    let sent = client_hello(hello);
     if let Err(err) = stream.write_all(&sent) {
-        return (None, Answer::Unknown(format!("cannot send the ClientHello: {err}")));
+        return unknown(format!("cannot send the ClientHello: {err}"), sent);
     }
     let mut received = Vec::new();
+    let sent_at = Instant::now();
+    let mut answered_after = Duration::ZERO;
     let answer = loop {
         let read = read_some(&mut stream, &mut received, deadline, timeout);
+        if answered_after.is_zero() && !received.is_empty() {
+            answered_after = sent_at.elapsed();
+        }
         match read {
             Err(why) => break Answer::Unknown(why),
             Ok(0) if received.is_empty() => {
@@ -278,7 +330,13 @@ fn connect_and_ask(
             },
         }
     };
-    (Some(stream), answer)
+    Asked {
+        stream: Some(stream),
+        answer,
+        sent,
+        received,
+        answered_after,
+    }
 }
 
 /// Reads what has come into `received`, waiting until `deadline` at most; the count read (0: the
@@ -308,6 +366,10 @@ fn read_some(
         {
             Err(no_answer())
         }
+        Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => Err(format!(
+            "the server reset the connection after {} bytes of its answer",
+            received.len()
+        )),
         Err(err) => Err(format!("the connection failed: {err}")),
     }
 }
@@ -317,8 +379,8 @@ fn read_some(
 /// server that answers it with a heartbeat response (of bytes it never got) leaks; one that drops it,
 /// alerts or closes does not. An error: no answer either way within `timeout`.
 pub(crate) fn heartbleed(addr: SocketAddr, hello: &Hello<'_>, timeout: Duration) -> Result<bool, String> {
-    let (stream, answer) = connect_and_ask(addr, hello, timeout, Until::HelloDone);
-    let (Some(mut stream), Answer::Chose { version, .. }) = (stream, answer) else {
+    let asked = probe(addr, hello, timeout, Until::HelloDone);
+    let (Some(mut stream), Answer::Chose { version, .. }) = (asked.stream, asked.answer) else {
         return Err("the server did not finish its first flight".to_owned());
     };
     let [major, minor] = version.to_be_bytes();
@@ -343,6 +405,30 @@ pub(crate) fn heartbleed(addr: SocketAddr, hello: &Hello<'_>, timeout: Duration)
             Err(_) => return Ok(false),
         }
     }
+}
+
+/// A server that sends its key exchange or ends its flight before saying which version and suite it
+/// chose: not an answer either way, whatever comes next.
+fn out_of_order() -> Answer {
+    Answer::Unknown("it sent the rest of its first flight before its ServerHello".to_owned())
+}
+
+/// A probe's bytes as the x-ray's decoder takes them: the ClientHello, then the server's answer.
+fn chunks(sent: &[u8], received: &[u8]) -> [Chunk; 2] {
+    [
+        Chunk {
+            direction: Direction::Client,
+            offset_us: 0,
+            bytes: sent.to_vec(),
+            reset: false,
+        },
+        Chunk {
+            direction: Direction::Server,
+            offset_us: 1,
+            bytes: received.to_vec(),
+            reset: false,
+        },
+    ]
 }
 
 /// What a ServerHello (or HelloRetryRequest) chose and says.
@@ -373,24 +459,16 @@ fn chosen(hello: &crate::xray::ServerHello) -> Answer {
     }
 }
 
+/// The server's answer in `received` to `hello`, as [`read_answer`] reads it (for the fuzz target).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn read_answer_of(hello: &Hello<'_>, received: &[u8], ended: bool, until: Until) -> Answer {
+    read_answer(&client_hello(hello), received, ended, until)
+}
+
 /// The server's answer in `received` (after `sent`), read by the x-ray's decoder as far as `until`;
 /// an empty `Unknown` while more bytes may complete it, unless `ended`.
 fn read_answer(sent: &[u8], received: &[u8], ended: bool, until: Until) -> Answer {
-    let chunks = [
-        Chunk {
-            direction: Direction::Client,
-            offset_us: 0,
-            bytes: sent.to_vec(),
-            reset: false,
-        },
-        Chunk {
-            direction: Direction::Server,
-            offset_us: 1,
-            bytes: received.to_vec(),
-            reset: false,
-        },
-    ];
-    let trace = decode(&chunks, &[], 0);
+    let trace = decode(&chunks(sent, received), &[], 0);
     let server_messages = trace
         .records
         .iter()
@@ -405,7 +483,7 @@ fn read_answer(sent: &[u8], received: &[u8], ended: bool, until: Until) -> Answe
                     hello.signed_with = Some(u16::from(exchange.scheme));
                 }
                 if until == Until::KeyExchange {
-                    return chose.unwrap_or(Answer::Unknown(String::new()));
+                    return chose.unwrap_or_else(out_of_order);
                 }
             }
             // A DHE key exchange, which the decoder does not read: its prime says the group.
@@ -415,11 +493,11 @@ fn read_answer(sent: &[u8], received: &[u8], ended: bool, until: Until) -> Answe
                         dhe_exchange(message.bytes.get(4..).unwrap_or_default(), *version == 0x0303);
                 }
                 if until == Until::KeyExchange {
-                    return chose.unwrap_or(Answer::Unknown(String::new()));
+                    return chose.unwrap_or_else(out_of_order);
                 }
             }
-            (MessageKind::Handshake(rustls::HandshakeType::ServerHelloDone), _) if chose.is_some() => {
-                return chose.unwrap_or(Answer::Unknown(String::new()));
+            (MessageKind::Handshake(rustls::HandshakeType::ServerHelloDone), _) => {
+                return chose.unwrap_or_else(out_of_order);
             }
             (_, Body::ServerHello(hello)) => {
                 let answer = chosen(hello);
