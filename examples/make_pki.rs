@@ -35,7 +35,7 @@ fn main() -> tls_core::Result<()> {
     })?;
     for file in pki.files() {
         let path = dir.join(&file.name);
-        write_new(&path, file.contents, file.secret).map_err(|cause| tls_core::Error::Write {
+        write_new(&path, &file.contents, file.secret).map_err(|cause| tls_core::Error::Write {
             path: path.clone(),
             cause,
         })?;

@@ -41,10 +41,10 @@ async fn conformance(flags: &[&str], line: bool) {
     let file = |name: &str| {
         let found = pki.files().into_iter().find(|file| file.name == name).expect("made");
         if found.secret {
-            write_key(&dir.path().join(name), found.contents);
+            write_key(&dir.path().join(name), &found.contents);
             dir.path().join(name)
         } else {
-            write(dir.path(), name, found.contents)
+            write(dir.path(), name, found.contents.as_bytes())
         }
     };
     let (cert, key) = (file("server.pem"), file("server.key"));

@@ -220,8 +220,14 @@ fn tell(
         out.line(&format!("  names: {}", request.names.join(", ")));
         // With the CA named, the page the server shows browsers offers it at /ca.pem, as it links to.
         let ca_cert = ca_files.map_or_else(|| file("ca.pem"), |(cert, _)| shell_word(cert));
+        // The page offers the CA to trust, which for an intermediate is its root, in another file.
+        let serve_ca = if pki.ca.is_root() {
+            format!(" --serve-ca {ca_cert}")
+        } else {
+            " --serve-ca ROOT_FILE".to_owned()
+        };
         out.line(&format!(
-            "serve it:  echo-server --cert {} --key {} --serve-ca {ca_cert}",
+            "serve it:  echo-server --cert {} --key {}{serve_ca}",
             file("server.pem"),
             file("server.key")
         ));
@@ -229,6 +235,7 @@ fn tell(
     for (name, client) in &pki.clients {
         describe(&mut out, &format!("client {name}"), &client.cert);
     }
+    chain(&mut out, pki, ca_files);
     if pki.ca_is_new {
         // The client connects to 127.0.0.1 unless told otherwise, and checks that name unless given
         // another: a certificate without it is checked as its first name.
@@ -243,6 +250,31 @@ fn tell(
             "  (the CA key {} signs anything: keep it private)",
             args.out.join("ca.key").display()
         ));
+    }
+}
+
+/// When the CA is not a root: what the certificate files hold after their own certificate, and the
+/// root clients must trust.
+fn chain(out: &mut Stdout, pki: &Pki, ca_files: Option<&(PathBuf, PathBuf)>) {
+    let sent = pki.ca.chain_to_send();
+    if sent.is_empty() {
+        return;
+    }
+    let names: Vec<String> = sent.iter().map(tls_core::x509::subject).collect();
+    out.line(&format!(
+        "chain: each certificate file holds its certificate, then {} (the CA's chain up to its root), as servers must send it",
+        names.join(", then ")
+    ));
+    let ca_file = ca_files.map_or_else(String::new, |(cert, _)| cert.display().to_string());
+    match pki.ca.root() {
+        Some(root) => out.line(&format!(
+            "clients must trust the root {} (the last certificate of {ca_file})",
+            tls_core::x509::subject(root)
+        )),
+        None => out.line(&format!(
+            "clients must trust the root that issued {}: {ca_file} does not hold it",
+            sent.last().map(tls_core::x509::subject).unwrap_or_default()
+        )),
     }
 }
 

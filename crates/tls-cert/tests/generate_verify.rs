@@ -1603,3 +1603,121 @@ async fn verify_notes_what_openssl_checks_in_a_trusted_ca() {
         oracle.stderr
     );
 }
+
+/// An intermediate CA made by openssl (root -> intermediate) signs with `generate --ca`: server.pem
+/// holds the server's certificate and the intermediate, not the root, and the output names the root
+/// clients must trust. openssl s_client, trusting the root alone, verifies echo-server serving it;
+/// the same with the root in the intermediate's file (still not sent).
+#[tokio::test]
+async fn an_intermediate_made_by_openssl_signs_and_its_chain_is_written() {
+    let dir = temp_dir();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let openssl = |args: Vec<String>| async move {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let ran = run("openssl", &args, "openssl", b"").await;
+        assert!(ran.ok(), "openssl {args:?}: {}", ran.stderr);
+    };
+    let words = |text: &str| text.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+    openssl(words(&format!(
+        "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=HandMadeRoot \
+         -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+         -keyout {} -out {}",
+        path("root.key"),
+        path("root.pem")
+    )))
+    .await;
+    openssl(words(&format!(
+        "req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=HandMadeIntermediate -keyout {} -out {}",
+        path("int.key"),
+        path("int.csr")
+    )))
+    .await;
+    std::fs::write(
+        dir.path().join("int.ext"),
+        "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n",
+    )
+    .expect("extensions file");
+    openssl(words(&format!(
+        "x509 -req -in {} -CA {} -CAkey {} -CAcreateserial -days 20 -extfile {} -out {}",
+        path("int.csr"),
+        path("root.pem"),
+        path("root.key"),
+        path("int.ext"),
+        path("int.pem")
+    )))
+    .await;
+    let int_and_root = format!(
+        "{}{}",
+        std::fs::read_to_string(path("int.pem")).expect("int.pem"),
+        std::fs::read_to_string(path("root.pem")).expect("root.pem")
+    );
+    std::fs::write(dir.path().join("int-and-root.pem"), int_and_root).expect("int-and-root.pem");
+    for (ca_file, root_said) in [
+        (
+            "int.pem",
+            "clients must trust the root that issued CN=HandMadeIntermediate",
+        ),
+        ("int-and-root.pem", "clients must trust the root CN=HandMadeRoot"),
+    ] {
+        let out = dir.path().join(format!("out-{ca_file}"));
+        let ran = tls_cert(&[
+            "generate",
+            "--out",
+            &out.display().to_string(),
+            "--ca",
+            &path(ca_file),
+            "--ca-key",
+            &path("int.key"),
+            "--days",
+            "10",
+        ])
+        .await;
+        assert!(ran.ok(), "{}", ran.stderr);
+        let chain = pem::load_cert_chain(out.join("server.pem")).expect("server.pem");
+        let subjects: Vec<String> = chain.iter().map(tls_core::x509::subject).collect();
+        assert_eq!(subjects.len(), 2, "{subjects:?}");
+        assert_eq!(subjects[1], "CN=HandMadeIntermediate", "{subjects:?}");
+        let clients_must = ran.stdout.lines().find(|line| line.starts_with("clients must trust"));
+        assert!(
+            clients_must.is_some_and(|line| line.starts_with(root_said)),
+            "{ca_file}: {}",
+            ran.stdout
+        );
+        let server = RunningServer::start(
+            test_support::server_config(
+                pem::load_identity(out.join("server.pem"), out.join("server.key")).expect("identity"),
+            ),
+            ServerOptions::default(),
+        )
+        .await;
+        let checked = run(
+            "openssl",
+            &[
+                "s_client",
+                "-connect",
+                &server.address(),
+                "-CAfile",
+                &path("root.pem"),
+                "-verify_return_error",
+                "-verify_hostname",
+                "localhost",
+            ],
+            "openssl",
+            b"",
+        )
+        .await;
+        assert!(
+            checked.ok() && checked.stdout.contains("Verify return code: 0 (ok)"),
+            "{ca_file}: {}{}",
+            checked.stdout,
+            checked.stderr
+        );
+        assert!(
+            checked.stdout.contains("depth=1 CN = HandMadeIntermediate")
+                || checked.stderr.contains("depth=1 CN = HandMadeIntermediate"),
+            "{}{}",
+            checked.stdout,
+            checked.stderr
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! Making certificates with rcgen: a demo CA, server and client leaves, and certificates broken on
 //! purpose (expired, wrong names) for tests and demonstrations.
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::time::Duration;
 
@@ -173,6 +174,9 @@ pub struct CertificateAuthority {
     issuer: Issuer<'static, KeyPair>,
     /// The CA's own certificate and key.
     pub issued: Issued,
+    /// The certificates above it, as its file gave them (an intermediate's issuers, maybe its root)
+    /// or as it was made: empty for a root.
+    pub issuers: Vec<CertificateDer<'static>>,
 }
 
 impl std::fmt::Debug for CertificateAuthority {
@@ -236,6 +240,7 @@ impl CertificateAuthority {
                 key: identity.key,
                 key_pem,
             },
+            issuers: identity.chain[1..].to_vec(),
         })
     }
 
@@ -259,7 +264,33 @@ impl CertificateAuthority {
         Ok(Self {
             issuer: Issuer::new(params, key),
             issued,
+            issuers: Vec::new(),
         })
+    }
+
+    /// Whether it is a root: it signed its own certificate.
+    pub fn is_root(&self) -> bool {
+        crate::x509::issued(&self.issued.cert, &self.issued.cert)
+    }
+
+    /// What a server or client it signs must send after its own certificate for clients to build the
+    /// chain: nothing when it is a root; else its own certificate and those above it but the root
+    /// (clients hold the root already, and a root sent is ignored).
+    pub fn chain_to_send(&self) -> Vec<CertificateDer<'static>> {
+        if self.is_root() {
+            return Vec::new();
+        }
+        std::iter::once(&self.issued.cert)
+            .chain(self.issuers.iter().filter(|cert| !crate::x509::issued(cert, cert)))
+            .cloned()
+            .collect()
+    }
+
+    /// The root it chains to, when its file holds it.
+    pub fn root(&self) -> Option<&CertificateDer<'static>> {
+        std::iter::once(&self.issued.cert)
+            .chain(&self.issuers)
+            .find(|cert| crate::x509::issued(cert, cert))
     }
 
     /// A new intermediate CA signed by this one. Servers whose certificate it signs must send it after
@@ -275,9 +306,13 @@ impl CertificateAuthority {
             .signed_by(&key, &self.issuer)
             .map_err(generate_error("the intermediate CA certificate"))?;
         let issued = issued(&cert, &key);
+        let issuers = std::iter::once(self.issued.cert.clone())
+            .chain(self.issuers.iter().cloned())
+            .collect();
         Ok(Self {
             issuer: Issuer::new(params, key),
             issued,
+            issuers,
         })
     }
 
@@ -552,9 +587,17 @@ impl Pki {
     }
 
     /// The files of this set, in the order a person reads them: `ca.pem` and `ca.key` (for a new CA),
-    /// `server.pem`, `server.key` (when made), and `NAME.pem`, `NAME.key` for each client. Writing them
-    /// (and whether to replace what is there) is the program's decision.
+    /// `server.pem`, `server.key` (when made), and `NAME.pem`, `NAME.key` for each client. A leaf's
+    /// file holds its chain when the CA is not a root: the leaf, then the CA's
+    /// [`chain_to_send`](CertificateAuthority::chain_to_send). Writing them (and whether to replace
+    /// what is there) is the program's decision.
     pub fn files(&self) -> Vec<PkiFile<'_>> {
+        let chain: String = self
+            .ca
+            .chain_to_send()
+            .iter()
+            .map(crate::pem::certificate_pem)
+            .collect();
         let mut parts: Vec<(&str, &Issued)> = Vec::with_capacity(self.clients.len() + 2);
         parts.extend(self.ca_is_new.then_some(("ca", &self.ca.issued)));
         parts.extend(self.server.as_ref().map(|server| ("server", server)));
@@ -563,15 +606,21 @@ impl Pki {
             .into_iter()
             .flat_map(|(name, issued)| {
                 let stem = file_stem(name);
+                let leaf = !std::ptr::eq(issued, &self.ca.issued);
+                let cert = if leaf && !chain.is_empty() {
+                    Cow::Owned(format!("{}{chain}", issued.cert_pem))
+                } else {
+                    Cow::Borrowed(issued.cert_pem.as_str())
+                };
                 [
                     PkiFile {
                         name: format!("{stem}.pem"),
-                        contents: &issued.cert_pem,
+                        contents: cert,
                         secret: false,
                     },
                     PkiFile {
                         name: format!("{stem}.key"),
-                        contents: &issued.key_pem,
+                        contents: Cow::Borrowed(issued.key_pem.as_str()),
                         secret: true,
                     },
                 ]
@@ -586,7 +635,7 @@ pub struct PkiFile<'a> {
     /// `ca.pem`, `server.key`, `NAME.pem`, ...
     pub name: String,
     /// The PEM text.
-    pub contents: &'a str,
+    pub contents: Cow<'a, str>,
     /// A private key: to be readable by its owner only.
     pub secret: bool,
 }
