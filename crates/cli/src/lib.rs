@@ -37,8 +37,10 @@ impl Extras {
         let name = command.get_name().to_owned();
         let mut out = std::io::stdout().lock();
         let written = if let Some(shell) = self.completions {
-            clap_complete::generate(shell, &mut command, name, &mut out);
-            Ok(())
+            // Made in memory first: clap_complete panics when its writer fails (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, name, &mut script);
+            out.write_all(&script)
         } else if self.man {
             man_page(command, &mut out)
         } else {

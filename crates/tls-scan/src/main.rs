@@ -21,15 +21,16 @@ struct Args {
     /// The name to send as SNI (default: the host, when it is a name)
     #[arg(long, value_name = "NAME")]
     server_name: Option<String>,
-    /// Verify the server's chain against this CA file (without it, the chain is shown, not judged)
+    /// Verify the server's chains against this CA file, `-` for standard input (default: the system's
+    /// CA store)
     #[arg(long, value_name = "CA_FILE")]
     ca: Option<std::path::PathBuf>,
-    /// Seconds each probe waits for its connection and its answer
-    #[arg(long, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
-    timeout: u64,
-    /// The most connections open to the server at once
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=64))]
-    concurrency: u64,
+    /// Seconds each probe waits for its connection and its answer (0.001 to a year)
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = tls_echo_cli::values::positive_seconds, allow_hyphen_values = true)]
+    timeout: Duration,
+    /// The most connections open to the server at once (1 to 64)
+    #[arg(long, value_name = "N", default_value = "8", value_parser = concurrency, allow_hyphen_values = true)]
+    concurrency: usize,
     /// Exit 1 when a finding is at least this severe
     #[arg(long, value_name = "SEVERITY")]
     fail_on: Option<Level>,
@@ -105,8 +106,22 @@ fn main() -> ExitCode {
             )
             .exit();
     };
+    if target.port == 0 {
+        Args::command()
+            .error(
+                clap::error::ErrorKind::ValueValidation,
+                format!("{target}: port 0 is no server's port; give the port the server listens on"),
+            )
+            .exit();
+    }
+    if let Some(name) = &args.server_name {
+        if let Err(err) = tls_core::config::parse_server_name(name) {
+            eprintln!("error: --server-name: {}", err.report_with(tls_echo_cli::advice));
+            return ExitCode::from(2);
+        }
+    }
     let ca = match &args.ca {
-        Some(path) => match tls_core::pem::load_ca_certs(path) {
+        Some(path) => match tls_echo_cli::input::load_ca_certs(path) {
             Ok(ca) => ca,
             Err(err) => {
                 eprintln!("error: {}", err.report_with(tls_echo_cli::advice));
@@ -117,8 +132,8 @@ fn main() -> ExitCode {
     };
     let options = ScanOptions {
         server_name: args.server_name.clone(),
-        timeout: Duration::from_secs(args.timeout),
-        concurrency: usize::try_from(args.concurrency).unwrap_or(8),
+        timeout: args.timeout,
+        concurrency: args.concurrency,
         ca,
         ca_file: args.ca.as_ref().map(|path| path.display().to_string()),
         profile: args.profile.map(Profile::from),
@@ -134,7 +149,13 @@ fn main() -> ExitCode {
     let report = match report {
         Ok(report) => report,
         Err(err) => {
-            eprintln!("error: {}", err.report_with(tls_echo_cli::advice));
+            let said = err.report_with(tls_echo_cli::advice).to_string();
+            if args.json {
+                // Whoever reads the JSON gets one object either way.
+                let failed = serde_json::json!({"target": target.to_string(), "error": said});
+                println!("{failed}");
+            }
+            eprintln!("error: {said}");
             return ExitCode::from(1);
         }
     };
@@ -143,7 +164,8 @@ fn main() -> ExitCode {
     } else {
         print!("{}", text::text(&report));
     }
-    let scanned = report.protocols.values().any(Option::is_some);
+    // A scan that found no version accepted learned nothing of the server (why is in `unknown`).
+    let scanned = report.protocols.values().any(|accepted| *accepted == Some(true));
     let failed = args
         .fail_on
         .is_some_and(|level| report.findings.iter().any(|f| f.severity >= Severity::from(level)))
@@ -152,7 +174,7 @@ fn main() -> ExitCode {
             .as_ref()
             .is_some_and(|compliance| !compliance.differences.is_empty());
     if !scanned {
-        eprintln!("error: {target} answered none of the probes: it could not be scanned");
+        eprintln!("error: {target} accepted none of the versions offered: it could not be scanned");
     }
     if scanned && !failed {
         ExitCode::SUCCESS
@@ -168,5 +190,15 @@ fn print_trace(trace: &str) {
 
 /// How many probes have ended, on one line of a terminal rewritten in place.
 fn print_progress(ended: usize) {
-    eprint!("\rscanning: {ended} probes answered");
+    eprint!("\rscanning: probes done: {ended}");
+}
+
+/// `--concurrency`: a count from 1 to 64 (more would flood one server).
+fn concurrency(text: &str) -> Result<usize, String> {
+    match tls_echo_cli::values::count(text)? {
+        n if n > 64 => Err(format!(
+            "{n} connections at once would flood one server; give 64 or fewer"
+        )),
+        n => Ok(n),
+    }
 }

@@ -38,7 +38,7 @@ pub(crate) fn text(report: &Report) -> String {
             let how = if *version == Version::Tls13 {
                 "in the server's order"
             } else {
-                "for ECDHE and DHE"
+                "order not asked"
             };
             let _ = writeln!(out, "{} groups ({how}): {}", version.name(), names.join(", "));
         }
@@ -54,8 +54,14 @@ pub(crate) fn text(report: &Report) -> String {
         }
     }
     features(&mut out, &report.features);
-    if !report.alpn.is_empty() {
-        let _ = writeln!(out, "ALPN: {}", report.alpn.join(", "));
+    match report.alpn.as_deref() {
+        Some([]) => {
+            let _ = writeln!(out, "ALPN: none of h2, http/1.1, http/1.0");
+        }
+        Some(protocols) => {
+            let _ = writeln!(out, "ALPN: {}", protocols.join(", "));
+        }
+        None => {}
     }
     resumption(&mut out, &report.resumption);
     for (version, schemes) in report.signature_schemes.iter().rev() {
@@ -63,8 +69,8 @@ pub(crate) fn text(report: &Report) -> String {
     }
     chains(&mut out, report);
     handshakes(&mut out, report);
-    // When nothing was learned, there is nothing to find either.
-    let learned = report.protocols.values().any(Option::is_some);
+    // When no version was accepted, nothing was learned, and there is nothing to find either.
+    let learned = report.protocols.values().any(|accepted| *accepted == Some(true));
     if learned && report.findings.is_empty() {
         let _ = writeln!(out, "findings: none");
     } else if learned {
@@ -148,11 +154,15 @@ fn resumption(out: &mut String, resumption: &Resumption) {
     }
 }
 
-/// Each chain the server presented, its own certificate first.
+/// Each chain the server presented, its own certificate first, and whether it verifies.
 fn chains(out: &mut String, report: &Report) {
     use std::fmt::Write as _;
-    let chains = std::iter::once(&report.certificates).chain(&report.more_chains);
-    for (number, chain) in chains.enumerate().filter(|(_, chain)| !chain.is_empty()) {
+    let first = (&report.certificates, &report.trust);
+    let more = report
+        .more_chains
+        .iter()
+        .map(|chain| (&chain.certificates, &chain.trust));
+    for (number, (chain, trust)) in std::iter::once(first).chain(more).enumerate() {
         if number > 0 {
             let _ = writeln!(out, "another chain, for another key type:");
         }
@@ -173,15 +183,15 @@ fn chains(out: &mut String, report: &Report) {
                 if certificate.must_staple { "; must-staple" } else { "" }
             );
         }
+        if let Some(trust) = trust {
+            let _ = writeln!(out, "chain against {}: {}", trust.store, trust.said);
+        }
     }
 }
 
 /// What whole handshakes showed beyond the chains: trust, the staple, names.
 fn handshakes(out: &mut String, report: &Report) {
     use std::fmt::Write as _;
-    if let Some(trust) = &report.trust {
-        let _ = writeln!(out, "chain against {}: {}", trust.store, trust.said);
-    }
     if let Some(stapled) = report.ocsp_stapled {
         let _ = writeln!(out, "OCSP response stapled: {}", if stapled { "yes" } else { "no" });
     }

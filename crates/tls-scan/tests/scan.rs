@@ -196,12 +196,20 @@ async fn openssl_server_with_two_keys_a_staple_and_early_data_is_seen_whole() {
     .await;
     let (code, report, stderr) = scanned(&addr, &["--server-name", "scan.test"]).await;
     assert_eq!(code, Some(0), "{report:#}\n{stderr}");
-    let keys: BTreeSet<&str> = [&report["certificates"][0], &report["more_chains"][0][0]]
+    let keys: BTreeSet<&str> = [&report["certificates"][0], &report["more_chains"][0]["certificates"][0]]
         .iter()
         .filter_map(|leaf| leaf["key"].as_str())
         .collect();
     assert_eq!(keys, ["EC P-256", "RSA 2048 bits"].into(), "{report:#}");
     assert_eq!(report["more_chains"].as_array().map(Vec::len), Some(1), "{report:#}");
+    // Each chain is judged (against the system's store: both are self-signed, so neither verifies).
+    assert_eq!(report["trust"]["valid"], false, "{report:#}");
+    assert_eq!(report["more_chains"][0]["trust"]["valid"], false, "{report:#}");
+    assert_eq!(
+        report["findings"].to_string().matches("\"chain_untrusted\"").count(),
+        2,
+        "{report:#}"
+    );
     let sslscan = run(
         "sslscan",
         &["--no-colour", "--show-sigs", "--xml=-", &addr],
@@ -229,6 +237,11 @@ async fn openssl_server_with_two_keys_a_staple_and_early_data_is_seen_whole() {
     );
     assert!(
         schemes(&report, "TLSv1.2").contains("ecdsa_secp256r1_sha256"),
+        "{report:#}"
+    );
+    // OpenSSL 3.0 still signs with SHA-224 when asked for nothing else: a finding.
+    assert!(
+        report["findings"].to_string().contains("\"sha224_signature\""),
         "{report:#}"
     );
     // What the configuration says: a staple (status_request in TLS 1.2's ServerHello too), early data,
@@ -324,11 +337,13 @@ async fn gnutls_serv_configured_by_a_priority_string_is_seen_as_configured() {
             "{version}: {report:#}"
         );
     }
-    assert_eq!(
-        group_names(&report, "TLSv1.2"),
-        ["secp384r1", "ffdhe3072", "ffdhe4096"].map(String::from).into(),
-        "{report:#}"
-    );
+    for version in ["TLSv1.0", "TLSv1.1", "TLSv1.2"] {
+        assert_eq!(
+            group_names(&report, version),
+            ["secp384r1", "ffdhe3072", "ffdhe4096"].map(String::from).into(),
+            "{version}: {report:#}"
+        );
+    }
     assert_eq!(
         report["dh"]["TLSv1.2"],
         serde_json::json!([{"bits": 3072, "name": "ffdhe3072"}, {"bits": 4096, "name": "ffdhe4096"}]),
@@ -469,6 +484,12 @@ async fn a_hand_configured_openssl_server_is_seen_as_sslscan_sees_it() {
         .collect();
     assert_eq!(ours, theirs, "{report:#}\n{}", sslscan.stdout);
     assert!(report["findings"].to_string().contains("\"tls1_0\""), "{report:#}");
+    // rustls speaks no TLS 1.0: the chain comes from the probe's plain-text Certificate message, and
+    // ALPN was not asked (null, not none).
+    assert_eq!(report["certificates"][0]["subject"], "CN=scan.test", "{report:#}");
+    assert_eq!(report["alpn"], Value::Null, "{report:#}");
+    // TLS 1.0's ECDHE curves, read from a ServerKeyExchange that names no signature scheme.
+    assert!(!group_names(&report, "TLSv1.0").is_empty(), "{report:#}");
 
     // TLS 1.2's ECDHE curves, restricted: the groups sslscan reads from the ServerKeyExchange.
     let (_curves, addr) = test_support::openssl_server(&[
@@ -882,14 +903,14 @@ async fn an_openssl_server_set_up_as_mozilla_intermediate_differs_only_where_it_
     assert_eq!(profile["version"], "6.0", "{report:#}");
     assert_eq!(
         profile["differences"],
-        serde_json::json!(["TLSv1.3 does not take groups it lists: X25519MLKEM768"]),
+        serde_json::json!(["TLSv1.3 does not take groups the profile lists: X25519MLKEM768"]),
         "{report:#}"
     );
     let (code, report, _) = scanned(&addr, &["--profile", "modern"]).await;
     assert_eq!(code, Some(1), "{report:#}");
     let differences = report["profile"]["differences"].to_string();
     assert!(
-        differences.contains("TLSv1.2 is accepted; it allows only TLSv1.3"),
+        differences.contains("TLSv1.2 is accepted; the profile allows only TLSv1.3"),
         "{report:#}"
     );
     assert!(!differences.contains("TLSv1.2 accepts suites"), "{report:#}");
@@ -963,5 +984,101 @@ async fn trace_shows_each_probe_as_the_x_ray_reads_it() {
             .count(),
         probes,
         "{stderr}"
+    );
+}
+
+/// A Python `ssl` server that refuses a client sending no name (unrecognized_name): scanned by its
+/// address, every version is refused, the scan says so and why (the name), finds nothing and exits 1;
+/// scanned by name, it is scanned, and the refusal without SNI is a finding.
+#[tokio::test]
+async fn a_server_that_wants_a_name_is_not_called_tls_free() {
+    let pki = PkiFiles::new();
+    let script = "import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+ctx.sni_callback = lambda sock, name, c: ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME if name is None else None
+listener = socket.create_server(('127.0.0.1', 0))
+print(listener.getsockname()[1], flush=True)
+while True:
+    conn, _ = listener.accept()
+    try:
+        with ctx.wrap_socket(conn, server_side=True) as tls:
+            tls.recv(1)
+    except (ssl.SSLError, OSError):
+        pass
+";
+    let mut python = test_support::Peer::spawn(
+        "python3",
+        &["-c", script, &pki.arg("server.pem"), &pki.arg("server.key")],
+        "python3",
+    );
+    let port = python.wait_for(test_support::Output::Stdout, "").await;
+    let port = port.trim();
+    let (code, report, stderr) = scanned(&format!("127.0.0.1:{port}"), &[]).await;
+    assert_eq!(code, Some(1), "{report:#}\n{stderr}");
+    assert_eq!(report["findings"], serde_json::json!([]), "{report:#}");
+    let unknown = report["unknown"].to_string();
+    assert!(
+        unknown.contains("no version was accepted")
+            && unknown.contains("unrecognized_name")
+            && unknown.contains("--server-name"),
+        "{report:#}"
+    );
+    let (code, report, stderr) = scanned(
+        &format!("127.0.0.1:{port}"),
+        &["--server-name", "localhost", "--ca", &pki.arg("ca.pem")],
+    )
+    .await;
+    assert_eq!(code, Some(0), "{report:#}\n{stderr}");
+    assert_eq!(report["protocols"]["TLSv1.3"], true, "{report:#}");
+    assert_eq!(report["without_sni"]["answer"], "refused", "{report:#}");
+    assert!(
+        report["findings"].to_string().contains("\"sni_required\""),
+        "{report:#}"
+    );
+}
+
+/// The programs' conventions: `--ca -` reads standard input, seconds may be fractions, port 0 and a
+/// name no TLS client may send are refused with exit 2, too many connections at once too, and
+/// `--json` prints an object even when nothing answers.
+#[tokio::test]
+async fn flags_follow_the_programs_conventions() {
+    let pki = PkiFiles::new();
+    let server = test_support::scenario_server(tls_core::scenario::Kind::Good, &pki.pki.ca).await;
+    let ca = std::fs::read(pki.path("ca.pem")).expect("ca.pem");
+    let ran = run(
+        SCAN,
+        &[&server.address(), "--ca", "-", "--timeout", "2.5", "--json"],
+        "(built by cargo)",
+        &ca,
+    )
+    .await;
+    assert_eq!(ran.code, Some(0), "{}{}", ran.stdout, ran.stderr);
+    let report: Value = serde_json::from_str(ran.stdout.trim()).expect("JSON");
+    assert_eq!(report["trust"]["store"], "the CA given (-)", "{report:#}");
+    assert_eq!(report["trust"]["valid"], true, "{report:#}");
+    for (args, said) in [
+        (vec!["127.0.0.1:0"], "port 0"),
+        (
+            vec![server.address().as_str(), "--server-name", "*.example"],
+            "wildcard",
+        ),
+        (vec![server.address().as_str(), "--concurrency", "100"], "64 or fewer"),
+        (vec![server.address().as_str(), "--timeout", "-1"], "negative"),
+    ] {
+        let ran = run(SCAN, &args, "(built by cargo)", b"").await;
+        assert_eq!(ran.code, Some(2), "{args:?}: {}{}", ran.stdout, ran.stderr);
+        assert!(ran.stderr.contains(said), "{args:?}: {}", ran.stderr);
+    }
+    let (_socket, refusing) = test_support::refusing_address();
+    let ran = run(SCAN, &[&refusing, "--json"], "(built by cargo)", b"").await;
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    let failed: Value = serde_json::from_str(ran.stdout.trim()).expect("JSON even when nothing answers");
+    assert_eq!(failed["target"], refusing.as_str());
+    assert!(
+        failed["error"]
+            .as_str()
+            .is_some_and(|why| why.contains("cannot connect")),
+        "{failed}"
     );
 }

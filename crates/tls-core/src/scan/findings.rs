@@ -4,6 +4,10 @@ use super::{Code, Finding, NameAnswer, Report, Severity, Version, features};
 
 /// What the versions and suites found call for.
 pub(super) fn findings(report: &Report) -> Vec<Finding> {
+    // A server that accepted no version was not scanned: `unknown` says why, and nothing is found.
+    if !report.protocols.values().any(|accepted| *accepted == Some(true)) {
+        return Vec::new();
+    }
     let mut found = Vec::new();
     let accepted = |version: Version| report.protocols.get(version.name()) == Some(&Some(true));
     let mut add = |id, severity, text: String| found.push(Finding { id, severity, text });
@@ -60,11 +64,14 @@ pub(super) fn findings(report: &Report) -> Vec<Finding> {
         ),
     ];
     for (needle, id, severity, why) in rules {
-        let named: Vec<&str> = all
+        let mut named: Vec<&str> = all
             .iter()
             .filter(|code| code.name.contains(needle))
             .map(|code| code.name.as_str())
             .collect();
+        // A suite accepted in several versions is one suite.
+        let mut seen = std::collections::BTreeSet::new();
+        named.retain(|name| seen.insert(*name));
         if !named.is_empty() {
             add(
                 id,
@@ -82,41 +89,47 @@ pub(super) fn findings(report: &Report) -> Vec<Finding> {
 
 /// What the chain the server presented calls for: a chain that does not verify against the CA given,
 /// a certificate past its date.
+/// How close an end of validity is worth a finding (testssl.sh warns within 30 days too).
+const SOON_DAYS: i64 = 30;
+
 fn certificate_findings(report: &Report) -> Vec<Finding> {
     let mut found = Vec::new();
     let mut add = |id, severity, text: String| found.push(Finding { id, severity, text });
-    match &report.trust {
-        Some(trust) if !trust.valid && trust.store.starts_with("the CA given") => add(
-            "chain_invalid",
-            Severity::High,
-            format!(
-                "the server's chain does not verify against {}: {}",
-                trust.store, trust.said
-            ),
-        ),
-        Some(trust) if !trust.valid => add(
-            "chain_untrusted",
-            Severity::Medium,
-            format!(
-                "the server's chain does not verify against {}, so clients that trust only it refuse the server (give --ca to check against your own CA): {}",
-                trust.store, trust.said
-            ),
-        ),
-        _ => {}
+    let verdicts = std::iter::once(&report.trust).chain(report.more_chains.iter().map(|chain| &chain.trust));
+    for trust in verdicts.flatten().filter(|trust| !trust.valid) {
+        if trust.store.starts_with("the CA given") {
+            add(
+                "chain_invalid",
+                Severity::High,
+                format!(
+                    "the server's chain does not verify against {}: {}",
+                    trust.store, trust.said
+                ),
+            );
+        } else {
+            add(
+                "chain_untrusted",
+                Severity::Medium,
+                format!(
+                    "the server's chain does not verify against {}, so clients that trust only it refuse the server (give --ca to check against your own CA): {}",
+                    trust.store, trust.said
+                ),
+            );
+        }
     }
-    let now = crate::x509::unix_to_rfc3339(
-        i64::try_from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
-        )
-        .unwrap_or(0),
-    );
+    let seconds = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    )
+    .unwrap_or(0);
+    let now = crate::x509::unix_to_rfc3339(seconds);
+    let soon = crate::x509::unix_to_rfc3339(seconds + SOON_DAYS * 86_400);
     for leaf in report
         .certificates
         .first()
         .into_iter()
-        .chain(report.more_chains.iter().filter_map(|chain| chain.first()))
+        .chain(report.more_chains.iter().filter_map(|chain| chain.certificates.first()))
     {
         if !leaf.not_after.is_empty() && leaf.not_after < now {
             add(
@@ -124,6 +137,15 @@ fn certificate_findings(report: &Report) -> Vec<Finding> {
                 Severity::High,
                 format!(
                     "the server's certificate {} expired on {}",
+                    leaf.subject, leaf.not_after
+                ),
+            );
+        } else if !leaf.not_after.is_empty() && leaf.not_after < soon {
+            add(
+                "certificate_expires_soon",
+                Severity::Low,
+                format!(
+                    "the server's certificate {} expires on {}, within {SOON_DAYS} days: renew it",
                     leaf.subject, leaf.not_after
                 ),
             );
@@ -147,20 +169,23 @@ fn session_findings(report: &Report) -> Vec<Finding> {
     let mut found = Vec::new();
     let mut add = |id, severity, text: String| found.push(Finding { id, severity, text });
     for (version, schemes) in &report.signature_schemes {
-        let sha1: Vec<&str> = schemes
-            .iter()
-            .map(String::as_str)
-            .filter(|scheme| scheme.contains("sha1"))
-            .collect();
-        if !sha1.is_empty() {
-            add(
-                "sha1_signature",
-                Severity::Low,
-                format!(
-                    "{version}: the server signs with SHA-1 when a client asks only for it ({})",
-                    sha1.join(", ")
-                ),
-            );
+        for (hash, id) in [("sha1", "sha1_signature"), ("sha224", "sha224_signature")] {
+            let weak: Vec<&str> = schemes
+                .iter()
+                .map(String::as_str)
+                .filter(|scheme| scheme.contains(hash))
+                .collect();
+            if !weak.is_empty() {
+                add(
+                    id,
+                    Severity::Low,
+                    format!(
+                        "{version}: the server signs with {} when a client asks only for it ({}), a hash TLS 1.3 and the CA/Browser Forum no longer take",
+                        hash.to_uppercase().replace("SHA", "SHA-"),
+                        weak.join(", ")
+                    ),
+                );
+            }
         }
     }
     if report.resumption.early_data == Some(true) {

@@ -21,7 +21,7 @@ pub use self::features::Features;
 pub use self::probe::DhGroup;
 use self::probe::{Answer, Hello, Until};
 pub use self::profile::{Compliance, Profile};
-pub use self::session::{Certificate, NameAnswer, Resumption, Trust};
+pub use self::session::{Certificate, Chain, NameAnswer, Resumption, Trust};
 use crate::address::HostPort;
 use crate::error::{Error, Hint, Result};
 
@@ -176,17 +176,18 @@ pub struct Report {
     /// told (`null`: fewer than two suites, or no answer).
     pub server_order: BTreeMap<&'static str, Option<bool>>,
     /// The groups each version takes: TLS 1.3's in the server's order (by HelloRetryRequest), TLS
-    /// 1.2's ECDHE curves (by ServerKeyExchange) and RFC 7919's finite-field groups its DHE suites take.
+    /// 1.0 to 1.2's ECDHE curves (by ServerKeyExchange) and RFC 7919's finite-field groups their DHE suites take.
     pub groups: BTreeMap<&'static str, Vec<Code>>,
     /// The prime of each finite-field group the DHE suites of TLS 1.0 to 1.2 use, named when published.
     pub dh: BTreeMap<&'static str, Vec<DhGroup>>,
-    /// The ALPN protocols the server takes, each offered alone (h2, http/1.1, http/1.0).
-    pub alpn: Vec<String>,
+    /// The ALPN protocols the server takes, each offered alone (h2, http/1.1, http/1.0); `null` when
+    /// no whole handshake could ask.
+    pub alpn: Option<Vec<String>>,
     /// The chain the server presents, its own certificate first.
     pub certificates: Vec<Certificate>,
     /// The chains it presents for other key types (a server with RSA and ECDSA certificates has
     /// two), found by asking for each signature scheme alone.
-    pub more_chains: Vec<Vec<Certificate>>,
+    pub more_chains: Vec<Chain>,
     /// Whether the chain verifies: against the CA given (`--ca`), or the system's store (`null`:
     /// neither could be read).
     pub trust: Option<Trust>,
@@ -259,7 +260,7 @@ pub fn scan(target: &HostPort, options: &ScanOptions) -> Result<Report> {
         server_order: BTreeMap::new(),
         groups: BTreeMap::new(),
         dh: BTreeMap::new(),
-        alpn: Vec::new(),
+        alpn: None,
         certificates: Vec::new(),
         more_chains: Vec::new(),
         trust: None,
@@ -274,7 +275,33 @@ pub fn scan(target: &HostPort, options: &ScanOptions) -> Result<Report> {
         unknown: Vec::new(),
         elapsed_ms: 0,
     };
+    let (accepted, results_refused) = tally(&mut report, results);
+    if accepted.is_empty() {
+        report
+            .unknown
+            .extend(refusals(&results_refused, scanner.name.as_deref()));
+    }
+    let (features, unknown) = scanner.features(&accepted);
+    report.features = features;
+    report.unknown.extend(unknown);
+    whole_handshakes(&scanner, options, &accepted, &mut report)?;
+    report.findings = findings::findings(&report);
+    report.profile = options.profile.map(|profile| profile::compliance(&report, profile));
+    report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(report)
+}
+
+/// The suites of each accepted version.
+type Accepted = BTreeMap<Version, Vec<u16>>;
+
+/// Each version's results into `report`; the suites of each accepted version, and how each version
+/// was refused.
+fn tally(report: &mut Report, results: Vec<(Version, Scanned)>) -> (Accepted, Vec<(Version, String)>) {
     let mut accepted = BTreeMap::new();
+    let results_refused: Vec<(Version, String)> = results
+        .iter()
+        .filter_map(|(version, scanned)| Some((*version, scanned.refused.clone()?)))
+        .collect();
     for (version, scanned) in results {
         let key = version.name();
         report.protocols.insert(key, scanned.accepted);
@@ -302,18 +329,13 @@ pub fn scan(target: &HostPort, options: &ScanOptions) -> Result<Report> {
             .unknown
             .extend(scanned.unknown.into_iter().map(|why| format!("{key}: {why}")));
     }
-    let (features, unknown) = scanner.features(&accepted);
-    report.features = features;
-    report.unknown.extend(unknown);
-    whole_handshakes(&scanner, options, &accepted, &mut report)?;
-    report.findings = findings::findings(&report);
-    report.profile = options.profile.map(|profile| profile::compliance(&report, profile));
-    report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    Ok(report)
+    (accepted, results_refused)
 }
 
 /// What whole handshakes (TLS 1.2 and 1.3, with rustls) and TLS 1.2's signature probes show, into
-/// `report`; `accepted`: each accepted version's suites.
+/// `report`; `accepted`: each accepted version's suites. When rustls completes none (it speaks none of
+/// the suites, or no version it speaks is accepted), the chain comes from a probe's plain-text
+/// Certificate message (TLS 1.0 to 1.2).
 fn whole_handshakes(
     scanner: &Scanner,
     options: &ScanOptions,
@@ -321,23 +343,24 @@ fn whole_handshakes(
     report: &mut Report,
 ) -> Result<()> {
     let addr = scanner.addr;
+    let name = match &scanner.name {
+        Some(name) => {
+            rustls::pki_types::ServerName::try_from(name.clone()).map_err(|_| Error::InvalidServerName(name.clone()))?
+        }
+        None => rustls::pki_types::ServerName::IpAddress(addr.ip().into()),
+    };
+    let target = session::Target {
+        addr,
+        name: &name,
+        sends_sni: scanner.name.is_some(),
+        timeout: options.timeout,
+        ca: options.ca_file.as_deref().map(|file| (file, options.ca.as_slice())),
+    };
     let versions: Vec<Version> = [Version::Tls13, Version::Tls12]
         .into_iter()
         .filter(|version| accepted.contains_key(version))
         .collect();
     if !versions.is_empty() {
-        let name = match &scanner.name {
-            Some(name) => rustls::pki_types::ServerName::try_from(name.clone())
-                .map_err(|_| Error::InvalidServerName(name.clone()))?,
-            None => rustls::pki_types::ServerName::IpAddress(addr.ip().into()),
-        };
-        let target = session::Target {
-            addr,
-            name: &name,
-            sends_sni: scanner.name.is_some(),
-            timeout: options.timeout,
-            ca: options.ca_file.as_deref().map(|file| (file, options.ca.as_slice())),
-        };
         let mut found = session::sessions(&target, &versions);
         if let Some(suites) = accepted.get(&Version::Tls12) {
             let schemes = scanner.schemes_12(suites);
@@ -346,18 +369,60 @@ fn whole_handshakes(
                 found.signature_schemes.insert(Version::Tls12.name(), names);
             }
         }
-        report.ocsp_stapled = (!found.certificates.is_empty()).then_some(found.stapled.is_some());
+        let completed = !found.certificates.is_empty();
+        report.ocsp_stapled = completed.then_some(found.stapled.is_some());
         report.certificates = found.certificates;
         report.more_chains = found.more_chains;
         report.trust = found.trust;
         report.signature_schemes = found.signature_schemes;
         report.without_sni = found.without_sni;
         report.unknown_name = found.unknown_name;
-        report.alpn = found.alpn;
+        report.alpn = completed.then_some(found.alpn);
         report.resumption = found.resumption;
         report.unknown.extend(found.unknown);
     }
+    if report.certificates.is_empty() {
+        let older = accepted
+            .iter()
+            .rev()
+            .find(|(version, _)| (Version::Tls10..=Version::Tls12).contains(*version));
+        if let Some((&version, suites)) = older {
+            let hello = scanner.hello(version, suites, &GROUPS, false);
+            if let Answer::Chose { hello: said, .. } = scanner.send(&hello, Until::HelloDone) {
+                report.certificates = said.certificates.iter().map(session::describe).collect();
+                report.trust = (!said.certificates.is_empty())
+                    .then(|| session::trust(&target, &said.certificates))
+                    .flatten();
+            }
+        }
+    }
     Ok(())
+}
+
+/// When the server accepted no version: why each was refused, in one sentence, and the likeliest cause
+/// when the refusals name one (a server that wants another name refuses every version alike).
+fn refusals(refused: &[(Version, String)], name: Option<&str>) -> Option<String> {
+    if refused.is_empty() {
+        return None;
+    }
+    let each: Vec<String> = refused
+        .iter()
+        .map(|(version, why)| format!("{} {why}", version.name()))
+        .collect();
+    let about_the_name = refused
+        .iter()
+        .any(|(_, why)| why.contains("unrecognized_name") || why.contains("illegal_parameter"));
+    let hint = match (about_the_name, name) {
+        (true, Some(name)) => {
+            format!("; the server may not serve the name {name}: give the one it serves with --server-name")
+        }
+        (true, None) => {
+            "; the server may want a name (SNI), which a scan of an address does not send: give it with --server-name"
+                .to_owned()
+        }
+        (false, _) => String::new(),
+    };
+    Some(format!("no version was accepted: {}{hint}", each.join(", ")))
 }
 
 /// The first address of `target` that takes a connection (a name may resolve to ::1 and 127.0.0.1,
@@ -410,6 +475,8 @@ struct Scanned {
     server_order: Option<bool>,
     groups: Vec<u16>,
     dh: Vec<DhGroup>,
+    /// How the first probe was refused, when it was.
+    refused: Option<String>,
     unknown: Vec<String>,
 }
 
@@ -422,6 +489,7 @@ impl Scanned {
             server_order: None,
             groups: Vec::new(),
             dh: Vec::new(),
+            refused: None,
             unknown,
         }
     }
@@ -498,7 +566,13 @@ impl Scanner {
                     accepted.push(suite);
                     remaining.retain(|offered| *offered != suite);
                 }
-                Answer::Chose { .. } | Answer::Refused(_) => break,
+                Answer::Chose { .. } => break,
+                Answer::Refused(why) => {
+                    if accepted.is_empty() {
+                        scanned.refused = Some(why);
+                    }
+                    break;
+                }
                 Answer::Unknown(why) => {
                     scanned.unknown.push(why);
                     break;
@@ -515,10 +589,8 @@ impl Scanner {
         if version == Version::Tls13 && scanned.accepted == Some(true) {
             scanned.groups = self.groups();
         }
-        if version == Version::Tls12 {
-            scanned.groups = self.groups_12(&scanned.suites);
-        }
         if (Version::Tls10..=Version::Tls12).contains(&version) {
+            scanned.groups = self.curves(version, &scanned.suites);
             scanned.dh = self.dh_groups(version, &scanned.suites);
         }
         scanned
@@ -558,9 +630,9 @@ impl Scanner {
 }
 
 impl Scanner {
-    /// The curves TLS 1.2's ECDHE suites take, by the group each ServerKeyExchange names: offer all,
-    /// take the one named, offer the rest again.
-    fn groups_12(&self, accepted: &[u16]) -> Vec<u16> {
+    /// The curves `version`'s ECDHE suites take (TLS 1.0 to 1.2), by the group each
+    /// ServerKeyExchange names: offer all, take the one named, offer the rest again.
+    fn curves(&self, version: Version, accepted: &[u16]) -> Vec<u16> {
         let ecdhe: Vec<u16> = accepted
             .iter()
             .copied()
@@ -569,7 +641,7 @@ impl Scanner {
         let mut remaining: Vec<u16> = CURVES.to_vec();
         let mut taken = Vec::new();
         while !ecdhe.is_empty() && !remaining.is_empty() {
-            match self.ask_until(Version::Tls12, &ecdhe, &remaining, Until::KeyExchange) {
+            match self.ask_until(version, &ecdhe, &remaining, Until::KeyExchange) {
                 Answer::Chose { group: Some(group), .. } if remaining.contains(&group) => {
                     taken.push(group);
                     remaining.retain(|offered| *offered != group);

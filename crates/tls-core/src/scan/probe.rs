@@ -163,6 +163,8 @@ pub(crate) struct Said {
     pub(crate) dh: Option<DhGroup>,
     /// The signature scheme of a TLS 1.2 ServerKeyExchange, when one was read.
     pub(crate) signed_with: Option<u16>,
+    /// The chain of the Certificate message (TLS 1.0 to 1.2 send it in plain text), when one was read.
+    pub(crate) certificates: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 /// A finite-field Diffie-Hellman group, as a DHE ServerKeyExchange sends it (its prime).
@@ -455,6 +457,7 @@ fn chosen(hello: &crate::xray::ServerHello) -> Answer {
             downgrade_sentinel: hello.random[24..31] == DOWNGRADE,
             dh: None,
             signed_with: None,
+            certificates: Vec::new(),
         },
     }
 }
@@ -480,7 +483,7 @@ fn read_answer(sent: &[u8], received: &[u8], ended: bool, until: Until) -> Answe
             (_, Body::ServerKeyExchange(exchange)) => {
                 if let Some(Answer::Chose { group, hello, .. }) = chose.as_mut() {
                     *group = Some(u16::from(exchange.group));
-                    hello.signed_with = Some(u16::from(exchange.scheme));
+                    hello.signed_with = exchange.scheme.map(u16::from);
                 }
                 if until == Until::KeyExchange {
                     return chose.unwrap_or_else(out_of_order);
@@ -494,6 +497,11 @@ fn read_answer(sent: &[u8], received: &[u8], ended: bool, until: Until) -> Answe
                 }
                 if until == Until::KeyExchange {
                     return chose.unwrap_or_else(out_of_order);
+                }
+            }
+            (_, Body::Certificate(certificate)) => {
+                if let Some(Answer::Chose { hello, .. }) = chose.as_mut() {
+                    hello.certificates = certificate.certificates.iter().map(|entry| entry.der.clone()).collect();
                 }
             }
             (MessageKind::Handshake(rustls::HandshakeType::ServerHelloDone), _) => {

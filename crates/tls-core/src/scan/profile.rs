@@ -1,9 +1,10 @@
 //! Mozilla's Server Side TLS configurations (`modern`, `intermediate`, `old`), carried as data with
 //! the guideline's version and address, and a report's differences from one of them.
 //!
-//! Version 6.0 (the latest) has `modern` and `intermediate`; it dropped `old`, whose last version is
-//! 5.8. Each is written here from the guideline's JSON (`ssl-config.mozilla.org/guidelines/`), in IANA
-//! names. What a scan cannot see (HSTS, a certificate's lifespan) is not compared.
+//! Version 6.0 (the latest, April 2026) has `modern` and `intermediate`; it dropped `old`, whose last
+//! version is 5.8 (the same day: no DHE suites, 2048-bit DH, X25519MLKEM768 first). Each is written
+//! here from the guideline's JSON (`ssl-config.mozilla.org/guidelines/`), in IANA names. What a scan
+//! cannot see (HSTS, a certificate's lifespan) is not compared.
 
 use serde::Serialize;
 
@@ -101,9 +102,6 @@ const OLD: Guideline = Guideline {
         "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
         "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
         "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-        "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
-        "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
-        "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
         "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
         "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
         "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
@@ -112,8 +110,6 @@ const OLD: Guideline = Guideline {
         "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
         "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
         "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
-        "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
-        "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
         "TLS_RSA_WITH_AES_128_GCM_SHA256",
         "TLS_RSA_WITH_AES_256_GCM_SHA384",
         "TLS_RSA_WITH_AES_128_CBC_SHA256",
@@ -122,11 +118,11 @@ const OLD: Guideline = Guideline {
         "TLS_RSA_WITH_AES_256_CBC_SHA",
         "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
     ],
-    groups: &["X25519", "secp256r1", "secp384r1"],
+    groups: &["X25519MLKEM768", "X25519", "secp256r1", "secp384r1"],
     key_types: &["RSA"],
     key_curves: &["P-256", "P-384"],
     rsa_bits: Some(2048),
-    dh_bits: Some(1024),
+    dh_bits: Some(2048),
     server_order: true,
     ocsp_staple: true,
 };
@@ -175,7 +171,7 @@ pub(super) fn compliance(report: &Report, profile: Profile) -> Compliance {
         for (version, primes) in &report.dh {
             for prime in primes.iter().filter(|prime| prime.bits < least) {
                 differences.push(format!(
-                    "{version}'s DHE suites use a {}-bit prime; it asks for {least} bits at least",
+                    "{version}'s DHE suites use a {}-bit prime; the profile asks for {least} bits at least",
                     prime.bits
                 ));
             }
@@ -190,13 +186,13 @@ pub(super) fn compliance(report: &Report, profile: Profile) -> Compliance {
         {
             if *order == Some(false) {
                 differences.push(format!(
-                    "{version}: the client's order decides; it asks for the server's"
+                    "{version}: the client's order decides; the profile asks for the server's"
                 ));
             }
         }
     }
     if guideline.ocsp_staple && report.ocsp_stapled == Some(false) {
-        differences.push("no OCSP response is stapled; it asks for one".to_owned());
+        differences.push("no OCSP response is stapled; the profile asks for one".to_owned());
     }
     Compliance {
         profile: profile.name(),
@@ -213,12 +209,18 @@ fn versions(report: &Report, guideline: &Guideline, differences: &mut Vec<String
         let asked = guideline.versions.contains(&version);
         match accepted {
             Some(true) if !asked => differences.push(format!(
-                "{} is accepted; it allows only {}",
+                "{} is accepted; the profile allows only {}",
                 version.name(),
                 allowed.join(", ")
             )),
-            Some(false) if asked => differences.push(format!("{} is not accepted; it asks for it", version.name())),
-            None if asked => differences.push(format!("{} could not be asked; it asks for it", version.name())),
+            Some(false) if asked => differences.push(format!(
+                "{} is not accepted, and the profile asks for it",
+                version.name()
+            )),
+            None if asked => differences.push(format!(
+                "{} could not be asked, and the profile asks for it",
+                version.name()
+            )),
             _ => {}
         }
     }
@@ -244,7 +246,7 @@ fn suites(report: &Report, guideline: &Guideline, differences: &mut Vec<String>)
             .collect();
         if !outside.is_empty() {
             differences.push(format!(
-                "{version} accepts suites it does not list: {}",
+                "{version} accepts suites the profile does not list: {}",
                 outside.join(", ")
             ));
         }
@@ -261,7 +263,7 @@ fn groups(report: &Report, guideline: &Guideline, differences: &mut Vec<String>)
             .collect();
         if !outside.is_empty() {
             differences.push(format!(
-                "{version} takes groups it does not list: {}",
+                "{version} takes groups the profile does not list: {}",
                 outside.join(", ")
             ));
         }
@@ -274,7 +276,10 @@ fn groups(report: &Report, guideline: &Guideline, differences: &mut Vec<String>)
             .filter(|name| !taken.iter().any(|group| group.name == *name))
             .collect();
         if !missing.is_empty() {
-            differences.push(format!("TLSv1.3 does not take groups it lists: {}", missing.join(", ")));
+            differences.push(format!(
+                "TLSv1.3 does not take groups the profile lists: {}",
+                missing.join(", ")
+            ));
         }
     }
 }
@@ -284,12 +289,12 @@ fn certificates(report: &Report, guideline: &Guideline, differences: &mut Vec<St
         .certificates
         .first()
         .into_iter()
-        .chain(report.more_chains.iter().filter_map(|chain| chain.first()));
+        .chain(report.more_chains.iter().filter_map(|chain| chain.certificates.first()));
     for leaf in leaves {
         let kind = leaf.key.split_whitespace().next().unwrap_or_default();
         if !guideline.key_types.contains(&kind) {
             differences.push(format!(
-                "the certificate {}'s key is {}; it asks for {}",
+                "the certificate {}'s key is {}; the profile asks for {}",
                 leaf.subject,
                 leaf.key,
                 guideline.key_types.join(" or ")
@@ -298,7 +303,7 @@ fn certificates(report: &Report, guideline: &Guideline, differences: &mut Vec<St
         }
         if kind == "EC" && !guideline.key_curves.iter().any(|curve| leaf.key.ends_with(curve)) {
             differences.push(format!(
-                "the certificate {}'s key is {}; it asks for {}",
+                "the certificate {}'s key is {}; the profile asks for {}",
                 leaf.subject,
                 leaf.key,
                 guideline.key_curves.join(" or ")
@@ -312,7 +317,7 @@ fn certificates(report: &Report, guideline: &Guideline, differences: &mut Vec<St
         if let (Some(bits), Some(least)) = (bits, guideline.rsa_bits) {
             if bits < least {
                 differences.push(format!(
-                    "the certificate {} has an RSA key of {bits} bits; it asks for {least} at least",
+                    "the certificate {} has an RSA key of {bits} bits; the profile asks for {least} at least",
                     leaf.subject
                 ));
             }

@@ -72,6 +72,15 @@ pub enum NameAnswer {
     },
 }
 
+/// Another chain the server presents (for another key type), and whether it verifies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Chain {
+    /// Its certificates, the server's own first.
+    pub certificates: Vec<Certificate>,
+    /// Whether it verifies, as [`Trust`] says it for the first chain.
+    pub trust: Option<Trust>,
+}
+
 /// A verdict on the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Trust {
@@ -88,7 +97,7 @@ pub struct Trust {
 pub(crate) struct Sessions {
     pub(crate) certificates: Vec<Certificate>,
     /// The chains presented for other key types (asked by signature scheme).
-    pub(crate) more_chains: Vec<Vec<Certificate>>,
+    pub(crate) more_chains: Vec<Chain>,
     /// The schemes each version's handshake was signed with, each asked alone.
     pub(crate) signature_schemes: BTreeMap<&'static str, Vec<String>>,
     /// The size of the OCSP response the server stapled (`None`: none).
@@ -144,7 +153,9 @@ pub(crate) fn sessions(target: &Target<'_>, versions: &[Version]) -> Sessions {
     let chain = match handshake(target, &all) {
         Ok(done) => done.chain,
         Err(why) => {
-            found.unknown.push(format!("a whole handshake: {why}"));
+            found.unknown.push(format!(
+                "whole handshakes (ALPN, resumption, answers without SNI, a chain per key type): rustls could not complete one: {why}"
+            ));
             return found;
         }
     };
@@ -278,7 +289,10 @@ fn schemes(target: &Target<'_>, versions: &[Version], first: &[CertificateDer<'s
         };
         signed.push(crate::names::Named::name(&scheme));
         if !seen.contains(&done.chain) {
-            found.more_chains.push(done.chain.iter().map(describe).collect());
+            found.more_chains.push(Chain {
+                certificates: done.chain.iter().map(describe).collect(),
+                trust: trust(target, &done.chain),
+            });
             seen.push(done.chain);
         }
     }
@@ -365,7 +379,7 @@ fn resumption(target: &Target<'_>, versions: &[Version], found: &mut Sessions) {
 }
 
 /// The chain against the CA given; without one, against the system's store, when it has one.
-fn trust(target: &Target<'_>, chain: &[CertificateDer<'static>]) -> Option<Trust> {
+pub(crate) fn trust(target: &Target<'_>, chain: &[CertificateDer<'static>]) -> Option<Trust> {
     let system;
     let (store, ca) = match target.ca {
         Some((path, ca)) => (format!("the CA given ({path})"), ca),
@@ -400,7 +414,7 @@ fn system_store() -> Option<std::path::PathBuf> {
         .find(|path| path.is_file())
 }
 
-fn describe(der: &CertificateDer<'_>) -> Certificate {
+pub(crate) fn describe(der: &CertificateDer<'_>) -> Certificate {
     let info = crate::inspect::inspect(der, crate::inspect::Position::Alone).ok();
     let must_staple = info.as_ref().is_some_and(|info| {
         info.extensions.iter().any(|extension| match &extension.value {

@@ -378,7 +378,11 @@ impl Decoder<'_> {
             let spans_records = side.spans.max(1);
             side.spans = usize::from(!side.handshake.is_empty());
             let notes = Notes::default();
-            let (body, problem) = read::handshake(&bytes, self.tls13, &notes);
+            let before_tls12 = self
+                .trace
+                .version
+                .is_some_and(|version| u16::from(version) < u16::from(ProtocolVersion::TLSv1_2));
+            let (body, problem) = read::handshake(&bytes, self.tls13, before_tls12, &notes);
             let (annotations, grease) = notes.into_parts();
             let mut message = Message {
                 kind: MessageKind::Handshake(HandshakeType::from(kind)),

@@ -10,7 +10,7 @@ use std::fmt;
 use rustls::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use serde::{Serialize, Serializer};
 
-use super::model::{FinishedCheck, name, names};
+use super::model::{FinishedCheck, name, names, optional_name};
 use crate::names::Named;
 
 /// What a message holds, by its type.
@@ -172,11 +172,12 @@ pub enum CertificateRequest {
         /// Its extensions in the order sent.
         extensions: Vec<Extension>,
     },
-    /// TLS 1.2's: certificate types, signature schemes, CA names.
+    /// TLS 1.2's (and 1.0's and 1.1's): certificate types, signature schemes (from TLS 1.2 on), CA
+    /// names.
     Tls12 {
         /// How many certificate types it lists.
         certificate_types: usize,
-        /// The signature schemes it accepts.
+        /// The signature schemes it accepts (none before TLS 1.2, which has no such list).
         #[serde(serialize_with = "names")]
         schemes: Vec<SignatureScheme>,
     },
@@ -190,9 +191,9 @@ pub struct ServerKeyExchange {
     pub group: NamedGroup,
     /// The size of the server's public key.
     pub public_key_bytes: usize,
-    /// The signature's scheme.
-    #[serde(serialize_with = "name")]
-    pub scheme: SignatureScheme,
+    /// The signature's scheme (none before TLS 1.2, whose signatures are named by the key alone).
+    #[serde(serialize_with = "optional_name", skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<SignatureScheme>,
     /// What an ECDSA scheme means in TLS 1.2, where its name's curve binds nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheme_in_tls_1_2: Option<String>,

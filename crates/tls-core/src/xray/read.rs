@@ -208,7 +208,7 @@ impl<'a, 'n> Reader<'a, 'n> {
 /// be read to its end when it could not: then the body is [`Body::Unread`], or a hello whose fields
 /// before its extension list read (without extensions). A Finished comes back unchecked (`decode.rs`
 /// checks it).
-pub(super) fn handshake(message: &[u8], tls13: bool, notes: &Notes) -> (Body, Option<ReadError>) {
+pub(super) fn handshake(message: &[u8], tls13: bool, before_tls12: bool, notes: &Notes) -> (Body, Option<ReadError>) {
     let mut r = Reader::new(message, "handshake message", notes);
     let read = r.u8("msg_type").and_then(|kind| {
         r.named(names::handshake_type(kind));
@@ -216,14 +216,16 @@ pub(super) fn handshake(message: &[u8], tls13: bool, notes: &Notes) -> (Body, Op
         match kind {
             1 => client_hello(r).map(|(hello, problem)| (Body::ClientHello(hello), problem)),
             2 => server_hello(r).map(|(hello, problem)| (Body::ServerHello(hello), problem)),
-            _ => body(kind, r, tls13).map(|body| (body, None)),
+            _ => body(kind, r, tls13, before_tls12).map(|body| (body, None)),
         }
     });
     read.unwrap_or_else(|problem| (Body::Unread, Some(problem)))
 }
 
 /// The body of a message other than a hello.
-fn body(kind: u8, mut r: Reader, tls13: bool) -> Result<Body, ReadError> {
+/// `before_tls12`: the version chosen is TLS 1.0 or 1.1, whose ServerKeyExchange and
+/// CertificateRequest name no signature scheme.
+fn body(kind: u8, mut r: Reader, tls13: bool, before_tls12: bool) -> Result<Body, ReadError> {
     Ok(match kind {
         8 => {
             r.what = "EncryptedExtensions";
@@ -233,7 +235,7 @@ fn body(kind: u8, mut r: Reader, tls13: bool) -> Result<Body, ReadError> {
             }
         }
         11 => Body::Certificate(certificate(r, tls13)?),
-        13 => Body::CertificateRequest(certificate_request(r, tls13)?),
+        13 => Body::CertificateRequest(certificate_request(r, tls13, before_tls12)?),
         15 => {
             r.what = "CertificateVerify";
             Body::CertificateVerify {
@@ -241,7 +243,7 @@ fn body(kind: u8, mut r: Reader, tls13: bool) -> Result<Body, ReadError> {
                 signature_bytes: r.vec16("signature")?.len(),
             }
         }
-        12 => Body::ServerKeyExchange(server_key_exchange(r)?),
+        12 => Body::ServerKeyExchange(server_key_exchange(r, before_tls12)?),
         16 => Body::ClientKeyExchange {
             public_key_bytes: r.vec8("public")?.len(),
         },
@@ -523,7 +525,7 @@ fn certificate(mut r: Reader, tls13: bool) -> Result<Certificate, ReadError> {
     })
 }
 
-fn certificate_request(mut r: Reader, tls13: bool) -> Result<CertificateRequest, ReadError> {
+fn certificate_request(mut r: Reader, tls13: bool, before_tls12: bool) -> Result<CertificateRequest, ReadError> {
     r.what = "CertificateRequest";
     if tls13 {
         let request_context_bytes = r.vec8("certificate_request_context")?.len();
@@ -534,9 +536,12 @@ fn certificate_request(mut r: Reader, tls13: bool) -> Result<CertificateRequest,
         })
     } else {
         let certificate_types = r.vec8("certificate_types")?.len();
-        let schemes = r
-            .list16("supported_signature_algorithms", "signature scheme list")?
-            .codes("signature_scheme")?;
+        let schemes = if before_tls12 {
+            Vec::new()
+        } else {
+            r.list16("supported_signature_algorithms", "signature scheme list")?
+                .codes("signature_scheme")?
+        };
         r.vec16("certificate_authorities")?;
         Ok(CertificateRequest::Tls12 {
             certificate_types,
@@ -545,8 +550,9 @@ fn certificate_request(mut r: Reader, tls13: bool) -> Result<CertificateRequest,
     }
 }
 
-/// A TLS 1.2 ServerKeyExchange (named-curve ECDHE, the only kind rustls speaks).
-fn server_key_exchange(mut r: Reader) -> Result<ServerKeyExchange, ReadError> {
+/// A ServerKeyExchange for named-curve ECDHE (the only kind rustls speaks); `before_tls12`: TLS 1.0
+/// or 1.1's, whose signature names no scheme.
+fn server_key_exchange(mut r: Reader, before_tls12: bool) -> Result<ServerKeyExchange, ReadError> {
     r.what = "ServerKeyExchange";
     let curve_type = r.u8("curve_type")?;
     if curve_type != 3 {
@@ -555,11 +561,12 @@ fn server_key_exchange(mut r: Reader) -> Result<ServerKeyExchange, ReadError> {
     r.named("named_curve".to_owned());
     let group = r.code("namedcurve")?;
     let public_key_bytes = r.vec8("public")?.len();
-    let scheme: SignatureScheme = r.code("algorithm")?;
+    let scheme: Option<SignatureScheme> = if before_tls12 { None } else { Some(r.code("algorithm")?) };
     // ecdsa_secp384r1_sha384 with a P-256 key is right in TLS 1.2: only TLS 1.3 ties the curve.
     let scheme_in_tls_1_2 = scheme
-        .name()
-        .strip_prefix("ecdsa_secp")
+        .map(|scheme| scheme.name())
+        .as_deref()
+        .and_then(|name| name.strip_prefix("ecdsa_secp"))
         .and_then(|rest| rest.split('_').nth(1))
         .map(|hash| {
             format!(
