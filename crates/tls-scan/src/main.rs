@@ -162,7 +162,9 @@ fn main() -> ExitCode {
     if args.json {
         println!("{}", serde_json::to_string(&report).unwrap_or_default());
     } else {
-        print!("{}", text::text(&report));
+        // Colour on a terminal, unless NO_COLOR is set (no-color.org).
+        let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        print!("{}", text::text(&report, colour));
     }
     // A scan that found no version accepted learned nothing of the server (why is in `unknown`).
     let scanned = report.protocols.values().any(|accepted| *accepted == Some(true));

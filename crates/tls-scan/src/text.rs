@@ -1,10 +1,10 @@
 //! The report as a person reads it.
 
-use tls_core::scan::{Features, NameAnswer, Report, Resumption, Version};
+use tls_core::scan::{Features, NameAnswer, Report, Resumption, Severity, Version};
 
 /// The report as a person reads it: versions, then each version's suites and groups, the findings,
 /// and what could not be learned.
-pub(crate) fn text(report: &Report) -> String {
+pub(crate) fn text(report: &Report, colour: bool) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(out, "tls-scan {} ({} ms)", report.target, report.elapsed_ms);
@@ -20,46 +20,19 @@ pub(crate) fn text(report: &Report) -> String {
         })
         .collect();
     let _ = writeln!(out, "protocols: {}", versions.join(", "));
-    for version in Version::ALL.iter().rev() {
-        let Some(suites) = report.cipher_suites.get(version.name()) else {
-            continue;
-        };
-        let order = match report.server_order.get(version.name()).copied().flatten() {
-            Some(true) => "in the server's order",
-            Some(false) => "the client's order decides",
-            None => "order not known",
-        };
-        let _ = writeln!(out, "{} cipher suites ({order}):", version.name());
-        for suite in suites {
-            let _ = writeln!(out, "  0x{:04x}  {}", suite.id, suite.name);
-        }
-        if let Some(groups) = report.groups.get(version.name()) {
-            let names: Vec<&str> = groups.iter().map(|group| group.name.as_str()).collect();
-            let how = if *version == Version::Tls13 {
-                "in the server's order"
-            } else {
-                "order not asked"
-            };
-            let _ = writeln!(out, "{} groups ({how}): {}", version.name(), names.join(", "));
-        }
-        if let Some(primes) = report.dh.get(version.name()) {
-            let said: Vec<String> = primes
-                .iter()
-                .map(|prime| match &prime.name {
-                    Some(name) => format!("{name} ({} bits)", prime.bits),
-                    None => format!("a {}-bit prime of its own", prime.bits),
-                })
-                .collect();
-            let _ = writeln!(out, "{} DHE primes: {}", version.name(), said.join(", "));
-        }
-    }
+    suites_and_groups(&mut out, report);
     features(&mut out, &report.features);
     match report.alpn.as_deref() {
         Some([]) => {
             let _ = writeln!(out, "ALPN: none of h2, http/1.1, http/1.0");
         }
         Some(protocols) => {
-            let _ = writeln!(out, "ALPN: {}", protocols.join(", "));
+            let picked = report
+                .alpn_picked
+                .as_deref()
+                .map(|picked| format!(" ({picked} when all are offered)"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "ALPN: {}{picked}", protocols.join(", "));
         }
         None => {}
     }
@@ -77,7 +50,8 @@ pub(crate) fn text(report: &Report) -> String {
         let _ = writeln!(out, "findings:");
         for finding in &report.findings {
             let severity = serde_json::to_value(finding.severity).unwrap_or_default();
-            let _ = writeln!(out, "  {:<8}  {}", severity.as_str().unwrap_or(""), finding.text);
+            let label = format!("{:<8}", severity.as_str().unwrap_or(""));
+            let _ = writeln!(out, "  {}  {}", paint(colour, finding.severity, &label), finding.text);
         }
     }
     if let Some(compliance) = &report.profile {
@@ -169,11 +143,12 @@ fn chains(out: &mut String, report: &Report) {
         for (at, certificate) in chain.iter().enumerate() {
             let _ = writeln!(
                 out,
-                "certificate {}: {} ({}), issued by {}, until {}{}{}",
+                "certificate {}: {} ({}), issued by {} ({}), until {}{}{}",
                 at + 1,
                 certificate.subject,
                 certificate.key,
                 certificate.issuer,
+                certificate.signature,
                 certificate.not_after,
                 if certificate.names.is_empty() {
                     String::new()
@@ -206,5 +181,57 @@ fn handshakes(out: &mut String, report: &Report) {
             None => continue,
         };
         let _ = writeln!(out, "{asked}: {said}");
+    }
+}
+
+/// `label` in its severity's colour on a terminal: red for critical and high, yellow for medium.
+fn paint(colour: bool, severity: Severity, label: &str) -> String {
+    let code = match severity {
+        Severity::Critical | Severity::High => "1;31",
+        Severity::Medium => "33",
+        Severity::Low | Severity::Info => return label.to_owned(),
+    };
+    if colour {
+        format!("\x1b[{code}m{label}\x1b[0m")
+    } else {
+        label.to_owned()
+    }
+}
+
+/// Each accepted version's suites (and their order), groups and DHE primes, newest first.
+fn suites_and_groups(out: &mut String, report: &Report) {
+    use std::fmt::Write as _;
+    for version in Version::ALL.iter().rev() {
+        let Some(suites) = report.cipher_suites.get(version.name()) else {
+            continue;
+        };
+        let order = match report.server_order.get(version.name()).copied().flatten() {
+            Some(true) => "in the server's order",
+            Some(false) => "the client's order decides",
+            None => "order not known",
+        };
+        let _ = writeln!(out, "{} cipher suites ({order}):", version.name());
+        for suite in suites {
+            let _ = writeln!(out, "  0x{:04x}  {}", suite.id, suite.name);
+        }
+        if let Some(groups) = report.groups.get(version.name()) {
+            let names: Vec<&str> = groups.iter().map(|group| group.name.as_str()).collect();
+            let how = if *version == Version::Tls13 {
+                "in the server's order"
+            } else {
+                "order not asked"
+            };
+            let _ = writeln!(out, "{} groups ({how}): {}", version.name(), names.join(", "));
+        }
+        if let Some(primes) = report.dh.get(version.name()) {
+            let said: Vec<String> = primes
+                .iter()
+                .map(|prime| match &prime.name {
+                    Some(name) => format!("{name} ({} bits)", prime.bits),
+                    None => format!("a {}-bit prime of its own", prime.bits),
+                })
+                .collect();
+            let _ = writeln!(out, "{} DHE primes: {}", version.name(), said.join(", "));
+        }
     }
 }

@@ -526,6 +526,31 @@ async fn a_hand_configured_openssl_server_is_seen_as_sslscan_sees_it() {
         .collect();
     assert_eq!(ours, theirs, "{report:#}\n{stderr}\n{}", sslscan.stdout);
     assert_eq!(ours, ["0x0018", "0x001d"].map(String::from).into(), "{report:#}");
+
+    // TLS 1.3 alone, with two of its suites (-ciphersuites): those sslscan finds.
+    let (_tls13, addr) = test_support::openssl_server(&[
+        "-cert",
+        &cert.display().to_string(),
+        "-key",
+        &key.display().to_string(),
+        "-tls1_3",
+        "-ciphersuites",
+        "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
+        "-quiet",
+    ])
+    .await;
+    let (_, report, stderr) = scanned(&addr, &[]).await;
+    let sslscan = run("sslscan", &["--no-colour", "--xml=-", &addr], "sslscan", b"").await;
+    let (accepted, enabled) = sslscan_view(&sslscan.stdout);
+    assert_eq!(enabled, ["TLSv1.3".to_owned()].into(), "{}", sslscan.stdout);
+    let theirs: BTreeSet<String> = accepted
+        .iter()
+        .filter(|(v, ..)| v == "TLSv1.3")
+        .map(|(_, id, _)| id.clone())
+        .collect();
+    let ours: BTreeSet<String> = suites(&report, "TLSv1.3").into_iter().collect();
+    assert_eq!(ours, theirs, "{report:#}\n{stderr}\n{}", sslscan.stdout);
+    assert_eq!(ours, ["0x1302", "0x1303"].map(String::from).into(), "{report:#}");
 }
 
 /// echo-server: TLS 1.2 and 1.3, rustls' suites, the client's order for TLS 1.2, and TLS 1.3's groups
@@ -559,6 +584,12 @@ async fn echo_server_is_seen_with_its_post_quantum_group() {
     );
     assert_eq!(report["resumption"]["TLSv1.3"], true, "{report:#}");
     assert_eq!(report["alpn"], serde_json::json!(configured), "{report:#}");
+    assert_eq!(report["alpn_picked"], "http/1.1", "{report:#}");
+    // The leaf's signature, as tls-cert inspect names it (certtool's and openssl's name).
+    assert_eq!(
+        report["certificates"][0]["signature"], "ecdsa-with-SHA256",
+        "{report:#}"
+    );
     for (version, accepted) in [
         ("SSLv3", false),
         ("TLSv1.0", false),
@@ -1081,4 +1112,43 @@ async fn flags_follow_the_programs_conventions() {
             .is_some_and(|why| why.contains("cannot connect")),
         "{failed}"
     );
+}
+
+/// echo-server in raw mode (`--raw`: bytes echoed as they come, not lines) speaks TLS as in line mode:
+/// the same versions, suites, groups and resumption.
+#[tokio::test]
+async fn a_raw_echo_server_is_seen_as_a_line_one() {
+    let pki = PkiFiles::new();
+    let config = |_: ()| {
+        tls_core::config::server_config(
+            pki.pki.server.identity(),
+            None,
+            &tls_core::config::TlsOptions::default(),
+        )
+        .expect("a configuration")
+    };
+    let line = RunningServer::start(config(()), ServerOptions::default()).await;
+    let raw = RunningServer::start(
+        config(()),
+        ServerOptions {
+            mode: tls_core::echo::Mode::Raw,
+            ..ServerOptions::default()
+        },
+    )
+    .await;
+    let (code, line_report, _) = scanned(&line.address(), &[]).await;
+    assert_eq!(code, Some(0), "{line_report:#}");
+    let (code, raw_report, _) = scanned(&raw.address(), &[]).await;
+    assert_eq!(code, Some(0), "{raw_report:#}");
+    for key in [
+        "protocols",
+        "cipher_suites",
+        "server_order",
+        "groups",
+        "features",
+        "resumption",
+        "signature_schemes",
+    ] {
+        assert_eq!(raw_report[key], line_report[key], "{key}: {raw_report:#}");
+    }
 }

@@ -183,6 +183,9 @@ pub struct Report {
     /// The ALPN protocols the server takes, each offered alone (h2, http/1.1, http/1.0); `null` when
     /// no whole handshake could ask.
     pub alpn: Option<Vec<String>>,
+    /// The one the server picks when a client offers h2, http/1.1 and http/1.0 in that order (`null`:
+    /// none, or not asked).
+    pub alpn_picked: Option<String>,
     /// The chain the server presents, its own certificate first.
     pub certificates: Vec<Certificate>,
     /// The chains it presents for other key types (a server with RSA and ECDSA certificates has
@@ -261,6 +264,7 @@ pub fn scan(target: &HostPort, options: &ScanOptions) -> Result<Report> {
         groups: BTreeMap::new(),
         dh: BTreeMap::new(),
         alpn: None,
+        alpn_picked: None,
         certificates: Vec::new(),
         more_chains: Vec::new(),
         trust: None,
@@ -378,6 +382,7 @@ fn whole_handshakes(
         report.without_sni = found.without_sni;
         report.unknown_name = found.unknown_name;
         report.alpn = completed.then_some(found.alpn);
+        report.alpn_picked = found.alpn_picked;
         report.resumption = found.resumption;
         report.unknown.extend(found.unknown);
     }

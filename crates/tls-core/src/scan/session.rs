@@ -27,8 +27,10 @@ pub struct Certificate {
     pub subject: String,
     /// Its issuer.
     pub issuer: String,
-    /// Its public key (`ECDSA P-256`, `RSA 2048 bits`).
+    /// Its public key (`EC P-256`, `RSA 2048 bits`).
     pub key: String,
+    /// The algorithm its issuer signed it with (`ecdsa-with-SHA256`, `sha1WithRSAEncryption`).
+    pub signature: String,
     /// The end of its validity (RFC 3339).
     pub not_after: String,
     /// Its subject alternative names (`DNS localhost`, `IP 127.0.0.1`).
@@ -108,6 +110,8 @@ pub(crate) struct Sessions {
     pub(crate) trust: Option<Trust>,
     /// The ALPN protocols the server takes, each offered alone.
     pub(crate) alpn: Vec<String>,
+    /// The one it picks when all are offered, in the order h2, http/1.1, http/1.0.
+    pub(crate) alpn_picked: Option<String>,
     pub(crate) resumption: Resumption,
     /// What could not be learned, and why.
     pub(crate) unknown: Vec<String>,
@@ -324,8 +328,15 @@ fn names(target: &Target<'_>, chain: &[CertificateDer<'static>], found: &mut Ses
     found.unknown_name = Some(answer(handshake(&unknown, &Settings::default())));
 }
 
-/// The ALPN protocols the server takes, each offered alone.
+/// The ALPN protocols the server takes, each offered alone; then the one it picks of all of them.
 fn alpn(target: &Target<'_>, found: &mut Sessions) {
+    let all = Settings {
+        alpn: PROTOCOLS.iter().map(|protocol| protocol.as_bytes().to_vec()).collect(),
+        ..Settings::default()
+    };
+    if let Ok(done) = handshake(target, &all) {
+        found.alpn_picked = done.alpn.map(|picked| String::from_utf8_lossy(&picked).into_owned());
+    }
     for protocol in PROTOCOLS {
         let settings = Settings {
             alpn: vec![protocol.as_bytes().to_vec()],
@@ -428,6 +439,10 @@ pub(crate) fn describe(der: &CertificateDer<'_>) -> Certificate {
         key: info
             .as_ref()
             .map(|info| info.public_key.to_string())
+            .unwrap_or_default(),
+        signature: info
+            .as_ref()
+            .map(|info| info.signature_algorithm.clone())
             .unwrap_or_default(),
         not_after: crate::x509::validity(der).map(|(_, to)| to).unwrap_or_default(),
         names: crate::x509::alt_names(der),
