@@ -39,6 +39,19 @@ pub(crate) fn write_pki(pki: &Pki, dir: &Path, force: bool) -> Result<Vec<PathBu
         .map_err(Into::into)
 }
 
+/// Writes one certificate file: refused, before writing, when it exists and not `force`.
+///
+/// # Errors
+/// [`tls_echo_cli::Error::Exists`] naming it, or [`Error::Write`].
+pub(crate) fn write_one(path: &Path, contents: &str, force: bool) -> Result<()> {
+    if !force && path.exists() {
+        return Err(tls_echo_cli::Error::Exists {
+            paths: vec![path.to_owned()],
+        });
+    }
+    write_file(path, contents.as_bytes(), false).map_err(Into::into)
+}
+
 /// Writes `contents` to `path`, with mode 0600 when `secret`: a new file is created with it, an existing
 /// one (`--force`) is given it before the key is written, so the key is never in a file others can read.
 fn write_file(path: &Path, contents: &[u8], secret: bool) -> tls_core::Result<()> {

@@ -50,7 +50,7 @@ pub(crate) struct GenerateArgs {
 }
 
 /// A number of days from 1 to [`generate::MAX_DAYS`].
-fn days(text: &str) -> Result<u64, String> {
+pub(crate) fn days(text: &str) -> Result<u64, String> {
     match text.trim().parse::<u64>() {
         Ok(0) => Err("a certificate valid for 0 days has expired before it is used; give 1 or more".into()),
         Ok(n) if n > generate::MAX_DAYS => Err(format!(

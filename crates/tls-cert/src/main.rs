@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod files;
 mod generate;
 mod inspect;
+mod sign;
 mod verify;
 
 /// Make, read and verify X.509 certificates.
@@ -61,6 +62,16 @@ Exit codes: 0 done; 1 a check failed (a CSR's self-signature, a CRL's signature 
 Exit codes: 0 valid; 1 invalid, or the server could not be reached; 2 bad usage or unreadable input."
     )]
     Verify(verify::VerifyArgs),
+    /// Sign a certificate signing request with your CA, keeping only what a leaf may carry
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:
+  tls-cert sign app.csr --ca certs/ca.pem --ca-key certs/ca.key --out app.pem
+  tls-cert sign app.csr --ca int.pem --ca-key int.key --out app.pem --days 90
+
+Exit codes: 0 done; 1 writing failed; 2 bad usage, a request whose signature does not verify, a CA that cannot sign, or --out exists (see --force); nothing is written then."
+    )]
+    Sign(sign::SignArgs),
 }
 
 /// Exit codes: 0 done (or valid), 1 invalid, 2 bad usage or unreadable input.
@@ -78,6 +89,7 @@ async fn main() -> ExitCode {
         Some(Command::Generate(args)) => generate::run(&args),
         Some(Command::Inspect(args)) => inspect::run(args).await,
         Some(Command::Verify(args)) => verify::run(&args).await,
+        Some(Command::Sign(args)) => sign::run(&args),
         None => {
             let _ = command.write_help(&mut std::io::stderr());
             ExitCode::from(UNREADABLE)

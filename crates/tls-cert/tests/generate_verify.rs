@@ -1721,3 +1721,178 @@ async fn an_intermediate_made_by_openssl_signs_and_its_chain_is_written() {
         );
     }
 }
+
+/// `tls-cert sign`: a request made by openssl asking for names, key usages, a CA's powers and an
+/// extension of its own is signed with only what a leaf may carry, each dropped thing said; openssl
+/// reads the names, CA:FALSE and the request's own key in the certificate, and verifies it for a TLS
+/// server. A request changed after it was signed (openssl req -verify refuses it too), a "CA" that is
+/// not one, a key that is not the CA's and an --out that exists are refused, exit 2, nothing written.
+#[tokio::test]
+async fn sign_keeps_what_a_leaf_may_carry_and_refuses_what_it_must() {
+    let pki = PkiFiles::new();
+    let dir = temp_dir();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let made = run(
+        "openssl",
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            "/CN=app.test",
+            "-addext",
+            "subjectAltName=DNS:app.test,IP:10.0.0.1",
+            "-addext",
+            "keyUsage=digitalSignature,keyCertSign",
+            "-addext",
+            "extendedKeyUsage=serverAuth,1.2.3.4",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "nsComment=hello",
+            "-keyout",
+            &path("app.key"),
+            "-out",
+            &path("app.csr"),
+        ],
+        "openssl",
+        b"",
+    )
+    .await;
+    assert!(made.ok(), "{}", made.stderr);
+    let (ca, ca_key) = (pki.arg("ca.pem"), pki.arg("ca.key"));
+    let (request, signed) = (path("app.csr"), path("app.pem"));
+    // Signed once, then again onto the same --out (refused without --force).
+    let sign = ["sign", &request, "--ca", &ca, "--ca-key", &ca_key, "--out", &signed];
+    let ran = tls_cert(&sign).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    for said in [
+        "kept: DNS app.test",
+        "kept: IP 10.0.0.1",
+        "kept: key usage digitalSignature",
+        "kept: extended key usage serverAuth",
+        "dropped: key usage keyCertSign",
+        "dropped: extended key usage 1.2.3.4",
+        "dropped: basic constraints CA:TRUE",
+        "dropped: the extension Netscape Comment (2.16.840.1.113730.1.13)",
+    ] {
+        assert!(ran.stdout.contains(said), "{said}: {}", ran.stdout);
+    }
+    let text = run(
+        "openssl",
+        &["x509", "-in", &path("app.pem"), "-noout", "-text"],
+        "openssl",
+        b"",
+    )
+    .await;
+    assert!(
+        text.stdout.contains("DNS:app.test, IP Address:10.0.0.1"),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("CA:FALSE"), "{}", text.stdout);
+    assert!(
+        !text.stdout.contains("Certificate Sign") && !text.stdout.contains("1.2.3.4") && !text.stdout.contains("hello"),
+        "{}",
+        text.stdout
+    );
+    openssl_verify(&pki.path("ca.pem"), "sslserver", &dir.path().join("app.pem")).await;
+    let theirs = run(
+        "openssl",
+        &["req", "-in", &path("app.csr"), "-noout", "-pubkey"],
+        "openssl",
+        b"",
+    )
+    .await;
+    let ours = run(
+        "openssl",
+        &["x509", "-in", &path("app.pem"), "-noout", "-pubkey"],
+        "openssl",
+        b"",
+    )
+    .await;
+    assert_eq!(
+        ours.stdout, theirs.stdout,
+        "the certificate carries the request's own key"
+    );
+
+    // The same request with one byte of its subject changed: its signature no longer verifies.
+    let pem = std::fs::read_to_string(path("app.csr")).expect("app.csr");
+    use tls_core::pki_types::pem::PemObject as _;
+    let der = tls_core::pki_types::CertificateSigningRequestDer::from_pem_slice(pem.as_bytes()).expect("a request");
+    let mut changed = der.as_ref().to_vec();
+    let at = changed.windows(8).position(|w| w == b"app.test").expect("the subject");
+    changed[at] = b'b';
+    std::fs::write(dir.path().join("changed.csr"), &changed).expect("changed.csr");
+    let checked = run(
+        "openssl",
+        &[
+            "req",
+            "-in",
+            &path("changed.csr"),
+            "-inform",
+            "DER",
+            "-noout",
+            "-verify",
+        ],
+        "openssl",
+        b"",
+    )
+    .await;
+    // OpenSSL 3.0 says so and still exits 0: its words are the oracle.
+    let said = format!("{}{}", checked.stdout, checked.stderr);
+    assert!(said.contains("verify failure"), "openssl req -verify takes it: {said}");
+    for (args, said) in [
+        (
+            vec![
+                path("changed.csr"),
+                "--ca".into(),
+                ca.clone(),
+                "--ca-key".into(),
+                ca_key.clone(),
+            ],
+            "signature does not verify",
+        ),
+        (
+            vec![
+                path("app.csr"),
+                "--ca".into(),
+                pki.arg("server.pem"),
+                "--ca-key".into(),
+                pki.arg("server.key"),
+            ],
+            "not a CA certificate",
+        ),
+        (
+            vec![
+                path("app.csr"),
+                "--ca".into(),
+                ca.clone(),
+                "--ca-key".into(),
+                path("app.key"),
+            ],
+            "does not match",
+        ),
+    ] {
+        let mut all: Vec<&str> = vec!["sign"];
+        all.extend(args.iter().map(String::as_str));
+        let refused = path("refused.pem");
+        all.extend(["--out", &refused]);
+        let ran = tls_cert(&all).await;
+        assert_eq!(ran.code, Some(2), "{all:?}: {}", ran.stderr);
+        assert!(ran.stderr.contains(said), "{all:?}: {}", ran.stderr);
+        assert!(!dir.path().join("refused.pem").exists(), "{all:?} wrote a file");
+    }
+    let before = std::fs::read(path("app.pem")).expect("app.pem");
+    let ran = tls_cert(&sign).await;
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert_eq!(
+        std::fs::read(path("app.pem")).expect("app.pem"),
+        before,
+        "--out was replaced without --force"
+    );
+}

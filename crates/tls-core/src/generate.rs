@@ -268,6 +268,43 @@ impl CertificateAuthority {
         })
     }
 
+    /// A leaf's validity of `days` from now, ended with the CA's when the two end within a day of each
+    /// other (a CA and its leaves made together).
+    ///
+    /// # Errors
+    /// [`Error::BadRequest`] when the leaf would outlive the CA by more, with the most days that fit.
+    pub fn within_its_dates(&self, days: u64) -> Result<Validity> {
+        let mut validity = Validity::days_from_now(days);
+        let ca_end = x509_parser::parse_x509_certificate(&self.issued.cert)
+            .ok()
+            .and_then(|(_, cert)| OffsetDateTime::from_unix_timestamp(cert.validity().not_after.timestamp()).ok());
+        if let Some(ca_end) = ca_end.filter(|end| validity.not_after > *end) {
+            // Within a day (a CA and its leaves made together, with the same number of days): end with
+            // the CA. Beyond that the request asks for a certificate that outlives its CA.
+            if validity.not_after - ca_end > Duration::from_secs(86_400) {
+                let most = (ca_end - OffsetDateTime::now_utc()).whole_days().max(0);
+                return Err(Error::BadRequest {
+                    problem: format!(
+                        "certificates valid for {} would outlive their CA, which expires on {}, and clients refuse them once it has",
+                        days_text(days),
+                        crate::x509::unix_to_rfc3339(ca_end.unix_timestamp())
+                    ),
+                    remedy: Some(Remedy::FitTheCa {
+                        days: u64::try_from(most).unwrap_or(0),
+                        ca_days: None,
+                    }),
+                });
+            }
+            validity.not_after = ca_end;
+        }
+        Ok(validity)
+    }
+
+    /// What rcgen signs with.
+    pub(crate) fn issuer(&self) -> &Issuer<'static, KeyPair> {
+        &self.issuer
+    }
+
     /// Whether it is a root: it signed its own certificate.
     pub fn is_root(&self) -> bool {
         crate::x509::issued(&self.issued.cert, &self.issued.cert)
@@ -519,29 +556,7 @@ impl Pki {
                 remedy: Some(Remedy::LeafDaysAtLeast { days: 1 }),
             });
         }
-        let mut validity = Validity::days_from_now(request.leaf_days);
-        let ca_end = x509_parser::parse_x509_certificate(&ca.issued.cert)
-            .ok()
-            .and_then(|(_, cert)| OffsetDateTime::from_unix_timestamp(cert.validity().not_after.timestamp()).ok());
-        if let Some(ca_end) = ca_end.filter(|end| validity.not_after > *end) {
-            // Within a day (a CA and its leaves made together, with the same number of days): end with
-            // the CA. Beyond that the request asks for a certificate that outlives its CA.
-            if validity.not_after - ca_end > Duration::from_secs(86_400) {
-                let most = (ca_end - OffsetDateTime::now_utc()).whole_days().max(0);
-                return Err(Error::BadRequest {
-                    problem: format!(
-                        "certificates valid for {} would outlive their CA, which expires on {}, and clients refuse them once it has",
-                        days_text(request.leaf_days),
-                        crate::x509::unix_to_rfc3339(ca_end.unix_timestamp())
-                    ),
-                    remedy: Some(Remedy::FitTheCa {
-                        days: u64::try_from(most).unwrap_or(0),
-                        ca_days: None,
-                    }),
-                });
-            }
-            validity.not_after = ca_end;
-        }
+        let validity = ca.within_its_dates(request.leaf_days)?;
         check_client_names(&request.clients)?;
         for name in &request.names {
             if name.ends_with('.') {

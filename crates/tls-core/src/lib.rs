@@ -14,6 +14,7 @@
 //! - [`generate`]: making a CA and leaf certificates (rcgen), in memory; writing them is the program's
 //! - [`verify`]: verifying a certificate file as the client would, with the reason in words
 //! - [`scenario`]: certificate chains broken on purpose (expired, wrong host, incomplete chain, ...)
+//! - [`sign`]: a certificate signing request signed by a CA, keeping only what a leaf may carry
 //! - (internal) `identity`: a chain and its key, and the checks that they match; `preflight`: checks on
 //!   the server's chain at start; `crypto`: the one crypto provider (aws-lc-rs, post-quantum first)
 //!
@@ -43,7 +44,7 @@
 //! # Features
 //! The default is the certificate half, with no async runtime, no HTTP and no certificate maker: `pem`,
 //! `x509`, `inspect`, `verify`, `config` and the verifiers. The rest is opt-in:
-//! - `generate`: [`generate`] and [`scenario`] (rcgen)
+//! - `generate`: [`generate`], [`scenario`] and [`sign`] (rcgen)
 //! - `net`: [`server`], [`client`] and [`echo`] on tokio (with `xray`, which they record for)
 //! - `xray`: [`xray`], a connection's handshake decoded
 //! - `scan`: [`scan`], what a server speaks (with `xray`; threads and sockets, no async runtime)
@@ -94,6 +95,8 @@ pub mod pem;
 mod preflight;
 #[cfg(feature = "generate")]
 pub mod scenario;
+#[cfg(feature = "generate")]
+pub mod sign;
 pub mod verify;
 pub mod x509;
 

@@ -570,7 +570,7 @@ const OID_OCSP_NOCHECK: &str = "1.3.6.1.5.5.7.48.1.5";
 const OID_CT_POISON: &str = "1.3.6.1.4.1.11129.2.4.3";
 
 /// The extension's name: certtool's where it has one, ours for the few it does not know.
-fn name_of(oid: &str) -> &'static str {
+pub(super) fn name_of(oid: &str) -> &'static str {
     match oid {
         "2.5.29.9" => "Subject Directory Attributes",
         "2.5.29.14" => "Subject Key Identifier",

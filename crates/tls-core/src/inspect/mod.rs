@@ -241,6 +241,13 @@ fn pin_sha256_of_spki(spki: &[u8]) -> String {
 }
 
 /// The serial as its integer value in hex: DER's sign-padding zero bytes are dropped, as openssl does.
+/// An extension's name by its dotted OID, as `inspect` shows it (`Unknown extension` for one nobody
+/// here knows).
+#[cfg(feature = "generate")]
+pub(crate) fn extension_name(oid: &str) -> &'static str {
+    extension::name_of(oid)
+}
+
 fn serial_hex(raw: &[u8]) -> String {
     hex(key::unsigned(raw))
 }

@@ -172,7 +172,7 @@ fn session_findings(report: &Report) -> Vec<Finding> {
         for (hash, id) in [("sha1", "sha1_signature"), ("sha224", "sha224_signature")] {
             let weak: Vec<&str> = schemes
                 .iter()
-                .map(String::as_str)
+                .map(|scheme| scheme.trim_end_matches(" (legacy)"))
                 .filter(|scheme| scheme.contains(hash))
                 .collect();
             if !weak.is_empty() {
