@@ -267,6 +267,15 @@ async fn openssl_server_with_two_keys_a_staple_and_early_data_is_seen_whole() {
     assert!(report["unknown"].as_array().is_some_and(Vec::is_empty), "{report:#}");
 }
 
+/// openssl s_server with `cert` and `key`, then `args`, quiet: the process and its address.
+async fn openssl_with(cert: &std::path::Path, key: &std::path::Path, args: &[&str]) -> (test_support::Peer, String) {
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
+    let mut all = vec!["-cert", cert.as_str(), "-key", key.as_str()];
+    all.extend_from_slice(args);
+    all.push("-quiet");
+    test_support::openssl_server(&all).await
+}
+
 /// The names of the groups a report lists for `version`.
 fn group_names(report: &Value, version: &str) -> BTreeSet<String> {
     report["groups"][version]
@@ -378,18 +387,7 @@ async fn a_hand_configured_openssl_server_is_seen_as_sslscan_sees_it() {
     let dir = temp_dir();
     let (key, cert) = rsa_certificate(dir.path()).await;
     let configured = "ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA:DHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA";
-    let (_server, addr) = test_support::openssl_server(&[
-        "-cert",
-        &cert.display().to_string(),
-        "-key",
-        &key.display().to_string(),
-        "-tls1_2",
-        "-cipher",
-        configured,
-        "-serverpref",
-        "-quiet",
-    ])
-    .await;
+    let (_server, addr) = openssl_with(&cert, &key, &["-tls1_2", "-cipher", configured, "-serverpref"]).await;
     let (code, report, stderr) = scanned(&addr, &[]).await;
     assert_eq!(code, Some(0), "{report:#}\n{stderr}");
     let sslscan = run("sslscan", &["--no-colour", "--xml=-", &addr], "sslscan", b"").await;
@@ -459,17 +457,7 @@ async fn a_hand_configured_openssl_server_is_seen_as_sslscan_sees_it() {
 
     // TLS 1.0 alone, as an old server speaks it (OpenSSL's security level 0): the version sslscan
     // sees, its suites, and the finding.
-    let (_old, addr) = test_support::openssl_server(&[
-        "-cert",
-        &cert.display().to_string(),
-        "-key",
-        &key.display().to_string(),
-        "-tls1",
-        "-cipher",
-        "DEFAULT:@SECLEVEL=0",
-        "-quiet",
-    ])
-    .await;
+    let (_old, addr) = openssl_with(&cert, &key, &["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]).await;
     let (_, report, stderr) = scanned(&addr, &[]).await;
     let sslscan = run("sslscan", &["--no-colour", "--xml=-", &addr], "sslscan", b"").await;
     let (accepted, enabled) = sslscan_view(&sslscan.stdout);
@@ -492,17 +480,7 @@ async fn a_hand_configured_openssl_server_is_seen_as_sslscan_sees_it() {
     assert!(!group_names(&report, "TLSv1.0").is_empty(), "{report:#}");
 
     // TLS 1.2's ECDHE curves, restricted: the groups sslscan reads from the ServerKeyExchange.
-    let (_curves, addr) = test_support::openssl_server(&[
-        "-cert",
-        &cert.display().to_string(),
-        "-key",
-        &key.display().to_string(),
-        "-tls1_2",
-        "-groups",
-        "P-384:X25519",
-        "-quiet",
-    ])
-    .await;
+    let (_curves, addr) = openssl_with(&cert, &key, &["-tls1_2", "-groups", "P-384:X25519"]).await;
     let (_, report, stderr) = scanned(&addr, &[]).await;
     let sslscan = run("sslscan", &["--no-colour", "--xml=-", &addr], "sslscan", b"").await;
     let theirs: BTreeSet<String> = sslscan
@@ -528,16 +506,15 @@ async fn a_hand_configured_openssl_server_is_seen_as_sslscan_sees_it() {
     assert_eq!(ours, ["0x0018", "0x001d"].map(String::from).into(), "{report:#}");
 
     // TLS 1.3 alone, with two of its suites (-ciphersuites): those sslscan finds.
-    let (_tls13, addr) = test_support::openssl_server(&[
-        "-cert",
-        &cert.display().to_string(),
-        "-key",
-        &key.display().to_string(),
-        "-tls1_3",
-        "-ciphersuites",
-        "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
-        "-quiet",
-    ])
+    let (_tls13, addr) = openssl_with(
+        &cert,
+        &key,
+        &[
+            "-tls1_3",
+            "-ciphersuites",
+            "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
+        ],
+    )
     .await;
     let (_, report, stderr) = scanned(&addr, &[]).await;
     let sslscan = run("sslscan", &["--no-colour", "--xml=-", &addr], "sslscan", b"").await;
@@ -910,22 +887,21 @@ async fn an_openssl_server_set_up_as_mozilla_intermediate_differs_only_where_it_
     )
     .await;
     let staple = ocsp_response(dir.path(), &cert, &key).await;
-    let (_server, addr) = test_support::openssl_server(&[
-        "-cert",
-        &cert.display().to_string(),
-        "-key",
-        &key.display().to_string(),
-        "-no_tls1",
-        "-no_tls1_1",
-        "-cipher",
-        "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:\
+    let (_server, addr) = openssl_with(
+        &cert,
+        &key,
+        &[
+            "-no_tls1",
+            "-no_tls1_1",
+            "-cipher",
+            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:\
          ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
-        "-groups",
-        "X25519:P-256:P-384",
-        "-status_file",
-        &staple,
-        "-quiet",
-    ])
+            "-groups",
+            "X25519:P-256:P-384",
+            "-status_file",
+            &staple,
+        ],
+    )
     .await;
     let (code, report, stderr) = scanned(&addr, &["--profile", "intermediate"]).await;
     assert_eq!(code, Some(1), "{report:#}\n{stderr}");

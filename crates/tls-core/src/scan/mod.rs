@@ -618,11 +618,17 @@ impl Scanner {
     /// The groups TLS 1.3 takes, by the HelloRetryRequest's choice with no key share offered (no key is
     /// made): offer all, take the one asked for, offer the rest again.
     fn groups(&self) -> Vec<u16> {
-        let suites = Version::Tls13.suites();
-        let mut remaining = GROUPS.to_vec();
+        self.taken_groups(Version::Tls13, &Version::Tls13.suites(), &GROUPS, Until::ServerHello)
+    }
+
+    /// The groups `version` takes of `offered` with `suites`, in the order the server names them (in
+    /// its HelloRetryRequest, or its ServerKeyExchange as far as `until`): offer all, take the one
+    /// named, offer the rest again.
+    fn taken_groups(&self, version: Version, suites: &[u16], offered: &[u16], until: Until) -> Vec<u16> {
+        let mut remaining = offered.to_vec();
         let mut taken = Vec::new();
-        while !remaining.is_empty() {
-            match self.ask(Version::Tls13, &suites, &remaining) {
+        while !suites.is_empty() && !remaining.is_empty() {
+            match self.ask_until(version, suites, &remaining, until) {
                 Answer::Chose { group: Some(group), .. } if remaining.contains(&group) => {
                     taken.push(group);
                     remaining.retain(|offered| *offered != group);
@@ -643,18 +649,7 @@ impl Scanner {
             .copied()
             .filter(|suite| crate::names::cipher_suite(*suite).starts_with("TLS_ECDHE_"))
             .collect();
-        let mut remaining: Vec<u16> = CURVES.to_vec();
-        let mut taken = Vec::new();
-        while !ecdhe.is_empty() && !remaining.is_empty() {
-            match self.ask_until(version, &ecdhe, &remaining, Until::KeyExchange) {
-                Answer::Chose { group: Some(group), .. } if remaining.contains(&group) => {
-                    taken.push(group);
-                    remaining.retain(|offered| *offered != group);
-                }
-                _ => break,
-            }
-        }
-        taken
+        self.taken_groups(version, &ecdhe, &CURVES, Until::KeyExchange)
     }
 }
 

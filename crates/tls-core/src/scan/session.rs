@@ -321,11 +321,10 @@ fn names(target: &Target<'_>, chain: &[CertificateDer<'static>], found: &mut Ses
         };
         found.without_sni = Some(answer(handshake(target, &settings)));
     }
-    let unknown = Target {
-        name: &ServerName::DnsName(rustls::pki_types::DnsName::try_from("tls-scan.invalid").expect("a DNS name")),
-        ..*target
-    };
-    found.unknown_name = Some(answer(handshake(&unknown, &Settings::default())));
+    if let Ok(name) = ServerName::try_from("tls-scan.invalid") {
+        let unknown = Target { name: &name, ..*target };
+        found.unknown_name = Some(answer(handshake(&unknown, &Settings::default())));
+    }
 }
 
 /// The ALPN protocols the server takes, each offered alone; then the one it picks of all of them.
