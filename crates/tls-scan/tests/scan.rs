@@ -267,6 +267,40 @@ async fn openssl_server_with_two_keys_a_staple_and_early_data_is_seen_whole() {
     assert!(report["unknown"].as_array().is_some_and(Vec::is_empty), "{report:#}");
 }
 
+/// The versions a report says are accepted.
+fn versions_accepted(report: &Value) -> BTreeSet<String> {
+    report["protocols"]
+        .as_object()
+        .expect("protocols")
+        .iter()
+        .filter(|(_, accepted)| accepted.as_bool() == Some(true))
+        .map(|(version, _)| version.clone())
+        .collect()
+}
+
+/// A Python `ssl` server on 127.0.0.1 with `cert` and `key`, its context `ctx` set up by the Python
+/// lines `setup`, that completes each handshake and reads a byte: the process and its port.
+async fn python_server(setup: &str, cert: &str, key: &str) -> (test_support::Peer, String) {
+    let script = format!(
+        "import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+{setup}listener = socket.create_server(('127.0.0.1', 0))
+print(listener.getsockname()[1], flush=True)
+while True:
+    conn, _ = listener.accept()
+    try:
+        with ctx.wrap_socket(conn, server_side=True) as tls:
+            tls.recv(1)
+    except (ssl.SSLError, OSError):
+        pass
+"
+    );
+    let mut python = test_support::Peer::spawn("python3", &["-c", &script, cert, key], "python3");
+    let port = python.wait_for(test_support::Output::Stdout, "").await;
+    (python, port.trim().to_owned())
+}
+
 /// openssl s_server with `cert` and `key`, then `args`, quiet: the process and its address.
 async fn openssl_with(cert: &std::path::Path, key: &std::path::Path, args: &[&str]) -> (test_support::Peer, String) {
     let (cert, key) = (cert.display().to_string(), key.display().to_string());
@@ -319,14 +353,7 @@ async fn gnutls_serv_configured_by_a_priority_string_is_seen_as_configured() {
     let sslscan = run("sslscan", &["--no-colour", "--xml=-", &addr], "sslscan", b"").await;
     assert!(sslscan.ok(), "{}", sslscan.stderr);
     let (accepted, enabled) = sslscan_view(&sslscan.stdout);
-    let versions: BTreeSet<String> = report["protocols"]
-        .as_object()
-        .expect("protocols")
-        .iter()
-        .filter(|(_, accepted)| accepted.as_bool() == Some(true))
-        .map(|(version, _)| version.clone())
-        .collect();
-    assert_eq!(versions, enabled, "{report:#}\n{}", sslscan.stdout);
+    assert_eq!(versions_accepted(&report), enabled, "{report:#}\n{}", sslscan.stdout);
     for version in ["TLSv1.0", "TLSv1.1", "TLSv1.2"] {
         let ours: BTreeSet<String> = suites(&report, version).into_iter().collect();
         let theirs: BTreeSet<String> = accepted
@@ -393,14 +420,7 @@ async fn a_hand_configured_openssl_server_is_seen_as_sslscan_sees_it() {
     let sslscan = run("sslscan", &["--no-colour", "--xml=-", &addr], "sslscan", b"").await;
     assert!(sslscan.ok(), "{}", sslscan.stderr);
     let (accepted, enabled) = sslscan_view(&sslscan.stdout);
-    let versions: BTreeSet<String> = report["protocols"]
-        .as_object()
-        .expect("protocols")
-        .iter()
-        .filter(|(_, accepted)| accepted.as_bool() == Some(true))
-        .map(|(version, _)| version.clone())
-        .collect();
-    assert_eq!(versions, enabled, "{report:#}\n{}", sslscan.stdout);
+    assert_eq!(versions_accepted(&report), enabled, "{report:#}\n{}", sslscan.stdout);
     assert_eq!(report["protocols"]["TLSv1.3"], false);
     let ours: BTreeSet<String> = suites(&report, "TLSv1.2").into_iter().collect();
     let theirs: BTreeSet<String> = accepted
@@ -788,29 +808,16 @@ async fn echo_server_is_seen_as_testssl_sees_it() {
 async fn a_python_ssl_server_is_seen_as_configured() {
     let dir = temp_dir();
     let (key, cert) = rsa_certificate(dir.path()).await;
-    let script = "import socket, ssl, sys
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(sys.argv[1], sys.argv[2])
-ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    let (_python, port) = python_server(
+        "ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
 ctx.set_ciphers('ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256')
 ctx.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
-listener = socket.create_server(('127.0.0.1', 0))
-print(listener.getsockname()[1], flush=True)
-while True:
-    conn, _ = listener.accept()
-    try:
-        with ctx.wrap_socket(conn, server_side=True) as tls:
-            tls.recv(1)
-    except (ssl.SSLError, OSError):
-        pass
-";
-    let mut python = test_support::Peer::spawn(
-        "python3",
-        &["-c", script, &cert.display().to_string(), &key.display().to_string()],
-        "python3",
-    );
-    let port = python.wait_for(test_support::Output::Stdout, "").await;
-    let addr = format!("127.0.0.1:{}", port.trim());
+",
+        &cert.display().to_string(),
+        &key.display().to_string(),
+    )
+    .await;
+    let addr = format!("127.0.0.1:{}", port);
     let (code, report, stderr) = scanned(&addr, &["--timeout", "3"]).await;
     assert_eq!(code, Some(0), "{report:#}\n{stderr}");
     let sslscan = run("sslscan", &["--no-colour", "--xml=-", &addr], "sslscan", b"").await;
@@ -1000,27 +1007,12 @@ async fn trace_shows_each_probe_as_the_x_ray_reads_it() {
 #[tokio::test]
 async fn a_server_that_wants_a_name_is_not_called_tls_free() {
     let pki = PkiFiles::new();
-    let script = "import socket, ssl, sys
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(sys.argv[1], sys.argv[2])
-ctx.sni_callback = lambda sock, name, c: ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME if name is None else None
-listener = socket.create_server(('127.0.0.1', 0))
-print(listener.getsockname()[1], flush=True)
-while True:
-    conn, _ = listener.accept()
-    try:
-        with ctx.wrap_socket(conn, server_side=True) as tls:
-            tls.recv(1)
-    except (ssl.SSLError, OSError):
-        pass
-";
-    let mut python = test_support::Peer::spawn(
-        "python3",
-        &["-c", script, &pki.arg("server.pem"), &pki.arg("server.key")],
-        "python3",
-    );
-    let port = python.wait_for(test_support::Output::Stdout, "").await;
-    let port = port.trim();
+    let (_python, port) = python_server(
+        "ctx.sni_callback = lambda sock, name, c: ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME if name is None else None\n",
+        &pki.arg("server.pem"),
+        &pki.arg("server.key"),
+    )
+    .await;
     let (code, report, stderr) = scanned(&format!("127.0.0.1:{port}"), &[]).await;
     assert_eq!(code, Some(1), "{report:#}\n{stderr}");
     assert_eq!(report["findings"], serde_json::json!([]), "{report:#}");
