@@ -13,7 +13,8 @@ use crate::{Stdout, files, refuse};
 /// Flags of `tls-cert sign`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct SignArgs {
-    /// The certificate signing request (PKCS#10, PEM or DER), as openssl req -new or step make it
+    /// The certificate signing request (PKCS#10, PEM or DER; `-` for standard input), as openssl req
+    /// -new or step make it
     #[arg(value_name = "REQ.csr")]
     request: PathBuf,
     /// The CA certificate that signs (a root or an intermediate; its file may hold its chain)
@@ -36,9 +37,10 @@ pub(crate) struct SignArgs {
 /// Checks the request's signature, signs what a leaf may carry of it, writes it, and says what was
 /// kept, dropped and added. Nothing is written when anything is refused.
 pub(crate) fn run(args: &SignArgs) -> ExitCode {
-    let bytes = match std::fs::read(&args.request) {
+    // Read as inspect reads files: bounded, `-` for standard input, an empty file refused by name.
+    let bytes = match tls_echo_cli::input::read_file(&args.request) {
         Ok(bytes) => bytes,
-        Err(err) => return refuse(&format!("cannot read the request {}: {err}", args.request.display())),
+        Err(err) => return crate::fail(&err),
     };
     // PEM when it holds a request block, else the bytes as DER.
     let der = CertificateSigningRequestDer::from_pem_slice(&bytes)

@@ -1887,6 +1887,35 @@ async fn sign_keeps_what_a_leaf_may_carry_and_refuses_what_it_must() {
         assert!(ran.stderr.contains(said), "{all:?}: {}", ran.stderr);
         assert!(!dir.path().join("refused.pem").exists(), "{all:?} wrote a file");
     }
+    // A folder, an empty file and bytes that are no request: each named, exit 2, nothing written.
+    std::fs::create_dir(dir.path().join("folder.csr")).expect("a folder");
+    std::fs::write(dir.path().join("empty.csr"), b"").expect("empty.csr");
+    std::fs::write(dir.path().join("junk.csr"), [0x30, 0x03, 0x02, 0x01, 0x00, 0xff]).expect("junk.csr");
+    for (request, said) in [
+        ("folder.csr", "it is a directory"),
+        ("empty.csr", "the file is empty"),
+        ("junk.csr", "it is not a certificate signing request"),
+    ] {
+        let refused = path("refused.pem");
+        let ran = tls_cert(&[
+            "sign",
+            &path(request),
+            "--ca",
+            &ca,
+            "--ca-key",
+            &ca_key,
+            "--out",
+            &refused,
+        ])
+        .await;
+        assert_eq!(ran.code, Some(2), "{request}: {}", ran.stderr);
+        assert!(
+            ran.stderr.contains(said) && ran.stderr.contains(request),
+            "{request}: {}",
+            ran.stderr
+        );
+        assert!(!dir.path().join("refused.pem").exists(), "{request} wrote a file");
+    }
     let before = std::fs::read(path("app.pem")).expect("app.pem");
     let ran = tls_cert(&sign).await;
     assert_eq!(ran.code, Some(2), "{}", ran.stderr);
