@@ -267,6 +267,22 @@ async fn openssl_server_with_two_keys_a_staple_and_early_data_is_seen_whole() {
     assert!(report["unknown"].as_array().is_some_and(Vec::is_empty), "{report:#}");
 }
 
+/// Asserts that no version's answer is known and that each of the five has its reason in `unknown`;
+/// the reasons.
+fn every_version_unknown(report: &Value) -> Vec<Value> {
+    assert!(
+        report["protocols"]
+            .as_object()
+            .expect("protocols")
+            .values()
+            .all(Value::is_null),
+        "{report:#}"
+    );
+    let unknown = report["unknown"].as_array().expect("unknown").clone();
+    assert_eq!(unknown.len(), 5, "{report:#}");
+    unknown
+}
+
 /// The versions a report says are accepted.
 fn versions_accepted(report: &Value) -> BTreeSet<String> {
     report["protocols"]
@@ -641,15 +657,7 @@ async fn a_silent_server_is_unknown_not_unsupported() {
     });
     let (code, report, _) = scanned(&addr, &["--timeout", "1"]).await;
     assert_eq!(code, Some(1), "{report:#}");
-    assert!(
-        report["protocols"]
-            .as_object()
-            .expect("protocols")
-            .values()
-            .all(Value::is_null),
-        "{report:#}"
-    );
-    assert_eq!(report["unknown"].as_array().map(Vec::len), Some(5), "{report:#}");
+    every_version_unknown(&report);
     drop(held);
 }
 
@@ -668,16 +676,7 @@ async fn a_server_answering_garbage_on_ipv6_is_unknown_with_its_reason() {
     });
     let (code, report, _) = scanned(&format!("[::1]:{port}"), &["--timeout", "2"]).await;
     assert_eq!(code, Some(1), "{report:#}");
-    assert!(
-        report["protocols"]
-            .as_object()
-            .expect("protocols")
-            .values()
-            .all(Value::is_null),
-        "{report:#}"
-    );
-    let unknown = report["unknown"].as_array().expect("unknown");
-    assert_eq!(unknown.len(), 5, "{report:#}");
+    let unknown = every_version_unknown(&report);
     assert!(
         unknown
             .iter()
@@ -948,16 +947,7 @@ while True:
     let port = python.wait_for(test_support::Output::Stdout, "").await;
     let (code, report, stderr) = scanned(&format!("127.0.0.1:{}", port.trim()), &["--timeout", "2"]).await;
     assert_eq!(code, Some(1), "{report:#}\n{stderr}");
-    assert!(
-        report["protocols"]
-            .as_object()
-            .expect("protocols")
-            .values()
-            .all(Value::is_null),
-        "{report:#}"
-    );
-    let unknown = report["unknown"].as_array().expect("unknown");
-    assert_eq!(unknown.len(), 5, "{report:#}");
+    let unknown = every_version_unknown(&report);
     for why in unknown {
         let why = why.as_str().unwrap_or_default();
         assert!(

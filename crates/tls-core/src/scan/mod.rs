@@ -374,7 +374,7 @@ fn whole_handshakes(
             }
         }
         let completed = !found.certificates.is_empty();
-        report.ocsp_stapled = completed.then_some(found.stapled.is_some());
+        report.ocsp_stapled = completed.then_some(found.stapled);
         report.certificates = found.certificates;
         report.more_chains = found.more_chains;
         report.trust = found.trust;

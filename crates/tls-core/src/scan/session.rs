@@ -6,7 +6,8 @@
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use rustls::client::Resumption as SessionCache;
@@ -102,8 +103,8 @@ pub(crate) struct Sessions {
     pub(crate) more_chains: Vec<Chain>,
     /// The schemes each version's handshake was signed with, each asked alone.
     pub(crate) signature_schemes: BTreeMap<&'static str, Vec<String>>,
-    /// The size of the OCSP response the server stapled (`None`: none).
-    pub(crate) stapled: Option<usize>,
+    /// Whether the server stapled an OCSP response.
+    pub(crate) stapled: bool,
     /// What the server answers without SNI, and with a name it cannot know.
     pub(crate) without_sni: Option<NameAnswer>,
     pub(crate) unknown_name: Option<NameAnswer>,
@@ -457,7 +458,7 @@ pub(crate) fn describe(der: &CertificateDer<'_>) -> Certificate {
 struct Recorder {
     schemes: Vec<SignatureScheme>,
     algorithms: WebPkiSupportedAlgorithms,
-    stapled: Mutex<Option<usize>>,
+    stapled: AtomicBool,
 }
 
 impl Recorder {
@@ -465,12 +466,12 @@ impl Recorder {
         Self {
             schemes,
             algorithms: crate::crypto::provider().signature_verification_algorithms,
-            stapled: Mutex::new(None),
+            stapled: AtomicBool::new(false),
         }
     }
 
-    fn stapled(&self) -> Option<usize> {
-        *self.stapled.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn stapled(&self) -> bool {
+        self.stapled.load(Ordering::Relaxed)
     }
 
     fn check(
@@ -496,8 +497,7 @@ impl ServerCertVerifier for Recorder {
         ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        *self.stapled.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-            (!ocsp_response.is_empty()).then_some(ocsp_response.len());
+        self.stapled.store(!ocsp_response.is_empty(), Ordering::Relaxed);
         Ok(ServerCertVerified::assertion())
     }
 
