@@ -62,6 +62,7 @@ fn main() -> tls_core::Result<()> {
             Some(name),
             None,
             Presenter::File,
+            &[], // no CRLs
         )? {
             Ok(verified) => println!("valid for {}", verified.name),
             Err(invalid) => println!("invalid for {name}: {invalid}"),

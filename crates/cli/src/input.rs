@@ -62,6 +62,27 @@ pub fn load_cert_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     pem::parse_cert_chain(name, bytes)
 }
 
+/// [`pem::load_crls`], `-` being standard input.
+///
+/// # Errors
+/// As [`pem::load_crls`] and [`read_stdin`].
+pub fn load_crls(path: &Path) -> Result<Vec<tls_core::revocation::Crl>> {
+    let (name, bytes) = read_named(path, Material::Crls)?;
+    pem::parse_crls(name, bytes)
+}
+
+/// The CRLs of every file of `paths` (`--crl`, repeated), together.
+///
+/// # Errors
+/// As [`load_crls`], for the first file that fails.
+pub fn load_crl_files(paths: &[std::path::PathBuf]) -> Result<Vec<tls_core::revocation::Crl>> {
+    let mut crls = Vec::new();
+    for path in paths {
+        crls.extend(load_crls(path)?);
+    }
+    Ok(crls)
+}
+
 /// [`pem::load_private_key`], `-` being standard input.
 ///
 /// # Errors

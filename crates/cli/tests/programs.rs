@@ -23,7 +23,7 @@ async fn every_help_ends_with_examples_and_exit_codes() {
         helps.push((name.to_owned(), vec!["--help"]));
     }
     helps.push(("echo-client".into(), vec!["bench", "--help"]));
-    for sub in ["generate", "inspect", "verify"] {
+    for sub in ["generate", "inspect", "verify", "sign", "revoke", "crl"] {
         helps.push(("tls-cert".into(), vec![sub, "--help"]));
     }
     for (name, args) in helps {

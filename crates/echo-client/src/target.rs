@@ -30,6 +30,10 @@ pub(crate) struct Target {
     /// repeat for several. With --ca both must hold; alone, the pin is the whole trust
     #[arg(long = "pin", value_name = "sha256//BASE64")]
     pub(crate) pins: Vec<tls_core::Pin>,
+    /// Refuse a server certificate this CRL revokes (PEM or DER; its issuer's CRL is then required,
+    /// and one past its next update is refused); repeat for several files
+    #[arg(long, value_name = "FILE")]
+    pub(crate) crl: Vec<PathBuf>,
     /// Client certificate for mutual TLS
     #[arg(long, value_name = "FILE")]
     pub(crate) cert: Option<PathBuf>,
@@ -105,11 +109,19 @@ pub(crate) fn connection_setup(
         (Some(combined), None) => Some(input::load_combined(combined)?),
         _ => None,
     };
+    let crls = input::load_crl_files(&args.crl)?;
+    let crls = (!args.crl.is_empty()).then(|| Arc::new(tls_core::revocation::Crls::new(crls)));
+    if verbose {
+        for path in &args.crl {
+            eprintln!("checking revocation against the CRL in {}", path.display());
+        }
+    }
     let tls = TlsOptions {
         alpn: args.alpn.into_iter().map(String::into_bytes).collect(),
         tls13_only: args.tls13_only,
         classic_kx: args.classic_kx,
         key_log: true,
+        crls,
     };
     let config = config::pinned_client_config(roots, &args.pins, identity, &tls)?;
     if let Some(problem) = config::key_log_file_problem() {

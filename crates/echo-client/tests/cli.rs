@@ -5,6 +5,7 @@
 use test_support::{Output, Peer, PkiFiles, RunningServer, SilentServer};
 use tls_core::config::{self, TlsOptions};
 use tls_core::generate::{CertificateAuthority, Usage, Validity};
+use tls_core::revocation::RevocationReason;
 use tls_core::server::ServerOptions;
 
 const CLIENT: &str = env!("CARGO_BIN_EXE_echo-client");
@@ -1644,4 +1645,82 @@ async fn an_address_without_its_flag_is_said_as_one() {
         assert_eq!((code, out.as_str()), (Some(2), ""), "{args:?}: {err}");
         assert!(err.starts_with(said), "{args:?}: {err}");
     }
+}
+
+/// Python's ssl (OpenSSL) as a client checking the leaf against `crl`: its error, or "ok".
+async fn python_with_crl(addr: &str, ca: &str, crl: &str) -> String {
+    let script = "import socket, ssl, sys
+host, port = sys.argv[1].rsplit(':', 1)
+context = ssl.create_default_context(cafile=sys.argv[2])
+context.load_verify_locations(cafile=sys.argv[3])
+context.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
+try:
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        with context.wrap_socket(sock, server_hostname=host):
+            print('ok')
+except ssl.SSLError as err:
+    print(err.reason, getattr(err, 'verify_message', ''))
+";
+    let ran = test_support::run("python3", &["-c", script, addr, ca, crl], "python3", b"").await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    ran.stdout.trim().to_owned()
+}
+
+#[tokio::test]
+async fn a_server_certificate_its_crl_revokes_is_refused_with_serial_date_and_reason() {
+    let pki = PkiFiles::new();
+    let revoked = tls_core::revocation::Revocation {
+        date: 1_700_000_000,
+        ..tls_core::revocation::Revocation::now(&pki.pki.server.cert, RevocationReason::Superseded)
+            .expect("a certificate")
+    };
+    let crl = test_support::write(
+        pki.dir(),
+        "crl.pem",
+        pki.pki.ca.revocation_list(&[revoked], 7, 7).expect("a CRL").pem,
+    );
+    let empty = test_support::write(
+        pki.dir(),
+        "empty.pem",
+        pki.pki.ca.revocation_list(&[], 8, 7).expect("a CRL").pem,
+    );
+    let (crl, empty, ca) = (
+        crl.display().to_string(),
+        empty.display().to_string(),
+        pki.arg("ca.pem"),
+    );
+    let server = serving(&pki.pki.server, None).await;
+    let addr = server.address();
+    // OpenSSL, through Python, reads the same list the same way.
+    assert_eq!(
+        python_with_crl(&addr, &ca, &crl).await,
+        "CERTIFICATE_VERIFY_FAILED certificate revoked"
+    );
+    assert_eq!(python_with_crl(&addr, &ca, &empty).await, "ok");
+    let err = failure(&["--connect", &addr, "--ca", &ca, "--crl", &crl]).await;
+    assert!(
+        err.contains("certificate CN=127.0.0.1 (serial ")
+            && err.contains("was revoked on 2023-11-14T22:13:20Z, reason superseded")
+            && err.contains("its holder needs a new one"),
+        "{err}"
+    );
+    let (code, out, err) = echo_client(&["--connect", &addr, "--ca", &ca, "--crl", &empty], b"").await;
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "Hello World!\n");
+    // Another CA's list covers nothing here: whether it is revoked cannot be told, and that refuses.
+    let other = PkiFiles::new();
+    let foreign = test_support::write(
+        other.dir(),
+        "crl.pem",
+        other.pki.ca.revocation_list(&[], 1, 7).expect("a CRL").pem,
+    );
+    let err = failure(&["--connect", &addr, "--ca", &ca, "--crl", &foreign.display().to_string()]).await;
+    assert!(
+        err.contains("the CRL from its issuer does not verify against that CA's key"),
+        "{err}"
+    );
+    // Not a list: refused before connecting, by name.
+    let (code, _, err) = echo_client(&["--connect", &addr, "--ca", &ca, "--crl", &ca], b"").await;
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cannot load CRL from") && err.contains("ca.pem"), "{err}");
 }

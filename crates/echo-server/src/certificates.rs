@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tls_core::generate::CertificateAuthority;
 use tls_core::page::PageInfo;
 use tls_core::pki_types::CertificateDer;
+use tls_core::revocation::{Crl, Crls};
 use tls_core::{CertStore, Identity, scenario};
 use tls_echo_cli::defaults::default_file;
 use tls_echo_cli::input;
@@ -97,15 +98,37 @@ pub(crate) fn choose(flags: &Flags<'_>) -> tls_echo_cli::Result<Chosen> {
     })
 }
 
-/// Reloads `certs` from `pairs` on SIGHUP and when the files change, and the page's CA (`--serve-ca`)
-/// with them, so a rotated CA is offered with the certificates it signed. Started before the server
-/// says it listens: the SIGHUP handler is installed when this is called. Logged as the program's own
-/// lines (target `echo_server`), as everything the server says about its certificates.
-pub(crate) fn reload_when_asked(
-    certs: Arc<CertStore>,
-    pairs: Pairs,
-    served_ca: Option<(Arc<PageInfo>, PathBuf)>,
-) -> impl Future<Output = ()> {
+/// What a reload reads again.
+pub(crate) struct Reloaded {
+    /// The certificates presented, and their files.
+    pub(crate) certs: Arc<CertStore>,
+    pub(crate) pairs: Pairs,
+    /// The page's CA (`--serve-ca`), and its file.
+    pub(crate) served_ca: Option<(Arc<PageInfo>, PathBuf)>,
+    /// The CRLs client certificates are checked against (`--crl`).
+    pub(crate) crls: Option<CrlFiles>,
+}
+
+/// The CRLs client certificates are checked against, their files, and the CAs trusted for clients
+/// (whose lists they should be).
+pub(crate) struct CrlFiles {
+    pub(crate) crls: Arc<Crls>,
+    pub(crate) paths: Vec<PathBuf>,
+    pub(crate) client_ca: Vec<CertificateDer<'static>>,
+}
+
+/// Reloads the certificates on SIGHUP and when the files change, and the page's CA (`--serve-ca`)
+/// with them, so a rotated CA is offered with the certificates it signed, and the CRLs (`--crl`), so
+/// a revocation takes effect without a restart. Started before the server says it listens: the SIGHUP
+/// handler is installed when this is called. Logged as the program's own lines (target
+/// `echo_server`), as everything the server says about its certificates.
+pub(crate) fn reload_when_asked(reloaded: Reloaded) -> impl Future<Output = ()> {
+    let Reloaded {
+        certs,
+        pairs,
+        served_ca,
+        crls,
+    } = reloaded;
     let from_stdin = pairs
         .iter()
         .flat_map(|(cert, key)| std::iter::once(cert).chain(key))
@@ -115,10 +138,14 @@ pub(crate) fn reload_when_asked(
         .iter()
         .flat_map(|(cert, key)| std::iter::once(cert).chain(key))
         .chain(served_ca.as_ref().map(|(_, path)| path))
+        .chain(crls.iter().flat_map(|files| &files.paths))
         .filter(|path| !is_stdin(path))
         .cloned()
         .collect();
     crate::reload::on_change(files, move |why| {
+        if let Some(files) = &crls {
+            reload_crls(files, why);
+        }
         if from_stdin {
             tracing::warn!(
                 target: "echo_server",
@@ -149,6 +176,81 @@ pub(crate) fn reload_when_asked(
             ),
         }
     })
+}
+
+/// The CAs trusted for client certificates (`--client-ca`; one outside its dates is said), and the
+/// CRLs they are checked against (`--crl`, which needs `--client-ca`).
+///
+/// # Errors
+/// Either file cannot be loaded.
+pub(crate) fn client_trust(
+    client_ca: Option<&Path>,
+    crl: &[PathBuf],
+) -> tls_core::Result<(Option<Vec<CertificateDer<'static>>>, Option<CrlFiles>)> {
+    let (path, client_ca) = (client_ca, client_ca.map(input::load_ca_certs).transpose()?);
+    for (path, ca) in path.iter().zip(client_ca.iter()) {
+        for note in ca
+            .iter()
+            .filter_map(|ca| tls_core::verify::trust_anchor_dates(ca, tls_core::pki_types::UnixTime::now()))
+        {
+            tracing::warn!(target: "echo_server", "--client-ca {}: {note}", path.display());
+        }
+    }
+    let crls = match &client_ca {
+        Some(cas) if !crl.is_empty() => Some(CrlFiles {
+            crls: Arc::new(Crls::new(load_crls(crl, cas)?)),
+            paths: crl.to_vec(),
+            client_ca: cas.clone(),
+        }),
+        _ => None,
+    };
+    Ok((client_ca, crls))
+}
+
+/// The CRLs of `paths` (`--crl`), with a warning for each one that will refuse every certificate it
+/// covers: past its next update, or not verifying against a CA of `client_ca`.
+///
+/// # Errors
+/// As [`input::load_crl_files`].
+pub(crate) fn load_crls(paths: &[PathBuf], client_ca: &[CertificateDer<'static>]) -> tls_core::Result<Vec<Crl>> {
+    let crls = input::load_crl_files(paths)?;
+    let now = i64::try_from(tls_core::pki_types::UnixTime::now().as_secs()).unwrap_or(i64::MAX);
+    for crl in &crls {
+        let Ok(info) = tls_core::inspect::read_crl(crl, client_ca, now) else {
+            continue;
+        };
+        // Out of date, not valid yet, or not signed by a CA trusted for clients: each refuses every
+        // client certificate from its issuer.
+        for warning in &info.warnings {
+            tracing::warn!(
+                target: "echo_server",
+                "--crl: the CRL from {} (number {}): {warning}; client certificates from that CA are refused until the list is mended",
+                info.issuer,
+                info.crl_number.as_deref().unwrap_or("none")
+            );
+        }
+    }
+    Ok(crls)
+}
+
+/// Reads the CRLs of `files` again; a file that fails keeps the ones in use.
+fn reload_crls(files: &CrlFiles, why: &str) {
+    if files.paths.iter().any(|path| is_stdin(path)) {
+        tracing::warn!(target: "echo_server", "not reloading --crl ({why}): it was read from standard input, which cannot be read again");
+        return;
+    }
+    match load_crls(&files.paths, &files.client_ca) {
+        Ok(loaded) => {
+            let count = loaded.len();
+            files.crls.replace(loaded);
+            tracing::info!(target: "echo_server", "reloaded --crl ({why}): {count} list(s) in use for client certificates from now on");
+        }
+        Err(err) => tracing::error!(
+            target: "echo_server",
+            "not reloading --crl ({why}): {}; keeping the lists in use",
+            err.report_with(tls_echo_cli::advice)
+        ),
+    }
 }
 
 /// A scenario's certificates are made at start: a SIGHUP says so instead of ending the process.

@@ -10,6 +10,8 @@ use clap::Parser;
 use tls_core::config::{self, TlsOptions};
 use tls_core::echo::Mode;
 use tls_core::page::PageInfo;
+use tls_core::pki_types::CertificateDer;
+use tls_core::revocation::Crls;
 use tls_core::rustls::ServerConfig;
 use tls_core::server::{self, ServerOptions};
 use tls_core::{CertStore, HostPort, scenario};
@@ -44,6 +46,10 @@ struct Args {
     /// Require client certificates signed by a CA in FILE (mutual TLS)
     #[arg(long, value_name = "FILE")]
     client_ca: Option<PathBuf>,
+    /// Refuse client certificates this CRL revokes (certificate_revoked), PEM or DER; reloaded with
+    /// the certificates, so a revocation takes effect without a restart; repeat for several files
+    #[arg(long, value_name = "FILE", requires = "client_ca")]
+    crl: Vec<PathBuf>,
     /// ALPN protocol to accept; repeat for several, most preferred first [default: http/1.1 and http/1.0, for the page]
     #[arg(long = "alpn", value_name = "PROTO", value_parser = tls_echo_cli::values::alpn)]
     alpn: Vec<String>,
@@ -115,6 +121,7 @@ async fn main() -> ExitCode {
         .iter()
         .chain(&args.key)
         .chain(&args.client_ca)
+        .chain(&args.crl)
         .chain(&args.serve_ca);
     let files = files.chain(&args.scenario_ca).chain(&args.scenario_ca_key);
     if files.filter(|path| certificates::is_stdin(path)).count() > 1 {
@@ -179,11 +186,22 @@ async fn run(args: Args) -> tls_echo_cli::Result<()> {
     })?;
     let page = page(&args, chosen.serve_ca.as_deref())?;
     let certs = Arc::new(CertStore::new(chosen.identities)?);
-    let config = tls_config(&args, certs.clone(), page.is_some())?;
+    let (client_ca, crls) = certificates::client_trust(args.client_ca.as_deref(), &args.crl)?;
+    let config = tls_config(
+        &args,
+        certs.clone(),
+        page.is_some(),
+        (client_ca.as_deref(), crls.as_ref().map(|files| files.crls.clone())),
+    )?;
+    let reloaded = certificates::Reloaded {
+        certs: certs.clone(),
+        pairs: chosen.pairs,
+        served_ca: page.clone().zip(chosen.serve_ca.clone()),
+        crls,
+    };
     match args.scenario {
         None => {
-            let served_ca = page.clone().zip(chosen.serve_ca.clone());
-            tokio::spawn(certificates::reload_when_asked(certs.clone(), chosen.pairs, served_ca));
+            tokio::spawn(certificates::reload_when_asked(reloaded));
         }
         Some(kind) => {
             tokio::spawn(certificates::no_reload(kind));
@@ -241,18 +259,15 @@ fn page(args: &Args, serve_ca: Option<&Path>) -> tls_core::Result<Option<Arc<Pag
     })))
 }
 
-/// The rustls configuration: `certs` by SNI, client certificates when --client-ca, ALPN (http/1.1 and
-/// http/1.0 for the page unless --alpn says otherwise).
-fn tls_config(args: &Args, certs: Arc<CertStore>, page: bool) -> tls_core::Result<Arc<ServerConfig>> {
-    let client_ca = args.client_ca.as_deref().map(input::load_ca_certs).transpose()?;
-    for (path, ca) in args.client_ca.iter().zip(client_ca.iter()) {
-        for note in ca
-            .iter()
-            .filter_map(|ca| tls_core::verify::trust_anchor_dates(ca, tls_core::pki_types::UnixTime::now()))
-        {
-            tracing::warn!("--client-ca {}: {note}", path.display());
-        }
-    }
+/// The rustls configuration: `certs` by SNI, client certificates from `client_ca` when --client-ca
+/// (checked against `crls`, --crl), ALPN (http/1.1 and http/1.0 for the page unless --alpn says
+/// otherwise).
+fn tls_config(
+    args: &Args,
+    certs: Arc<CertStore>,
+    page: bool,
+    (client_ca, crls): (Option<&[CertificateDer<'static>]>, Option<Arc<Crls>>),
+) -> tls_core::Result<Arc<ServerConfig>> {
     let alpn = if args.alpn.is_empty() && page {
         vec![b"http/1.1".to_vec(), b"http/1.0".to_vec()]
     } else {
@@ -262,9 +277,10 @@ fn tls_config(args: &Args, certs: Arc<CertStore>, page: bool) -> tls_core::Resul
         alpn,
         tls13_only: args.tls13_only,
         key_log: true,
+        crls,
         ..TlsOptions::default()
     };
-    config::server_config_with(certs, client_ca.as_deref(), &tls)
+    config::server_config_with(certs, client_ca, &tls)
 }
 
 /// Resolves at the first stop signal; the second one closes every session at once (`force_stop`).

@@ -3,10 +3,11 @@
 
 mod common;
 
-use common::{Server, connect};
+use common::{Server, connect, s_client};
 use test_support::{Output, PkiFiles, bounded, write};
 use tls_core::generate::{Issued, Usage, Validity};
 use tls_core::pki_types::CertificateDer;
+use tls_core::revocation::{Revocation, RevocationReason};
 
 async fn presented(server: &Server, pki: &PkiFiles, name: &str) -> CertificateDer<'static> {
     let conn = connect(server, pki, name).await;
@@ -208,5 +209,92 @@ async fn sighup_with_a_scenario_says_so_and_the_server_goes_on() {
         "still serving TLS: {}{}",
         served.stdout,
         served.stderr
+    );
+}
+
+/// A CRL from the PKI's CA revoking `revoked` (keyCompromise), current for a week, as PEM.
+fn crl_revoking(pki: &PkiFiles, revoked: &[&Issued]) -> String {
+    let revoked: Vec<Revocation> = revoked
+        .iter()
+        .map(|issued| Revocation {
+            date: 1_700_000_000,
+            ..Revocation::now(&issued.cert, RevocationReason::KeyCompromise).expect("a certificate")
+        })
+        .collect();
+    pki.pki.ca.revocation_list(&revoked, 1, 7).expect("a CRL").pem
+}
+
+#[tokio::test]
+async fn a_client_revoked_while_the_server_runs_is_refused_once_its_crl_reloads() {
+    let pki = PkiFiles::new();
+    swap_in(&pki, "crl.pem", &crl_revoking(&pki, &[]));
+    let (ca, crl) = (pki.arg("ca.pem"), pki.arg("crl.pem"));
+    let mut server = Server::start(&pki, &["--client-ca", &ca, "--crl", &crl]).await;
+    let (cert, key) = (pki.arg("client.pem"), pki.arg("client.key"));
+    let as_client = ["-CAfile", ca.as_str(), "-cert", cert.as_str(), "-key", key.as_str()];
+    let (ok, out, err) = s_client(&server, &as_client, b"Hello\n\n").await;
+    assert!(ok && out.contains("Hello"), "{out}{err}");
+
+    // Revoked while the server runs: the new list is read, the next handshake refused with
+    // certificate_revoked, and the log says which certificate, when and why.
+    swap_in(&pki, "crl.pem", &crl_revoking(&pki, &[&pki.pki.client]));
+    server.peer.wait_for(Output::Stderr, "reloaded --crl").await;
+    let (_, out, err) = s_client(&server, &as_client, b"Hello\n\n").await;
+    assert!(
+        !out.contains("Hello") && err.contains("certificate revoked"),
+        "{out}{err}"
+    );
+    let line = server.peer.wait_for(Output::Stderr, "was revoked on").await;
+    assert!(
+        line.contains("the client's certificate CN=client (serial ")
+            && line.contains("was revoked on 2023-11-14T22:13:20Z, reason keyCompromise"),
+        "{line}"
+    );
+
+    // A list that does not read: said, and the one in use kept.
+    swap_in(&pki, "crl.pem", "-----BEGIN X509 CRL-----\nnot base64\n");
+    let line = server.peer.wait_for(Output::Stderr, "not reloading --crl").await;
+    assert!(
+        line.contains("crl.pem") && line.contains("keeping the lists in use"),
+        "{line}"
+    );
+    let (_, out, err) = s_client(&server, &as_client, b"Hello\n\n").await;
+    assert!(
+        !out.contains("Hello") && err.contains("certificate revoked"),
+        "{out}{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_crl_needs_client_certificates_and_a_stale_or_foreign_one_is_said_at_start() {
+    let pki = PkiFiles::new();
+    let other = PkiFiles::new();
+    write(pki.dir(), "crl.pem", crl_revoking(&other, &[]));
+    let (ca, crl) = (pki.arg("ca.pem"), pki.arg("crl.pem"));
+    // --crl without --client-ca: a usage error.
+    let ran = test_support::run(common::SERVER, &["--crl", &crl], "(built by cargo)", b"").await;
+    assert_eq!(ran.code, Some(2), "{ran:?}");
+    assert!(ran.stderr.contains("--client-ca"), "{}", ran.stderr);
+    // Another CA's list: the server starts, and says it covers none of its clients.
+    let mut server = Server::start(&pki, &["--client-ca", &ca, "--crl", &crl]).await;
+    let line = server.peer.wait_for(Output::Stderr, "--crl: the CRL from").await;
+    assert!(
+        line.contains("signature check failed: does NOT verify with the key of CN=tls-echo demo CA")
+            && line.contains("refused until the list is mended"),
+        "{line}"
+    );
+    // A certificate file given as the list: refused by name.
+    let ran = test_support::run(
+        common::SERVER,
+        &["--client-ca", &ca, "--crl", &ca],
+        "(built by cargo)",
+        b"",
+    )
+    .await;
+    assert_eq!(ran.code, Some(2), "{ran:?}");
+    assert!(
+        ran.stderr.contains("no CRL (X509 CRL block) found") && ran.stderr.contains("ca.pem"),
+        "{}",
+        ran.stderr
     );
 }

@@ -52,6 +52,29 @@ pub(crate) fn write_one(path: &Path, contents: &str, force: bool) -> Result<()> 
     write_file(path, contents.as_bytes(), false).map_err(Into::into)
 }
 
+/// Replaces `path` with `contents` at once (a file beside it, renamed over it): a reader sees the old
+/// file or the new one, never half of one (a server reloading a CRL as it is written).
+///
+/// # Errors
+/// [`Error::Write`] naming the file.
+pub(crate) fn replace(path: &Path, contents: &[u8]) -> tls_core::Result<()> {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let beside = path.with_file_name(format!(".{name}.{}.new", std::process::id()));
+    write_file(&beside, contents, false)
+        .and_then(|()| {
+            std::fs::rename(&beside, path).map_err(|cause| Error::Write {
+                path: path.to_owned(),
+                cause,
+            })
+        })
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&beside);
+        })
+}
+
 /// Writes `contents` to `path`, with mode 0600 when `secret`: a new file is created with it, an existing
 /// one (`--force`) is given it before the key is written, so the key is never in a file others can read.
 fn write_file(path: &Path, contents: &[u8], secret: bool) -> tls_core::Result<()> {

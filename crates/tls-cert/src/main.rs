@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod files;
 mod generate;
 mod inspect;
+mod revoke;
 mod sign;
 mod verify;
 
@@ -72,6 +73,26 @@ Exit codes: 0 valid; 1 invalid, or the server could not be reached; 2 bad usage 
 Exit codes: 0 done; 1 writing failed; 2 bad usage, a request whose signature does not verify, a CA that cannot sign, or --out exists (see --force); nothing is written then."
     )]
     Sign(sign::SignArgs),
+    /// Revoke a certificate your CA folder signed: recorded there, and a fresh signed crl.pem written
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:
+  tls-cert revoke mypki/server.pem --ca-dir mypki --reason keyCompromise
+  tls-cert revoke old.pem --ca-dir mypki --reason superseded --days 30
+
+Exit codes: 0 done (a certificate revoked already is said, and the CRL written again); 1 writing failed; 2 bad usage, a certificate this CA did not sign, or a folder without ca.pem and ca.key."
+    )]
+    Revoke(revoke::RevokeArgs),
+    /// Write your CA folder's CRL again, with a fresh next update (before the last one runs out)
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:
+  tls-cert crl --ca-dir mypki
+  tls-cert crl --ca-dir mypki --days 30
+
+Exit codes: 0 done; 1 writing failed; 2 bad usage, or a folder without ca.pem and ca.key."
+    )]
+    Crl(revoke::FolderArgs),
 }
 
 /// Exit codes: 0 done (or valid), 1 invalid, 2 bad usage or unreadable input.
@@ -90,6 +111,8 @@ async fn main() -> ExitCode {
         Some(Command::Inspect(args)) => inspect::run(args).await,
         Some(Command::Verify(args)) => verify::run(&args).await,
         Some(Command::Sign(args)) => sign::run(&args),
+        Some(Command::Revoke(args)) => revoke::run_revoke(&args),
+        Some(Command::Crl(args)) => revoke::run_crl(&args),
         None => {
             let _ = command.write_help(&mut std::io::stderr());
             ExitCode::from(UNREADABLE)

@@ -30,6 +30,10 @@ pub(crate) struct VerifyArgs {
     /// certificate's first SAN] (--name is an older spelling)
     #[arg(long, value_name = "HOST_OR_IP", alias = "name")]
     pub(crate) server_name: Option<String>,
+    /// Check the certificate against this CRL (PEM or DER; its issuer's CRL is then required, and one
+    /// past its next update is refused); repeat for several files
+    #[arg(long, value_name = "CRL_FILE")]
+    pub(crate) crl: Vec<PathBuf>,
     /// Verify as of this time instead of now, RFC 3339 (2030-01-01T00:00:00Z)
     #[arg(long, value_name = "RFC3339", value_parser = tls_core::verify::parse_time)]
     pub(crate) at: Option<tls_core::pki_types::UnixTime>,
@@ -98,10 +102,11 @@ pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
         }
         (None, None) => return unusable(args, "give CERT_FILE or --connect HOST:PORT".into(), UNREADABLE),
     };
-    let loaded = tls_echo_cli::input::load_ca_certs(&args.ca).and_then(|ca| Ok((ca, chain?)));
-    let verdict = loaded.and_then(|(ca, chain)| match args.purpose {
-        Purpose::Server => tls_core::verify::verify(&ca, &chain, name.as_deref(), args.at, presenter),
-        Purpose::Client => tls_core::verify::verify_client(&ca, &chain, args.at),
+    let loaded = tls_echo_cli::input::load_ca_certs(&args.ca)
+        .and_then(|ca| Ok((ca, tls_echo_cli::input::load_crl_files(&args.crl)?, chain?)));
+    let verdict = loaded.and_then(|(ca, crls, chain)| match args.purpose {
+        Purpose::Server => tls_core::verify::verify(&ca, &chain, name.as_deref(), args.at, presenter, &crls),
+        Purpose::Client => tls_core::verify::verify_client(&ca, &chain, args.at, &crls),
     });
     match verdict {
         Err(err) => unusable(

@@ -8,14 +8,14 @@ use std::sync::Arc;
 
 use rustls::client::danger::ServerCertVerifier;
 use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::server::WebPkiClientVerifier;
 use rustls::{CipherSuite, ClientConfig, KeyLogFile, RootCertStore, ServerConfig, SupportedProtocolVersion};
 
 use crate::certstore::{self, CertStore};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::refusal::Presenter;
-use crate::verifier::{self, Pin, explaining_verifier};
+use crate::revocation::Crls;
+use crate::verifier::{self, Pin};
 
 /// Choices shared by both sides.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +30,10 @@ pub struct TlsOptions {
     /// curl do, so Wireshark can decrypt a capture. Off by default, as in rustls: secrets leave the
     /// process only when a program chooses so (the tls-echo programs do).
     pub key_log: bool,
+    /// CRLs to check the peer's certificate against (its issuer's list is then required): the
+    /// server's client certificates, the client's server certificate. A server reads the current ones
+    /// at each handshake, so replacing them takes effect at once.
+    pub crls: Option<Arc<Crls>>,
 }
 
 use crate::crypto::provider;
@@ -108,17 +112,14 @@ pub fn server_config_with(
         )
     });
     let provider = Arc::new(provider);
-    let builder = ServerConfig::builder_with_provider(provider.clone())
+    let builder = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(versions(options))
         .map_err(config_error)?;
     let builder = match client_ca {
-        Some(cas) => {
-            let roots = root_store(cas)?;
-            let inner = WebPkiClientVerifier::builder_with_provider(roots.clone(), provider)
-                .build()
-                .map_err(|err| config_error(rustls::Error::General(err.to_string())))?;
-            builder.with_client_cert_verifier(verifier::explaining_client_verifier(inner, &roots))
-        }
+        Some(cas) => builder.with_client_cert_verifier(verifier::explaining_client_verifier(
+            root_store(cas)?,
+            options.crls.clone(),
+        )?),
         None => builder.with_no_client_auth(),
     };
     let mut config = builder.with_cert_resolver(certs);
@@ -176,9 +177,10 @@ pub fn pinned_client_config(
         ];
     }
     let provider = Arc::new(provider);
+    let crls = options.crls.as_ref().map(|crls| crls.current()).unwrap_or_default();
     let verified = roots
         .as_ref()
-        .map(|roots| explaining_verifier(roots.clone(), Presenter::Server))
+        .map(|roots| verifier::explaining_verifier_with(roots.clone(), Presenter::Server, false, &crls))
         .transpose()?;
     let verifier: Arc<dyn ServerCertVerifier> = match (verified, pins.is_empty()) {
         (Some(verifier), true) => verifier,

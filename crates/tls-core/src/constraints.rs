@@ -315,7 +315,7 @@ mod tests {
         let key = KeyPair::generate().expect("key");
         let mut chain: Vec<CertificateDer<'static>> = vec![leaf.signed_by(&key, &issuer).expect("leaf").der().clone()];
         chain.extend(intermediates);
-        crate::verify::verify(&[root_der], &chain, name.as_deref(), None, Presenter::File)
+        crate::verify::verify(&[root_der], &chain, name.as_deref(), None, Presenter::File, &[])
             .expect("usable input")
             .expect_err("a name the constraints refuse")
             .refusal
@@ -466,7 +466,8 @@ mod tests {
                 &[leaf.der().clone()],
                 Some("www.example.com"),
                 None,
-                Presenter::File
+                Presenter::File,
+                &[],
             )
             .expect("usable input")
             .is_ok()

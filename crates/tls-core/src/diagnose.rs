@@ -213,6 +213,14 @@ fn explain_alert(alert: AlertDescription, side: Side) -> Diagnosis {
             format!("the server rejected our client certificate (alert {name})"),
             None,
         ),
+        (AlertDescription::CertificateRevoked, Side::Client) => (
+            format!("the server found our client certificate revoked by a CRL it reads (alert {name})"),
+            Some(Remedy::ReplaceRevoked),
+        ),
+        (AlertDescription::CertificateRevoked, Side::Server) => (
+            format!("the client found this server's certificate revoked (alert {name})"),
+            Some(Remedy::ReplaceRevoked),
+        ),
         (AlertDescription::CertificateExpired, Side::Client) => (
             format!("the server found our client certificate expired or not yet valid (alert {name})"),
             None,

@@ -20,6 +20,8 @@ pub enum Material {
     CaCertificates,
     /// Anything `tls-cert inspect` reads: certificates, a CSR, a CRL, PKCS#12, PKCS#7.
     Inspectable,
+    /// One or more certificate revocation lists.
+    Crls,
 }
 
 impl fmt::Display for Material {
@@ -29,6 +31,7 @@ impl fmt::Display for Material {
             Self::PrivateKey => "private key",
             Self::CaCertificates => "CA certificates",
             Self::Inspectable => "a certificate, CSR, CRL or PKCS#12/PKCS#7 bundle",
+            Self::Crls => "CRL",
         })
     }
 }

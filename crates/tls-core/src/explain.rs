@@ -28,6 +28,7 @@ pub(crate) fn own_chain(kind: &CertificateError, chain: &[CertificateDer<'_>]) -
         leaf,
         intermediates,
         anchors: &[],
+        crls: &[],
     };
     let cx = Context {
         presenter: Presenter::File,
@@ -105,6 +106,12 @@ pub(crate) fn explain(
         // webpki's finer errors reach us wrapped in `Other`, as its own values.
         CertificateError::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
             Some(refused) => webpki_refusal(refused, chain, cx),
+            None if other.0.is::<crate::revocation::UnusableCrl>() => at(
+                peer,
+                Reason::BadCrl {
+                    detail: other.0.to_string(),
+                },
+            ),
             None => at(
                 peer,
                 Reason::Other {
@@ -117,6 +124,7 @@ pub(crate) fn explain(
             chain.lacks_usage(client).unwrap_or(peer),
             Reason::WrongPurpose { client },
         ),
+        CertificateError::Revoked => at(peer, revoked(chain, client)),
         other => signature_or_encoding(other, chain),
     }
 }
@@ -168,11 +176,19 @@ fn signature_or_encoding(kind: &CertificateError, chain: &Chain<'_>) -> Refusal 
         CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => unusable_key(chain)
             .unwrap_or_else(|| at(chain.bad_signature().unwrap_or(peer), Reason::UnusableKey { key: None })),
         CertificateError::BadEncoding => at(chain.unreadable().unwrap_or(peer), Reason::BadDer),
-        CertificateError::Revoked => at(peer, Reason::Revoked),
-        CertificateError::UnknownRevocationStatus => at(peer, Reason::RevocationUnknown),
-        CertificateError::ExpiredRevocationList | CertificateError::ExpiredRevocationListContext { .. } => {
-            at(peer, Reason::ExpiredCrl)
-        }
+        CertificateError::UnknownRevocationStatus => at(
+            peer,
+            Reason::RevocationUnknown {
+                issuer: x509::issuer(chain.leaf),
+            },
+        ),
+        CertificateError::ExpiredRevocationList => at(peer, Reason::ExpiredCrl { next_update: None }),
+        CertificateError::ExpiredRevocationListContext { next_update, .. } => at(
+            peer,
+            Reason::ExpiredCrl {
+                next_update: i64::try_from(next_update.as_secs()).ok().map(x509::unix_to_rfc3339),
+            },
+        ),
         CertificateError::InvalidOcspResponse => at(peer, Reason::BadOcspResponse),
         CertificateError::UnhandledCriticalExtension => match chain.unknown_critical() {
             Some((place, subject, extension)) => at(
@@ -189,6 +205,26 @@ fn signature_or_encoding(kind: &CertificateError, chain: &Chain<'_>) -> Refusal 
                 detail: crate::names::words(&format!("{other:?}")),
             },
         ),
+    }
+}
+
+/// The peer's certificate, revoked: its entry in the CRLs consulted (serial, date, reason).
+fn revoked(chain: &Chain<'_>, client: bool) -> Reason {
+    match crate::revocation::revoked_entry(chain.crls, chain.leaf) {
+        Some(entry) => Reason::Revoked {
+            serial: entry.serial,
+            date: Some(entry.date),
+            why: entry.reason.map(str::to_owned),
+            client,
+        },
+        None => Reason::Revoked {
+            serial: x509_parser::parse_x509_certificate(chain.leaf)
+                .map(|(_, cert)| x509::hex(cert.raw_serial()))
+                .unwrap_or_default(),
+            date: None,
+            why: None,
+            client,
+        },
     }
 }
 

@@ -15,6 +15,8 @@ pub(crate) struct Chain<'a> {
     pub(crate) leaf: &'a CertificateDer<'a>,
     pub(crate) intermediates: &'a [CertificateDer<'a>],
     pub(crate) anchors: &'a [TrustAnchor<'a>],
+    /// The CRLs the verifier consulted.
+    pub(crate) crls: &'a [crate::revocation::Crl],
 }
 
 /// A certificate at fault: where it sits, and its subject.

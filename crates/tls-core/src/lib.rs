@@ -13,6 +13,8 @@
 //!   file, fingerprints and pins, as text or JSON
 //! - [`generate`]: making a CA and leaf certificates (rcgen), in memory; writing them is the program's
 //! - [`verify`]: verifying a certificate file as the client would, with the reason in words
+//! - [`revocation`]: CRLs consulted by the verifiers (replaceable while a server runs), the entry that
+//!   revoked a certificate, revocation reasons as a type
 //! - [`scenario`]: certificate chains broken on purpose (expired, wrong host, incomplete chain, ...)
 //! - [`sign`]: a certificate signing request signed by a CA, keeping only what a leaf may carry
 //! - (internal) `identity`: a chain and its key, and the checks that they match; `preflight`: checks on
@@ -93,6 +95,7 @@ mod identity;
 pub mod inspect;
 pub mod pem;
 mod preflight;
+pub mod revocation;
 #[cfg(feature = "generate")]
 pub mod scenario;
 #[cfg(feature = "generate")]

@@ -318,11 +318,31 @@ pub enum Reason {
     /// The certificate is not well-formed DER.
     BadDer,
     /// A CRL says the certificate is revoked.
-    Revoked,
-    /// Whether the certificate is revoked could not be told.
-    RevocationUnknown,
-    /// The CRL that says whether the certificate is revoked has expired.
-    ExpiredCrl,
+    Revoked {
+        /// Its serial number, lowercase hex.
+        serial: String,
+        /// When it was revoked, RFC 3339, as the CRL says.
+        date: Option<String>,
+        /// Why, by RFC 5280's name (`keyCompromise`), when the CRL says.
+        why: Option<String>,
+        /// The certificate is a client's.
+        client: bool,
+    },
+    /// Whether the certificate is revoked could not be told: no CRL given is from its issuer.
+    RevocationUnknown {
+        /// The CA that signed it, whose CRL is wanted.
+        issuer: String,
+    },
+    /// The CRL that says whether the certificate is revoked is past its next update.
+    ExpiredCrl {
+        /// Its nextUpdate, RFC 3339.
+        next_update: Option<String>,
+    },
+    /// The CRL from the certificate's issuer cannot be used (its signature, its signer, its form).
+    BadCrl {
+        /// What is wrong with it, in words.
+        detail: String,
+    },
     /// The OCSP response stapled for the certificate is not valid.
     BadOcspResponse,
     /// A trust store marks the certificate as distrusted.
@@ -364,7 +384,8 @@ impl Reason {
             | Self::Expired { client, .. }
             | Self::NotValidYet { client, .. }
             | Self::WrongPurpose { client }
-            | Self::CaAsLeaf { client, .. } => *client,
+            | Self::CaAsLeaf { client, .. }
+            | Self::Revoked { client, .. } => *client,
             Self::SelfSigned { name } | Self::UntrustedRoot { name, .. } => name.is_none(),
             _ => false,
         }
@@ -427,6 +448,9 @@ impl Refusal {
             Reason::WrongPurpose { client: false } => Some(Remedy::ServerAuthUsage),
             Reason::NotValidYet { dates, .. } if !dates.time_given => Some(Remedy::CheckClock),
             Reason::CaToCheck => Some(Remedy::CheckTheLeaf),
+            Reason::Revoked { .. } => Some(Remedy::ReplaceRevoked),
+            Reason::RevocationUnknown { .. } | Reason::BadCrl { .. } => Some(Remedy::CrlOfIssuer),
+            Reason::ExpiredCrl { .. } => Some(Remedy::FreshCrl),
             _ => None,
         };
         own.or_else(|| self.within_its_dates.as_ref().and_then(|next| next.remedy()))
@@ -634,10 +658,23 @@ fn chain_facts(who: &str, reason: &Reason) -> String {
             signature_facts(who, reason)
         }
         Reason::BadDer => format!("{who} is not well-formed DER"),
-        Reason::Revoked => format!("{who} is revoked"),
-        Reason::RevocationUnknown => format!("whether {who} is revoked could not be told"),
+        Reason::Revoked { serial, date, why, .. } => format!(
+            "{who} (serial {serial}) was revoked{}, {}",
+            date.as_ref().map(|date| format!(" on {date}")).unwrap_or_default(),
+            why.as_ref()
+                .map_or_else(|| "no reason given".to_owned(), |reason| format!("reason {reason}"))
+        ),
+        Reason::RevocationUnknown { issuer } => {
+            format!("whether {who} is revoked could not be told: no CRL given is from its issuer {issuer}")
+        }
+        Reason::BadCrl { detail } => {
+            format!("whether {who} is revoked could not be told: the CRL from its issuer {detail}")
+        }
         Reason::Distrusted => format!("{who} is marked as distrusted"),
-        Reason::ExpiredCrl => format!("whether {who} is revoked could not be told: its CRL has expired"),
+        Reason::ExpiredCrl { next_update } => format!(
+            "whether {who} is revoked could not be told: the CRL from its issuer is out of date (its next update was {})",
+            next_update.as_deref().unwrap_or("due")
+        ),
         Reason::BadOcspResponse => format!("the OCSP response stapled for {who} is not valid"),
         Reason::PinMismatch { pins, keys } => {
             let keys: Vec<String> = keys

@@ -83,6 +83,12 @@ pub enum Remedy {
     },
     /// A server certificate without serverAuth in its extended key usage.
     ServerAuthUsage,
+    /// A revoked certificate stays revoked: its holder needs a new one.
+    ReplaceRevoked,
+    /// No usable CRL from the certificate's issuer was given: give that CA's own.
+    CrlOfIssuer,
+    /// A CRL past its next update: a fresh one from its CA.
+    FreshCrl,
     /// Not valid yet by the clock: check the clock.
     CheckClock,
     /// Ask for certificates valid for at least `days`.
@@ -167,6 +173,11 @@ impl std::fmt::Display for Remedy {
             Self::ServerAuthUsage => {
                 f.write_str("make it again with serverAuth in its extended key usage (or with no extended key usage)")
             }
+            Self::ReplaceRevoked => f.write_str(
+                "a revoked certificate stays revoked: its holder needs a new certificate (and a new key, if the old one was compromised)",
+            ),
+            Self::CrlOfIssuer => f.write_str("give the current CRL of the CA that signed it"),
+            Self::FreshCrl => f.write_str("get a fresh CRL from that CA"),
             Self::CheckClock => f.write_str("check this machine's clock, or wait until the certificate's start"),
             Self::LeafDaysAtLeast { days } => write!(f, "ask for certificates valid for {days} day(s) or more"),
             Self::CaDaysAtLeast { days } => write!(f, "ask for a CA valid for {days} day(s) or more"),

@@ -1,10 +1,11 @@
-//! Signing a certificate signing request (PKCS#10) with a CA: the request's signature checked first,
-//! then only what a leaf may carry taken from it (its subject, its names, key usages a leaf may have,
-//! its extended key usages); everything else it asks for is dropped and said.
+//! What a CA signs besides the certificates it makes: a certificate signing request (PKCS#10), its
+//! signature checked first, then only what a leaf may carry taken from it (its subject, its names, key
+//! usages a leaf may have, its extended key usages), everything else it asks for dropped and said; and
+//! its certificate revocation list.
 
 use rcgen::{
-    CertificateParams, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, KeyUsagePurpose, SanType,
-    SubjectPublicKeyInfo,
+    CertificateParams, CertificateRevocationListParams, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose,
+    IsCa, KeyIdMethod, KeyUsagePurpose, RevokedCertParams, SanType, SerialNumber, SubjectPublicKeyInfo,
 };
 use rustls_pki_types::CertificateDer;
 use x509_parser::certification_request::X509CertificationRequest;
@@ -14,6 +15,7 @@ use x509_parser::prelude::FromDer as _;
 
 use crate::error::{Error, Result};
 use crate::generate::CertificateAuthority;
+use crate::revocation::{Crl, Revocation, RevocationReason};
 
 /// A request signed: the certificate, and what was kept of the request and what was not.
 #[derive(Debug)]
@@ -105,6 +107,85 @@ impl CertificateAuthority {
             .chain(self.chain_to_send().iter().map(crate::pem::certificate_pem))
             .collect();
         Ok(signed)
+    }
+}
+
+/// A CRL a CA signed.
+#[derive(Debug, Clone)]
+pub struct SignedCrl {
+    /// The list, DER.
+    pub der: Crl,
+    /// The list, PEM.
+    pub pem: String,
+    /// Its thisUpdate and nextUpdate, seconds since the Unix epoch.
+    pub this_update: i64,
+    /// See `this_update`.
+    pub next_update: i64,
+}
+
+impl CertificateAuthority {
+    /// A CRL numbered `number` listing `revoked`, issued now and due to be replaced in `days` (within
+    /// the CA's own dates).
+    ///
+    /// # Errors
+    /// [`Error::Generate`] when the CA may not sign CRLs (a key usage without cRLSign), or `days`
+    /// would outlive the CA (as for a certificate it signs).
+    pub fn revocation_list(&self, revoked: &[Revocation], number: u64, days: u64) -> Result<SignedCrl> {
+        // Refused as a certificate of `days` would be; ended with the CA when they end within a day.
+        let validity = self.within_its_dates(days)?;
+        let this_update = time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or(validity.not_before);
+        let ca_end = crate::x509::validity_unix(&self.issued.cert)
+            .and_then(|(_, end)| time::OffsetDateTime::from_unix_timestamp(end).ok())
+            .unwrap_or(validity.not_after);
+        let next_update = (this_update + std::time::Duration::from_secs(days.saturating_mul(86_400))).min(ca_end);
+        let revoked_certs = revoked
+            .iter()
+            .map(|entry| RevokedCertParams {
+                serial_number: SerialNumber::from_slice(&entry.serial),
+                revocation_time: time::OffsetDateTime::from_unix_timestamp(entry.date).unwrap_or(this_update),
+                reason_code: Some(rcgen_reason(entry.reason)),
+                invalidity_date: None,
+            })
+            .collect();
+        let params = CertificateRevocationListParams {
+            this_update,
+            next_update,
+            crl_number: SerialNumber::from_slice(&number.to_be_bytes()),
+            issuing_distribution_point: None,
+            revoked_certs,
+            key_identifier_method: KeyIdMethod::Sha256,
+        };
+        let crl = params.signed_by(self.issuer()).map_err(|cause| Error::Generate {
+            step: "the CRL",
+            cause: Box::new(cause),
+        })?;
+        Ok(SignedCrl {
+            der: crl.der().clone(),
+            pem: crl.pem().map_err(|cause| Error::Generate {
+                step: "the CRL's PEM",
+                cause: Box::new(cause),
+            })?,
+            this_update: this_update.unix_timestamp(),
+            next_update: next_update.unix_timestamp(),
+        })
+    }
+}
+
+fn rcgen_reason(reason: RevocationReason) -> rcgen::RevocationReason {
+    use rcgen::RevocationReason as R;
+    match reason {
+        RevocationReason::Unspecified => R::Unspecified,
+        RevocationReason::KeyCompromise => R::KeyCompromise,
+        RevocationReason::CaCompromise => R::CaCompromise,
+        RevocationReason::AffiliationChanged => R::AffiliationChanged,
+        RevocationReason::Superseded => R::Superseded,
+        RevocationReason::CessationOfOperation => R::CessationOfOperation,
+        RevocationReason::CertificateHold => R::CertificateHold,
+        RevocationReason::RemoveFromCrl => R::RemoveFromCrl,
+        RevocationReason::PrivilegeWithdrawn => R::PrivilegeWithdrawn,
+        RevocationReason::AaCompromise => R::AaCompromise,
     }
 }
 

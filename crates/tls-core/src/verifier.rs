@@ -6,7 +6,7 @@
 //! [`explaining_verifier_with`] on its own.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::explain::{self, Context};
 use crate::fault::Chain;
 use crate::refusal::{Place, Presenter, Reason, Refusal};
+use crate::revocation::{Crl, Crls, UnusableCrl, crl_words};
 use crate::x509;
 
 /// A public-key pin: base64 of SHA-256 over a certificate's SubjectPublicKeyInfo, as
@@ -73,16 +74,77 @@ enum KeyCheck {
 
 /// rustls' webpki client-certificate verifier, whose rejections are explained in the server's log
 /// (through [`certstore::recording`]): which CA the certificate names, whether a CA of that name is trusted but did not sign it, and
-/// a server certificate offered as a client's.
+/// a server certificate offered as a client's. With CRLs, each check reads the current ones (a server
+/// replaces them on reload); rustls' verifier is built again when they change.
 #[derive(Debug)]
 struct ExplainingClientVerifier {
-    inner: Arc<dyn ClientCertVerifier>,
-    roots: RootCertStore,
+    roots: Arc<RootCertStore>,
+    crls: Option<Arc<Crls>>,
+    /// rustls' verifier, and the CRLs it was built with.
+    built: Mutex<Built>,
+    hints: Vec<rustls::DistinguishedName>,
+}
+
+/// rustls' client-certificate verifier, and the CRLs it was built with.
+type Built = (Arc<Vec<Crl>>, Arc<dyn ClientCertVerifier>);
+
+impl ExplainingClientVerifier {
+    fn new(roots: Arc<RootCertStore>, crls: Option<Arc<Crls>>) -> Result<Self> {
+        let current = crls.as_ref().map(|crls| crls.current()).unwrap_or_default();
+        let inner = client_webpki(roots.clone(), &current)?;
+        Ok(Self {
+            hints: inner.root_hint_subjects().to_vec(),
+            roots,
+            crls,
+            built: Mutex::new((current, inner)),
+        })
+    }
+
+    /// rustls' verifier for the CRLs current now, and those CRLs.
+    fn current(&self) -> std::result::Result<Built, rustls::Error> {
+        let mut built = self.built.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(now) = self.crls.as_ref().map(|crls| crls.current()) {
+            if !Arc::ptr_eq(&now, &built.0) {
+                let inner = client_webpki(self.roots.clone(), &now).map_err(|err| match err {
+                    Error::Config { cause, .. } => cause,
+                    other => rustls::Error::General(other.to_string()),
+                })?;
+                *built = (now, inner);
+            }
+        }
+        Ok(built.clone())
+    }
+}
+
+/// `$builder`, rustls' webpki verifier builder of either side, checking the end entity against `$crls`
+/// when there are any, its issuer's list required, and refusing a list past its next update (the two
+/// builders share these methods, not a trait).
+macro_rules! checking_crls {
+    ($builder:expr, $crls:expr) => {
+        if $crls.is_empty() {
+            $builder
+        } else {
+            $builder
+                .with_crls($crls.iter().cloned())
+                .only_check_end_entity_revocation()
+                .enforce_revocation_expiration()
+        }
+    };
+}
+
+/// rustls' webpki client-certificate verifier trusting `roots`, checking the end entity against
+/// `crls` when there are any (and refusing a list past its next update).
+fn client_webpki(roots: Arc<RootCertStore>, crls: &[Crl]) -> Result<Arc<dyn ClientCertVerifier>> {
+    let builder = rustls::server::WebPkiClientVerifier::builder_with_provider(roots, Arc::new(provider()));
+    checking_crls!(builder, crls).build().map_err(|err| Error::Config {
+        side: "server",
+        cause: rustls::Error::General(err.to_string()),
+    })
 }
 
 impl ClientCertVerifier for ExplainingClientVerifier {
     fn root_hint_subjects(&self) -> &[rustls::DistinguishedName] {
-        self.inner.root_hint_subjects()
+        &self.hints
     }
 
     fn verify_client_cert(
@@ -91,16 +153,17 @@ impl ClientCertVerifier for ExplainingClientVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> std::result::Result<rustls::server::danger::ClientCertVerified, rustls::Error> {
-        self.inner
+        let (crls, inner) = self.current()?;
+        inner
             .verify_client_cert(end_entity, intermediates, now)
             .inspect_err(|err| {
                 // The error itself stays rustls' own, so the client gets the alert that fits
-                // (decrypt_error, unsupported_certificate, ...); the words go to the server's log.
-                if let rustls::Error::InvalidCertificate(kind) = err {
+                // (decrypt_error, unsupported_certificate, certificate_revoked, ...); the words go to the
+                // server's log.
+                if let Some(kind) = certificate_error(err) {
                     certstore::note_client_certificate_problem(self.explain(
-                        kind,
-                        end_entity,
-                        intermediates,
+                        &kind,
+                        (end_entity, intermediates, &crls),
                         now,
                         CLIENT_IN_HANDSHAKE,
                     ));
@@ -114,7 +177,7 @@ impl ClientCertVerifier for ExplainingClientVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        self.current()?.1.verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -123,21 +186,25 @@ impl ClientCertVerifier for ExplainingClientVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        self.current()?.1.verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.built
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .1
+            .supported_verify_schemes()
     }
 }
 
 impl ExplainingClientVerifier {
-    /// Why `kind` refused the client's chain, `context` saying who presented it and when it was checked.
+    /// Why `kind` refused the client's chain (its certificate, its intermediates, the CRLs consulted),
+    /// `context` saying who presented it and when it was checked.
     fn explain(
         &self,
         kind: &CertificateError,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
+        (end_entity, intermediates, crls): (&CertificateDer<'_>, &[CertificateDer<'_>], &[Crl]),
         now: UnixTime,
         context: Context,
     ) -> Refusal {
@@ -145,8 +212,21 @@ impl ExplainingClientVerifier {
             leaf: end_entity,
             intermediates,
             anchors: &self.roots.roots,
+            crls,
         };
         explain::explain(kind, &chain, None, now, context)
+    }
+}
+
+/// The certificate's refusal in `err`: rustls' own classification, or a CRL that cannot be used
+/// (whether the certificate is revoked cannot be told then).
+fn certificate_error(err: &rustls::Error) -> Option<CertificateError> {
+    match err {
+        rustls::Error::InvalidCertificate(kind) => Some(kind.clone()),
+        rustls::Error::InvalidCertRevocationList(problem) => Some(CertificateError::Other(OtherError(Arc::new(
+            UnusableCrl(crl_words(problem)),
+        )))),
+        _ => None,
     }
 }
 
@@ -325,51 +405,50 @@ pub(crate) fn signed_by_key_of(
     }
 }
 
-/// rustls' webpki client-certificate verifier `inner` for a server trusting `roots`, with its rejections
+/// rustls' webpki client-certificate verifier for a server trusting `roots` for its clients and
+/// consulting `crls` (read at each check: a server replaces them on reload), with its rejections
 /// explained in the server's log.
+///
+/// # Errors
+/// [`Error::Config`] when the roots are unusable (none at all), or rustls refuses a CRL.
 pub(crate) fn explaining_client_verifier(
-    inner: Arc<dyn ClientCertVerifier>,
-    roots: &RootCertStore,
-) -> Arc<dyn ClientCertVerifier> {
-    Arc::new(ExplainingClientVerifier {
-        inner,
-        roots: roots.clone(),
-    })
+    roots: Arc<RootCertStore>,
+    crls: Option<Arc<Crls>>,
+) -> Result<Arc<dyn ClientCertVerifier>> {
+    Ok(Arc::new(ExplainingClientVerifier::new(roots, crls)?))
 }
 
 /// Verifies `end_entity` (with `intermediates`) as a client certificate, as a server trusting `roots`
-/// for its clients does (rustls' webpki client verifier), the refusal explained.
+/// for its clients and consulting `crls` does (rustls' webpki client verifier), the refusal explained.
 ///
 /// # Errors
 /// [`Error::Config`] when the roots are unusable (none at all, for example).
 pub(crate) fn verify_client_certificate(
     roots: Arc<RootCertStore>,
-    end_entity: &CertificateDer<'_>,
-    intermediates: &[CertificateDer<'_>],
+    (end_entity, intermediates): (&CertificateDer<'_>, &[CertificateDer<'_>]),
+    crls: &[Crl],
     now: UnixTime,
     time_given: bool,
 ) -> Result<std::result::Result<(), Refusal>> {
-    let inner = rustls::server::WebPkiClientVerifier::builder_with_provider(roots.clone(), Arc::new(provider()))
-        .build()
-        .map_err(|err| Error::Config {
-            side: "server",
-            cause: rustls::Error::General(err.to_string()),
-        })?;
+    let explaining = ExplainingClientVerifier::new(roots, Some(Arc::new(Crls::new(crls.to_vec()))))?;
+    let (crls, inner) = explaining
+        .current()
+        .map_err(|cause| Error::Config { side: "server", cause })?;
     let kind = match inner.verify_client_cert(end_entity, intermediates, now) {
         Ok(_) => return Ok(Ok(())),
-        Err(rustls::Error::InvalidCertificate(kind)) => kind,
-        Err(other) => CertificateError::Other(OtherError(Arc::new(other))),
-    };
-    let explaining = ExplainingClientVerifier {
-        inner,
-        roots: (*roots).clone(),
+        Err(err) => certificate_error(&err).unwrap_or_else(|| CertificateError::Other(OtherError(Arc::new(err)))),
     };
     let context = Context {
         presenter: Presenter::File,
         time_given,
         client: true,
     };
-    Ok(Err(explaining.explain(&kind, end_entity, intermediates, now, context)))
+    Ok(Err(explaining.explain(
+        &kind,
+        (end_entity, intermediates, &crls),
+        now,
+        context,
+    )))
 }
 
 /// A verifier requiring one key of the server's chain to have one of `pins`, after `inner` (when given)
@@ -405,11 +484,12 @@ pub(crate) fn accept_any(algorithms: rustls::crypto::WebPkiSupportedAlgorithms) 
 /// # Errors
 /// [`Error::Config`] when the roots are unusable (none at all, for example).
 pub fn explaining_verifier(roots: Arc<RootCertStore>, presenter: Presenter) -> Result<Arc<dyn ServerCertVerifier>> {
-    explaining_verifier_with(roots, presenter, false)
+    explaining_verifier_with(roots, presenter, false, &[])
 }
 
 /// As [`explaining_verifier`]; with `time_given`, the time checked is one the user chose, so
-/// explanations say "the time checked" and never blame a clock.
+/// explanations say "the time checked" and never blame a clock. With `crls`, the server's certificate
+/// is checked against them (its issuer's list is required, and refused past its next update).
 ///
 /// # Errors
 /// As [`explaining_verifier`].
@@ -417,18 +497,19 @@ pub fn explaining_verifier_with(
     roots: Arc<RootCertStore>,
     presenter: Presenter,
     time_given: bool,
+    crls: &[Crl],
 ) -> Result<Arc<dyn ServerCertVerifier>> {
-    let inner = WebPkiServerVerifier::builder_with_provider(roots.clone(), Arc::new(provider()))
-        .build()
-        .map_err(|err| Error::Config {
-            side: "client",
-            cause: rustls::Error::General(err.to_string()),
-        })?;
+    let builder = WebPkiServerVerifier::builder_with_provider(roots.clone(), Arc::new(provider()));
+    let inner = checking_crls!(builder, crls).build().map_err(|err| Error::Config {
+        side: "client",
+        cause: rustls::Error::General(err.to_string()),
+    })?;
     Ok(Arc::new(ExplainingVerifier {
         inner,
         roots,
         presenter,
         time_given,
+        crls: crls.to_vec(),
     }))
 }
 
@@ -525,6 +606,8 @@ struct ExplainingVerifier {
     presenter: Presenter,
     /// The time checked is the user's choice, not the clock's.
     time_given: bool,
+    /// The CRLs consulted.
+    crls: Vec<Crl>,
 }
 
 impl ExplainingVerifier {
@@ -541,6 +624,7 @@ impl ExplainingVerifier {
             leaf: end_entity,
             intermediates,
             anchors: &self.roots.roots,
+            crls: &self.crls,
         };
         let context = Context {
             presenter: self.presenter,
@@ -595,15 +679,15 @@ impl ServerCertVerifier for ExplainingVerifier {
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
         self.inner
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-            .map_err(|err| match err {
-                rustls::Error::InvalidCertificate(kind) => {
+            .map_err(|err| match certificate_error(&err) {
+                Some(kind) => {
                     let mut refusal = self.explain(&kind, end_entity, intermediates, server_name, now);
                     refusal.within_its_dates = self
                         .beyond_the_dates(&kind, end_entity, intermediates, server_name)
                         .map(Box::new);
                     refused(CertificateRejected { kind, refusal })
                 }
-                other => other,
+                None => err,
             })
     }
 

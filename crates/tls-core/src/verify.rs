@@ -8,6 +8,7 @@ use crate::config;
 use crate::error::{Error, Result};
 use crate::refusal::{Place, Presenter, Reason, Refusal};
 use crate::remedy::Remedy;
+use crate::revocation::Crl;
 use crate::verifier::{self, CertificateRejected};
 use crate::x509;
 
@@ -82,7 +83,7 @@ impl Invalid {
 }
 
 /// Verifies `chain` (end-entity certificate first) against `ca_certs` for `name` at `at` (default:
-/// now), as a TLS client would. Without `name`, the certificate's first subject alternative name is
+/// now), as a TLS client would; with `crls`, the certificate is checked against its issuer's list. Without `name`, the certificate's first subject alternative name is
 /// used, so only the chain, dates and usage are really checked. `presenter` says where the chain came
 /// from, for the wording of explanations.
 ///
@@ -95,6 +96,7 @@ pub fn verify(
     name: Option<&str>,
     at: Option<UnixTime>,
     presenter: Presenter,
+    crls: &[Crl],
 ) -> Result<Result<Verified, Invalid>> {
     let Some((end_entity, intermediates)) = chain.split_first() else {
         return Err(Error::NoCertificate { step: "verifying" });
@@ -126,7 +128,7 @@ pub fn verify(
     };
     let server_name = config::parse_server_name(&name)?;
     // A time the user chose is never blamed on a wrong clock.
-    let verifier = verifier::explaining_verifier_with(config::root_store(ca_certs)?, presenter, at.is_some())?;
+    let verifier = verifier::explaining_verifier_with(config::root_store(ca_certs)?, presenter, at.is_some(), crls)?;
     let now = at.unwrap_or_else(UnixTime::now);
     Ok(
         match verifier.verify_server_cert(end_entity, intermediates, &server_name, &[], now) {
@@ -402,8 +404,8 @@ fn leaf_not_first(chain: &[CertificateDer<'static>]) -> Option<Invalid> {
 }
 
 /// Verifies `chain` (end-entity certificate first) as a client certificate against `ca_certs` at
-/// `at` (default: now), as a server trusting those CAs for its clients does: the chain, the dates
-/// and the clientAuth usage; no name. `Verified::name` is the certificate's subject.
+/// `at` (default: now), as a server trusting those CAs for its clients (and consulting `crls`) does:
+/// the chain, the dates, the clientAuth usage and revocation; no name. `Verified::name` is the certificate's subject.
 ///
 /// # Errors
 /// As [`verify`].
@@ -411,6 +413,7 @@ pub fn verify_client(
     ca_certs: &[CertificateDer<'static>],
     chain: &[CertificateDer<'static>],
     at: Option<UnixTime>,
+    crls: &[Crl],
 ) -> Result<Result<Verified, Invalid>> {
     let Some((end_entity, intermediates)) = chain.split_first() else {
         return Err(Error::NoCertificate { step: "verifying" });
@@ -421,8 +424,8 @@ pub fn verify_client(
     let now = at.unwrap_or_else(UnixTime::now);
     let checked = verifier::verify_client_certificate(
         config::root_store(ca_certs)?,
-        end_entity,
-        intermediates,
+        (end_entity, intermediates),
+        crls,
         now,
         at.is_some(),
     )?;
@@ -496,6 +499,7 @@ mod tests {
                 Some(name),
                 time,
                 Presenter::File,
+                &[],
             )
             .expect("usable input")
             .expect_err("refused")
@@ -560,6 +564,7 @@ mod tests {
             None,
             None,
             Presenter::File,
+            &[],
         )
         .expect("usable input")
         .expect_err("refused");
@@ -581,7 +586,7 @@ mod tests {
             .expect("a client certificate");
         let chain = [client.cert.clone(), inter.issued.cert.clone()];
         let later = UnixTime::since_unix_epoch(std::time::Duration::from_secs(UnixTime::now().as_secs() + 5 * 86_400));
-        let refused = verify_client(std::slice::from_ref(&root.issued.cert), &chain, Some(later))
+        let refused = verify_client(std::slice::from_ref(&root.issued.cert), &chain, Some(later), &[])
             .expect("usable input")
             .expect_err("refused");
         assert_eq!(refused.refusal.place, Place::Intermediate { index: 1 });
@@ -619,6 +624,7 @@ mod tests {
             Some("good.example"),
             None,
             Presenter::File,
+            &[],
         )
         .expect("usable input")
         .expect_err("refused");
@@ -639,6 +645,7 @@ mod tests {
             Some("good.example"),
             None,
             Presenter::File,
+            &[],
         )
         .expect("usable input")
         .expect_err("refused");
@@ -662,6 +669,7 @@ mod tests {
             Some("selfie"),
             None,
             Presenter::Server,
+            &[],
         )
         .expect("usable input")
         .expect_err("refused");

@@ -13,6 +13,7 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::ServerCertVerifier as _;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use serde_json::Value;
+use tls_core::revocation::Crl;
 use tls_core::{Presenter, Reason, x509};
 
 /// The suite, read once: gzip, then JSON.
@@ -33,6 +34,17 @@ fn suite() -> Value {
         .expect("gzip runs");
     assert!(out.status.success(), "gzip -dc {}: {:?}", path.display(), out.status);
     serde_json::from_slice(&out.stdout).expect("the suite is JSON")
+}
+
+/// The case's CRLs (`crl::` cases), each as `tls-cert verify --crl` reads a file.
+fn crls(case: &Value) -> Vec<Crl> {
+    case["crls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .flat_map(|pem| tls_core::pem::parse_crls(Path::new("limbo"), pem.as_bytes().to_vec()).expect("a CRL"))
+        .collect()
 }
 
 fn certs(pems: &Value) -> Vec<CertificateDer<'static>> {
@@ -67,7 +79,8 @@ fn run(case: &Value) -> Case {
         .as_str()
         .map(|time| tls_core::verify::parse_time(time).expect("an RFC 3339 time"));
     let chain: Vec<CertificateDer<'static>> = peer.iter().chain(&intermediates).cloned().collect();
-    let ours = tls_core::verify::verify(&trusted, &chain, name, at, Presenter::File).expect("usable input");
+    let crls = crls(case);
+    let ours = tls_core::verify::verify(&trusted, &chain, name, at, Presenter::File, &crls).expect("usable input");
 
     // The oracle: rustls' webpki verifier alone, for the name ours checked (the first subject
     // alternative name when the case gives none; with none at all, any name is refused).
@@ -83,9 +96,17 @@ fn run(case: &Value) -> Case {
     for cert in &trusted {
         roots.add(cert.clone()).expect("a usable trust anchor");
     }
-    let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::new(tls_core::provider()))
-        .build()
-        .expect("a verifier");
+    // Revocation as ours checks it: the end entity's, its issuer's list required, expiry enforced.
+    let builder = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::new(tls_core::provider()));
+    let builder = if crls.is_empty() {
+        builder
+    } else {
+        builder
+            .with_crls(crls)
+            .only_check_end_entity_revocation()
+            .enforce_revocation_expiration()
+    };
+    let verifier = builder.build().expect("a verifier");
     let webpki_success = checked.is_some_and(|checked| {
         let server_name = ServerName::try_from(checked).expect("a server name");
         verifier
@@ -128,7 +149,6 @@ fn server_cases() -> Vec<Case> {
 /// Where rustls-webpki's verdict is not the suite's expectation: rustls-webpki's documented choices
 /// (and what `tls-cert verify` is not given), each case with its reason.
 fn known_differences() -> BTreeMap<&'static str, &'static str> {
-    let crl = "tls-cert verify is given no CRL: revocation is not checked";
     let depth = "the suite's own chain-depth limit is not applied; rustls-webpki's limits are";
     let aki = "rustls-webpki does not require or check the authority and subject key identifiers";
     let cn = "rustls-webpki matches names in the subject alternative names only, never in the CN (RFC 6125 6.4.4)";
@@ -138,10 +158,18 @@ fn known_differences() -> BTreeMap<&'static str, &'static str> {
     let anchor = "rustls-webpki takes a trust anchor as its name and key only: its dates, extensions and basic constraints are not checked";
     let ca_as_leaf = "rustls-webpki refuses a CA certificate (CA:TRUE) as the end-entity certificate";
     BTreeMap::from([
-        ("crl::revoked-certificate-with-crl", crl),
-        ("crl::crlnumber-missing", crl),
-        ("crl::crlnumber-critical", crl),
-        ("crl::issuer-missing-crlsign", crl),
+        (
+            "crl::crlnumber-missing",
+            "rustls-webpki does not require a CRL number (RFC 5280 5.2.3 makes it mandatory)",
+        ),
+        (
+            "crl::crlnumber-critical",
+            "rustls-webpki reads a CRL number marked critical (RFC 5280 5.2.3 wants it non-critical)",
+        ),
+        (
+            "crl::issuer-missing-crlsign",
+            "the CRL's signer is the trust anchor, which rustls-webpki takes as its name and key only: its key usage without cRLSign is not seen",
+        ),
         ("pathlen::max-chain-depth-0-exhausted", depth),
         ("pathlen::max-chain-depth-1-exhausted", depth),
         ("rfc5280::aki::critical-aki", aki),
@@ -445,7 +473,7 @@ fn every_client_case_gets_rustls_webpkis_verdict_and_a_sentence() {
             .as_str()
             .map(|time| tls_core::verify::parse_time(time).expect("an RFC 3339 time"));
         let chain: Vec<CertificateDer<'static>> = peer.iter().chain(&intermediates).cloned().collect();
-        let ours = tls_core::verify::verify_client(&trusted, &chain, at).expect("usable input");
+        let ours = tls_core::verify::verify_client(&trusted, &chain, at, &crls(case)).expect("usable input");
         let mut roots = rustls::RootCertStore::empty();
         for cert in &trusted {
             roots.add(cert.clone()).expect("a usable trust anchor");

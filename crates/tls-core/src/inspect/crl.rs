@@ -80,26 +80,7 @@ pub fn read_crl(der: &[u8], cas: &[CertificateDer<'_>], now: i64) -> Result<CrlI
         ExtensionValue::CrlNumber { number, .. } => Some(number.clone()),
         _ => None,
     });
-    let revoked = crl
-        .iter_revoked_certificates()
-        .map(|entry| {
-            let extensions = extension::read_all(entry.extensions());
-            let (reason_code, reason) = extensions
-                .iter()
-                .find_map(|e| match e.value {
-                    ExtensionValue::ReasonCode { code, reason } => Some((Some(code), reason)),
-                    _ => None,
-                })
-                .unwrap_or((None, None));
-            Revoked {
-                serial: serial_hex(entry.raw_serial()),
-                date: x509::unix_to_rfc3339(entry.revocation_date.timestamp()),
-                reason_code,
-                reason,
-                extensions,
-            }
-        })
-        .collect();
+    let revoked = crl.iter_revoked_certificates().map(revoked).collect();
     let next = crl.next_update().map(|t| t.timestamp());
     let mut info = CrlInfo {
         version: crl.version().map_or(1, |v| v.0 + 1),
@@ -118,6 +99,25 @@ pub fn read_crl(der: &[u8], cas: &[CertificateDer<'_>], now: i64) -> Result<CrlI
     info.warnings = warnings(&info, crl.last_update().timestamp(), now);
     info.warnings.extend(structure_warnings(&info, crl.version().is_none()));
     Ok(info)
+}
+
+/// One entry of a CRL, read.
+pub(crate) fn revoked(entry: &x509_parser::revocation_list::RevokedCertificate<'_>) -> Revoked {
+    let extensions = extension::read_all(entry.extensions());
+    let (reason_code, reason) = extensions
+        .iter()
+        .find_map(|e| match e.value {
+            ExtensionValue::ReasonCode { code, reason } => Some((Some(code), reason)),
+            _ => None,
+        })
+        .unwrap_or((None, None));
+    Revoked {
+        serial: serial_hex(entry.raw_serial()),
+        date: x509::unix_to_rfc3339(entry.revocation_date.timestamp()),
+        reason_code,
+        reason,
+        extensions,
+    }
 }
 
 fn check_signature(crl: &CertificateRevocationList<'_>, cas: &[CertificateDer<'_>]) -> SignatureCheck {

@@ -25,7 +25,9 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::signature_algorithm::RsaSsaPssParams;
 use x509_parser::time::ASN1Time;
 
+pub(crate) use self::crl::revoked;
 pub use self::crl::{CrlInfo, Revoked, SignatureCheck, read_crl};
+pub(crate) use self::extension::reason_name;
 pub use self::extension::{
     Access, DistributionPoint, Extension, ExtensionValue, Name, OtherName, Policy, Purpose, Qualifier, Sct, TlsFeature,
 };

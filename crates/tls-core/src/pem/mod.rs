@@ -16,6 +16,7 @@ pub use self::identify::{Item, TrustSettings, identify};
 use crate::error::{Error, Hint, LoadProblem, Material, Result};
 use crate::identity::{self, Identity, check_key_matches};
 use crate::remedy::Remedy;
+use crate::revocation::Crl;
 use crate::x509;
 
 /// Loads a certificate chain and its key, and checks that the key belongs to the first certificate.
@@ -232,6 +233,58 @@ pub fn parse_ca_certs(name: &Path, bytes: Vec<u8>) -> Result<Vec<CertificateDer<
             },
         )),
     }
+}
+
+/// Loads the certificate revocation lists of a PEM or DER file (a PKCS#7 bundle's too), each checked
+/// to be one rustls' verifier reads.
+///
+/// # Errors
+/// [`Error::Load`] naming the file: missing, a directory, empty, no CRL in it (saying what it holds
+/// instead), or a CRL the verifier cannot read (a delta or indirect CRL, say), in words.
+pub fn load_crls(path: impl AsRef<Path>) -> Result<Vec<Crl>> {
+    let path = path.as_ref();
+    parse_crls(path, read_bytes(path, Material::Crls)?)
+}
+
+/// As [`load_crls`], for the contents of a file already read; `name` is only used in errors.
+///
+/// # Errors
+/// As [`load_crls`], but for reading the file.
+pub fn parse_crls(name: &Path, bytes: Vec<u8>) -> Result<Vec<Crl>> {
+    let fail = |problem| load_error(Material::Crls, name, problem);
+    let items = identify(name, &bytes).map_err(|err| match err {
+        Error::Load { problem, .. } => fail(problem),
+        other => other,
+    })?;
+    let mut crls = Vec::new();
+    let mut others = Vec::new();
+    for item in items {
+        match item {
+            Item::Crl(der) => crls.push(Crl::from(der)),
+            Item::Pkcs7 { crls: inside, .. } if !inside.is_empty() => crls.extend(inside.into_iter().map(Crl::from)),
+            Item::Certificates(_) | Item::Trusted { .. } | Item::Pkcs7 { .. } => others.push("CERTIFICATE"),
+            Item::Request(_) => others.push("CERTIFICATE REQUEST"),
+            Item::Pkcs12(_) => others.push("PKCS12"),
+            Item::NotShown { .. } => others.push("PRIVATE KEY or other"),
+        }
+    }
+    if crls.is_empty() {
+        return Err(fail(LoadProblem::NotFound {
+            wanted: "CRL (X509 CRL block)",
+            found: summarize(others.into_iter()),
+            hint: Hint::None,
+        }));
+    }
+    for (at, crl) in crls.iter().enumerate() {
+        webpki::BorrowedCertRevocationList::from_der(crl).map_err(|err| {
+            let words = crate::revocation::crl_words(&crate::revocation::crl_problem(&err));
+            fail(LoadProblem::Rejected(rustls::Error::General(format!(
+                "CRL #{} {words}",
+                at + 1
+            ))))
+        })?;
+    }
+    Ok(crls)
 }
 
 /// Loads exactly one private key (PKCS#8, PKCS#1 or SEC1) from a PEM or DER file.

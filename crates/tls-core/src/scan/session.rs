@@ -401,7 +401,7 @@ pub(crate) fn trust(target: &Target<'_>, chain: &[CertificateDer<'static>]) -> O
         }
     };
     let name = target.name.to_str();
-    let (valid, said) = match crate::verify::verify(ca, chain, Some(&name), None, Presenter::Server) {
+    let (valid, said) = match crate::verify::verify(ca, chain, Some(&name), None, Presenter::Server, &[]) {
         Ok(Ok(verified)) => (true, format!("valid for {}", verified.name)),
         Ok(Err(invalid)) => (false, format!("invalid: {invalid}")),
         Err(err) => (false, format!("not checked: {err}")),

@@ -1,0 +1,257 @@
+//! `tls-cert revoke` and `tls-cert crl` run as a user runs them, on a CA folder, with openssl as the
+//! second opinion: `openssl crl -text` reads the list, `openssl verify -crl_check` refuses what it
+//! revokes, and `openssl ocsp -index` reads the folder's index.txt.
+
+use test_support::{PkiFiles, Ran, run, temp_dir, write};
+
+const TLS_CERT: &str = env!("CARGO_BIN_EXE_tls-cert");
+
+async fn tls_cert(args: &[&str]) -> Ran {
+    run(TLS_CERT, args, "(built by cargo)", b"").await
+}
+
+async fn openssl(args: &[&str]) -> Ran {
+    run("openssl", args, "openssl", b"").await
+}
+
+/// The certificate's serial number as openssl prints it, lowercase.
+async fn serial_of(cert: &str) -> String {
+    let ran = openssl(&["x509", "-in", cert, "-noout", "-serial"]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    ran.stdout.trim().trim_start_matches("serial=").to_ascii_lowercase()
+}
+
+#[tokio::test]
+async fn revoke_records_what_openssl_reads_and_verify_names_serial_date_and_reason() {
+    let pki = PkiFiles::new();
+    let dir = pki.dir().display().to_string();
+    let (ca, server, client, crl) = (
+        pki.arg("ca.pem"),
+        pki.arg("server.pem"),
+        pki.arg("client.pem"),
+        pki.arg("crl.pem"),
+    );
+    let serial = serial_of(&server).await;
+
+    let ran = tls_cert(&["revoke", &server, "--ca-dir", &dir, "--reason", "keyCompromise"]).await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    let first = ran.stdout.lines().next().unwrap_or_default().to_owned();
+    assert!(
+        first.starts_with(&format!("revoked CN=127.0.0.1, serial {serial}, on "))
+            && first.ends_with("reason keyCompromise"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.contains(&format!(
+            "wrote {crl}: CRL number 1, 1 revoked certificate(s), next update "
+        )) && ran.stdout.contains("(in 7 days)"),
+        "{}",
+        ran.stdout
+    );
+
+    // openssl reads the whole list: the issuer, the number, the one entry with its reason.
+    let text = openssl(&["crl", "-in", &crl, "-noout", "-text"]).await;
+    assert!(text.ok(), "{}", text.stderr);
+    let entries: Vec<&str> = text.stdout.lines().filter(|l| l.contains("Serial Number:")).collect();
+    assert_eq!(entries.len(), 1, "{}", text.stdout);
+    assert!(entries[0].to_ascii_lowercase().ends_with(&serial), "{}", text.stdout);
+    assert!(text.stdout.contains("Key Compromise"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("X509v3 CRL Number: \n                1\n"),
+        "{}",
+        text.stdout
+    );
+    let verified = openssl(&["crl", "-in", &crl, "-noout", "-CAfile", &ca]).await;
+    assert!(verified.stderr.contains("verify OK"), "{}", verified.stderr);
+
+    // openssl verify -crl_check: the server's certificate is revoked, the client's is not.
+    let checked = openssl(&["verify", "-crl_check", "-CAfile", &ca, "-CRLfile", &crl, &server]).await;
+    assert!(
+        !checked.ok() && checked.stderr.contains("certificate revoked"),
+        "{checked:?}"
+    );
+    let checked = openssl(&["verify", "-crl_check", "-CAfile", &ca, "-CRLfile", &crl, &client]).await;
+    assert!(checked.ok(), "{checked:?}");
+
+    // The same from tls-cert verify, with the date openssl reads in the list.
+    let date = text
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Revocation Date: "))
+        .expect("a revocation date")
+        .to_owned();
+    let refused = tls_cert(&["verify", "--ca", &ca, "--crl", &crl, &server]).await;
+    assert_eq!(refused.code, Some(1), "{refused:?}");
+    let said = refused.stdout.trim();
+    assert!(
+        said.contains(&format!("certificate CN=127.0.0.1 (serial {serial}) was revoked on "))
+            && said.contains("reason keyCompromise"),
+        "{said}"
+    );
+    let rfc3339 = said
+        .split(" was revoked on ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .expect("a date");
+    let openssl_date = openssl_date_of(rfc3339).await;
+    assert_eq!(openssl_date, date, "the date said is the list's");
+    let json = tls_cert(&["verify", "--ca", &ca, "--crl", &crl, &server, "--json"]).await;
+    let json: serde_json::Value = serde_json::from_str(json.stdout.trim()).expect("JSON");
+    assert_eq!(json["refusal"]["reason"], "revoked");
+    assert_eq!(json["refusal"]["serial"], serial.as_str());
+    assert_eq!(json["refusal"]["why"], "keyCompromise");
+    let valid = tls_cert(&["verify", "--ca", &ca, "--crl", &crl, &client, "--purpose", "client"]).await;
+    assert!(valid.ok(), "{valid:?}");
+    // After its next update the list says nothing: refused, with the date and what to do.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let in_30_days = tls_core::x509::unix_to_rfc3339(i64::try_from(now).expect("a time") + 30 * 86_400);
+    let stale = tls_cert(&[
+        "verify",
+        "--ca",
+        &ca,
+        "--crl",
+        &crl,
+        &client,
+        "--purpose",
+        "client",
+        "--at",
+        &in_30_days,
+    ])
+    .await;
+    assert_eq!(stale.code, Some(1), "{stale:?}");
+    assert!(
+        stale
+            .stdout
+            .contains("the CRL from its issuer is out of date (its next update was ")
+            && stale.stdout.contains("tls-cert crl --ca-dir"),
+        "{}",
+        stale.stdout
+    );
+
+    // openssl's OCSP responder reads the folder's index: revoked, with the reason.
+    let request = pki.arg("request.der");
+    let asked = openssl(&[
+        "ocsp",
+        "-issuer",
+        &ca,
+        "-cert",
+        &server,
+        "-no_nonce",
+        "-reqout",
+        &request,
+    ])
+    .await;
+    assert!(asked.ok(), "{}", asked.stderr);
+    let (index, ca_key, response) = (pki.arg("index.txt"), pki.arg("ca.key"), pki.arg("response.der"));
+    let answered = openssl(&[
+        "ocsp", "-index", &index, "-CA", &ca, "-rsigner", &ca, "-rkey", &ca_key, "-reqin", &request, "-respout",
+        &response,
+    ])
+    .await;
+    assert!(answered.ok(), "{}", answered.stderr);
+    let read = openssl(&[
+        "ocsp", "-respin", &response, "-CAfile", &ca, "-issuer", &ca, "-cert", &server,
+    ])
+    .await;
+    assert!(
+        read.stdout.contains(": revoked") && read.stdout.contains("Reason: keyCompromise"),
+        "{read:?}"
+    );
+
+    // Twice: said, nothing new recorded, the list written again with the next number.
+    let index_before = std::fs::read_to_string(&index).expect("index.txt");
+    let again = tls_cert(&["revoke", &server, "--ca-dir", &dir, "--reason", "superseded"]).await;
+    assert!(again.ok(), "{}", again.stderr);
+    assert!(
+        again
+            .stdout
+            .contains(&format!("serial {serial}, was revoked already, on "))
+            && again.stdout.contains("reason keyCompromise: nothing new is recorded"),
+        "{}",
+        again.stdout
+    );
+    assert!(again.stdout.contains("CRL number 2, 1 revoked"), "{}", again.stdout);
+    assert_eq!(std::fs::read_to_string(&index).expect("index.txt"), index_before);
+    // The client's too: two entries; then the list alone, made again with a fresh next update.
+    let both = tls_cert(&["revoke", &client, "--ca-dir", &dir]).await;
+    assert!(
+        both.stdout.contains("reason unspecified") && both.stdout.contains("CRL number 3, 2 revoked"),
+        "{}",
+        both.stdout
+    );
+    let fresh = tls_cert(&["crl", "--ca-dir", &dir, "--days", "30"]).await;
+    assert!(
+        fresh.ok() && fresh.stdout.contains("CRL number 4, 2 revoked") && fresh.stdout.contains("(in 30 days)"),
+        "{fresh:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(pki.path("crlnumber")).expect("crlnumber"),
+        "05\n"
+    );
+}
+
+/// An RFC 3339 time as openssl prints a CRL's dates (`Dec  6 18:26:12 2026 GMT`).
+async fn openssl_date_of(rfc3339: &str) -> String {
+    let ran = run(
+        "date",
+        &["-u", "-d", rfc3339, "+%b %e %H:%M:%S %Y GMT"],
+        "coreutils",
+        b"",
+    )
+    .await;
+    assert!(ran.ok(), "{}", ran.stderr);
+    ran.stdout.trim().to_owned()
+}
+
+#[tokio::test]
+async fn revoke_refuses_what_is_not_its_to_revoke_and_writes_nothing() {
+    let pki = PkiFiles::new();
+    let other = PkiFiles::new();
+    let dir = pki.dir().display().to_string();
+    let server = pki.arg("server.pem");
+    let refused = |ran: &Ran, words: &str| {
+        assert_eq!(ran.code, Some(2), "{ran:?}");
+        assert!(ran.stderr.contains(words), "{words:?}: {}", ran.stderr);
+    };
+    // Another CA's certificate, and the CA itself.
+    let ran = tls_cert(&["revoke", &other.arg("server.pem"), "--ca-dir", &dir]).await;
+    refused(&ran, "was not signed by the CA of");
+    refused(&ran, "revoke it with its own CA's folder");
+    let ran = tls_cert(&["revoke", &pki.arg("ca.pem"), "--ca-dir", &dir]).await;
+    refused(&ran, "is the CA itself");
+    // Not a folder; a folder without a CA; a reason that is none; zero days.
+    let ran = tls_cert(&["revoke", &server, "--ca-dir", &pki.arg("ca.pem")]).await;
+    refused(&ran, "is not a folder");
+    let empty = temp_dir();
+    let ran = tls_cert(&["revoke", &server, "--ca-dir", &empty.path().display().to_string()]).await;
+    refused(&ran, "holds no ca.pem and ca.key");
+    let ran = tls_cert(&["revoke", &server, "--ca-dir", &dir, "--reason", "stolen"]).await;
+    refused(&ran, "one of unspecified, keyCompromise, cACompromise");
+    let ran = tls_cert(&["revoke", &server, "--ca-dir", &dir, "--days", "0"]).await;
+    assert_eq!(ran.code, Some(2), "{ran:?}");
+    // A certificate file that is empty, and one that holds a key.
+    let blank = write(empty.path(), "blank.pem", "");
+    let ran = tls_cert(&["revoke", &blank.display().to_string(), "--ca-dir", &dir]).await;
+    refused(&ran, "the file is empty");
+    let ran = tls_cert(&["revoke", &pki.arg("server.key"), "--ca-dir", &dir]).await;
+    refused(&ran, "server.key");
+    // A CRL that would outlive its CA.
+    let ran = tls_cert(&["revoke", &server, "--ca-dir", &dir, "--days", "36000"]).await;
+    refused(&ran, "--days");
+    for name in ["index.txt", "crl.pem", "crlnumber"] {
+        assert!(!pki.path(name).exists(), "{name} written by a refused revoke");
+    }
+    // A broken index is named by file and line, and left as it is.
+    let index = write(
+        pki.dir(),
+        "index.txt",
+        "V\t271206120000Z\t\t1A\tunknown\t/CN=a\nnot an index line\n",
+    );
+    let ran = tls_cert(&["revoke", &server, "--ca-dir", &dir]).await;
+    refused(&ran, &format!("{}: line 2: 1 tab-separated fields", index.display()));
+    assert!(!pki.path("crl.pem").exists());
+}
