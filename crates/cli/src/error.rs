@@ -112,6 +112,7 @@ pub fn advice(remedy: Remedy) -> String {
         Remedy::FitTheCa { days, ca_days: None } => format!("give --days {days} or less, or use a CA that lasts longer"),
         Remedy::ReplaceRevoked => "a revoked certificate stays revoked: its holder needs a new one (tls-cert generate --out NEW_DIR --ca CA.pem --ca-key CA.key, or tls-cert sign a new request), and a new key if the old one was compromised".to_owned(),
         Remedy::CrlOfIssuer => "give --crl the current CRL of the CA that signed it (for a CA folder of tls-cert: tls-cert crl --ca-dir DIR writes DIR/crl.pem)".to_owned(),
+        Remedy::FreshStaple => "the server must staple a fresh OCSP response from its CA, or none (for a CA folder of tls-cert: tls-cert ocsp CERT --ca-dir DIR --out FILE, served with echo-server --ocsp-response FILE)".to_owned(),
         Remedy::FreshCrl => "get a fresh CRL from that CA (for a CA folder of tls-cert: tls-cert crl --ca-dir DIR writes a new DIR/crl.pem)".to_owned(),
         // A remedy this version does not know: the library's own words.
         other => other.to_string(),
@@ -138,6 +139,7 @@ mod tests {
             Remedy::NotHttp { alpn: false },
             Remedy::CrlOfIssuer,
             Remedy::FreshCrl,
+            Remedy::FreshStaple,
             Remedy::LeafDaysAtLeast { days: 1 },
             Remedy::CaDaysAtLeast { days: 1 },
             Remedy::FitTheCa {

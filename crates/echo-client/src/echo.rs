@@ -34,16 +34,34 @@ async fn stream_stdin(conn: client::Connection) -> tls_core::Result<u8> {
     Ok(SUCCESS)
 }
 
+/// Says (with -v) what the connection negotiated, whose certificate it is, and what the server
+/// stapled.
+fn say_connected(conn: &client::Connection) {
+    let info = conn.info();
+    eprintln!(
+        "connected to {}: {info}; server certificate {}",
+        conn.peer(),
+        info.peer_subject.as_deref().unwrap_or("(none)")
+    );
+    match &info.stapled {
+        Some(stapled) => eprintln!(
+            "stapled OCSP response: {}, signed by {}, produced {}, next update {}",
+            stapled.status,
+            stapled.signer,
+            tls_core::x509::unix_to_rfc3339(stapled.produced_at),
+            stapled
+                .next_update
+                .map_or_else(|| "none given".to_owned(), tls_core::x509::unix_to_rfc3339)
+        ),
+        None => eprintln!("stapled OCSP response: none"),
+    }
+}
+
 /// The echo of one connection: the message (or standard input) and what comes back; exit 1 when
 /// not all of it was sent.
 pub(crate) async fn session(mut conn: client::Connection, args: &Echoing) -> tls_core::Result<u8> {
     if args.verbose {
-        let info = conn.info();
-        eprintln!(
-            "connected to {}: {info}; server certificate {}",
-            conn.peer(),
-            info.peer_subject.as_deref().unwrap_or("(none)")
-        );
+        say_connected(&conn);
     }
     if args.handshake_only {
         conn.close().await?;

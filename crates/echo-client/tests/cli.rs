@@ -1724,3 +1724,59 @@ async fn a_server_certificate_its_crl_revokes_is_refused_with_serial_date_and_re
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("cannot load CRL from") && err.contains("ca.pem"), "{err}");
 }
+
+#[tokio::test]
+async fn a_stapled_ocsp_response_is_shown_and_a_revoked_one_refused() {
+    let pki = PkiFiles::new();
+    let issuer = tls_core::ocsp::Issuer::of(&pki.pki.ca.issued.cert).expect("the CA");
+    let id = tls_core::ocsp::CertId::of(&pki.pki.server.cert, &issuer, false).expect("a CertID");
+    let stapling = |status| {
+        let mut identity = pki.pki.server.identity();
+        identity.ocsp = Some(
+            pki.pki
+                .ca
+                .ocsp_response(&[(id.clone(), status)], 24, None)
+                .expect("a response"),
+        );
+        config::server_config(identity, None, &TlsOptions::default()).expect("config")
+    };
+    let ca = pki.arg("ca.pem");
+    let good = RunningServer::start(stapling(tls_core::ocsp::CertStatus::Good), ServerOptions::default()).await;
+    let (code, out, err) = echo_client(&["--connect", &good.address(), "--ca", &ca, "-v"], b"").await;
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "Hello World!\n");
+    assert!(
+        err.contains("stapled OCSP response: good, signed by CN=tls-echo demo CA, produced "),
+        "{err}"
+    );
+    let revoked = tls_core::ocsp::CertStatus::Revoked {
+        date: 1_700_000_000,
+        reason: Some(RevocationReason::CessationOfOperation),
+    };
+    let refused = RunningServer::start(stapling(revoked), ServerOptions::default()).await;
+    let err = failure(&["--connect", &refused.address(), "--ca", &ca]).await;
+    assert!(
+        err.contains("certificate CN=127.0.0.1 (serial ")
+            && err.contains("was revoked on 2023-11-14T22:13:20Z, reason cessationOfOperation"),
+        "{err}"
+    );
+    // Signed by another CA of the same name: the staple cannot be used, and that refuses.
+    let twin = CertificateAuthority::new("tls-echo demo CA", Validity::days_from_now(30)).expect("CA");
+    let mut identity = pki.pki.server.identity();
+    identity.ocsp = Some(
+        twin.ocsp_response(&[(id.clone(), tls_core::ocsp::CertStatus::Good)], 24, None)
+            .expect("a response"),
+    );
+    let forged = RunningServer::start(
+        config::server_config(identity, None, &TlsOptions::default()).expect("config"),
+        ServerOptions::default(),
+    )
+    .await;
+    let err = failure(&["--connect", &forged.address(), "--ca", &ca]).await;
+    assert!(
+        err.contains("the OCSP response stapled for certificate CN=127.0.0.1 cannot be used: its signature does not verify with the key of CN=tls-echo demo CA"),
+        "{err}"
+    );
+    let (code, _, err) = echo_client(&["--connect", &good.address(), "--ca", &ca, "-v"], b"").await;
+    assert_eq!(code, Some(0), "{err}");
+}

@@ -6,7 +6,9 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use tls_core::error::{LoadProblem, Material};
 use tls_core::generate::CertificateAuthority;
+use tls_core::ocsp;
 use tls_core::page::PageInfo;
 use tls_core::pki_types::CertificateDer;
 use tls_core::revocation::{Crl, Crls};
@@ -27,6 +29,8 @@ pub(crate) struct Chosen {
     pub(crate) pairs: Pairs,
     /// The CA certificate file the page offers at /ca.pem.
     pub(crate) serve_ca: Option<PathBuf>,
+    /// The OCSP responses stapled (`--ocsp-response`), each to the certificate it answers for.
+    pub(crate) staples: Vec<PathBuf>,
 }
 
 /// The flags that decide what is presented.
@@ -38,6 +42,7 @@ pub(crate) struct Flags<'a> {
     pub(crate) scenario: Option<scenario::Kind>,
     pub(crate) scenario_ca: Option<&'a Path>,
     pub(crate) scenario_ca_key: Option<&'a Path>,
+    pub(crate) ocsp: &'a [PathBuf],
 }
 
 /// Loads and checks what `flags` name: the demo files in certs/ when nothing is named.
@@ -60,6 +65,7 @@ pub(crate) fn choose(flags: &Flags<'_>) -> tls_echo_cli::Result<Chosen> {
             described: format!("(scenario {kind})"),
             pairs: Vec::new(),
             serve_ca: (!flags.no_page).then_some(ca_cert),
+            staples: Vec::new(),
         });
     }
     // The demo CA goes with the demo certificate; with your own certificate, only the CA you name.
@@ -91,10 +97,11 @@ pub(crate) fn choose(flags: &Flags<'_>) -> tls_echo_cli::Result<Chosen> {
         .collect::<Vec<_>>()
         .join(", ");
     Ok(Chosen {
-        identities: load_checked(&pairs)?,
+        identities: load_checked(&pairs, flags.ocsp)?,
         described,
         pairs,
         serve_ca,
+        staples: flags.ocsp.to_vec(),
     })
 }
 
@@ -103,6 +110,8 @@ pub(crate) struct Reloaded {
     /// The certificates presented, and their files.
     pub(crate) certs: Arc<CertStore>,
     pub(crate) pairs: Pairs,
+    /// The OCSP responses stapled to them (`--ocsp-response`).
+    pub(crate) staples: Vec<PathBuf>,
     /// The page's CA (`--serve-ca`), and its file.
     pub(crate) served_ca: Option<(Arc<PageInfo>, PathBuf)>,
     /// The CRLs client certificates are checked against (`--crl`).
@@ -126,6 +135,7 @@ pub(crate) fn reload_when_asked(reloaded: Reloaded) -> impl Future<Output = ()> 
     let Reloaded {
         certs,
         pairs,
+        staples,
         served_ca,
         crls,
     } = reloaded;
@@ -139,6 +149,7 @@ pub(crate) fn reload_when_asked(reloaded: Reloaded) -> impl Future<Output = ()> 
         .flat_map(|(cert, key)| std::iter::once(cert).chain(key))
         .chain(served_ca.as_ref().map(|(_, path)| path))
         .chain(crls.iter().flat_map(|files| &files.paths))
+        .chain(&staples)
         .filter(|path| !is_stdin(path))
         .cloned()
         .collect();
@@ -163,7 +174,7 @@ pub(crate) fn reload_when_asked(reloaded: Reloaded) -> impl Future<Output = ()> 
                 ),
             }
         }
-        match load_checked(&pairs).and_then(|identities| certs.replace(identities)) {
+        match load_checked(&pairs, &staples).and_then(|identities| certs.replace(identities)) {
             Ok(()) => tracing::info!(
                 target: "echo_server",
                 "reloaded certificates ({why}): new connections get {}",
@@ -253,6 +264,24 @@ fn reload_crls(files: &CrlFiles, why: &str) {
     }
 }
 
+/// The HTTPS page on the echo port, unless `no_page`, offering the CA of `serve_ca` (as PEM whatever
+/// the file's format, so a DER CA works too), and naming the scenario when one is served.
+pub(crate) fn page(
+    no_page: bool,
+    scenario: Option<scenario::Kind>,
+    serve_ca: Option<&Path>,
+) -> tls_core::Result<Option<Arc<PageInfo>>> {
+    if no_page {
+        return Ok(None);
+    }
+    let ca_certs = serve_ca.map(input::load_ca_certs).transpose()?.unwrap_or_default();
+    let page = PageInfo::new(ca_certs);
+    Ok(Some(Arc::new(match scenario {
+        Some(kind) => page.with_scenario(kind.name(), kind.explanation()),
+        None => page,
+    })))
+}
+
 /// A scenario's certificates are made at start: a SIGHUP says so instead of ending the process.
 pub(crate) fn no_reload(kind: scenario::Kind) -> impl Future<Output = ()> {
     crate::reload::on_change(Vec::new(), move |why| {
@@ -265,9 +294,10 @@ pub(crate) fn no_reload(kind: scenario::Kind) -> impl Future<Output = ()> {
 
 pub(crate) use tls_echo_cli::input::is_stdin;
 
-/// Loads every --cert/--key pair and checks each (preflight).
-fn load_checked(pairs: &[(PathBuf, Option<PathBuf>)]) -> tls_core::Result<Vec<Identity>> {
-    pairs
+/// Loads every --cert/--key pair and checks each (preflight), and staples each OCSP response of
+/// `staples` to the certificate it answers for.
+fn load_checked(pairs: &[(PathBuf, Option<PathBuf>)], staples: &[PathBuf]) -> tls_core::Result<Vec<Identity>> {
+    let mut identities = pairs
         .iter()
         .map(|(cert, key)| {
             let identity = match key {
@@ -277,7 +307,44 @@ fn load_checked(pairs: &[(PathBuf, Option<PathBuf>)]) -> tls_core::Result<Vec<Id
             preflight(&identity.chain, cert)?;
             Ok(identity)
         })
-        .collect()
+        .collect::<tls_core::Result<Vec<_>>>()?;
+    staple(&mut identities, staples)?;
+    Ok(identities)
+}
+
+/// Staples each OCSP response of `files` (`--ocsp-response`) to the certificate it answers for,
+/// once checked (for that certificate, within its dates; its signer too when the chain holds the
+/// issuer). One that says the certificate is revoked is served, and said: clients will refuse it.
+///
+/// # Errors
+/// A file that cannot be read, holds no OCSP response, answers for no certificate served, or is
+/// out of date, naming the file and what to do.
+fn staple(identities: &mut [Identity], files: &[PathBuf]) -> tls_core::Result<()> {
+    let now = i64::try_from(tls_core::pki_types::UnixTime::now().as_secs()).unwrap_or(i64::MAX);
+    for path in files {
+        let unusable = |why: String| tls_core::Error::Load {
+            what: Material::OcspResponse,
+            path: path.clone(),
+            problem: LoadProblem::Unusable(why),
+        };
+        let bytes = tls_core::pem::read_bytes(path, Material::OcspResponse)?;
+        let response = ocsp::read_response(&bytes).map_err(unusable)?;
+        let (at, status) = response.staple(&bytes, identities, now).map_err(|why| {
+            unusable(format!(
+                "{why}; make one for the certificate served: tls-cert ocsp CERT --ca-dir DIR --out {} --force",
+                path.display()
+            ))
+        })?;
+        if let ocsp::CertStatus::Revoked { .. } = status {
+            tracing::warn!(
+                target: "echo_server",
+                "{}: the OCSP response stapled says {} is {status}: clients that read it refuse this server",
+                path.display(),
+                identities[at].chain.first().map(tls_core::x509::subject).unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Refuses to start with a chain every client would reject; warns about the rest, expiry included.

@@ -1,7 +1,7 @@
 //! `echo-server`: a TLS echo server. Parses flags, sets up logging, and hands over to tls-core.
 
 use std::io::IsTerminal as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,13 +9,11 @@ use std::time::Duration;
 use clap::Parser;
 use tls_core::config::{self, TlsOptions};
 use tls_core::echo::Mode;
-use tls_core::page::PageInfo;
 use tls_core::pki_types::CertificateDer;
 use tls_core::revocation::Crls;
 use tls_core::rustls::ServerConfig;
 use tls_core::server::{self, ServerOptions};
 use tls_core::{CertStore, HostPort, scenario};
-use tls_echo_cli::input;
 
 mod certificates;
 mod json_log;
@@ -46,6 +44,10 @@ struct Args {
     /// Require client certificates signed by a CA in FILE (mutual TLS)
     #[arg(long, value_name = "FILE")]
     client_ca: Option<PathBuf>,
+    /// Staple this OCSP response (DER, as tls-cert ocsp writes it) to the certificate it answers for;
+    /// reloaded with the certificates; repeat for several
+    #[arg(long = "ocsp-response", value_name = "FILE", conflicts_with = "scenario")]
+    ocsp_response: Vec<PathBuf>,
     /// Refuse client certificates this CRL revokes (certificate_revoked), PEM or DER; reloaded with
     /// the certificates, so a revocation takes effect without a restart; repeat for several files
     #[arg(long, value_name = "FILE", requires = "client_ca")]
@@ -183,8 +185,9 @@ async fn run(args: Args) -> tls_echo_cli::Result<()> {
         scenario: args.scenario,
         scenario_ca: args.scenario_ca.as_deref(),
         scenario_ca_key: args.scenario_ca_key.as_deref(),
+        ocsp: &args.ocsp_response,
     })?;
-    let page = page(&args, chosen.serve_ca.as_deref())?;
+    let page = certificates::page(args.no_page, args.scenario, chosen.serve_ca.as_deref())?;
     let certs = Arc::new(CertStore::new(chosen.identities)?);
     let (client_ca, crls) = certificates::client_trust(args.client_ca.as_deref(), &args.crl)?;
     let config = tls_config(
@@ -196,6 +199,7 @@ async fn run(args: Args) -> tls_echo_cli::Result<()> {
     let reloaded = certificates::Reloaded {
         certs: certs.clone(),
         pairs: chosen.pairs,
+        staples: chosen.staples,
         served_ca: page.clone().zip(chosen.serve_ca.clone()),
         crls,
     };
@@ -243,20 +247,6 @@ async fn run(args: Args) -> tls_echo_cli::Result<()> {
     server::serve(listener, config, options, shutdown(signals, force_stop)).await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// The HTTPS page on the echo port, unless --no-page, offering the CA of `serve_ca` (as PEM whatever
-/// the file's format, so a DER CA works too).
-fn page(args: &Args, serve_ca: Option<&Path>) -> tls_core::Result<Option<Arc<PageInfo>>> {
-    if args.no_page {
-        return Ok(None);
-    }
-    let ca_certs = serve_ca.map(input::load_ca_certs).transpose()?.unwrap_or_default();
-    let page = PageInfo::new(ca_certs);
-    Ok(Some(Arc::new(match args.scenario {
-        Some(kind) => page.with_scenario(kind.name(), kind.explanation()),
-        None => page,
-    })))
 }
 
 /// The rustls configuration: `certs` by SNI, client certificates from `client_ca` when --client-ca

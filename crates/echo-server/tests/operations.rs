@@ -6,6 +6,7 @@ mod common;
 use common::{Server, connect, s_client};
 use test_support::{Output, PkiFiles, bounded, write};
 use tls_core::generate::{Issued, Usage, Validity};
+use tls_core::ocsp::{CertId, CertStatus, Issuer};
 use tls_core::pki_types::CertificateDer;
 use tls_core::revocation::{Revocation, RevocationReason};
 
@@ -297,4 +298,121 @@ async fn a_crl_needs_client_certificates_and_a_stale_or_foreign_one_is_said_at_s
         "{}",
         ran.stderr
     );
+}
+
+/// The PKI's CA's OCSP answer for `issued` saying `status`, current for a day, written to `name`.
+fn ocsp_file(pki: &PkiFiles, name: &str, issued: &Issued, status: CertStatus) -> String {
+    let issuer = Issuer::of(&pki.pki.ca.issued.cert).expect("the CA");
+    let id = CertId::of(&issued.cert, &issuer, false).expect("a CertID");
+    let bytes = pki.pki.ca.ocsp_response(&[(id, status)], 24, None).expect("a response");
+    let staged = write(pki.dir(), &format!(".{name}.new"), bytes);
+    std::fs::rename(staged, pki.path(name)).expect("rename over the live file");
+    pki.arg(name)
+}
+
+#[tokio::test]
+async fn a_stapled_ocsp_response_reaches_openssl_and_curl_and_is_reloaded_with_the_certificate() {
+    let pki = PkiFiles::new();
+    let staple = ocsp_file(&pki, "server.ocsp", &pki.pki.server, CertStatus::Good);
+    // curl computes the response's CertID from the chain the server sends: the CA goes with it.
+    let chain = write(
+        pki.dir(),
+        "chain.pem",
+        format!("{}{}", pki.pki.server.cert_pem, pki.pki.ca.issued.cert_pem),
+    )
+    .display()
+    .to_string();
+    let key = pki.arg("server.key");
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--cert",
+        &chain,
+        "--key",
+        &key,
+        "--ocsp-response",
+        &staple,
+    ];
+    let mut server = Server::start_with(&args, None).await;
+    let ca = pki.arg("ca.pem");
+    // Without -quiet, s_client prints the OCSP response it was sent.
+    let (_, out, err) = common::run_with_input(
+        "openssl",
+        &[
+            "s_client",
+            "-connect",
+            &server.addr,
+            "-CAfile",
+            &ca,
+            "-status",
+            "-verify_return_error",
+        ],
+        "openssl",
+        b"Hello\n\n",
+    )
+    .await;
+    let said = format!("{out}{err}");
+    assert!(
+        said.contains("OCSP Response Status: successful")
+            && said.contains("Cert Status: good")
+            && said.contains("Verification: OK"),
+        "{said}"
+    );
+    let url = format!("https://127.0.0.1:{}/", server.port);
+    let curled = common::curl(&["--cacert", &ca, "--cert-status", &url]).await;
+    assert!(curled.ok(), "{curled:?}");
+
+    // Revoked: the new response is stapled after the reload, and curl refuses the server (91).
+    let revoked = CertStatus::Revoked {
+        date: 1_700_000_000,
+        reason: Some(RevocationReason::KeyCompromise),
+    };
+    ocsp_file(&pki, "server.ocsp", &pki.pki.server, revoked);
+    let line = server
+        .peer
+        .wait_for(Output::Stderr, "the OCSP response stapled says")
+        .await;
+    assert!(
+        line.contains("CN=127.0.0.1 is revoked on 2023-11-14T22:13:20Z, reason keyCompromise"),
+        "{line}"
+    );
+    server.peer.wait_for(Output::Stderr, "reloaded certificates").await;
+    let curled = common::curl(&["--cacert", &ca, "--cert-status", &url]).await;
+    assert_eq!(curled.code, Some(91), "{curled:?}");
+
+    // A response for another certificate: refused at start, by name, with what to do.
+    let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
+    let stapling = |staple: &str| {
+        let args = [
+            "--listen",
+            "127.0.0.1:0",
+            "--cert",
+            &cert,
+            "--key",
+            &key,
+            "--ocsp-response",
+            staple,
+        ]
+        .map(str::to_owned);
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            test_support::run(common::SERVER, &args, "(built by cargo)", b"").await
+        }
+    };
+    let other = ocsp_file(&pki, "client.ocsp", &pki.pki.client, CertStatus::Good);
+    let ran = stapling(&other).await;
+    assert_eq!(ran.code, Some(2), "{ran:?}");
+    assert!(
+        ran.stderr.contains("cannot load OCSP response from")
+            && ran
+                .stderr
+                .contains("which is none of the certificates served: CN=127.0.0.1 (serial ")
+            && ran.stderr.contains("tls-cert ocsp CERT --ca-dir DIR"),
+        "{}",
+        ran.stderr
+    );
+    // Not a response at all.
+    let ran = stapling(&ca).await;
+    assert_eq!(ran.code, Some(2), "{ran:?}");
+    assert!(ran.stderr.contains("it is not an OCSP response"), "{}", ran.stderr);
 }

@@ -380,6 +380,19 @@ fn spawn_piped(mut command: Command, program: &str, args: &[&str], package: &str
         .unwrap_or_else(|err| panic!("cannot run {program} ({err}); install it: apt-get install {package}"))
 }
 
+/// Writes to `out` the OCSP request openssl makes for `cert`, issued by `ca` (no nonce), as a
+/// client sends it.
+pub async fn openssl_ocsp_request(ca: &str, cert: &str, out: &str) {
+    let made = run(
+        "openssl",
+        &["ocsp", "-issuer", ca, "-cert", cert, "-no_nonce", "-reqout", out],
+        "openssl",
+        b"",
+    )
+    .await;
+    assert!(made.ok(), "openssl ocsp -reqout: {}", made.stderr);
+}
+
 /// What a program printed and how it ended.
 #[derive(Debug)]
 pub struct Ran {

@@ -47,9 +47,30 @@ pub(crate) struct GenerateArgs {
     /// Replace files that exist already, and only the ones this command writes
     #[arg(long)]
     pub(crate) force: bool,
+    /// The CA's OCSP responder, written into each certificate (authority information access), as
+    /// tls-cert ocsp-responder serves it: http://HOST:PORT/
+    #[arg(long, value_name = "URL", value_parser = url)]
+    pub(crate) ocsp_url: Option<String>,
+    /// Where the CA's CRL is published, written into each certificate (CRL distribution points)
+    #[arg(long, value_name = "URL", value_parser = url)]
+    pub(crate) crl_url: Option<String>,
 }
 
 /// A number of days from 1 to [`generate::MAX_DAYS`].
+/// An http:// or https:// URL to write into certificates: printable ASCII (IA5String), no spaces.
+pub(crate) fn url(text: &str) -> Result<String, String> {
+    let rest = text
+        .strip_prefix("http://")
+        .or_else(|| text.strip_prefix("https://"))
+        .ok_or_else(|| format!("{text:?} is not an http:// or https:// URL (clients fetch OCSP and CRLs over HTTP)"))?;
+    if rest.is_empty() || !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!(
+            "{text:?} is not a URL a certificate can carry: give a host after http://, in printable ASCII without spaces"
+        ));
+    }
+    Ok(text.to_owned())
+}
+
 pub(crate) fn days(text: &str) -> Result<u64, String> {
     match text.trim().parse::<u64>() {
         Ok(0) => Err("a certificate valid for 0 days has expired before it is used; give 1 or more".into()),
@@ -173,6 +194,10 @@ fn pki_request(args: &GenerateArgs, existing_ca: bool) -> PkiRequest {
         ca_days: args.ca_days.unwrap_or(generate::CA_DAYS),
         ca_name: args.ca_name.clone().unwrap_or_else(unique_ca_name),
         clients: args.clients.clone(),
+        published: generate::Published {
+            ocsp_url: args.ocsp_url.clone(),
+            crl_url: args.crl_url.clone(),
+        },
         // `--client NAME` alone adds a client to a PKI that has its server certificate already.
         server: !(adding_clients && existing_ca && args.out.join("server.pem").exists()),
     }

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod files;
 mod generate;
 mod inspect;
+mod ocsp;
 mod revoke;
 mod sign;
 mod verify;
@@ -93,6 +94,26 @@ Exit codes: 0 done (a certificate revoked already is said, and the CRL written a
 Exit codes: 0 done; 1 writing failed; 2 bad usage, or a folder without ca.pem and ca.key."
     )]
     Crl(revoke::FolderArgs),
+    /// Write your CA folder's signed OCSP answer for a certificate (good, or revoked as recorded), to staple
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:
+  tls-cert ocsp mypki/server.pem --ca-dir mypki --out mypki/server.ocsp
+  tls-cert ocsp mypki/server.pem --ca-dir mypki --out mypki/server.ocsp --force --days 1
+
+Exit codes: 0 done; 1 writing failed; 2 bad usage, a certificate this CA did not sign, a folder without ca.pem and ca.key, or --out exists (see --force)."
+    )]
+    Ocsp(ocsp::OcspArgs),
+    /// Answer OCSP requests for your CA folder over HTTP, as openssl ocsp -url and browsers ask
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:
+  tls-cert ocsp-responder --ca-dir mypki
+  tls-cert ocsp-responder --ca-dir mypki --listen [::1]:0
+
+Exit codes: 0 stopped by Ctrl-C; 1 the address cannot be listened on; 2 bad usage, or a folder without ca.pem and ca.key."
+    )]
+    OcspResponder(ocsp::ResponderArgs),
 }
 
 /// Exit codes: 0 done (or valid), 1 invalid, 2 bad usage or unreadable input.
@@ -113,6 +134,8 @@ async fn main() -> ExitCode {
         Some(Command::Sign(args)) => sign::run(&args),
         Some(Command::Revoke(args)) => revoke::run_revoke(&args),
         Some(Command::Crl(args)) => revoke::run_crl(&args),
+        Some(Command::Ocsp(args)) => ocsp::run(&args),
+        Some(Command::OcspResponder(args)) => ocsp::serve(&args).await,
         None => {
             let _ = command.write_help(&mut std::io::stderr());
             ExitCode::from(UNREADABLE)

@@ -100,6 +100,32 @@ impl CaFolder {
         })
     }
 
+    /// The first certificate of the file `path`, when the folder's CA signed it (and it is not the CA
+    /// itself); else says why, exit 2.
+    pub(crate) fn issued_certificate(&self, path: &Path) -> Result<CertificateDer<'static>, ExitCode> {
+        let cert = tls_echo_cli::input::load_cert_chain(path)
+            .map(|chain| chain[0].clone())
+            .map_err(|err| crate::fail(&err))?;
+        if cert.as_ref() == self.ca.issued.cert.as_ref() {
+            return Err(refuse(&format!(
+                "{} is the CA itself ({}): a CA answers for the certificates it signed, not for its own; to stop trusting it, remove it where it is trusted",
+                path.display(),
+                self.dir.join("ca.pem").display()
+            )));
+        }
+        if !x509::issued(&self.ca.issued.cert, &cert) {
+            return Err(refuse(&format!(
+                "{} ({}) was not signed by the CA of {} ({}): its issuer is {}; use its own CA's folder",
+                path.display(),
+                x509::subject(&cert),
+                self.dir.display(),
+                x509::subject(&self.ca.issued.cert),
+                x509::issuer(&cert)
+            )));
+        }
+        Ok(cert)
+    }
+
     /// What the index says the CA revoked.
     pub(crate) fn revocations(&self) -> Vec<Revocation> {
         self.index
@@ -166,28 +192,11 @@ pub(crate) fn run_revoke(args: &RevokeArgs) -> ExitCode {
         Ok(folder) => folder,
         Err(why) => return refuse(&why),
     };
-    let cert = match tls_echo_cli::input::load_cert_chain(&args.cert) {
-        Ok(chain) => chain[0].clone(),
-        Err(err) => return crate::fail(&err),
+    let cert = match folder.issued_certificate(&args.cert) {
+        Ok(cert) => cert,
+        Err(code) => return code,
     };
     let ca_path = folder.dir.join("ca.pem");
-    if cert.as_ref() == folder.ca.issued.cert.as_ref() {
-        return refuse(&format!(
-            "{} is the CA itself ({}): a CA does not revoke its own certificate; to stop trusting it, remove it where it is trusted",
-            args.cert.display(),
-            ca_path.display()
-        ));
-    }
-    if !x509::issued(&folder.ca.issued.cert, &cert) {
-        return refuse(&format!(
-            "{} ({}) was not signed by the CA of {} ({}): its issuer is {}; revoke it with its own CA's folder",
-            args.cert.display(),
-            x509::subject(&cert),
-            folder.dir.display(),
-            x509::subject(&folder.ca.issued.cert),
-            x509::issuer(&cert)
-        ));
-    }
     let Some(line) = index_line(&cert) else {
         return refuse(&format!("{} cannot be read as a certificate", args.cert.display()));
     };
@@ -260,7 +269,7 @@ pub(crate) fn run_crl(args: &FolderArgs) -> ExitCode {
 /// The index line of `cert`, as valid.
 fn index_line(cert: &CertificateDer<'_>) -> Option<IndexLine> {
     let (_, parsed) = x509_parser::parse_x509_certificate(cert).ok()?;
-    let serial = tls_core::revocation::serial_number(parsed.raw_serial());
+    let serial = x509::serial_number(parsed.raw_serial());
     Some(IndexLine {
         status: 'V',
         expires: parsed.validity().not_after.timestamp(),

@@ -22,6 +22,8 @@ pub enum Material {
     Inspectable,
     /// One or more certificate revocation lists.
     Crls,
+    /// An OCSP response (DER), to staple.
+    OcspResponse,
 }
 
 impl fmt::Display for Material {
@@ -32,6 +34,7 @@ impl fmt::Display for Material {
             Self::CaCertificates => "CA certificates",
             Self::Inspectable => "a certificate, CSR, CRL or PKCS#12/PKCS#7 bundle",
             Self::Crls => "CRL",
+            Self::OcspResponse => "OCSP response",
         })
     }
 }
@@ -201,6 +204,10 @@ pub enum LoadProblem {
     /// read, say), before any peer sees it.
     #[error("{0}")]
     Refused(Box<Refusal>),
+    /// What the file holds cannot be used, in words (an OCSP response for another certificate, or out
+    /// of date).
+    #[error("{0}")]
+    Unusable(String),
     /// The chain lists another certificate before the server's own, the one the key belongs to.
     #[error(
         "it lists {first} first, but the private key belongs to {leaf}, certificate {position} of the file: put the server's certificate first, then its intermediates"

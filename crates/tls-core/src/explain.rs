@@ -189,7 +189,12 @@ fn signature_or_encoding(kind: &CertificateError, chain: &Chain<'_>) -> Refusal 
                 next_update: i64::try_from(next_update.as_secs()).ok().map(x509::unix_to_rfc3339),
             },
         ),
-        CertificateError::InvalidOcspResponse => at(peer, Reason::BadOcspResponse),
+        CertificateError::InvalidOcspResponse => at(
+            peer,
+            Reason::BadOcspResponse {
+                detail: "rustls refused it".to_owned(),
+            },
+        ),
         CertificateError::UnhandledCriticalExtension => match chain.unknown_critical() {
             Some((place, subject, extension)) => at(
                 (place, subject),
@@ -218,9 +223,7 @@ fn revoked(chain: &Chain<'_>, client: bool) -> Reason {
             client,
         },
         None => Reason::Revoked {
-            serial: x509_parser::parse_x509_certificate(chain.leaf)
-                .map(|(_, cert)| x509::hex(cert.raw_serial()))
-                .unwrap_or_default(),
+            serial: x509::serial_hex(chain.leaf),
             date: None,
             why: None,
             client,

@@ -109,10 +109,7 @@ impl std::fmt::Debug for Issued {
 impl Issued {
     /// The certificate (alone, as a one-element chain) and key, ready for [`crate::config`].
     pub fn identity(&self) -> Identity {
-        Identity {
-            chain: vec![self.cert.clone()],
-            key: self.key.clone_key(),
-        }
+        Identity::new(vec![self.cert.clone()], self.key.clone_key())
     }
 }
 
@@ -177,6 +174,40 @@ pub struct CertificateAuthority {
     /// The certificates above it, as its file gave them (an intermediate's issuers, maybe its root)
     /// or as it was made: empty for a root.
     pub issuers: Vec<CertificateDer<'static>>,
+    /// Where it publishes revocation, written into each certificate it signs from now on.
+    pub published: Published,
+}
+
+/// Where a CA publishes whether its certificates are revoked: each certificate it signs carries
+/// these, so clients (and testssl.sh) find them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Published {
+    /// Its OCSP responder (authority information access), `http://...`.
+    pub ocsp_url: Option<String>,
+    /// Its CRL (CRL distribution points), `http://...`.
+    pub crl_url: Option<String>,
+}
+
+impl Published {
+    /// Writes them into `params`.
+    pub(crate) fn write_into(&self, params: &mut CertificateParams) {
+        if let Some(url) = &self.crl_url {
+            params.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+                uris: vec![url.clone()],
+            }];
+        }
+        if let Some(url) = &self.ocsp_url {
+            // AuthorityInfoAccessSyntax: one AccessDescription, id-ad-ocsp and a URI ([6] IA5String).
+            let ocsp = crate::x509::der_element(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01]);
+            let uri = crate::x509::der_element(0x86, url.as_bytes());
+            let access = crate::x509::der_element(0x30, &[ocsp, uri].concat());
+            let content = crate::x509::der_element(0x30, &access);
+            params.custom_extensions.push(rcgen::CustomExtension::from_oid_content(
+                &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+                content,
+            ));
+        }
+    }
 }
 
 impl std::fmt::Debug for CertificateAuthority {
@@ -241,6 +272,7 @@ impl CertificateAuthority {
                 key_pem,
             },
             issuers: identity.chain[1..].to_vec(),
+            published: Published::default(),
         })
     }
 
@@ -265,6 +297,7 @@ impl CertificateAuthority {
             issuer: Issuer::new(params, key),
             issued,
             issuers: Vec::new(),
+            published: Published::default(),
         })
     }
 
@@ -350,6 +383,7 @@ impl CertificateAuthority {
             issuer: Issuer::new(params, key),
             issued,
             issuers,
+            published: self.published.clone(),
         })
     }
 
@@ -374,7 +408,8 @@ impl CertificateAuthority {
         validity: Validity,
         key_type: KeyType,
     ) -> Result<Issued> {
-        let params = leaf_params(names, usage, validity)?;
+        let mut params = leaf_params(names, usage, validity)?;
+        self.published.write_into(&mut params);
         let key = key_type.generate()?;
         let cert = params
             .signed_by(&key, &self.issuer)
@@ -477,6 +512,8 @@ pub struct PkiRequest {
     pub clients: Vec<String>,
     /// Whether to make a server certificate (off to add only client certificates to a PKI).
     pub server: bool,
+    /// Where the CA publishes revocation, written into the certificates made.
+    pub published: Published,
 }
 
 impl Default for PkiRequest {
@@ -491,6 +528,7 @@ impl Default for PkiRequest {
             ca_name: "Local test CA".to_owned(),
             clients: Vec::new(),
             server: true,
+            published: Published::default(),
         }
     }
 }
@@ -549,7 +587,8 @@ impl Pki {
         Self::signed_by(ca, false, request)
     }
 
-    fn signed_by(ca: CertificateAuthority, ca_is_new: bool, request: &PkiRequest) -> Result<Self> {
+    fn signed_by(mut ca: CertificateAuthority, ca_is_new: bool, request: &PkiRequest) -> Result<Self> {
+        ca.published = request.published.clone();
         if request.leaf_days == 0 {
             return Err(Error::BadRequest {
                 problem: "a certificate valid for 0 days would have expired before it was used".into(),

@@ -15,6 +15,15 @@ pub struct Identity {
     pub chain: Vec<CertificateDer<'static>>,
     /// The private key of `chain[0]`.
     pub key: PrivateKeyDer<'static>,
+    /// The OCSP response stapled with it (DER), when there is one (the `ocsp` module staples them).
+    pub ocsp: Option<Vec<u8>>,
+}
+
+impl Identity {
+    /// `chain` and its `key`, with no OCSP response.
+    pub fn new(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> Self {
+        Self { chain, key, ocsp: None }
+    }
 }
 
 impl Clone for Identity {
@@ -22,6 +31,7 @@ impl Clone for Identity {
         Self {
             chain: self.chain.clone(),
             key: self.key.clone_key(),
+            ocsp: self.ocsp.clone(),
         }
     }
 }

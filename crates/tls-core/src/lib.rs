@@ -13,6 +13,8 @@
 //!   file, fingerprints and pins, as text or JSON
 //! - [`generate`]: making a CA and leaf certificates (rcgen), in memory; writing them is the program's
 //! - [`verify`]: verifying a certificate file as the client would, with the reason in words
+//! - [`ocsp`]: OCSP responses read and checked against a certificate, stapled, answered (a CA's, with
+//!   `generate`)
 //! - [`revocation`]: CRLs consulted by the verifiers (replaceable while a server runs), the entry that
 //!   revoked a certificate, revocation reasons as a type
 //! - [`scenario`]: certificate chains broken on purpose (expired, wrong host, incomplete chain, ...)
@@ -93,6 +95,7 @@ mod crypto;
 pub mod generate;
 mod identity;
 pub mod inspect;
+pub mod ocsp;
 pub mod pem;
 mod preflight;
 pub mod revocation;

@@ -343,8 +343,11 @@ pub enum Reason {
         /// What is wrong with it, in words.
         detail: String,
     },
-    /// The OCSP response stapled for the certificate is not valid.
-    BadOcspResponse,
+    /// The OCSP response stapled for the certificate cannot be used.
+    BadOcspResponse {
+        /// Why, in words.
+        detail: String,
+    },
     /// A trust store marks the certificate as distrusted.
     Distrusted,
     /// No key of the chain has one of the pins given.
@@ -451,6 +454,7 @@ impl Refusal {
             Reason::Revoked { .. } => Some(Remedy::ReplaceRevoked),
             Reason::RevocationUnknown { .. } | Reason::BadCrl { .. } => Some(Remedy::CrlOfIssuer),
             Reason::ExpiredCrl { .. } => Some(Remedy::FreshCrl),
+            Reason::BadOcspResponse { .. } => Some(Remedy::FreshStaple),
             _ => None,
         };
         own.or_else(|| self.within_its_dates.as_ref().and_then(|next| next.remedy()))
@@ -675,7 +679,9 @@ fn chain_facts(who: &str, reason: &Reason) -> String {
             "whether {who} is revoked could not be told: the CRL from its issuer is out of date (its next update was {})",
             next_update.as_deref().unwrap_or("due")
         ),
-        Reason::BadOcspResponse => format!("the OCSP response stapled for {who} is not valid"),
+        Reason::BadOcspResponse { detail } => {
+            format!("the OCSP response stapled for {who} cannot be used: {detail}")
+        }
         Reason::PinMismatch { pins, keys } => {
             let keys: Vec<String> = keys
                 .iter()

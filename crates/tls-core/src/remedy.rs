@@ -89,6 +89,8 @@ pub enum Remedy {
     CrlOfIssuer,
     /// A CRL past its next update: a fresh one from its CA.
     FreshCrl,
+    /// A stapled OCSP response that cannot be used: the server must staple a fresh one, or none.
+    FreshStaple,
     /// Not valid yet by the clock: check the clock.
     CheckClock,
     /// Ask for certificates valid for at least `days`.
@@ -178,6 +180,7 @@ impl std::fmt::Display for Remedy {
             ),
             Self::CrlOfIssuer => f.write_str("give the current CRL of the CA that signed it"),
             Self::FreshCrl => f.write_str("get a fresh CRL from that CA"),
+            Self::FreshStaple => f.write_str("the server must staple a fresh OCSP response for it from its CA, or none"),
             Self::CheckClock => f.write_str("check this machine's clock, or wait until the certificate's start"),
             Self::LeafDaysAtLeast { days } => write!(f, "ask for certificates valid for {days} day(s) or more"),
             Self::CaDaysAtLeast { days } => write!(f, "ask for a CA valid for {days} day(s) or more"),

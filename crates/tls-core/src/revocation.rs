@@ -148,20 +148,11 @@ impl Revocation {
     pub fn now(cert: &CertificateDer<'_>, reason: RevocationReason) -> Option<Self> {
         let (_, parsed) = x509_parser::parse_x509_certificate(cert).ok()?;
         Some(Self {
-            serial: serial_number(parsed.raw_serial()).to_vec(),
+            serial: crate::x509::serial_number(parsed.raw_serial()).to_vec(),
             date: i64::try_from(rustls_pki_types::UnixTime::now().as_secs()).ok()?,
             reason,
         })
     }
-}
-
-/// A serial number's bytes without the leading zeros DER adds to keep it positive (one stays for 0).
-pub fn serial_number(raw: &[u8]) -> &[u8] {
-    let first = raw
-        .iter()
-        .position(|byte| *byte != 0)
-        .unwrap_or(raw.len().saturating_sub(1));
-    &raw[first..]
 }
 
 /// The entry of `crls` that revokes `cert`: in a list whose issuer is the certificate's, for its

@@ -113,10 +113,8 @@ impl fmt::Display for Kind {
 /// [`crate::Error::Generate`] when rcgen fails.
 pub fn make(kind: Kind, ca: &CertificateAuthority) -> Result<Identity> {
     let soon = Validity::days_from_now(30);
-    let with_ca = |leaf: generate::Issued| Identity {
-        chain: vec![leaf.cert.clone(), ca.issued.cert.clone()],
-        key: leaf.key.clone_key(),
-    };
+    let with_ca =
+        |leaf: generate::Issued| Identity::new(vec![leaf.cert.clone(), ca.issued.cert.clone()], leaf.key.clone_key());
     Ok(match kind {
         Kind::Good => with_ca(ca.issue(&NAMES, Usage::Server, soon)?),
         Kind::Expired => with_ca(ca.issue(&NAMES, Usage::Server, Validity::expired_days_ago(2))?),
@@ -126,10 +124,10 @@ pub fn make(kind: Kind, ca: &CertificateAuthority) -> Result<Identity> {
         Kind::UntrustedRoot => {
             let stranger = CertificateAuthority::new("Untrusted Root CA", soon)?;
             let leaf = stranger.issue(&NAMES, Usage::Server, soon)?;
-            Identity {
-                chain: vec![leaf.cert.clone(), stranger.issued.cert.clone()],
-                key: leaf.key.clone_key(),
-            }
+            Identity::new(
+                vec![leaf.cert.clone(), stranger.issued.cert.clone()],
+                leaf.key.clone_key(),
+            )
         }
         Kind::IncompleteChain => {
             let intermediate = ca.intermediate("tls-echo scenario intermediate", soon)?;

@@ -27,6 +27,9 @@ pub struct SessionInfo {
     pub peer_subject: Option<String>,
     /// Whether the session was resumed (no full handshake).
     pub resumed: bool,
+    /// What the server's stapled OCSP response said, checked (the client's side; none when it stapled
+    /// none).
+    pub stapled: Option<crate::ocsp::Checked>,
 }
 
 impl SessionInfo {
@@ -40,6 +43,7 @@ impl SessionInfo {
             alpn: conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
             peer_subject: conn.peer_certificates().and_then(|c| c.first()).map(x509::subject),
             resumed: conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
+            stapled: None,
         }
     }
 

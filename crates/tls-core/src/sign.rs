@@ -1,7 +1,7 @@
 //! What a CA signs besides the certificates it makes: a certificate signing request (PKCS#10), its
 //! signature checked first, then only what a leaf may carry taken from it (its subject, its names, key
 //! usages a leaf may have, its extended key usages), everything else it asks for dropped and said; and
-//! its certificate revocation list.
+//! its certificate revocation list; its OCSP answers.
 
 use rcgen::{
     CertificateParams, CertificateRevocationListParams, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose,
@@ -15,6 +15,7 @@ use x509_parser::prelude::FromDer as _;
 
 use crate::error::{Error, Result};
 use crate::generate::CertificateAuthority;
+use crate::ocsp::{Answer, CertStatus, OCSP_BASIC, OCSP_NONCE, seq, tlv};
 use crate::revocation::{Crl, Revocation, RevocationReason};
 
 /// A request signed: the certificate, and what was kept of the request and what was not.
@@ -94,6 +95,7 @@ impl CertificateAuthority {
                     .to_owned(),
             );
         }
+        self.published.write_into(&mut params);
         let key = SubjectPublicKeyInfo::from_der(info.subject_pki.raw).map_err(|cause| Error::Generate {
             step: "the request's public key",
             cause: Box::new(cause),
@@ -187,6 +189,99 @@ fn rcgen_reason(reason: RevocationReason) -> rcgen::RevocationReason {
         RevocationReason::PrivilegeWithdrawn => R::PrivilegeWithdrawn,
         RevocationReason::AaCompromise => R::AaCompromise,
     }
+}
+
+impl CertificateAuthority {
+    /// A basic OCSP response signed by the CA, saying `answers`, current from now for `hours`,
+    /// returning `nonce` (a request's nonce extension value) when given.
+    ///
+    /// # Errors
+    /// [`Error::Generate`] when the CA's key cannot sign, or is of a kind this does not sign with.
+    pub fn ocsp_response(&self, answers: &[Answer], hours: u64, nonce: Option<&[u8]>) -> Result<Vec<u8>> {
+        let failed = |cause: rcgen::Error| Error::Generate {
+            step: "the OCSP response",
+            cause: Box::new(cause),
+        };
+        let key = rcgen::KeyPair::try_from(&self.issued.key).map_err(failed)?;
+        let algorithm = signature_algorithm(&key).ok_or(Error::Generate {
+            step: "the OCSP response",
+            cause: "the CA's key is of a kind OCSP responses are not signed with here".into(),
+        })?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let next = now.saturating_add(i64::try_from(hours.saturating_mul(3600)).unwrap_or(i64::MAX));
+        let singles: Vec<Vec<u8>> = answers
+            .iter()
+            .map(|(id, status)| {
+                seq(&[
+                    id.write(),
+                    status_der(status),
+                    time_der(now),
+                    tlv(0xa0, &time_der(next)),
+                ])
+            })
+            .collect();
+        let subject = x509_parser::parse_x509_certificate(&self.issued.cert)
+            .map(|(_, cert)| cert.subject().as_raw().to_vec())
+            .unwrap_or_default();
+        let mut data = vec![tlv(0xa1, &subject), time_der(now), seq(&singles)];
+        if let Some(nonce) = nonce {
+            data.push(tlv(0xa1, &seq(&[seq(&[tlv(0x06, OCSP_NONCE), tlv(0x04, nonce)])])));
+        }
+        let tbs = seq(&data);
+        let signature = rcgen::SigningKey::sign(&key, &tbs).map_err(failed)?;
+        let mut bits = vec![0];
+        bits.extend(signature);
+        // The signer's certificate goes with it: OpenSSL (curl --cert-status) looks for the signer
+        // among the certificates the server sent and these, not among those it trusts.
+        let signer = tlv(0xa0, &seq(&[self.issued.cert.to_vec()]));
+        let basic = seq(&[tbs, algorithm, tlv(0x03, &bits), signer]);
+        let bytes = seq(&[tlv(0x06, OCSP_BASIC), tlv(0x04, &basic)]);
+        Ok(seq(&[vec![0x0a, 0x01, 0x00], tlv(0xa0, &bytes)]))
+    }
+}
+
+/// The signature AlgorithmIdentifier for the CA's key, DER.
+fn signature_algorithm(key: &rcgen::KeyPair) -> Option<Vec<u8>> {
+    let (oid, null): (&[u8], bool) = match key.algorithm() {
+        alg if alg == &rcgen::PKCS_ECDSA_P256_SHA256 => (&[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02], false),
+        alg if alg == &rcgen::PKCS_ECDSA_P384_SHA384 => (&[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03], false),
+        alg if alg == &rcgen::PKCS_RSA_SHA256 => (&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b], true),
+        alg if alg == &rcgen::PKCS_ED25519 => (&[0x2b, 0x65, 0x70], false),
+        _ => return None,
+    };
+    let mut parts = vec![tlv(0x06, oid)];
+    if null {
+        parts.push(vec![0x05, 0x00]);
+    }
+    Some(seq(&parts))
+}
+
+fn status_der(status: &CertStatus) -> Vec<u8> {
+    match status {
+        CertStatus::Good => vec![0x80, 0x00],
+        CertStatus::Unknown => vec![0x82, 0x00],
+        CertStatus::Revoked { date, reason } => {
+            let mut info = vec![time_der(*date)];
+            if let Some(reason) = reason {
+                info.push(tlv(0xa0, &[0x0a, 0x01, reason.code()]));
+            }
+            tlv(0xa1, &info.concat())
+        }
+    }
+}
+
+fn time_der(secs: i64) -> Vec<u8> {
+    let at = time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let text = format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    );
+    tlv(0x18, text.as_bytes())
 }
 
 /// The request's subject, attribute by attribute, as text.

@@ -19,6 +19,7 @@ use crate::crypto::provider;
 use crate::error::{Error, Result};
 use crate::explain::{self, Context};
 use crate::fault::Chain;
+use crate::ocsp;
 use crate::refusal::{Place, Presenter, Reason, Refusal};
 use crate::revocation::{Crl, Crls, UnusableCrl, crl_words};
 use crate::x509;
@@ -556,11 +557,22 @@ crate::noting::slot! {
     static REFUSED: Mutex<Option<CertificateRejected>>;
 }
 
-/// Runs a client handshake, giving back with its outcome the explanation of the server certificate
-/// it refused, when it refused one.
+crate::noting::slot! {
+    /// What the server's stapled OCSP response said, for the handshake inside [`explained`].
+    static STAPLED: Mutex<Option<ocsp::Checked>>;
+}
+
+/// What a client handshake's verifier found aside: the explanation of the server certificate it
+/// refused, and what the stapled OCSP response said.
 #[cfg(feature = "net")]
-pub(crate) async fn explained<F: Future>(handshake: F) -> (F::Output, Option<CertificateRejected>) {
-    crate::noting::noting(&REFUSED, handshake).await
+pub(crate) type Found = (Option<CertificateRejected>, Option<ocsp::Checked>);
+
+/// Runs a client handshake, giving back with its outcome what its verifier found.
+#[cfg(feature = "net")]
+pub(crate) async fn explained<F: Future>(handshake: F) -> (F::Output, Found) {
+    let ((output, refused), stapled) =
+        crate::noting::noting(&STAPLED, crate::noting::noting(&REFUSED, handshake)).await;
+    (output, (refused, stapled))
 }
 
 /// The verifier's error for `rejected`: rustls' own kind inside [`explained`], the explanation noted
@@ -668,6 +680,67 @@ impl ExplainingVerifier {
     }
 }
 
+impl ExplainingVerifier {
+    /// Checks `response`, the OCSP response the server stapled for `end_entity` (none: nothing to
+    /// check): a revoked status refuses the certificate, a response that cannot be used refuses it
+    /// too (out of date, for another certificate, signed by another key), a good one is noted for the
+    /// session.
+    fn stapled(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        response: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<(), rustls::Error> {
+        if response.is_empty() {
+            return Ok(());
+        }
+        let issuer = intermediates
+            .iter()
+            .find(|cert| x509::issued(cert, end_entity))
+            .and_then(ocsp::Issuer::of)
+            .or_else(|| {
+                self.roots
+                    .roots
+                    .iter()
+                    .map(ocsp::Issuer::of_anchor)
+                    .find(|issuer| x509::signed_by(end_entity, &issuer.name, &issuer.spki))
+            });
+        let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+        let checked = issuer
+            .ok_or_else(|| "the key of the CA that signed the certificate is not known here".to_owned())
+            .and_then(|issuer| ocsp::read_response(response)?.check(end_entity, &issuer, now));
+        let refusal = |reason| Refusal {
+            place: Place::Peer,
+            subject: x509::subject(end_entity),
+            reason,
+            within_its_dates: None,
+        };
+        match checked {
+            Ok(ocsp::Checked {
+                status: ocsp::CertStatus::Revoked { date, reason },
+                ..
+            }) => Err(refused(CertificateRejected {
+                kind: CertificateError::Revoked,
+                refusal: refusal(Reason::Revoked {
+                    serial: x509::serial_hex(end_entity),
+                    date: Some(x509::unix_to_rfc3339(date)),
+                    why: reason.map(|reason| reason.name().to_owned()),
+                    client: false,
+                }),
+            })),
+            Ok(checked) => {
+                crate::noting::note(&STAPLED, |noted| *noted = Some(checked));
+                Ok(())
+            }
+            Err(detail) => Err(refused(CertificateRejected {
+                kind: CertificateError::InvalidOcspResponse,
+                refusal: refusal(Reason::BadOcspResponse { detail }),
+            })),
+        }
+    }
+}
+
 impl ServerCertVerifier for ExplainingVerifier {
     fn verify_server_cert(
         &self,
@@ -677,7 +750,8 @@ impl ServerCertVerifier for ExplainingVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        self.inner
+        let verified = self
+            .inner
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
             .map_err(|err| match certificate_error(&err) {
                 Some(kind) => {
@@ -688,7 +762,10 @@ impl ServerCertVerifier for ExplainingVerifier {
                     refused(CertificateRejected { kind, refusal })
                 }
                 None => err,
-            })
+            })?;
+        // The chain first; then what the server stapled (explained where it is checked).
+        self.stapled(end_entity, intermediates, ocsp_response, now)?;
+        Ok(verified)
     }
 
     fn verify_tls12_signature(

@@ -189,7 +189,7 @@ pub(crate) fn parse_failure(err: &dyn std::fmt::Display) -> String {
 }
 
 /// `contents` wrapped in a DER element with `tag`.
-fn der_element(tag: u8, contents: &[u8]) -> Vec<u8> {
+pub(crate) fn der_element(tag: u8, contents: &[u8]) -> Vec<u8> {
     let mut der = vec![tag];
     let len = contents.len();
     if len < 0x80 {
@@ -303,6 +303,20 @@ pub fn signed_by(cert: &CertificateDer<'_>, issuer: &[u8], spki: &[u8]) -> bool 
     with_cert(cert, false, |cert| {
         cert.issuer().as_raw() == issuer && cert.verify_signature(Some(&key)).is_ok()
     })
+}
+
+/// A serial number's bytes without the leading zeros DER adds to keep it positive (one stays for 0).
+pub fn serial_number(raw: &[u8]) -> &[u8] {
+    let first = raw
+        .iter()
+        .position(|byte| *byte != 0)
+        .unwrap_or(raw.len().saturating_sub(1));
+    &raw[first..]
+}
+
+/// The serial number in lowercase hex, as `tls-cert inspect` writes it.
+pub fn serial_hex(der: &CertificateDer<'_>) -> String {
+    with_cert(der, String::new(), |cert| hex(serial_number(cert.raw_serial())))
 }
 
 /// The subject alternative names as "DNS localhost", "IP 127.0.0.1", "email a@b", "URI …".

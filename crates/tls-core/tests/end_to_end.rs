@@ -292,10 +292,10 @@ fn leaf_under_an_intermediate(ca: &CertificateAuthority) -> (tls_core::generate:
     let leaf = intermediate
         .issue(&["127.0.0.1"], Usage::Server, Validity::days_from_now(30))
         .expect("leaf");
-    let complete = tls_core::Identity {
-        chain: vec![leaf.cert.clone(), intermediate.issued.cert.clone()],
-        key: leaf.key.clone_key(),
-    };
+    let complete = tls_core::Identity::new(
+        vec![leaf.cert.clone(), intermediate.issued.cert.clone()],
+        leaf.key.clone_key(),
+    );
     (leaf, complete)
 }
 
@@ -349,10 +349,10 @@ async fn a_complete_chain_from_an_untrusted_root_names_each_link_as_it_is() {
 #[tokio::test]
 async fn self_signed_server_certificate_is_called_self_signed() {
     let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).expect("self-signed");
-    let identity = tls_core::Identity {
-        chain: vec![made.cert.der().clone()],
-        key: rustls::pki_types::PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into()),
-    };
+    let identity = tls_core::Identity::new(
+        vec![made.cert.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into()),
+    );
     let server = RunningServer::start(server_config(identity), ServerOptions::default()).await;
     let message = rejection(&server, &pki().ca, "127.0.0.1").await;
     assert!(

@@ -104,10 +104,7 @@ fn key_of_another_certificate_is_refused_with_both_files() {
         )
     );
     // The same check guards material handed over in memory.
-    let mismatched = tls_core::Identity {
-        chain: vec![pki.server.cert.clone()],
-        key: pki.client.key.clone_key(),
-    };
+    let mismatched = tls_core::Identity::new(vec![pki.server.cert.clone()], pki.client.key.clone_key());
     let text = message(config::server_config(mismatched, None, &TlsOptions::default()));
     assert!(text.contains("does not match certificate CN=127.0.0.1"), "{text}");
 }

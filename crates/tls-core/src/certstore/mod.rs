@@ -263,8 +263,9 @@ fn snapshot(identities: Vec<Identity>) -> Result<Snapshot> {
         if let Some(leaf) = identity.chain.first() {
             fingerprint.copy_from_slice(digest::digest(&digest::SHA256, leaf).as_ref());
         }
-        let key = CertifiedKey::from_der(identity.chain, identity.key, &provider)
+        let mut key = CertifiedKey::from_der(identity.chain, identity.key, &provider)
             .map_err(|cause| Error::Config { side: "server", cause })?;
+        key.ocsp = identity.ocsp;
         keys.push((
             names,
             Arc::new(Entry {

@@ -189,7 +189,7 @@ async fn connect_with(
     // A refused certificate's explanation comes aside, so rustls sends the alert that fits it.
     let handshake =
         verifier::explained(TlsConnector::from(config).connect(server_name, Tap::new(tcp, capture, Direction::Client)));
-    let (shaken, refused) = tokio::time::timeout(options.handshake_timeout, handshake)
+    let (shaken, (refused, stapled)) = tokio::time::timeout(options.handshake_timeout, handshake)
         .await
         .map_err(|_| Error::Timeout {
             phase: Step::Handshake,
@@ -226,7 +226,10 @@ async fn connect_with(
         };
         Error::Handshake { peer, reason, cause }
     })?;
-    let info = SessionInfo::from_connection(stream.get_ref().1, sni.as_deref());
+    let info = SessionInfo {
+        stapled,
+        ..SessionInfo::from_connection(stream.get_ref().1, sni.as_deref())
+    };
     Ok(Connection {
         stream,
         peer,

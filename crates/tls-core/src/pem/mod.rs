@@ -106,7 +106,7 @@ fn identity_of(
         }
         other => other,
     })?;
-    Ok(Identity { chain, key })
+    Ok(Identity::new(chain, key))
 }
 
 /// The certificate after the first that `key` belongs to, with its index.
