@@ -23,7 +23,17 @@ async fn every_help_ends_with_examples_and_exit_codes() {
         helps.push((name.to_owned(), vec!["--help"]));
     }
     helps.push(("echo-client".into(), vec!["bench", "--help"]));
-    for sub in ["generate", "inspect", "verify", "sign", "revoke", "crl"] {
+    for sub in [
+        "generate",
+        "inspect",
+        "verify",
+        "sign",
+        "revoke",
+        "crl",
+        "ocsp",
+        "ocsp-responder",
+        "pkcs12",
+    ] {
         helps.push(("tls-cert".into(), vec![sub, "--help"]));
     }
     for (name, args) in helps {

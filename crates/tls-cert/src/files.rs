@@ -1,7 +1,7 @@
 //! Writing a certificate set to disk, and the one rule about what is already there: nothing is
 //! replaced unless `--force` was given, and then only the files this run makes.
 
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use tls_core::Error;
@@ -50,6 +50,20 @@ pub(crate) fn write_one(path: &Path, contents: &str, force: bool) -> Result<()> 
         });
     }
     write_file(path, contents.as_bytes(), false).map_err(Into::into)
+}
+
+/// Writes a file holding a private key (mode 0600): refused, before writing, when it exists and not
+/// `force`.
+///
+/// # Errors
+/// [`tls_echo_cli::Error::Exists`] naming it, or [`Error::Write`].
+pub(crate) fn write_secret(path: &Path, contents: &[u8], force: bool) -> Result<()> {
+    if !force && path.exists() {
+        return Err(tls_echo_cli::Error::Exists {
+            paths: vec![path.to_owned()],
+        });
+    }
+    write_file(path, contents, true).map_err(Into::into)
 }
 
 /// Replaces `path` with `contents` at once (a file beside it, renamed over it): a reader sees the old
@@ -104,4 +118,25 @@ fn write_file(path: &Path, contents: &[u8], secret: bool) -> tls_core::Result<()
             .and_then(|mut f| f.write_all(contents))
             .map_err(write_error)
     }
+}
+
+/// The first line of `path` (or standard input for `-`), without its line end.
+pub(crate) fn read_password(path: &Path) -> std::result::Result<String, String> {
+    let mut bytes = Vec::new();
+    // A password file is one line; a few KiB bound what a wrong file costs.
+    let limit = 64 * 1024;
+    let read = if path == Path::new("-") {
+        std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
+    } else if path.is_dir() {
+        return Err(format!(
+            "--password-file {}: it is a directory, not a file",
+            path.display()
+        ));
+    } else {
+        std::fs::File::open(path).and_then(|file| file.take(limit).read_to_end(&mut bytes))
+    };
+    read.map_err(|err| format!("cannot read the password from {}: {err}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("the password in {} is not UTF-8 text", path.display()))?;
+    let line = text.split('\n').next().unwrap_or_default();
+    Ok(line.strip_suffix('\r').unwrap_or(line).to_owned())
 }

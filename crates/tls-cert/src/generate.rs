@@ -47,6 +47,14 @@ pub(crate) struct GenerateArgs {
     /// Replace files that exist already, and only the ones this command writes
     #[arg(long)]
     pub(crate) force: bool,
+    /// Make an intermediate CA named NAME instead, signed by --ca, into --out (ca.pem, ca.key): a CA
+    /// folder that signs, revokes and answers OCSP like the root's, limited to the --permit names
+    #[arg(long, value_name = "NAME", requires_all = ["ca", "permit"], conflicts_with_all = ["clients", "sans", "new_ca", "ca_name"])]
+    pub(crate) intermediate: Option<String>,
+    /// A name the --intermediate may certify (repeat): a domain with every name below it
+    /// (example.test), an IP address, or a range (10.0.0.0/8); written as critical name constraints
+    #[arg(long, value_name = "NAME", requires = "intermediate")]
+    pub(crate) permit: Vec<generate::Permitted>,
     /// The CA's OCSP responder, written into each certificate (authority information access), as
     /// tls-cert ocsp-responder serves it: http://HOST:PORT/
     #[arg(long, value_name = "URL", value_parser = url)]
@@ -87,6 +95,9 @@ pub(crate) fn days(text: &str) -> Result<u64, String> {
 }
 
 pub(crate) fn run(args: &GenerateArgs) -> ExitCode {
+    if let Some(name) = &args.intermediate {
+        return crate::intermediate::run(args, name);
+    }
     let ca_files = match signing_ca(args) {
         Ok(files) => files,
         Err(why) => return refuse(&why),

@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand};
 mod files;
 mod generate;
 mod inspect;
+mod intermediate;
 mod ocsp;
+mod pkcs12;
 mod revoke;
 mod sign;
 mod verify;
@@ -114,6 +116,16 @@ Exit codes: 0 done; 1 writing failed; 2 bad usage, a certificate this CA did not
 Exit codes: 0 stopped by Ctrl-C; 1 the address cannot be listened on; 2 bad usage, or a folder without ca.pem and ca.key."
     )]
     OcspResponder(ocsp::ResponderArgs),
+    /// Put a certificate, its key and its CA in a password-protected .p12 file, for browsers, Java and Windows
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:
+  tls-cert pkcs12 --cert certs/client.pem --key certs/client.key --ca certs/ca.pem --out client.p12 --password-file pw.txt
+  tls-cert pkcs12 --cert site.pem --key site.key --out site.pfx --password-file - --legacy
+
+Exit codes: 0 done; 1 writing failed; 2 bad usage, a key that is not the certificate's, an empty password, or --out exists (see --force)."
+    )]
+    Pkcs12(pkcs12::Pkcs12Args),
 }
 
 /// Exit codes: 0 done (or valid), 1 invalid, 2 bad usage or unreadable input.
@@ -136,6 +148,7 @@ async fn main() -> ExitCode {
         Some(Command::Crl(args)) => revoke::run_crl(&args),
         Some(Command::Ocsp(args)) => ocsp::run(&args),
         Some(Command::OcspResponder(args)) => ocsp::serve(&args).await,
+        Some(Command::Pkcs12(args)) => pkcs12::run(&args),
         None => {
             let _ = command.write_help(&mut std::io::stderr());
             ExitCode::from(UNREADABLE)

@@ -244,3 +244,142 @@ async fn revoke_refuses_what_is_not_its_to_revoke_and_writes_nothing() {
     refused(&ran, &format!("{}: line 2: 1 tab-separated fields", index.display()));
     assert!(!pki.path("crl.pem").exists());
 }
+
+#[tokio::test]
+async fn an_intermediate_is_limited_to_its_names_and_its_folder_signs_and_revokes() {
+    let root = PkiFiles::new();
+    let work = temp_dir();
+    let team = work.path().join("team").display().to_string();
+    let (ca, ca_key) = (root.arg("ca.pem"), root.arg("ca.key"));
+    let made = tls_cert(&[
+        "generate",
+        "--out",
+        &team,
+        "--intermediate",
+        "Team CA",
+        "--ca",
+        &ca,
+        "--ca-key",
+        &ca_key,
+        "--permit",
+        "example.test",
+        "--permit",
+        "10.0.0.0/8",
+    ])
+    .await;
+    assert!(made.ok(), "{}", made.stderr);
+    assert!(
+        made.stdout
+            .contains("may certify only: DNS example.test and every name below it, IP 10.0.0.0/8"),
+        "{}",
+        made.stdout
+    );
+    let (team_ca, team_key) = (format!("{team}/ca.pem"), format!("{team}/ca.key"));
+    let text = openssl(&[
+        "x509",
+        "-in",
+        &team_ca,
+        "-noout",
+        "-ext",
+        "nameConstraints,basicConstraints",
+    ])
+    .await;
+    assert!(
+        text.stdout.contains("X509v3 Name Constraints: critical")
+            && text.stdout.contains("DNS:example.test")
+            && text.stdout.contains("IP:10.0.0.0/255.0.0.0")
+            && text.stdout.contains("CA:TRUE, pathlen:0"),
+        "{}",
+        text.stdout
+    );
+    // A name it may certify: openssl accepts the chain; one it may not: openssl and verify refuse it.
+    let (good, bad) = (
+        work.path().join("good").display().to_string(),
+        work.path().join("bad").display().to_string(),
+    );
+    for (out, name) in [(&good, "app.example.test"), (&bad, "evil.test")] {
+        let made = tls_cert(&[
+            "generate", "--out", out, "--ca", &team_ca, "--ca-key", &team_key, "--san", name,
+        ])
+        .await;
+        assert!(made.ok(), "{}", made.stderr);
+    }
+    let checked = openssl(&[
+        "verify",
+        "-CAfile",
+        &ca,
+        "-untrusted",
+        &team_ca,
+        &format!("{good}/server.pem"),
+    ])
+    .await;
+    assert!(checked.ok(), "{checked:?}");
+    let checked = openssl(&[
+        "verify",
+        "-CAfile",
+        &ca,
+        "-untrusted",
+        &team_ca,
+        &format!("{bad}/server.pem"),
+    ])
+    .await;
+    assert!(
+        !checked.ok() && checked.stderr.contains("permitted subtree violation"),
+        "{checked:?}"
+    );
+    let ours = tls_cert(&["verify", "--ca", &ca, &format!("{bad}/server.pem")]).await;
+    assert!(
+        ours.stdout.contains("outside the names the intermediate CN=Team CA"),
+        "{}",
+        ours.stdout
+    );
+    // Its folder revokes what it signed; openssl reads its CRL.
+    let revoked = tls_cert(&["revoke", &format!("{good}/server.pem"), "--ca-dir", &team]).await;
+    assert!(revoked.ok(), "{}", revoked.stderr);
+    let checked = openssl(&[
+        "verify",
+        "-crl_check",
+        "-CAfile",
+        &ca,
+        "-untrusted",
+        &team_ca,
+        "-CRLfile",
+        &format!("{team}/crl.pem"),
+        &format!("{good}/server.pem"),
+    ])
+    .await;
+    assert!(checked.stderr.contains("certificate revoked"), "{checked:?}");
+    // Without --permit, and with a name that is none: refused.
+    let intermediate = |permit: &[&str]| {
+        let mut args = [
+            "generate",
+            "--out",
+            &team,
+            "--intermediate",
+            "X",
+            "--ca",
+            &ca,
+            "--ca-key",
+            &ca_key,
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        args.extend(permit.iter().map(|arg| (*arg).to_owned()));
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            tls_cert(&args).await
+        }
+    };
+    let ran = intermediate(&[]).await;
+    assert_eq!(ran.code, Some(2), "{ran:?}");
+    let ran = intermediate(&["--permit", "*.test"]).await;
+    assert!(
+        ran.code == Some(2) && ran.stderr.contains("is neither a domain"),
+        "{ran:?}"
+    );
+    // Its files exist: refused without --force, nothing replaced.
+    let before = std::fs::read(&team_ca).expect("ca.pem");
+    let ran = intermediate(&["--permit", "x.test"]).await;
+    assert!(ran.code == Some(2) && ran.stderr.contains("--force"), "{ran:?}");
+    assert_eq!(std::fs::read(&team_ca).expect("ca.pem"), before);
+}

@@ -178,6 +178,81 @@ pub struct CertificateAuthority {
     pub published: Published,
 }
 
+/// A name an intermediate CA may certify: a DNS domain and every name below it, or a range of IP
+/// addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Permitted {
+    /// `example.test`: it and `*.example.test`, `a.b.example.test`, ...
+    Domain(String),
+    /// `10.0.0.0/8`; one address is `/32` (`/128`).
+    Range {
+        /// The range's first address.
+        address: std::net::IpAddr,
+        /// How many leading bits are fixed.
+        prefix: u8,
+    },
+}
+
+impl Permitted {
+    fn subtree(&self) -> rcgen::GeneralSubtree {
+        match self {
+            Self::Domain(domain) => rcgen::GeneralSubtree::DnsName(domain.clone()),
+            Self::Range { address, prefix } => {
+                rcgen::GeneralSubtree::IpAddress(rcgen::CidrSubnet::from_addr_prefix(*address, *prefix))
+            }
+        }
+    }
+}
+
+impl std::str::FromStr for Permitted {
+    type Err = String;
+
+    /// A domain (`example.test`), an address (`10.0.0.1`) or a range (`10.0.0.0/8`, `fd00::/8`).
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        if let Ok(address) = address.parse::<std::net::IpAddr>() {
+            let most = if address.is_ipv4() { 32 } else { 128 };
+            let prefix = match prefix {
+                None => most,
+                Some(prefix) => prefix
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|prefix| *prefix <= most)
+                    .ok_or_else(|| format!("{text:?}: the prefix after / is a number from 0 to {most}"))?,
+            };
+            return Ok(Self::Range { address, prefix });
+        }
+        let domain = text.trim_start_matches('.').to_ascii_lowercase();
+        let valid = prefix.is_none()
+            && !domain.is_empty()
+            && !domain.contains('*')
+            && !domain.ends_with('.')
+            && matches!(
+                rustls_pki_types::ServerName::try_from(domain.as_str()),
+                Ok(rustls_pki_types::ServerName::DnsName(_))
+            );
+        if valid {
+            Ok(Self::Domain(domain))
+        } else {
+            Err(format!(
+                "{text:?} is neither a domain (example.test: it and every name below it), an IP address, nor a range (10.0.0.0/8)"
+            ))
+        }
+    }
+}
+
+impl std::fmt::Display for Permitted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Domain(domain) => write!(f, "DNS {domain} and every name below it"),
+            Self::Range { address, prefix } => write!(f, "IP {address}/{prefix}"),
+        }
+    }
+}
+
 /// Where a CA publishes whether its certificates are revoked: each certificate it signs carries
 /// these, so clients (and testssl.sh) find them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -369,9 +444,31 @@ impl CertificateAuthority {
     /// # Errors
     /// [`Error::Generate`] when rcgen fails.
     pub fn intermediate(&self, common_name: &str, validity: Validity) -> Result<Self> {
+        self.constrained_intermediate(common_name, validity, &[], KeyType::default())
+    }
+
+    /// As [`CertificateAuthority::intermediate`], with a key of `key_type`; with `permitted` names,
+    /// it may certify those alone (critical name constraints), and no CA below it (pathLenConstraint 0).
+    ///
+    /// # Errors
+    /// [`Error::Generate`] when rcgen fails.
+    pub fn constrained_intermediate(
+        &self,
+        common_name: &str,
+        validity: Validity,
+        permitted: &[Permitted],
+        key_type: KeyType,
+    ) -> Result<Self> {
         let mut params = ca_params(common_name, validity);
         params.use_authority_key_identifier_extension = true;
-        let key = KeyType::default().generate()?;
+        if !permitted.is_empty() {
+            params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+            params.name_constraints = Some(rcgen::NameConstraints {
+                permitted_subtrees: permitted.iter().map(Permitted::subtree).collect(),
+                excluded_subtrees: Vec::new(),
+            });
+        }
+        let key = key_type.generate()?;
         let cert = params
             .signed_by(&key, &self.issuer)
             .map_err(generate_error("the intermediate CA certificate"))?;

@@ -13,6 +13,8 @@
 //!   file, fingerprints and pins, as text or JSON
 //! - [`generate`]: making a CA and leaf certificates (rcgen), in memory; writing them is the program's
 //! - [`verify`]: verifying a certificate file as the client would, with the reason in words
+//! - [`export`]: a certificate and its key as a PKCS#12 file for browsers, Java and Windows (feature
+//!   `pkcs12`)
 //! - [`ocsp`]: OCSP responses read and checked against a certificate, stapled, answered (a CA's, with
 //!   `generate`)
 //! - [`revocation`]: CRLs consulted by the verifiers (replaceable while a server runs), the entry that
@@ -54,7 +56,7 @@
 //! - `scan`: [`scan`], what a server speaks (with `xray`; threads and sockets, no async runtime)
 //! - `page`: the HTTPS page the server shows browsers on the echo port ([`page`], hyper)
 //! - `webpki-roots`: Mozilla's root CAs, for [`config::root_store_with_mozilla`]
-//! - `pkcs12`: reading `.p12`/`.pfx` files in [`inspect`]
+//! - `pkcs12`: reading `.p12`/`.pfx` files in [`inspect`], writing them in [`export`]
 //!
 //! Nothing here installs a signal handler (echo-server's SIGHUP reload is its own) or reads standard
 //! input (files are read by their names; the programs take `-` for standard input and hand its bytes
@@ -91,6 +93,8 @@
 
 // Certificates.
 mod crypto;
+#[cfg(feature = "pkcs12")]
+pub mod export;
 #[cfg(feature = "generate")]
 pub mod generate;
 mod identity;

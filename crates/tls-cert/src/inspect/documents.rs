@@ -1,7 +1,6 @@
 //! `tls-cert inspect FILE...`: what each file holds, in its order: certificates, CSRs, CRLs, PKCS#7
 //! bundles and PKCS#12 files; and `--key-matches CERT KEY`.
 
-use std::io::Read as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -33,7 +32,12 @@ pub(crate) fn inspect_files(args: &InspectArgs) -> ExitCode {
         },
         None => Vec::new(),
     };
-    let password = match args.password_file.as_deref().map(read_password).transpose() {
+    let password = match args
+        .password_file
+        .as_deref()
+        .map(crate::files::read_password)
+        .transpose()
+    {
         Ok(password) => password,
         Err(why) => return refuse(&why),
     };
@@ -335,27 +339,6 @@ fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// The first line of `path` (or standard input for `-`), without its line end.
-fn read_password(path: &Path) -> Result<String, String> {
-    let mut bytes = Vec::new();
-    // A password file is one line; a few KiB bound what a wrong file costs.
-    let limit = 64 * 1024;
-    let read = if path == Path::new("-") {
-        std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
-    } else if path.is_dir() {
-        return Err(format!(
-            "--password-file {}: it is a directory, not a file",
-            path.display()
-        ));
-    } else {
-        std::fs::File::open(path).and_then(|file| file.take(limit).read_to_end(&mut bytes))
-    };
-    read.map_err(|err| format!("cannot read the password from {}: {err}", path.display()))?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("the password in {} is not UTF-8 text", path.display()))?;
-    let line = text.split('\n').next().unwrap_or_default();
-    Ok(line.strip_suffix('\r').unwrap_or(line).to_owned())
 }
 
 /// `--key-matches CERT KEY`: exit 0 when KEY is the private key of CERT's (first) certificate, 1 when
