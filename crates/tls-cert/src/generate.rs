@@ -316,7 +316,7 @@ fn chain(out: &mut Stdout, pki: &Pki, ca_files: Option<&(PathBuf, PathBuf)>) {
 
 /// `path` as one shell word: as it is when it holds only characters no shell treats specially, else
 /// in single quotes (a quote inside written as '\'').
-fn shell_word(path: &std::path::Path) -> String {
+pub(crate) fn shell_word(path: &std::path::Path) -> String {
     let text = path.display().to_string();
     let plain = !text.is_empty()
         && text

@@ -12,6 +12,7 @@ mod ocsp;
 mod pkcs12;
 mod revoke;
 mod sign;
+mod trust;
 mod verify;
 
 /// Make, read and verify X.509 certificates.
@@ -126,6 +127,13 @@ Exit codes: 0 stopped by Ctrl-C; 1 the address cannot be listened on; 2 bad usag
 Exit codes: 0 done; 1 writing failed; 2 bad usage, a key that is not the certificate's, an empty password, or --out exists (see --force)."
     )]
     Pkcs12(pkcs12::Pkcs12Args),
+    /// Trust a CA in this machine's stores (system, Chromium and Firefox NSS, Java), or stop trusting it
+    #[command(after_help = "Examples:
+  tls-cert trust install --ca certs/ca.pem
+  tls-cert trust status --ca certs/ca.pem
+
+Exit codes: 0 done (stores that need root are listed with the commands to run); 1 status: a store does not trust it; 2 bad usage, or a file that is not a CA.")]
+    Trust(trust::TrustArgs),
 }
 
 /// Exit codes: 0 done (or valid), 1 invalid, 2 bad usage or unreadable input.
@@ -149,6 +157,7 @@ async fn main() -> ExitCode {
         Some(Command::Ocsp(args)) => ocsp::run(&args),
         Some(Command::OcspResponder(args)) => ocsp::serve(&args).await,
         Some(Command::Pkcs12(args)) => pkcs12::run(&args),
+        Some(Command::Trust(args)) => trust::run(&args).await,
         None => {
             let _ = command.write_help(&mut std::io::stderr());
             ExitCode::from(UNREADABLE)
