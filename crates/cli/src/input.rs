@@ -71,7 +71,8 @@ pub fn load_crls(path: &Path) -> Result<Vec<tls_core::revocation::Crl>> {
     pem::parse_crls(name, bytes)
 }
 
-/// The CRLs of every file of `paths` (`--crl`, repeated), together.
+/// The CRLs of every file of `paths` (`--crl`, repeated), together; of several from one CA, the
+/// newest (highest CRL number) alone.
 ///
 /// # Errors
 /// As [`load_crls`], for the first file that fails.
@@ -80,7 +81,7 @@ pub fn load_crl_files(paths: &[std::path::PathBuf]) -> Result<Vec<tls_core::revo
     for path in paths {
         crls.extend(load_crls(path)?);
     }
-    Ok(crls)
+    Ok(tls_core::revocation::newest(crls))
 }
 
 /// [`pem::load_private_key`], `-` being standard input.

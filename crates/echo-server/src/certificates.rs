@@ -218,30 +218,43 @@ pub(crate) fn client_trust(
     Ok((client_ca, crls))
 }
 
-/// The CRLs of `paths` (`--crl`), with a warning for each one that will refuse every certificate it
-/// covers: past its next update, or not verifying against a CA of `client_ca`.
+/// The CRLs of `paths` (`--crl`; of several from one CA, the newest), each checked against
+/// `client_ca`: one no CA trusted for clients signed is refused (it would refuse every client of
+/// its issuer, for a reason no client could mend); one out of date or not valid yet is served, and
+/// said, since it refuses every client certificate from its CA until a fresh one comes.
 ///
 /// # Errors
-/// As [`input::load_crl_files`].
+/// A file that cannot be loaded, or holds a CRL no `client_ca` signed, naming it.
 pub(crate) fn load_crls(paths: &[PathBuf], client_ca: &[CertificateDer<'static>]) -> tls_core::Result<Vec<Crl>> {
-    let crls = input::load_crl_files(paths)?;
     let now = i64::try_from(tls_core::pki_types::UnixTime::now().as_secs()).unwrap_or(i64::MAX);
-    for crl in &crls {
-        let Ok(info) = tls_core::inspect::read_crl(crl, client_ca, now) else {
-            continue;
-        };
-        // Out of date, not valid yet, or not signed by a CA trusted for clients: each refuses every
-        // client certificate from its issuer.
-        for warning in &info.warnings {
-            tracing::warn!(
-                target: "echo_server",
-                "--crl: the CRL from {} (number {}): {warning}; client certificates from that CA are refused until the list is mended",
-                info.issuer,
-                info.crl_number.as_deref().unwrap_or("none")
-            );
+    for path in paths.iter().filter(|path| !is_stdin(path)) {
+        for crl in input::load_crls(path)? {
+            let Ok(info) = tls_core::inspect::read_crl(&crl, client_ca, now) else {
+                continue;
+            };
+            if let Some(check) = info.signature_check.as_ref().filter(|check| !check.verified) {
+                return Err(tls_core::Error::Load {
+                    what: Material::Crls,
+                    path: path.clone(),
+                    problem: LoadProblem::Unusable(format!(
+                        "its CRL from {} is signed by no --client-ca CA ({}): give the CRL of a CA trusted for clients",
+                        info.issuer, check.detail
+                    )),
+                });
+            }
+            for warning in &info.warnings {
+                tracing::warn!(
+                    target: "echo_server",
+                    "--crl {}: the CRL from {} (number {}): {warning}; client certificates from {} are refused until a fresh one is given",
+                    path.display(),
+                    info.issuer,
+                    info.crl_number.as_deref().unwrap_or("none"),
+                    info.issuer
+                );
+            }
         }
     }
-    Ok(crls)
+    input::load_crl_files(paths)
 }
 
 /// Reads the CRLs of `files` again; a file that fails keeps the ones in use.

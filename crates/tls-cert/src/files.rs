@@ -78,6 +78,14 @@ pub(crate) fn replace(path: &Path, contents: &[u8]) -> tls_core::Result<()> {
         .unwrap_or_default();
     let beside = path.with_file_name(format!(".{name}.{}.new", std::process::id()));
     write_file(&beside, contents, false)
+        .map_err(|err| match err {
+            // Said of the file asked for, not of the one beside it.
+            Error::Write { cause, .. } => Error::Write {
+                path: path.to_owned(),
+                cause,
+            },
+            other => other,
+        })
         .and_then(|()| {
             std::fs::rename(&beside, path).map_err(|cause| Error::Write {
                 path: path.to_owned(),
@@ -139,4 +147,39 @@ pub(crate) fn read_password(path: &Path) -> std::result::Result<String, String> 
     let text = String::from_utf8(bytes).map_err(|_| format!("the password in {} is not UTF-8 text", path.display()))?;
     let line = text.split('\n').next().unwrap_or_default();
     Ok(line.strip_suffix('\r').unwrap_or(line).to_owned())
+}
+
+/// Refuses `out` when it is one of `inputs` (the same file by another name too), even with
+/// `--force`: a command never writes over what it reads (a CA's key, the request it signs, the
+/// password of the file it writes).
+///
+/// # Errors
+/// The sentence naming both.
+pub(crate) fn not_an_input(out: &Path, inputs: &[(&str, &Path)]) -> std::result::Result<(), String> {
+    let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    match inputs.iter().find(|(_, input)| same(out, input)) {
+        Some((what, input)) => Err(format!(
+            "--out {} is {what} ({}), which this command reads: it is never written over, even with --force; give another --out",
+            out.display(),
+            input.display()
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The files of a CA folder, as [`not_an_input`] names them.
+pub(crate) fn ca_folder_files(dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    [
+        ("the CA certificate", "ca.pem"),
+        ("the CA's key", "ca.key"),
+        ("the CA's index", "index.txt"),
+        ("the CA's CRL number", "crlnumber"),
+        ("the CA's CRL", "crl.pem"),
+    ]
+    .into_iter()
+    .map(|(what, name)| (what, dir.join(name)))
+    .collect()
 }

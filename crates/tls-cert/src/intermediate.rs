@@ -14,6 +14,9 @@ use crate::{Stdout, files, refuse};
 /// Makes the intermediate and writes it; refuses, writing nothing, when a file it would write exists
 /// (without --force) or the parent cannot sign.
 pub(crate) fn run(args: &GenerateArgs, name: &str) -> ExitCode {
+    if name.trim().is_empty() {
+        return refuse(&"--intermediate needs a name for the CA (its common name), such as \"Team CA\"");
+    }
     let (Some(parent_cert), Some(parent_key)) = (&args.ca, &args.ca_key) else {
         return refuse(&"--intermediate is signed by the CA given with --ca FILE --ca-key FILE");
     };
@@ -38,6 +41,15 @@ pub(crate) fn run(args: &GenerateArgs, name: &str) -> ExitCode {
         ));
     }
     let (cert_path, key_path) = (args.out.join("ca.pem"), args.out.join("ca.key"));
+    let inputs = [
+        ("the signing CA", parent_cert.as_path()),
+        ("the signing CA's key", parent_key.as_path()),
+    ];
+    for written in [&cert_path, &key_path] {
+        if let Err(why) = files::not_an_input(written, &inputs) {
+            return refuse(&format!("{why} (an intermediate goes into a folder of its own)"));
+        }
+    }
     let existing: Vec<_> = [&cert_path, &key_path]
         .into_iter()
         .filter(|path| path.exists())
@@ -45,7 +57,7 @@ pub(crate) fn run(args: &GenerateArgs, name: &str) -> ExitCode {
     if !args.force && !existing.is_empty() {
         let names: Vec<String> = existing.iter().map(|path| path.display().to_string()).collect();
         return refuse(&format!(
-            "{} exist(s): give another --out, or --force to replace exactly these",
+            "{} exist already: give another --out, or --force to replace exactly these",
             names.join(" and ")
         ));
     }

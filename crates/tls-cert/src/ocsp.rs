@@ -77,20 +77,36 @@ pub(crate) fn run(args: &OcspArgs) -> ExitCode {
         Ok(folder) => folder,
         Err(why) => return refuse(&why),
     };
-    let cert = match folder.issued_certificate(&args.cert) {
+    let cert_der = match folder.issued_certificate(&args.cert) {
         Ok(cert) => cert,
         Err(code) => return code,
     };
     let issuer = Issuer::of(&folder.ca.issued.cert);
-    let Some(id) = issuer.and_then(|issuer| CertId::of(&cert, &issuer, false)) else {
+    let Some(id) = issuer.and_then(|issuer| CertId::of(&cert_der, &issuer, false)) else {
         return refuse(&format!("{} cannot be read as a certificate", args.cert.display()));
     };
     let status = status_of(&folder, &id.serial);
+    // Current no longer than the CA: refused as a certificate of that many days would be.
+    if let Err(err) = folder.ca.within_its_dates(args.days) {
+        return crate::fail(&err);
+    }
     let hours = args.days.saturating_mul(24);
     let response = match folder.ca.ocsp_response(&[(id, status)], hours, None) {
         Ok(response) => response,
         Err(err) => return crate::fail(&err),
     };
+    let folder_files = files::ca_folder_files(&folder.dir);
+    let mut inputs: Vec<(&str, &Path)> = folder_files
+        .iter()
+        .map(|(what, path)| (*what, path.as_path()))
+        .collect();
+    inputs.push(("the certificate", &args.cert));
+    if let Err(why) = files::not_an_input(&args.out, &inputs) {
+        return refuse(&why);
+    }
+    if args.out.is_dir() {
+        return refuse(&format!("--out {} is a folder: give a file name", args.out.display()));
+    }
     if !args.force && args.out.exists() {
         return refuse(&format!(
             "{} exists: give --force to replace it (a server stapling it reloads it), or another --out",
@@ -104,19 +120,26 @@ pub(crate) fn run(args: &OcspArgs) -> ExitCode {
     out.line(&format!(
         "wrote {}: OCSP response for {}, serial {}: {status}; signed by {}, current for {} (make it again before then)",
         args.out.display(),
-        x509::subject(&cert),
-        x509::serial_hex(&cert),
+        x509::subject(&cert_der),
+        x509::serial_hex(&cert_der),
         x509::subject(&folder.ca.issued.cert),
         x509::span(i64::try_from(hours.saturating_mul(3600)).unwrap_or(i64::MAX))
     ));
+    let (cert, response, ca) = (
+        crate::generate::shell_word(&args.cert),
+        crate::generate::shell_word(&args.out),
+        crate::generate::shell_word(&folder.dir.join("ca.pem")),
+    );
+    let server = tls_core::inspect::inspect(&cert_der, tls_core::inspect::Position::Leaf).is_ok_and(|info| {
+        info.extended_key_usage.is_empty() || info.extended_key_usage.iter().any(|usage| usage == "serverAuth")
+    });
+    if server {
+        out.line(&format!(
+            "staple it: echo-server --cert {cert} --key KEY --ocsp-response {response}"
+        ));
+    }
     out.line(&format!(
-        "staple it: echo-server --cert {} --key KEY --ocsp-response {}; check it: openssl ocsp -respin {} -issuer {} -CAfile {} -cert {}",
-        args.cert.display(),
-        args.out.display(),
-        args.out.display(),
-        folder.dir.join("ca.pem").display(),
-        folder.dir.join("ca.pem").display(),
-        args.cert.display()
+        "check it: openssl ocsp -respin {response} -issuer {ca} -CAfile {ca} -cert {cert}"
     ));
     ExitCode::SUCCESS
 }
@@ -240,10 +263,27 @@ fn respond(dir: &Path, request: &ocsp::Request) -> (String, Vec<u8>) {
     }
 }
 
-/// The request a GET carries: its path, percent-decoded, as base64.
+/// The request a GET carries: the end of its path, percent-decoded, as base64, after the responder's
+/// own path when its URL has one (`/ocsp/BASE64`).
 fn from_path(path: &str) -> Result<Vec<u8>, String> {
+    let mut starts = path.match_indices('/').map(|(at, _)| at + 1);
+    let whole = decoded(path.trim_start_matches('/'));
+    if whole.as_deref().is_ok_and(|bytes| ocsp::read_request(bytes).is_ok()) {
+        return whole;
+    }
+    // A responder URL with a path of its own: the request is what follows one of its slashes.
+    starts
+        .find_map(|start| {
+            decoded(&path[start..])
+                .ok()
+                .filter(|bytes| ocsp::read_request(bytes).is_ok())
+        })
+        .map_or(whole, Ok)
+}
+
+/// `encoded`, percent-decoded, as base64.
+fn decoded(encoded: &str) -> Result<Vec<u8>, String> {
     use base64::Engine as _;
-    let encoded = path.trim_start_matches('/');
     let mut decoded = String::with_capacity(encoded.len());
     let mut chars = encoded.chars();
     while let Some(c) = chars.next() {

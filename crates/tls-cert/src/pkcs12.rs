@@ -39,6 +39,15 @@ pub(crate) struct Pkcs12Args {
 
 /// Writes the file, and says what it holds and how it is protected; never the password.
 pub(crate) fn run(args: &Pkcs12Args) -> ExitCode {
+    let mut inputs = vec![
+        ("the certificate", args.cert.as_path()),
+        ("the password file", args.password_file.as_path()),
+    ];
+    inputs.extend(args.key.as_deref().map(|key| ("the key", key)));
+    inputs.extend(args.ca.iter().map(|ca| ("a CA file", ca.as_path())));
+    if let Err(why) = files::not_an_input(&args.out, &inputs) {
+        return refuse(&why);
+    }
     let password = match files::read_password(&args.password_file) {
         Ok(password) if password.is_empty() => {
             return refuse(&format!(

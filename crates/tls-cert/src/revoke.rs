@@ -90,7 +90,18 @@ impl CaFolder {
         let index_path = dir.join("index.txt");
         let index = match std::fs::read(&index_path) {
             Ok(bytes) => read_index(&bytes).map_err(|err| format!("{}: {err}", index_path.display()))?,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                // A list that revoked certificates, and no record of them: a new list would take them back.
+                let listed = last_crl(dir).map_or(0, |crl| crl.revoked.len());
+                if listed > 0 {
+                    return Err(format!(
+                        "{} is missing, but {} lists {listed} revoked certificate(s): restore index.txt first (a list made without it would take them back)",
+                        index_path.display(),
+                        dir.join("crl.pem").display()
+                    ));
+                }
+                Vec::new()
+            }
             Err(err) => return Err(format!("cannot read {}: {err}", index_path.display())),
         };
         Ok(Self {
@@ -158,7 +169,10 @@ impl CaFolder {
                     text.trim()
                 ))
             })?,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => 1,
+            // Without its file, the number goes on from the last list's.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => last_crl(&self.dir)
+                .and_then(|crl| crl.crl_number?.parse::<u64>().ok())
+                .map_or(1, |number| number.saturating_add(1)),
             Err(err) => return Err(refuse(&format!("cannot read {}: {err}", number_path.display()))),
         };
         let crl = self
@@ -186,12 +200,27 @@ impl CaFolder {
     }
 }
 
+/// The folder's last CRL (`crl.pem`), read, when it has one.
+fn last_crl(dir: &Path) -> Option<tls_core::inspect::CrlInfo> {
+    let bytes = std::fs::read(dir.join("crl.pem")).ok()?;
+    let crl = tls_core::pem::parse_crls(&dir.join("crl.pem"), bytes)
+        .ok()?
+        .into_iter()
+        .next()?;
+    tls_core::inspect::read_crl(&crl, &[], 0).ok()
+}
+
 /// Revokes the certificate in `args.cert`: recorded in the folder's index, a fresh CRL written.
 pub(crate) fn run_revoke(args: &RevokeArgs) -> ExitCode {
     let mut folder = match CaFolder::open(&args.folder.ca_dir) {
         Ok(folder) => folder,
         Err(why) => return refuse(&why),
     };
+    if args.reason == RevocationReason::RemoveFromCrl {
+        return refuse(
+            &"removeFromCRL is not a reason to revoke: it takes a certificate off a delta CRL, which tls-cert does not make",
+        );
+    }
     let cert = match folder.issued_certificate(&args.cert) {
         Ok(cert) => cert,
         Err(code) => return code,
@@ -223,8 +252,13 @@ pub(crate) fn run_revoke(args: &RevokeArgs) -> ExitCode {
     };
     match known {
         Some((date, reason)) => out.line(&format!(
-            "{who}, was revoked already, on {}, reason {reason}: nothing new is recorded",
-            x509::unix_to_rfc3339(date)
+            "{who}, was revoked already, on {}, reason {reason}: nothing new is recorded{}",
+            x509::unix_to_rfc3339(date),
+            if reason == args.reason {
+                String::new()
+            } else {
+                format!(" (a revocation's reason is not changed: it stays {reason})")
+            }
         )),
         None => {
             let index_path = folder.dir.join("index.txt");
@@ -242,13 +276,41 @@ pub(crate) fn run_revoke(args: &RevokeArgs) -> ExitCode {
     if let Err(code) = folder.write_crl(&crl, &mut out) {
         return code;
     }
-    out.line(&format!(
-        "it takes effect where the CRL is read: echo-server --client-ca {ca} --crl {crl} (reloaded when it changes), echo-client --crl {crl}, tls-cert verify --ca {ca} --crl {crl} {cert}",
-        ca = ca_path.display(),
-        crl = folder.dir.join("crl.pem").display(),
-        cert = args.cert.display()
+    out.line(&where_it_counts(
+        &cert,
+        &ca_path,
+        &folder.dir.join("crl.pem"),
+        &args.cert,
     ));
     ExitCode::SUCCESS
+}
+
+/// Where a revocation of `cert` counts, as commands to paste: a server's certificate is checked by
+/// clients, a client's by servers, an intermediate's by clients that check the whole chain.
+fn where_it_counts(cert: &CertificateDer<'_>, ca: &Path, crl: &Path, file: &Path) -> String {
+    let (ca, crl, file) = (
+        crate::generate::shell_word(ca),
+        crate::generate::shell_word(crl),
+        crate::generate::shell_word(file),
+    );
+    if x509::is_ca(cert) {
+        return format!(
+            "clients that check the whole chain refuse what it signed: openssl verify -crl_check_all -CAfile ROOT -CRLfile {crl} ...; rustls (echo-client, tls-cert verify) checks the end entity's revocation only"
+        );
+    }
+    let client = tls_core::inspect::inspect(cert, tls_core::inspect::Position::Leaf).is_ok_and(|info| {
+        info.extended_key_usage.iter().any(|usage| usage == "clientAuth")
+            && !info.extended_key_usage.iter().any(|usage| usage == "serverAuth")
+    });
+    if client {
+        format!(
+            "it takes effect where the CRL is read: echo-server --client-ca {ca} --crl {crl} (reloaded when it changes), tls-cert verify --purpose client --ca {ca} --crl {crl} {file}"
+        )
+    } else {
+        format!(
+            "it takes effect where the CRL is read: echo-client --crl {crl}, tls-cert verify --ca {ca} --crl {crl} {file}, and OCSP answers (tls-cert ocsp, ocsp-responder)"
+        )
+    }
 }
 
 /// Writes the folder's CRL again, with a fresh next update.

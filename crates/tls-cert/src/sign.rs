@@ -46,6 +46,14 @@ pub(crate) fn run(args: &SignArgs) -> ExitCode {
     let der = CertificateSigningRequestDer::from_pem_slice(&bytes)
         .map(|der| der.as_ref().to_vec())
         .unwrap_or(bytes);
+    let inputs = [
+        ("the request", args.request.as_path()),
+        ("the CA certificate", args.ca.as_path()),
+        ("the CA's key", args.ca_key.as_path()),
+    ];
+    if let Err(why) = files::not_an_input(&args.out, &inputs) {
+        return refuse(&why);
+    }
     let ca = match CertificateAuthority::load(&args.ca, &args.ca_key) {
         Ok(ca) => ca,
         Err(err) => return crate::fail(&err),

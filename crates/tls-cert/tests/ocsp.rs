@@ -88,6 +88,10 @@ async fn ocsp_writes_what_openssl_verifies_good_then_revoked() {
             "is not a folder",
         ),
         (
+            vec!["ocsp", &client, "--ca-dir", &dir, "--out", &nothing, "--days", "5000"],
+            "would outlive their CA",
+        ),
+        (
             vec!["ocsp", &client, "--ca-dir", &dir, "--out", &nothing, "--days", "0"],
             "0 days",
         ),
@@ -189,6 +193,26 @@ async fn the_responder_answers_openssl_by_post_and_curl_by_get_as_the_index_says
         said.contains("Response verify OK") && said.contains(&format!("{server}: good")),
         "{said}"
     );
+
+    // The same, under a responder URL with a path of its own.
+    let got = run(
+        "curl",
+        &[
+            "--silent",
+            "--show-error",
+            "--max-time",
+            "10",
+            "--output",
+            &answer,
+            &format!("{url}ocsp/{encoded}"),
+        ],
+        "curl",
+        b"",
+    )
+    .await;
+    assert!(got.ok(), "{}", got.stderr);
+    let said = openssl_reads(&pki, &answer, &server).await;
+    assert!(said.contains(&format!("{server}: good")), "{said}");
 
     // Another CA's certificate: unauthorized; bytes that are no request: malformedRequest.
     let other = PkiFiles::new();

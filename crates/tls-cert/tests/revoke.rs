@@ -166,6 +166,8 @@ async fn revoke_records_what_openssl_reads_and_verify_names_serial_date_and_reas
     assert!(again.stdout.contains("CRL number 2, 1 revoked"), "{}", again.stdout);
     assert_eq!(std::fs::read_to_string(&index).expect("index.txt"), index_before);
     // The client's too: two entries; then the list alone, made again with a fresh next update.
+    let older = pki.dir().join("older.crl").display().to_string();
+    std::fs::copy(&crl, &older).expect("keep the list before the client's revocation");
     let both = tls_cert(&["revoke", &client, "--ca-dir", &dir]).await;
     assert!(
         both.stdout.contains("reason unspecified") && both.stdout.contains("CRL number 3, 2 revoked"),
@@ -181,6 +183,117 @@ async fn revoke_records_what_openssl_reads_and_verify_names_serial_date_and_reas
         std::fs::read_to_string(pki.path("crlnumber")).expect("crlnumber"),
         "05\n"
     );
+    // Two lists from the CA, in either order: the newest (highest number) is the one read.
+    for crls in [[older.as_str(), crl.as_str()], [crl.as_str(), older.as_str()]] {
+        let ran = tls_cert(&[
+            "verify",
+            "--ca",
+            &ca,
+            "--crl",
+            crls[0],
+            "--crl",
+            crls[1],
+            "--purpose",
+            "client",
+            &client,
+        ])
+        .await;
+        assert!(
+            ran.code == Some(1) && ran.stdout.contains("was revoked on"),
+            "{crls:?}: {ran:?}"
+        );
+    }
+    // Its number file lost: the numbers go on from the last list's.
+    std::fs::remove_file(pki.path("crlnumber")).expect("remove crlnumber");
+    let fresh = tls_cert(&["crl", "--ca-dir", &dir]).await;
+    assert!(
+        fresh.ok() && fresh.stdout.contains("CRL number 5, 2 revoked"),
+        "{fresh:?}"
+    );
+    // Its index lost: refused, since a list made now would take the revocations back.
+    std::fs::remove_file(pki.path("index.txt")).expect("remove index.txt");
+    let refused = tls_cert(&["crl", "--ca-dir", &dir]).await;
+    assert!(
+        refused.code == Some(2)
+            && refused.stderr.contains("index.txt is missing, but")
+            && refused.stderr.contains("lists 2 revoked certificate(s)"),
+        "{refused:?}"
+    );
+    let refused = tls_cert(&["revoke", &client, "--ca-dir", &dir, "--reason", "removeFromCRL"]).await;
+    assert!(refused.code == Some(2), "{refused:?}");
+}
+
+#[tokio::test]
+async fn nothing_a_command_reads_is_written_over_even_with_force() {
+    let pki = PkiFiles::new();
+    let dir = pki.dir().display().to_string();
+    let (ca, ca_key, server) = (pki.arg("ca.pem"), pki.arg("ca.key"), pki.arg("server.pem"));
+    let key_before = std::fs::read(&ca_key).expect("the CA key");
+    let password = write(pki.dir(), "pw.txt", "pw\n").display().to_string();
+    let request = pki.dir().join("app.csr").display().to_string();
+    let made = openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        "/CN=app.test",
+        "-keyout",
+        &pki.arg("app.key"),
+        "-out",
+        &request,
+    ])
+    .await;
+    assert!(made.ok(), "{}", made.stderr);
+    for args in [
+        vec!["ocsp", &server, "--ca-dir", &dir, "--out", &ca_key, "--force"],
+        vec![
+            "sign", &request, "--ca", &ca, "--ca-key", &ca_key, "--out", &ca_key, "--force",
+        ],
+        vec![
+            "sign", &request, "--ca", &ca, "--ca-key", &ca_key, "--out", &request, "--force",
+        ],
+        vec![
+            "pkcs12",
+            "--cert",
+            &server,
+            "--key",
+            &pki.arg("server.key"),
+            "--out",
+            &password,
+            "--password-file",
+            &password,
+            "--force",
+        ],
+        vec![
+            "generate",
+            "--out",
+            &dir,
+            "--intermediate",
+            "X",
+            "--ca",
+            &ca,
+            "--ca-key",
+            &ca_key,
+            "--permit",
+            "x.test",
+            "--force",
+        ],
+    ] {
+        let ran = tls_cert(&args).await;
+        assert_eq!(ran.code, Some(2), "{args:?}: {ran:?}");
+        assert!(
+            ran.stderr
+                .contains("which this command reads: it is never written over, even with --force"),
+            "{args:?}: {}",
+            ran.stderr
+        );
+    }
+    assert_eq!(std::fs::read(&ca_key).expect("the CA key"), key_before);
+    assert_eq!(std::fs::read_to_string(&password).expect("the password"), "pw\n");
 }
 
 /// An RFC 3339 time as openssl prints a CRL's dates (`Dec  6 18:26:12 2026 GMT`).
@@ -297,13 +410,59 @@ async fn an_intermediate_is_limited_to_its_names_and_its_folder_signs_and_revoke
         work.path().join("good").display().to_string(),
         work.path().join("bad").display().to_string(),
     );
-    for (out, name) in [(&good, "app.example.test"), (&bad, "evil.test")] {
-        let made = tls_cert(&[
-            "generate", "--out", out, "--ca", &team_ca, "--ca-key", &team_key, "--san", name,
-        ])
-        .await;
-        assert!(made.ok(), "{}", made.stderr);
-    }
+    let made = tls_cert(&[
+        "generate",
+        "--out",
+        &good,
+        "--ca",
+        &team_ca,
+        "--ca-key",
+        &team_key,
+        "--san",
+        "app.example.test",
+    ])
+    .await;
+    assert!(made.ok(), "{}", made.stderr);
+    // tls-cert refuses a name outside them (below); openssl signs one, to see what clients say.
+    std::fs::create_dir_all(&bad).expect("a folder");
+    let (bad_key, bad_csr) = (format!("{bad}/server.key"), format!("{bad}/server.csr"));
+    let made = openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        "/CN=evil.test",
+        "-addext",
+        "subjectAltName=DNS:evil.test",
+        "-keyout",
+        &bad_key,
+        "-out",
+        &bad_csr,
+    ])
+    .await;
+    assert!(made.ok(), "{}", made.stderr);
+    let made = openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &bad_csr,
+        "-CA",
+        &team_ca,
+        "-CAkey",
+        &team_key,
+        "-days",
+        "2",
+        "-copy_extensions",
+        "copy",
+        "-out",
+        &format!("{bad}/server.pem"),
+    ])
+    .await;
+    assert!(made.ok(), "{}", made.stderr);
     let checked = openssl(&[
         "verify",
         "-CAfile",
@@ -327,7 +486,14 @@ async fn an_intermediate_is_limited_to_its_names_and_its_folder_signs_and_revoke
         !checked.ok() && checked.stderr.contains("permitted subtree violation"),
         "{checked:?}"
     );
-    let ours = tls_cert(&["verify", "--ca", &ca, &format!("{bad}/server.pem")]).await;
+    // As a server sends it: the certificate, then the intermediate.
+    let served = format!(
+        "{}{}",
+        std::fs::read_to_string(format!("{bad}/server.pem")).expect("the certificate"),
+        std::fs::read_to_string(&team_ca).expect("the intermediate")
+    );
+    std::fs::write(format!("{bad}/chain.pem"), served).expect("the chain");
+    let ours = tls_cert(&["verify", "--ca", &ca, &format!("{bad}/chain.pem")]).await;
     assert!(
         ours.stdout.contains("outside the names the intermediate CN=Team CA"),
         "{}",
@@ -349,6 +515,42 @@ async fn an_intermediate_is_limited_to_its_names_and_its_folder_signs_and_revoke
     ])
     .await;
     assert!(checked.stderr.contains("certificate revoked"), "{checked:?}");
+    // Names it may not certify, and a CA below it: refused before anything is signed.
+    let ran = tls_cert(&[
+        "generate",
+        "--out",
+        &work.path().join("outside").display().to_string(),
+        "--ca",
+        &team_ca,
+        "--ca-key",
+        &team_key,
+    ])
+    .await;
+    assert!(
+        ran.code == Some(2) && ran.stderr.contains("the CA CN=Team CA may not certify 127.0.0.1: its name constraints permit only DNS example.test and every name below it, IP 10.0.0.0/8"),
+        "{ran:?}"
+    );
+    let ran = tls_cert(&[
+        "generate",
+        "--out",
+        &work.path().join("below").display().to_string(),
+        "--intermediate",
+        "Below",
+        "--ca",
+        &team_ca,
+        "--ca-key",
+        &team_key,
+        "--permit",
+        "a.example.test",
+    ])
+    .await;
+    assert!(
+        ran.code == Some(2)
+            && ran
+                .stderr
+                .contains("may sign no CA below it (its pathLenConstraint is 0)"),
+        "{ran:?}"
+    );
     // Without --permit, and with a name that is none: refused.
     let intermediate = |permit: &[&str]| {
         let mut args = [

@@ -178,6 +178,102 @@ pub struct CertificateAuthority {
     pub published: Published,
 }
 
+impl CertificateAuthority {
+    /// Refuses, before anything is signed, what this CA's own certificate forbids and every client
+    /// would refuse: a name outside its name constraints (`sans`, the names asked for), or a CA below a
+    /// CA whose pathLenConstraint is 0 (`ca_below`).
+    ///
+    /// # Errors
+    /// [`Error::BadRequest`] naming the CA, what it allows and what was asked.
+    pub(crate) fn may_certify(&self, sans: &[rcgen::SanType], ca_below: bool) -> Result<()> {
+        let Ok((_, cert)) = x509_parser::parse_x509_certificate(&self.issued.cert) else {
+            return Ok(());
+        };
+        let me = crate::x509::subject(&self.issued.cert);
+        let path_len = cert
+            .basic_constraints()
+            .ok()
+            .flatten()
+            .and_then(|bc| bc.value.path_len_constraint);
+        if ca_below && path_len == Some(0) {
+            return Err(Error::BadRequest {
+                problem: format!("the CA {me} may sign no CA below it (its pathLenConstraint is 0)"),
+                remedy: None,
+            });
+        }
+        let Some(constraints) = cert.name_constraints().ok().flatten() else {
+            return Ok(());
+        };
+        let permitted = constraints.value.permitted_subtrees.as_deref().unwrap_or_default();
+        let excluded = constraints.value.excluded_subtrees.as_deref().unwrap_or_default();
+        for san in sans {
+            let (name, kind_of): (String, fn(&x509_parser::extensions::GeneralName<'_>) -> bool) = match san {
+                rcgen::SanType::DnsName(dns) => (dns.as_str().to_ascii_lowercase(), |g| {
+                    matches!(g, x509_parser::extensions::GeneralName::DNSName(_))
+                }),
+                rcgen::SanType::IpAddress(ip) => (ip.to_string(), |g| {
+                    matches!(g, x509_parser::extensions::GeneralName::IPAddress(_))
+                }),
+                _ => continue,
+            };
+            let within = |subtree: &x509_parser::extensions::GeneralSubtree<'_>| subtree_holds(&subtree.base, san);
+            let typed: Vec<_> = permitted.iter().filter(|subtree| kind_of(&subtree.base)).collect();
+            let outside = !typed.is_empty() && !typed.iter().any(|subtree| within(subtree));
+            if outside || excluded.iter().any(within) {
+                let allowed: Vec<String> = permitted.iter().map(|subtree| subtree_words(&subtree.base)).collect();
+                return Err(Error::BadRequest {
+                    problem: format!(
+                        "the CA {me} may not certify {name}: its name constraints permit only {}, and every client would refuse the certificate",
+                        allowed.join(", ")
+                    ),
+                    remedy: Some(Remedy::NameTheCaAllows),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A permitted subtree as `--permit` takes it: `DNS example.test and every name below it`, `IP 10.0.0.0/8`.
+fn subtree_words(base: &x509_parser::extensions::GeneralName<'_>) -> String {
+    use x509_parser::extensions::GeneralName;
+    match base {
+        GeneralName::DNSName(domain) => format!("DNS {domain} and every name below it"),
+        GeneralName::IPAddress(range) => {
+            let (net, mask) = range.split_at(range.len() / 2);
+            let prefix: u32 = mask.iter().map(|byte| byte.count_ones()).sum();
+            match crate::x509::ip_from_bytes(net) {
+                Some(ip) => format!("IP {ip}/{prefix}"),
+                None => "an IP range".to_owned(),
+            }
+        }
+        other => format!("{other}"),
+    }
+}
+
+/// Whether the subtree `base` holds `san` (a DNS name in or below its domain, an address in its range).
+fn subtree_holds(base: &x509_parser::extensions::GeneralName<'_>, san: &rcgen::SanType) -> bool {
+    use x509_parser::extensions::GeneralName;
+    match (base, san) {
+        (GeneralName::DNSName(domain), rcgen::SanType::DnsName(dns)) => {
+            let (name, domain) = (
+                dns.as_str().to_ascii_lowercase(),
+                domain.trim_start_matches('.').to_ascii_lowercase(),
+            );
+            domain.is_empty() || name == domain || name.ends_with(&format!(".{domain}"))
+        }
+        (GeneralName::IPAddress(range), rcgen::SanType::IpAddress(ip)) => {
+            let address = match ip {
+                std::net::IpAddr::V4(v4) => v4.octets().to_vec(),
+                std::net::IpAddr::V6(v6) => v6.octets().to_vec(),
+            };
+            let (net, mask) = range.split_at(range.len() / 2);
+            net.len() == address.len() && address.iter().zip(net).zip(mask).all(|((a, n), m)| a & m == n & m)
+        }
+        _ => false,
+    }
+}
+
 /// A name an intermediate CA may certify: a DNS domain and every name below it, or a range of IP
 /// addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,6 +319,15 @@ impl std::str::FromStr for Permitted {
                     .filter(|prefix| *prefix <= most)
                     .ok_or_else(|| format!("{text:?}: the prefix after / is a number from 0 to {most}"))?,
             };
+            let bits = match address {
+                std::net::IpAddr::V4(v4) => u128::from(u32::from(v4)) << 96,
+                std::net::IpAddr::V6(v6) => u128::from(v6),
+            };
+            if prefix < most && bits << prefix != 0 {
+                return Err(format!(
+                    "{text:?} has address bits set past its /{prefix}: give the range's first address"
+                ));
+            }
             return Ok(Self::Range { address, prefix });
         }
         let domain = text.trim_start_matches('.').to_ascii_lowercase();
@@ -459,6 +564,7 @@ impl CertificateAuthority {
         permitted: &[Permitted],
         key_type: KeyType,
     ) -> Result<Self> {
+        self.may_certify(&[], true)?;
         let mut params = ca_params(common_name, validity);
         params.use_authority_key_identifier_extension = true;
         if !permitted.is_empty() {
@@ -506,6 +612,7 @@ impl CertificateAuthority {
         key_type: KeyType,
     ) -> Result<Issued> {
         let mut params = leaf_params(names, usage, validity)?;
+        self.may_certify(&params.subject_alt_names, false)?;
         self.published.write_into(&mut params);
         let key = key_type.generate()?;
         let cert = params

@@ -155,6 +155,31 @@ impl Revocation {
     }
 }
 
+/// `crls` with, of several from one CA, only the one with the highest CRL number (the newest): a
+/// verifier given an older list beside the newer one would read the first it finds.
+pub fn newest(crls: Vec<Crl>) -> Vec<Crl> {
+    // Each list's issuer (DER) and number (big-endian).
+    let key = |crl: &Crl| -> Option<(Vec<u8>, Vec<u8>)> {
+        let (_, parsed) = x509_parser::parse_x509_crl(crl).ok()?;
+        let number = parsed.crl_number().map(|n| n.to_bytes_be()).unwrap_or_default();
+        Some((parsed.issuer().as_raw().to_vec(), number))
+    };
+    let keyed: Vec<_> = crls.into_iter().map(|crl| (key(&crl), crl)).collect();
+    let newer = |a: &[u8], b: &[u8]| (a.len(), a) > (b.len(), b);
+    keyed
+        .iter()
+        .filter(|(mine, _)| {
+            let Some((issuer, number)) = mine else { return true };
+            !keyed.iter().any(|(other, _)| {
+                other
+                    .as_ref()
+                    .is_some_and(|(other_issuer, other_number)| other_issuer == issuer && newer(other_number, number))
+            })
+        })
+        .map(|(_, crl)| crl.clone())
+        .collect()
+}
+
 /// The entry of `crls` that revokes `cert`: in a list whose issuer is the certificate's, for its
 /// serial number.
 pub fn revoked_entry(crls: &[Crl], cert: &CertificateDer<'_>) -> Option<Revoked> {

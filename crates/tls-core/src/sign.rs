@@ -95,6 +95,7 @@ impl CertificateAuthority {
                     .to_owned(),
             );
         }
+        self.may_certify(&params.subject_alt_names, false)?;
         self.published.write_into(&mut params);
         let key = SubjectPublicKeyInfo::from_der(info.subject_pki.raw).map_err(|cause| Error::Generate {
             step: "the request's public key",
