@@ -174,7 +174,23 @@ pub(crate) fn reload_when_asked(reloaded: Reloaded) -> impl Future<Output = ()> 
                 ),
             }
         }
-        match load_checked(&pairs, &staples).and_then(|identities| certs.replace(identities)) {
+        // A staple that can no longer be used (out of date, for another certificate) is dropped, not
+        // kept: the certificates are served without it, which clients accept, until a fresh one.
+        let loaded = load_checked(&pairs, &staples).or_else(|err| match &err {
+            tls_core::Error::Load {
+                what: Material::OcspResponse,
+                ..
+            } => {
+                tracing::error!(
+                    target: "echo_server",
+                    "not stapling ({why}): {}; serving without an OCSP response until a fresh one comes",
+                    err.report_with(tls_echo_cli::advice)
+                );
+                load_checked(&pairs, &[])
+            }
+            _ => Err(err),
+        });
+        match loaded.and_then(|identities| certs.replace(identities)) {
             Ok(()) => tracing::info!(
                 target: "echo_server",
                 "reloaded certificates ({why}): new connections get {}",
@@ -227,11 +243,13 @@ pub(crate) fn client_trust(
 /// A file that cannot be loaded, or holds a CRL no `client_ca` signed, naming it.
 pub(crate) fn load_crls(paths: &[PathBuf], client_ca: &[CertificateDer<'static>]) -> tls_core::Result<Vec<Crl>> {
     let now = i64::try_from(tls_core::pki_types::UnixTime::now().as_secs()).unwrap_or(i64::MAX);
-    for path in paths.iter().filter(|path| !is_stdin(path)) {
-        for crl in input::load_crls(path)? {
-            let Ok(info) = tls_core::inspect::read_crl(&crl, client_ca, now) else {
-                continue;
-            };
+    let mut crls = Vec::new();
+    for path in paths {
+        let loaded = input::load_crls(path)?;
+        for info in loaded
+            .iter()
+            .filter_map(|crl| tls_core::inspect::read_crl(crl, client_ca, now).ok())
+        {
             if let Some(check) = info.signature_check.as_ref().filter(|check| !check.verified) {
                 return Err(tls_core::Error::Load {
                     what: Material::Crls,
@@ -253,8 +271,9 @@ pub(crate) fn load_crls(paths: &[PathBuf], client_ca: &[CertificateDer<'static>]
                 );
             }
         }
+        crls.extend(loaded);
     }
-    input::load_crl_files(paths)
+    Ok(tls_core::revocation::newest(crls))
 }
 
 /// Reads the CRLs of `files` again; a file that fails keeps the ones in use.

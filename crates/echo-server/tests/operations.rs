@@ -301,7 +301,7 @@ async fn a_crl_needs_client_certificates_and_a_foreign_one_is_refused_at_start()
     .await;
     assert_eq!(ran.code, Some(2), "{ran:?}");
     assert!(
-        ran.stderr.contains("no CRL (X509 CRL block) found") && ran.stderr.contains("ca.pem"),
+        ran.stderr.contains("no CRL (X509 CRL block, or DER) found") && ran.stderr.contains("ca.pem"),
         "{}",
         ran.stderr
     );
@@ -386,6 +386,29 @@ async fn a_stapled_ocsp_response_reaches_openssl_and_curl_and_is_reloaded_with_t
     server.peer.wait_for(Output::Stderr, "reloaded certificates").await;
     let curled = common::curl(&["--cacert", &ca, "--cert-status", &url]).await;
     assert_eq!(curled.code, Some(91), "{curled:?}");
+    // A response that can no longer be used (here, for another certificate) is dropped at the reload,
+    // not kept: the server goes on without a staple.
+    ocsp_file(&pki, "server.ocsp", &pki.pki.client, CertStatus::Good);
+    let line = server
+        .peer
+        .wait_for(Output::Stderr, "not stapling (files changed)")
+        .await;
+    assert!(
+        line.contains("serving without an OCSP response until a fresh one comes"),
+        "{line}"
+    );
+    server.peer.wait_for(Output::Stderr, "reloaded certificates").await;
+    let (_, out, err) = common::run_with_input(
+        "openssl",
+        &["s_client", "-connect", &server.addr, "-CAfile", &ca, "-status"],
+        "openssl",
+        b"Hello\n\n",
+    )
+    .await;
+    assert!(
+        format!("{out}{err}").contains("OCSP response: no response sent"),
+        "{out}{err}"
+    );
 
     // A response for another certificate: refused at start, by name, with what to do.
     let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));

@@ -37,7 +37,7 @@ pub(crate) struct OcspArgs {
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
     /// Days the response is current for (its next update): make it again before then
-    #[arg(long, default_value_t = 7, value_name = "N", value_parser = crate::generate::days)]
+    #[arg(long, default_value_t = 7, value_name = "N", value_parser = crate::revoke::list_days)]
     days: u64,
     /// Replace --out when it exists (at once: a server reloading it sees the old file or the new one)
     #[arg(long)]
@@ -130,10 +130,7 @@ pub(crate) fn run(args: &OcspArgs) -> ExitCode {
         crate::generate::shell_word(&args.out),
         crate::generate::shell_word(&folder.dir.join("ca.pem")),
     );
-    let server = tls_core::inspect::inspect(&cert_der, tls_core::inspect::Position::Leaf).is_ok_and(|info| {
-        info.extended_key_usage.is_empty() || info.extended_key_usage.iter().any(|usage| usage == "serverAuth")
-    });
-    if server {
+    if crate::revoke::for_servers(&cert_der) {
         out.line(&format!(
             "staple it: echo-server --cert {cert} --key KEY --ocsp-response {response}"
         ));

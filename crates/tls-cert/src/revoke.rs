@@ -39,8 +39,19 @@ pub(crate) struct FolderArgs {
     #[arg(long, value_name = "DIR")]
     ca_dir: PathBuf,
     /// Days until the CRL's next update: clients refuse it after that, so make it again before
-    #[arg(long, default_value_t = CRL_DAYS, value_name = "N", value_parser = crate::generate::days)]
+    #[arg(long, default_value_t = CRL_DAYS, value_name = "N", value_parser = list_days)]
     days: u64,
+}
+
+/// Days a CRL or an OCSP answer is current for: 1 or more (the CA's own end is checked later).
+pub(crate) fn list_days(text: &str) -> Result<u64, String> {
+    match crate::generate::days(text) {
+        Ok(days) => Ok(days),
+        Err(_) if text.trim() == "0" => {
+            Err("a list current for 0 days is out of date as soon as it is made; give 1 or more".into())
+        }
+        Err(why) => Err(why.replace("a certificate", "a list")),
+    }
 }
 
 /// A CA folder, opened: its CA, and what it revoked.
@@ -298,11 +309,7 @@ fn where_it_counts(cert: &CertificateDer<'_>, ca: &Path, crl: &Path, file: &Path
             "clients that check the whole chain refuse what it signed: openssl verify -crl_check_all -CAfile ROOT -CRLfile {crl} ...; rustls (echo-client, tls-cert verify) checks the end entity's revocation only"
         );
     }
-    let client = tls_core::inspect::inspect(cert, tls_core::inspect::Position::Leaf).is_ok_and(|info| {
-        info.extended_key_usage.iter().any(|usage| usage == "clientAuth")
-            && !info.extended_key_usage.iter().any(|usage| usage == "serverAuth")
-    });
-    if client {
+    if !for_servers(cert) {
         format!(
             "it takes effect where the CRL is read: echo-server --client-ca {ca} --crl {crl} (reloaded when it changes), tls-cert verify --purpose client --ca {ca} --crl {crl} {file}"
         )
@@ -311,6 +318,13 @@ fn where_it_counts(cert: &CertificateDer<'_>, ca: &Path, crl: &Path, file: &Path
             "it takes effect where the CRL is read: echo-client --crl {crl}, tls-cert verify --ca {ca} --crl {crl} {file}, and OCSP answers (tls-cert ocsp, ocsp-responder)"
         )
     }
+}
+
+/// Whether `cert` may be a TLS server's: no extended key usage, or serverAuth among them.
+pub(crate) fn for_servers(cert: &CertificateDer<'_>) -> bool {
+    tls_core::inspect::inspect(cert, tls_core::inspect::Position::Leaf).is_ok_and(|info| {
+        info.extended_key_usage.is_empty() || info.extended_key_usage.iter().any(|usage| usage == "serverAuth")
+    })
 }
 
 /// Writes the folder's CRL again, with a fresh next update.

@@ -375,53 +375,52 @@ fn add(ca: &Ca, store: &Store) -> Outcome {
             )
         }
         Store::Nss { db, .. } => {
-            let pem_file = std::env::temp_dir().join(format!("{}-{}.pem", ca.nickname(), std::process::id()));
-            if let Err(err) = std::fs::write(&pem_file, &ca.pem) {
-                return not_done(
-                    format!("cannot write {} ({err})", pem_file.display()),
-                    commands(true, ca, store),
-                );
-            }
             let db = format!("sql:{}", db.display());
-            let file = pem_file.display().to_string();
-            let outcome = run_tool(
+            with_ca_file(
+                ca,
+                store,
                 "certutil",
-                &["-A", "-d", &db, "-n", &ca.nickname(), "-t", "C,,", "-i", &file],
-                || commands(true, ca, store),
-                || format!("added as {}", ca.nickname()),
-            );
-            let _ = std::fs::remove_file(&pem_file);
-            outcome
+                &["-A", "-d", &db, "-n", &ca.nickname(), "-t", "C,,", "-i"],
+            )
         }
-        Store::Java => {
-            let pem_file = std::env::temp_dir().join(format!("{}-{}.pem", ca.nickname(), std::process::id()));
-            if let Err(err) = std::fs::write(&pem_file, &ca.pem) {
-                return not_done(
-                    format!("cannot write {} ({err})", pem_file.display()),
-                    commands(true, ca, store),
-                );
-            }
-            let file = pem_file.display().to_string();
-            let outcome = run_tool(
-                "keytool",
-                &[
-                    "-importcert",
-                    "-noprompt",
-                    "-cacerts",
-                    "-storepass",
-                    "changeit",
-                    "-alias",
-                    &ca.nickname(),
-                    "-file",
-                    &file,
-                ],
-                || commands(true, ca, store),
-                || format!("added as {}", ca.nickname()),
-            );
-            let _ = std::fs::remove_file(&pem_file);
-            outcome
-        }
+        Store::Java => with_ca_file(
+            ca,
+            store,
+            "keytool",
+            &[
+                "-importcert",
+                "-noprompt",
+                "-cacerts",
+                "-storepass",
+                "changeit",
+                "-alias",
+                &ca.nickname(),
+                "-file",
+            ],
+        ),
     }
+}
+
+/// Runs `program` with `args`, then the CA written as a PEM file of its own (removed after): the
+/// `--ca` file may be DER, or hold more than the CA.
+fn with_ca_file(ca: &Ca, store: &Store, program: &str, args: &[&str]) -> Outcome {
+    let pem_file = std::env::temp_dir().join(format!("{}-{}.pem", ca.nickname(), std::process::id()));
+    if let Err(err) = std::fs::write(&pem_file, &ca.pem) {
+        return not_done(
+            format!("cannot write {} ({err})", pem_file.display()),
+            commands(true, ca, store),
+        );
+    }
+    let file = pem_file.display().to_string();
+    let args: Vec<&str> = args.iter().copied().chain([file.as_str()]).collect();
+    let outcome = run_tool(
+        program,
+        &args,
+        || commands(true, ca, store),
+        || format!("added as {}", ca.nickname()),
+    );
+    let _ = std::fs::remove_file(&pem_file);
+    outcome
 }
 
 fn remove(ca: &Ca, store: &Store) -> Outcome {

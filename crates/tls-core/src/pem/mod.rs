@@ -252,7 +252,15 @@ pub fn load_crls(path: impl AsRef<Path>) -> Result<Vec<Crl>> {
 /// As [`load_crls`], but for reading the file.
 pub fn parse_crls(name: &Path, bytes: Vec<u8>) -> Result<Vec<Crl>> {
     let fail = |problem| load_error(Material::Crls, name, problem);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(fail(LoadProblem::Empty));
+    }
+    let wanted = "CRL (X509 CRL block, or DER)";
     let items = identify(name, &bytes).map_err(|err| match err {
+        Error::Load {
+            problem: LoadProblem::NotFound { found, hint, .. },
+            ..
+        } => fail(LoadProblem::NotFound { wanted, found, hint }),
         Error::Load { problem, .. } => fail(problem),
         other => other,
     })?;
@@ -270,7 +278,7 @@ pub fn parse_crls(name: &Path, bytes: Vec<u8>) -> Result<Vec<Crl>> {
     }
     if crls.is_empty() {
         return Err(fail(LoadProblem::NotFound {
-            wanted: "CRL (X509 CRL block)",
+            wanted,
             found: summarize(others.into_iter()),
             hint: Hint::None,
         }));
