@@ -112,6 +112,8 @@ pub(crate) struct Reloaded {
     pub(crate) pairs: Pairs,
     /// The OCSP responses stapled to them (`--ocsp-response`).
     pub(crate) staples: Vec<PathBuf>,
+    /// When the first of those runs out (its nextUpdate): a reload then drops it.
+    pub(crate) staple_due: crate::reload::Due,
     /// The page's CA (`--serve-ca`), and its file.
     pub(crate) served_ca: Option<(Arc<PageInfo>, PathBuf)>,
     /// The CRLs client certificates are checked against (`--crl`).
@@ -136,6 +138,7 @@ pub(crate) fn reload_when_asked(reloaded: Reloaded) -> impl Future<Output = ()> 
         certs,
         pairs,
         staples,
+        staple_due,
         served_ca,
         crls,
     } = reloaded;
@@ -153,7 +156,7 @@ pub(crate) fn reload_when_asked(reloaded: Reloaded) -> impl Future<Output = ()> 
         .filter(|path| !is_stdin(path))
         .cloned()
         .collect();
-    crate::reload::on_change(files, move |why| {
+    crate::reload::on_change(files, staple_due.clone(), move |why| {
         if let Some(files) = &crls {
             reload_crls(files, why);
         }
@@ -190,6 +193,7 @@ pub(crate) fn reload_when_asked(reloaded: Reloaded) -> impl Future<Output = ()> 
             }
             _ => Err(err),
         });
+        let loaded = loaded.inspect(|identities| set_due(&staple_due, identities));
         match loaded.and_then(|identities| certs.replace(identities)) {
             Ok(()) => tracing::info!(
                 target: "echo_server",
@@ -316,7 +320,7 @@ pub(crate) fn page(
 
 /// A scenario's certificates are made at start: a SIGHUP says so instead of ending the process.
 pub(crate) fn no_reload(kind: scenario::Kind) -> impl Future<Output = ()> {
-    crate::reload::on_change(Vec::new(), move |why| {
+    crate::reload::on_change(Vec::new(), crate::reload::Due::new(i64::MAX.into()), move |why| {
         tracing::warn!(
             target: "echo_server",
             "not reloading certificates ({why}): scenario {kind} makes them at start, from its CA"
@@ -342,6 +346,12 @@ fn load_checked(pairs: &[(PathBuf, Option<PathBuf>)], staples: &[PathBuf]) -> tl
         .collect::<tls_core::Result<Vec<_>>>()?;
     staple(&mut identities, staples)?;
     Ok(identities)
+}
+
+/// Sets `due` to when the first response stapled to `identities` runs out (never, without one).
+pub(crate) fn set_due(due: &crate::reload::Due, identities: &[Identity]) {
+    let at = ocsp::first_to_run_out(identities).unwrap_or(i64::MAX);
+    due.store(at, std::sync::atomic::Ordering::SeqCst);
 }
 
 /// Staples each OCSP response of `files` (`--ocsp-response`) to the certificate it answers for,

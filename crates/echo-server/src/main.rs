@@ -188,6 +188,8 @@ async fn run(args: Args) -> tls_echo_cli::Result<()> {
         ocsp: &args.ocsp_response,
     })?;
     let page = certificates::page(args.no_page, args.scenario, chosen.serve_ca.as_deref())?;
+    let staple_due = reload::Due::new(i64::MAX.into());
+    certificates::set_due(&staple_due, &chosen.identities);
     let certs = Arc::new(CertStore::new(chosen.identities)?);
     let (client_ca, crls) = certificates::client_trust(args.client_ca.as_deref(), &args.crl)?;
     let config = tls_config(
@@ -200,6 +202,7 @@ async fn run(args: Args) -> tls_echo_cli::Result<()> {
         certs: certs.clone(),
         pairs: chosen.pairs,
         staples: chosen.staples,
+        staple_due,
         served_ca: page.clone().zip(chosen.serve_ca.clone()),
         crls,
     };

@@ -1,6 +1,6 @@
-//! When to replace the server's certificates while it runs: on SIGHUP, and when their files change
+//! When to replace the server's certificates while it runs: on SIGHUP, when their files change
 //! (checked every second through symlinks, so atomic renames and Kubernetes-style `..data` swaps are
-//! seen). What to load then, and what to say about it, is the caller's: it loads the files again and
+//! seen), and when what they staple runs out. What to load then, and what to say about it, is the caller's: it loads the files again and
 //! hands them to `CertStore::replace`, which keeps the certificates in use when the new ones are
 //! bad; sessions already established are never touched.
 
@@ -19,7 +19,7 @@ const EVERY: Duration = Duration::from_secs(1);
 /// nothing to watch, a SIGHUP still reaches `on_change` instead of ending the process. The files are
 /// looked at here too: a change made once the server says it listens, before the future first runs
 /// (a busy runtime may poll it late), is a change, not the state to compare with.
-pub(crate) fn on_change<F>(files: Vec<PathBuf>, on_change: F) -> impl Future<Output = ()>
+pub(crate) fn on_change<F>(files: Vec<PathBuf>, due: Due, on_change: F) -> impl Future<Output = ()>
 where
     F: FnMut(&'static str),
 {
@@ -28,8 +28,12 @@ where
     #[cfg(not(unix))]
     let hangup: Option<()> = None;
     let seen = stamp(&files);
-    watch(files, seen, on_change, hangup)
+    watch(files, seen, (due, on_change), hangup)
 }
+
+/// A time (seconds since the Unix epoch) when what is served runs out and must be loaded again (a
+/// stapled OCSP response's nextUpdate); `i64::MAX` for never. The caller sets it at each load.
+pub(crate) type Due = std::sync::Arc<std::sync::atomic::AtomicI64>;
 
 #[cfg(unix)]
 type Hangup = Option<tokio::signal::unix::Signal>;
@@ -53,7 +57,7 @@ fn stamp(files: &[PathBuf]) -> Vec<Stamp> {
         .collect()
 }
 
-async fn watch<F>(files: Vec<PathBuf>, mut seen: Vec<Stamp>, mut on_change: F, mut hangup: Hangup)
+async fn watch<F>(files: Vec<PathBuf>, mut seen: Vec<Stamp>, (due, mut on_change): (Due, F), mut hangup: Hangup)
 where
     F: FnMut(&'static str),
 {
@@ -71,10 +75,18 @@ where
         let why = tokio::select! {
             _ = asked => "SIGHUP",
             _ = ticks.tick() => {
-                if stamp(&files) == seen {
+                let now = SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0, |since| i64::try_from(since.as_secs()).unwrap_or(i64::MAX));
+                if now >= due.load(std::sync::atomic::Ordering::SeqCst) {
+                    // Once: the load it asks for sets the next time.
+                    due.store(i64::MAX, std::sync::atomic::Ordering::SeqCst);
+                    "an OCSP response ran out"
+                } else if stamp(&files) == seen {
                     continue;
+                } else {
+                    "files changed"
                 }
-                "files changed"
             }
         };
         // One call per change: a SIGHUP after editing the files is not followed by a second call when
@@ -96,7 +108,7 @@ mod tests {
         let live = dir.path().join("live.pem");
         std::fs::write(&live, "first").expect("write the first file");
         let (told, mut heard) = tokio::sync::mpsc::unbounded_channel();
-        let watcher = on_change(vec![live.clone()], move |why| {
+        let watcher = on_change(vec![live.clone()], Due::new(i64::MAX.into()), move |why| {
             let _ = told.send(why);
         });
         let staged = dir.path().join(".live.pem.new");

@@ -446,3 +446,70 @@ async fn a_stapled_ocsp_response_reaches_openssl_and_curl_and_is_reloaded_with_t
     assert_eq!(ran.code, Some(2), "{ran:?}");
     assert!(ran.stderr.contains("it is not an OCSP response"), "{}", ran.stderr);
 }
+
+#[tokio::test]
+async fn a_staple_is_dropped_when_it_runs_out_while_the_server_runs() {
+    let pki = PkiFiles::new();
+    let (ca, ca_key, server_pem) = (pki.arg("ca.pem"), pki.arg("ca.key"), pki.arg("server.pem"));
+    // openssl's responder makes an answer current for one minute, from an index of its own.
+    let serial = common::run("openssl", &["x509", "-in", &server_pem, "-noout", "-serial"], "openssl")
+        .await
+        .1;
+    let serial = serial.trim().trim_start_matches("serial=").to_owned();
+    let index = write(
+        pki.dir(),
+        "index.txt",
+        format!("V\t991231235959Z\t\t{serial}\tunknown\t/CN=127.0.0.1\n"),
+    );
+    let (request, response) = (pki.arg("request.der"), pki.arg("server.ocsp"));
+    test_support::openssl_ocsp_request(&ca, &server_pem, &request).await;
+    let (made, _, err) = common::run(
+        "openssl",
+        &[
+            "ocsp",
+            "-index",
+            &index.display().to_string(),
+            "-rsigner",
+            &ca,
+            "-rkey",
+            &ca_key,
+            "-CA",
+            &ca,
+            "-reqin",
+            &request,
+            "-respout",
+            &response,
+            "-nmin",
+            "1",
+        ],
+        "openssl",
+    )
+    .await;
+    assert!(made, "{err}");
+    let mut server = Server::start(&pki, &["--ocsp-response", &response]).await;
+    // At its nextUpdate the server loads again, drops it, and goes on without a staple.
+    let line = server
+        .peer
+        .wait_for_within(
+            std::time::Duration::from_secs(120),
+            Output::Stderr,
+            "not stapling (an OCSP response ran out)",
+        )
+        .await;
+    assert!(line.contains("it is out of date: its nextUpdate was"), "{line}");
+    server
+        .peer
+        .wait_for(Output::Stderr, "reloaded certificates (an OCSP response ran out)")
+        .await;
+    let (_, out, err) = common::run_with_input(
+        "openssl",
+        &["s_client", "-connect", &server.addr, "-CAfile", &ca, "-status"],
+        "openssl",
+        b"Hello\n\n",
+    )
+    .await;
+    assert!(
+        format!("{out}{err}").contains("OCSP response: no response sent"),
+        "{out}{err}"
+    );
+}

@@ -516,12 +516,17 @@ impl Peer {
 
     /// Waits (bounded) for a line of `output` containing `needle` and returns it.
     pub async fn wait_for(&mut self, output: Output, needle: &str) -> String {
+        self.wait_for_within(WAIT, output, needle).await
+    }
+
+    /// As [`Peer::wait_for`], bounded by `limit` instead of [`WAIT`] (a line due after a clock runs).
+    pub async fn wait_for_within(&mut self, limit: Duration, output: Output, needle: &str) -> String {
         let name = self.name.clone();
         let rx = match output {
             Output::Stdout => &mut self.stdout,
             Output::Stderr => &mut self.stderr,
         };
-        let found = tokio::time::timeout(WAIT, async {
+        let found = tokio::time::timeout(limit, async {
             while let Some(line) = rx.recv().await {
                 if line.contains(needle) {
                     return Some(line);
@@ -537,7 +542,7 @@ impl Peer {
                 self.lines()
             ),
             Err(_) => panic!(
-                "{name} did not print {needle:?} within {WAIT:?}; it printed: {:#?}",
+                "{name} did not print {needle:?} within {limit:?}; it printed: {:#?}",
                 self.lines()
             ),
         }

@@ -387,6 +387,11 @@ impl Response {
     /// # Errors
     /// Which check failed, in words.
     pub fn check(&self, cert: &CertificateDer<'_>, issuer: &Issuer, now: i64) -> Result<Checked, String> {
+        self.checked(cert, issuer, now, CLOCK_SKEW)
+    }
+
+    /// As [`Response::check`], taking it `late` seconds past its nextUpdate.
+    fn checked(&self, cert: &CertificateDer<'_>, issuer: &Issuer, now: i64, late: i64) -> Result<Checked, String> {
         let serial = x509_parser::parse_x509_certificate(cert)
             .map(|(_, parsed)| parsed.raw_serial().to_vec())
             .map_err(|_| "the certificate does not parse".to_owned())?;
@@ -403,7 +408,7 @@ impl Response {
                 )
             })?;
         let signer = self.signer(issuer)?;
-        dates(single, now)?;
+        dates(single, now, late)?;
         Ok(Checked {
             status: single.status,
             this_update: single.this_update,
@@ -454,7 +459,8 @@ impl Response {
 
     /// Staples it to the certificate of `identities` it answers for, after checking it as far as the
     /// chain allows (its signer only when the chain holds the issuer's certificate); gives back which
-    /// certificate, and the status it says.
+    /// certificate, and the status it says. A server stops stapling at nextUpdate: unlike a client's
+    /// check, no skew is allowed past it.
     ///
     /// # Errors
     /// It answers for none of them, or it is out of date or not valid yet, in words.
@@ -490,7 +496,7 @@ impl Response {
             .find(|cert| x509::issued(cert, leaf))
             .and_then(Issuer::of);
         let checked = match issuer {
-            Some(issuer) => self.check(leaf, &issuer, now)?,
+            Some(issuer) => self.checked(leaf, &issuer, now, 0)?,
             None => {
                 // Without the issuer's certificate, its key cannot be checked: the dates are.
                 let single = self
@@ -498,7 +504,7 @@ impl Response {
                     .iter()
                     .find(|single| single.id.names(leaf))
                     .ok_or("it names no certificate")?;
-                dates(single, now)?;
+                dates(single, now, 0)?;
                 Checked {
                     status: single.status,
                     this_update: single.this_update,
@@ -513,16 +519,30 @@ impl Response {
     }
 }
 
-/// Whether `now` is within `single`'s dates, five minutes of clock skew allowed.
-fn dates(single: &SingleResponse, now: i64) -> Result<(), String> {
-    const SKEW: i64 = 300;
-    if single.this_update > now + SKEW {
+/// The clock skew a client's check allows, in seconds: it takes a response this long before its
+/// thisUpdate and past its nextUpdate. A server stapling its own stops at nextUpdate.
+pub const CLOCK_SKEW: i64 = 300;
+
+/// The earliest nextUpdate of the responses stapled to `identities`, when one has one: when the
+/// first of them runs out.
+pub fn first_to_run_out(identities: &[crate::identity::Identity]) -> Option<i64> {
+    identities
+        .iter()
+        .filter_map(|identity| read_response(identity.ocsp.as_deref()?).ok())
+        .flat_map(|response| response.statuses.into_iter().filter_map(|single| single.next_update))
+        .min()
+}
+
+/// Whether `now` is within `single`'s dates: [`CLOCK_SKEW`] allowed before its thisUpdate, `late`
+/// seconds after its nextUpdate.
+fn dates(single: &SingleResponse, now: i64, late: i64) -> Result<(), String> {
+    if single.this_update > now + CLOCK_SKEW {
         return Err(format!(
             "it is not valid yet: its thisUpdate is {}",
             x509::unix_to_rfc3339(single.this_update)
         ));
     }
-    if let Some(next) = single.next_update.filter(|next| *next + SKEW < now) {
+    if let Some(next) = single.next_update.filter(|next| *next + late < now) {
         return Err(format!(
             "it is out of date: its nextUpdate was {} ({} ago)",
             x509::unix_to_rfc3339(next),
