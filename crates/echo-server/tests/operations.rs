@@ -307,6 +307,22 @@ async fn a_crl_needs_client_certificates_and_a_foreign_one_is_refused_at_start()
     );
 }
 
+/// What `openssl s_client -status` (without -quiet, so it prints the OCSP response it was sent) says
+/// of `server`, trusting `ca`: both its outputs.
+async fn stapled(server: &Server, ca: &str) -> String {
+    let args = [
+        "s_client",
+        "-connect",
+        &server.addr,
+        "-CAfile",
+        ca,
+        "-status",
+        "-verify_return_error",
+    ];
+    let (_, out, err) = common::run_with_input("openssl", &args, "openssl", b"Hello\n\n").await;
+    format!("{out}{err}")
+}
+
 /// The PKI's CA's OCSP answer for `issued` saying `status`, current for a day, written to `name`.
 fn ocsp_file(pki: &PkiFiles, name: &str, issued: &Issued, status: CertStatus) -> String {
     let issuer = Issuer::of(&pki.pki.ca.issued.cert).expect("the CA");
@@ -342,23 +358,7 @@ async fn a_stapled_ocsp_response_reaches_openssl_and_curl_and_is_reloaded_with_t
     ];
     let mut server = Server::start_with(&args, None).await;
     let ca = pki.arg("ca.pem");
-    // Without -quiet, s_client prints the OCSP response it was sent.
-    let (_, out, err) = common::run_with_input(
-        "openssl",
-        &[
-            "s_client",
-            "-connect",
-            &server.addr,
-            "-CAfile",
-            &ca,
-            "-status",
-            "-verify_return_error",
-        ],
-        "openssl",
-        b"Hello\n\n",
-    )
-    .await;
-    let said = format!("{out}{err}");
+    let said = stapled(&server, &ca).await;
     assert!(
         said.contains("OCSP Response Status: successful")
             && said.contains("Cert Status: good")
@@ -398,17 +398,8 @@ async fn a_stapled_ocsp_response_reaches_openssl_and_curl_and_is_reloaded_with_t
         "{line}"
     );
     server.peer.wait_for(Output::Stderr, "reloaded certificates").await;
-    let (_, out, err) = common::run_with_input(
-        "openssl",
-        &["s_client", "-connect", &server.addr, "-CAfile", &ca, "-status"],
-        "openssl",
-        b"Hello\n\n",
-    )
-    .await;
-    assert!(
-        format!("{out}{err}").contains("OCSP response: no response sent"),
-        "{out}{err}"
-    );
+    let said = stapled(&server, &ca).await;
+    assert!(said.contains("OCSP response: no response sent"), "{said}");
 
     // A response for another certificate: refused at start, by name, with what to do.
     let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
@@ -501,15 +492,6 @@ async fn a_staple_is_dropped_when_it_runs_out_while_the_server_runs() {
         .peer
         .wait_for(Output::Stderr, "reloaded certificates (an OCSP response ran out)")
         .await;
-    let (_, out, err) = common::run_with_input(
-        "openssl",
-        &["s_client", "-connect", &server.addr, "-CAfile", &ca, "-status"],
-        "openssl",
-        b"Hello\n\n",
-    )
-    .await;
-    assert!(
-        format!("{out}{err}").contains("OCSP response: no response sent"),
-        "{out}{err}"
-    );
+    let said = stapled(&server, &ca).await;
+    assert!(said.contains("OCSP response: no response sent"), "{said}");
 }
