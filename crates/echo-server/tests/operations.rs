@@ -273,38 +273,28 @@ async fn a_crl_needs_client_certificates_and_a_foreign_one_is_refused_at_start()
     write(pki.dir(), "crl.pem", crl_revoking(&other, &[]));
     let (ca, crl) = (pki.arg("ca.pem"), pki.arg("crl.pem"));
     // --crl without --client-ca: a usage error.
-    let ran = test_support::run(common::SERVER, &["--crl", &crl], "(built by cargo)", b"").await;
-    assert_eq!(ran.code, Some(2), "{ran:?}");
-    assert!(ran.stderr.contains("--client-ca"), "{}", ran.stderr);
+    let said = refused_at_start(&["--crl", &crl]).await;
+    assert!(said.contains("--client-ca"), "{said}");
     // Another CA's list (of the same name): refused at start, by name, since it would lock out
     // every client.
-    let ran = test_support::run(
-        common::SERVER,
-        &["--listen", "127.0.0.1:0", "--client-ca", &ca, "--crl", &crl],
-        "(built by cargo)",
-        b"",
-    )
-    .await;
-    assert_eq!(ran.code, Some(2), "{ran:?}");
+    let said = refused_at_start(&["--listen", "127.0.0.1:0", "--client-ca", &ca, "--crl", &crl]).await;
     assert!(
-        ran.stderr.contains("crl.pem") && ran.stderr.contains("is signed by no --client-ca CA"),
-        "{}",
-        ran.stderr
+        said.contains("crl.pem") && said.contains("is signed by no --client-ca CA"),
+        "{said}"
     );
     // A certificate file given as the list: refused by name.
-    let ran = test_support::run(
-        common::SERVER,
-        &["--client-ca", &ca, "--crl", &ca],
-        "(built by cargo)",
-        b"",
-    )
-    .await;
-    assert_eq!(ran.code, Some(2), "{ran:?}");
+    let said = refused_at_start(&["--client-ca", &ca, "--crl", &ca]).await;
     assert!(
-        ran.stderr.contains("no CRL (X509 CRL block, or DER) found") && ran.stderr.contains("ca.pem"),
-        "{}",
-        ran.stderr
+        said.contains("no CRL (X509 CRL block, or DER) found") && said.contains("ca.pem"),
+        "{said}"
     );
+}
+
+/// echo-server started with `args`, refusing them: exit 2; what it said on standard error.
+async fn refused_at_start(args: &[&str]) -> String {
+    let ran = test_support::run(common::SERVER, args, "(built by cargo)", b"").await;
+    assert_eq!(ran.code, Some(2), "{args:?}: {ran:?}");
+    ran.stderr
 }
 
 /// What `openssl s_client -status` (without -quiet, so it prints the OCSP response it was sent) says
@@ -417,25 +407,20 @@ async fn a_stapled_ocsp_response_reaches_openssl_and_curl_and_is_reloaded_with_t
         .map(str::to_owned);
         async move {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            test_support::run(common::SERVER, &args, "(built by cargo)", b"").await
+            refused_at_start(&args).await
         }
     };
     let other = ocsp_file(&pki, "client.ocsp", &pki.pki.client, CertStatus::Good);
-    let ran = stapling(&other).await;
-    assert_eq!(ran.code, Some(2), "{ran:?}");
+    let said = stapling(&other).await;
     assert!(
-        ran.stderr.contains("cannot load OCSP response from")
-            && ran
-                .stderr
-                .contains("which is none of the certificates served: CN=127.0.0.1 (serial ")
-            && ran.stderr.contains("tls-cert ocsp CERT --ca-dir DIR"),
-        "{}",
-        ran.stderr
+        said.contains("cannot load OCSP response from")
+            && said.contains("which is none of the certificates served: CN=127.0.0.1 (serial ")
+            && said.contains("tls-cert ocsp CERT --ca-dir DIR"),
+        "{said}"
     );
     // Not a response at all.
-    let ran = stapling(&ca).await;
-    assert_eq!(ran.code, Some(2), "{ran:?}");
-    assert!(ran.stderr.contains("it is not an OCSP response"), "{}", ran.stderr);
+    let said = stapling(&ca).await;
+    assert!(said.contains("it is not an OCSP response"), "{said}");
 }
 
 #[tokio::test]

@@ -172,47 +172,30 @@ async fn the_responder_answers_openssl_by_post_and_curl_by_get_as_the_index_says
         })
     };
     let answer = work.path().join("answer.der").display().to_string();
-    let got = run(
-        "curl",
-        &[
-            "--silent",
-            "--show-error",
-            "--max-time",
-            "10",
-            "--output",
-            &answer,
-            &format!("{url}{encoded}"),
-        ],
-        "curl",
-        b"",
-    )
-    .await;
-    assert!(got.ok(), "{}", got.stderr);
-    let said = openssl_reads(&pki, &answer, &server).await;
-    assert!(
-        said.contains("Response verify OK") && said.contains(&format!("{server}: good")),
-        "{said}"
-    );
-
-    // The same, under a responder URL with a path of its own.
-    let got = run(
-        "curl",
-        &[
-            "--silent",
-            "--show-error",
-            "--max-time",
-            "10",
-            "--output",
-            &answer,
-            &format!("{url}ocsp/{encoded}"),
-        ],
-        "curl",
-        b"",
-    )
-    .await;
-    assert!(got.ok(), "{}", got.stderr);
-    let said = openssl_reads(&pki, &answer, &server).await;
-    assert!(said.contains(&format!("{server}: good")), "{said}");
+    // At the responder's root, and under a responder URL with a path of its own.
+    for asked in [format!("{url}{encoded}"), format!("{url}ocsp/{encoded}")] {
+        let got = run(
+            "curl",
+            &[
+                "--silent",
+                "--show-error",
+                "--max-time",
+                "10",
+                "--output",
+                &answer,
+                &asked,
+            ],
+            "curl",
+            b"",
+        )
+        .await;
+        assert!(got.ok(), "{asked}: {}", got.stderr);
+        let said = openssl_reads(&pki, &answer, &server).await;
+        assert!(
+            said.contains("Response verify OK") && said.contains(&format!("{server}: good")),
+            "{asked}: {said}"
+        );
+    }
 
     // Another CA's certificate: unauthorized; bytes that are no request: malformedRequest.
     let other = PkiFiles::new();
