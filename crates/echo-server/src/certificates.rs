@@ -51,14 +51,7 @@ pub(crate) struct Flags<'a> {
 /// A default file that is nowhere, or any load or preflight error, naming the file.
 pub(crate) fn choose(flags: &Flags<'_>) -> tls_echo_cli::Result<Chosen> {
     if let Some(kind) = flags.scenario {
-        let names = "--scenario-ca FILE --scenario-ca-key FILE";
-        let ca_cert = flags
-            .scenario_ca
-            .map_or_else(|| default_file("certs/ca.pem", names), |p| Ok(p.to_owned()))?;
-        let ca_key = flags
-            .scenario_ca_key
-            .map_or_else(|| default_file("certs/ca.key", names), |p| Ok(p.to_owned()))?;
-        let ca = CertificateAuthority::load(&ca_cert, &ca_key)?;
+        let (ca, ca_cert) = scenario_ca(flags.scenario_ca, flags.scenario_ca_key)?;
         tracing::warn!(target: "echo_server", "scenario {kind}: {}", kind.explanation());
         return Ok(Chosen {
             identities: vec![scenario::make(kind, &ca)?],
@@ -318,12 +311,29 @@ pub(crate) fn page(
     })))
 }
 
-/// A scenario's certificates are made at start: a SIGHUP says so instead of ending the process.
-pub(crate) fn no_reload(kind: scenario::Kind) -> impl Future<Output = ()> {
+/// The CA that signs what --scenario and --gallery make: --scenario-ca and --scenario-ca-key, or the
+/// demo CA in certs/; and the file of its certificate.
+///
+/// # Errors
+/// A default file that is nowhere, or a CA that cannot be loaded, naming the file.
+pub(crate) fn scenario_ca(
+    cert: Option<&Path>,
+    key: Option<&Path>,
+) -> tls_echo_cli::Result<(CertificateAuthority, PathBuf)> {
+    let names = "--scenario-ca FILE --scenario-ca-key FILE";
+    let ca_cert = cert.map_or_else(|| default_file("certs/ca.pem", names), |p| Ok(p.to_owned()))?;
+    let ca_key = key.map_or_else(|| default_file("certs/ca.key", names), |p| Ok(p.to_owned()))?;
+    let ca = CertificateAuthority::load(&ca_cert, &ca_key)?;
+    Ok((ca, ca_cert))
+}
+
+/// Certificates made at start (`what`: a scenario, the gallery): a SIGHUP says so instead of ending
+/// the process.
+pub(crate) fn no_reload(what: String) -> impl Future<Output = ()> {
     crate::reload::on_change(Vec::new(), crate::reload::Due::new(i64::MAX.into()), move |why| {
         tracing::warn!(
             target: "echo_server",
-            "not reloading certificates ({why}): scenario {kind} makes them at start, from its CA"
+            "not reloading certificates ({why}): {what} makes them at start, from its CA"
         );
     })
 }

@@ -8,23 +8,23 @@ use std::time::Duration;
 
 use clap::Parser;
 use tls_core::config::{self, TlsOptions};
-use tls_core::echo::Mode;
 use tls_core::pki_types::CertificateDer;
 use tls_core::revocation::Crls;
 use tls_core::rustls::ServerConfig;
-use tls_core::server::{self, ServerOptions};
+use tls_core::server::ServerOptions;
 use tls_core::{CertStore, HostPort, scenario};
 
 mod certificates;
+mod gallery;
 mod json_log;
 mod reload;
+mod serving;
 mod signals;
-
-use signals::StopSignals;
 
 /// TLS echo server: echoes every byte back until an empty line or the end of the stream.
 #[derive(Debug, Parser)]
 #[command(version, about, allow_negative_numbers = true, after_help = AFTER_HELP)]
+#[command(group(clap::ArgGroup::new("made").args(["scenario", "gallery"])))]
 struct Args {
     #[command(flatten)]
     extras: tls_echo_cli::Extras,
@@ -69,11 +69,16 @@ struct Args {
     /// self-signed, untrusted-root, incomplete-chain, ca-as-leaf
     #[arg(long, value_name = "NAME", conflicts_with_all = ["cert", "key"])]
     scenario: Option<scenario::Kind>,
-    /// CA that signs the scenario's certificates [default: certs/ca.pem]
-    #[arg(long, value_name = "FILE", requires = "scenario")]
+    /// A local badssl: every certificate and protocol broken on purpose on this one port, each at its
+    /// own name (`https://expired.localhost:7777/`), and at `https://localhost:7777/` a table of what each
+    /// client says to each; made at start, signed by --scenario-ca
+    #[arg(long, conflicts_with_all = ["cert", "key", "scenario", "client_ca", "ocsp_response", "serve_ca", "no_page", "tls13_only", "alpn"])]
+    gallery: bool,
+    /// CA that signs the certificates of --scenario or --gallery [default: certs/ca.pem]
+    #[arg(long, value_name = "FILE", requires = "made")]
     scenario_ca: Option<PathBuf>,
     /// Private key of --scenario-ca [default: certs/ca.key]
-    #[arg(long, value_name = "FILE", requires = "scenario")]
+    #[arg(long, value_name = "FILE", requires = "made")]
     scenario_ca_key: Option<PathBuf>,
     /// Refuse TLS 1.2
     #[arg(long)]
@@ -108,7 +113,7 @@ struct Args {
 const AFTER_HELP: &str = "Examples:
   echo-server                              certs/server.pem on 127.0.0.1:7777, the lab's setup
   echo-server --listen [::]:8443 --cert site.pem --key site.key
-  echo-server --scenario expired           a certificate broken on purpose, to see what clients say
+  echo-server --gallery                    broken on purpose, each by name; https://localhost:7777/ lists all
 
 Exit codes: 0 success; 1 the operation or check failed; 2 bad usage or input that cannot be used.";
 
@@ -177,6 +182,9 @@ async fn main() -> ExitCode {
 
 /// Flags to settings once, then: certificates, page, TLS configuration, reload, listener, serve.
 async fn run(args: Args) -> tls_echo_cli::Result<()> {
+    if args.gallery {
+        return gallery::run(&args).await;
+    }
     let chosen = certificates::choose(&certificates::Flags {
         cert: &args.cert,
         key: &args.key,
@@ -211,44 +219,27 @@ async fn run(args: Args) -> tls_echo_cli::Result<()> {
             tokio::spawn(certificates::reload_when_asked(reloaded));
         }
         Some(kind) => {
-            tokio::spawn(certificates::no_reload(kind));
+            tokio::spawn(certificates::no_reload(format!("scenario {kind}")));
         }
     }
-    if let Some(problem) = config::key_log_file_problem() {
-        tracing::warn!("{problem}");
-    }
-    if let Err(err) = tls_echo_cli::raise_fd_limit() {
-        tracing::warn!("cannot raise the open-file limit ({err}): connections beyond it will be refused");
-    }
-    let listener = server::bind_with(&args.listen, args.reuse_port).await?;
-    let local = server::local_addr(&listener)?;
-    server::check_reachable(&listener).await?;
-    // Listening for Ctrl-C and SIGTERM before saying so: a signal right after this line is handled.
-    let signals = StopSignals::listen();
-    println!("listening on {local}");
-    tracing::info!(
-        cert = %chosen.described,
-        client_ca = %args.client_ca.as_ref().map_or_else(|| "none".to_owned(), |p| p.display().to_string()),
-        serve_ca = %chosen.serve_ca.as_ref().map_or_else(|| "none".to_owned(), |p| p.display().to_string()),
-        mode = if args.raw { "raw" } else { "line" },
-        https_page = !args.no_page,
-        "serving {}",
-        certs.subjects().join(" and ")
-    );
-    let force_stop = server::CancellationToken::new();
+    let (listener, local) = serving::listen(&args).await?;
     let options = ServerOptions {
-        force_stop: force_stop.clone(),
-        mode: if args.raw { Mode::Raw } else { Mode::Line },
-        handshake_timeout: args.handshake_timeout,
-        idle_timeout: args.idle_timeout,
-        max_connections: args.max_connections,
-        shutdown_grace: args.shutdown_grace,
         page,
-        certs: Some(certs),
-        advice: tls_echo_cli::advice,
+        certs: Some(certs.clone()),
+        ..serving::server_options(&args)
     };
-    server::serve(listener, config, options, shutdown(signals, force_stop)).await;
-    tracing::info!("stopped");
+    serving::serve_until_stopped((listener, local), config, options, || {
+        tracing::info!(
+            cert = %chosen.described,
+            client_ca = %args.client_ca.as_ref().map_or_else(|| "none".to_owned(), |p| p.display().to_string()),
+            serve_ca = %chosen.serve_ca.as_ref().map_or_else(|| "none".to_owned(), |p| p.display().to_string()),
+            mode = if args.raw { "raw" } else { "line" },
+            https_page = !args.no_page,
+            "serving {}",
+            certs.subjects().join(" and ")
+        );
+    })
+    .await;
     Ok(())
 }
 
@@ -274,15 +265,4 @@ fn tls_config(
         ..TlsOptions::default()
     };
     config::server_config_with(certs, client_ca, &tls)
-}
-
-/// Resolves at the first stop signal; the second one closes every session at once (`force_stop`).
-async fn shutdown(mut signals: StopSignals, force_stop: server::CancellationToken) {
-    let signal = signals.next().await;
-    tracing::info!("{signal}: shutdown requested (the same again closes every session now)");
-    tokio::spawn(async move {
-        let signal = signals.next().await;
-        tracing::info!("{signal} again: closing every session now");
-        force_stop.cancel();
-    });
 }

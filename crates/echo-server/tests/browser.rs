@@ -20,6 +20,8 @@ const VISIT_LIMIT: Duration = Duration::from_secs(90);
 struct Visit {
     dom: String,
     cert_errors: Vec<String>,
+    /// Every network error (certificate errors too) it logged, each once, in order.
+    net_errors: Vec<String>,
     /// Every URL the browser asked for, as its NetLog has them.
     requested: Vec<String>,
 }
@@ -40,6 +42,7 @@ async fn visit(url: &str, extra: &[&str], home: &Path) -> Visit {
     Visit {
         dom: String::from_utf8_lossy(&output.stdout).into_owned(),
         cert_errors: certificate_errors(&netlog),
+        net_errors: net_errors(&netlog),
         requested: requested_urls(&netlog),
     }
 }
@@ -107,6 +110,18 @@ fn requested_urls(netlog: &Path) -> Vec<String> {
 
 /// The names of the certificate errors (-200 to -299) in a NetLog file.
 fn certificate_errors(netlog: &Path) -> Vec<String> {
+    let mut errors = errors_in(netlog, -299..=-200);
+    errors.sort();
+    errors
+}
+
+/// The names of every network error in a NetLog file, each once, in the order they came.
+fn net_errors(netlog: &Path) -> Vec<String> {
+    errors_in(netlog, i64::MIN..=-1)
+}
+
+/// The names of the errors with codes in `codes` in a NetLog file, each once, in the order they came.
+fn errors_in(netlog: &Path, codes: std::ops::RangeInclusive<i64>) -> Vec<String> {
     let log = netlog_of(netlog);
     let names = &log["constants"]["netError"];
     let name_of = |code: i64| {
@@ -120,11 +135,11 @@ fn certificate_errors(netlog: &Path) -> Vec<String> {
         .into_iter()
         .flatten()
         .filter_map(|event| event["params"]["net_error"].as_i64())
-        .filter(|code| (-299..=-200).contains(code))
+        .filter(|code| codes.contains(code))
         .map(name_of)
         .collect();
-    errors.sort();
-    errors.dedup();
+    let mut seen = std::collections::HashSet::new();
+    errors.retain(|error| seen.insert(error.clone()));
     errors
 }
 
@@ -286,4 +301,40 @@ async fn chromium_sees_its_own_handshake_at_slash_handshake() {
         .and_then(|rest| rest.split('<').next())
         .and_then(|n| n.parse::<u32>().ok());
     assert!(grease.is_some_and(|n| n > 0), "Chromium sends GREASE: {dom}");
+}
+
+/// What Chromium says to a gallery exhibit, as the index writes it: `OK` when the page loaded, else
+/// the first error it logged but those of its own attempts around the real one (the name looked up,
+/// ::1 refused where the gallery listens on 127.0.0.1, the request given up).
+fn chromium_said(visit: &Visit) -> String {
+    const AROUND: [&str; 3] = ["ERR_NAME_NOT_RESOLVED", "ERR_CONNECTION_REFUSED", "ERR_ABORTED"];
+    if visit.dom.contains("Your TLS session") {
+        return "OK".to_owned();
+    }
+    visit
+        .net_errors
+        .iter()
+        .find(|error| !AROUND.contains(&error.as_str()))
+        .cloned()
+        .unwrap_or_else(|| format!("no page and no error: {visit:?}"))
+}
+
+#[tokio::test]
+async fn every_gallery_exhibit_in_chromium_is_what_the_index_expects() {
+    let pki = PkiFiles::new();
+    let home = home_trusting(&pki.arg("ca.pem")).await;
+    let server = common::gallery(&pki).await;
+    let mut differ = Vec::new();
+    for exhibit in tls_core::gallery::CATALOGUE {
+        let Some(expect) = exhibit.expect else { continue };
+        let url = format!("https://{}.localhost:{}/", exhibit.name, server.port);
+        let said = chromium_said(&visit(&url, &[], home.path()).await);
+        if said != expect.chromium {
+            differ.push(format!(
+                "{}: Chromium said {said}, the index expects {}",
+                exhibit.name, expect.chromium
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "{differ:#?}");
 }

@@ -11,6 +11,17 @@ pub struct HostPort {
 }
 
 impl HostPort {
+    /// The host to look up: `localhost` for every name under it (`expired.localhost`), which RFC 6761
+    /// gives the loopback addresses, as Chromium and curl do without asking DNS; else the host.
+    pub fn lookup_host(&self) -> &str {
+        let lower = self.host.to_ascii_lowercase();
+        if lower.ends_with(".localhost") || lower.ends_with(".localhost.") {
+            "localhost"
+        } else {
+            &self.host
+        }
+    }
+
     /// Parses `text`; each refusal is a sentence naming the text and what to write instead.
     ///
     /// # Errors
@@ -166,6 +177,21 @@ mod tests {
             assert_eq!(text.parse::<HostPort>().as_ref(), Ok(&parsed), "FromStr is parse");
             assert_eq!((parsed.host.as_str(), parsed.port), (host, port));
             assert_eq!(parsed.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn names_under_localhost_are_looked_up_as_localhost() {
+        for (text, looked_up) in [
+            ("expired.localhost:7777", "localhost"),
+            ("A.B.LocalHost.:1", "localhost"),
+            ("localhost:1", "localhost"),
+            ("notlocalhost:1", "notlocalhost"),
+            ("localhost.example:1", "localhost.example"),
+            ("127.0.0.1:1", "127.0.0.1"),
+        ] {
+            let parsed = HostPort::parse(text).expect(text);
+            assert_eq!(parsed.lookup_host(), looked_up, "{text}");
         }
     }
 

@@ -46,7 +46,7 @@ pub fn parse_server_name(name: &str) -> Result<ServerName<'static>> {
     ServerName::try_from(name.to_owned()).map_err(|_| Error::InvalidServerName(name.to_owned()))
 }
 
-fn versions(options: &TlsOptions) -> &'static [&'static SupportedProtocolVersion] {
+pub(crate) fn versions(options: &TlsOptions) -> &'static [&'static SupportedProtocolVersion] {
     static TLS13_ONLY: [&SupportedProtocolVersion; 1] = [&rustls::version::TLS13];
     if options.tls13_only {
         &TLS13_ONLY
@@ -99,6 +99,37 @@ pub fn server_config_with(
     client_ca: Option<&[CertificateDer<'static>]>,
     options: &TlsOptions,
 ) -> Result<Arc<ServerConfig>> {
+    let shape = Shape {
+        versions: versions(options),
+        groups: None,
+        client_auth: match client_ca {
+            Some(cas) => Some(verifier::explaining_client_verifier(
+                root_store(cas)?,
+                options.crls.clone(),
+                true,
+            )?),
+            None => None,
+        },
+    };
+    shaped_server_config(certs, shape, options)
+}
+
+/// What a server configuration is made of beyond [`TlsOptions`]: the gallery's exhibits change these.
+pub(crate) struct Shape {
+    /// The protocol versions it speaks.
+    pub(crate) versions: &'static [&'static SupportedProtocolVersion],
+    /// The key exchange groups it offers, in its order of preference; `None`: the provider's.
+    pub(crate) groups: Option<Vec<&'static dyn rustls::crypto::SupportedKxGroup>>,
+    /// How it checks client certificates; `None` asks for none.
+    pub(crate) client_auth: Option<Arc<dyn rustls::server::danger::ClientCertVerifier>>,
+}
+
+/// A server configuration presenting `certs`, of `shape`, with `options`' ALPN and key log.
+pub(crate) fn shaped_server_config(
+    certs: Arc<CertStore>,
+    shape: Shape,
+    options: &TlsOptions,
+) -> Result<Arc<ServerConfig>> {
     let config_error = |cause| Error::Config { side: "server", cause };
     let mut provider = provider();
     // AES-128-GCM first, whatever the client prefers: the same 128-bit security TLS aims at, a SHA-256 key
@@ -111,15 +142,15 @@ pub fn server_config_with(
                 | CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
         )
     });
+    if let Some(groups) = shape.groups {
+        provider.kx_groups = groups;
+    }
     let provider = Arc::new(provider);
     let builder = ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(versions(options))
+        .with_protocol_versions(shape.versions)
         .map_err(config_error)?;
-    let builder = match client_ca {
-        Some(cas) => builder.with_client_cert_verifier(verifier::explaining_client_verifier(
-            root_store(cas)?,
-            options.crls.clone(),
-        )?),
+    let builder = match shape.client_auth {
+        Some(verifier) => builder.with_client_cert_verifier(verifier),
         None => builder.with_no_client_auth(),
     };
     let mut config = builder.with_cert_resolver(certs);

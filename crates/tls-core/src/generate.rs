@@ -611,8 +611,27 @@ impl CertificateAuthority {
         validity: Validity,
         key_type: KeyType,
     ) -> Result<Issued> {
-        let mut params = leaf_params(names, usage, validity)?;
+        let params = leaf_params(names, usage, validity)?;
         self.may_certify(&params.subject_alt_names, false)?;
+        self.sign_leaf(params, key_type)
+    }
+
+    /// As [`CertificateAuthority::issue_with_key_type`], with `adjust` changing the certificate before
+    /// it is signed, and without refusing what this CA's constraints forbid: the gallery breaks
+    /// certificates on purpose.
+    #[cfg_attr(not(feature = "page"), allow(dead_code))]
+    pub(crate) fn issue_adjusted(
+        &self,
+        names: &[&str],
+        (usage, validity, key_type): (Usage, Validity, KeyType),
+        adjust: impl FnOnce(&mut CertificateParams),
+    ) -> Result<Issued> {
+        let mut params = leaf_params(names, usage, validity)?;
+        adjust(&mut params);
+        self.sign_leaf(params, key_type)
+    }
+
+    fn sign_leaf(&self, mut params: CertificateParams, key_type: KeyType) -> Result<Issued> {
         self.published.write_into(&mut params);
         let key = key_type.generate()?;
         let cert = params

@@ -43,6 +43,9 @@
 //!   the echo as a sans-IO machine (what is owed, what came back, how it ended), which the async
 //!   driver feeds
 //! - [`page`]: the HTTPS page on the echo port (HTML, JSON, /ca.pem, POST /echo) for browsers and curl
+//! - [`gallery`]: a local badssl: every exhibit (a certificate or protocol broken on purpose) on one
+//!   port by name, each connection's whole configuration chosen from its ClientHello (`generate` and
+//!   `page`)
 //! - (internal) `address`: `HOST:PORT` parsed once ([`HostPort`])
 //!
 //! And [`error`]: the one [`Error`] type, with the parts its variants carry.
@@ -95,6 +98,8 @@
 mod crypto;
 #[cfg(feature = "pkcs12")]
 pub mod export;
+#[cfg(all(feature = "generate", feature = "page"))]
+pub mod gallery;
 #[cfg(feature = "generate")]
 pub mod generate;
 mod identity;

@@ -41,6 +41,16 @@ pub struct PageInfo {
     /// Replaced when the server reloads its files, as its certificates are.
     ca_certs: std::sync::RwLock<Arc<Vec<CertificateDer<'static>>>>,
     scenario: Option<(String, String)>,
+    /// Pages of its own at their paths (the gallery's index), before the routes below.
+    files: Vec<File>,
+}
+
+/// A page given whole: its path, content type and body.
+#[derive(Debug)]
+struct File {
+    path: String,
+    content_type: &'static str,
+    body: Bytes,
 }
 
 impl PageInfo {
@@ -49,6 +59,7 @@ impl PageInfo {
         Self {
             ca_certs: std::sync::RwLock::new(Arc::new(ca_certs)),
             scenario: None,
+            files: Vec::new(),
         }
     }
 
@@ -72,6 +83,17 @@ impl PageInfo {
     #[must_use]
     pub fn with_scenario(mut self, name: &str, explanation: &str) -> Self {
         self.scenario = Some((name.to_owned(), explanation.to_owned()));
+        self
+    }
+
+    /// Serves `body` at `path` (GET and HEAD), in place of what the page would show there.
+    #[must_use]
+    pub fn with_file(mut self, path: &str, content_type: &'static str, body: Vec<u8>) -> Self {
+        self.files.push(File {
+            path: path.to_owned(),
+            content_type,
+            body: Bytes::from(body),
+        });
         self
     }
 }
@@ -195,6 +217,15 @@ async fn respond(request: Request<Incoming>, context: Arc<Context>) -> Result<Re
     let (parts, body) = request.into_parts();
     let echoed = EchoedRequest::new(&parts);
     let path = parts.uri.path();
+    let file = context.page.files.iter().find(|file| file.path == path);
+    if let (&Method::GET | &Method::HEAD, Some(file)) = (&parts.method, file) {
+        let mut response = Response::new(Full::new(file.body.clone()));
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(file.content_type));
+        secure(&mut response);
+        return Ok(response);
+    }
     let response = match (&parts.method, path) {
         (&Method::GET | &Method::HEAD, "/") => {
             reply(StatusCode::OK, "text/html; charset=utf-8", html(&context, &echoed))

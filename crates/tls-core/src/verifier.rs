@@ -84,6 +84,8 @@ struct ExplainingClientVerifier {
     /// rustls' verifier, and the CRLs it was built with.
     built: Mutex<Built>,
     hints: Vec<rustls::DistinguishedName>,
+    /// Whether a client without a certificate is refused (else it is let in without one).
+    mandatory: bool,
 }
 
 /// rustls' client-certificate verifier, and the CRLs it was built with.
@@ -98,6 +100,7 @@ impl ExplainingClientVerifier {
             roots,
             crls,
             built: Mutex::new((current, inner)),
+            mandatory: true,
         })
     }
 
@@ -146,6 +149,10 @@ fn client_webpki(roots: Arc<RootCertStore>, crls: &[Crl]) -> Result<Arc<dyn Clie
 impl ClientCertVerifier for ExplainingClientVerifier {
     fn root_hint_subjects(&self) -> &[rustls::DistinguishedName] {
         &self.hints
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        self.mandatory
     }
 
     fn verify_client_cert(
@@ -415,8 +422,11 @@ pub(crate) fn signed_by_key_of(
 pub(crate) fn explaining_client_verifier(
     roots: Arc<RootCertStore>,
     crls: Option<Arc<Crls>>,
+    mandatory: bool,
 ) -> Result<Arc<dyn ClientCertVerifier>> {
-    Ok(Arc::new(ExplainingClientVerifier::new(roots, crls)?))
+    let mut verifier = ExplainingClientVerifier::new(roots, crls)?;
+    verifier.mandatory = mandatory;
+    Ok(Arc::new(verifier))
 }
 
 /// Verifies `end_entity` (with `intermediates`) as a client certificate, as a server trusting `roots`

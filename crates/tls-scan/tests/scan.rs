@@ -1110,3 +1110,55 @@ async fn a_raw_echo_server_is_seen_as_a_line_one() {
         assert_eq!(raw_report[key], line_report[key], "{key}: {raw_report:#}");
     }
 }
+
+/// echo-server's gallery, whose exhibits each speak what their names say: tls-scan finds it, asking
+/// for each exhibit by its name under localhost (which it looks up as localhost, as browsers do).
+#[tokio::test]
+async fn tls_scan_finds_what_the_gallery_exhibits_say_they_speak() {
+    let pki = PkiFiles::new();
+    let gallery =
+        tls_core::gallery::Gallery::new(&pki.pki.ca, 0, &tls_core::config::TlsOptions::default()).expect("gallery");
+    let (config, page) = gallery.index();
+    let options = ServerOptions {
+        page: Some(page),
+        certs: Some(gallery.certs()),
+        choose: Some(std::sync::Arc::new(gallery)),
+        ..ServerOptions::default()
+    };
+    let server = RunningServer::start(config, options).await;
+    let ca = pki.arg("ca.pem");
+    let scan = |name: &str| {
+        let target = format!("{name}.localhost:{}", server.addr.port());
+        let ca = ca.clone();
+        async move { scanned(&target, &["--ca", &ca]).await }
+    };
+    let versions = |report: &Value| -> Vec<String> {
+        let mut on: Vec<String> = report["protocols"]
+            .as_object()
+            .expect("protocols")
+            .iter()
+            .filter(|(_, accepted)| accepted == &&Value::Bool(true))
+            .map(|(version, _)| version.clone())
+            .collect();
+        on.sort();
+        on
+    };
+    let (code, report, stderr) = scan("tls12-only").await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(versions(&report), ["TLSv1.2"], "{report:#}");
+    let (_, report, stderr) = scan("tls13-only").await;
+    assert_eq!(versions(&report), ["TLSv1.3"], "{report:#}\n{stderr}");
+    let (_, report, stderr) = scan("pq-only").await;
+    assert_eq!(versions(&report), ["TLSv1.3"], "{report:#}\n{stderr}");
+    assert_eq!(
+        group_names(&report, "TLSv1.3"),
+        BTreeSet::from(["X25519MLKEM768".to_owned()]),
+        "{report:#}"
+    );
+    let (_, report, stderr) = scan("hrr").await;
+    assert_eq!(
+        group_names(&report, "TLSv1.3"),
+        BTreeSet::from(["secp384r1".to_owned()]),
+        "{report:#}\n{stderr}"
+    );
+}

@@ -112,3 +112,18 @@ pub async fn scenario(pki: &PkiFiles, kind: Kind) -> Server {
     ];
     Server::start_with(&args, None).await
 }
+
+/// echo-server --gallery, signed by the test PKI's CA.
+pub async fn gallery(pki: &PkiFiles) -> Server {
+    let (ca, key) = (pki.arg("ca.pem"), pki.arg("ca.key"));
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--gallery",
+        "--scenario-ca",
+        &ca,
+        "--scenario-ca-key",
+        &key,
+    ];
+    Server::start_with(&args, None).await
+}

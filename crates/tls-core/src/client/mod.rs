@@ -160,7 +160,7 @@ async fn connect_with(
     };
     let tcp = tokio::time::timeout(
         options.connect_timeout,
-        TcpStream::connect((address.host.as_str(), address.port)),
+        TcpStream::connect((address.lookup_host(), address.port)),
     )
     .await
     .map_err(|_| {

@@ -438,7 +438,7 @@ fn reachable(target: &HostPort, timeout: Duration) -> Result<SocketAddr> {
         cause,
         hint: Hint::None,
     };
-    let addrs: Vec<SocketAddr> = (target.host.as_str(), target.port)
+    let addrs: Vec<SocketAddr> = (target.lookup_host(), target.port)
         .to_socket_addrs()
         .map_err(connect_error)?
         .collect();

@@ -52,6 +52,29 @@ pub struct ServerOptions {
     /// How the log says what a client can do about its failure: the library's words by default, a
     /// program's flags when it gives its own (echo-server: `tls_echo_cli::advice`).
     pub advice: fn(Remedy) -> String,
+    /// Picks a whole configuration per connection from its ClientHello (`echo-server --gallery`);
+    /// `None` serves every connection with the configuration given to [`serve`].
+    pub choose: Option<Arc<dyn ChoosesConfig>>,
+}
+
+/// Picks the whole configuration for one connection once its ClientHello has been read: certificates,
+/// protocol versions, groups, client authentication, ALPN, and the page behind it.
+pub trait ChoosesConfig: Send + Sync + std::fmt::Debug {
+    /// What the client that sent `hello` is served.
+    fn choose(&self, hello: &rustls::server::ClientHello<'_>) -> Choice;
+}
+
+/// One connection's configuration, as a [`ChoosesConfig`] picked it.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// The configuration the handshake goes on with.
+    pub config: Arc<ServerConfig>,
+    /// The page HTTP clients are shown; `None` keeps [`ServerOptions::page`].
+    #[cfg(feature = "page")]
+    pub page: Option<Arc<PageInfo>>,
+    /// How long the server waits before it answers the ClientHello (a slow server on purpose); the
+    /// handshake timeout counts it.
+    pub delay: Duration,
 }
 
 impl Default for ServerOptions {
@@ -67,6 +90,7 @@ impl Default for ServerOptions {
             certs: None,
             force_stop: CancellationToken::new(),
             advice: |remedy| remedy.to_string(),
+            choose: None,
         }
     }
 }
@@ -104,7 +128,7 @@ pub async fn bind_with(addr: impl ToAddress, reuse_port: bool) -> Result<TcpList
             hint,
         }
     };
-    let resolved = tokio::net::lookup_host((address.host.as_str(), address.port))
+    let resolved = tokio::net::lookup_host((address.lookup_host(), address.port))
         .await
         .map_err(bind_error)?
         .next()
@@ -308,7 +332,7 @@ pub async fn serve(
                 acceptor: &acceptor,
                 options: &options,
                 cancel: &cancel,
-                secrets: secrets.as_deref(),
+                secrets: secrets.as_ref(),
             };
             session.run(tcp, peer, permit).await;
         });

@@ -28,7 +28,7 @@ pub(super) struct Session<'a> {
     pub(super) options: &'a ServerOptions,
     pub(super) cancel: &'a CancellationToken,
     /// Where rustls put the sessions' secrets, with the page on (for /handshake).
-    pub(super) secrets: Option<&'a SecretStore>,
+    pub(super) secrets: Option<&'a std::sync::Arc<SecretStore>>,
 }
 
 /// The most of a connection kept for /handshake: its handshake and its first requests.
@@ -66,11 +66,14 @@ impl Session<'_> {
         // chain it was sent says more about.
         let handshake = async {
             check_first_bytes(&tcp).await.map_err(|reason| (reason, false))?;
-            self.acceptor
-                .accept(Tap::new(tcp, capture.clone(), Direction::Server))
-                .await
+            let tap = Tap::new(tcp, capture.clone(), Direction::Server);
+            let accepted = match &options.choose {
+                None => self.acceptor.accept(tap).await.map(|tls| (tls, None)),
+                Some(chooser) => self.accept_chosen(chooser.as_ref(), tap).await,
+            };
+            accepted
                 // On the heap once, not in each of the places the session's future moves it through.
-                .map(Box::new)
+                .map(|(tls, choice)| (Box::new(tls), choice))
                 .map_err(|err| {
                     let unknown_ca = diagnose::alert_received(&err) == Some(rustls::AlertDescription::UnknownCA);
                     (
@@ -91,8 +94,8 @@ impl Session<'_> {
                 (Err((reason, false)), Default::default())
             }),
         };
-        let mut tls = match result {
-            Ok(tls) => tls,
+        let (mut tls, choice) = match result {
+            Ok(accepted) => accepted,
             Err((reason, unknown_ca)) => {
                 let sent = seen.chosen.as_ref().map(Served::chain).filter(|_| unknown_ca);
                 let said = |diagnosis: Diagnosis| diagnosis.said_with(options.advice);
@@ -112,12 +115,42 @@ impl Session<'_> {
         if capture.is_none() {
             tls.get_mut().0.stop();
         }
+        #[cfg(feature = "page")]
+        let page = choice.and_then(|choice| choice.page).or_else(|| options.page.clone());
+        #[cfg(not(feature = "page"))]
+        drop(choice);
         Ok(Accepted {
             tls,
             info,
             served,
             capture,
+            #[cfg(feature = "page")]
+            page,
         })
+    }
+
+    /// Reads the ClientHello, lets `chooser` pick the configuration (waiting as long as it says), and
+    /// goes on with the handshake on it; its secrets go where the other sessions' go.
+    async fn accept_chosen(
+        &self,
+        chooser: &dyn super::ChoosesConfig,
+        tap: Tap,
+    ) -> std::io::Result<(tokio_rustls::server::TlsStream<Tap>, Option<super::Choice>)> {
+        let start = tokio_rustls::LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tap).await?;
+        let choice = chooser.choose(&start.client_hello());
+        if !choice.delay.is_zero() {
+            tokio::time::sleep(choice.delay).await;
+        }
+        let config = match self.secrets {
+            Some(store) => {
+                let mut tapped = (*choice.config).clone();
+                tapped.key_log = store.clone();
+                std::sync::Arc::new(tapped)
+            }
+            None => choice.config.clone(),
+        };
+        let tls = start.into_stream(config).await?;
+        Ok((tls, Some(choice)))
     }
 
     /// The session's own secrets are taken from the store either way (so it never fills), and kept, with
@@ -142,10 +175,14 @@ impl Session<'_> {
             info,
             served,
             capture,
+            #[cfg(feature = "page")]
+            page,
         } = accepted;
+        #[cfg(not(feature = "page"))]
+        let page = None::<()>;
         let (options, cancel) = (self.options, self.cancel);
         let (protocol, replay) = tokio::select! {
-            chosen = Box::pin(choose_protocol(&mut tls, &info, options)) => chosen,
+            chosen = Box::pin(choose_protocol(&mut tls, &info, options, page.is_some())) => chosen,
             // At shutdown the echo loop (which watches `cancel` too) ends it with close_notify.
             () = cancel.cancelled() => (Protocol::Echo, Replay::default()),
         };
@@ -157,14 +194,14 @@ impl Session<'_> {
             started,
         };
         #[cfg(feature = "page")]
-        if let (Protocol::Http, Some(page)) = (protocol, &options.page) {
+        if let (Protocol::Http, Some(page)) = (protocol, page) {
             let session = page::Session {
                 info: info.clone(),
                 served: served.clone(),
                 peer,
                 handshake: capture,
             };
-            let outcome = Box::pin(page::serve(stream, session, page.clone(), options.idle_timeout, cancel)).await;
+            let outcome = Box::pin(page::serve(stream, session, page, options.idle_timeout, cancel)).await;
             drop(place);
             log.https(&outcome);
             return;
@@ -197,6 +234,9 @@ struct Accepted {
     served: Option<Served>,
     /// Its bytes and secrets, kept for the page's /handshake.
     capture: Option<Capture>,
+    /// The page HTTP clients are shown on it, when there is one.
+    #[cfg(feature = "page")]
+    page: Option<std::sync::Arc<page::PageInfo>>,
 }
 
 /// The fields both kinds of session log, written once.
@@ -285,6 +325,7 @@ async fn choose_protocol(
     _tls: &mut tokio_rustls::server::TlsStream<Tap>,
     _info: &SessionInfo,
     _options: &ServerOptions,
+    _page: bool,
 ) -> (Protocol, Replay) {
     (Protocol::Echo, Replay::default())
 }
@@ -296,9 +337,10 @@ async fn choose_protocol(
     tls: &mut tokio_rustls::server::TlsStream<Tap>,
     info: &SessionInfo,
     options: &ServerOptions,
+    page: bool,
 ) -> (Protocol, Replay) {
     let mut replay = Replay::default();
-    if options.page.is_none() {
+    if !page {
         return (Protocol::Echo, replay);
     }
     if agreed_http(info) {

@@ -1,0 +1,52 @@
+//! `echo-server --gallery`: every exhibit of `tls_core::gallery` on one port, signed by --scenario-ca.
+
+use std::sync::Arc;
+
+use tls_core::config::TlsOptions;
+use tls_core::gallery::{self, Gallery};
+use tls_core::server::ServerOptions;
+
+use crate::{Args, certificates};
+
+/// Makes the gallery for the port bound, and serves it until stopped.
+///
+/// # Errors
+/// The CA cannot be loaded, a certificate cannot be made, or --listen cannot be bound.
+pub(crate) async fn run(args: &Args) -> tls_echo_cli::Result<()> {
+    let (ca, ca_file) = certificates::scenario_ca(args.scenario_ca.as_deref(), args.scenario_ca_key.as_deref())?;
+    let (listener, local) = crate::serving::listen(args).await?;
+    let options = TlsOptions {
+        alpn: vec![b"http/1.1".to_vec(), b"http/1.0".to_vec()],
+        key_log: true,
+        ..TlsOptions::default()
+    };
+    if args.handshake_timeout <= gallery::SLOW {
+        tracing::warn!(
+            "slow-handshake waits {} s before it answers, and --handshake-timeout is {} s: its clients will be cut off before it does",
+            gallery::SLOW.as_secs(),
+            args.handshake_timeout.as_secs_f64()
+        );
+    }
+    let made = Gallery::new(&ca, local.port(), &options)?;
+    let (config, page) = made.index();
+    let certs = made.certs();
+    let exhibits = gallery::CATALOGUE.iter().filter(|exhibit| exhibit.served).count();
+    tokio::spawn(certificates::no_reload("the gallery".to_owned()));
+    let options = ServerOptions {
+        page: Some(page),
+        certs: Some(certs),
+        choose: Some(Arc::new(made)),
+        ..crate::serving::server_options(args)
+    };
+    let port = local.port();
+    crate::serving::serve_until_stopped((listener, local), config, options, || {
+        tracing::info!(
+            ca = %ca_file.display(),
+            "serving the gallery: {exhibits} exhibits, each at https://NAME.{}:{port}/; the list at https://{}:{port}/",
+            gallery::DOMAIN,
+            gallery::DOMAIN,
+        );
+    })
+    .await;
+    Ok(())
+}
