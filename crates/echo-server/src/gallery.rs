@@ -20,13 +20,6 @@ pub(crate) async fn run(args: &Args) -> tls_echo_cli::Result<()> {
         key_log: true,
         ..TlsOptions::default()
     };
-    if args.handshake_timeout <= gallery::SLOW {
-        tracing::warn!(
-            "slow-handshake waits {} s before it answers, and --handshake-timeout is {} s: its clients will be cut off before it does",
-            gallery::SLOW.as_secs(),
-            args.handshake_timeout.as_secs_f64()
-        );
-    }
     let made = Gallery::new(&ca, local.port(), &options)?;
     let (config, page) = made.index();
     let certs = made.certs();

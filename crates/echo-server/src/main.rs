@@ -72,7 +72,7 @@ struct Args {
     /// A local badssl: every certificate and protocol broken on purpose on this one port, each at its
     /// own name (`https://expired.localhost:7777/`), and at `https://localhost:7777/` a table of what each
     /// client says to each; made at start, signed by --scenario-ca
-    #[arg(long, conflicts_with_all = ["cert", "key", "scenario", "client_ca", "ocsp_response", "serve_ca", "no_page", "tls13_only", "alpn"])]
+    #[arg(long, conflicts_with_all = ["cert", "key", "scenario", "client_ca", "crl", "ocsp_response", "serve_ca", "no_page", "tls13_only", "alpn", "reuse_port"])]
     gallery: bool,
     /// CA that signs the certificates of --scenario or --gallery [default: certs/ca.pem]
     #[arg(long, value_name = "FILE", requires = "made")]
@@ -137,6 +137,18 @@ async fn main() -> ExitCode {
             .error(
                 clap::error::ErrorKind::ArgumentConflict,
                 "standard input is one file at most (-): give the others by their names",
+            )
+            .exit();
+    }
+    if args.gallery && args.handshake_timeout <= tls_core::gallery::SLOW {
+        use clap::CommandFactory as _;
+        Args::command()
+            .error(
+                clap::error::ErrorKind::ValueValidation,
+                format!(
+                    "--handshake-timeout must be above {} s with --gallery: its slow-handshake exhibit waits that long before it answers",
+                    tls_core::gallery::SLOW.as_secs()
+                ),
             )
             .exit();
     }

@@ -12,14 +12,26 @@ pub struct HostPort {
 
 impl HostPort {
     /// The host to look up: `localhost` for every name under it (`expired.localhost`), which RFC 6761
-    /// gives the loopback addresses, as Chromium and curl do without asking DNS; else the host.
+    /// gives the loopback addresses; else the host.
     pub fn lookup_host(&self) -> &str {
-        let lower = self.host.to_ascii_lowercase();
-        if lower.ends_with(".localhost") || lower.ends_with(".localhost.") {
+        if self.under_localhost().is_some() {
             "localhost"
         } else {
             &self.host
         }
+    }
+
+    /// For a name under `localhost` (`expired.localhost`), the loopback addresses to try, 127.0.0.1
+    /// then ::1, as curl and Chromium do without asking DNS (RFC 6761; a hosts file may give
+    /// `localhost` one of them only); `None` for any other host.
+    pub fn under_localhost(&self) -> Option<[std::net::SocketAddr; 2]> {
+        let lower = self.host.trim_end_matches('.').to_ascii_lowercase();
+        lower.ends_with(".localhost").then(|| {
+            [
+                (std::net::Ipv4Addr::LOCALHOST, self.port).into(),
+                (std::net::Ipv6Addr::LOCALHOST, self.port).into(),
+            ]
+        })
     }
 
     /// Parses `text`; each refusal is a sentence naming the text and what to write instead.
@@ -192,6 +204,16 @@ mod tests {
         ] {
             let parsed = HostPort::parse(text).expect(text);
             assert_eq!(parsed.lookup_host(), looked_up, "{text}");
+            let loopback = parsed.under_localhost().map(|addrs| addrs.map(|addr| addr.to_string()));
+            let port = parsed.port;
+            let expected = [format!("127.0.0.1:{port}"), format!("[::1]:{port}")];
+            assert_eq!(
+                loopback,
+                text.contains(".")
+                    .then_some(expected)
+                    .filter(|_| looked_up == "localhost"),
+                "{text}"
+            );
         }
     }
 

@@ -152,6 +152,10 @@ fn explain_tls(err: &TlsError, side: Side) -> Diagnosis {
             "{peer} broke the TLS protocol (rustls: {})",
             crate::names::words(&format!("{detail:?}"))
         ),
+        TlsError::NoApplicationProtocol => match side {
+            Side::Server => "the client offered ALPN protocols, none of which this server takes: it was answered no_application_protocol".into(),
+            Side::Client => "the server takes none of the ALPN protocols offered".into(),
+        },
         other => crate::names::words(&other.to_string()),
     })
 }

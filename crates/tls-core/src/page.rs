@@ -181,6 +181,14 @@ impl Context {
         inspect::inspect(leaf, Position::Leaf).ok()
     }
 
+    /// Seconds until the served leaf becomes valid, when it is not valid yet.
+    fn not_valid_yet(&self) -> Option<i64> {
+        let leaf = self.session.served.as_ref()?.chain().first()?;
+        let (start, _) = x509::validity_unix(leaf)?;
+        let now = i64::try_from(rustls_pki_types::UnixTime::now().as_secs()).ok()?;
+        (start > now).then_some(start - now)
+    }
+
     /// `/ca.pem`: the CA certificates given to the page that issued the chain this session got (its last
     /// certificate's issuer, or that certificate itself when the chain ends in its root), as PEM.
     fn ca_pem(&self) -> Result<String, String> {
@@ -290,11 +298,20 @@ async fn respond(request: Request<Incoming>, context: Arc<Context>) -> Result<Re
             "text/plain; charset=utf-8",
             "GET /, GET /json, GET /handshake, GET /handshake.json, GET /ca.pem, POST /echo\n".to_owned(),
         ),
-        _ => reply(
-            StatusCode::NOT_FOUND,
-            "text/plain; charset=utf-8",
-            format!("no page at {path}: try /, /json, /handshake, /handshake.json, /ca.pem or POST /echo\n"),
-        ),
+        _ => {
+            let own: String = context
+                .page
+                .files
+                .iter()
+                .filter(|file| file.path != "/")
+                .map(|file| format!("{}, ", file.path))
+                .collect();
+            reply(
+                StatusCode::NOT_FOUND,
+                "text/plain; charset=utf-8",
+                format!("no page at {path}: try {own}/, /json, /handshake, /handshake.json, /ca.pem or POST /echo\n"),
+            )
+        }
     };
     Ok(response)
 }
@@ -474,6 +491,16 @@ fn html(context: &Context, request: &EchoedRequest) -> String {
         Some(cert) => {
             rows.push(("Server certificate", cert.subject));
             rows.push(("Issued by", cert.issuer));
+            if let Some(starts_in) = context.not_valid_yet() {
+                rows.push((
+                    "Valid from",
+                    format!(
+                        "{} (NOT VALID YET: it starts in {})",
+                        cert.not_before,
+                        x509::span(starts_in)
+                    ),
+                ));
+            }
             rows.push((
                 "Valid until",
                 format!("{} ({})", cert.not_after, x509::expiry(cert.expires_in_seconds)),

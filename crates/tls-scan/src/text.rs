@@ -168,7 +168,16 @@ fn chains(out: &mut String, report: &Report) {
 fn handshakes(out: &mut String, report: &Report) {
     use std::fmt::Write as _;
     if let Some(stapled) = report.ocsp_stapled {
-        let _ = writeln!(out, "OCSP response stapled: {}", if stapled { "yes" } else { "no" });
+        let said = report
+            .ocsp_status
+            .as_deref()
+            .map(|status| format!(", {status}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "OCSP response stapled: {}{said}",
+            if stapled { "yes" } else { "no" }
+        );
     }
     for (asked, answer) in [
         ("without SNI", &report.without_sni),

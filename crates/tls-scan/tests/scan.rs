@@ -776,11 +776,12 @@ async fn echo_server_is_seen_as_testssl_sees_it() {
         !said("CRIME_TLS").starts_with("not vulnerable"),
         "{report:#}"
     );
-    assert_eq!(
-        report["resumption"]["TLSv1.2 ticket"],
-        said("sessionresumption_ticket") == "supported",
-        "{report:#}"
-    );
+    // testssl's ticket check races its s_client, reading nothing, against the ticket, which TLS 1.3 sends
+    // after the handshake: on a loaded machine s_client leaves first and testssl says "not supported"
+    // (seen once in CI). What it found, tls-scan must have found.
+    if said("sessionresumption_ticket") == "supported" {
+        assert_eq!(report["resumption"]["TLSv1.2 ticket"], true, "{report:#}");
+    }
     assert_eq!(
         report["resumption"]["TLSv1.2 session ID"],
         said("sessionresumption_ID") == "supported",
@@ -1161,4 +1162,24 @@ async fn tls_scan_finds_what_the_gallery_exhibits_say_they_speak() {
         BTreeSet::from(["secp384r1".to_owned()]),
         "{report:#}\n{stderr}"
     );
+    // The revoked exhibit's staple is read and checked against its issuer: a critical finding.
+    let (code, report, stderr) = scan("revoked").await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let status = report["ocsp_status"].as_str().unwrap_or_default();
+    assert!(
+        status.starts_with("revoked on ") && status.ends_with("reason keyCompromise"),
+        "{report:#}"
+    );
+    let finding = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|finding| finding["id"] == "stapled_revoked")
+        .unwrap_or_else(|| panic!("no stapled_revoked finding: {report:#}"));
+    assert_eq!(finding["severity"], "critical", "{finding}");
+    let (_, report, _) = scan("good").await;
+    assert_eq!(report["ocsp_stapled"], false, "{report:#}");
+    assert!(report.get("ocsp_status").is_none(), "{report:#}");
+    let findings = report["findings"].as_array().map_or(0, Vec::len);
+    assert_eq!(findings, 0, "the good exhibit gives no finding: {report:#}");
 }

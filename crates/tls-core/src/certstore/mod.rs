@@ -36,6 +36,14 @@ struct Noted {
     resumed: Option<[u8; 32]>,
     /// Why the client's certificate was refused, in words.
     client_problem: Option<crate::refusal::Refusal>,
+    /// The name the client asked for (SNI), once its ClientHello was read.
+    server_name: Option<String>,
+}
+
+/// Notes, for the handshake this task drives, the name its client asked for.
+#[cfg(feature = "net")]
+pub(crate) fn note_server_name(name: Option<&str>) {
+    note(|noted| noted.server_name = name.map(str::to_owned));
 }
 
 /// Notes, for the handshake this task drives, why the client's certificate was refused.
@@ -55,6 +63,8 @@ pub(crate) struct Handshake {
     pub ticket_certificate: Option<Served>,
     /// Why the client's certificate was refused, when it was.
     pub client_certificate_problem: Option<crate::refusal::Refusal>,
+    /// The name the client asked for (SNI), when its ClientHello got that far.
+    pub server_name: Option<String>,
 }
 
 #[cfg(feature = "net")]
@@ -109,6 +119,7 @@ pub(crate) async fn recording<F: Future>(certs: Option<&CertStore>, handshake: F
             .zip(certs)
             .and_then(|(fingerprint, certs)| certs.by_fingerprint(&fingerprint)),
         client_certificate_problem: noted.client_problem,
+        server_name: noted.server_name,
     };
     (output, seen)
 }
@@ -240,7 +251,10 @@ impl CertStore {
 impl ResolvesServerCert for CertStore {
     fn resolve(&self, client_hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
         let entry = self.pick(client_hello.server_name());
-        note(|noted| noted.served = Some(entry.clone()));
+        note(|noted| {
+            noted.served = Some(entry.clone());
+            noted.server_name = client_hello.server_name().map(str::to_owned);
+        });
         Some(entry.key.clone())
     }
 }

@@ -139,6 +139,15 @@ pub async fn connect_recorded(
     connect_with(addr, server_name, Arc::new(traced), options, Some(capture.clone())).await
 }
 
+/// A TCP connection to `address`: for a name under `localhost`, 127.0.0.1 then ::1, without asking
+/// the system (whose hosts file may give `localhost` one of them only).
+async fn tcp_connect(address: &crate::address::HostPort) -> std::io::Result<TcpStream> {
+    match address.under_localhost() {
+        Some(loopback) => TcpStream::connect(&loopback[..]).await,
+        None => TcpStream::connect((address.host.as_str(), address.port)).await,
+    }
+}
+
 async fn connect_with(
     addr: impl ToAddress,
     server_name: ServerName<'static>,
@@ -158,21 +167,18 @@ async fn connect_with(
             hint,
         }
     };
-    let tcp = tokio::time::timeout(
-        options.connect_timeout,
-        TcpStream::connect((address.lookup_host(), address.port)),
-    )
-    .await
-    .map_err(|_| {
-        connect_error(std::io::Error::new(
-            std::io::ErrorKind::TimedOut,
-            format!(
-                "no answer within {}",
-                crate::error::fmt_duration(options.connect_timeout)
-            ),
-        ))
-    })?
-    .map_err(connect_error)?;
+    let tcp = tokio::time::timeout(options.connect_timeout, tcp_connect(&address))
+        .await
+        .map_err(|_| {
+            connect_error(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "no answer within {}",
+                    crate::error::fmt_duration(options.connect_timeout)
+                ),
+            ))
+        })?
+        .map_err(connect_error)?;
     let peer = tcp.peer_addr().map_err(connect_error)?;
     if let Some(capture) = &capture {
         capture.restart_clock();

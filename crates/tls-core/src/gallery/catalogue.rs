@@ -150,6 +150,11 @@ pub const CATALOGUE: &[Exhibit] = &[
         },
     ),
     served(
+        "no-common-name",
+        "The certificate's subject has no common name; its host is in the subject alternative name, where clients look: valid everywhere.",
+        OK,
+    ),
+    served(
         "ca-as-leaf",
         "The server presents a CA certificate (CA:TRUE) as its own. rustls clients refuse it; OpenSSL and Chromium let it through.",
         OK,
@@ -176,6 +181,11 @@ pub const CATALOGUE: &[Exhibit] = &[
         what: "Not served. aws-lc-rs makes RSA keys of 2048 bits and up only, and rustls will not sign a handshake with a smaller one. What clients say to one (made with openssl and served by openssl s_server here): OpenSSL 3 at its default security level refuses the key, verify code 66 (EE certificate key too weak).",
         expect: None,
     },
+    served(
+        "rsa2048",
+        "A 2048-bit RSA key, the smallest clients still take: valid everywhere.",
+        OK,
+    ),
     served(
         "rsa4096",
         "A 4096-bit RSA key: valid, and slower to sign with than ECDSA (every handshake pays). Compare the handshake times with good, which has an ECDSA P-256 key.",
@@ -301,4 +311,22 @@ pub const CATALOGUE: &[Exhibit] = &[
         "The server waits 3 seconds before it answers the ClientHello. Clients wait; one with a shorter limit gives up (curl --max-time 1, exit 28).",
         OK,
     ),
+    Exhibit {
+        name: "tls10-tls11",
+        served: false,
+        what: "Not served: rustls speaks TLS 1.2 and 1.3 only, so this server cannot offer TLS 1.0 or 1.1. To see one, run openssl s_server -tls1 -cipher DEFAULT@SECLEVEL=0 and point tls-scan at it: it reports the old version as a finding.",
+        expect: None,
+    },
+    Exhibit {
+        name: "weak-ciphers",
+        served: false,
+        what: "Not served: rustls has AEAD cipher suites only (AES-GCM, ChaCha20-Poly1305), so no CBC, RC4, 3DES or NULL suite, and no static RSA key exchange, can be offered here.",
+        expect: None,
+    },
+    Exhibit {
+        name: "dh-small",
+        served: false,
+        what: "Not served: the crypto provider here offers no finite-field Diffie-Hellman, so no weak DH group (badssl's dh480, dh1024) can be offered.",
+        expect: None,
+    },
 ];

@@ -51,7 +51,7 @@ pub(super) fn html(port: u16) -> String {
 Trust <a href=\"/ca.pem\">the gallery's CA</a> (<code>tls-cert trust install --ca ca.pem</code>, or in your client) and the good ones are good, so each broken one shows exactly its own problem. \
 The same list, for programs: <a href=\"/gallery.json\">/gallery.json</a>. The revoked certificate's CRL: <a href=\"/revoked.crl\">/revoked.crl</a> (DER), <a href=\"/revoked.crl.pem\">/revoked.crl.pem</a>.</p>\n\
 <p>The columns are what each client said, measured by this project's tests: <code>curl --cacert ca.pem https://NAME.{DOMAIN}:{port}/</code> (its exit code), \
-Python's <code>ssl</code> with <code>cafile=ca.pem</code>, <code>openssl s_client -verify_hostname NAME.{DOMAIN} -CAfile ca.pem</code> (its verify return code) and headless Chromium with the CA in its NSS database.</p>\n\
+Python's <code>ssl</code> with <code>cafile=ca.pem</code>, <code>openssl s_client -connect 127.0.0.1:{port} -servername NAME.{DOMAIN} -verify_hostname NAME.{DOMAIN} -CAfile ca.pem</code> (its verify return code, or <em>no handshake</em> when no certificate came: it then prints <code>0 (ok)</code>, having checked nothing) and headless Chromium with the CA in its NSS database (OK when the page loads, else the error it shows).</p>\n\
 <table>\n<tr><th>exhibit</th><th>what is wrong, and why it matters</th><th>curl</th><th>Python ssl</th><th>openssl s_client</th><th>Chromium</th></tr>\n"
     );
     for exhibit in CATALOGUE {
@@ -89,7 +89,7 @@ fn row(page: &mut String, exhibit: &Exhibit, port: u16) {
                 let _ = write!(page, "<td class=\"{class}\">{said}</td>");
             }
         }
-        None => page.push_str("<td colspan=\"4\">not served: see the left</td>"),
+        None => page.push_str("<td colspan=\"4\">not served: why is on the left</td>"),
     }
     page.push_str("</tr>\n");
 }

@@ -9,8 +9,33 @@ use crate::identity::Identity;
 use crate::ocsp::{CertId, CertStatus, Issuer};
 use crate::revocation::{Revocation, RevocationReason};
 
-/// How long the exhibits' certificates are valid (the broken dates aside).
-const DAYS: u64 = 30;
+/// How long the exhibits' certificates are valid (the broken dates aside), unless their CA ends sooner:
+/// long enough that no scanner warns of an expiry near.
+const DAYS: u64 = 90;
+
+/// How far off not-yet-valid's validity starts.
+const NOT_YET: u64 = 30;
+
+/// How many days the exhibits' certificates are valid: [`DAYS`], or as many as `ca` has left.
+///
+/// # Errors
+/// [`Error::BadRequest`] when `ca` has less than a day left.
+pub(super) fn days(ca: &CertificateAuthority) -> Result<u64> {
+    let now = i64::try_from(rustls_pki_types::UnixTime::now().as_secs()).unwrap_or(i64::MAX);
+    let end = crate::x509::validity_unix(&ca.issued.cert).map_or(i64::MAX, |(_, end)| end);
+    let left = end.saturating_sub(now) / 86_400;
+    if left < 1 {
+        return Err(Error::BadRequest {
+            problem: format!(
+                "the CA {} is valid until {}: too soon to sign the gallery's certificates, which need a day at least",
+                crate::x509::subject(&ca.issued.cert),
+                crate::x509::unix_to_rfc3339(end)
+            ),
+            remedy: None,
+        });
+    }
+    Ok(DAYS.min(u64::try_from(left).unwrap_or(DAYS)))
+}
 
 /// The TLS Feature extension (RFC 7633) asking for status_request: "must staple".
 const TLS_FEATURE: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 1, 24];
@@ -20,10 +45,10 @@ const STATUS_REQUEST: &[u8] = &[0x30, 0x03, 0x02, 0x01, 0x05];
 ///
 /// # Errors
 /// [`Error::Generate`] when a certificate cannot be made, or `name` is no exhibit here.
-pub(super) fn setup(name: &'static str, ca: &CertificateAuthority) -> Result<Setup> {
+pub(super) fn setup(name: &'static str, ca: &CertificateAuthority, days: u64) -> Result<Setup> {
     let host = format!("{name}.{DOMAIN}");
     let names = [host.as_str()];
-    let soon = Validity::days_from_now(DAYS);
+    let soon = Validity::days_from_now(days);
     let leaf = |key_type: KeyType| ca.issue_with_key_type(&names, Usage::Server, soon, key_type);
     let with_ca = |issued: Issued| chain(&issued, [&ca.issued]);
     let adjusted = |adjust: fn(&mut rcgen::CertificateParams)| {
@@ -49,7 +74,7 @@ pub(super) fn setup(name: &'static str, ca: &CertificateAuthority) -> Result<Set
         "not-yet-valid" => Setup::serving(with_ca(ca.issue(
             &names,
             Usage::Server,
-            Validity::starting_in_days(DAYS),
+            Validity::starting_in_days(NOT_YET),
         )?)),
         "wrong-host" => Setup::serving(with_ca(ca.issue(&["wrong.example"], Usage::Server, soon)?)),
         "self-signed" => Setup::serving(generate::self_signed_leaf(&names, soon)?.identity()),
@@ -80,6 +105,9 @@ pub(super) fn setup(name: &'static str, ca: &CertificateAuthority) -> Result<Set
             Setup::serving(chain(&issued, cas.iter().rev().map(|ca| &ca.issued)))
         }
         "no-san" => Setup::serving(adjusted(|params| params.subject_alt_names.clear())?),
+        "no-common-name" => Setup::serving(adjusted(|params| {
+            params.distinguished_name = rcgen::DistinguishedName::new();
+        })?),
         "must-staple-missing" => Setup::serving(adjusted(|params| {
             params
                 .custom_extensions
@@ -87,11 +115,12 @@ pub(super) fn setup(name: &'static str, ca: &CertificateAuthority) -> Result<Set
         })?),
         "ca-as-leaf" => Setup::serving(with_ca(ca.issue_ca_as_leaf(&names, soon)?)),
         "client-auth-only-eku" => Setup::serving(with_ca(ca.issue(&names, Usage::Client, soon)?)),
+        "rsa2048" => Setup::serving(with_ca(leaf(KeyType::Rsa2048)?)),
         "rsa4096" => Setup::serving(with_ca(leaf(KeyType::Rsa4096)?)),
         "ecdsa-p384" => Setup::serving(with_ca(leaf(KeyType::EcdsaP384)?)),
         "ed25519" => Setup::serving(with_ca(leaf(KeyType::Ed25519)?)),
-        "1000-sans" => Setup::serving(with_ca(many_names(ca, &host, 1000)?)),
-        "10000-sans" => Setup::serving(with_ca(many_names(ca, &host, 10_000)?)),
+        "1000-sans" => Setup::serving(with_ca(many_names(ca, &host, 1000, soon)?)),
+        "10000-sans" => Setup::serving(with_ca(many_names(ca, &host, 10_000, soon)?)),
         "name-constraint-violation" => {
             let permitted = [Permitted::Domain("example.test".to_owned())];
             let constrained = ca.constrained_intermediate(
@@ -103,7 +132,7 @@ pub(super) fn setup(name: &'static str, ca: &CertificateAuthority) -> Result<Set
             let issued = constrained.issue_adjusted(&names, (Usage::Server, soon, KeyType::default()), |_| {})?;
             Setup::serving(chain(&issued, [&constrained.issued]))
         }
-        "revoked" => revoked(ca, &names)?,
+        "revoked" => revoked(ca, &names, days)?,
         other => {
             return Err(Error::Generate {
                 step: "a gallery exhibit",
@@ -149,16 +178,16 @@ fn chain<'a>(issued: &Issued, above: impl IntoIterator<Item = &'a Issued>) -> Id
 }
 
 /// A leaf for `host` and `count - 1` other names.
-fn many_names(ca: &CertificateAuthority, host: &str, count: usize) -> Result<Issued> {
+fn many_names(ca: &CertificateAuthority, host: &str, count: usize, validity: Validity) -> Result<Issued> {
     let others: Vec<String> = (1..count).map(|n| format!("name-{n}.example")).collect();
     let names: Vec<&str> = std::iter::once(host).chain(others.iter().map(String::as_str)).collect();
-    ca.issue(&names, Usage::Server, Validity::days_from_now(DAYS))
+    ca.issue(&names, Usage::Server, validity)
 }
 
 /// A certificate revoked an hour ago: listed in a CRL the index offers at `/revoked.crl`, and stapled
 /// with an OCSP response that says so.
-fn revoked(ca: &CertificateAuthority, names: &[&str]) -> Result<Setup> {
-    let issued = ca.issue(names, Usage::Server, Validity::days_from_now(DAYS))?;
+fn revoked(ca: &CertificateAuthority, names: &[&str], days: u64) -> Result<Setup> {
+    let issued = ca.issue(names, Usage::Server, Validity::days_from_now(days))?;
     let bad = |step| Error::Generate {
         step,
         cause: "the certificate just made cannot be read".into(),
@@ -166,14 +195,14 @@ fn revoked(ca: &CertificateAuthority, names: &[&str]) -> Result<Setup> {
     let mut revocation =
         Revocation::now(&issued.cert, RevocationReason::KeyCompromise).ok_or_else(|| bad("the gallery's CRL"))?;
     revocation.date -= 3600;
-    let crl = ca.revocation_list(std::slice::from_ref(&revocation), 1, 7)?;
+    let crl = ca.revocation_list(std::slice::from_ref(&revocation), 1, days.min(7))?;
     let issuer = Issuer::of(&ca.issued.cert).ok_or_else(|| bad("the gallery's OCSP response"))?;
     let id = CertId::of(&issued.cert, &issuer, false).ok_or_else(|| bad("the gallery's OCSP response"))?;
     let status = CertStatus::Revoked {
         date: revocation.date,
         reason: Some(RevocationReason::KeyCompromise),
     };
-    let staple = ca.ocsp_response(&[(id, status)], 24, None)?;
+    let staple = ca.ocsp_response(&[(id, status)], (days * 24).min(24 * 7), None)?;
     let mut identity = chain(&issued, [&ca.issued]);
     identity.ocsp = Some(staple);
     let mut setup = Setup::serving(identity);

@@ -16,7 +16,7 @@ use rustls::{RootCertStore, ServerConfig, SupportedProtocolVersion};
 use crate::certstore::CertStore;
 use crate::config::{Shape, TlsOptions};
 use crate::error::Result;
-use crate::generate::{self, CertificateAuthority, Usage, Validity};
+use crate::generate::{CertificateAuthority, Usage, Validity};
 use crate::identity::Identity;
 use crate::page::PageInfo;
 use crate::server::{Choice, ChoosesConfig};
@@ -83,20 +83,18 @@ impl Gallery {
         let mut by_name = HashMap::new();
         let mut identities = Vec::new();
         let mut files = Vec::new();
+        let days = make::days(ca)?;
         for exhibit in CATALOGUE.iter().filter(|exhibit| exhibit.served) {
-            let setup = make::setup(exhibit.name, ca)?;
+            let setup = make::setup(exhibit.name, ca, days)?;
             identities.push(setup.identity.clone());
             files.extend(setup.files.iter().cloned());
             let page = PageInfo::new(ca_certs.clone()).with_scenario(exhibit.name, exhibit.what);
             let choice = choice(setup, &roots, Arc::new(page), options)?;
             by_name.insert(exhibit.name, choice);
         }
-        let names: Vec<&str> = generate::LOCAL_NAMES.to_vec();
-        let front = ca.issue(
-            &names,
-            Usage::Server,
-            Validity::days_from_now(generate::LEAF_DAYS.min(30)),
-        )?;
+        // localhost first: it is the certificate's common name, which clients show for it.
+        let names = [DOMAIN, "127.0.0.1", "::1"];
+        let front = ca.issue(&names, Usage::Server, Validity::days_from_now(days))?;
         let front = Identity::new(vec![front.cert.clone(), ca_certs[0].clone()], front.key.clone_key());
         identities.insert(0, front.clone());
         let mut page = PageInfo::new(ca_certs.clone())
@@ -185,7 +183,7 @@ mod tests {
         let ca = CertificateAuthority::new("Gallery test CA", Validity::days_from_now(60)).expect("CA");
         let mut failed = Vec::new();
         for exhibit in CATALOGUE.iter().filter(|exhibit| exhibit.served) {
-            let made = make::setup(exhibit.name, &ca).and_then(|setup| CertStore::new(vec![setup.identity]));
+            let made = make::setup(exhibit.name, &ca, 60).and_then(|setup| CertStore::new(vec![setup.identity]));
             if let Err(err) = made {
                 failed.push(format!("{}: {err}", exhibit.name));
             }
@@ -196,7 +194,7 @@ mod tests {
         }
         assert!(failed.is_empty(), "{failed:#?}");
         // The one the index says rustls cannot load: it is made, and refused.
-        let huge = make::setup("10000-sans", &ca).expect("10000 names");
+        let huge = make::setup("10000-sans", &ca, 60).expect("10000 names");
         assert!(
             huge.identity.chain[0].len() > 100_000,
             "{}",
@@ -204,6 +202,26 @@ mod tests {
         );
         let refused = CertStore::new(vec![huge.identity]).expect_err("over 64 KB");
         assert!(refused.to_string().contains("TLS server configuration"), "{refused}");
+    }
+
+    #[test]
+    fn certificates_last_as_long_as_their_ca_has_left_and_a_ca_ending_today_is_refused() {
+        let short = CertificateAuthority::new("Short CA", Validity::days_from_now(20)).expect("CA");
+        // It started an hour ago: 19 whole days are left.
+        assert_eq!(make::days(&short).expect("days"), 19);
+        let long = CertificateAuthority::new("Long CA", Validity::days_from_now(3650)).expect("CA");
+        assert_eq!(make::days(&long).expect("days"), 90);
+        let now = time::OffsetDateTime::now_utc();
+        let ending = Validity {
+            not_before: now - Duration::from_secs(86_400),
+            not_after: now + Duration::from_secs(3600),
+        };
+        let ending = CertificateAuthority::new("Ending CA", ending).expect("CA");
+        let refused = make::days(&ending).expect_err("less than a day left").to_string();
+        assert!(
+            refused.contains("CN=Ending CA") && refused.contains("a day at least"),
+            "{refused}"
+        );
         for other in [
             None,
             Some("localhost"),

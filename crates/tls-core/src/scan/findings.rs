@@ -150,6 +150,25 @@ fn certificate_findings(report: &Report) -> Vec<Finding> {
                 ),
             );
         }
+        match report.ocsp_status.as_deref() {
+            Some(revoked) if revoked.starts_with("revoked") => add(
+                "stapled_revoked",
+                Severity::Critical,
+                format!(
+                    "the server staples an OCSP response saying its certificate {} is {revoked}: clients that read it (Chromium, curl --cert-status) refuse the certificate",
+                    leaf.subject
+                ),
+            ),
+            Some(unusable) if unusable.starts_with("unusable") => add(
+                "stapled_unusable",
+                Severity::Medium,
+                format!(
+                    "the OCSP response the server staples for {} is {unusable}",
+                    leaf.subject
+                ),
+            ),
+            _ => {}
+        }
         if leaf.must_staple && report.ocsp_stapled == Some(false) {
             add(
                 "must_staple_missing",

@@ -198,6 +198,10 @@ pub struct Report {
     pub signature_schemes: BTreeMap<&'static str, Vec<String>>,
     /// Whether the server stapled an OCSP response to its certificate (`null`: no handshake).
     pub ocsp_stapled: Option<bool>,
+    /// What the stapled response says of the certificate (`good`, `revoked on ...`, `unusable: ...`),
+    /// checked against its issuer in the chain; absent when none is stapled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ocsp_status: Option<String>,
     /// What it answers a ClientHello without SNI (`null`: the scan sends none).
     pub without_sni: Option<NameAnswer>,
     /// What it answers a name it cannot know (`tls-scan.invalid`).
@@ -270,6 +274,7 @@ pub fn scan(target: &HostPort, options: &ScanOptions) -> Result<Report> {
         trust: None,
         signature_schemes: BTreeMap::new(),
         ocsp_stapled: None,
+        ocsp_status: None,
         without_sni: None,
         unknown_name: None,
         resumption: Resumption::default(),
@@ -375,6 +380,7 @@ fn whole_handshakes(
         }
         let completed = !found.certificates.is_empty();
         report.ocsp_stapled = completed.then_some(found.stapled);
+        report.ocsp_status = found.staple_says;
         report.certificates = found.certificates;
         report.more_chains = found.more_chains;
         report.trust = found.trust;
@@ -438,10 +444,13 @@ fn reachable(target: &HostPort, timeout: Duration) -> Result<SocketAddr> {
         cause,
         hint: Hint::None,
     };
-    let addrs: Vec<SocketAddr> = (target.lookup_host(), target.port)
-        .to_socket_addrs()
-        .map_err(connect_error)?
-        .collect();
+    let addrs: Vec<SocketAddr> = match target.under_localhost() {
+        Some(loopback) => loopback.to_vec(),
+        None => (target.host.as_str(), target.port)
+            .to_socket_addrs()
+            .map_err(connect_error)?
+            .collect(),
+    };
     let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "the name has no address");
     for addr in addrs {
         match std::net::TcpStream::connect_timeout(&addr, timeout) {

@@ -105,6 +105,8 @@ pub(crate) struct Sessions {
     pub(crate) signature_schemes: BTreeMap<&'static str, Vec<String>>,
     /// Whether the server stapled an OCSP response.
     pub(crate) stapled: bool,
+    /// What the stapled response says of the certificate, checked against its issuer in the chain.
+    pub(crate) staple_says: Option<String>,
     /// What the server answers without SNI, and with a name it cannot know.
     pub(crate) without_sni: Option<NameAnswer>,
     pub(crate) unknown_name: Option<NameAnswer>,
@@ -166,6 +168,7 @@ pub(crate) fn sessions(target: &Target<'_>, versions: &[Version]) -> Sessions {
     };
     found.certificates = chain.iter().map(describe).collect();
     found.stapled = all.recorder.stapled();
+    found.staple_says = all.recorder.staple().map(|staple| staple_says(&staple, &chain));
     found.trust = trust(target, &chain);
     schemes(target, versions, &chain, &mut found);
     names(target, &chain, &mut found);
@@ -450,6 +453,19 @@ pub(crate) fn describe(der: &CertificateDer<'_>) -> Certificate {
     }
 }
 
+/// What a stapled OCSP response says of `chain`'s leaf (`good`, `revoked on ...`), checked against its
+/// issuer, the chain's second certificate; or why it cannot be used.
+fn staple_says(staple: &[u8], chain: &[CertificateDer<'static>]) -> String {
+    let (Some(leaf), Some(issuer)) = (chain.first(), chain.get(1).and_then(crate::ocsp::Issuer::of)) else {
+        return "not checked: the server sends no issuer after its certificate".to_owned();
+    };
+    let now = i64::try_from(UnixTime::now().as_secs()).unwrap_or(i64::MAX);
+    match crate::ocsp::read_response(staple).and_then(|response| response.check(leaf, &issuer, now)) {
+        Ok(checked) => checked.status.to_string(),
+        Err(why) => format!("unusable: {why}"),
+    }
+}
+
 /// A verifier for looking, not for sending data: it takes any chain (the verdict is
 /// [`trust`]'s), offers the schemes it is given, checks each handshake signature it can against the
 /// certificate's key (a scheme the TLS library cannot check, such as SHA-1 or Ed448, is taken on the
@@ -459,6 +475,7 @@ struct Recorder {
     schemes: Vec<SignatureScheme>,
     algorithms: WebPkiSupportedAlgorithms,
     stapled: AtomicBool,
+    staple: std::sync::Mutex<Option<Vec<u8>>>,
 }
 
 impl Recorder {
@@ -467,11 +484,20 @@ impl Recorder {
             schemes,
             algorithms: crate::crypto::provider().signature_verification_algorithms,
             stapled: AtomicBool::new(false),
+            staple: std::sync::Mutex::new(None),
         }
     }
 
     fn stapled(&self) -> bool {
         self.stapled.load(Ordering::Relaxed)
+    }
+
+    /// The OCSP response stapled in the last handshake, when there was one.
+    fn staple(&self) -> Option<Vec<u8>> {
+        self.staple
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     fn check(
@@ -498,6 +524,8 @@ impl ServerCertVerifier for Recorder {
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         self.stapled.store(!ocsp_response.is_empty(), Ordering::Relaxed);
+        *self.staple.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            (!ocsp_response.is_empty()).then(|| ocsp_response.to_vec());
         Ok(ServerCertVerified::assertion())
     }
 

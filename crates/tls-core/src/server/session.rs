@@ -44,21 +44,23 @@ impl Session<'_> {
         // session is most of what a server holds), not room for the largest of them all.
         match Box::pin(self.handshake(tcp)).await {
             Ok(accepted) => self.serve(accepted, peer, started, place).await,
-            Err(reason) => {
+            Err((reason, sni)) => {
                 // The handshake, and with it the socket, is gone by now.
                 drop(place);
                 if reason.is_empty() {
                     tracing::debug!(%peer, "closed before sending anything");
                 } else {
-                    tracing::info!(%peer, elapsed_ms = started.elapsed().as_millis() as u64, "handshake failed: {reason}");
+                    let elapsed_ms = started.elapsed().as_millis() as u64;
+                    tracing::info!(%peer, sni = sni.as_deref(), elapsed_ms, "handshake failed: {reason}");
                 }
             }
         }
     }
 
-    /// The first bytes checked and the handshake, bounded by the handshake timeout; the reason in
-    /// words when it fails (empty for a client that closed before sending anything).
-    async fn handshake(&self, tcp: TcpStream) -> Result<Accepted, String> {
+    /// The first bytes checked and the handshake, bounded by the handshake timeout; when it fails, the
+    /// reason in words (empty for a client that closed before sending anything) and the name the
+    /// client asked for, when its ClientHello was read.
+    async fn handshake(&self, tcp: TcpStream) -> Result<Accepted, (String, Option<String>)> {
         let options = self.options;
         let deadline = tokio::time::Instant::now() + options.handshake_timeout;
         let capture = self.secrets.map(|_| Capture::with_limit(KEPT_FOR_THE_PAGE));
@@ -99,11 +101,12 @@ impl Session<'_> {
             Err((reason, unknown_ca)) => {
                 let sent = seen.chosen.as_ref().map(Served::chain).filter(|_| unknown_ca);
                 let said = |diagnosis: Diagnosis| diagnosis.said_with(options.advice);
-                return Err(seen
+                let reason = seen
                     .client_certificate_problem
                     .map(|refusal| said(Diagnosis::from(&refusal)))
                     .or_else(|| sent.map(diagnose::unknown_ca).map(said))
-                    .unwrap_or(reason));
+                    .unwrap_or(reason);
+                return Err((reason, seen.server_name));
             }
         };
         let info = {
@@ -137,7 +140,9 @@ impl Session<'_> {
         tap: Tap,
     ) -> std::io::Result<(tokio_rustls::server::TlsStream<Tap>, Option<super::Choice>)> {
         let start = tokio_rustls::LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tap).await?;
-        let choice = chooser.choose(&start.client_hello());
+        let hello = start.client_hello();
+        certstore::note_server_name(hello.server_name());
+        let choice = chooser.choose(&hello);
         if !choice.delay.is_zero() {
             tokio::time::sleep(choice.delay).await;
         }
