@@ -15,6 +15,13 @@ use crate::{Args, certificates};
 pub(crate) async fn run(args: &Args) -> tls_echo_cli::Result<()> {
     let (ca, ca_file) = certificates::scenario_ca(args.scenario_ca.as_deref(), args.scenario_ca_key.as_deref())?;
     let (listener, local) = crate::serving::listen(args).await?;
+    if !local.ip().is_loopback() && !local.ip().is_unspecified() {
+        tracing::warn!(
+            "the exhibits' names under {} reach the loopback addresses only, and this server listens on {} alone: clients asking for them will not find it; listen on 127.0.0.1, [::1], 0.0.0.0 or [::]",
+            gallery::DOMAIN,
+            local.ip()
+        );
+    }
     let options = TlsOptions {
         alpn: vec![b"http/1.1".to_vec(), b"http/1.0".to_vec()],
         key_log: true,

@@ -248,7 +248,7 @@ async fn the_gallery_refuses_what_it_cannot_use_and_serves_names_under_localhost
     let pki = PkiFiles::new();
     let missing = pki.path("nowhere.pem");
     let missing = missing.to_str().expect("UTF-8 path");
-    let (ca, key) = (pki.arg("ca.pem"), pki.arg("ca.key"));
+    let ca = pki.arg("ca.pem");
     for (args, said) in [
         (vec!["--gallery", "--cert", "x.pem"], "cannot be used with"),
         (vec!["--gallery", "--scenario", "expired"], "cannot be used with"),
@@ -257,8 +257,8 @@ async fn the_gallery_refuses_what_it_cannot_use_and_serves_names_under_localhost
         // Each process would make its own certificates: two behind one port would disagree.
         (vec!["--gallery", "--reuse-port"], "cannot be used with"),
         (
-            vec!["--gallery", "--handshake-timeout", "3"],
-            "must be above 3 s with --gallery",
+            vec!["--gallery", "--handshake-timeout", "4.9"],
+            "must be 5 s or more with --gallery",
         ),
         (vec!["--scenario-ca", missing], "--scenario"),
         (
@@ -270,16 +270,7 @@ async fn the_gallery_refuses_what_it_cannot_use_and_serves_names_under_localhost
         assert_eq!(ran.code, Some(2), "{args:?}: {}", ran.stderr);
         assert!(ran.stderr.contains(said), "{args:?}: {}", ran.stderr);
     }
-    let args = [
-        "--listen",
-        "[::1]:0",
-        "--gallery",
-        "--scenario-ca",
-        &ca,
-        "--scenario-ca-key",
-        &key,
-    ];
-    let server = Server::start_with(&args, None).await;
+    let server = common::gallery_with(&pki, "[::1]:0", &[]).await;
     let index = format!("https://[::1]:{}/gallery.json", server.port);
     let ran = curl(&["--cacert", &ca, &index]).await;
     assert!(ran.ok() && ran.stdout.contains("\"good\""), "{}", ran.stderr);
@@ -290,4 +281,71 @@ async fn the_gallery_refuses_what_it_cannot_use_and_serves_names_under_localhost
     let target = format!("good.localhost:{}", server.port);
     let connected = tls_core::client::connect(&target, name, config, Default::default()).await;
     assert_eq!(connected.expect("connected").peer().ip().to_string(), "::1");
+}
+
+/// Signed by an intermediate CA (its file holding the root after it): every chain reaches the root,
+/// which is what /ca.pem offers.
+#[tokio::test]
+async fn under_an_intermediate_ca_the_chains_reach_the_root_the_index_offers() {
+    let pki = PkiFiles::new();
+    let team = pki
+        .pki
+        .ca
+        .intermediate("Team CA", tls_core::generate::Validity::days_from_now(300))
+        .expect("intermediate");
+    let (cert, key) = test_support::write_issued(pki.dir(), "team", &team.issued);
+    let with_root = format!("{}{}", team.issued.cert_pem, pki.pki.ca.issued.cert_pem);
+    std::fs::write(&cert, with_root).expect("write the CA file");
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--gallery",
+        "--scenario-ca",
+        &cert,
+        "--scenario-ca-key",
+        &key,
+    ];
+    let server = Server::start_with(&args, None).await;
+    let root = pki.arg("ca.pem");
+    for (name, exit) in [
+        ("good", 0),
+        ("long-chain", 0),
+        ("reversed-chain", 0),
+        ("incomplete-chain", 60),
+        ("expired", 60),
+    ] {
+        assert_eq!(curl_exit(&root, &[], &url(&server, name, "/")).await, exit, "{name}");
+    }
+    let violation = openssl_said(&server, &root, "name-constraint-violation", &[]).await;
+    assert_eq!(violation, "47 (permitted subtree violation)");
+    let offered = curl(&["--cacert", &root, &format!("https://localhost:{}/ca.pem", server.port)]).await;
+    assert_eq!(
+        offered.stdout.trim(),
+        pki.pki.ca.issued.cert_pem.trim(),
+        "the root, not Team CA"
+    );
+}
+
+/// A client that sends its ClientHello for an exhibit and then nothing: the line that says the
+/// handshake timed out still names the exhibit it asked for.
+#[tokio::test]
+async fn a_handshake_cut_off_by_the_timeout_still_names_its_exhibit() {
+    use tokio::io::AsyncWriteExt as _;
+    let pki = PkiFiles::new();
+    let mut server = common::gallery_with(&pki, "127.0.0.1:0", &["--handshake-timeout", "5"]).await;
+    let config = test_support::client_config(&pki.pki.ca);
+    let name = tls_core::client::parse_server_name("good.localhost").expect("name");
+    let mut client = tls_core::rustls::ClientConnection::new(config, name).expect("a client");
+    let mut hello = Vec::new();
+    client.write_tls(&mut hello).expect("the ClientHello");
+    let mut tcp = tokio::net::TcpStream::connect(&server.addr).await.expect("connect");
+    tcp.write_all(&hello).await.expect("send the ClientHello");
+    // Cut off after 5 s, the least the gallery takes; the wait for the line is bounded too.
+    let line = server
+        .peer
+        .wait_for(test_support::Output::Stderr, "no complete TLS handshake within")
+        .await;
+    assert!(line.contains("sni=\"good.localhost\""), "{line}");
+    drop(tcp);
 }

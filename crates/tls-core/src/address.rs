@@ -21,12 +21,12 @@ impl HostPort {
         }
     }
 
-    /// For a name under `localhost` (`expired.localhost`), the loopback addresses to try, 127.0.0.1
-    /// then ::1, as curl and Chromium do without asking DNS (RFC 6761; a hosts file may give
+    /// For `localhost` and every name under it (`expired.localhost`), the loopback addresses to try,
+    /// 127.0.0.1 then ::1, as curl and Chromium do without asking DNS (RFC 6761; a hosts file may give
     /// `localhost` one of them only); `None` for any other host.
     pub fn under_localhost(&self) -> Option<[std::net::SocketAddr; 2]> {
         let lower = self.host.trim_end_matches('.').to_ascii_lowercase();
-        lower.ends_with(".localhost").then(|| {
+        (lower == "localhost" || lower.ends_with(".localhost")).then(|| {
             [
                 (std::net::Ipv4Addr::LOCALHOST, self.port).into(),
                 (std::net::Ipv6Addr::LOCALHOST, self.port).into(),
@@ -207,13 +207,7 @@ mod tests {
             let loopback = parsed.under_localhost().map(|addrs| addrs.map(|addr| addr.to_string()));
             let port = parsed.port;
             let expected = [format!("127.0.0.1:{port}"), format!("[::1]:{port}")];
-            assert_eq!(
-                loopback,
-                text.contains(".")
-                    .then_some(expected)
-                    .filter(|_| looked_up == "localhost"),
-                "{text}"
-            );
+            assert_eq!(loopback, (looked_up == "localhost").then_some(expected), "{text}");
         }
     }
 

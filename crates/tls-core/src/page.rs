@@ -225,8 +225,11 @@ async fn respond(request: Request<Incoming>, context: Arc<Context>) -> Result<Re
     let (parts, body) = request.into_parts();
     let echoed = EchoedRequest::new(&parts);
     let path = parts.uri.path();
-    let file = context.page.files.iter().find(|file| file.path == path);
-    if let (&Method::GET | &Method::HEAD, Some(file)) = (&parts.method, file) {
+    if let Some(file) = context.page.files.iter().find(|file| file.path == path) {
+        if !matches!(parts.method, Method::GET | Method::HEAD) {
+            let only = format!("GET {path}\n");
+            return Ok(reply(StatusCode::METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", only));
+        }
         let mut response = Response::new(Full::new(file.body.clone()));
         response
             .headers_mut()

@@ -113,17 +113,23 @@ pub async fn scenario(pki: &PkiFiles, kind: Kind) -> Server {
     Server::start_with(&args, None).await
 }
 
-/// echo-server --gallery, signed by the test PKI's CA.
+/// echo-server --gallery on 127.0.0.1, signed by the test PKI's CA.
 pub async fn gallery(pki: &PkiFiles) -> Server {
+    gallery_with(pki, "127.0.0.1:0", &[]).await
+}
+
+/// echo-server --gallery listening on `listen`, signed by the test PKI's CA, with `extra` flags.
+pub async fn gallery_with(pki: &PkiFiles, listen: &str, extra: &[&str]) -> Server {
     let (ca, key) = (pki.arg("ca.pem"), pki.arg("ca.key"));
-    let args = [
+    let mut args = vec![
         "--listen",
-        "127.0.0.1:0",
+        listen,
         "--gallery",
         "--scenario-ca",
         &ca,
         "--scenario-ca-key",
         &key,
     ];
+    args.extend_from_slice(extra);
     Server::start_with(&args, None).await
 }

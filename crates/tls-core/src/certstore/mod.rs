@@ -40,12 +40,6 @@ struct Noted {
     server_name: Option<String>,
 }
 
-/// Notes, for the handshake this task drives, the name its client asked for.
-#[cfg(feature = "net")]
-pub(crate) fn note_server_name(name: Option<&str>) {
-    note(|noted| noted.server_name = name.map(str::to_owned));
-}
-
 /// Notes, for the handshake this task drives, why the client's certificate was refused.
 pub(crate) fn note_client_certificate_problem(refusal: crate::refusal::Refusal) {
     note(|noted| noted.client_problem = Some(refusal));

@@ -86,7 +86,7 @@ pub const CATALOGUE: &[Exhibit] = &[
     ),
     served(
         "not-yet-valid",
-        "The certificate becomes valid in 30 days. Seen in the wild, it usually means a clock is wrong on one side.",
+        "The certificate becomes valid 30 days after the server started. Seen in the wild, it usually means a clock is wrong on one side.",
         Expect {
             curl: curl(60),
             python: "CERTIFICATE_VERIFY_FAILED: certificate is not yet valid",
@@ -215,7 +215,7 @@ pub const CATALOGUE: &[Exhibit] = &[
     },
     served(
         "revoked",
-        "The certificate is revoked (keyCompromise): the server staples an OCSP response that says so, and the index offers the CA's CRL at /revoked.crl. Chromium reads the staple and refuses; curl reads it with --cert-status; Python and openssl s_client check neither by default (openssl s_client -status shows it; with -crl_check -CRL revoked.crl.pem it refuses, verify code 23).",
+        "The certificate is revoked (keyCompromise): the server staples an OCSP response that says so, and the CA's CRL is at /revoked.crl (here and on the index). Chromium reads the staple and refuses; curl reads it with --cert-status; Python and openssl s_client check neither by default (openssl s_client -status shows it; with -crl_check -CRL revoked.crl.pem it refuses, verify code 23).",
         Expect {
             curl: CERT_STATUS_REFUSED,
             python: "ok",

@@ -16,23 +16,49 @@ const DAYS: u64 = 90;
 /// How far off not-yet-valid's validity starts.
 const NOT_YET: u64 = 30;
 
-/// How many days the exhibits' certificates are valid: [`DAYS`], or as many as `ca` has left.
+/// How many days the exhibits' certificates are valid: [`DAYS`], or as many as `ca` has left; after
+/// checking that `ca` can sign what the index promises.
 ///
 /// # Errors
-/// [`Error::BadRequest`] when `ca` has less than a day left.
+/// [`Error::BadRequest`] naming the CA when it is not valid yet or has less than a day left, holds an
+/// intermediate without its root (the root is what clients are offered to trust), has name
+/// constraints (the exhibits name hosts it would not allow), or an Ed25519 key (Chromium takes no
+/// Ed25519 CA, so every exhibit would fail there).
 pub(super) fn days(ca: &CertificateAuthority) -> Result<u64> {
+    let me = crate::x509::subject(&ca.issued.cert);
+    let refuse = |problem: String| Error::BadRequest { problem, remedy: None };
     let now = i64::try_from(rustls_pki_types::UnixTime::now().as_secs()).unwrap_or(i64::MAX);
-    let end = crate::x509::validity_unix(&ca.issued.cert).map_or(i64::MAX, |(_, end)| end);
+    let (start, end) = crate::x509::validity_unix(&ca.issued.cert).unwrap_or((i64::MIN, i64::MAX));
+    if start > now {
+        return Err(refuse(format!(
+            "the CA {me} is not valid until {}: the gallery's good certificates would not be good either",
+            crate::x509::unix_to_rfc3339(start)
+        )));
+    }
     let left = end.saturating_sub(now) / 86_400;
     if left < 1 {
-        return Err(Error::BadRequest {
-            problem: format!(
-                "the CA {} is valid until {}: too soon to sign the gallery's certificates, which need a day at least",
-                crate::x509::subject(&ca.issued.cert),
-                crate::x509::unix_to_rfc3339(end)
-            ),
-            remedy: None,
-        });
+        return Err(refuse(format!(
+            "the CA {me} is valid until {}: too soon to sign the gallery's certificates, which need a day at least",
+            crate::x509::unix_to_rfc3339(end)
+        )));
+    }
+    if ca.root().is_none() {
+        return Err(refuse(format!(
+            "the CA file holds the intermediate CA {me} without the root above it: the gallery offers the root for clients to trust; put the root's certificate after it in the file"
+        )));
+    }
+    let parsed = x509_parser::parse_x509_certificate(&ca.issued.cert).map(|(_, cert)| cert);
+    if let Ok(cert) = &parsed {
+        if cert.name_constraints().ok().flatten().is_some() {
+            return Err(refuse(format!(
+                "the CA {me} has name constraints, and the gallery's exhibits name hosts under localhost and wrong.example: give a CA without them (tls-cert generate --out NEW_DIR makes one)"
+            )));
+        }
+        if cert.public_key().algorithm.algorithm == x509_parser::oid_registry::OID_SIG_ED25519 {
+            return Err(refuse(format!(
+                "the CA {me} has an Ed25519 key, which Chromium does not take in a CA: every exhibit would fail there; give a CA with an ECDSA or RSA key (tls-cert generate --out NEW_DIR makes one)"
+            )));
+        }
     }
     Ok(DAYS.min(u64::try_from(left).unwrap_or(DAYS)))
 }
@@ -50,7 +76,8 @@ pub(super) fn setup(name: &'static str, ca: &CertificateAuthority, days: u64) ->
     let names = [host.as_str()];
     let soon = Validity::days_from_now(days);
     let leaf = |key_type: KeyType| ca.issue_with_key_type(&names, Usage::Server, soon, key_type);
-    let with_ca = |issued: Issued| chain(&issued, [&ca.issued]);
+    let tail = tail(ca);
+    let with_ca = |issued: Issued| chain(&issued, [], &tail);
     let adjusted = |adjust: fn(&mut rcgen::CertificateParams)| {
         ca.issue_adjusted(&names, (Usage::Server, soon, KeyType::default()), adjust)
             .map(with_ca)
@@ -81,7 +108,7 @@ pub(super) fn setup(name: &'static str, ca: &CertificateAuthority, days: u64) ->
         "untrusted-root" => {
             let stranger = CertificateAuthority::new("Untrusted Root CA", soon)?;
             let issued = stranger.issue(&names, Usage::Server, soon)?;
-            Setup::serving(chain(&issued, [&stranger.issued]))
+            Setup::serving(chain(&issued, [&stranger.issued], &[]))
         }
         "incomplete-chain" => {
             let intermediate = ca.intermediate("tls-echo gallery intermediate", soon)?;
@@ -93,7 +120,7 @@ pub(super) fn setup(name: &'static str, ca: &CertificateAuthority, days: u64) ->
             let issued = second.issue(&names, Usage::Server, soon)?;
             // The right order is the leaf, then the CA that signed it, and so on up: here the
             // intermediates come top first.
-            Setup::serving(chain(&issued, [&first.issued, &second.issued]))
+            Setup::serving(chain(&issued, [&first.issued, &second.issued], &tail))
         }
         "long-chain" => {
             let mut cas = vec![ca.intermediate("tls-echo gallery intermediate 1", soon)?];
@@ -102,7 +129,7 @@ pub(super) fn setup(name: &'static str, ca: &CertificateAuthority, days: u64) ->
                 cas.push(below);
             }
             let issued = cas[cas.len() - 1].issue(&names, Usage::Server, soon)?;
-            Setup::serving(chain(&issued, cas.iter().rev().map(|ca| &ca.issued)))
+            Setup::serving(chain(&issued, cas.iter().rev().map(|ca| &ca.issued), &tail))
         }
         "no-san" => Setup::serving(adjusted(|params| params.subject_alt_names.clear())?),
         "no-common-name" => Setup::serving(adjusted(|params| {
@@ -130,9 +157,9 @@ pub(super) fn setup(name: &'static str, ca: &CertificateAuthority, days: u64) ->
                 KeyType::default(),
             )?;
             let issued = constrained.issue_adjusted(&names, (Usage::Server, soon, KeyType::default()), |_| {})?;
-            Setup::serving(chain(&issued, [&constrained.issued]))
+            Setup::serving(chain(&issued, [&constrained.issued], &tail))
         }
-        "revoked" => revoked(ca, &names, days)?,
+        "revoked" => revoked(ca, &names, days, &tail)?,
         other => {
             return Err(Error::Generate {
                 step: "a gallery exhibit",
@@ -169,10 +196,25 @@ fn shape(name: &str, setup: &mut Setup) {
     }
 }
 
-/// `issued` followed by `above`, as a server sends it.
-fn chain<'a>(issued: &Issued, above: impl IntoIterator<Item = &'a Issued>) -> Identity {
+/// What goes after an exhibit's own certificates: its CA's (a root is sent too, so a browser given its
+/// pin recognises the chain), and the intermediates above it, when it is one.
+pub(super) fn tail(ca: &CertificateAuthority) -> Vec<rustls_pki_types::CertificateDer<'static>> {
+    if ca.is_root() {
+        vec![ca.issued.cert.clone()]
+    } else {
+        ca.chain_to_send()
+    }
+}
+
+/// `issued` followed by `above`, then `tail`, as a server sends it.
+fn chain<'a>(
+    issued: &Issued,
+    above: impl IntoIterator<Item = &'a Issued>,
+    tail: &[rustls_pki_types::CertificateDer<'static>],
+) -> Identity {
     let chain = std::iter::once(issued.cert.clone())
         .chain(above.into_iter().map(|ca| ca.cert.clone()))
+        .chain(tail.iter().cloned())
         .collect();
     Identity::new(chain, issued.key.clone_key())
 }
@@ -186,7 +228,12 @@ fn many_names(ca: &CertificateAuthority, host: &str, count: usize, validity: Val
 
 /// A certificate revoked an hour ago: listed in a CRL the index offers at `/revoked.crl`, and stapled
 /// with an OCSP response that says so.
-fn revoked(ca: &CertificateAuthority, names: &[&str], days: u64) -> Result<Setup> {
+fn revoked(
+    ca: &CertificateAuthority,
+    names: &[&str],
+    days: u64,
+    tail: &[rustls_pki_types::CertificateDer<'static>],
+) -> Result<Setup> {
     let issued = ca.issue(names, Usage::Server, Validity::days_from_now(days))?;
     let bad = |step| Error::Generate {
         step,
@@ -203,7 +250,7 @@ fn revoked(ca: &CertificateAuthority, names: &[&str], days: u64) -> Result<Setup
         reason: Some(RevocationReason::KeyCompromise),
     };
     let staple = ca.ocsp_response(&[(id, status)], (days * 24).min(24 * 7), None)?;
-    let mut identity = chain(&issued, [&ca.issued]);
+    let mut identity = chain(&issued, [], tail);
     identity.ocsp = Some(staple);
     let mut setup = Setup::serving(identity);
     setup.files = vec![

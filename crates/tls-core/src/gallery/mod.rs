@@ -88,14 +88,19 @@ impl Gallery {
             let setup = make::setup(exhibit.name, ca, days)?;
             identities.push(setup.identity.clone());
             files.extend(setup.files.iter().cloned());
-            let page = PageInfo::new(ca_certs.clone()).with_scenario(exhibit.name, exhibit.what);
+            // Its files are on its own page too, where its words point.
+            let page = setup.files.iter().cloned().fold(
+                PageInfo::new(ca_certs.clone()).with_scenario(exhibit.name, exhibit.what),
+                |page, (path, content_type, body)| page.with_file(&path, content_type, body),
+            );
             let choice = choice(setup, &roots, Arc::new(page), options)?;
             by_name.insert(exhibit.name, choice);
         }
         // localhost first: it is the certificate's common name, which clients show for it.
         let names = [DOMAIN, "127.0.0.1", "::1"];
         let front = ca.issue(&names, Usage::Server, Validity::days_from_now(days))?;
-        let front = Identity::new(vec![front.cert.clone(), ca_certs[0].clone()], front.key.clone_key());
+        let sent = std::iter::once(front.cert.clone()).chain(make::tail(ca)).collect();
+        let front = Identity::new(sent, front.key.clone_key());
         identities.insert(0, front.clone());
         let mut page = PageInfo::new(ca_certs.clone())
             .with_file("/", "text/html; charset=utf-8", index::html(port).into_bytes())
@@ -233,5 +238,76 @@ mod tests {
         ] {
             assert!(Gallery::exhibit_for(other).is_none(), "{other:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod cas {
+    use super::*;
+    use crate::generate::{KeyType, Permitted};
+
+    fn refused(ca: &CertificateAuthority) -> String {
+        make::days(ca).expect_err("refused").to_string()
+    }
+
+    #[test]
+    fn a_ca_that_cannot_sign_what_the_index_promises_is_refused_in_words() {
+        let root = CertificateAuthority::new("Gallery Root", Validity::days_from_now(365)).expect("root");
+        let later = CertificateAuthority::new("Later CA", Validity::starting_in_days(2)).expect("CA");
+        assert!(
+            refused(&later).contains("CN=Later CA is not valid until"),
+            "{}",
+            refused(&later)
+        );
+        let edwards = CertificateAuthority::with_key_type("Edwards CA", Validity::days_from_now(365), KeyType::Ed25519)
+            .expect("CA");
+        assert!(refused(&edwards).contains("Ed25519 key"), "{}", refused(&edwards));
+        let permitted = [Permitted::Domain("example.test".to_owned())];
+        let constrained = root
+            .constrained_intermediate("Team CA", Validity::days_from_now(300), &permitted, KeyType::default())
+            .expect("intermediate");
+        assert!(
+            refused(&constrained).contains("name constraints"),
+            "{}",
+            refused(&constrained)
+        );
+        let mut orphan = root
+            .intermediate("Orphan CA", Validity::days_from_now(300))
+            .expect("intermediate");
+        orphan.issuers.clear();
+        assert!(
+            refused(&orphan).contains("without the root above it"),
+            "{}",
+            refused(&orphan)
+        );
+    }
+
+    #[test]
+    fn under_an_intermediate_ca_every_chain_reaches_the_root_but_the_incomplete_one() {
+        let root = CertificateAuthority::new("Gallery Root", Validity::days_from_now(365)).expect("root");
+        let team = root
+            .intermediate("Team CA", Validity::days_from_now(300))
+            .expect("intermediate");
+        let days = make::days(&team).expect("usable");
+        for name in [
+            "good",
+            "long-chain",
+            "reversed-chain",
+            "name-constraint-violation",
+            "revoked",
+        ] {
+            let chain = make::setup(name, &team, days).expect(name).identity.chain;
+            assert_eq!(
+                chain.last(),
+                Some(&team.issued.cert),
+                "{name} ends with the CA that is no root"
+            );
+        }
+        let incomplete = make::setup("incomplete-chain", &team, days)
+            .expect("incomplete")
+            .identity
+            .chain;
+        assert_eq!(incomplete.len(), 1);
+        Gallery::new(&team, 0, &TlsOptions::default()).expect("a gallery under an intermediate CA");
     }
 }

@@ -66,12 +66,15 @@ impl Session<'_> {
         let capture = self.secrets.map(|_| Capture::with_limit(KEPT_FOR_THE_PAGE));
         // A failure's reason, and whether the client refused our certificate's CA (unknown_ca), which the
         // chain it was sent says more about.
+        // The name a chosen configuration was picked by, kept past a timeout (which drops what the
+        // handshake noted).
+        let asked = std::sync::OnceLock::new();
         let handshake = async {
             check_first_bytes(&tcp).await.map_err(|reason| (reason, false))?;
             let tap = Tap::new(tcp, capture.clone(), Direction::Server);
             let accepted = match &options.choose {
                 None => self.acceptor.accept(tap).await.map(|tls| (tls, None)),
-                Some(chooser) => self.accept_chosen(chooser.as_ref(), tap).await,
+                Some(chooser) => self.accept_chosen(chooser.as_ref(), tap, &asked).await,
             };
             accepted
                 // On the heap once, not in each of the places the session's future moves it through.
@@ -106,7 +109,7 @@ impl Session<'_> {
                     .map(|refusal| said(Diagnosis::from(&refusal)))
                     .or_else(|| sent.map(diagnose::unknown_ca).map(said))
                     .unwrap_or(reason);
-                return Err((reason, seen.server_name));
+                return Err((reason, seen.server_name.or_else(|| asked.get().cloned())));
             }
         };
         let info = {
@@ -138,10 +141,13 @@ impl Session<'_> {
         &self,
         chooser: &dyn super::ChoosesConfig,
         tap: Tap,
+        asked: &std::sync::OnceLock<String>,
     ) -> std::io::Result<(tokio_rustls::server::TlsStream<Tap>, Option<super::Choice>)> {
         let start = tokio_rustls::LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tap).await?;
         let hello = start.client_hello();
-        certstore::note_server_name(hello.server_name());
+        if let Some(name) = hello.server_name() {
+            let _ = asked.set(name.to_owned());
+        }
         let choice = chooser.choose(&hello);
         if !choice.delay.is_zero() {
             tokio::time::sleep(choice.delay).await;
