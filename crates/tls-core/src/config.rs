@@ -46,7 +46,7 @@ pub fn parse_server_name(name: &str) -> Result<ServerName<'static>> {
     ServerName::try_from(name.to_owned()).map_err(|_| Error::InvalidServerName(name.to_owned()))
 }
 
-pub(crate) fn versions(options: &TlsOptions) -> &'static [&'static SupportedProtocolVersion] {
+fn versions(options: &TlsOptions) -> &'static [&'static SupportedProtocolVersion] {
     static TLS13_ONLY: [&SupportedProtocolVersion; 1] = [&rustls::version::TLS13];
     if options.tls13_only {
         &TLS13_ONLY

@@ -230,12 +230,7 @@ async fn respond(request: Request<Incoming>, context: Arc<Context>) -> Result<Re
             let only = format!("GET {path}\n");
             return Ok(reply(StatusCode::METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", only));
         }
-        let mut response = Response::new(Full::new(file.body.clone()));
-        response
-            .headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_static(file.content_type));
-        secure(&mut response);
-        return Ok(response);
+        return Ok(reply(StatusCode::OK, file.content_type, file.body.clone()));
     }
     let response = match (&parts.method, path) {
         (&Method::GET | &Method::HEAD, "/") => {
@@ -319,8 +314,8 @@ async fn respond(request: Request<Incoming>, context: Arc<Context>) -> Result<Re
     Ok(response)
 }
 
-fn reply(status: StatusCode, content_type: &'static str, body: String) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+fn reply(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body.into()));
     *response.status_mut() = status;
     response
         .headers_mut()

@@ -42,6 +42,9 @@ pub struct Gallery {
     certs: Arc<CertStore>,
 }
 
+/// A file a page offers: its path, content type and body.
+type File = (String, &'static str, Vec<u8>);
+
 /// How one exhibit's server differs from a plain one.
 struct Setup {
     identity: Identity,
@@ -51,8 +54,8 @@ struct Setup {
     client_auth: Option<bool>,
     alpn: Option<Vec<Vec<u8>>>,
     delay: Duration,
-    /// Files the index offers for this exhibit (the revoked one's CRL).
-    files: Vec<(String, &'static str, Vec<u8>)>,
+    /// Files offered for this exhibit, on its page and the index (the revoked one's CRL).
+    files: Vec<File>,
 }
 
 impl Setup {
@@ -75,24 +78,24 @@ impl Gallery {
     /// `options`'.
     ///
     /// # Errors
-    /// [`crate::Error::Generate`] when a certificate cannot be made; [`crate::Error::Config`] when
-    /// rustls refuses a configuration.
+    /// [`crate::Error::BadRequest`] naming the CA when it cannot sign what the index promises (not
+    /// valid yet or ending within a day, an intermediate without its root, name constraints, an
+    /// Ed25519 key); [`crate::Error::Generate`] when a certificate cannot be made;
+    /// [`crate::Error::Config`] when rustls refuses a configuration.
     pub fn new(ca: &CertificateAuthority, port: u16, options: &TlsOptions) -> Result<Self> {
+        let days = make::days(ca)?;
         let ca_certs = vec![ca.root().unwrap_or(&ca.issued.cert).clone()];
         let roots = crate::config::root_store(&ca_certs)?;
         let mut by_name = HashMap::new();
         let mut identities = Vec::new();
         let mut files = Vec::new();
-        let days = make::days(ca)?;
         for exhibit in CATALOGUE.iter().filter(|exhibit| exhibit.served) {
             let setup = make::setup(exhibit.name, ca, days)?;
             identities.push(setup.identity.clone());
             files.extend(setup.files.iter().cloned());
             // Its files are on its own page too, where its words point.
-            let page = setup.files.iter().cloned().fold(
-                PageInfo::new(ca_certs.clone()).with_scenario(exhibit.name, exhibit.what),
-                |page, (path, content_type, body)| page.with_file(&path, content_type, body),
-            );
+            let page = PageInfo::new(ca_certs.clone()).with_scenario(exhibit.name, exhibit.what);
+            let page = offering(page, &setup.files);
             let choice = choice(setup, &roots, Arc::new(page), options)?;
             by_name.insert(exhibit.name, choice);
         }
@@ -102,12 +105,10 @@ impl Gallery {
         let sent = std::iter::once(front.cert.clone()).chain(make::tail(ca)).collect();
         let front = Identity::new(sent, front.key.clone_key());
         identities.insert(0, front.clone());
-        let mut page = PageInfo::new(ca_certs.clone())
+        let page = PageInfo::new(ca_certs.clone())
             .with_file("/", "text/html; charset=utf-8", index::html(port).into_bytes())
             .with_file("/gallery.json", "application/json", index::json(port).into_bytes());
-        for (path, content_type, body) in files {
-            page = page.with_file(&path, content_type, body);
-        }
+        let page = offering(page, &files);
         let index = choice(Setup::serving(front), &roots, Arc::new(page), options)?;
         Ok(Self {
             by_name,
@@ -148,6 +149,13 @@ impl ChoosesConfig for Gallery {
         }
         exhibit.unwrap_or(&self.index).clone()
     }
+}
+
+/// `page` serving `files` too.
+fn offering(page: PageInfo, files: &[File]) -> PageInfo {
+    files.iter().fold(page, |page, (path, content_type, body)| {
+        page.with_file(path, content_type, body.clone())
+    })
 }
 
 /// The configuration of `setup`: its certificate alone, client certificates checked against `roots`
