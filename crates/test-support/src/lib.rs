@@ -318,6 +318,20 @@ pub async fn scenario_server(kind: tls_core::scenario::Kind, ca: &CertificateAut
     RunningServer::start(server_config(identity), ServerOptions::default()).await
 }
 
+/// The gallery (`echo-server --gallery`) in this process, signed by `ca`: each exhibit at its name
+/// under localhost, on a port from the OS.
+pub async fn gallery_server(ca: &CertificateAuthority) -> RunningServer {
+    let gallery = tls_core::gallery::Gallery::new(ca, 0, &TlsOptions::default()).expect("the gallery");
+    let (config, page) = gallery.index();
+    let options = ServerOptions {
+        page: Some(page),
+        certs: Some(gallery.certs()),
+        choose: Some(Arc::new(gallery)),
+        ..ServerOptions::default()
+    };
+    RunningServer::start(config, options).await
+}
+
 /// A TCP port that was free a moment ago, for programs that cannot bind port 0 themselves and report
 /// the port (HAProxy). Prefer port 0 wherever the program allows it.
 pub fn free_port() -> u16 {

@@ -77,7 +77,7 @@ pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
     let (source, chain, name, presenter) = match (&args.cert, &args.connect) {
         (Some(path), _) => (
             path.display().to_string(),
-            tls_echo_cli::input::load_cert_chain(path),
+            tls_echo_cli::input::load_cert_chain(path).map(|chain| (chain, Vec::new())),
             args.server_name.clone(),
             Presenter::File,
         ),
@@ -95,7 +95,7 @@ pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
                     args.timeout.map_or_else(ClientOptions::default, ClientOptions::each),
                 )
                 .await
-                .map(|fetched| fetched.chain),
+                .map(|fetched| (fetched.chain, fetched.staple.unwrap_or_default())),
                 Err(err) => Err(err),
             };
             (addr.clone(), fetched, name, Presenter::Server)
@@ -104,8 +104,11 @@ pub(crate) async fn run(args: &VerifyArgs) -> ExitCode {
     };
     let loaded = tls_echo_cli::input::load_ca_certs(&args.ca)
         .and_then(|ca| Ok((ca, tls_echo_cli::input::load_crl_files(&args.crl)?, chain?)));
-    let verdict = loaded.and_then(|(ca, crls, chain)| match args.purpose {
-        Purpose::Server => tls_core::verify::verify(&ca, &chain, name.as_deref(), args.at, presenter, &crls),
+    // A server's stapled OCSP response is checked as a client checks it; a file has none.
+    let verdict = loaded.and_then(|(ca, crls, (chain, staple))| match args.purpose {
+        Purpose::Server => {
+            tls_core::verify::verify_served(&ca, (&chain, &staple), name.as_deref(), args.at, presenter, &crls)
+        }
         Purpose::Client => tls_core::verify::verify_client(&ca, &chain, args.at, &crls),
     });
     match verdict {

@@ -649,6 +649,25 @@ async fn verify_connect_explains_each_broken_certificate_scenario() {
     }
 }
 
+/// The gallery's revoked exhibit staples an OCSP response that says so: verify --connect reads it
+/// as a client does and refuses the certificate; the good exhibit, which staples none, verifies.
+#[tokio::test]
+async fn verify_connect_reads_the_stapled_ocsp_response() {
+    let pki = PkiFiles::new();
+    let server = test_support::gallery_server(&pki.pki.ca).await;
+    let ca = pki.arg("ca.pem");
+    let at = |name: &str| format!("{name}.localhost:{}", server.addr.port());
+    let revoked = verify(&["--ca", &ca, "--connect", &at("revoked")]).await;
+    assert_eq!(revoked.code, Some(1), "{}{}", revoked.stdout, revoked.stderr);
+    assert!(
+        revoked.stdout.contains("revoked") && revoked.stdout.contains("keyCompromise"),
+        "{}",
+        revoked.stdout
+    );
+    let good = verify(&["--ca", &ca, "--connect", &at("good")]).await;
+    assert!(good.ok(), "{}{}", good.stdout, good.stderr);
+}
+
 #[tokio::test]
 async fn verify_names_an_incomplete_chain_and_accepts_the_complete_one() {
     let pki = PkiFiles::new();

@@ -11,15 +11,15 @@ use std::sync::{Mutex, PoisonError};
 
 /// Declares a slot one handshake's callbacks note into: `slot! { static NAME: Mutex<T>; }`.
 macro_rules! slot {
-    ($(#[$meta:meta])* static $name:ident: Mutex<$t:ty>;) => {
+    ($(#[$meta:meta])* $vis:vis static $name:ident: Mutex<$t:ty>;) => {
         #[cfg(feature = "net")]
         tokio::task_local! {
             $(#[$meta])*
-            static $name: std::sync::Mutex<$t>;
+            $vis static $name: std::sync::Mutex<$t>;
         }
         #[cfg(not(feature = "net"))]
         $(#[$meta])*
-        static $name: $crate::noting::Slot<$t> = $crate::noting::Slot(std::marker::PhantomData);
+        $vis static $name: $crate::noting::Slot<$t> = $crate::noting::Slot(std::marker::PhantomData);
     };
 }
 pub(crate) use slot;

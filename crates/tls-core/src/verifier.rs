@@ -302,6 +302,9 @@ impl ServerCertVerifier for KeyVerifier {
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
         let KeyCheck::Pins { pins, inner, anchors } = &self.check else {
+            if !ocsp_response.is_empty() {
+                crate::noting::note(&RAW_STAPLE, |staple| *staple = Some(ocsp_response.to_vec()));
+            }
             return Ok(ServerCertVerified::assertion());
         };
         crate::inspect::pin_sha256(end_entity).map_err(|_| CertificateError::BadEncoding)?;
@@ -570,6 +573,12 @@ crate::noting::slot! {
 crate::noting::slot! {
     /// What the server's stapled OCSP response said, for the handshake inside [`explained`].
     static STAPLED: Mutex<Option<ocsp::Checked>>;
+}
+
+crate::noting::slot! {
+    /// The OCSP response the server stapled, as it came, for a handshake that accepts any
+    /// certificate ([`accept_any`]): checked later, with the chain.
+    pub(crate) static RAW_STAPLE: Mutex<Option<Vec<u8>>>;
 }
 
 /// What a client handshake's verifier found aside: the explanation of the server certificate it

@@ -98,6 +98,23 @@ pub fn verify(
     presenter: Presenter,
     crls: &[Crl],
 ) -> Result<Result<Verified, Invalid>> {
+    verify_served(ca_certs, (chain, &[]), name, at, presenter, crls)
+}
+
+/// As [`verify`], for a chain a server sent with `staple`, the OCSP response it stapled (empty: none),
+/// checked as a client checks it: a revoked status refuses the certificate, as does a response that
+/// cannot be used.
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_served(
+    ca_certs: &[CertificateDer<'static>],
+    (chain, staple): (&[CertificateDer<'static>], &[u8]),
+    name: Option<&str>,
+    at: Option<UnixTime>,
+    presenter: Presenter,
+    crls: &[Crl],
+) -> Result<Result<Verified, Invalid>> {
     let Some((end_entity, intermediates)) = chain.split_first() else {
         return Err(Error::NoCertificate { step: "verifying" });
     };
@@ -131,7 +148,7 @@ pub fn verify(
     let verifier = verifier::explaining_verifier_with(config::root_store(ca_certs)?, presenter, at.is_some(), crls)?;
     let now = at.unwrap_or_else(UnixTime::now);
     Ok(
-        match verifier.verify_server_cert(end_entity, intermediates, &server_name, &[], now) {
+        match verifier.verify_server_cert(end_entity, intermediates, &server_name, staple, now) {
             Ok(_) => Ok(verified(ca_certs, chain, (name, name_given), now, false)),
             Err(err) => Err(invalid(err, end_entity)),
         },

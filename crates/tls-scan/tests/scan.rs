@@ -1117,16 +1117,7 @@ async fn a_raw_echo_server_is_seen_as_a_line_one() {
 #[tokio::test]
 async fn tls_scan_finds_what_the_gallery_exhibits_say_they_speak() {
     let pki = PkiFiles::new();
-    let gallery =
-        tls_core::gallery::Gallery::new(&pki.pki.ca, 0, &tls_core::config::TlsOptions::default()).expect("gallery");
-    let (config, page) = gallery.index();
-    let options = ServerOptions {
-        page: Some(page),
-        certs: Some(gallery.certs()),
-        choose: Some(std::sync::Arc::new(gallery)),
-        ..ServerOptions::default()
-    };
-    let server = RunningServer::start(config, options).await;
+    let server = test_support::gallery_server(&pki.pki.ca).await;
     let ca = pki.arg("ca.pem");
     let scan = |name: &str| {
         let target = format!("{name}.localhost:{}", server.addr.port());

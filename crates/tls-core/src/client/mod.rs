@@ -655,6 +655,8 @@ pub struct Fetched {
     pub chain: Vec<CertificateDer<'static>>,
     /// What the session negotiated.
     pub session: SessionInfo,
+    /// The OCSP response the server stapled, unchecked, when it stapled one.
+    pub staple: Option<Vec<u8>>,
     /// The handshake as the x-ray read it from the connection's own bytes:
     /// [`Trace::server_certificate`] is the message that carried `chain`.
     pub trace: Trace,
@@ -673,7 +675,12 @@ pub async fn fetch_chain(
     options: ClientOptions,
 ) -> Result<Fetched> {
     let config = crate::config::inspection_client_config(tls)?;
-    let TracedConnection { connected, capture } = connect_traced(addr, server_name, config, options).await;
+    let (traced, staple) = crate::noting::noting(
+        &verifier::RAW_STAPLE,
+        connect_traced(addr, server_name, config, options),
+    )
+    .await;
+    let TracedConnection { connected, capture } = traced;
     let conn = connected?;
     let chain = conn.peer_chain();
     let session = conn.info().clone();
@@ -682,6 +689,7 @@ pub async fn fetch_chain(
     Ok(Fetched {
         chain,
         session,
+        staple,
         trace: capture.trace(),
     })
 }
