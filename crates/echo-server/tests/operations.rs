@@ -365,29 +365,23 @@ async fn a_stapled_ocsp_response_reaches_openssl_and_curl_and_is_reloaded_with_t
         reason: Some(RevocationReason::KeyCompromise),
     };
     ocsp_file(&pki, "server.ocsp", &pki.pki.server, revoked);
-    let line = server
-        .peer
-        .wait_for(Output::Stderr, "the OCSP response stapled says")
-        .await;
-    assert!(
-        line.contains("CN=127.0.0.1 is revoked on 2023-11-14T22:13:20Z, reason keyCompromise"),
-        "{line}"
-    );
-    server.peer.wait_for(Output::Stderr, "reloaded certificates").await;
+    said_at_reload(
+        &mut server,
+        "the OCSP response stapled says",
+        "CN=127.0.0.1 is revoked on 2023-11-14T22:13:20Z, reason keyCompromise",
+    )
+    .await;
     let curled = common::curl(&["--cacert", &ca, "--cert-status", &url]).await;
     assert_eq!(curled.code, Some(91), "{curled:?}");
     // A response that can no longer be used (here, for another certificate) is dropped at the reload,
     // not kept: the server goes on without a staple.
     ocsp_file(&pki, "server.ocsp", &pki.pki.client, CertStatus::Good);
-    let line = server
-        .peer
-        .wait_for(Output::Stderr, "not stapling (files changed)")
-        .await;
-    assert!(
-        line.contains("serving without an OCSP response until a fresh one comes"),
-        "{line}"
-    );
-    server.peer.wait_for(Output::Stderr, "reloaded certificates").await;
+    said_at_reload(
+        &mut server,
+        "not stapling (files changed)",
+        "serving without an OCSP response until a fresh one comes",
+    )
+    .await;
     let said = stapled(&server, &ca).await;
     assert!(said.contains("OCSP response: no response sent"), "{said}");
 
@@ -479,4 +473,12 @@ async fn a_staple_is_dropped_when_it_runs_out_while_the_server_runs() {
         .await;
     let said = stapled(&server, &ca).await;
     assert!(said.contains("OCSP response: no response sent"), "{said}");
+}
+
+/// Waits for the log line holding `said`, checks that it holds `detail` too, then waits for the
+/// reload it is part of.
+async fn said_at_reload(server: &mut Server, said: &str, detail: &str) {
+    let line = server.peer.wait_for(Output::Stderr, said).await;
+    assert!(line.contains(detail), "{line}");
+    server.peer.wait_for(Output::Stderr, "reloaded certificates").await;
 }

@@ -318,6 +318,26 @@ pub async fn scenario_server(kind: tls_core::scenario::Kind, ca: &CertificateAut
     RunningServer::start(server_config(identity), ServerOptions::default()).await
 }
 
+/// A certificate signing request for `subject` (with `extra` openssl req flags) and its P-256 key,
+/// made by openssl into `key` and `csr`.
+pub async fn openssl_p256_request(subject: &str, extra: &[&str], key: &str, csr: &str) {
+    let mut args = vec![
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        subject,
+    ];
+    args.extend_from_slice(extra);
+    args.extend(["-keyout", key, "-out", csr]);
+    let made = run("openssl", &args, "openssl", b"").await;
+    assert!(made.ok(), "{}", made.stderr);
+}
+
 /// The gallery (`echo-server --gallery`) in this process, signed by `ca`: each exhibit at its name
 /// under localhost, on a port from the OS.
 pub async fn gallery_server(ca: &CertificateAuthority) -> RunningServer {

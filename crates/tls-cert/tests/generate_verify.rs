@@ -1751,38 +1751,19 @@ async fn sign_keeps_what_a_leaf_may_carry_and_refuses_what_it_must() {
     let pki = PkiFiles::new();
     let dir = temp_dir();
     let path = |name: &str| dir.path().join(name).display().to_string();
-    let made = run(
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-subj",
-            "/CN=app.test",
-            "-addext",
-            "subjectAltName=DNS:app.test,IP:10.0.0.1",
-            "-addext",
-            "keyUsage=digitalSignature,keyCertSign",
-            "-addext",
-            "extendedKeyUsage=serverAuth,1.2.3.4",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "nsComment=hello",
-            "-keyout",
-            &path("app.key"),
-            "-out",
-            &path("app.csr"),
-        ],
-        "openssl",
-        b"",
-    )
-    .await;
-    assert!(made.ok(), "{}", made.stderr);
+    let asked = [
+        "-addext",
+        "subjectAltName=DNS:app.test,IP:10.0.0.1",
+        "-addext",
+        "keyUsage=digitalSignature,keyCertSign",
+        "-addext",
+        "extendedKeyUsage=serverAuth,1.2.3.4",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "nsComment=hello",
+    ];
+    test_support::openssl_p256_request("/CN=app.test", &asked, &path("app.key"), &path("app.csr")).await;
     let (ca, ca_key) = (pki.arg("ca.pem"), pki.arg("ca.key"));
     let (request, signed) = (path("app.csr"), path("app.pem"));
     // Signed once, then again onto the same --out (refused without --force).

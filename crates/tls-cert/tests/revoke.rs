@@ -14,26 +14,6 @@ async fn openssl(args: &[&str]) -> Ran {
     run("openssl", args, "openssl", b"").await
 }
 
-/// A certificate signing request for `subject` (with `extra` openssl req flags) and its P-256 key,
-/// made by openssl into `key` and `csr`.
-async fn p256_request(subject: &str, extra: &[&str], key: &str, csr: &str) {
-    let mut args = vec![
-        "req",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-subj",
-        subject,
-    ];
-    args.extend_from_slice(extra);
-    args.extend(["-keyout", key, "-out", csr]);
-    let made = openssl(&args).await;
-    assert!(made.ok(), "{}", made.stderr);
-}
-
 /// The certificate's serial number as openssl prints it, lowercase.
 async fn serial_of(cert: &str) -> String {
     let ran = openssl(&["x509", "-in", cert, "-noout", "-serial"]).await;
@@ -251,7 +231,7 @@ async fn nothing_a_command_reads_is_written_over_even_with_force() {
     let key_before = std::fs::read(&ca_key).expect("the CA key");
     let password = write(pki.dir(), "pw.txt", "pw\n").display().to_string();
     let request = pki.dir().join("app.csr").display().to_string();
-    p256_request("/CN=app.test", &[], &pki.arg("app.key"), &request).await;
+    test_support::openssl_p256_request("/CN=app.test", &[], &pki.arg("app.key"), &request).await;
     for args in [
         vec!["ocsp", &server, "--ca-dir", &dir, "--out", &ca_key, "--force"],
         vec![
@@ -430,7 +410,7 @@ async fn an_intermediate_is_limited_to_its_names_and_its_folder_signs_and_revoke
     // tls-cert refuses a name outside them (below); openssl signs one, to see what clients say.
     std::fs::create_dir_all(&bad).expect("a folder");
     let (bad_key, bad_csr) = (format!("{bad}/server.key"), format!("{bad}/server.csr"));
-    p256_request(
+    test_support::openssl_p256_request(
         "/CN=evil.test",
         &["-addext", "subjectAltName=DNS:evil.test"],
         &bad_key,
