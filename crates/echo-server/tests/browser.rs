@@ -48,26 +48,8 @@ async fn visit(url: &str, extra: &[&str], home: &Path) -> Visit {
 }
 
 async fn chromium(url: &str, extra: &[&str], home: &Path, profile: &Path, mode: &[&str]) -> std::process::Output {
-    let mut command = tokio::process::Command::new("chromium");
-    command
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(extra)
-        .args(mode)
-        .arg(url)
-        .env("HOME", home)
-        // Chromium signals its own process group on exit: keep it away from the test runner's.
-        .process_group(0)
-        .kill_on_drop(true);
+    let mut command = test_support::headless_chromium(profile, home);
+    command.args(extra).args(mode).arg(url);
     match tokio::time::timeout(VISIT_LIMIT, command.output()).await {
         Ok(Ok(output)) => output,
         Ok(Err(err)) => panic!("cannot run chromium ({err}); install it: apt-get install chromium"),

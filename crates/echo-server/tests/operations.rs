@@ -387,25 +387,17 @@ async fn a_stapled_ocsp_response_reaches_openssl_and_curl_and_is_reloaded_with_t
 
     // A response for another certificate: refused at start, by name, with what to do.
     let (cert, key) = (pki.arg("server.pem"), pki.arg("server.key"));
-    let stapling = |staple: &str| {
-        let args = [
-            "--listen",
-            "127.0.0.1:0",
-            "--cert",
-            &cert,
-            "--key",
-            &key,
-            "--ocsp-response",
-            staple,
-        ]
-        .map(str::to_owned);
-        async move {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            refused_at_start(&args).await
-        }
-    };
+    let stapling = [
+        "--listen",
+        "127.0.0.1:0",
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+        "--ocsp-response",
+    ];
     let other = ocsp_file(&pki, "client.ocsp", &pki.pki.client, CertStatus::Good);
-    let said = stapling(&other).await;
+    let said = refused_at_start(&[&stapling[..], &[other.as_str()]].concat()).await;
     assert!(
         said.contains("cannot load OCSP response from")
             && said.contains("which is none of the certificates served: CN=127.0.0.1 (serial ")
@@ -413,7 +405,7 @@ async fn a_stapled_ocsp_response_reaches_openssl_and_curl_and_is_reloaded_with_t
         "{said}"
     );
     // Not a response at all.
-    let said = stapling(&ca).await;
+    let said = refused_at_start(&[&stapling[..], &[ca.as_str()]].concat()).await;
     assert!(said.contains("it is not an OCSP response"), "{said}");
 }
 

@@ -318,6 +318,29 @@ pub async fn scenario_server(kind: tls_core::scenario::Kind, ca: &CertificateAut
     RunningServer::start(server_config(identity), ServerOptions::default()).await
 }
 
+/// Headless Chromium with a fresh profile in `profile` and `home` as its HOME (where it reads its NSS
+/// database): the flags that keep it off the network it cannot reach here, in a process group of its
+/// own (it signals its group on exit), killed when dropped. The caller adds its mode and URL.
+pub fn headless_chromium(profile: &Path, home: &Path) -> Command {
+    let mut command = Command::new("chromium");
+    command
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .env("HOME", home)
+        .process_group(0)
+        .kill_on_drop(true);
+    command
+}
+
 /// A certificate signing request for `subject` (with `extra` openssl req flags) and its P-256 key,
 /// made by openssl into `key` and `csr`.
 pub async fn openssl_p256_request(subject: &str, extra: &[&str], key: &str, csr: &str) {

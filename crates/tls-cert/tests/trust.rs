@@ -77,21 +77,8 @@ async fn nss_database(dir: &Path) {
 /// certificates; empty when it refused the certificate.
 async fn chromium_page(url: &str, home: &Path) -> String {
     let profile = temp_dir();
-    let mut command = tokio::process::Command::new("chromium");
-    command
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(["--dump-dom", url])
-        .env("HOME", home)
-        .process_group(0)
-        .kill_on_drop(true);
+    let mut command = test_support::headless_chromium(profile.path(), home);
+    command.args(["--dump-dom", url]);
     let output = tokio::time::timeout(std::time::Duration::from_secs(90), command.output())
         .await
         .expect("chromium finishes")
